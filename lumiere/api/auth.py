@@ -1,0 +1,37 @@
+"""/api/auth: register, login, me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.schemas import LoginIn, LoginOut, RegisterIn, UserOut
+from lumiere.services.auth import authenticate, issue_token, register_user
+from lumiere.services.users import public_user
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/register", status_code=201, response_model=UserOut)
+def register(body: RegisterIn, session: DbSession) -> dict[str, Any]:
+    user = register_user(session, email=body.email, password=body.password, name=body.name)
+    return public_user(user)
+
+
+@router.post("/login", response_model=LoginOut)
+def login(body: LoginIn, session: DbSession) -> dict[str, Any]:
+    user = authenticate(session, email=body.email, password=body.password)
+    token = issue_token(user)
+    return {
+        "access_token": token.access_token,
+        "token_type": "bearer",
+        "expires_in": token.expires_in,
+        "user": public_user(user),
+    }
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: CurrentUser) -> dict[str, Any]:
+    return public_user(user)

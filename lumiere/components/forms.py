@@ -1,0 +1,53 @@
+"""Form fields with a visible label tied to the input, and an inline error under it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def labelled_input(
+    label: str,
+    name: str,
+    error: rx.Var[str] | str = "",
+    *,
+    input_type: str = "text",
+    autocomplete: str | None = None,
+    placeholder: str = "",
+    default_value: rx.Var[str] | str | None = None,
+    required: bool = True,
+) -> rx.Component:
+    field_id = f"field-{name}"
+    error_id = f"{field_id}-error"
+    extra = {"default_value": default_value} if default_value is not None else {}
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style={"font_weight": "500", "font_size": "0.875rem"}),
+        rx.input(
+            id=field_id,
+            name=name,
+            type=input_type,
+            auto_complete=autocomplete,
+            placeholder=placeholder,
+            required=required,
+            size="3",
+            width="100%",
+            aria_describedby=error_id,
+            aria_invalid=rx.cond(error != "", "true", "false"),
+            **extra,
+        ),
+        rx.cond(
+            error != "",
+            rx.text(error, id=error_id, color_scheme="red", size="2", role="alert"),
+            rx.fragment(),
+        ),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def form_error(message: rx.Var[str]) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
+        rx.fragment(),
+    )

@@ -1,0 +1,181 @@
+"""The signed-in frame: sidebar (a drawer on phones), top bar with user menu and theme toggle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from lumiere.state.auth import AuthState
+
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    ("Dashboard", "/dashboard", "layout-dashboard"),
+    ("Data", "/data", "database"),
+    ("Ask", "/query", "message-circle-question"),
+    ("History", "/history", "history"),
+]
+
+
+def brand() -> rx.Component:
+    return rx.hstack(
+        rx.icon("sparkles", size=22, color=rx.color("accent", 9)),
+        rx.heading("Lumiere", size="5", weight="bold"),
+        align="center",
+        spacing="2",
+    )
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    active = AuthState.router.url.path.startswith(href)
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center", spacing="3"),
+        href=href,
+        underline="none",
+        aria_current=rx.cond(active, "page", "false"),
+        padding_x="0.75rem",
+        padding_y="0.5rem",
+        border_radius="var(--radius-3)",
+        width="100%",
+        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("gray", 3), "color": rx.color("gray", 12)},
+    )
+
+
+def nav_links() -> rx.Component:
+    return rx.vstack(*[nav_link(*item) for item in NAV_ITEMS], spacing="1", width="100%")
+
+
+def sidebar() -> rx.Component:
+    return rx.box(
+        rx.vstack(brand(), rx.divider(), nav_links(), spacing="4", width="100%"),
+        display=["none", "none", "block"],
+        width="15rem",
+        min_width="15rem",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="1rem",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        role="navigation",
+        aria_label="Main",
+    )
+
+
+def mobile_nav() -> rx.Component:
+    return rx.box(
+        rx.drawer.root(
+            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open menu")),
+            rx.drawer.overlay(z_index="40"),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    rx.vstack(
+                        rx.hstack(
+                            brand(),
+                            rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close menu")),
+                            justify="between",
+                            width="100%",
+                        ),
+                        nav_links(),
+                        spacing="4",
+                        padding="1rem",
+                    ),
+                    width="16rem",
+                    height="100%",
+                    background=rx.color("gray", 1),
+                    z_index="50",
+                ),
+            ),
+            direction="left",
+        ),
+        display=["block", "block", "none"],
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.avatar(fallback=AuthState.user_initials, size="1", radius="full"),
+                rx.text(AuthState.user_name, display=["none", "inline", "inline"]),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                aria_label=AuthState.user_name,
+            ),
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.hstack(rx.icon("user", size=14), rx.text("Profile")), on_select=rx.redirect("/profile")),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.hstack(rx.icon("log-out", size=14), rx.text("Log out")),
+                on_select=AuthState.logout,
+                color="red",
+            ),
+        ),
+    )
+
+
+def top_bar(title: str) -> rx.Component:
+    return rx.hstack(
+        rx.hstack(mobile_nav(), rx.heading(title, size="5"), align="center", spacing="3"),
+        rx.hstack(
+            rx.color_mode.button(aria_label="Toggle dark mode", variant="ghost"),
+            user_menu(),
+            align="center",
+            spacing="3",
+        ),
+        justify="between",
+        align="center",
+        width="100%",
+        padding_x=["1rem", "1rem", "2rem"],
+        padding_y="0.75rem",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=rx.color("gray", 1),
+        role="banner",
+    )
+
+
+def loading_screen() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), height="100vh", width="100%", aria_label="Loading")
+
+
+def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
+    """The signed-in page frame; nothing private is rendered until the server confirms the user."""
+    return rx.cond(
+        AuthState.is_authenticated,
+        rx.hstack(
+            sidebar(),
+            rx.box(
+                top_bar(title),
+                rx.box(content(), padding=["1rem", "1rem", "2rem"], max_width="80rem", width="100%"),
+                as_="main",
+                flex="1",
+                min_width="0",
+            ),
+            spacing="0",
+            width="100%",
+            align="start",
+        ),
+        loading_screen(),
+    )
+
+
+def page_header(title: str, subtitle: str | rx.Var | None = None, *actions: rx.Component) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.heading(title, size="6", as_="h1"),
+            rx.text(subtitle, color_scheme="gray") if subtitle is not None else rx.fragment(),
+            spacing="1",
+        ),
+        rx.hstack(*actions, spacing="2", wrap="wrap"),
+        justify="between",
+        align="start",
+        gap="3",
+        wrap="wrap",
+        width="100%",
+        margin_bottom="1.5rem",
+    )

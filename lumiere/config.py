@@ -1,0 +1,145 @@
+"""Every setting Lumiere has, read from the environment (and an optional `.env`).
+
+This is the only module that reads `os.environ`; everything else calls `get_settings()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# USD per one million tokens: (prompt, completion). Operators override with LUMIERE_LLM_PRICES.
+DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+}
+
+
+class Settings(BaseSettings):
+    """Typed settings with safe defaults; the environment variable is `LUMIERE_<NAME>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LUMIERE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- storage -----------------------------------------------------------------------
+    database_url: str = Field(default="", description="App database URL; SQLite file under ./var by default.")
+    data_dir: Path = Field(default=PROJECT_ROOT / "var" / "data")
+
+    # --- accounts ----------------------------------------------------------------------
+    secret_key: SecretStr | None = None
+    token_ttl_minutes: int = Field(default=720, ge=1, le=60 * 24 * 90)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+
+    # --- data sources ------------------------------------------------------------------
+    max_upload_mb: int = Field(default=500, ge=1)
+    max_columns: int = Field(default=2000, ge=1)
+    max_field_kb: int = Field(default=1024, ge=1)
+    ragged_row_tolerance: float = Field(default=0.01, ge=0, le=1)
+    allow_private_hosts: bool = False
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+
+    # --- query execution ---------------------------------------------------------------
+    query_timeout_s: float = Field(default=30.0, gt=0)
+    max_result_rows: int = Field(default=10_000, ge=1)
+    duckdb_memory_limit: str = "1GB"
+    duckdb_threads: int = Field(default=2, ge=1)
+
+    # --- LLM ---------------------------------------------------------------------------
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LUMIERE_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LUMIERE_LLM_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_deadline_s: float = Field(default=90.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_prices: str = Field(default="", description="JSON object: model -> [prompt_usd, completion_usd] per 1M tokens")
+
+    log_level: str = "INFO"
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value if value.is_absolute() else (Path.cwd() / value).resolve()
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        var_dir = self.data_dir.parent
+        var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{var_dir / 'lumiere.db'}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept (mode 0600) in the data dir."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = self.data_dir / ".secret_key"
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = key_file.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            raise RuntimeError(f"{key_file} is empty; delete it or set LUMIERE_SECRET_KEY") from None
+        key = secrets.token_urlsafe(48)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key)
+        return key
+
+    @cached_property
+    def llm_price_table(self) -> dict[str, tuple[float, float]]:
+        table = dict(DEFAULT_LLM_PRICES)
+        if self.llm_prices:
+            for model, pair in json.loads(self.llm_prices).items():
+                table[model] = (float(pair[0]), float(pair[1]))
+        return table
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_api_key and self.llm_api_key.get_secret_value()) or bool(self.llm_base_url)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def upload_tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment between sessions)."""
+    get_settings.cache_clear()

@@ -1,0 +1,9 @@
+"""SQLModel tables; importing this package registers every table on `SQLModel.metadata`."""
+
+from lumiere.models.insight import Insight
+from lumiere.models.query import Query
+from lumiere.models.source import Source
+from lumiere.models.usage import LlmCall
+from lumiere.models.user import User
+
+__all__ = ["Insight", "LlmCall", "Query", "Source", "User"]

@@ -1,0 +1,31 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+from lumiere.models._base import utcnow
+
+
+class Query(SQLModel, table=True):
+    """One question, SQL edit or re-run, kept in the user's history even after its source is gone."""
+
+    __tablename__ = "queries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # No foreign key: deleting a source keeps the history readable.
+    source_id: int | None = Field(default=None, index=True)
+    source_name: str = Field(default="", max_length=200)
+    question: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sql: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default="ok", max_length=20, index=True)  # ok | error | refused
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    row_count: int | None = Field(default=None)
+    duration_ms: int | None = Field(default=None)
+    engine: str = Field(default="builtin", max_length=20)  # llm | builtin | user
+    origin: str = Field(default="question", max_length=20)  # question | sql | rerun
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The chart chosen for this query (type, x, y, color, title), reused on re-run.
+    chart_json: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""Business logic, importable and testable without Reflex."""

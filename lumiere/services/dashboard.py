@@ -1,0 +1,28 @@
+"""What the dashboard shows a user: their counts and what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from lumiere.models import Insight, Query, Source, User
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    sources: int
+    queries: int
+    saved_insights: int
+
+
+def summarize(session: Session, user: User) -> DashboardSummary:
+    def count(model, *conditions) -> int:  # noqa: ANN001
+        return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
+
+    return DashboardSummary(
+        sources=count(Source, Source.user_id == user.id),
+        queries=count(Query, Query.user_id == user.id),
+        saved_insights=count(Insight, Insight.user_id == user.id, Insight.saved.is_(True)),
+    )
