@@ -1,0 +1,1 @@
+"""Lowest layer: DuckDB dataset files and connections to users' external databases."""

@@ -1,0 +1,105 @@
+"""Shared fixtures.
+
+Every test that touches the app database runs twice: on SQLite and on the PostgreSQL server
+at 127.0.0.1:5432 (a throwaway database created for the run and dropped at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+from lumiere.config import reset_settings
+
+PG_ADMIN_URL = os.environ.get("LUMIERE_TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_fast_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Cheap bcrypt and a fixed secret for the whole run; nothing lands in ./var."""
+    saved = dict(os.environ)
+    os.environ["LUMIERE_BCRYPT_ROUNDS"] = "4"
+    os.environ["LUMIERE_SECRET_KEY"] = "test-secret-" + secrets.token_hex(16)
+    os.environ["LUMIERE_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    os.environ["LUMIERE_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'default.db'}"
+    for name in ("LUMIERE_LLM_API_KEY", "LUMIERE_LLM_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        os.environ.pop(name, None)
+    reset_settings()
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    reset_settings()
+
+
+def _create_pg_database() -> str:
+    name = f"lumiere_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty app database on each backend."""
+    from lumiere.db import engine_for, migrate
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'lumiere.db'}"
+        migrate(url)
+        yield url
+        engine_for(url).dispose()
+        return
+    name = _create_pg_database()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        engine_for(url).dispose()
+        _drop_pg_database(name)
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture()
+def app_db(database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Points the settings at the backend under test and a fresh data dir; empties tables after."""
+    monkeypatch.setenv("LUMIERE_DATABASE_URL", database_url)
+    monkeypatch.setenv("LUMIERE_DATA_DIR", str(data_dir))
+    reset_settings()
+    yield database_url
+    from lumiere.db import engine_for
+
+    with engine_for(database_url).begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    reset_settings()
+
+
+@pytest.fixture()
+def db_session(app_db: str):
+    from lumiere.db import session_scope
+
+    with session_scope() as session:
+        yield session

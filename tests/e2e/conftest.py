@@ -1,0 +1,144 @@
+"""Browser tests: the production build started once per session, driven in Debian's Chromium.
+
+Screenshots of every test (and of each failure) go to test-artifacts/e2e/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+BUILD_TIMEOUT_S = 900
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    venv_bin = Path(sys.executable).parent
+    node_bin = venv_bin.parent / "nodebin"
+    env["PATH"] = os.pathsep.join([str(node_bin), str(venv_bin), env.get("PATH", "")])
+    env.update(
+        {
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "REFLEX_USE_NPM": "1",
+            "LUMIERE_DATA_DIR": str(tmp / "data"),
+            "LUMIERE_DATABASE_URL": f"sqlite:///{tmp / 'app.db'}",
+            "LUMIERE_BCRYPT_ROUNDS": "4",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`reflex run --env prod --single-port` on a free port; yields its base URL."""
+    tmp = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    log_path = ARTIFACTS / "server.log"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(port), "--loglevel", "info"],
+            cwd=PROJECT_ROOT,
+            env=_server_env(tmp, {}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"The app exited while starting; see {log_path}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base_url}/login", timeout=2, follow_redirects=True).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"The app did not start within {BUILD_TIMEOUT_S}s; see {log_path}")
+            time.sleep(1)
+        yield base_url
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ARG001
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture()
+def page(browser, live_server: str, request: pytest.FixtureRequest):  # noqa: ANN001
+    """A fresh browser context per test (own localStorage); screenshot at the end."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}{'-FAILED' if failed else ''}.png"), full_page=True)
+    except Exception:  # noqa: BLE001  (a screenshot must not hide the test's own result)
+        pass
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def register_in_browser(page, name: str, email: str, password: str = "correct horse battery") -> None:  # noqa: ANN001
+    page.goto("/register")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/dashboard**")
