@@ -1,0 +1,42 @@
+"""/api/ai/query and /api/ai/sql: a question or the user's own SQL -> rows (and a chart)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.services.ask import ask_question, public_answer, run_sql
+
+router = APIRouter(prefix="/api/ai", tags=["ask"])
+
+
+class QuestionIn(BaseModel):
+    source_id: int = Field(ge=1, le=2**53)
+    question: str = Field(max_length=5000)
+
+
+class SqlIn(BaseModel):
+    source_id: int = Field(ge=1, le=2**53)
+    sql: str = Field(max_length=100_000)
+    question: str = Field(default="", max_length=5000, description="The question this SQL answers, if any")
+
+
+ERRORS = {
+    400: {"description": "SQL refused by the guard or rejected by the database"},
+    404: {"description": "No such source (or not yours)"},
+    408: {"description": "The query ran longer than the time limit"},
+    422: {"description": "The question could not be answered; `suggestions` lists ones that can"},
+}
+
+
+@router.post("/query", responses=ERRORS)
+def query(body: QuestionIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    return public_answer(ask_question(session, user, source_id=body.source_id, question=body.question))
+
+
+@router.post("/sql", responses=ERRORS)
+def sql(body: SqlIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    return public_answer(run_sql(session, user, source_id=body.source_id, sql=body.sql, question=body.question))

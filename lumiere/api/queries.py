@@ -1,0 +1,55 @@
+"""/api/queries: the history of questions, edits and re-runs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query as QueryParam, Response
+
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.schemas import IdPath
+from lumiere.services.ask import public_answer, rerun_query
+from lumiere.services.history import HistoryFilter, delete_query, get_query, list_queries, live_source_ids, public_query
+
+router = APIRouter(prefix="/api/queries", tags=["history"])
+
+
+@router.get("")
+def list_history(
+    user: CurrentUser,
+    session: DbSession,
+    search: Annotated[str | None, QueryParam(max_length=200)] = None,
+    source_id: Annotated[int | None, QueryParam(ge=1, le=2**53)] = None,
+    status: Annotated[str | None, QueryParam(pattern="^(ok|error|refused)$")] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: Annotated[int, QueryParam(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, QueryParam(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    filters = HistoryFilter(search=search, source_id=source_id, status=status, date_from=date_from, date_to=date_to)
+    items, total = list_queries(session, user, filters, page=page, page_size=page_size)
+    live = live_source_ids(session, user)
+    return {
+        "items": [public_query(item, source_exists=item.source_id in live) for item in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.get("/{query_id}")
+def get_one(query_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    query = get_query(session, user, query_id)
+    return public_query(query, source_exists=query.source_id in live_source_ids(session, user))
+
+
+@router.post("/{query_id}/rerun")
+def rerun(query_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    return public_answer(rerun_query(session, user, query_id))
+
+
+@router.delete("/{query_id}", status_code=204)
+def delete(query_id: IdPath, user: CurrentUser, session: DbSession) -> Response:
+    delete_query(session, user, query_id)
+    return Response(status_code=204)

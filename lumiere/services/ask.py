@@ -1,0 +1,288 @@
+"""Question -> SQL -> rows: picks the engine, corrects failed SQL, records every attempt in the history.
+
+The LLM engine answers when one is configured (the user's own key or the server's); when it is
+unreachable the built-in engine answers and the answer says so. SQL refused by the guard or
+rejected by the database goes back to the LLM with the error, up to two more times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot.errors import SqlglotError
+from sqlmodel import Session
+
+from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
+from lumiere.llm.builtin import BuiltinEngine
+from lumiere.llm.client import LlmUnavailable, client_for_user
+from lumiere.llm.engine import LlmEngine
+from lumiere.models import Query, Source, User
+from lumiere.services import charts, warehouse
+from lumiere.services.errors import BadRequest, Invalid, NotFound, ServiceError
+from lumiere.services.history import few_shot_examples, get_query
+from lumiere.services.resultset import ResultSet
+from lumiere.services.sources import get_source, table_infos
+from lumiere.services.sqlguard import SqlRefused
+
+MAX_QUESTION_CHARS = 1000
+MAX_SQL_CHARS = 20_000
+SELF_CORRECTION_TRIES = 2
+
+
+@dataclass
+class Answer:
+    query: Query
+    result: ResultSet
+    chart: dict[str, Any] | None
+    explanation: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def public_answer(answer: Answer) -> dict[str, Any]:
+    """The API's `result` object."""
+    result = answer.result
+    return {
+        "query_id": answer.query.id,
+        "question": answer.query.question,
+        "sql": answer.query.sql,
+        "engine": answer.query.engine,
+        "origin": answer.query.origin,
+        "source_id": answer.query.source_id,
+        "columns": [column.to_dict() for column in result.columns],
+        "rows": result.rows,
+        "row_count": result.row_count,
+        "truncated": result.truncated,
+        "duration_ms": result.duration_ms,
+        "chart": answer.chart,
+        "explanation": answer.explanation,
+        "notes": answer.notes + result.notes,
+    }
+
+
+def build_context(session: Session, user: User, source: Source) -> QuestionContext:
+    return QuestionContext(
+        dialect=warehouse.dialect_of(source),
+        tables=table_infos(source),
+        examples=few_shot_examples(session, user, source.id),
+        find_values=lambda phrases: warehouse.find_values(source, phrases),
+        user_id=user.id,
+    )
+
+
+def ask_question(session: Session, user: User, *, source_id: int, question: object) -> Answer:
+    question = _clean_text(question, "question", MAX_QUESTION_CHARS, "Type a question about your data.")
+    source = get_source(session, user, source_id)
+    context = build_context(session, user, source)
+    client = client_for_user(user)
+    notes: list[str] = []
+    if client is not None:
+        try:
+            return _answer_with_llm(session, user, source, question, context, LlmEngine(client))
+        except LlmUnavailable as error:
+            notes.append(f"The LLM could not be reached ({error.detail}), so the built-in engine answered.")
+    return _answer_with_builtin(session, user, source, question, context, notes)
+
+
+def run_sql(session: Session, user: User, *, source_id: int, sql: object, question: object = "") -> Answer:
+    """SQL the user wrote or edited: the same guard and sandbox as generated SQL."""
+    sql = _clean_text(sql, "sql", MAX_SQL_CHARS, "Write a SELECT statement to run.")
+    question = question.strip()[:MAX_QUESTION_CHARS] if isinstance(question, str) else ""
+    source = get_source(session, user, source_id)
+    return _execute_and_record(session, user, source, question=question, sql=sql, engine="builtin", origin="sql")
+
+
+def rerun_query(session: Session, user: User, query_id: int) -> Answer:
+    """Runs a history entry's SQL again on current data, as a new history entry with the same chart choice."""
+    earlier = get_query(session, user, query_id)
+    source = _source_of(session, user, earlier)
+    if not earlier.sql.strip():
+        raise Invalid("This history entry has no SQL to run again; ask the question again instead.")
+    return _execute_and_record(
+        session,
+        user,
+        source,
+        question=earlier.question,
+        sql=earlier.sql,
+        engine=earlier.engine if earlier.engine in ("llm", "builtin") else "builtin",
+        origin="rerun",
+        saved_chart=earlier.chart_json,
+    )
+
+
+def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query, ResultSet]:
+    """A history entry's rows, re-read from its source (for charts and insights); records nothing."""
+    query = get_query(session, user, query_id)
+    if query.status != "ok":
+        raise Invalid("This query did not succeed, so it has no rows to chart or summarise. Fix it and run it again.")
+    return query, warehouse.execute(_source_of(session, user, query), query.sql)
+
+
+def _source_of(session: Session, user: User, query: Query) -> Source:
+    source = session.get(Source, query.source_id) if query.source_id is not None else None
+    if source is None or source.user_id != user.id:
+        raise NotFound(f"The data source '{query.source_name}' of this query was deleted, so it cannot run again.")
+    return source
+
+
+def _clean_text(value: object, field_name: str, limit: int, empty_message: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(empty_message, field=field_name)
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid(f"That {field_name} is too long: at most {limit:,} characters.", field=field_name)
+    if "\x00" in value:
+        raise Invalid(f"The {field_name} contains a NUL character; remove it.", field=field_name)
+    return value
+
+
+def _answer_with_llm(
+    session: Session, user: User, source: Source, question: str, context: QuestionContext, engine: LlmEngine
+) -> Answer:
+    attempts: list[Attempt] = []
+    while True:
+        try:
+            generated = engine.generate(question, context, attempts=attempts)
+        except CannotAnswer as error:
+            _record_failure(session, user, source, question, "", "error", error.detail, "llm")
+            raise
+        try:
+            result = warehouse.execute(source, generated.sql)
+        except BadRequest as error:
+            attempts.append(Attempt(sql=generated.sql, error=error.detail))
+            if len(attempts) <= SELF_CORRECTION_TRIES:
+                continue
+            status = "refused" if isinstance(error, SqlRefused) else "error"
+            _record_failure(session, user, source, question, generated.sql, status, error.detail, "llm")
+            error.detail = f"The LLM's SQL still failed after {len(attempts)} tries: {error.detail}"
+            raise
+        except ServiceError as error:
+            _record_failure(session, user, source, question, generated.sql, "error", error.detail, "llm")
+            raise
+        notes = [f"The first {len(attempts)} SQL attempt(s) failed and were corrected."] if attempts else []
+        return _record_success(session, user, source, question, generated, result, notes, origin="question")
+
+
+def _answer_with_builtin(
+    session: Session, user: User, source: Source, question: str, context: QuestionContext, notes: list[str]
+) -> Answer:
+    try:
+        generated = BuiltinEngine().generate(question, context)
+    except CannotAnswer as error:
+        _record_failure(session, user, source, question, "", "error", error.detail, "builtin")
+        raise
+    try:
+        result = warehouse.execute(source, generated.sql)
+    except ServiceError as error:
+        status = "refused" if isinstance(error, SqlRefused) else "error"
+        _record_failure(session, user, source, question, generated.sql, status, error.detail, "builtin")
+        raise
+    return _record_success(session, user, source, question, generated, result, notes, origin="question")
+
+
+def _execute_and_record(
+    session: Session,
+    user: User,
+    source: Source,
+    *,
+    question: str,
+    sql: str,
+    engine: str,
+    origin: str,
+    saved_chart: dict[str, Any] | None = None,
+) -> Answer:
+    try:
+        result = warehouse.execute(source, sql)
+    except ServiceError as error:
+        status = "refused" if isinstance(error, SqlRefused) else "error"
+        _record_failure(session, user, source, question, sql, status, error.detail, engine, origin=origin)
+        raise
+    generated = GeneratedSQL(sql=sql, engine=engine, chart_hint=saved_chart)
+    return _record_success(session, user, source, question, generated, result, [], origin=origin)
+
+
+def _display_sql(sql: str, dialect: str) -> str:
+    """The SQL as people read it: one statement, pretty-printed (what runs is the guard's rendering)."""
+    try:
+        return sqlglot.parse_one(sql, read=dialect).sql(dialect=dialect, pretty=True)
+    except SqlglotError:
+        return sql.strip()
+
+
+def _chart_for(result: ResultSet, question: str, hint: dict[str, Any] | None) -> charts.ChartSpec:
+    if hint:
+        try:
+            return charts.validate_override(
+                result, type=hint.get("type"), x=hint.get("x"), y=hint.get("y"), color=hint.get("color"),
+                title=hint.get("title"),
+            )
+        except ServiceError:
+            pass  # a stale or wrong hint: choose from the result's shape instead
+    return charts.choose_chart(result, question=question)
+
+
+def _record_success(
+    session: Session,
+    user: User,
+    source: Source,
+    question: str,
+    generated: GeneratedSQL,
+    result: ResultSet,
+    notes: list[str],
+    *,
+    origin: str,
+) -> Answer:
+    spec = _chart_for(result, question, generated.chart_hint)
+    query = Query(
+        user_id=user.id,
+        source_id=source.id,
+        source_name=source.name,
+        question=question,
+        sql=_display_sql(generated.sql, warehouse.dialect_of(source)),
+        status="ok",
+        row_count=result.row_count,
+        duration_ms=result.duration_ms,
+        engine=generated.engine,
+        origin=origin,
+        note=" ".join(notes) or None,
+        chart_json=spec.to_dict(),
+    )
+    session.add(query)
+    session.flush()
+    return Answer(
+        query=query,
+        result=result,
+        chart=charts.chart_payload(spec, result),
+        explanation=generated.explanation,
+        notes=notes,
+    )
+
+
+def _record_failure(
+    session: Session,
+    user: User,
+    source: Source,
+    question: str,
+    sql: str,
+    status: str,
+    error: str,
+    engine: str,
+    *,
+    origin: str = "question",
+) -> None:
+    """Failed attempts are history too: committed now, because the caller's transaction is about to roll back."""
+    session.add(
+        Query(
+            user_id=user.id,
+            source_id=source.id,
+            source_name=source.name,
+            question=question,
+            sql=_display_sql(sql, warehouse.dialect_of(source)) if sql else "",
+            status=status,
+            error=error,
+            engine=engine,
+            origin=origin,
+        )
+    )
+    session.commit()

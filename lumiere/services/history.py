@@ -1,0 +1,139 @@
+"""The user's query history: every question, SQL edit and re-run, searchable and kept after a source is gone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from lumiere.llm.base import Example
+from lumiere.models import Query, Source, User
+from lumiere.models._base import iso_utc
+from lumiere.services.errors import Invalid, NotFound
+
+STATUSES = ("ok", "error", "refused")
+MAX_PAGE_SIZE = 200
+MAX_SEARCH_CHARS = 200
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    search: str | None = None
+    source_id: int | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def get_query(session: Session, user: User, query_id: int) -> Query:
+    query = session.get(Query, query_id)
+    if query is None or query.user_id != user.id:
+        raise NotFound(f"No query with id {query_id} in your history.")
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _validated(filters: HistoryFilter) -> HistoryFilter:
+    if filters.status is not None and filters.status not in STATUSES:
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}.", field="status")
+    if filters.search is not None and len(filters.search) > MAX_SEARCH_CHARS:
+        raise Invalid(f"Search for at most {MAX_SEARCH_CHARS} characters.", field="search")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise Invalid("The start date is after the end date.", field="date_from")
+    return filters
+
+
+def list_queries(
+    session: Session, user: User, filters: HistoryFilter = HistoryFilter(), *, page: int = 1, page_size: int = 50
+) -> tuple[list[Query], int]:
+    """Newest first; `search` matches question or SQL, case-insensitively."""
+    filters = _validated(filters)
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise Invalid(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}.", field="page")
+    conditions = [Query.user_id == user.id]
+    if filters.search and filters.search.strip():
+        pattern = f"%{_escape_like(filters.search.strip().lower())}%"
+        conditions.append(
+            or_(func.lower(Query.question).like(pattern, escape="\\"), func.lower(Query.sql).like(pattern, escape="\\"))
+        )
+    if filters.source_id is not None:
+        conditions.append(Query.source_id == filters.source_id)
+    if filters.status:
+        conditions.append(Query.status == filters.status)
+    if filters.date_from:
+        conditions.append(Query.created_at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
+    if filters.date_to:
+        conditions.append(Query.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+    total = session.exec(select(func.count()).select_from(Query).where(*conditions)).one()
+    items = session.exec(
+        select(Query)
+        .where(*conditions)
+        .order_by(col(Query.created_at).desc(), col(Query.id).desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return list(items), total
+
+
+def delete_query(session: Session, user: User, query_id: int) -> None:
+    session.delete(get_query(session, user, query_id))
+    session.flush()
+
+
+def live_source_ids(session: Session, user: User) -> set[int]:
+    return set(session.exec(select(Source.id).where(Source.user_id == user.id)).all())
+
+
+def public_query(query: Query, *, source_exists: bool | None = None) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "id": query.id,
+        "question": query.question,
+        "sql": query.sql,
+        "status": query.status,
+        "error": query.error,
+        "row_count": query.row_count,
+        "duration_ms": query.duration_ms,
+        "source_id": query.source_id,
+        "source_name": query.source_name,
+        "engine": query.engine,
+        "origin": query.origin,
+        "note": query.note,
+        "chart": query.chart_json,
+        "created_at": iso_utc(query.created_at),
+    }
+    if source_exists is not None:
+        shown["source_exists"] = source_exists
+    return shown
+
+
+def few_shot_examples(session: Session, user: User, source_id: int, *, limit: int = 5) -> list[Example]:
+    """This user's latest distinct successful questions on this source: the LLM's few-shot examples."""
+    rows = session.exec(
+        select(Query.question, Query.sql)
+        .where(
+            Query.user_id == user.id,
+            Query.source_id == source_id,
+            Query.status == "ok",
+            Query.origin == "question",
+            Query.question != "",
+        )
+        .order_by(col(Query.created_at).desc(), col(Query.id).desc())
+        .limit(limit * 4)
+    ).all()
+    seen: set[str] = set()
+    examples: list[Example] = []
+    for question, sql in rows:
+        key = question.strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        examples.append(Example(question=question, sql=sql))
+        if len(examples) == limit:
+            break
+    return examples
