@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_deadline_s: float = Field(default=90.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
+    # First wait before retrying a failed LLM call; doubles per retry (with jitter), Retry-After wins.
+    llm_backoff_s: float = Field(default=0.5, gt=0, le=60)
     llm_prices: str = Field(default="", description="JSON object: model -> [prompt_usd, completion_usd] per 1M tokens")
 
     log_level: str = "INFO"

@@ -17,6 +17,8 @@ from sqlmodel import SQLModel
 
 from lumiere.config import reset_settings
 
+pytest_plugins = ["tests.fake_llm"]
+
 PG_ADMIN_URL = os.environ.get("LUMIERE_TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
 
