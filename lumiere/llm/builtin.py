@@ -1,0 +1,100 @@
+"""The built-in question engine: plain-language questions to SQL without any LLM.
+
+It is the default when no LLM is configured and the fallback when the LLM is unreachable, so it
+must be right or say it does not know: every word of the question has to be placed (a column, a
+stored value, a number, a known phrase, or a harmless word); otherwise it raises CannotAnswer
+with questions it can answer for this schema. SQL is built as a sqlglot tree: text from the
+question only ever reaches it as a quoted literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lumiere.llm.base import (
+    Attempt,
+    CannotAnswer,
+    GeneratedSQL,
+    QuestionContext,
+    TableInfo,
+    ValueMatch,
+)
+from lumiere.llm.builtin_link import link
+from lumiere.llm.builtin_plan import Plan, Planner, Unplaced
+from lumiere.llm.builtin_render import build_tree, chart_hint, describe
+from lumiere.llm.builtin_schema import SchemaIndex
+from lumiere.llm.suggestions import suggest_questions
+
+MAX_QUESTION_CHARS = 400
+
+
+class BuiltinEngine:
+    name = "builtin"
+
+    def generate(
+        self, question: str, context: QuestionContext, *, attempts: list[Attempt] | None = None
+    ) -> GeneratedSQL:
+        text = " ".join(question.split())
+        if not text:
+            raise CannotAnswer("Ask a question about your data.", suggest_questions(context.tables))
+        if len(text) > MAX_QUESTION_CHARS:
+            raise CannotAnswer(
+                f"Questions are limited to {MAX_QUESTION_CHARS} characters; ask one thing at a time.",
+                suggest_questions(context.tables),
+            )
+        if not context.tables:
+            raise CannotAnswer("This source has no table to ask about.", [])
+        find_values = _remembering(context.find_values)
+        schema, plan, words = read_question(text, context.tables, find_values)
+        if plan is None:
+            raise CannotAnswer(
+                "I could not work out what "
+                + ", ".join(f"'{w}'" for w in words[:5])
+                + " refers to in this data. Use column names or values as they appear in the table,"
+                " or try one of the suggested questions.",
+                suggest_questions(context.tables),
+            )
+        if context.dialect == "mysql" and any(e.agg == "median" for e in plan.select):
+            raise CannotAnswer(
+                "MySQL has no median; ask for the average instead.", suggest_questions(context.tables)
+            )
+        tree = build_tree(plan, schema)
+        return GeneratedSQL(
+            sql=tree.sql(dialect=context.dialect),
+            engine=self.name,
+            explanation=describe(plan, schema),
+            notes=list(plan.notes),
+            chart_hint=chart_hint(plan),
+        )
+
+
+def _remembering(
+    find_values: Callable[[list[str]], list[ValueMatch]],
+) -> Callable[[list[str]], list[ValueMatch]]:
+    """One lookup per question even when several tables are read."""
+    cache: dict[tuple[str, ...], list[ValueMatch]] = {}
+
+    def lookup(phrases: list[str]) -> list[ValueMatch]:
+        key = tuple(sorted(phrases))
+        if key not in cache:
+            cache[key] = find_values(phrases) if phrases else []
+        return cache[key]
+
+    return lookup
+
+
+def read_question(
+    question: str, tables: list[TableInfo], find_values: Callable[[list[str]], list[ValueMatch]]
+) -> tuple[SchemaIndex, Plan | None, list[str]]:
+    """Read the question against each table; keep the table that places the most of it."""
+    readings = []
+    for table in tables:
+        schema = SchemaIndex.build(table)
+        linked = link(question, schema, find_values)
+        placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
+        try:
+            readings.append(((1, placed), schema, Planner(linked).run(), []))
+        except Unplaced as refusal:
+            readings.append(((-len(refusal.words), placed), schema, None, refusal.words))
+    _, schema, plan, words = max(readings, key=lambda reading: reading[0])
+    return schema, plan, words

@@ -1,0 +1,387 @@
+"""Schema linking: every span of the question becomes a mention of a value, a column, the table,
+a number, a known phrase, a harmless word - or stays unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lumiere.llm.base import ValueMatch
+from lumiere.llm.builtin_lexicon import (
+    FILLER_WORDS,
+    FUNCTION_WORDS,
+    PHRASE_INDEX,
+    PHRASES,
+    ROW_NOUNS,
+    VALUE_SYNONYMS,
+    Token,
+    edit_distance_at_most_one,
+    is_english_word,
+    has_verb_reading,
+    is_verb_only,
+    tokenize,
+    word_forms,
+)
+from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex, WordMatcher
+
+MAX_VALUE_WORDS = 6
+MAX_COLUMN_SPAN = 6
+_INSIDE_SPAN_WORDS = frozenset({"of", "the", "a", "an"})
+
+
+@dataclass
+class Mention:
+    kind: str  # value | column | table | number | quoted | kw | stop | filler | unknown | punct
+    start: int
+    end: int
+    text: str
+    tags: list[tuple[str, Any]] = field(default_factory=list)  # kw: (tag, payload) readings
+    columns: list[ColumnRef] = field(default_factory=list)  # column: candidates, best first
+    values: list[tuple[ColumnRef, Any]] = field(default_factory=list)  # value: (column, stored value)
+    number: float | None = None
+    coverage: float = 0.0
+    also_table: bool = False  # a column named like the table itself (`Airline` in airlines)
+    used: bool = False
+
+    def has(self, tag: str) -> bool:
+        return any(t == tag for t, _ in self.tags)
+
+    def payload(self, tag: str) -> Any:
+        return next((p for t, p in self.tags if t == tag), None)
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def column(self) -> ColumnRef:
+        return self.columns[0]
+
+
+@dataclass
+class Linked:
+    tokens: list[Token]
+    mentions: list[Mention]
+    schema: SchemaIndex
+
+
+def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], list[ValueMatch]]) -> Linked:
+    tokens = tokenize(question)
+    taken: list[Mention | None] = [None] * len(tokens)
+    _link_values(question, tokens, taken, schema, find_values)
+    _correct_typos(tokens, taken, schema)
+    _link_columns(tokens, taken, schema, full_only=True)
+    _link_keywords(tokens, taken, schema)
+    _link_columns(tokens, taken, schema, full_only=False)
+    _link_rest(tokens, taken)
+    mentions: list[Mention] = []
+    for mention in taken:
+        if mention is not None and (not mentions or mentions[-1] is not mention):
+            mentions.append(mention)
+    return Linked(tokens, mentions, schema)
+
+
+# --------------------------------------------------------------------------- values
+def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[int, int]]]:
+    phrases: dict[str, list[tuple[int, int]]] = {}
+
+    def add(text: str, span: tuple[int, int]) -> None:
+        text = text.strip()
+        if text:
+            phrases.setdefault(text.lower(), []).append(span)
+
+    for i, token in enumerate(tokens):
+        if token.kind == "quoted":
+            add(token.text, (i, i + 1))
+            continue
+        if token.kind != "word":
+            continue
+        for j in range(i + 1, min(len(tokens), i + MAX_VALUE_WORDS) + 1):
+            last = tokens[j - 1]
+            if last.kind not in ("word", "number") and not (last.kind == "punct" and last.text in ".&-/'"):
+                break
+            if j - 1 > i and tokens[j - 1].kind == "punct":
+                continue
+            if last.kind == "word" and last.low in FUNCTION_WORDS and j - i > 1:
+                continue
+            add(question[token.start : last.end], (i, j))
+        for synonym_key, spellings in VALUE_SYNONYMS.items():
+            if token.low == synonym_key or token.low in spellings:
+                for spelling in (synonym_key, *spellings):
+                    add(spelling, (i, i + 1))
+    return phrases
+
+
+def _link_values(
+    question: str,
+    tokens: list[Token],
+    taken: list[Mention | None],
+    schema: SchemaIndex,
+    find_values: Callable[[list[str]], list[ValueMatch]],
+) -> None:
+    phrases = _value_phrases(question, tokens)
+    if not phrases:
+        return
+    found: dict[str, list[tuple[ColumnRef, Any]]] = {}
+    known = {column.name: column for column in schema.columns}
+    for match in find_values(list(phrases)):
+        if match.column not in known or match.table != schema.table.name:
+            continue
+        for phrase in phrases:
+            if str(match.value).strip().lower() == phrase or match.phrase.lower() == phrase:
+                options = found.setdefault(phrase, [])
+                if all(existing[0] is not known[match.column] for existing in options):
+                    options.append((known[match.column], match.value))
+    candidates: list[tuple[tuple, tuple[int, int], list[tuple[ColumnRef, Any]]]] = []
+    for phrase, options in found.items():
+        for span in phrases[phrase]:
+            i, j = span
+            first = tokens[i]
+            quoted = first.kind == "quoted"
+            if not quoted and j - i == 1 and not _worth_a_value(first, i, schema):
+                continue
+            candidates.append(((not quoted, -(tokens[j - 1].end - first.start)), span, options))
+    for _, (i, j), options in sorted(candidates, key=lambda c: c[0]):
+        if any(taken[k] is not None for k in range(i, j)):
+            continue
+        text = tokens[i].text if tokens[i].kind == "quoted" else question[tokens[i].start : tokens[j - 1].end]
+        mention = Mention("value", i, j, text, values=list(options))
+        for k in range(i, j):
+            taken[k] = mention
+
+
+def _worth_a_value(token: Token, index: int, schema: SchemaIndex) -> bool:
+    """One plain word is a value only if it is not a word of the question's own grammar."""
+    if token.kind == "number":
+        return False
+    if token.low in FUNCTION_WORDS or token.low in PHRASE_INDEX or token.low in ROW_NOUNS:
+        return token.text[:1].isupper() and index > 0 and token.low not in FUNCTION_WORDS
+    if token.text[:1].isupper() and index > 0:
+        return True
+    for column in schema.columns:
+        if len(column.words) == 1 and column.words[0].matches(token.forms, token.low):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- typos
+def _vocabulary(schema: SchemaIndex) -> set[str]:
+    words = {matcher.word for column in schema.columns for matcher in column.words}
+    words |= {matcher.word for matcher in schema.table_words}
+    words |= {word for phrase in PHRASES for word in phrase.words}
+    words |= FUNCTION_WORDS | FILLER_WORDS
+    return {word for word in words if word.isalpha() and len(word) >= 3}
+
+
+def _correct_typos(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    vocabulary: set[str] | None = None
+    for i, token in enumerate(tokens):
+        if taken[i] is not None or token.kind != "word" or len(token.low) < 3 or is_english_word(token.low):
+            continue
+        if _matches_schema(token, schema):
+            continue
+        vocabulary = vocabulary if vocabulary is not None else _vocabulary(schema)
+        close = sorted(word for word in vocabulary if edit_distance_at_most_one(token.low, word))
+        if len(close) == 1 or (close and len(set(close)) == 1):
+            token.low = close[0]
+            token.forms = word_forms(close[0])
+
+
+def _matches_schema(token: Token, schema: SchemaIndex) -> bool:
+    return any(m.matches(token.forms, token.low) for c in schema.columns for m in c.words) or any(
+        m.matches(token.forms, token.low) for m in schema.table_words
+    )
+
+
+# --------------------------------------------------------------------------- keywords
+def _link_keywords(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    i = 0
+    while i < len(tokens):
+        if taken[i] is not None or tokens[i].kind not in ("word", "punct", "number"):
+            i += 1
+            continue
+        best: list[Any] = []
+        length = 0
+        for phrase in PHRASE_INDEX.get(tokens[i].low, []):
+            n = len(phrase.words)
+            if n < length:
+                break
+            window = tokens[i : i + n]
+            if len(window) == n and all(
+                taken[i + k] is None and window[k].low == phrase.words[k] for k in range(n)
+            ):
+                length = n
+                best.append(phrase)
+        if not best:
+            i += 1
+            continue
+        text = " ".join(token.text for token in tokens[i : i + length])
+        mention = Mention("kw", i, i + length, text, tags=[(p.tag, p.value) for p in best])
+        if length == 1:
+            mention.columns = [
+                c for c in schema.columns if len(c.words) == 1 and c.words[0].matches(tokens[i].forms, tokens[i].low)
+            ]
+        for k in range(i, i + length):
+            taken[k] = mention
+        i += length
+
+
+# --------------------------------------------------------------------------- columns and the table
+@dataclass
+class _SpanMatch:
+    start: int
+    end: int
+    columns: list[ColumnRef]
+    matched: int
+    coverage: float
+    is_table: bool = False
+
+
+def _token_hits(token: Token, matchers: list[WordMatcher]) -> set[int]:
+    return {k for k, matcher in enumerate(matchers) if matcher.matches(token.forms, token.low)}
+
+
+def _compound_hits(first: Token, second: Token, matchers: list[WordMatcher]) -> set[int]:
+    joined = first.low + second.low
+    forms = word_forms(joined)
+    return {k for k, matcher in enumerate(matchers) if matcher.matches(forms, joined)}
+
+
+def _assign(content: list[list[set[int]]], size: int) -> int:
+    """How many distinct schema words the content tokens cover (each token needs one)."""
+    used: set[int] = set()
+    for options in content:
+        choice = next((k for hits in options for k in sorted(hits) if k not in used), None)
+        if choice is None:
+            return -1
+        used.add(choice)
+    return len(used)
+
+
+def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex, i: int) -> list[_SpanMatch]:
+    results: list[_SpanMatch] = []
+    content_idx: list[int] = []
+    for j in range(i, min(len(tokens), i + MAX_COLUMN_SPAN)):
+        token = tokens[j]
+        if taken[j] is not None or token.kind != "word":
+            break
+        if token.low in _INSIDE_SPAN_WORDS:
+            if j == i:
+                break
+            continue
+        if token.low in FUNCTION_WORDS and token.low not in ("no",):
+            break
+        content_idx.append(j)
+        for column in schema.columns:
+            hits = [[_token_hits(tokens[k], column.words)] for k in content_idx]
+            matched = _assign(hits, len(column.words))
+            if matched > 0:
+                results.append(_SpanMatch(i, j + 1, [column], matched, matched / len(column.words)))
+        table_matchers = schema.table_words
+        if table_matchers:
+            hits = [[_token_hits(tokens[k], table_matchers) | ({0} if tokens[k].low in ROW_NOUNS else set())] for k in content_idx]
+            matched = _assign(hits, len(table_matchers))
+            if matched > 0:
+                head_hit = any(len(table_matchers) - 1 in h[0] for h in hits)
+                coverage = 1.0 if head_hit else matched / len(table_matchers)
+                results.append(_SpanMatch(i, j + 1, [], matched, coverage, is_table=True))
+        elif all(tokens[k].low in ROW_NOUNS for k in content_idx):
+            results.append(_SpanMatch(i, j + 1, [], len(content_idx), 1.0, is_table=True))
+        if len(content_idx) == 2 and content_idx[1] == content_idx[0] + 1:
+            first, second = tokens[content_idx[0]], tokens[content_idx[1]]
+            for column in schema.columns:
+                if _compound_hits(first, second, column.words):
+                    results.append(_SpanMatch(i, j + 1, [column], 1, 1 / len(column.words)))
+            if table_matchers and _compound_hits(first, second, table_matchers):
+                results.append(_SpanMatch(i, j + 1, [], 1, 1.0, is_table=True))
+    return results
+
+
+def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex, *, full_only: bool) -> None:
+    """Greedy: the span that covers the most schema words wins, then the best coverage.
+
+    The first pass (`full_only`) takes only spans of two or more words that name a column
+    completely, so that `number of products` or `first name` beat the phrases inside them.
+    """
+    candidates: list[_SpanMatch] = []
+    for i in range(len(tokens)):
+        if taken[i] is None and tokens[i].kind == "word" and tokens[i].low not in FUNCTION_WORDS:
+            candidates.extend(_span_candidates(tokens, taken, schema, i))
+    if full_only:
+        candidates = [
+            c
+            for c in candidates
+            if not c.is_table and c.coverage >= 1.0 and c.matched >= 2 and _content_count(tokens, c) >= 2
+        ]
+    # Group equal spans so ties between columns stay visible to the planner.
+    by_span: dict[tuple[int, int], list[_SpanMatch]] = {}
+    for candidate in candidates:
+        by_span.setdefault((candidate.start, candidate.end), []).append(candidate)
+    ranked = []
+    for (start, end), group in by_span.items():
+        best_matched = max(c.matched for c in group)
+        top = [c for c in group if c.matched == best_matched]
+        best_cov = max(c.coverage for c in top)
+        top = [c for c in top if c.coverage >= best_cov - 1e-9]
+        tables = [c for c in top if c.is_table]
+        cols = [c for c in top if not c.is_table]
+        content = _content_count(tokens, top[0])
+        if content < end - start and tokens[end - 1].low in _INSIDE_SPAN_WORDS:
+            continue
+        ranked.append(((-best_matched * 10 - content, -best_cov, start), start, end, tables, cols))
+    ranked.sort(key=lambda r: r[0])
+    for _, start, end, tables, cols in ranked:
+        if any(taken[k] is not None for k in range(start, end)):
+            continue
+        text = " ".join(t.text for t in tokens[start:end])
+        # The table's own noun names the rows unless a column says more (`document id`).
+        if tables and (not cols or cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched):
+            mention = Mention("table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage)
+        else:
+            columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.position))
+            mention = Mention("column", start, end, text, columns=columns, coverage=cols[0].coverage)
+            mention.also_table = bool(tables)
+        for k in range(start, end):
+            taken[k] = mention
+
+
+def _content_count(tokens: list[Token], match: _SpanMatch) -> int:
+    return sum(1 for k in range(match.start, match.end) if tokens[k].low not in _INSIDE_SPAN_WORDS)
+
+
+def _exactness(column: ColumnRef, tokens: list[Token], start: int, end: int) -> float:
+    """Prefer the column whose words are said literally over one reached through a synonym."""
+    said = {tokens[k].low for k in range(start, end)} | {f for k in range(start, end) for f in word_forms(tokens[k].low)}
+    literal = sum(1 for matcher in column.words if matcher.word in said)
+    return literal / len(column.words)
+
+
+# --------------------------------------------------------------------------- the rest
+def _link_rest(tokens: list[Token], taken: list[Mention | None]) -> None:
+    for i, token in enumerate(tokens):
+        if taken[i] is not None:
+            continue
+        if token.kind == "number":
+            taken[i] = Mention("number", i, i + 1, token.text, number=token.number)
+        elif token.kind == "quoted":
+            taken[i] = Mention("quoted", i, i + 1, token.text)
+        elif token.kind == "punct":
+            taken[i] = Mention("punct", i, i + 1, token.text)
+        elif token.low in FUNCTION_WORDS:
+            taken[i] = Mention("stop", i, i + 1, token.text)
+        elif token.low in FILLER_WORDS or is_verb_only(token.low) or _verb_in_place(tokens, taken, i):
+            taken[i] = Mention("filler", i, i + 1, token.text)
+        else:
+            taken[i] = Mention("unknown", i, i + 1, token.text)
+
+
+_VERB_CUES = frozenset("that who which to do does did not also been be were was is are will can could".split())
+
+
+def _verb_in_place(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
+    """A word that can be a verb, used as one (`channels that support HD`): a link, not a filter."""
+    if not has_verb_reading(tokens[i].low) or i == 0:
+        return False
+    previous = taken[i - 1]
+    return tokens[i - 1].low in _VERB_CUES or (previous is not None and previous.kind == "table")

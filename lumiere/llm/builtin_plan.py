@@ -1,0 +1,965 @@
+"""From linked mentions to a query plan: which columns to show, filter, group, order and count.
+
+The planner reads the mentions left to right in passes (limits, comparisons, values, order,
+superlatives, aggregates, groups, projection); each pass marks what it used. Anything that no
+pass could use is reported back so the engine can refuse instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lumiere.llm.builtin_link import Linked, Mention
+from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
+
+AGG_NAMES = ("count", "avg", "sum", "min", "max", "median", "stddev")
+_SKIP = ("stop", "filler", "punct")
+_RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where".split())
+_YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
+
+
+@dataclass(frozen=True)
+class Expr:
+    column: ColumnRef | None  # None: the rows themselves (COUNT(*))
+    agg: str | None = None
+    distinct: bool = False
+    bucket: str | None = None  # year | month | week | day | quarter: a date cut to that unit
+
+    def key(self) -> tuple:
+        return (self.column.name if self.column else None, self.agg, self.distinct, self.bucket)
+
+
+COUNT_ROWS = Expr(None, "count")
+
+
+@dataclass
+class Cond:
+    expr: Expr
+    op: str  # = != > < >= <= between like notlike
+    values: list[Any]
+    year_of: bool = False  # compare the year of a date column
+
+
+@dataclass
+class Plan:
+    select: list[Expr] = field(default_factory=list)
+    star: bool = False
+    where: list[list[Cond]] = field(default_factory=list)  # AND of OR-groups
+    group: list[Expr] = field(default_factory=list)
+    having: list[Cond] = field(default_factory=list)
+    order: list[tuple[Expr, bool]] = field(default_factory=list)  # (expr, descending)
+    limit: int | None = None
+    distinct: bool = False
+    share: bool = False  # percentage of the total per group (or of rows matching the filter)
+    share_measure: ColumnRef | None = None
+    share_filter: list[list[Cond]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_select(self, expr: Expr) -> None:
+        if all(existing.key() != expr.key() for existing in self.select):
+            self.select.append(expr)
+
+
+class Unplaced(Exception):
+    """Parts of the question the planner could not use; the engine turns this into CannotAnswer."""
+
+    def __init__(self, words: list[str], reason: str = "") -> None:
+        super().__init__(reason or ", ".join(words))
+        self.words = words
+        self.reason = reason
+
+
+class Planner:
+    def __init__(self, linked: Linked) -> None:
+        self.ms: list[Mention] = linked.mentions
+        self.tokens = linked.tokens
+        self.schema: SchemaIndex = linked.schema
+        self.plan = Plan()
+        self.pending_limit: int | None = None
+        self.pending_dir: bool | None = None
+        self.count_order: tuple[bool, Expr] | None = None  # order groups by a count
+        self.group_all = False  # "... and how many correspond to each"
+        self.count_requested = False
+        self.cond_spans: list[tuple[int, Cond, int]] = []  # (mention index, cond, group id)
+
+    # ------------------------------------------------------------------ helpers
+    def nxt(self, i: int, skip: tuple[str, ...] = _SKIP, words: frozenset[str] = frozenset()) -> int | None:
+        j = i + 1
+        while j < len(self.ms):
+            m = self.ms[j]
+            if m.kind in skip and (not words or m.low in words or m.kind == "punct"):
+                j += 1
+                continue
+            return j
+        return None
+
+    def prv(self, i: int, skip: tuple[str, ...] = _SKIP) -> int | None:
+        j = i - 1
+        while j >= 0:
+            if self.ms[j].kind in skip:
+                j -= 1
+                continue
+            return j
+        return None
+
+    def m(self, i: int | None) -> Mention | None:
+        return self.ms[i] if i is not None and 0 <= i < len(self.ms) else None
+
+    def is_kw(self, i: int | None, *tags: str) -> bool:
+        mention = self.m(i)
+        return mention is not None and mention.kind == "kw" and any(mention.has(tag) for tag in tags)
+
+    def words_between(self, a: int, b: int) -> list[str]:
+        return [self.ms[k].low for k in range(a + 1, b)]
+
+    # ------------------------------------------------------------------ entry
+    def run(self) -> Plan:
+        self._star()
+        self._likes()
+        self._limits()
+        self._order()
+        self._numbers()
+        self._values()
+        self._booleans()
+        self._superlatives()
+        self._counts_and_aggregates()
+        self._shares()
+        self._groups()
+        self._buckets()
+        self._wh()
+        self._projection()
+        self._finish()
+        self._check_unplaced()
+        return self.plan
+
+    # ------------------------------------------------------------------ passes
+    def _star(self) -> None:
+        for m in self.ms:
+            if m.kind == "kw" and m.has("star"):
+                self.plan.star = True
+                m.used = True
+
+    def _likes(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not m.has("like"):
+                continue
+            mode = m.payload("like")
+            j = self.nxt(i, skip=("stop", "punct", "filler", "kw"), words=frozenset())
+            # skip further like-words ("the word", "substring") before the literal
+            while j is not None and self.is_kw(j, "like"):
+                self.ms[j].used = True
+                j = self.nxt(j, skip=("stop", "punct", "filler"))
+            literal_mention = self.m(j)
+            if literal_mention is None or literal_mention.kind not in ("quoted", "unknown", "value", "number", "column", "table"):
+                continue
+            literal = literal_mention.text.strip()
+            if literal_mention.kind in ("column", "table") and not self._quoted_like(literal_mention):
+                continue
+            column = self._like_column(i, j, literal_mention)
+            if column is None:
+                continue
+            m.used = literal_mention.used = True
+            pattern = {"contains": f"%{literal}%", "starts": f"{literal}%", "ends": f"%{literal}"}[mode]
+            negated = self._negated_before(i)
+            self._add_cond(i, Cond(Expr(column), "notlike" if negated else "like", [pattern]))
+
+    def _quoted_like(self, mention: Mention) -> bool:
+        return False
+
+    def _like_column(self, i: int, j: int, literal: Mention) -> ColumnRef | None:
+        if literal.kind == "value":
+            return literal.values[0][0]
+        # "whose name contains ..." (column before) or "... in their description" (column after)
+        for k in (self.prv(i), self.nxt(j, skip=("stop", "punct", "filler"))):
+            mention = self.m(k)
+            if mention is not None and mention.kind == "column" and not mention.used:
+                text_cols = [c for c in mention.columns if c.text] or mention.columns
+                mention.used = True
+                return text_cols[0]
+        previous = self.m(self.prv(i))
+        if previous is not None and previous.kind == "table":
+            return self.schema.display_column
+        return self.schema.display_column
+
+    def _limits(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.kind != "number" or m.used or m.number is None or m.number != int(m.number) or m.number < 1:
+                continue
+            before, after = self.prv(i), self.nxt(i)
+            if self.is_kw(before, "top", "bottom") and not self.ms[before].used:
+                kw = self.ms[before]
+                self.pending_limit = int(m.number)
+                self.pending_dir = kw.has("bottom") and not kw.has("top")
+                self.pending_dir = not self.pending_dir  # top -> descending
+                kw.used = m.used = True
+            elif self.is_kw(after, "sup", "supcol", "common") and not self._is_comparison_after(after):
+                self.pending_limit = int(m.number)
+                m.used = True
+
+    def _is_comparison_after(self, i: int) -> bool:
+        k = self.nxt(i, skip=("column", "stop", "filler"))
+        return k is not None and self.ms[k].low == "than"
+
+    def _order(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not (m.has("order") or m.has("dir") or m.has("alpha")):
+                continue
+            target: Expr | None = None
+            j = self.nxt(i, skip=("stop", "punct", "filler", "table"))
+            if self.is_kw(j, "dir", "alpha") and not self.ms[j].used and m.has("order"):
+                k = self.nxt(j, skip=("stop", "punct", "filler", "table"))
+                if self.m(k) is not None and self.ms[k].kind == "column":
+                    j = k
+            mention = self.m(j)
+            descending = self._direction_near(i)
+            if mention is not None and mention.kind == "column" and not mention.used and (m.has("order") or self._word_before(j, "of")):
+                column = self._pick_ordered(mention)
+                target = Expr(column)
+                mention.used = True
+                if descending is None:
+                    descending = self._direction_near(j)
+            elif mention is not None and mention.kind == "kw" and mention.has("count") and not mention.used:
+                target = COUNT_ROWS
+                mention.used = True
+                self.count_requested = True
+            elif m.has("dir") and not m.has("order") and mention is not None and mention.kind == "kw" and mention.has("order"):
+                continue
+            if target is None and not (m.has("order") or m.has("alpha")):
+                if not any(o.has("order") for o in self.ms if o.kind == "kw"):
+                    # a bare "descending" after a column: "earnings ..., ordered descending"
+                    prev = self.m(self.prv(i))
+                    if prev is not None and prev.kind == "column":
+                        target = Expr(self._pick_ordered(prev))
+                    else:
+                        target = None
+                if target is None and not self._has_later_sort_cue(i):
+                    m.used = True
+                    self.pending_dir = m.payload("dir") == "desc" if m.has("dir") else self.pending_dir
+                    continue
+            m.used = True
+            if descending is None:
+                descending = (m.payload("dir") or m.payload("alpha")) == "desc" if (m.has("dir") or m.has("alpha")) else False
+            if target is None:
+                self.plan.order.append((Expr(None, "__projection__"), descending))
+            else:
+                self.plan.order.append((target, descending))
+
+    def _has_later_sort_cue(self, i: int) -> bool:
+        return False
+
+    def _word_before(self, j: int, word: str) -> bool:
+        return j > 0 and self.ms[j - 1].low == word
+
+    def _pick_ordered(self, mention: Mention) -> ColumnRef:
+        return mention.columns[0]
+
+    def _direction_near(self, i: int) -> bool | None:
+        """Ascending/descending said around position i (`from the oldest to the youngest`)."""
+        for k in range(max(0, i - 3), min(len(self.ms), i + 8)):
+            m = self.ms[k]
+            if m.kind != "kw" or m.used:
+                continue
+            if m.has("dir") or m.has("alpha"):
+                m.used = True
+                return (m.payload("dir") or m.payload("alpha")) == "desc"
+            if m.has("between") and k > i:
+                first = self.nxt(k, skip=("stop",))
+                if self.is_kw(first, "supcol", "sup"):
+                    end = self.nxt(first, skip=("stop",))
+                    m.used = self.ms[first].used = True
+                    if self.is_kw(end, "supcol", "sup"):
+                        self.ms[end].used = True
+                    payload = self.ms[first].payload("supcol") or (self.ms[first].payload("sup"), None)
+                    return payload[0] == "desc"
+        return None
+
+    # ------------------------------------------------------------------ comparisons on numbers
+    def _numbers(self) -> None:
+        previous_subject: tuple[Expr, bool] | None = None
+        previous_end = -1
+        for i, m in enumerate(self.ms):
+            if m.kind != "number" or m.used:
+                continue
+            op, op_index, concept, explicit = self._operator_before(i)
+            after = self.nxt(i, skip=("stop",))
+            if op is None and self.is_kw(after, "cmp") and self.ms[after].payload("cmp") in (">=", "<="):
+                op, op_index = self.ms[after].payload("cmp"), after
+                self.ms[after].used = True
+                after = self.nxt(after, skip=("stop",))
+            values: list[Any] = [m.number]
+            if op == "between":
+                second = self._between_second(i)
+                if second is None:
+                    op = None
+                else:
+                    values.append(self.ms[second].number)
+                    self.ms[second].used = True
+            connector = self._connector(previous_end, op_index if op_index is not None else i)
+            subject = self._number_subject(i, op_index, concept, after, values[0], explicit)
+            if subject is None and previous_subject is not None and connector is not None and op in (None, "="):
+                subject = previous_subject
+            if subject is None:
+                continue
+            expr, is_having = subject
+            m.used = True
+            if op_index is not None:
+                self.ms[op_index].used = True
+            cond = Cond(expr, op or "=", values, year_of=bool(expr.column and expr.column.temporal and not is_having))
+            if is_having:
+                self.plan.having.append(cond)
+            else:
+                self._add_cond(i, cond, join_previous=connector == "or")
+            previous_subject, previous_end = subject, i
+
+    def _connector(self, previous_end: int, start: int) -> str | None:
+        if previous_end < 0:
+            return None
+        between = self.ms[previous_end + 1 : start]
+        if any(x.kind == "kw" and x.has("or") for x in between):
+            return "or"
+        if any(x.kind == "kw" and x.has("and") for x in between) or any(x.low == "," for x in between):
+            return "and"
+        return None
+
+    def _operator_before(self, i: int) -> tuple[str | None, int | None, str | None, bool]:
+        """(op, index of the operator mention, implied concept, operator said explicitly)."""
+        k = i - 1
+        saw_than = False
+        steps = 0
+        while k >= 0 and steps < 4:
+            m = self.ms[k]
+            if m.kind == "stop" or m.kind == "punct":
+                saw_than = saw_than or m.low == "than"
+                k -= 1
+                continue
+            if m.kind == "kw" and not m.used:
+                if m.has("cmpcol"):
+                    op, concept = m.payload("cmpcol")
+                    return self._maybe_negate(k, op), k, concept, True
+                if m.has("cmp"):
+                    return self._maybe_negate(k, m.payload("cmp")), k, None, True
+                if m.has("between"):
+                    return "between", k, None, True
+                if saw_than and m.has("sup"):
+                    return (">" if m.payload("sup") == "desc" else "<"), k, None, True
+                if m.has("neg"):
+                    return "!=", k, None, True
+                if m.has("or") or m.has("and"):
+                    return None, None, None, False
+            if saw_than and m.kind == "column":
+                k -= 1
+                steps += 1
+                continue
+            if m.kind in ("filler",):
+                k -= 1
+                continue
+            break
+        return None, None, None, False
+
+    def _maybe_negate(self, k: int, op: str) -> str:
+        before = self.prv(k, skip=("stop",))
+        if self.is_kw(before, "neg") and not self.ms[before].used:
+            self.ms[before].used = True
+            return {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!=", "!=": "="}[op]
+        return op
+
+    def _between_second(self, i: int) -> int | None:
+        j = self.nxt(i, skip=("stop", "punct"))
+        if j is not None and (self.is_kw(j, "and") or self.ms[j].low == "to"):
+            k = self.nxt(j, skip=("stop",))
+            if k is not None and self.ms[k].kind == "number":
+                return k
+        if j is not None and self.ms[j].kind == "number":
+            return j
+        k = i + 1
+        if k < len(self.ms) and self.ms[k].low == "to":
+            k2 = self.nxt(k, skip=("stop",))
+            if k2 is not None and self.ms[k2].kind == "number":
+                return k2
+        return None
+
+    def _number_subject(
+        self, i: int, op_index: int | None, concept: str | None, after: int | None, number: float, explicit: bool
+    ) -> tuple[Expr, bool] | None:
+        after_m = self.m(after)
+        # "more than one employee": a count of rows per group
+        if after_m is not None and after_m.kind == "table" and explicit:
+            after_m.used = True
+            return COUNT_ROWS, True
+        if after_m is not None and after_m.kind == "column" and after_m.also_table and explicit and not after_m.column.numeric:
+            after_m.used = True
+            return COUNT_ROWS, True
+        # "more than 4 cylinders", "8 cylinders"
+        if after_m is not None and after_m.kind == "column" and not after_m.used:
+            numeric = [c for c in after_m.columns if c.numeric]
+            if numeric:
+                after_m.used = True
+                return Expr(numeric[0]), False
+            if explicit:
+                after_m.used = True
+                return Expr(after_m.column, "count", distinct=True), True
+        # "age above 20", "grade 10", "average life expectancy longer than 72"
+        start = op_index if op_index is not None else i
+        subject = self._column_before(start, allow_gap=explicit)
+        if subject is not None:
+            return subject
+        if concept is not None:
+            columns = self.schema.concept_columns(concept)
+            if columns:
+                return Expr(self._prefer_mentioned(columns)), False
+        if self._looks_like_year(number) and (concept == "time" or self._year_preposition(i)):
+            columns = self.schema.concept_columns("time")
+            if columns:
+                return Expr(self._prefer_mentioned(columns)), False
+        return None
+
+    def _column_before(self, start: int, *, allow_gap: bool) -> tuple[Expr, bool] | None:
+        k = start - 1
+        gap = 0
+        while k >= 0 and gap <= (3 if allow_gap else 1):
+            m = self.ms[k]
+            if m.kind in ("stop", "punct", "filler") or (m.kind == "kw" and m.has("neg")):
+                if m.kind == "punct" and m.low == ",":
+                    return None
+                k -= 1
+                continue
+            if m.kind == "column" and not m.used:
+                numeric = [c for c in m.columns if c.numeric or c.temporal] or m.columns
+                agg_index = self.prv(k)
+                m.used = True
+                if self.is_kw(agg_index, "agg") and not self.ms[agg_index].used:
+                    self.ms[agg_index].used = True
+                    return Expr(numeric[0], self.ms[agg_index].payload("agg")), True
+                return Expr(numeric[0]), False
+            if m.kind == "column" and m.used:
+                return None
+            if m.kind == "kw" and (m.has("count") and not m.used):
+                m.used = True
+                return COUNT_ROWS, True
+            gap += 1
+            k -= 1
+            if m.kind in ("table", "value", "number", "kw"):
+                if m.kind != "kw":
+                    return None
+        return None
+
+    def _prefer_mentioned(self, columns: list[ColumnRef]) -> ColumnRef:
+        for m in self.ms:
+            if m.kind == "column" and not m.used:
+                for column in m.columns:
+                    if column in columns:
+                        m.used = True
+                        return column
+        return columns[0]
+
+    @staticmethod
+    def _looks_like_year(number: float) -> bool:
+        return number == int(number) and 1000 <= number <= 2200
+
+    def _year_preposition(self, i: int) -> bool:
+        if i == 0:
+            return True
+        return self.ms[i - 1].low in _YEAR_PREPOSITIONS or self.is_kw(i - 1, "or", "and") or self.ms[i - 1].kind == "punct"
+
+    # ------------------------------------------------------------------ values
+    def _values(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.kind != "value" or m.used:
+                continue
+            column, value = self._choose_value_column(i)
+            m.used = True
+            op = "!=" if self._negated_before(i) else "="
+            same = [
+                (k, group)
+                for k, group in enumerate(self.plan.where)
+                if all(c.expr.column is column and c.op in ("=", "!=") and not c.year_of for c in group)
+            ]
+            cond = Cond(Expr(column), op, [value])
+            if same and op == "=" and all(c.op == "=" for c in self.plan.where[same[0][0]]):
+                self.plan.where[same[0][0]].append(cond)
+            else:
+                self._add_cond(i, cond)
+
+    def _choose_value_column(self, i: int) -> tuple[ColumnRef, Any]:
+        m = self.ms[i]
+        options = m.values
+        neighbours = [self.prv(i, skip=("stop", "filler", "punct")), self.nxt(i, skip=("stop",))]
+        for k in neighbours:
+            near = self.m(k)
+            if near is not None and near.kind in ("column", "table") and not near.used:
+                for column, value in options:
+                    if column in near.columns:
+                        near.used = True
+                        return column, value
+        if len(options) > 1:
+            window = self.tokens[max(0, m.start - 3) : m.start]
+            for column, value in options:
+                for token in window:
+                    if any(matcher.matches(token.forms, token.low) for matcher in column.words):
+                        return column, value
+            self.plan.notes.append(
+                f"'{m.text}' appears in several columns ({', '.join(c.name for c, _ in options)}); "
+                f"filtered on {options[0][0].name}."
+            )
+        return options[0]
+
+    def _negated_before(self, i: int) -> bool:
+        k = i - 1
+        steps = 0
+        while k >= 0 and steps < 4:
+            m = self.ms[k]
+            if m.kind == "kw" and not m.used and (m.has("neg") or m.payload("cmp") == "!="):
+                m.used = True
+                return True
+            if m.kind in ("value", "number") or (m.kind == "kw" and (m.has("and") or m.has("or"))):
+                return False
+            if m.kind not in ("stop", "filler", "punct"):
+                steps += 1
+            k -= 1
+        return False
+
+    def _add_cond(self, i: int, cond: Cond, *, join_previous: bool = False) -> None:
+        if join_previous and self.plan.where:
+            self.plan.where[-1].append(cond)
+        else:
+            self.plan.where.append([cond])
+
+    def _booleans(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.kind != "column" or m.used:
+                continue
+            flags = [c for c in m.columns if c.boolean_values is not None]
+            if not flags:
+                continue
+            before = self.m(i - 1)
+            cue = before is not None and (before.low in _RELATIVE_CUES or before.kind in ("table", "filler"))
+            count_before = self.is_kw(self.prv(i), "count")
+            if not (cue or count_before) and not m.low.endswith("s"):
+                continue
+            if not (cue or count_before):
+                continue
+            column = flags[0]
+            truthy, falsy = column.boolean_values  # type: ignore[misc]
+            negated = self._negated_before(i)
+            m.used = True
+            self._add_cond(i, Cond(Expr(column), "=", [falsy if negated else truthy]))
+            if count_before:
+                self.count_requested = True
+                self.ms[self.prv(i)].used = True
+
+    # ------------------------------------------------------------------ superlatives
+    def _superlatives(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw":
+                continue
+            if m.has("common"):
+                self._most_common(i, m.payload("common") == "desc")
+            elif m.has("supcol"):
+                self._superlative_concept(i)
+            elif m.has("sup"):
+                self._superlative(i, m.payload("sup") == "desc")
+
+    def _most_common(self, i: int, descending: bool) -> None:
+        m = self.ms[i]
+        target = None
+        for k in (self.nxt(i, skip=("stop", "punct", "filler")), self.prv(i, skip=("stop", "punct", "filler"))):
+            near = self.m(k)
+            if near is not None and near.kind == "column":
+                target = near
+                break
+        m.used = True
+        if target is not None:
+            target.used = True
+            self.plan.add_select(Expr(target.column))
+            self.plan.group.append(Expr(target.column))
+        self.count_order = (descending, COUNT_ROWS)
+        self.plan.limit = self.pending_limit or 1
+
+    def _superlative_concept(self, i: int) -> None:
+        m = self.ms[i]
+        direction, concept = m.payload("supcol")
+        descending = direction == "desc"
+        column: ColumnRef | None = None
+        # an explicit column next to the adjective wins ("first ... to register" -> date_first_registered)
+        for k in range(i + 1, min(len(self.ms), i + 6)):
+            near = self.ms[k]
+            if near.kind == "column" and not near.used:
+                fitting = [c for c in near.columns if c.has_concept(concept) or (concept == "time" and c.temporal)]
+                if fitting:
+                    column = fitting[0]
+                    near.used = True
+                    break
+        if column is None:
+            candidates = self.schema.concept_columns(concept)
+            if not candidates and concept == "age":
+                born = [c for c in self.schema.columns if "birth" in c.word_set and (c.temporal or c.numeric)]
+                if born:
+                    candidates, descending = born, not descending
+            if not candidates:
+                if m.has("top") or m.has("bottom"):
+                    return
+                return
+            column = self._prefer_mentioned(candidates)
+        m.used = True
+        self.plan.order.append((Expr(column), descending))
+        self.plan.limit = self.pending_limit or 1
+        self._remember_order_column(column)
+
+    def _superlative(self, i: int, descending: bool) -> None:
+        m = self.ms[i]
+        j = self.nxt(i, skip=("stop", "punct", "filler"))
+        near = self.m(j)
+        if near is not None and near.kind == "kw" and near.has("count") and not near.used:
+            near.used = True
+            k = self.nxt(j, skip=("stop", "punct", "filler", "kw"))
+            target = self.m(k)
+            if target is not None and target.kind in ("table",):
+                target.used = True
+            elif target is not None and target.kind == "column" and not target.used:
+                if not target.also_table:
+                    target.used = True
+                    m.used = True
+                    self.count_order = (descending, Expr(target.column, "count", distinct=True))
+                    self.plan.limit = self.pending_limit or 1
+                    return
+                target.used = True
+            m.used = True
+            self.count_order = (descending, COUNT_ROWS)
+            self.plan.limit = self.pending_limit or 1
+            return
+        if near is not None and near.kind == "kw" and near.has("distinct") and not near.used:
+            near.used = True
+            j = self.nxt(j, skip=("stop", "punct", "filler"))
+            near = self.m(j)
+        if near is not None and near.kind == "table":
+            near.used = m.used = True
+            self.count_order = (descending, COUNT_ROWS)
+            self.plan.limit = self.pending_limit or 1
+            return
+        if near is not None and near.kind == "kw" and near.has("agg") and not near.used:
+            k = self.nxt(j, skip=("stop", "punct", "filler"))
+            target = self.m(k)
+            if target is not None and target.kind == "column" and not target.used:
+                near.used = target.used = m.used = True
+                self.count_order = (descending, Expr(self._numeric_first(target), near.payload("agg")))
+                self.plan.limit = self.pending_limit or 1
+                return
+        if near is not None and near.kind == "column" and not near.used:
+            if self._is_comparison_after(i):
+                return
+            near.used = m.used = True
+            column = self._numeric_first(near)
+            self.plan.order.append((Expr(column), descending))
+            self.plan.limit = self.pending_limit or 1
+            self._remember_order_column(column)
+            return
+        if near is not None and near.kind == "kw" and near.has("share") and near.columns and not near.used:
+            near.used = m.used = True
+            self.plan.order.append((Expr(near.columns[0]), descending))
+            self.plan.limit = self.pending_limit or 1
+            return
+
+    def _numeric_first(self, mention: Mention) -> ColumnRef:
+        ranked = [c for c in mention.columns if c.numeric or c.temporal] or mention.columns
+        return ranked[0]
+
+    def _remember_order_column(self, column: ColumnRef) -> None:
+        self.order_columns = getattr(self, "order_columns", []) + [column]
+
+    # ------------------------------------------------------------------ counts and aggregates
+    def _counts_and_aggregates(self) -> None:
+        i = 0
+        while i < len(self.ms):
+            m = self.ms[i]
+            if m.used or m.kind != "kw":
+                i += 1
+                continue
+            if m.has("agg") and not (m.has("sup") and self._is_comparison_after(i)):
+                i = self._aggregate_list(i)
+                continue
+            if m.has("count"):
+                self._count(i)
+            i += 1
+
+    def _aggregate_list(self, i: int) -> int:
+        aggs = [i]
+        j = i
+        while True:
+            k = self.nxt(j, skip=("stop", "punct"))
+            if k is not None and self.is_kw(k, "and", "or"):
+                k2 = self.nxt(k, skip=("stop", "punct"))
+                if self.is_kw(k2, "agg") and not self.ms[k2].used:
+                    aggs.append(k2)
+                    self.ms[k].used = True
+                    j = k2
+                    continue
+            if k is not None and self.ms[k - 1].kind == "punct" and self.is_kw(k, "agg") and not self.ms[k].used:
+                aggs.append(k)
+                j = k
+                continue
+            break
+        target_index = self.nxt(j, skip=("stop", "punct", "filler"))
+        target = self.m(target_index)
+        if target is not None and target.kind == "kw" and target.has("count") and not target.used:
+            # "average number of X" where no column is named that way: average count per group
+            nxt = self.m(self.nxt(target_index, skip=("stop", "punct", "filler")))
+            if nxt is not None and nxt.kind == "column" and not nxt.used:
+                target.used = True
+                target = nxt
+                target_index = self.ms.index(nxt)
+        if target is not None and target.kind == "kw" and target.has("share") and target.columns:
+            target.used = True
+            for a in aggs:
+                self.ms[a].used = True
+                self.plan.add_select(Expr(target.columns[0], self.ms[a].payload("agg")))
+            return (target_index or j) + 1
+        if target is not None and target.kind == "column" and not target.used:
+            target.used = True
+            column = self._numeric_first(target)
+            for a in aggs:
+                self.ms[a].used = True
+                self.plan.add_select(Expr(column, self.ms[a].payload("agg")))
+            return (target_index or j) + 1
+        # an aggregate word that is itself a column name ("the average" column)
+        for a in aggs:
+            if self.ms[a].columns:
+                self.ms[a].used = True
+                self.plan.add_select(Expr(self.ms[a].columns[0]))
+        return j + 1
+
+    def _count(self, i: int) -> None:
+        m = self.ms[i]
+        j = self.nxt(i, skip=("stop", "punct", "filler"))
+        distinct = False
+        if self.is_kw(j, "distinct"):
+            self.ms[j].used = True
+            distinct = True
+            j = self.nxt(j, skip=("stop", "punct", "filler"))
+        target = self.m(j)
+        m.used = True
+        if target is not None and target.kind == "column" and not target.used and not target.also_table:
+            columns: list[Mention] = [target]
+            k = j
+            while True:
+                a = self.nxt(k, skip=("stop", "punct"))
+                b = self.nxt(a, skip=("stop", "punct")) if a is not None else None
+                if a is not None and self.is_kw(a, "and") and self.m(b) is not None and self.ms[b].kind == "column" and not self.ms[b].used and distinct:
+                    columns.append(self.ms[b])
+                    self.ms[a].used = True
+                    k = b
+                    continue
+                break
+            for column_mention in columns:
+                column_mention.used = True
+                self.plan.add_select(Expr(column_mention.column, "count", distinct=True))
+            return
+        if target is not None and target.kind in ("table", "column") and not target.used:
+            target.used = True
+        self.count_requested = True
+        if distinct:
+            self.group_all = self.group_all
+
+    def _shares(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not m.has("share"):
+                continue
+            if m.columns and self._share_is_column(i):
+                continue
+            m.used = True
+            self.plan.share = True
+            nxt = self.m(self.nxt(i, skip=("stop", "punct", "filler")))
+            if nxt is not None and nxt.kind == "column" and not nxt.used and nxt.column.numeric_measure:
+                nxt.used = True
+                self.plan.share_measure = nxt.column
+            elif nxt is not None and nxt.kind == "table":
+                nxt.used = True
+
+    def _share_is_column(self, i: int) -> bool:
+        before = self.m(self.prv(i))
+        return before is not None and (before.kind == "kw" and (before.has("agg") or before.has("sup")))
+
+    # ------------------------------------------------------------------ groups
+    def _groups(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used:
+                continue
+            if m.kind == "kw" and m.has("group"):
+                j = self.nxt(i, skip=("stop", "punct", "filler"))
+                if self.is_kw(j, "distinct"):
+                    self.ms[j].used = True
+                    j = self.nxt(j, skip=("stop", "punct", "filler"))
+                target = self.m(j)
+                m.used = True
+                if target is not None and target.kind == "column" and not target.used and not target.also_table:
+                    target.used = True
+                    self._group_by(target.column)
+                elif target is not None and target.kind == "table":
+                    target.used = True
+                elif target is None or target.kind in ("kw", "punct"):
+                    self.group_all = True
+            elif m.kind == "stop" and m.low == "by":
+                j = self.nxt(i, skip=("stop",))
+                target = self.m(j)
+                if target is not None and target.kind == "column" and not target.used and self._has_aggregate():
+                    target.used = m.used = True
+                    self._group_by(target.column)
+
+    def _has_aggregate(self) -> bool:
+        return self.count_requested or any(e.agg for e in self.plan.select) or self.plan.share
+
+    def _group_by(self, column: ColumnRef) -> None:
+        expr = Expr(column)
+        if all(g.key() != expr.key() for g in self.plan.group):
+            self.plan.group.append(expr)
+        self.plan.add_select(expr)
+
+    def _buckets(self) -> None:
+        for m in self.ms:
+            if m.used or m.kind != "kw" or not (m.has("bucket") or m.has("trend")):
+                continue
+            unit = m.payload("bucket")
+            columns = self._time_columns()
+            if not columns:
+                continue
+            m.used = True
+            column = columns[0]
+            if column.temporal:
+                expr = Expr(column, bucket=unit or self._natural_unit(column))
+            else:
+                expr = Expr(column)
+            self.plan.group.append(expr)
+            self.plan.add_select(expr)
+            self.plan.order.append((expr, False))
+
+    def _time_columns(self) -> list[ColumnRef]:
+        mentioned = [c for m in self.ms if m.kind == "column" for c in m.columns if c.temporal or c.yearish]
+        for m in self.ms:
+            if m.kind == "column" and not m.used and any(c in mentioned for c in m.columns):
+                m.used = True
+        return mentioned or self.schema.concept_columns("time")
+
+    @staticmethod
+    def _natural_unit(column: ColumnRef) -> str | None:
+        return None
+
+    def _wh(self) -> None:
+        for i, m in enumerate(self.ms[:3]):
+            if m.used or m.kind != "kw" or not m.has("wh"):
+                continue
+            if any(x.kind == "column" and not x.used for x in self.ms):
+                m.used = True
+                continue
+            concept = m.payload("wh")
+            m.used = True
+            if concept == "person":
+                self.plan.add_select(Expr(self.schema.display_column))
+            else:
+                columns = self.schema.concept_columns(concept)
+                if columns:
+                    self.plan.add_select(Expr(columns[0]))
+
+    # ------------------------------------------------------------------ projection
+    def _projection(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "column":
+                continue
+            m.used = True
+            distinct = self.is_kw(self.prv(i, skip=("stop", "punct", "filler")), "distinct")
+            if distinct:
+                self.ms[self.prv(i, skip=("stop", "punct", "filler"))].used = True
+                self.plan.distinct = True
+            for column in self._projected_columns(m):
+                self.plan.add_select(Expr(column))
+        for m in self.ms:
+            if m.kind == "kw" and m.has("distinct") and not m.used:
+                m.used = True
+                if self.plan.select and not any(e.agg for e in self.plan.select):
+                    self.plan.distinct = True
+
+    def _projected_columns(self, m: Mention) -> list[ColumnRef]:
+        """A generic word (`name`) that fits several columns equally shows them all."""
+        best = m.columns[0]
+        ties = [c for c in m.columns if len(c.words) == len(best.words)]
+        if len(ties) > 1 and len(best.words) > 1 and best.name_like:
+            return ties[:3]
+        return [best]
+
+    def _finish(self) -> None:
+        plan = self.plan
+        plain = [e for e in plan.select if e.agg is None]
+        if self.count_requested:
+            plan.add_select(COUNT_ROWS)
+        has_agg = any(e.agg for e in plan.select)
+        if self.count_order is not None:
+            descending, expr = self.count_order
+            if not plan.group:
+                targets = plain or [Expr(self.schema.display_column)]
+                for t in targets:
+                    plan.group.append(t)
+                    plan.add_select(t)
+            plan.order.insert(0, (expr, descending))
+            plan.add_select(expr)
+        elif (has_agg or plan.having or self.group_all) and plain and not plan.group:
+            plan.group = list(plain)
+        if plan.having and not plan.group:
+            targets = plain or [Expr(self.schema.display_column)]
+            plan.group = list(targets)
+            for t in targets:
+                plan.add_select(t)
+        if plan.share:
+            plan.share_filter = plan.where if not plan.group else []
+            if not plan.group:
+                plan.where = []
+        if not plan.select and not plan.star:
+            if plan.share:
+                pass
+            elif plan.order or plan.where or self._mentions_table():
+                plan.add_select(Expr(self.schema.display_column))
+            else:
+                plan.star = True
+        # resolve "order by whatever is shown"
+        resolved = []
+        for expr, descending in plan.order:
+            if expr.agg == "__projection__":
+                shown = [e for e in plan.select if e.agg is None and e.column is not None]
+                counted = [e for e in plan.select if e.agg]
+                if plan.group and counted and not shown:
+                    resolved.append((counted[0], descending))
+                elif shown:
+                    texty = [e for e in shown if e.column.text] or shown
+                    resolved.append((texty[0], descending))
+                continue
+            resolved.append((expr, descending))
+        plan.order = resolved
+        if self.pending_limit and plan.limit is None:
+            plan.limit = self.pending_limit
+            if not plan.order and self.pending_dir is not None:
+                measures = [e for e in plan.select if e.column is not None and e.column.numeric_measure]
+                if measures:
+                    plan.order.append((measures[0], self.pending_dir))
+        # show what the rows were ordered by, next to what was asked
+        if not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select):
+            for expr, _ in plan.order:
+                plan.add_select(expr)
+
+    def _mentions_table(self) -> bool:
+        return any(m.kind == "table" for m in self.ms)
+
+    def _check_unplaced(self) -> None:
+        leftovers = []
+        for m in self.ms:
+            if m.used:
+                continue
+            if m.kind in ("unknown", "quoted", "value"):
+                leftovers.append(m.text)
+            elif m.kind == "number":
+                leftovers.append(m.text)
+            elif m.kind == "kw" and any(
+                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between")
+            ) and not (m.has("between") and m.low == "from") and not m.has("group"):
+                if m.has("supcol") and (m.has("top") or m.has("bottom")):
+                    continue
+                leftovers.append(m.text)
+        if leftovers:
+            raise Unplaced(leftovers)

@@ -1,0 +1,267 @@
+"""A plan becomes a sqlglot tree, rendered in the source's dialect; plus a one-line explanation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlglot import exp
+
+from lumiere.llm.builtin_plan import Cond, Expr, Plan
+from lumiere.llm.builtin_schema import SchemaIndex
+
+_AGG_NODES = {
+    "avg": exp.Avg,
+    "sum": exp.Sum,
+    "min": exp.Min,
+    "max": exp.Max,
+    "median": exp.Median,
+    "stddev": exp.Stddev,
+}
+_AGG_WORDS = {
+    "count": "number",
+    "avg": "average",
+    "sum": "total",
+    "min": "minimum",
+    "max": "maximum",
+    "median": "median",
+    "stddev": "standard deviation",
+}
+_OPS = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, "<": exp.LT, ">=": exp.GTE, "<=": exp.LTE}
+_OP_WORDS = {
+    "=": "is",
+    "!=": "is not",
+    ">": "is over",
+    "<": "is under",
+    ">=": "is at least",
+    "<=": "is at most",
+    "between": "is between",
+    "like": "matches",
+    "notlike": "does not match",
+}
+
+
+def column_node(name: str) -> exp.Column:
+    return exp.column(exp.to_identifier(name, quoted=True))
+
+
+def alias_for(expr: Expr) -> str | None:
+    if expr.column is None:
+        return "count" if expr.agg == "count" else None
+    base = re.sub(r"[^0-9a-z]+", "_", expr.column.name.lower()).strip("_") or "value"
+    if expr.bucket:
+        return f"{expr.bucket}"
+    if expr.agg == "count":
+        return f"count_distinct_{base}" if expr.distinct else f"count_{base}"
+    if expr.agg:
+        return f"{expr.agg}_{base}"
+    return None
+
+
+def expr_node(expr: Expr) -> exp.Expression:
+    if expr.column is None:
+        return exp.Count(this=exp.Star())
+    node: exp.Expression = column_node(expr.column.name)
+    if expr.bucket == "year" or (expr.bucket and expr.column.kind == "date" and expr.bucket == "year"):
+        node = exp.Year(this=node)
+    elif expr.bucket:
+        node = exp.DateTrunc(this=node, unit=exp.var(expr.bucket.upper()))
+    if expr.agg == "count":
+        inner = exp.Distinct(expressions=[node]) if expr.distinct else node
+        return exp.Count(this=inner)
+    if expr.agg:
+        return _AGG_NODES[expr.agg](this=node)
+    return node
+
+
+def _literal(value: Any) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int | float):
+        number = int(value) if float(value).is_integer() else value
+        return exp.Literal.number(number)
+    return exp.Literal.string(str(value))
+
+
+def cond_node(cond: Cond) -> exp.Expression:
+    target = expr_node(cond.expr)
+    if cond.year_of and cond.expr.column is not None and cond.expr.agg is None:
+        target = exp.Year(this=column_node(cond.expr.column.name))
+    if cond.op == "between":
+        low, high = sorted(cond.values[:2])
+        return exp.Between(this=target, low=_literal(low), high=_literal(high))
+    if cond.op in ("like", "notlike"):
+        node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
+        return exp.Not(this=node) if cond.op == "notlike" else node
+    values = [_comparable(cond, v) for v in cond.values]
+    return _OPS[cond.op](this=target, expression=values[0])
+
+
+def _comparable(cond: Cond, value: Any) -> exp.Expression:
+    column = cond.expr.column
+    if column is not None and cond.expr.agg is None and column.text and isinstance(value, int | float) and not isinstance(value, bool):
+        # numbers stored as text compare as text written the way they are stored
+        text = str(int(value)) if float(value).is_integer() else str(value)
+        return exp.Literal.string(text)
+    return _literal(value)
+
+
+def _or_group(group: list[Cond]) -> exp.Expression:
+    nodes = [cond_node(c) for c in group]
+    if len(nodes) == 1:
+        return nodes[0]
+    combined = nodes[0]
+    for node in nodes[1:]:
+        combined = exp.Or(this=combined, expression=node)
+    return exp.Paren(this=combined)
+
+
+def _and_all(groups: list[list[Cond]]) -> exp.Expression | None:
+    nodes = [_or_group(g) for g in groups if g]
+    if not nodes:
+        return None
+    combined = nodes[0]
+    for node in nodes[1:]:
+        combined = exp.And(this=combined, expression=node)
+    return combined
+
+
+def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
+    table = exp.Table(this=exp.to_identifier(schema.table.name, quoted=True))
+    if plan.share:
+        return _share_tree(plan, table)
+    projections: list[exp.Expression] = []
+    if plan.star:
+        projections.append(exp.Star())
+    for expr in plan.select:
+        node = expr_node(expr)
+        alias = alias_for(expr)
+        projections.append(exp.alias_(node, alias, quoted=True) if alias else node)
+    select = exp.select(*projections).from_(table)
+    if plan.distinct and not plan.group:
+        select = select.distinct()
+    where = _and_all(plan.where)
+    if where is not None:
+        select = select.where(where)
+    if plan.group:
+        select = select.group_by(*[expr_node(g) for g in plan.group])
+    if plan.having:
+        select = select.having(_and_all([[h] for h in plan.having]))
+    for expr, descending in plan.order:
+        node = expr_node(expr)
+        ordered = exp.Ordered(this=node, desc=descending, nulls_first=False)
+        select = select.order_by(ordered)
+    if plan.limit is not None:
+        select = select.limit(plan.limit)
+    return select
+
+
+def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
+    """Percent of all rows (or of a measure's total) per group, or of the rows a filter keeps."""
+    measure = exp.Sum(this=column_node(plan.share_measure.name)) if plan.share_measure else exp.Count(this=exp.Star())
+    if plan.group:
+        total = exp.Window(this=exp.Sum(this=measure.copy()))
+        percent = exp.Round(
+            this=exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=measure.copy()), expression=total),
+            decimals=exp.Literal.number(2),
+        )
+        groups = [expr_node(g) for g in plan.group]
+        projections = [exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group]
+        select = exp.select(*projections, exp.alias_(percent, "percent", quoted=True)).from_(table)
+        where = _and_all(plan.where)
+        if where is not None:
+            select = select.where(where)
+        return select.group_by(*groups).order_by(exp.Ordered(this=exp.column("percent", quoted=True), desc=True))
+    condition = _and_all(plan.share_filter)
+    if condition is None:
+        condition = exp.true()
+    if plan.share_measure:
+        kept = exp.Sum(this=exp.If(this=condition, true=column_node(plan.share_measure.name), false=exp.Literal.number(0)))
+    else:
+        kept = exp.Sum(this=exp.If(this=condition, true=exp.Literal.number(1), false=exp.Literal.number(0)))
+    percent = exp.Round(
+        this=exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=kept), expression=measure),
+        decimals=exp.Literal.number(2),
+    )
+    return exp.select(exp.alias_(percent, "percent", quoted=True)).from_(table)
+
+
+def describe(plan: Plan, schema: SchemaIndex) -> str:
+    """One line in plain words: what the SQL does."""
+    parts: list[str] = []
+    if plan.share:
+        measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
+        if plan.group:
+            parts.append(f"Shows each {', '.join(_name(g) for g in plan.group)} as a percentage of all {measure}")
+        else:
+            parts.append(f"Shows the percentage of {measure} that match")
+    elif plan.star:
+        parts.append(f"Shows every column of {schema.table.name}")
+    else:
+        shown = ", ".join(_name(e) for e in plan.select)
+        parts.append(f"Shows {'the distinct ' if plan.distinct else ''}{shown} from {schema.table.name}")
+    conditions = [" or ".join(_cond_words(c) for c in group) for group in (plan.where or plan.share_filter)]
+    if conditions:
+        parts.append("where " + " and ".join(conditions))
+    if plan.group and not plan.share:
+        parts.append("for each " + ", ".join(_name(g) for g in plan.group))
+    if plan.having:
+        parts.append("keeping groups whose " + " and ".join(_cond_words(h) for h in plan.having))
+    if plan.order:
+        ordering = ", ".join(f"{_name(e)} {'high to low' if d else 'low to high'}" for e, d in plan.order)
+        parts.append(f"sorted by {ordering}")
+    if plan.limit is not None:
+        parts.append(f"keeping the first {plan.limit}")
+    return ", ".join(parts) + "."
+
+
+def _name(expr: Expr) -> str:
+    if expr.column is None:
+        return "number of rows"
+    name = expr.column.name
+    if expr.bucket:
+        name = f"{expr.bucket} of {name}"
+    if expr.agg == "count":
+        return f"number of {'distinct ' if expr.distinct else ''}{name}"
+    if expr.agg:
+        return f"{_AGG_WORDS[expr.agg]} {name}"
+    return name
+
+
+def _cond_words(cond: Cond) -> str:
+    subject = f"the year of {_name(cond.expr)}" if cond.year_of else _name(cond.expr)
+    values = " and ".join(_value_words(v) for v in cond.values)
+    return f"{subject} {_OP_WORDS[cond.op]} {values}"
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def chart_hint(plan: Plan) -> dict[str, Any] | None:
+    """A first guess at the chart: a line over time, bars per group, a scatter for two measures."""
+    if plan.star:
+        return None
+    names = [alias_for(e) or (e.column.name if e.column else "count") for e in plan.select]
+    measures = [n for e, n in zip(plan.select, names, strict=True) if e.agg or (e.column is not None and e.column.numeric_measure)]
+    if plan.share:
+        if plan.group:
+            return {"type": "pie", "x": alias_for(plan.group[0]) or plan.group[0].column.name, "y": "percent"}
+        return {"type": "kpi", "x": None, "y": "percent"}
+    if plan.group:
+        x_expr = plan.group[0]
+        x = alias_for(x_expr) or x_expr.column.name
+        y = next((n for e, n in zip(plan.select, names, strict=True) if e.agg), None)
+        if y is None:
+            return None
+        temporal = x_expr.bucket is not None or (x_expr.column is not None and (x_expr.column.temporal or x_expr.column.yearish))
+        return {"type": "line" if temporal else "bar", "x": x, "y": y}
+    if len(plan.select) == 1 and plan.select[0].agg:
+        return {"type": "kpi", "x": None, "y": names[0]}
+    if len(measures) == 2 and len(plan.select) == 2 and not plan.limit:
+        return {"type": "scatter", "x": measures[0], "y": measures[1]}
+    return None

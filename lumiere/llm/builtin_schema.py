@@ -1,0 +1,224 @@
+"""What the built-in engine knows about a table: the words of each column name and its nature."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from lumiere.llm.base import ColumnInfo, TableInfo
+from lumiere.llm.builtin_lexicon import (
+    ABBREVIATIONS,
+    ORDINAL_WORDS,
+    edit_distance_at_most_one,
+    CONCEPT_WORDS,
+    FALSE_VALUES,
+    FUNCTION_WORDS,
+    SYNONYMS,
+    TRUE_VALUES,
+    is_english_word,
+    word_forms,
+)
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+GENERIC_TABLE_WORDS = frozenset("data table info information list ref reference details other tbl dim fact raw clean final".split())
+NAME_WORDS = ("name", "title", "label")
+NUMERIC_KINDS = ("integer", "number")
+TEMPORAL_KINDS = ("date", "datetime")
+
+
+def split_identifier(name: str) -> list[str]:
+    """`Song_release_year` -> song release year; `LifeExpectancy` -> life expectancy; `line_1` -> line 1."""
+    words: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", name):
+        if part:
+            words.extend(piece.lower() for piece in _CAMEL.split(part) if piece)
+    return words
+
+
+@dataclass
+class WordMatcher:
+    """One word of a schema name with every form a question may use for it."""
+
+    word: str
+    forms: frozenset[str]
+    abbreviation: bool  # not an English word: a question word may extend it (`indep` ~ independent)
+
+    @classmethod
+    def of(cls, word: str) -> WordMatcher:
+        expanded = ABBREVIATIONS.get(word, word)
+        forms = set(word_forms(word)) | set(word_forms(expanded))
+        for base in (word, expanded):
+            for synonym in SYNONYMS.get(base, ()):
+                forms |= word_forms(synonym)
+        if word.isdigit():
+            forms |= {ordinal for ordinal, number in ORDINAL_WORDS.items() if str(number) == word}
+        abbreviation = not is_english_word(word) and len(word) >= 3 and not word.isdigit()
+        return cls(word, frozenset(forms), abbreviation)
+
+    def matches(self, forms: frozenset[str], low: str) -> bool:
+        if self.forms & forms:
+            return True
+        if self.abbreviation and len(low) > len(self.word) and low.startswith(self.word):
+            return True
+        if self.abbreviation and len(self.word) >= 5 and edit_distance_at_most_one(low, self.word):
+            return True
+        return False
+
+
+@dataclass
+class ColumnRef:
+    info: ColumnInfo
+    table: str
+    position: int
+    row_count: int
+    words: list[WordMatcher] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def kind(self) -> str:
+        return self.info.kind
+
+    @property
+    def numeric(self) -> bool:
+        return self.info.kind in NUMERIC_KINDS
+
+    @property
+    def temporal(self) -> bool:
+        return self.info.kind in TEMPORAL_KINDS
+
+    @property
+    def text(self) -> bool:
+        return self.info.kind == "text"
+
+    @cached_property
+    def word_set(self) -> set[str]:
+        return {matcher.word for matcher in self.words}
+
+    @cached_property
+    def yearish(self) -> bool:
+        """An integer column of years (named so, or every value a plausible year)."""
+        if self.info.kind not in NUMERIC_KINDS:
+            return False
+        if "year" in self.word_set or "yr" in self.word_set:
+            return True
+        low, high = self.info.min, self.info.max
+        return isinstance(low, int | float) and isinstance(high, int | float) and 1800 <= low <= high <= 2100 and self.info.kind == "integer"
+
+    @cached_property
+    def boolean_values(self) -> tuple[object, object] | None:
+        """(true value, false value) as stored, for yes/no style columns."""
+        if self.info.kind == "boolean":
+            return (True, False)
+        samples = [value for value in self.info.samples if value is not None]
+        if not samples or (self.info.distinct_count or 0) > 2:
+            return None
+        truthy = [value for value in samples if str(value).strip().lower() in TRUE_VALUES]
+        falsy = [value for value in samples if str(value).strip().lower() in FALSE_VALUES]
+        if not truthy and not falsy:
+            return None
+        if truthy and falsy:
+            return (truthy[0], falsy[0])
+        if truthy:
+            value = truthy[0]
+            return (value, _opposite(value))
+        value = falsy[0]
+        return (_opposite(value), value)
+
+    @cached_property
+    def unique(self) -> bool:
+        return bool(self.info.distinct_count) and self.info.distinct_count >= max(1, self.row_count - (self.info.null_count or 0))
+
+    @cached_property
+    def is_id(self) -> bool:
+        return bool(self.words) and self.words[-1].word in ("id", "key", "code", "no", "num") and not self.numeric_measure
+
+    @cached_property
+    def numeric_measure(self) -> bool:
+        """A number one would add up or average (not an id or a code)."""
+        if not self.numeric:
+            return False
+        last = self.words[-1].word if self.words else ""
+        return last not in ("id", "key", "code")
+
+    @cached_property
+    def name_like(self) -> bool:
+        return self.text and any(matcher.word in NAME_WORDS for matcher in self.words)
+
+    def has_concept(self, concept: str) -> bool:
+        wanted = CONCEPT_WORDS.get(concept, (concept,))
+        return any(form in wanted for matcher in self.words for form in matcher.forms)
+
+
+def _opposite(value: object) -> object:
+    text = str(value)
+    pairs = {"yes": "no", "y": "n", "true": "false", "t": "f", "1": "0", "1.0": "0.0"}
+    pairs.update({b: a for a, b in pairs.items()})
+    other = pairs.get(text.strip().lower(), "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return type(value)(float(other or 0))
+    if text.isupper():
+        return other.upper()
+    if text[:1].isupper():
+        return other.capitalize()
+    return other
+
+
+@dataclass
+class SchemaIndex:
+    table: TableInfo
+    columns: list[ColumnRef]
+    table_words: list[WordMatcher]
+    head_word: WordMatcher | None
+
+    @classmethod
+    def build(cls, table: TableInfo) -> SchemaIndex:
+        columns = []
+        for position, info in enumerate(table.columns):
+            words = [w for w in split_identifier(info.name) if w not in FUNCTION_WORDS or w in ("no",)]
+            if not words:
+                words = split_identifier(info.name) or [info.name.lower()]
+            columns.append(ColumnRef(info, table.name, position, table.row_count, [WordMatcher.of(w) for w in words]))
+        table_words = [w for w in split_identifier(table.name) if w not in GENERIC_TABLE_WORDS and not w.isdigit()]
+        matchers = [WordMatcher.of(w) for w in table_words]
+        head = matchers[-1] if matchers else None
+        return cls(table, columns, matchers, head)
+
+    def column(self, name: str) -> ColumnRef:
+        return next(column for column in self.columns if column.name == name)
+
+    def concept_columns(self, concept: str) -> list[ColumnRef]:
+        """Columns an adjective like `oldest` or `before` refers to, best first."""
+        if concept == "time":
+            found = [c for c in self.columns if c.temporal]
+            found += [c for c in self.columns if c.yearish and c not in found]
+            found += [c for c in self.columns if c.has_concept("time") and c not in found and (c.numeric or c.text)]
+            return found
+        found = [c for c in self.columns if c.has_concept(concept) and (c.numeric or c.temporal)]
+        if concept == "age" and not found:
+            # Without an age, the oldest is the one born (or created) first: reversed by the caller.
+            return []
+        return found
+
+    @cached_property
+    def display_column(self) -> ColumnRef:
+        """The column that names a row: `name`/`title`, one named like the table, or the first text key."""
+        table_forms = {form for matcher in self.table_words for form in matcher.forms}
+        named = [c for c in self.columns if c.name_like]
+        if named:
+            own = [c for c in named if any(m.forms & table_forms for m in c.words)]
+            plain = [c for c in named if len(c.words) == 1]
+            return (own or plain or named)[0]
+        same_as_table = [
+            c for c in self.columns if c.text and len(c.words) == 1 and c.words[0].forms & table_forms
+        ]
+        if same_as_table:
+            return same_as_table[0]
+        unique_text = [c for c in self.columns if c.text and c.unique]
+        if unique_text:
+            return unique_text[0]
+        text = [c for c in self.columns if c.text]
+        return (text or self.columns)[0]
