@@ -132,11 +132,11 @@ class LoadedTable:
             quoted = _quoted(column.name)
             rows = self.connection.execute(
                 f"SELECT DISTINCT {quoted} FROM {_quoted(self.table_name)} "
-                f"WHERE lower({quoted}) IN ({placeholders}) LIMIT 50",
+                f"WHERE lower(trim({quoted})) IN ({placeholders}) LIMIT 50",
                 wanted,
             ).fetchall()
             for (value,) in rows:
-                matches.append(ValueMatch(self.table_name, column.name, value, by_lower.get(value.lower(), value)))
+                matches.append(ValueMatch(self.table_name, column.name, value, by_lower.get(value.strip().lower(), value)))
         return matches
 
     def run(self, sql: str) -> list[list[Any]]:
@@ -175,10 +175,16 @@ def _as_number(value: Any) -> float | None:
     return None
 
 
+_BOOLEAN_TEXT = {"t": True, "true": True, "f": False, "false": False}
+
+
 def _spider_key(value: Any) -> tuple:
     """A hashable form in which equal answers collide: numbers rounded, strings trimmed."""
     if value is None:
         return ("null",)
+    if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in _BOOLEAN_TEXT):
+        # CSV type inference may turn T/F columns into booleans: the same answer either way
+        return ("bool", value if isinstance(value, bool) else _BOOLEAN_TEXT[value.strip().lower()])
     number = _as_number(value)
     if number is not None:
         if math.isnan(number):

@@ -127,7 +127,12 @@ def word_forms(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=20000)
 def stem(word: str) -> str:
-    """Strip one common suffix so that `director`, `directed` and `directing` meet at `direct`."""
+    """Strip common suffixes so that `directors`, `directed` and `directing` meet at `direct`."""
+    once = _strip_suffix(word)
+    return _strip_suffix(once) if once != word else once
+
+
+def _strip_suffix(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             base = word[: -len(suffix)]
@@ -154,6 +159,11 @@ def is_verb_only(word: str) -> bool:
 @lru_cache(maxsize=20000)
 def has_verb_reading(word: str) -> bool:
     return "VERB" in lemminflect.getAllLemmas(word.lower())
+
+
+@lru_cache(maxsize=20000)
+def verb_lemmas(word: str) -> tuple[str, ...]:
+    return tuple(lemminflect.getAllLemmas(word.lower()).get("VERB", ()))
 
 
 def edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -195,7 +205,8 @@ FUNCTION_WORDS = frozenset(
 # Nouns that stand for "the rows of the table" whatever the table is.
 ROW_NOUNS = frozenset(
     "record records row rows entry entries item items thing things line lines instance instances "
-    "data dataset table tables result results element elements observation observations case cases".split()
+    "data dataset table tables element elements observation observations case cases event events "
+    "occurrence occurrences entity entities".split()
 )
 
 # Words that add nothing once the rest of the question is placed (framing, politeness, vague verbs).
@@ -209,7 +220,7 @@ FILLER_WORDS = frozenset(
     name named called titled labeled labelled known
     number numbers count counts amount
     many much
-    table database column columns field fields
+    table database column columns field fields world origin combination combinations pair pairs
     currently current now today still already yet
     list listing also too well
     """.split()
@@ -231,7 +242,7 @@ def _phrases(tag: str, entries: str, value: object = None) -> list[Phrase]:
 
 # Longer phrases win; matching is on lower-case words (see match_phrases).
 PHRASES: list[Phrase] = [
-    *_phrases("count", "how many,number of,count of,count,total number of,total count of,the number of,quantity of,tally of"),
+    *_phrases("count", "how many,number of,numbers of,count of,count,total number of,total count of,the number of,quantity of,tally of,how many times,number of times,how often"),
     *_phrases("agg", "average,mean,avg,on average,typical", "avg"),
     *_phrases("agg", "total,sum,sum of,combined,in total,altogether,overall", "sum"),
     *_phrases("agg", "minimum,min,lowest value of,smallest value of", "min"),
@@ -273,8 +284,8 @@ PHRASES: list[Phrase] = [
     *_phrases("supcol", "most highly rated,highest rated,best rated,top rated,most rated", ("desc", "rating")),
     *_phrases("supcol", "lowest rated,worst rated", ("asc", "rating")),
     *_phrases("order", "order by,ordered by,sort by,sorted by,sorted,ordered,in order of,rank by,ranked by,arrange by,arranged by,sort,order,by order of"),
-    *_phrases("dir", "ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first", "asc"),
-    *_phrases("dir", "descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,reverse,reversed,in reverse order", "desc"),
+    *_phrases("dir", "from young to old,from oldest to newest,from earliest to latest,from old to new,ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first", "asc"),
+    *_phrases("dir", "from old to young,from newest to oldest,from latest to earliest,from new to old,from recent to old,descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,reverse,reversed,in reverse order", "desc"),
     *_phrases("alpha", "alphabetical,alphabetically,lexicographical,lexicographic,lexicographically,alphabetic,a to z", "asc"),
     *_phrases("alpha", "reverse alphabetical,reversed alphabetical,reverse lexicographical,reversed lexicographical,z to a", "desc"),
     *_phrases("group", "for each,for every,per,each,every,by each,of each,in each,broken down by,grouped by,group by,split by,for all the different,for the different,for different,across all the different,for all"),

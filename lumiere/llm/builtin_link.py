@@ -19,6 +19,7 @@ from lumiere.llm.builtin_lexicon import (
     edit_distance_at_most_one,
     is_english_word,
     has_verb_reading,
+    verb_lemmas,
     is_verb_only,
     tokenize,
     word_forms,
@@ -74,6 +75,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_columns(tokens, taken, schema, full_only=True)
     _link_keywords(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=False)
+    _distribute_heads(tokens, taken, schema)
     _link_rest(tokens, taken)
     mentions: list[Mention] = []
     for mention in taken:
@@ -236,10 +238,16 @@ class _SpanMatch:
     matched: int
     coverage: float
     is_table: bool = False
+    literal: int = 0  # schema words said as such, not through a synonym
+    row_noun: bool = False
 
 
 def _token_hits(token: Token, matchers: list[WordMatcher]) -> set[int]:
     return {k for k, matcher in enumerate(matchers) if matcher.matches(token.forms, token.low)}
+
+
+def _literal_hits(tokens: list[Token], indexes: list[int], matchers: list[WordMatcher]) -> int:
+    return sum(1 for k in indexes if any(m.quality(tokens[k].forms, tokens[k].low) == 2 for m in matchers))
 
 
 def _compound_hits(first: Token, second: Token, matchers: list[WordMatcher]) -> set[int]:
@@ -277,17 +285,19 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
             hits = [[_token_hits(tokens[k], column.words)] for k in content_idx]
             matched = _assign(hits, len(column.words))
             if matched > 0:
-                results.append(_SpanMatch(i, j + 1, [column], matched, matched / len(column.words)))
+                literal = _literal_hits(tokens, content_idx, column.words)
+                results.append(_SpanMatch(i, j + 1, [column], matched, matched / len(column.words), literal=literal))
         table_matchers = schema.table_words
-        if table_matchers:
-            hits = [[_token_hits(tokens[k], table_matchers) | ({0} if tokens[k].low in ROW_NOUNS else set())] for k in content_idx]
+        if all(tokens[k].low in ROW_NOUNS for k in content_idx):
+            results.append(_SpanMatch(i, j + 1, [], len(content_idx), 1.0, is_table=True, row_noun=True))
+        elif table_matchers:
+            hits = [[_token_hits(tokens[k], table_matchers)] for k in content_idx]
             matched = _assign(hits, len(table_matchers))
             if matched > 0:
                 head_hit = any(len(table_matchers) - 1 in h[0] for h in hits)
                 coverage = 1.0 if head_hit else matched / len(table_matchers)
-                results.append(_SpanMatch(i, j + 1, [], matched, coverage, is_table=True))
-        elif all(tokens[k].low in ROW_NOUNS for k in content_idx):
-            results.append(_SpanMatch(i, j + 1, [], len(content_idx), 1.0, is_table=True))
+                literal = _literal_hits(tokens, content_idx, table_matchers)
+                results.append(_SpanMatch(i, j + 1, [], matched, coverage, is_table=True, literal=literal))
         if len(content_idx) == 2 and content_idx[1] == content_idx[0] + 1:
             first, second = tokens[content_idx[0]], tokens[content_idx[1]]
             for column in schema.columns:
@@ -312,7 +322,11 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
         candidates = [
             c
             for c in candidates
-            if not c.is_table and c.coverage >= 1.0 and c.matched >= 2 and _content_count(tokens, c) >= 2
+            if not c.is_table
+            and c.coverage >= 1.0
+            and c.matched >= 2
+            and _content_count(tokens, c) >= 2
+            and not _counts_rows_instead(tokens, c)
         ]
     # Group equal spans so ties between columns stay visible to the planner.
     by_span: dict[tuple[int, int], list[_SpanMatch]] = {}
@@ -322,6 +336,8 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
     for (start, end), group in by_span.items():
         best_matched = max(c.matched for c in group)
         top = [c for c in group if c.matched == best_matched]
+        best_literal = max(c.literal for c in top)
+        top = [c for c in top if c.literal == best_literal or c.is_table]
         best_cov = max(c.coverage for c in top)
         top = [c for c in top if c.coverage >= best_cov - 1e-9]
         tables = [c for c in top if c.is_table]
@@ -341,9 +357,15 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
         else:
             columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.position))
             mention = Mention("column", start, end, text, columns=columns, coverage=cols[0].coverage)
-            mention.also_table = bool(tables)
+            mention.also_table = any(not t.row_noun for t in tables)
         for k in range(start, end):
             taken[k] = mention
+
+
+def _counts_rows_instead(tokens: list[Token], match: _SpanMatch) -> bool:
+    """`the number of flights` counts flights; it does not name the identifier column FlightNo."""
+    column = match.columns[0]
+    return tokens[match.start].low in ("number", "numbers") and column.unique and column.words[-1].word in ("no", "number", "num", "id")
 
 
 def _content_count(tokens: list[Token], match: _SpanMatch) -> int:
@@ -357,12 +379,53 @@ def _exactness(column: ColumnRef, tokens: list[Token], start: int, end: int) -> 
     return literal / len(column.words)
 
 
+_LIST_JOINERS = frozenset({"and", "or", ",", "the", "&"})
+
+
+def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`first, middle, and last name`: the shared head noun completes each listed word."""
+    for mention in [m for k, m in enumerate(taken) if m is not None and m.kind == "column" and (k == 0 or taken[k - 1] is not m)]:
+        content = [k for k in range(mention.start, mention.end) if tokens[k].low not in _INSIDE_SPAN_WORDS]
+        if len(content) < 2:
+            continue
+        head = content[1:]
+        k = mention.start - 1
+        while k >= 0:
+            if tokens[k].low in _LIST_JOINERS:
+                k -= 1
+                continue
+            occupant = taken[k]
+            if tokens[k].kind not in ("word", "number") or (occupant is not None and (occupant.kind != "kw" or occupant.end - occupant.start != 1)):
+                break
+            column = _completes(tokens, k, head, schema)
+            if column is None:
+                break
+            taken[k] = Mention("column", k, k + 1, tokens[k].text, columns=[column], coverage=1.0)
+            k -= 1
+
+
+def _completes(tokens: list[Token], k: int, head: list[int], schema: SchemaIndex) -> ColumnRef | None:
+    indexes = [k, *head]
+    for column in schema.columns:
+        if len(column.words) != len(indexes):
+            continue
+        hits = [[_token_hits(tokens[x], column.words)] for x in indexes]
+        if _assign(hits, len(column.words)) == len(column.words):
+            return column
+    return None
+
+
 # --------------------------------------------------------------------------- the rest
+_PRONOUN_CUES = frozenset("the this that which each every any no one another".split())
+
+
 def _link_rest(tokens: list[Token], taken: list[Mention | None]) -> None:
     for i, token in enumerate(tokens):
         if taken[i] is not None:
             continue
-        if token.kind == "number":
+        if token.low in ("one", "ones") and i > 0 and tokens[i - 1].low in _PRONOUN_CUES:
+            taken[i] = Mention("stop", i, i + 1, token.text)  # "the one whose ...": a pronoun
+        elif token.kind == "number":
             taken[i] = Mention("number", i, i + 1, token.text, number=token.number)
         elif token.kind == "quoted":
             taken[i] = Mention("quoted", i, i + 1, token.text)
@@ -381,7 +444,10 @@ _VERB_CUES = frozenset("that who which to do does did not also been be were was 
 
 def _verb_in_place(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
     """A word that can be a verb, used as one (`channels that support HD`): a link, not a filter."""
-    if not has_verb_reading(tokens[i].low) or i == 0:
+    word = tokens[i].low
+    if not has_verb_reading(word) or i == 0:
         return False
+    if any(word != lemma and word.endswith(("ing", "ed", "en")) for lemma in verb_lemmas(word)):
+        return True
     previous = taken[i - 1]
-    return tokens[i - 1].low in _VERB_CUES or (previous is not None and previous.kind == "table")
+    return tokens[i - 1].low in _VERB_CUES or (previous is not None and previous.kind in ("table", "column", "value"))

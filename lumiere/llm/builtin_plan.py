@@ -17,6 +17,7 @@ AGG_NAMES = ("count", "avg", "sum", "min", "max", "median", "stddev")
 _SKIP = ("stop", "filler", "punct")
 _RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where".split())
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
+_OWNER_CUES = frozenset("of for in from by all each every per".split())
 
 
 @dataclass(frozen=True)
@@ -145,27 +146,25 @@ class Planner:
             if m.used or m.kind != "kw" or not m.has("like"):
                 continue
             mode = m.payload("like")
-            j = self.nxt(i, skip=("stop", "punct", "filler", "kw"), words=frozenset())
-            # skip further like-words ("the word", "substring") before the literal
-            while j is not None and self.is_kw(j, "like"):
-                self.ms[j].used = True
+            j = self.nxt(i, skip=("stop", "punct", "filler"))
+            extra_words = []
+            # further like-words ("containing the substring ...") before the literal
+            while j is not None and self.is_kw(j, "like") and self.ms[j].kind != "quoted":
+                extra_words.append(self.ms[j])
                 j = self.nxt(j, skip=("stop", "punct", "filler"))
             literal_mention = self.m(j)
-            if literal_mention is None or literal_mention.kind not in ("quoted", "unknown", "value", "number", "column", "table"):
+            if literal_mention is None or literal_mention.used or literal_mention.kind not in ("quoted", "unknown", "value", "number"):
                 continue
             literal = literal_mention.text.strip()
-            if literal_mention.kind in ("column", "table") and not self._quoted_like(literal_mention):
-                continue
             column = self._like_column(i, j, literal_mention)
             if column is None:
                 continue
             m.used = literal_mention.used = True
+            for word in extra_words:
+                word.used = True
             pattern = {"contains": f"%{literal}%", "starts": f"{literal}%", "ends": f"%{literal}"}[mode]
             negated = self._negated_before(i)
             self._add_cond(i, Cond(Expr(column), "notlike" if negated else "like", [pattern]))
-
-    def _quoted_like(self, mention: Mention) -> bool:
-        return False
 
     def _like_column(self, i: int, j: int, literal: Mention) -> ColumnRef | None:
         if literal.kind == "value":
@@ -176,11 +175,23 @@ class Planner:
             if mention is not None and mention.kind == "column" and not mention.used:
                 text_cols = [c for c in mention.columns if c.text] or mention.columns
                 mention.used = True
-                return text_cols[0]
+                owner = self._owner_of_name(k)
+                return owner if owner is not None else text_cols[0]
         previous = self.m(self.prv(i))
         if previous is not None and previous.kind == "table":
             return self.schema.display_column
         return self.schema.display_column
+
+    def _owner_of_name(self, k: int) -> ColumnRef | None:
+        """`the state whose name contains ...`: the name is the state's, not a name column."""
+        if self.ms[k].low not in ("name", "names", "title", "value"):
+            return None
+        before = self.prv(k, skip=("stop",))
+        if before is not None and self.ms[before].kind == "column" and self.ms[k - 1].low in ("whose", "with", "where"):
+            owner = self.ms[before]
+            owner.used = True
+            return owner.column
+        return None
 
     def _limits(self) -> None:
         for i, m in enumerate(self.ms):
@@ -284,7 +295,7 @@ class Planner:
             op, op_index, concept, explicit = self._operator_before(i)
             after = self.nxt(i, skip=("stop",))
             if op is None and self.is_kw(after, "cmp") and self.ms[after].payload("cmp") in (">=", "<="):
-                op, op_index = self.ms[after].payload("cmp"), after
+                op, op_index, explicit = self.ms[after].payload("cmp"), after, True
                 self.ms[after].used = True
                 after = self.nxt(after, skip=("stop",))
             values: list[Any] = [m.number]
@@ -295,6 +306,7 @@ class Planner:
                 else:
                     values.append(self.ms[second].number)
                     self.ms[second].used = True
+                    after = self.nxt(second, skip=("stop",))
             connector = self._connector(previous_end, op_index if op_index is not None else i)
             subject = self._number_subject(i, op_index, concept, after, values[0], explicit)
             if subject is None and previous_subject is not None and connector is not None and op in (None, "="):
@@ -327,11 +339,20 @@ class Planner:
         k = i - 1
         saw_than = False
         steps = 0
+        self.inner_subject = None
         while k >= 0 and steps < 4:
             m = self.ms[k]
             if m.kind == "stop" or m.kind == "punct":
                 saw_than = saw_than or m.low == "than"
+                if m.kind == "punct" and m.low in ",;.?!":
+                    break
                 k -= 1
+                continue
+            if m.kind == "column" and not m.used and steps == 0 and self.inner_subject is None:
+                # "above age 20", "a greater weight than 10": the column sits between operator and number
+                self.inner_subject = k
+                k -= 1
+                steps += 1
                 continue
             if m.kind == "kw" and not m.used:
                 if m.has("cmpcol"):
@@ -347,14 +368,11 @@ class Planner:
                     return "!=", k, None, True
                 if m.has("or") or m.has("and"):
                     return None, None, None, False
-            if saw_than and m.kind == "column":
-                k -= 1
-                steps += 1
-                continue
             if m.kind in ("filler",):
                 k -= 1
                 continue
             break
+        self.inner_subject = None
         return None, None, None, False
 
     def _maybe_negate(self, k: int, op: str) -> str:
@@ -382,6 +400,11 @@ class Planner:
     def _number_subject(
         self, i: int, op_index: int | None, concept: str | None, after: int | None, number: float, explicit: bool
     ) -> tuple[Expr, bool] | None:
+        inner = self.m(getattr(self, "inner_subject", None))
+        if inner is not None and inner.kind == "column" and not inner.used:
+            inner.used = True
+            self.inner_subject = None
+            return Expr(self._numeric_first(inner)), False
         after_m = self.m(after)
         # "more than one employee": a count of rows per group
         if after_m is not None and after_m.kind == "table" and explicit:
@@ -557,8 +580,15 @@ class Planner:
                 self._most_common(i, m.payload("common") == "desc")
             elif m.has("supcol"):
                 self._superlative_concept(i)
-            elif m.has("sup"):
+            elif m.has("sup") and not (m.has("agg") and not self._after_with(i)):
                 self._superlative(i, m.payload("sup") == "desc")
+
+    def _after_with(self, i: int) -> bool:
+        """`the stadium with the maximum capacity` picks a row; `the maximum capacity` aggregates."""
+        k = i - 1
+        while k >= 0 and self.ms[k].low in ("the", "a"):
+            k -= 1
+        return k >= 0 and self.ms[k].low in ("with", "has", "have", "had", "having", "by")
 
     def _most_common(self, i: int, descending: bool) -> None:
         m = self.ms[i]
@@ -585,7 +615,11 @@ class Planner:
         for k in range(i + 1, min(len(self.ms), i + 6)):
             near = self.ms[k]
             if near.kind == "column" and not near.used:
-                fitting = [c for c in near.columns if c.has_concept(concept) or (concept == "time" and c.temporal)]
+                fitting = [
+                    c
+                    for c in near.columns
+                    if (c.numeric or c.temporal) and (c.has_concept(concept) or (concept == "time" and c.temporal))
+                ]
                 if fitting:
                     column = fitting[0]
                     near.used = True
@@ -861,10 +895,24 @@ class Planner:
 
     # ------------------------------------------------------------------ projection
     def _projection(self) -> None:
+        first_aggregate = next(
+            (k for k, x in enumerate(self.ms) if x.kind == "kw" and (x.has("count") or x.has("agg")) and x.used), None
+        )
         for i, m in enumerate(self.ms):
             if m.used or m.kind != "column":
                 continue
             m.used = True
+            before = self.prv(i, skip=("stop",)) if self.ms[i - 1].low in ("the", "a", "an") else i - 1
+            if m.also_table and before is not None and before >= 0 and self.ms[before].low in _OWNER_CUES:
+                continue  # "formats of orchestras": the rows, not the Orchestra column
+            if (
+                first_aggregate is not None
+                and i > first_aggregate
+                and m.column.is_id
+                and not self.plan.group
+                and not self.group_all
+            ):
+                continue  # "how many professionals treated dogs": dogs only say how they relate
             distinct = self.is_kw(self.prv(i, skip=("stop", "punct", "filler")), "distinct")
             if distinct:
                 self.ms[self.prv(i, skip=("stop", "punct", "filler"))].used = True
@@ -900,6 +948,7 @@ class Planner:
                     plan.add_select(t)
             plan.order.insert(0, (expr, descending))
             plan.add_select(expr)
+            plan.order.extend((g, False) for g in plan.group)  # ties in a stable, readable order
         elif (has_agg or plan.having or self.group_all) and plain and not plan.group:
             plan.group = list(plain)
         if plan.having and not plan.group:

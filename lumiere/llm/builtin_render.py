@@ -8,7 +8,7 @@ from typing import Any
 from sqlglot import exp
 
 from lumiere.llm.builtin_plan import Cond, Expr, Plan
-from lumiere.llm.builtin_schema import SchemaIndex
+from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
     "avg": exp.Avg,
@@ -58,10 +58,20 @@ def alias_for(expr: Expr) -> str | None:
     return None
 
 
+def measure_node(column: ColumnRef) -> exp.Expression:
+    """The column as a number: text columns holding numbers are cast (bad cells become NULL)."""
+    node = column_node(column.name)
+    if column.numeric_text:
+        return exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
+    return node
+
+
 def expr_node(expr: Expr) -> exp.Expression:
     if expr.column is None:
         return exp.Count(this=exp.Star())
     node: exp.Expression = column_node(expr.column.name)
+    if expr.agg in _AGG_NODES:
+        node = measure_node(expr.column)
     if expr.bucket == "year" or (expr.bucket and expr.column.kind == "date" and expr.bucket == "year"):
         node = exp.Year(this=node)
     elif expr.bucket:
@@ -89,11 +99,16 @@ def cond_node(cond: Cond) -> exp.Expression:
         target = exp.Year(this=column_node(cond.expr.column.name))
     if cond.op == "between":
         low, high = sorted(cond.values[:2])
+        if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text:
+            target = measure_node(cond.expr.column)
         return exp.Between(this=target, low=_literal(low), high=_literal(high))
     if cond.op in ("like", "notlike"):
         node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
         return exp.Not(this=node) if cond.op == "notlike" else node
     values = [_comparable(cond, v) for v in cond.values]
+    if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text and cond.op in ("<", ">", "<=", ">="):
+        target = measure_node(cond.expr.column)
+        values = [_literal(v) for v in cond.values]
     return _OPS[cond.op](this=target, expression=values[0])
 
 
@@ -149,6 +164,8 @@ def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
         select = select.having(_and_all([[h] for h in plan.having]))
     for expr, descending in plan.order:
         node = expr_node(expr)
+        if expr.agg is None and expr.column is not None and expr.column.numeric_text:
+            node = measure_node(expr.column)
         ordered = exp.Ordered(this=node, desc=descending, nulls_first=False)
         select = select.order_by(ordered)
     if plan.limit is not None:

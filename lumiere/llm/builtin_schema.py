@@ -23,6 +23,8 @@ from lumiere.llm.builtin_lexicon import (
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 GENERIC_TABLE_WORDS = frozenset("data table info information list ref reference details other tbl dim fact raw clean final".split())
 NAME_WORDS = ("name", "title", "label")
+_NULL_WORDS = frozenset({"", "null", "na", "n/a", "none", "nan", "-"})
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
 NUMERIC_KINDS = ("integer", "number")
 TEMPORAL_KINDS = ("date", "datetime")
 
@@ -41,29 +43,39 @@ class WordMatcher:
     """One word of a schema name with every form a question may use for it."""
 
     word: str
-    forms: frozenset[str]
+    forms: frozenset[str]  # with synonyms
+    exact: frozenset[str]  # the word itself (and what its abbreviation stands for)
     abbreviation: bool  # not an English word: a question word may extend it (`indep` ~ independent)
 
     @classmethod
     def of(cls, word: str) -> WordMatcher:
         expanded = ABBREVIATIONS.get(word, word)
-        forms = set(word_forms(word)) | set(word_forms(expanded))
+        exact = set(word_forms(word)) | set(word_forms(expanded))
+        if word.isdigit():
+            exact |= {ordinal for ordinal, number in ORDINAL_WORDS.items() if str(number) == word}
+        forms = set(exact)
         for base in (word, expanded):
             for synonym in SYNONYMS.get(base, ()):
                 forms |= word_forms(synonym)
-        if word.isdigit():
-            forms |= {ordinal for ordinal, number in ORDINAL_WORDS.items() if str(number) == word}
         abbreviation = not is_english_word(word) and len(word) >= 3 and not word.isdigit()
-        return cls(word, frozenset(forms), abbreviation)
+        return cls(word, frozenset(forms), frozenset(exact), abbreviation)
+
+    def quality(self, forms: frozenset[str], low: str) -> int:
+        """2: the word itself, 1: a synonym, an abbreviation or part of a compound, 0: no match."""
+        if self.exact & forms:
+            return 2
+        if self.forms & forms:
+            return 1
+        if self.abbreviation and len(low) > len(self.word) and low.startswith(self.word):
+            return 1
+        if self.abbreviation and len(self.word) >= 5 and edit_distance_at_most_one(low, self.word):
+            return 1
+        if len(low) >= 4 and len(self.word) > len(low) + 2 and (self.word.endswith(low) or self.word.startswith(low)):
+            return 1  # `code` in `postcode`, `town` in `hometown`
+        return 0
 
     def matches(self, forms: frozenset[str], low: str) -> bool:
-        if self.forms & forms:
-            return True
-        if self.abbreviation and len(low) > len(self.word) and low.startswith(self.word):
-            return True
-        if self.abbreviation and len(self.word) >= 5 and edit_distance_at_most_one(low, self.word):
-            return True
-        return False
+        return self.quality(forms, low) > 0
 
 
 @dataclass
@@ -84,7 +96,7 @@ class ColumnRef:
 
     @property
     def numeric(self) -> bool:
-        return self.info.kind in NUMERIC_KINDS
+        return self.info.kind in NUMERIC_KINDS or self.numeric_text
 
     @property
     def temporal(self) -> bool:
@@ -127,6 +139,14 @@ class ColumnRef:
             return (value, _opposite(value))
         value = falsy[0]
         return (_opposite(value), value)
+
+    @cached_property
+    def numeric_text(self) -> bool:
+        """Numbers stored as text (a CSV column with a stray `null`): cast before doing arithmetic."""
+        if self.info.kind != "text":
+            return False
+        seen = [str(v).strip() for v in self.info.samples if v is not None and str(v).strip().lower() not in _NULL_WORDS]
+        return bool(seen) and all(_NUMBER.fullmatch(v.replace(",", "")) for v in seen)
 
     @cached_property
     def unique(self) -> bool:
@@ -197,6 +217,8 @@ class SchemaIndex:
             found += [c for c in self.columns if c.yearish and c not in found]
             found += [c for c in self.columns if c.has_concept("time") and c not in found and (c.numeric or c.text)]
             return found
+        if concept in ("place", "person"):
+            return [c for c in self.columns if c.has_concept(concept) and c.text]
         found = [c for c in self.columns if c.has_concept(concept) and (c.numeric or c.temporal)]
         if concept == "age" and not found:
             # Without an age, the oldest is the one born (or created) first: reversed by the caller.

@@ -76,6 +76,12 @@ class _Failure:
     status: int | None = None
 
 
+@dataclass
+class _RejectedParam:
+    param: str
+    error: str
+
+
 class _MalformedCompletion(Exception):
     """A 200 response that lacks the parts of a chat completion."""
 
@@ -175,15 +181,6 @@ class LlmClient:
     def __repr__(self) -> str:  # never shows the key
         return f"LlmClient(model={self.model!r}, base_url={self.base_url!r})"
 
-    def close(self) -> None:
-        self._sdk.close()
-
-    def __enter__(self) -> LlmClient:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
     # ------------------------------------------------------------------------------------------
     def complete_json(
         self,
@@ -213,67 +210,33 @@ class LlmClient:
             remaining = deadline - time.monotonic()
             if last is not None and remaining <= 0:
                 break
-            params = {k: v for k, v in _OPTIONAL_PARAMS.items() if k not in self._unsupported()}
             timeout = max(min(settings.llm_timeout_s, remaining), 0.05)
             started = time.monotonic()
-            try:
-                completion = self._sdk.chat.completions.create(
-                    model=self.model, messages=messages, timeout=timeout, **params
-                )
-                reply = _read_completion(completion)
-            except openai.APIStatusError as error:
-                latency_ms = _elapsed_ms(started)
-                rejected = self._rejected_optional_param(error, params)
-                if rejected:
-                    self._record(purpose, user_id, "request_error", latency_ms, 0, 0, self._http_error_text(error))
-                    self._mark_unsupported(rejected)
-                    continue
-                last = self._classify_status(error)
-            except openai.APITimeoutError:
-                latency_ms = _elapsed_ms(started)
-                last = _Failure("timeout", f"no answer within {timeout:.1f}s", retriable=True)
-            except openai.APIConnectionError as error:
-                latency_ms = _elapsed_ms(started)
-                cause = error.__cause__ or error
-                last = _Failure("connection_error", self._scrub(f"{type(cause).__name__}: {cause}"), retriable=True)
-            except (openai.APIResponseValidationError, _MalformedCompletion, ValueError) as error:
-                # A 200 whose body is not a chat completion (a proxy's HTML page, a truncated body ...).
-                latency_ms = _elapsed_ms(started)
-                last = _Failure("server_error", self._scrub(f"the server's reply is not a chat completion: {error}"),
-                                retriable=True)
-            else:
-                latency_ms = _elapsed_ms(started)
-                priced_model = self._priced_model(reply.model)
+            sent = self._send(messages, timeout)
+            latency_ms = _elapsed_ms(started)
+            if isinstance(sent, _RejectedParam):
+                self._record(purpose, user_id, "request_error", latency_ms, 0, 0, sent.error)
+                self._mark_unsupported(sent.param)
+                continue
+            if isinstance(sent, _Reply):
+                usage = (sent.prompt_tokens, sent.completion_tokens)
+                priced_model = self._priced_model(sent.model)
                 try:
-                    if reply.finish_reason == "length":
-                        raise InvalidOutput("the reply was cut off at the token limit")
-                    value = validate(extract_json_object(reply.content))
+                    value = validate(_json_of(sent))
                 except (ValueError, TypeError, KeyError) as error:
                     reason = self._scrub(_describe_invalid(error))
                     self._record(
-                        purpose, user_id, "invalid_output", latency_ms, reply.prompt_tokens, reply.completion_tokens,
-                        reason, priced_model=priced_model,
+                        purpose, user_id, "invalid_output", latency_ms, *usage, reason, priced_model=priced_model
                     )
                     last = _Failure("invalid_output", reason, retriable=True)
                     failures += 1
                     if failures > settings.llm_max_retries:
                         break
-                    messages = [
-                        *base_messages,
-                        {"role": "assistant", "content": reply.content or ""},
-                        {
-                            "role": "user",
-                            "content": f"That reply was not usable ({reason}). "
-                            "Answer again with only the JSON object described above.",
-                        },
-                    ]
+                    messages = [*base_messages, *_correction(sent.content, reason)]
                     continue
-                self._record(
-                    purpose, user_id, "ok", latency_ms, reply.prompt_tokens, reply.completion_tokens, None,
-                    priced_model=priced_model,
-                )
+                self._record(purpose, user_id, "ok", latency_ms, *usage, None, priced_model=priced_model)
                 return value
-
+            last = sent
             self._record(purpose, user_id, last.outcome, latency_ms, 0, 0, last.error)
             failures += 1
             if not last.retriable or failures > settings.llm_max_retries:
@@ -283,6 +246,29 @@ class LlmClient:
                 break
             time.sleep(delay)
         raise self._unavailable(last)
+
+    def _send(self, messages: list[dict[str, str]], timeout: float) -> _Reply | _Failure | _RejectedParam:
+        """One HTTP call, its result sorted into a reply, a failure, or an optional parameter the server refused."""
+        params = {k: v for k, v in _OPTIONAL_PARAMS.items() if k not in self._unsupported()}
+        try:
+            completion = self._sdk.chat.completions.create(
+                model=self.model, messages=messages, timeout=timeout, **params
+            )
+            return _read_completion(completion)
+        except openai.APIStatusError as error:
+            rejected = self._rejected_optional_param(error, params)
+            if rejected:
+                return _RejectedParam(rejected, self._http_error_text(error))
+            return self._classify_status(error)
+        except openai.APITimeoutError:
+            return _Failure("timeout", f"no answer within {timeout:.1f}s", retriable=True)
+        except openai.APIConnectionError as error:
+            cause = error.__cause__ or error
+            return _Failure("connection_error", self._scrub(f"{type(cause).__name__}: {cause}"), retriable=True)
+        except (openai.APIResponseValidationError, _MalformedCompletion, ValueError) as error:
+            # A 200 whose body is not a chat completion (a proxy's HTML page, a truncated body ...).
+            text = self._scrub(f"the server's reply is not a chat completion: {error}")
+            return _Failure("server_error", text, retriable=True)
 
     # ------------------------------------------------------------------------------------------
     def _backoff(self, failures: int, retry_after: float | None) -> float:
@@ -350,7 +336,9 @@ class LlmClient:
     def _mark_unsupported(self, param: str) -> None:
         with _unsupported_lock:
             _unsupported_params.setdefault(self._server_key(), set()).add(param)
-        log.info("LLM server %s rejects %r for model %r; sending requests without it.", self.base_url, param, self.model)
+        log.info(
+            "LLM server %s rejects %r for model %r; sending requests without it.", self.base_url, param, self.model
+        )
 
     @staticmethod
     def _rejected_optional_param(error: openai.APIStatusError, sent: dict[str, Any]) -> str | None:
@@ -406,6 +394,23 @@ class LlmClient:
                 session.add(row)
         except Exception:  # bookkeeping must not turn an answer into a failure; the log keeps the trace
             log.exception("Could not record an LLM call (purpose=%s outcome=%s)", purpose, outcome)
+
+
+def _json_of(reply: _Reply) -> dict[str, Any]:
+    if reply.finish_reason == "length":
+        raise InvalidOutput("the reply was cut off at the token limit")
+    return extract_json_object(reply.content)
+
+
+def _correction(bad_content: str | None, reason: str) -> list[dict[str, str]]:
+    """The unusable reply and why, so the next answer can fix it rather than repeat it."""
+    return [
+        {"role": "assistant", "content": bad_content or ""},
+        {
+            "role": "user",
+            "content": f"That reply was not usable ({reason}). Answer again with only the JSON object described above.",
+        },
+    ]
 
 
 def _elapsed_ms(started: float) -> int:

@@ -22,7 +22,9 @@ def price_for(model: str, price_table: Mapping[str, tuple[float, float]]) -> tup
     return price_table.get(base)
 
 
-def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, price_table: Mapping[str, tuple[float, float]]) -> float:
+def cost_usd(
+    model: str, prompt_tokens: int, completion_tokens: int, price_table: Mapping[str, tuple[float, float]]
+) -> float:
     """Unknown models cost 0 (local servers usually are free) and are logged once, so the operator can price them."""
     prices = price_for(model, price_table)
     if prices is None:

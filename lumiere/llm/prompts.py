@@ -44,15 +44,19 @@ class PromptTemplate:
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as error:
-            raise PromptTemplateError(f"Prompt {name!r} has unbalanced braces ({error}); write {{{{ and }}}} for literal braces.") from None
+            raise PromptTemplateError(
+                f"Prompt {name!r} has unbalanced braces ({error}); write {{{{ and }}}} for literal braces."
+            ) from None
         for literal, field, format_spec, conversion in parsed:
             if field is None:
                 pieces.append((literal, None))
                 continue
             if not _PLACEHOLDER_RE.fullmatch(field) or format_spec or conversion:
-                shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{format_spec}" if format_spec else "") + "}"
+                shown = "{" + field + (f"!{conversion}" if conversion else "")
+                shown += f":{format_spec}" if format_spec else ""
                 raise PromptTemplateError(
-                    f"Prompt {name!r} has the placeholder {shown}; only named placeholders like {{question}} are allowed."
+                    f"Prompt {name!r} has the placeholder {shown}}}; "
+                    "only named placeholders like {question} are allowed."
                 )
             pieces.append((literal, field))
         return cls(name=name, pieces=tuple(pieces), placeholders=frozenset(f for _, f in pieces if f))
