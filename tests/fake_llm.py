@@ -174,7 +174,8 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             self._record(None)
             if self.path.rstrip("/").endswith("/models"):
-                self._send_json(200, {"object": "list", "data": [{"id": fake.model, "object": "model", "owned_by": "test"}]})
+                models = [{"id": fake.model, "object": "model", "owned_by": "test"}]
+                self._send_json(200, {"object": "list", "data": models})
             else:
                 self._send_json(404, {"error": {"message": "no such route", "type": "invalid_request_error"}})
 

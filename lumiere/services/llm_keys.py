@@ -25,7 +25,8 @@ def set_user_llm_key(session: Session, user: User, api_key: str) -> None:
         raise Invalid(f"That is too long for an API key: at most {MAX_KEY_CHARS} characters.", field="api_key")
     if not _KEY_RE.fullmatch(key):
         raise Invalid(
-            "An API key is one word of letters, digits and punctuation: remove spaces, line breaks and other characters.",
+            "An API key is one word of letters, digits and punctuation: "
+            "remove spaces, line breaks and other characters.",
             field="api_key",
         )
     user.llm_api_key_encrypted = encrypt_secret(key)

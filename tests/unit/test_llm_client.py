@@ -27,7 +27,11 @@ class Verdict(BaseModel):
 
 def _ask(client: LlmClient, *, purpose: str = "sql", user_id: int | None = None) -> Verdict:
     return client.complete_json(
-        purpose=purpose, system="Reply in JSON.", prompt="What is 6 x 7?", user_id=user_id, validate=Verdict.model_validate
+        purpose=purpose,
+        system="Reply in JSON.",
+        prompt="What is 6 x 7?",
+        user_id=user_id,
+        validate=Verdict.model_validate,
     )
 
 
@@ -96,7 +100,7 @@ def test_unknown_model_costs_nothing_and_says_so_in_the_log(app_db, fake_llm, mo
     assert any(model in record.getMessage() and "No price" in record.getMessage() for record in caplog.records)
 
 
-def test_a_dated_snapshot_in_the_answer_is_priced_when_the_configured_name_is_not(app_db, fake_llm, monkeypatch) -> None:
+def test_a_dated_snapshot_in_the_answer_is_priced_when_the_configured_name_is_not(app_db, fake_llm, monkeypatch):
     _tighten(monkeypatch, llm_model="my-deployment")
     fake_llm.reply_json({"answer": 1}, prompt_tokens=1000, completion_tokens=0, model="gpt-4o-2024-08-06")
     _ask(_server_client())
@@ -193,7 +197,8 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(app_db, fake_llm) -> N
 
 def test_exhausted_quota_is_not_retried(app_db, fake_llm) -> None:
     fake_llm.reply_status(
-        429, {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}}
+        429,
+        {"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}},
     )
     with pytest.raises(LlmUnavailable, match="quota"):
         _ask(_server_client())
@@ -273,7 +278,7 @@ def test_403_is_an_auth_error_too(app_db, fake_llm) -> None:
 
 
 def test_a_bad_model_name_is_a_request_error_without_retries(app_db, fake_llm) -> None:
-    fake_llm.reply_status(404, {"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error"}})
+    fake_llm.reply_status(404, {"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request"}})
     with pytest.raises(LlmUnavailable, match="check the configured model") as caught:
         _ask(_server_client())
     assert caught.value.outcome == "request_error"
