@@ -364,8 +364,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "quantity": ("number", "amount"), "rank": ("ranking", "rating"), "ranking": ("rank",),
     "score": ("rating", "points", "mark"), "rating": ("score",),
     "weight": ("weigh",), "weigh": ("weight",),
-    "tip": ("gratuity",), "bill": ("check",),
+    "tip": ("gratuity",), "bill": ("check",), "shop": ("store",), "store": ("shop",),
 }  # fmt: skip
+
+
+def _symmetric(table: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    both: dict[str, set[str]] = {key: set(values) for key, values in table.items()}
+    for key, values in table.items():
+        for value in values:
+            both.setdefault(value, set()).add(key)
+    return {key: tuple(sorted(values)) for key, values in both.items()}
+
+
+SYNONYMS = _symmetric(SYNONYMS)
 
 # Stored values written differently in speech: "women" for "F", "Sunday" for "Sun".
 VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import lemminflect
+
 from lumiere.llm.base import ValueMatch
 from lumiere.llm.builtin_lexicon import (
     FILLER_WORDS,
@@ -24,7 +26,7 @@ from lumiere.llm.builtin_lexicon import (
     tokenize,
     word_forms,
 )
-from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex, WordMatcher
+from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 
 MAX_VALUE_WORDS = 6
 MAX_COLUMN_SPAN = 6
@@ -76,6 +78,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_keywords(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=False)
     _distribute_heads(tokens, taken, schema)
+    _absorb_generic_heads(tokens, taken)
     _link_rest(tokens, taken)
     mentions: list[Mention] = []
     for mention in taken:
@@ -108,11 +111,23 @@ def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[i
             if last.kind == "word" and last.low in FUNCTION_WORDS and j - i > 1:
                 continue
             add(question[token.start : last.end], (i, j))
+            if last.kind == "word":
+                stem_text = question[token.start : last.start]
+                for variant in _value_word_variants(last.low):
+                    add(stem_text + variant, (i, j))
         for synonym_key, spellings in VALUE_SYNONYMS.items():
             if token.low == synonym_key or token.low in spellings:
                 for spelling in (synonym_key, *spellings):
                     add(spelling, (i, i + 1))
     return phrases
+
+
+def _value_word_variants(word: str) -> set[str]:
+    """`republics` for Republic, `African` for Africa: plural and adjective forms of a stored value."""
+    variants = set(lemminflect.getAllLemmas(word).get("NOUN", ())) - {word}
+    if word.endswith("an") and len(word) > 4:
+        variants |= {word[:-1], word[:-2]}
+    return variants
 
 
 def _link_values(
@@ -352,10 +367,10 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
             continue
         text = " ".join(t.text for t in tokens[start:end])
         # The table's own noun names the rows unless a column says more (`document id`).
-        if tables and (not cols or cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched):
+        if tables and (not cols or ((cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched) and tables[0].coverage >= 1.0)):
             mention = Mention("table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage)
         else:
-            columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.position))
+            columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.is_id, c.position))
             mention = Mention("column", start, end, text, columns=columns, coverage=cols[0].coverage)
             mention.also_table = any(not t.row_noun for t in tables)
         for k in range(start, end):
@@ -365,7 +380,14 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
 def _counts_rows_instead(tokens: list[Token], match: _SpanMatch) -> bool:
     """`the number of flights` counts flights; it does not name the identifier column FlightNo."""
     column = match.columns[0]
-    return tokens[match.start].low in ("number", "numbers") and column.unique and column.words[-1].word in ("no", "number", "num", "id")
+    if tokens[match.start].low not in ("number", "numbers") or column.words[-1].word not in ("no", "number", "num", "nbr"):
+        return False
+    rest = [tokens[k] for k in range(match.start + 1, match.end) if tokens[k].low not in _INSIDE_SPAN_WORDS]
+    return bool(rest) and all(any(m.matches(t.forms, t.low) for m in schema_table_words(column)) for t in rest)
+
+
+def schema_table_words(column: ColumnRef) -> list[WordMatcher]:
+    return [WordMatcher.of(word) for word in split_identifier(column.table)]
 
 
 def _content_count(tokens: list[Token], match: _SpanMatch) -> int:
@@ -395,13 +417,36 @@ def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: 
                 k -= 1
                 continue
             occupant = taken[k]
-            if tokens[k].kind not in ("word", "number") or (occupant is not None and (occupant.kind != "kw" or occupant.end - occupant.start != 1)):
+            if tokens[k].kind not in ("word", "number") or (
+                occupant is not None and (occupant.kind not in ("kw", "column") or occupant.end - occupant.start != 1)
+            ):
                 break
             column = _completes(tokens, k, head, schema)
             if column is None:
                 break
             taken[k] = Mention("column", k, k + 1, tokens[k].text, columns=[column], coverage=1.0)
             k -= 1
+
+
+def _absorb_generic_heads(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`government form name` is the government form: a trailing `name` adds nothing."""
+    for k in range(1, len(tokens)):
+        current, previous = taken[k], taken[k - 1]
+        if (
+            tokens[k].low in ("name", "names")
+            and current is not None
+            and current.kind == "column"
+            and current.end - current.start == 1
+            and previous is not None
+            and previous.kind == "column"
+            and previous is not current
+            and previous.coverage >= 1.0
+            and previous.column.text
+            and not previous.column.name_like
+        ):
+            previous.end = k + 1
+            previous.text = previous.text + " " + tokens[k].text
+            taken[k] = previous
 
 
 def _completes(tokens: list[Token], k: int, head: list[int], schema: SchemaIndex) -> ColumnRef | None:

@@ -186,8 +186,8 @@ class Planner:
         """`the state whose name contains ...`: the name is the state's, not a name column."""
         if self.ms[k].low not in ("name", "names", "title", "value"):
             return None
-        before = self.prv(k, skip=("stop",))
-        if before is not None and self.ms[before].kind == "column" and self.ms[k - 1].low in ("whose", "with", "where"):
+        before = k - 2
+        if before >= 0 and self.ms[before].kind == "column" and self.ms[k - 1].low in ("whose", "with", "where"):
             owner = self.ms[before]
             owner.used = True
             return owner.column
@@ -507,7 +507,10 @@ class Planner:
     def _choose_value_column(self, i: int) -> tuple[ColumnRef, Any]:
         m = self.ms[i]
         options = m.values
-        neighbours = [self.prv(i, skip=("stop", "filler", "punct")), self.nxt(i, skip=("stop",))]
+        before = self.prv(i, skip=("stop", "filler", "punct"))
+        if self.is_kw(before, "neg") or (self.m(before) is not None and self.ms[before].payload("cmp") == "!="):
+            before = self.prv(before, skip=("stop", "filler", "punct"))
+        neighbours = [before, self.nxt(i, skip=("stop",))]
         for k in neighbours:
             near = self.m(k)
             if near is not None and near.kind in ("column", "table") and not near.used:
@@ -624,6 +627,13 @@ class Planner:
                     column = fitting[0]
                     near.used = True
                     break
+        following = self.m(self.nxt(i, skip=("stop",)))
+        if column is None and following is not None and following.kind == "column" and not following.used:
+            measures = [c for c in following.columns if c.numeric or c.temporal]
+            if measures and not self.schema.concept_columns(concept):
+                # "the shortest life expectancy": the adjective only says which end
+                column = measures[0]
+                following.used = True
         if column is None:
             candidates = self.schema.concept_columns(concept)
             if not candidates and concept == "age":
@@ -948,7 +958,7 @@ class Planner:
                     plan.add_select(t)
             plan.order.insert(0, (expr, descending))
             plan.add_select(expr)
-            plan.order.extend((g, False) for g in plan.group)  # ties in a stable, readable order
+            plan.order.extend((g, descending) for g in plan.group)  # ties broken the same way every time
         elif (has_agg or plan.having or self.group_all) and plain and not plan.group:
             plan.group = list(plain)
         if plan.having and not plan.group:
@@ -980,7 +990,7 @@ class Planner:
                     resolved.append((texty[0], descending))
                 continue
             resolved.append((expr, descending))
-        plan.order = resolved
+        plan.order = [self._prefer_group_column(expr, descending) for expr, descending in resolved]
         if self.pending_limit and plan.limit is None:
             plan.limit = self.pending_limit
             if not plan.order and self.pending_dir is not None:
@@ -991,6 +1001,16 @@ class Planner:
         if not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select):
             for expr, _ in plan.order:
                 plan.add_select(expr)
+
+    def _prefer_group_column(self, expr: Expr, descending: bool) -> tuple[Expr, bool]:
+        """`ordered by id` in a grouped answer means the grouped id, not another id column."""
+        plan = self.plan
+        if not plan.group or expr.agg or expr.column is None or any(g.column is expr.column for g in plan.group):
+            return expr, descending
+        for g in plan.group:
+            if g.column is not None and g.column.word_set & expr.column.word_set:
+                return g, descending
+        return expr, descending
 
     def _mentions_table(self) -> bool:
         return any(m.kind == "table" for m in self.ms)

@@ -220,6 +220,7 @@ class SchemaIndex:
         if concept in ("place", "person"):
             return [c for c in self.columns if c.has_concept(concept) and c.text]
         found = [c for c in self.columns if c.has_concept(concept) and (c.numeric or c.temporal)]
+        found.sort(key=lambda c: (not c.numeric_measure and not c.temporal, c.position))
         if concept == "age" and not found:
             # Without an age, the oldest is the one born (or created) first: reversed by the caller.
             return []
