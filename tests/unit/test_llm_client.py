@@ -12,6 +12,7 @@ import socket
 import time
 
 import pytest
+from openai import OpenAI
 from pydantic import BaseModel
 from sqlmodel import select
 
@@ -246,7 +247,9 @@ def test_a_slow_first_answer_then_a_quick_one(app_db, fake_llm, monkeypatch) -> 
     _tighten(monkeypatch, llm_timeout_s="0.3")
     fake_llm.reply_delay(1.0, {"answer": 1}).reply_json({"answer": 42})
     assert _ask(_server_client()).answer == 42
-    assert [c.outcome for c in _calls()] == ["timeout", "ok"]
+    timed_out, answered = _calls()
+    assert (timed_out.outcome, answered.outcome) == ("timeout", "ok")
+    assert 250 <= timed_out.latency_ms <= 900
 
 
 def test_401_is_not_retried_and_the_key_leaks_nowhere(app_db, fake_llm, caplog) -> None:
@@ -355,3 +358,9 @@ def test_purpose_must_be_known(app_db, fake_llm) -> None:
 def test_no_llm_configured_means_no_client(app_db) -> None:
     assert not get_settings().llm_configured
     assert client_for_user(None) is None
+
+
+def test_the_test_server_lists_its_model_like_an_openai_server(fake_llm) -> None:
+    sdk = OpenAI(api_key=fake_llm.api_key, base_url=fake_llm.url, max_retries=0)
+    assert [model.id for model in sdk.models.list()] == ["gpt-4o-mini"]
+    assert fake_llm.requests[-1].method == "GET" and fake_llm.requests[-1].path == "/v1/models"
