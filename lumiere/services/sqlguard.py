@@ -79,13 +79,13 @@ _SAFE_FUNCTIONS = _classes(
     # numbers
     "Abs", "Ceil", "Floor", "Round", "Trunc", "Sqrt", "Cbrt", "Pow", "Exp", "Ln", "Log", "Sign",
     "Pi", "Degrees", "Radians", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Cot",
-    "IsNan", "IsInf", "SafeDivide", "Rand", "BitwiseCount", "NumberToStr", "ToNumber",
+    "IsNan", "IsInf", "SafeDivide", "Rand", "BitwiseCount", "NumberToStr", "ToNumber", "WidthBucket",
     # text
     "Lower", "Upper", "Length", "BitLength", "Substring", "Left", "Right", "Trim", "Concat",
     "ConcatWs", "Replace", "StrPosition", "Initcap", "Pad", "Reverse", "RegexpLike", "RegexpILike",
     "RegexpExtract", "RegexpReplace", "RegexpFullMatch", "Split", "SplitPart", "StartsWith",
     "EndsWith", "Contains", "Translate", "Ascii", "Chr", "Levenshtein", "JarowinklerSimilarity",
-    "MD5", "Format",
+    "MD5", "Format", "RegexpCount", "RegexpInstr", "RegexpSubstr", "Elt", "Hex", "Soundex",
     # dates and times
     "CurrentDate", "CurrentTimestamp", "CurrentTime", "Localtime", "Localtimestamp", "Date",
     "Datetime", "Time", "Timestamp", "DateTrunc", "TimestampTrunc", "DatetimeTrunc", "TimeTrunc",
@@ -95,45 +95,33 @@ _SAFE_FUNCTIONS = _classes(
     "Week", "WeekOfYear", "Day", "DayOfMonth", "DayOfWeek", "DayOfWeekIso", "DayOfYear", "Hour",
     "Minute", "Second", "Dayname", "Monthname", "LastDay", "StrToDate", "StrToTime", "TimeToStr",
     "TimeStrToTime", "TimeStrToDate", "DateStrToDate", "DateToDateStr", "UnixToTime", "TimeToUnix",
-    "UnixToStr", "ToChar", "DateFromParts", "TimestampFromParts", "MakeInterval", "AddMonths",
-    "MonthsBetween",
+    "UnixToStr", "ToChar", "DateFromParts", "TimestampFromParts", "TimeFromParts", "MakeInterval",
+    "AddMonths", "MonthsBetween", "DateBin", "ToDays", "JustifyDays", "JustifyHours", "UtcDate",
+    "UtcTimestamp",
     # lists, structs and JSON values
     "Array", "ArraySize", "ArrayContains", "ArrayToString", "ArraySlice", "ArraySort",
-    "ArrayDistinct", "ArrayFilter", "Struct", "StructExtract", "JSONExtract", "JSONExtractScalar",
-    "JSONBExtract", "JSONBExtractScalar", "Columns",
+    "ArrayDistinct", "ArrayFilter", "ArrayPosition", "ArrayMax", "ArrayMin", "Flatten", "Struct",
+    "StructExtract", "JSONExtract", "JSONExtractScalar", "JSONBExtract", "JSONBExtractScalar", "Columns",
+    "StringToArray",
 )
 
-# Value-only functions sqlglot has no class for, by lower-case name.
+# Value-only functions sqlglot has no class for (it parses them as Anonymous), by lower-case name.
 _SAFE_FUNCTION_NAMES = {
     "duckdb": frozenset({
         "date_part", "datepart", "age", "octet_length", "btrim", "every", "now", "hash", "printf",
-        "strlen", "date_sub", "bit_count", "isodow", "isoyear", "yearweek", "epoch_ms", "epoch_us",
-        "make_timestamp", "make_time", "time_bucket", "list_value", "list_extract", "list_element",
-        "array_length", "char_length", "nullif", "ifnull", "to_days", "to_hours", "to_minutes",
-        "to_seconds", "to_months", "to_years", "to_weeks", "strip_accents", "nfc_normalize",
-        "ltrim", "rtrim", "ceiling", "even", "gamma", "lgamma", "log10", "log2", "gcd", "lcm",
-        "bar", "format_bytes", "array_position", "list_position", "list_sum", "list_avg",
-        "list_min", "list_max", "list_count", "list_unique", "flatten", "century", "decade",
-        "millennium", "era", "microsecond", "millisecond", "nanosecond", "weekday", "timezone",
+        "strlen", "date_sub", "bit_count", "isoyear", "yearweek", "epoch_us", "list_extract",
+        "list_element", "strip_accents", "nfc_normalize", "even", "gamma", "lgamma", "gcd", "lcm", "bar",
+        "format_bytes", "list_position", "list_sum", "list_avg", "list_count", "list_unique", "century",
+        "decade", "millennium", "era", "microsecond", "millisecond", "nanosecond", "weekday", "histogram",
     }),
     "postgres": frozenset({
-        "date_part", "age", "octet_length", "every", "bit_count", "to_date", "to_number",
-        "make_date", "make_timestamp", "make_time", "justify_days", "justify_hours", "width_bucket",
-        "char_length", "character_length", "ltrim", "rtrim", "btrim", "ceiling", "log10", "gcd",
-        "lcm", "div", "scale", "trim_scale", "isfinite", "date_bin", "regexp_count", "regexp_instr",
-        "regexp_substr", "unaccent", "quote_literal", "string_to_array", "array_length",
-        "array_position", "cardinality", "num_nonnulls", "num_nulls", "percentile_cont",
-        "percentile_disc",
+        "age", "octet_length", "every", "bit_count", "make_date", "gcd", "lcm", "scale", "trim_scale",
+        "isfinite", "unaccent", "quote_literal", "cardinality", "num_nonnulls", "num_nulls",
     }),
     "mysql": frozenset({
-        "date_format", "from_unixtime", "unix_timestamp", "curdate", "curtime", "sysdate",
-        "dayofmonth", "dayofyear", "weekday", "yearweek", "octet_length", "to_days", "from_days",
-        "makedate", "maketime", "period_add", "period_diff", "sec_to_time", "time_to_sec",
-        "str_to_date", "datediff", "timestampdiff", "lcase", "ucase", "mid", "locate", "ifnull",
-        "isnull", "field", "elt", "char_length", "character_length", "ltrim", "rtrim", "space",
-        "ceiling", "log10", "log2", "truncate", "conv", "bin", "oct", "hex", "soundex",
-        "microsecond", "utc_date", "utc_timestamp", "std", "bit_and", "bit_or", "bit_xor",
-        "json_extract", "json_unquote", "json_length", "json_contains",
+        "now", "unix_timestamp", "sysdate", "weekday", "yearweek", "octet_length", "from_days",
+        "makedate", "period_add", "period_diff", "sec_to_time", "time_to_sec", "mid", "field", "conv",
+        "bin", "oct", "microsecond", "json_unquote", "json_length", "json_contains",
     }),
 }
 

@@ -91,69 +91,60 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
     timeout = timeout_s if timeout_s is not None else settings.query_timeout_s
     if cap < 1:
         raise BadRequest("At least one row must be requested.")
-    guarded = _guard_for(source, sql, cap)
     started = time.monotonic()
     deadline = started + timeout
-    run = _run_on_dataset if source.kind == "csv" else _run_on_external
-    columns, rows, row_count, truncated, notes = run(source, guarded, cap, deadline, timeout)
+    if source.kind == "csv":
+        guarded = guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
+                            allowed_schemas=["main"])
+        path = dataset_path(source)
+        if not path.is_file():
+            raise NotFound("The data of this source is no longer available; upload the file again.")
+        with sandboxed_connection(path) as connection:
+            return _collect(guarded, lambda text, rows: _run_with_deadline(connection, text, rows, deadline, timeout),
+                            cap, started)
+    # Imported here so that the database drivers load only when an external source is queried.
+    from lumiere.storage import external
+
+    params = external.params_for(source)
+    schema = params.effective_schema
+    guarded = guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
+                        allowed_schemas=[schema], qualify_schema=schema)
+
+    def run(text: str, rows: int) -> tuple[list[ResultColumn], list[list[Any]], bool]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _timeout(timeout)
+        return external.run_readonly(params, text, timeout_s=remaining, max_rows=rows)
+
+    return _collect(guarded, run, cap, started)
+
+
+def _collect(
+    guarded: GuardedSQL,
+    run: Callable[[str, int], tuple[list[ResultColumn], list[list[Any]], bool]],
+    cap: int,
+    started: float,
+) -> ResultSet:
+    """Runs the capped query, then counts the full result only when the cap cut it."""
+    columns, rows, more = run(guarded.sql, cap)
+    row_count, notes = len(rows), []
+    if more and guarded.count_sql:
+        try:
+            row_count = int(run(guarded.count_sql, 1)[1][0][0])
+        except (Timeout, BadRequest):
+            notes.append(f"Showing the first {len(rows):,} rows; there are more, but counting them all failed.")
     return ResultSet(
         columns=columns,
         rows=rows,
         row_count=row_count,
-        truncated=truncated,
+        truncated=more,
         duration_ms=int((time.monotonic() - started) * 1000),
         sql=guarded.sql,
         notes=notes,
     )
 
 
-def _guard_for(source: Source, sql: str, cap: int) -> GuardedSQL:
-    dialect = dialect_of(source)
-    if source.kind == "csv":
-        return guard_sql(sql, dialect=dialect, allowed_tables=allowed_tables(source), row_cap=cap,
-                         allowed_schemas=["main"])
-    schema = _external_schema(source)
-    return guard_sql(sql, dialect=dialect, allowed_tables=allowed_tables(source), row_cap=cap,
-                     allowed_schemas=[schema], qualify_schema=schema)
-
-
-def _external_schema(source: Source) -> str:
-    connection = source.connection_json or {}
-    if source.kind == "mysql":
-        return str(connection.get("schema") or connection.get("database") or "")
-    return str(connection.get("schema") or "public")
-
-
 # --- uploads: DuckDB sandbox ---------------------------------------------------------------------
-
-
-def _run_on_dataset(
-    source: Source, guarded: GuardedSQL, cap: int, deadline: float, timeout: float
-) -> tuple[list[ResultColumn], list[list[Any]], int, bool, list[str]]:
-    path = dataset_path(source)
-    if not path.is_file():
-        raise NotFound("The data of this source is no longer available; upload the file again.")
-    with sandboxed_connection(path) as connection:
-        columns, rows, more = _run_with_deadline(connection, guarded.sql, cap, deadline, timeout)
-
-        def count() -> int:
-            _, counted, _ = _run_with_deadline(connection, guarded.count_sql or "", 1, deadline, timeout)
-            return int(counted[0][0])
-
-        row_count, notes = _full_count(rows, more, guarded, count)
-    return columns, rows, row_count, more, notes
-
-
-def _full_count(
-    rows: list[list[Any]], more: bool, guarded: GuardedSQL, count: Callable[[], int]
-) -> tuple[int, list[str]]:
-    """The number of rows the whole query returns; counted only when the cap cut the result."""
-    if not (more and guarded.count_sql):
-        return len(rows), []
-    try:
-        return count(), []
-    except (Timeout, BadRequest):
-        return len(rows), [f"Showing the first {len(rows):,} rows; there are more, but counting them all failed."]
 
 
 @contextmanager
@@ -267,39 +258,6 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-# --- external databases --------------------------------------------------------------------------
-
-
-def _run_on_external(
-    source: Source, guarded: GuardedSQL, cap: int, deadline: float, timeout: float
-) -> tuple[list[ResultColumn], list[list[Any]], int, bool, list[str]]:
-    # Imported here so that the database drivers load only when an external source is queried.
-    from lumiere.storage import external
-
-    params = external.params_for(source)
-    columns, rows, more = external.run_readonly(
-        params, guarded.sql, timeout_s=_remaining(deadline, timeout), max_rows=cap
-    )
-    columns = [ResultColumn(name=column.name, type=column.type, kind=kind_of(column.type)) for column in columns]
-    rows = [[json_safe(value) for value in row] for row in rows[:cap]]
-
-    def count() -> int:
-        _, counted, _ = external.run_readonly(
-            params, guarded.count_sql or "", timeout_s=_remaining(deadline, timeout), max_rows=1
-        )
-        return int(counted[0][0])
-
-    row_count, notes = _full_count(rows, more, guarded, count)
-    return columns, rows, row_count, more, notes
-
-
-def _remaining(deadline: float, timeout: float) -> float:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _timeout(timeout)
-    return remaining
-
-
 # --- placing a question's words on stored values -------------------------------------------------
 
 
@@ -327,7 +285,8 @@ def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[
         ][:_MAX_TEXT_COLUMNS]
         if not text_columns:
             continue
-        lookup = _value_lookup_query(str(table["name"]), text_columns, sorted(wanted), dialect, scan_rows)
+        all_columns = [str(column["name"]) for column in table.get("columns", [])]
+        lookup = _value_lookup_query(str(table["name"]), text_columns, all_columns, sorted(wanted), dialect, scan_rows)
         try:
             result = execute(source, lookup.sql(dialect=dialect), max_rows=limit - len(matches), timeout_s=timeout)
         except Timeout:
@@ -343,14 +302,14 @@ def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[
 
 
 def _value_lookup_query(
-    table: str, columns: list[str], lowered_phrases: list[str], dialect: str, scan_rows: int
+    table: str, columns: list[str], all_columns: list[str], lowered_phrases: list[str], dialect: str, scan_rows: int
 ) -> exp.Query:
     """UNION ALL of `SELECT DISTINCT '<col>', "col" FROM ... WHERE LOWER("col") IN (...)`, one per column."""
     literals = [exp.Literal.string(phrase) for phrase in lowered_phrases]
     table_node = exp.Table(this=exp.to_identifier(table, quoted=True))
     sample: exp.Select | None = None
     bound: exp.Expression | None = None
-    if dialect == "duckdb":
+    if dialect == "duckdb" and "rowid" not in {name.lower() for name in all_columns}:
         # rowid bounds the scan without a sort: DuckDB skips the row groups past it.
         bound = exp.LT(this=exp.column("rowid"), expression=exp.Literal.number(scan_rows))
     else:

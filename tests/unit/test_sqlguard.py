@@ -229,3 +229,53 @@ def test_common_analytics_functions_pass_in_each_dialect(dialect):
     assert sqlglot.parse_one(guarded.sql, read=dialect) == sqlglot.parse_one(
         guard(guarded.sql, dialect).sql, read=dialect
     )
+
+
+TYPICAL = {
+    "duckdb": [
+        "SELECT strftime(date, '%Y-%m') AS month, SUM(amount) FROM t GROUP BY ALL ORDER BY ALL",
+        "SELECT DATE_TRUNC('month', date) AS m, COUNT(*) FROM t GROUP BY 1 ORDER BY 1 NULLS LAST",
+        "SELECT EXTRACT(YEAR FROM date) AS y, AVG(amount) FROM t GROUP BY y",
+        "SELECT name FROM t WHERE name ILIKE '%abc%'",
+        "SELECT STRING_AGG(name, ', ') FROM t",
+        "SELECT name, amount, ROW_NUMBER() OVER (ORDER BY amount DESC) AS rn FROM t QUALIFY rn <= 3",
+        "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY amount) FROM t",
+        "SELECT CAST(date AS DATE), TRY_CAST(amount AS INTEGER) FROM t",
+        "SELECT name, SUM(amount) * 100.0 / SUM(SUM(amount)) OVER () AS share FROM t GROUP BY name",
+        "SELECT year(date), month(date), dayname(date), monthname(date), date_part('dow', date) FROM t",
+        "SELECT * FROM t WHERE date >= CURRENT_DATE - INTERVAL 30 DAY",
+        "SELECT regexp_replace(name, '[0-9]', '', 'g'), concat(name, '-'), name || '!', left(name, 3) FROM t",
+        "SELECT CORR(amount, qty), MODE(name), APPROX_COUNT_DISTINCT(name), ARG_MAX(name, amount) FROM t",
+        "SELECT date_diff('day', MIN(date), MAX(date)), epoch(MAX(date)), make_date(2020, 1, 1) FROM t",
+        "SELECT time_bucket(INTERVAL '1 week', date) AS w, SUM(amount) FROM t GROUP BY w",
+        "SELECT name, LAG(amount) OVER (PARTITION BY name ORDER BY date) FROM t",
+    ],
+    "postgres": [
+        "SELECT to_char(date, 'YYYY-MM') AS m, SUM(amount) FROM t GROUP BY 1",
+        "SELECT date_trunc('month', date)::date AS m, EXTRACT(EPOCH FROM date) FROM t",
+        "SELECT name FROM t WHERE name ~* 'abc'",
+        "SELECT string_agg(name, ',' ORDER BY name), array_agg(name) FROM t",
+        "SELECT DISTINCT ON (name) name, amount FROM t ORDER BY name, amount DESC",
+        "SELECT age(date), now() - date, amount::numeric(10, 2) FROM t",
+        "SELECT COUNT(*) FROM t WHERE date > now() - interval '30 days'",
+        "SELECT name, RANK() OVER w FROM t WINDOW w AS (ORDER BY amount)",
+        "SELECT * FROM t WHERE name = ANY (ARRAY['a', 'b'])",
+        "SELECT width_bucket(amount, 0, 100, 10), justify_days(now() - date) FROM t",
+    ],
+    "mysql": [
+        "SELECT DATE_FORMAT(date, '%Y-%m') AS m, SUM(amount) FROM t GROUP BY m",
+        "SELECT GROUP_CONCAT(name SEPARATOR ', '), IF(MAX(amount) > 10, 'hi', 'lo') FROM t",
+        "SELECT DATEDIFF(MAX(date), MIN(date)), TIMESTAMPDIFF(DAY, MIN(date), MAX(date)) FROM t",
+        "SELECT name FROM t WHERE name REGEXP '^a'",
+        "SELECT CONCAT(name, '!'), IFNULL(amount, 0), DATE(date), NOW(), CURDATE() FROM t",
+        "SELECT STR_TO_DATE('2020-01-01', '%Y-%m-%d'), ROUND(AVG(amount), 2) FROM t",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "dialect, sql", [(dialect, sql) for dialect, queries in TYPICAL.items() for sql in queries]
+)
+def test_typical_analytics_sql_passes(dialect, sql):
+    """What people and LLMs write for analytics is accepted, in each dialect."""
+    assert guard(sql, dialect, tables=["t"]).tables == ["t"]

@@ -327,3 +327,12 @@ def test_find_values_is_fast_on_ten_million_rows(settings_env):
         ("country", "France"), ("meal", "Dinner"), ("country", "Peru")
     }
     assert elapsed < 5, f"value lookup took {elapsed:.2f}s"
+
+
+def test_find_values_on_a_table_with_its_own_rowid_column(settings_env):
+    frame = pd.DataFrame({"rowid": ["r1", "r2", "r3"], "city": ["Lyon", "Oslo", "Lima"]})
+    source = frame_dataset(frame, "places")
+    settings_env(value_search_rows=2)
+    matches = warehouse.find_values(source, ["lyon", "LIMA", "r2"])
+    # The bound falls back to the first rows; the user's "rowid" is searched like any text column.
+    assert {(match.column, match.value) for match in matches} == {("city", "Lyon"), ("rowid", "r2")}
