@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     ragged_row_tolerance: float = Field(default=0.01, ge=0, le=1)
     allow_private_hosts: bool = False
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    # DuckDB memory for turning an upload into a dataset; beyond it DuckDB spills to the data dir.
+    ingest_memory_limit: str = "256MB"
 
     # --- query execution ---------------------------------------------------------------
     query_timeout_s: float = Field(default=30.0, gt=0)

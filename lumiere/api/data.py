@@ -1,0 +1,260 @@
+"""/api/data: uploads, the sample dataset, database connections, and reading or deleting sources.
+
+The upload route parses the multipart body as a stream: the file part goes straight to the
+sources service chunk by chunk, so a large upload is never held in memory or spooled twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.schemas import IdPath
+from lumiere.config import get_settings
+from lumiere.services import connections, sources
+from lumiere.services.errors import BadRequest, TooLarge, UnsupportedMedia
+from lumiere.services.ingest import StagedUpload, receive_upload
+
+router = APIRouter(prefix="/api/data", tags=["data"])
+
+MAX_TEXT_FIELD_BYTES = 4096  # the optional `name` field and any other small field
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # headers and boundaries around the file part
+
+_UPLOAD_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": ".csv, .tsv or .txt"},
+                        "name": {"type": "string", "description": "Display name (default: the file name)"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+class MultipartStream:
+    """python-multipart's push parser over `request.stream()`, read as a sequence of events:
+    ("part", headers), ("data", bytes) ..., ("end", None), and finally ("done", None)."""
+
+    def __init__(self, request: Request) -> None:
+        content_type, options = parse_options_header(request.headers.get("content-type", ""))
+        if content_type != b"multipart/form-data" or not options.get(b"boundary"):
+            raise UnsupportedMedia("Send the upload as multipart/form-data with the file in a field named `file`.")
+        self._chunks = request.stream().__aiter__()
+        self._events: deque[tuple[str, Any]] = deque()
+        self._finished = False
+        self._header_field = b""
+        self._header_value = b""
+        self._headers: dict[str, bytes] = {}
+        self._parser = MultipartParser(
+            options[b"boundary"],
+            callbacks={
+                "on_part_begin": self._on_part_begin,
+                "on_header_field": self._on_header_field,
+                "on_header_value": self._on_header_value,
+                "on_header_end": self._on_header_end,
+                "on_headers_finished": self._on_headers_finished,
+                "on_part_data": self._on_part_data,
+                "on_part_end": lambda: self._events.append(("end", None)),
+            },
+        )
+
+    def _on_part_begin(self) -> None:
+        self._headers = {}
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        self._headers[self._header_field.decode("latin-1").lower()] = self._header_value
+        self._header_field = self._header_value = b""
+
+    def _on_headers_finished(self) -> None:
+        self._events.append(("part", self._headers))
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        self._events.append(("data", data if start == 0 and end == len(data) else data[start:end]))
+
+    async def next_event(self) -> tuple[str, Any]:
+        while not self._events:
+            if self._finished:
+                return ("done", None)
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                self._finished = True
+                self._parser.finalize()
+                continue
+            try:
+                self._parser.write(chunk)
+            except MultipartParseError:
+                raise BadRequest("The multipart body is malformed; send the file as multipart/form-data.") from None
+        return self._events.popleft()
+
+    async def part_bytes(self) -> AsyncIterator[bytes]:
+        """The current part's content, chunk by chunk, as it arrives."""
+        while True:
+            kind, payload = await self.next_event()
+            if kind == "data":
+                yield payload
+            elif kind == "end":
+                return
+            else:
+                raise BadRequest("The upload ended before the file was complete; try again.")
+
+    async def small_part(self, field: str) -> bytes:
+        data = b""
+        async for chunk in self.part_bytes():
+            data += chunk
+            if len(data) > MAX_TEXT_FIELD_BYTES:
+                raise BadRequest(f"The field `{field}` is too long.")
+        return data
+
+
+def _disposition(headers: dict[str, bytes]) -> tuple[str, str | None]:
+    """(field name, file name or None) from a part's Content-Disposition header."""
+    _, options = parse_options_header(headers.get("content-disposition", b"").decode("latin-1"))
+    field = _header_text(options.get(b"name", b""))
+    filename = options.get(b"filename")
+    return field, _header_text(filename) if filename is not None else None
+
+
+def _header_text(raw: bytes) -> str:
+    """Browsers send file names as raw UTF-8 in part headers; fall back to Latin-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+@router.post("/upload", status_code=201, openapi_extra=_UPLOAD_BODY_DOC)
+async def upload(request: Request, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    """Upload a CSV (multipart field `file`, optional `name`); it becomes a source with one table."""
+    declared = request.headers.get("content-length", "")
+    limit = get_settings().max_upload_bytes
+    if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD_BYTES:
+        raise TooLarge(f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB.")
+    body = MultipartStream(request)
+    staged: StagedUpload | None = None
+    name: str | None = None
+    try:
+        while (event := await body.next_event())[0] != "done":
+            kind, headers = event
+            if kind != "part":
+                continue
+            field, filename = _disposition(headers)
+            if field == "file" and filename is not None:
+                if staged is not None:
+                    raise BadRequest("Send one file per upload.")
+                staged = await receive_upload(filename, body.part_bytes())
+            elif field == "name":
+                name = _header_text(await body.small_part("name")).strip() or None
+            else:
+                async for _ in body.part_bytes():
+                    pass
+        if staged is None:
+            raise BadRequest("No file was sent: put the CSV in the multipart field `file`.")
+        source = await asyncio.to_thread(sources.register_upload, session, user, staged, name=name)
+    finally:
+        if staged is not None:
+            staged.discard()
+    return sources.public_source(source)
+
+
+@router.post("/sample", status_code=201)
+def load_sample(user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    """Add the gapminder sample dataset (from plotly) as a source, exactly as an upload would be."""
+    return sources.public_source(sources.load_sample_dataset(session, user))
+
+
+@router.get("/sources")
+def list_sources(user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    items = [sources.public_source(source) for source in sources.list_sources(session, user)]
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/source/{source_id}")
+def get_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    """A source with its schema, column profile, ingest details and suggested questions."""
+    return sources.public_source(sources.get_source(session, user, source_id), detail=True)
+
+
+@router.get("/source/{source_id}/preview")
+def preview_source(
+    source_id: IdPath,
+    user: CurrentUser,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=sources.MAX_PREVIEW_ROWS)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    table: Annotated[str | None, Query(max_length=200, description="For databases: which table")] = None,
+) -> dict[str, Any]:
+    return sources.preview(session, user, source_id, limit=limit, offset=offset, table=table)
+
+
+@router.get("/source/{source_id}/profile")
+def profile_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    """Per column: nulls, distinct count, min/max/mean, top values, date range."""
+    return sources.column_profile(session, user, source_id)
+
+
+@router.delete("/source/{source_id}", status_code=204)
+def delete_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> Response:
+    sources.delete_source(session, user, source_id)
+    return Response(status_code=204)
+
+
+class ConnectionIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    kind: str = Field(max_length=20, description="postgresql or mysql")
+    host: str = Field(max_length=253)
+    port: int | str | None = Field(default=None, description="Default 5432 / 3306")
+    database: str = Field(max_length=128)
+    user: str = Field(max_length=128)
+    password: str = Field(default="", max_length=1000)
+    db_schema: str | None = Field(default=None, alias="schema", max_length=128)
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "host": self.host,
+            "port": self.port,
+            "database": self.database,
+            "user": self.user,
+            "password": self.password,
+            "schema": self.db_schema,
+        }
+
+
+class ConnectIn(ConnectionIn):
+    name: str | None = Field(default=None, max_length=500)
+
+
+@router.post("/connect/test")
+def check_connection(body: ConnectionIn, user: CurrentUser) -> dict[str, Any]:
+    """Connect read-only with a short timeout and list the tables; 400 says what went wrong."""
+    return connections.test_connection(body.as_params())
+
+
+@router.post("/connect", status_code=201)
+def connect(body: ConnectIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    """Save a database connection as a source (the password is stored encrypted, never returned)."""
+    return sources.public_source(connections.create_connection(session, user, body.as_params(), name=body.name))
