@@ -197,6 +197,8 @@ class LlmClient:
         recorded as invalid_output and asked again with the reason. 429, 5xx, timeouts and
         connection errors are retried with exponential backoff and jitter (Retry-After wins) until
         llm_max_retries or llm_deadline_s runs out; 401/403 and other 4xx are not retried.
+        Rows are written on their own connection: on SQLite, call this with no uncommitted
+        writes in the caller's session, or the record waits for that session's lock.
         """
         if purpose not in PURPOSES:
             raise ValueError(f"purpose must be one of {sorted(PURPOSES)}")
