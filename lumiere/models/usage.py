@@ -19,6 +19,7 @@ class LlmCall(SQLModel, table=True):
     completion_tokens: int = Field(default=0)
     cost_usd: float = Field(default=0.0)
     latency_ms: int = Field(default=0)
-    outcome: str = Field(max_length=30)  # ok | invalid_output | rate_limited | timeout | error
+    # ok | invalid_output | rate_limited | timeout | server_error | connection_error | auth_error | request_error
+    outcome: str = Field(max_length=30)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, index=True)
