@@ -92,7 +92,14 @@ def create_connection(session: Session, user: User, params: dict[str, Any], *, n
         column_count=sum(len(table["columns"]) for table in tables),
         size_bytes=0,
         tables_json=tables,
-        details_json={"schema": connection.effective_schema, "table_count": len(tables)},
+        details_json={
+            "schema": connection.effective_schema,
+            "table_count": len(tables),
+            "notes": [
+                f"{len(tables)} table(s) of schema {connection.effective_schema!r}, read through a read-only "
+                "connection; row counts are the database's estimates for large tables.",
+            ],
+        },
         connection_json={
             "host": connection.host,
             "port": connection.port,

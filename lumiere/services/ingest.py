@@ -28,6 +28,7 @@ import duckdb
 from lumiere.config import Settings, get_settings
 from lumiere.services.errors import BadRequest, Invalid, TooLarge, UnsupportedMedia
 from lumiere.services.profiling import profile_table, quote_ident, quote_literal
+from lumiere.services.warehouse import scrub_message
 from lumiere.storage.datasets import new_temp_path
 
 ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt")
@@ -80,6 +81,8 @@ _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in _TEXT_CONTROLS) + b"\x
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252 / Latin-1",
+                  "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 NULL_MARKERS = ("NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "#N/A", "-")
 
 _INT = re.compile(r"[+-]?\d+")
@@ -259,7 +262,7 @@ async def receive_upload(filename: str, chunks: AsyncIterator[bytes]) -> StagedU
     return StagedUpload(path=path, filename=name, size_bytes=inspector.size, encoding=encoding)
 
 
-def detect_encoding(path: Path, settings: Settings) -> str:
+def detect_encoding(path: Path) -> str:
     """The encoding of a CSV already on disk, with the same checks an upload gets."""
     inspector = StreamInspector(max_bytes=1 << 62)
     with path.open("rb") as source:
@@ -503,7 +506,7 @@ def ingest_csv_file(
     display_name = original_name or path.name
     file_bytes = path.stat().st_size
     if encoding is None:
-        encoding = detect_encoding(path, settings)
+        encoding = detect_encoding(path)
     partial = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.partial")
     spill_dir = new_temp_path(".spill")
     utf8_copy: Path | None = None
@@ -549,8 +552,7 @@ def ingest_csv_file(
             utf8_copy.unlink(missing_ok=True)
         shutil.rmtree(spill_dir, ignore_errors=True)
     details.update(
-        encoding={"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252 / Latin-1",
-                  "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}[encoding],
+        encoding=ENCODING_NAMES[encoding],
         delimiter=DELIMITER_NAMES[layout.delimiter],
         header=layout.header,
         decimal_separator="," if layout.decimal_comma else ".",
@@ -558,6 +560,7 @@ def ingest_csv_file(
     )
     if layout.null_markers:
         details["null_markers"] = layout.null_markers
+    details["notes"] = _notes(details, encoding)
     return IngestResult(
         table_name=table_name,
         columns=[{"name": c["name"], "type": c["type"], "kind": c["kind"]} for c in profile["columns"]],
@@ -566,6 +569,28 @@ def ingest_csv_file(
         details=details,
         size_bytes=dest.stat().st_size,
     )
+
+
+def _notes(details: dict[str, Any], encoding: str) -> list[str]:
+    """What the ingest decided, in sentences for the source's page."""
+    notes = []
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(f"The file was not UTF-8; it was read as {details['encoding']} text.")
+    if details["delimiter"] != "comma":
+        notes.append(f"Columns are separated by {details['delimiter']}s.")
+    if details["decimal_separator"] == ",":
+        notes.append("Numbers use a decimal comma.")
+    if not details["header"]:
+        notes.append("The file has no header row, so the columns are named column0, column1, …")
+    if details.get("null_markers"):
+        notes.append(f"{', '.join(details['null_markers'])} were read as missing values.")
+    for column, type_name in details.get("widened_columns", {}).items():
+        notes.append(f"Column {column!r} was read as {type_name}: some values further down did not fit "
+                     "the type of its first rows.")
+    if details.get("skipped_rows"):
+        notes.append(f"Skipped {details['skipped_rows']:,} malformed row(s) with the wrong number of fields; "
+                     f"the first is line {details['first_skipped_line']:,}.")
+    return notes
 
 
 def _sniff_file(csv_path: Path, *, extension: str, settings: Settings, display_name: str) -> CsvLayout:
@@ -770,8 +795,7 @@ def _read_error(error: duckdb.Error, settings: Settings, display_name: str) -> E
     if isinstance(error, duckdb.OutOfMemoryException):
         return Invalid(f"{display_name} needs more memory to load than the server allows; upload a smaller file.")
     first_line = message.splitlines()[0] if message else "unknown error"
-    first_line = first_line.replace(str(settings.data_dir), "…")
-    return Invalid(f"{display_name} could not be read as CSV: {first_line[:300]}")
+    return Invalid(f"{display_name} could not be read as CSV: {scrub_message(first_line)[:300]}")
 
 
 def _refuse_huge_fields(profile: dict[str, Any], settings: Settings) -> None:

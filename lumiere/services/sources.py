@@ -342,7 +342,7 @@ def load_sample_dataset(session: Session, user: User) -> Source:
             path=path,
             filename=f"{SAMPLE_DATASET_NAME}.csv",
             size_bytes=path.stat().st_size,
-            encoding=detect_encoding(path, get_settings()),
+            encoding=detect_encoding(path),
         )
         return register_upload(session, user, staged, name=SAMPLE_DATASET_NAME)
     finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import plotly.data
 import psycopg2
+import pymysql
 import pytest
 from sqlmodel import select
 
@@ -342,3 +343,46 @@ def test_connection_failures_are_400_with_a_reason(client, make_user, pg_schema,
     assert private.status_code == 400 and "not allowed" in private.json()["detail"]
     assert source_rows() == []
     assert client.post("/api/data/connect/test", json=connection_body(pg_schema)).status_code == 401
+
+
+@pytest.fixture()
+def mysql_database(monkeypatch):
+    monkeypatch.setenv("LUMIERE_ALLOW_PRIVATE_HOSTS", "true")
+    reset_settings()
+    database = f"lumiere_api_{secrets.token_hex(4)}"
+    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE `{database}`")
+        cursor.execute(f"CREATE TABLE `{database}`.cities (name varchar(40), country varchar(40), people int)")
+        cursor.execute(f"CREATE TABLE `{database}`.`empty table` (x int)")
+        cursor.execute(f"INSERT INTO `{database}`.cities VALUES ('Lyon', 'France', 522250), "
+                       "('Nice', 'France', 342669), ('Porto', 'Portugal', 231800)")
+    yield database
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE `{database}`")
+    admin.close()
+
+
+def test_connect_a_mariadb_source_and_read_each_table(client, make_user, mysql_database):
+    user = make_user()
+    body = {"kind": "mysql", "host": "127.0.0.1", "port": 3306, "database": mysql_database, "user": "root",
+            "password": ""}
+    saved = client.post("/api/data/connect", json=body, headers=user["headers"])
+    assert saved.status_code == 201, saved.text
+    source = saved.json()
+    assert source["kind"] == "mysql" and source["name"] == f"{mysql_database} (MySQL)"
+    assert [(t["name"], t["row_count"]) for t in source["tables"]] == [("cities", 3), ("empty table", 0)]
+    assert source["tables"][0]["columns"][2] == {"name": "people", "type": "INT(11)", "kind": "integer"}
+    preview = client.get(f"/api/data/source/{source['id']}/preview?table=cities&limit=2&offset=1",
+                         headers=user["headers"]).json()
+    assert preview["total"] == 3 and len(preview["rows"]) == 2
+    empty = client.get(f"/api/data/source/{source['id']}/preview?table=empty%20table", headers=user["headers"])
+    assert empty.status_code == 200 and empty.json()["rows"] == [] and empty.json()["total"] == 0
+    missing = client.get(f"/api/data/source/{source['id']}/preview?table=nope", headers=user["headers"])
+    assert missing.status_code == 404
+    profile = client.get(f"/api/data/source/{source['id']}/profile", headers=user["headers"]).json()
+    cities = profile["tables"][0]
+    country = next(c for c in cities["columns"] if c["name"] == "country")
+    assert country["top_values"] == [{"value": "France", "count": 2}, {"value": "Portugal", "count": 1}]
+    people = next(c for c in cities["columns"] if c["name"] == "people")
+    assert (people["min"], people["max"]) == (231800, 522250)

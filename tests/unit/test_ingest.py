@@ -387,3 +387,30 @@ def test_a_refused_stream_is_deleted_on_the_spot(settings, monkeypatch):
     with pytest.raises(UnsupportedMedia):
         asyncio.run(receive_upload("late-nul.csv", _chunks(b"a,b\n" + b"1,2\n" * 50_000 + b"\x00\x01")))
     assert not [p for p in settings.upload_tmp_dir.rglob("*") if p.is_file()]
+
+
+def test_values_duckdb_would_round_or_truncate_past_its_sample_are_caught(workdir, settings):
+    """DuckDB types columns on its first rows and then casts loosely (12.5 -> 13 in a BIGINT
+    column, 00123 -> 123, a time dropped from a DATE); windows over the file catch those."""
+    lines = ["id,amount,zip,day"]
+    for i in range(150_000):
+        late = i >= 100_000 and i % 97 == 0
+        lines.append(f"{i},{f'{i}.5' if late else i},{'0' if late else ''}{10000 + i % 80000},"
+                     f"2024-01-{1 + i % 28:02d}{' 10:30:00' if late else ''}")
+    result, dest = ingest(workdir, settings, "late.csv", ("\n".join(lines) + "\n").encode())
+    assert result.row_count == 150_000
+    assert column_types(result) == {"id": "BIGINT", "amount": "DOUBLE", "zip": "VARCHAR", "day": "TIMESTAMP"}
+    with duckdb.connect(str(dest), read_only=True) as con:
+        row = con.execute("SELECT amount, zip, day FROM t WHERE id = 100007").fetchone()
+    assert row[0] == 100007.5 and row[1] == "030007" and str(row[2]) == "2024-01-20 10:30:00"
+    assert any("'amount' was read as DOUBLE" in note for note in result.details["notes"])
+
+
+def test_notes_explain_what_the_ingest_decided(workdir, settings):
+    text = "sep=;\nnom;poids\nA;1,5\nB;NA\n" + "C;2,5\n" * 300 + "D\n"
+    result, _ = ingest(workdir, settings, "notes.csv", text.encode("cp1252"))
+    notes = result.details["notes"]
+    assert "Columns are separated by semicolons." in notes
+    assert "Numbers use a decimal comma." in notes
+    assert "NA were read as missing values." in notes
+    assert "Skipped 1 malformed row(s) with the wrong number of fields; the first is line 305." in notes
