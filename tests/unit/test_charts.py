@@ -265,6 +265,20 @@ def test_one_number_of_many_rows_is_a_histogram_binned_exactly() -> None:
     assert high == pytest.approx(DATASETS["tips"]["total_bill"].max())
 
 
+def test_a_tight_cluster_with_one_far_value_keeps_the_bin_count_bounded() -> None:
+    frame = pd.DataFrame({"amount": [i / 1000 for i in range(1000)] + [1e12]})
+    result = result_of("SELECT amount FROM cluster", cluster=frame)
+    figure, _ = build_figure(validate_override(result, type="histogram"), result)
+    assert len(traces(figure)[0]["y"]) <= MAX_HISTOGRAM_BINS and sum(traces(figure)[0]["y"]) == 1001
+
+
+def test_values_too_extreme_to_bin_are_counted_instead() -> None:
+    result = result_of("SELECT v FROM extreme", extreme=pd.DataFrame({"v": [1.7e308, -1.7e308] * 6}))
+    figure, _ = build_figure(validate_override(result, type="histogram"), result)
+    assert sorted(traces(figure)[0]["y"]) == [6, 6]
+    assert_inert(figure)
+
+
 def test_a_single_value_is_a_kpi() -> None:
     result = result_of("SELECT SUM(tip) AS total_tips FROM tips")
     spec = choose_chart(result, question="How much was tipped in total?")
