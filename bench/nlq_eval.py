@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
+import os
 import re
 import statistics
 import sys
@@ -28,8 +30,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-import duckdb  # noqa: E402
-
+from lumiere.config import reset_settings  # noqa: E402
 from lumiere.llm.base import (  # noqa: E402
     CannotAnswer,
     ColumnInfo,
@@ -38,128 +39,106 @@ from lumiere.llm.base import (  # noqa: E402
     TableInfo,
     ValueMatch,
 )
+from lumiere.models import Source  # noqa: E402
+from lumiere.services.errors import ServiceError  # noqa: E402
+
+SAMPLE_VALUES = 5
 
 DEFAULT_EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
 RELATIVE_TOLERANCE = 1e-4
 
 
 # --------------------------------------------------------------------------- tables
-SAMPLE_VALUES = 5
-
-
-def _kind_of(type_name: str) -> str:
-    upper = type_name.upper()
-    if upper in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}:
-        return "integer"
-    if upper in {"DOUBLE", "FLOAT", "REAL"} or upper.startswith("DECIMAL"):
-        return "number"
-    if upper == "DATE":
-        return "date"
-    if upper.startswith("TIMESTAMP"):
-        return "datetime"
-    if upper == "BOOLEAN":
-        return "boolean"
-    if upper == "VARCHAR":
-        return "text"
-    return "other"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if hasattr(value, "is_finite") and hasattr(value, "as_tuple"):  # Decimal
-        return float(value)
-    return value
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class LoadedTable:
-    """One CSV loaded into its own in-memory DuckDB, with the profile the engines see."""
+    """One CSV ingested the way an upload is (brief A's ingest) and queried through the guarded,
+    sandboxed warehouse (brief B), exactly as the app answers a question."""
 
     def __init__(self, csv_path: Path, table_name: str) -> None:
-        self.connection = duckdb.connect(":memory:")
-        self.connection.execute(
-            f"CREATE TABLE {_quoted(table_name)} AS SELECT * FROM read_csv(?, header = true)", [str(csv_path)]
-        )
-        self.table_name = table_name
-        self.info = self._profile()
+        from lumiere.services.ingest import ingest_csv_file, table_name_from_filename
+        from lumiere.storage.datasets import path_for_key
 
-    def _profile(self) -> TableInfo:
-        table = _quoted(self.table_name)
-        described = self.connection.execute(f"DESCRIBE {table}").fetchall()
-        row_count = self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        columns = []
-        for name, type_name, *_ in described:
-            column = _quoted(name)
-            distinct, nulls, low, high = self.connection.execute(
-                f"SELECT count(DISTINCT {column}), count(*) - count({column}), min({column}), max({column}) FROM {table}"
-            ).fetchone()
-            samples = [
-                _json_safe(row[0])
-                for row in self.connection.execute(
-                    f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL LIMIT {SAMPLE_VALUES}"
-                ).fetchall()
-            ]
-            columns.append(
+        name = table_name_from_filename(f"{table_name}.csv")
+        digest = hashlib.sha256(f"{csv_path.resolve()}|{csv_path.stat().st_mtime_ns}|{name}".encode()).hexdigest()[:32]
+        storage_key = f"0/{digest}.duckdb"
+        dest = path_for_key(storage_key)
+        meta_file = dest.with_suffix(".json")
+        if not (dest.exists() and meta_file.exists()):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            result = ingest_csv_file(csv_path, dest=dest, table_name=name, original_name=csv_path.name)
+            meta_file.write_text(json.dumps({"row_count": result.row_count, "profile": result.profile}, default=str))
+        meta = json.loads(meta_file.read_text())
+        profile_columns = meta["profile"]["columns"]
+        self.source = Source(
+            id=0,
+            user_id=0,
+            name=name,
+            kind="csv",
+            table_name=name,
+            storage_key=storage_key,
+            row_count=meta["row_count"],
+            tables_json=[
+                {
+                    "name": name,
+                    "row_count": meta["row_count"],
+                    "columns": [{"name": c["name"], "type": c["type"]} for c in profile_columns],
+                }
+            ],
+        )
+        self.lookup_seconds = 0.0
+        self.info = TableInfo(
+            name=name,
+            row_count=meta["row_count"],
+            columns=[
                 ColumnInfo(
-                    name=name,
-                    type=type_name,
-                    kind=_kind_of(type_name),
-                    samples=samples,
-                    distinct_count=distinct,
-                    null_count=nulls,
-                    min=_json_safe(low),
-                    max=_json_safe(high),
+                    name=c["name"],
+                    type=c["type"],
+                    kind=c["kind"],
+                    samples=list(c.get("samples") or [])[:SAMPLE_VALUES],
+                    distinct_count=c.get("distinct_count"),
+                    null_count=c.get("null_count"),
+                    min=c.get("min"),
+                    max=c.get("max"),
                 )
-            )
-        return TableInfo(name=self.table_name, row_count=row_count, columns=columns)
+                for c in profile_columns
+            ],
+        )
 
     def find_values(self, phrases: list[str]) -> list[ValueMatch]:
-        wanted = sorted({phrase.lower() for phrase in phrases if phrase.strip()})
-        if not wanted:
-            return []
-        by_lower = {phrase.lower(): phrase for phrase in phrases}
-        matches: list[ValueMatch] = []
-        placeholders = ", ".join("?" for _ in wanted)
-        for column in self.info.columns:
-            if column.kind != "text":
-                continue
-            quoted = _quoted(column.name)
-            rows = self.connection.execute(
-                f"SELECT DISTINCT {quoted} FROM {_quoted(self.table_name)} "
-                f"WHERE lower(trim({quoted})) IN ({placeholders}) LIMIT 50",
-                wanted,
-            ).fetchall()
-            for (value,) in rows:
-                matches.append(ValueMatch(self.table_name, column.name, value, by_lower.get(value.strip().lower(), value)))
-        return matches
+        from lumiere.services.warehouse import find_values
+
+        started = time.perf_counter()
+        try:
+            return find_values(self.source, phrases)
+        finally:
+            self.lookup_seconds += time.perf_counter() - started
 
     def run(self, sql: str) -> list[list[Any]]:
-        cursor = self.connection.execute(sql)
-        return [[_json_safe(cell) for cell in row] for row in cursor.fetchmany(10_000)]
+        from lumiere.services.warehouse import execute
+
+        return execute(self.source, sql).rows
 
 
 class TableCache:
-    def __init__(self, cache_dir: Path) -> None:
-        self.cache_dir = cache_dir
-        self.tables: dict[Path, LoadedTable] = {}
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["LUMIERE_DATA_DIR"] = str(data_dir.resolve())
+        reset_settings()
+        self.tables: dict[Path, LoadedTable | Exception] = {}
 
-    def describe(self) -> str:
-        return "DuckDB read_csv into an in-memory database per CSV; SQL run on a plain DuckDB connection"
+    @staticmethod
+    def describe() -> str:
+        return "lumiere.services.ingest.ingest_csv_file, then lumiere.services.warehouse (find_values, execute)"
 
     def load(self, csv_path: Path, table_name: str) -> LoadedTable:
         if csv_path not in self.tables:
-            self.tables[csv_path] = LoadedTable(csv_path, table_name)
-        return self.tables[csv_path]
-
-    def close(self) -> None:
-        for table in self.tables.values():
-            table.connection.close()
+            try:
+                self.tables[csv_path] = LoadedTable(csv_path, table_name)
+            except ServiceError as refused:
+                self.tables[csv_path] = refused
+        loaded = self.tables[csv_path]
+        if isinstance(loaded, Exception):
+            raise loaded
+        return loaded
 
 
 # --------------------------------------------------------------------------- scoring
@@ -262,10 +241,12 @@ class Outcome:
     question: str
     table: str
     correct: bool
-    status: str  # ok | wrong | cannot | error
+    status: str  # ok | wrong | cannot | error | unloadable
     sql: str = ""
     detail: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # question to rows: the engine (with its value lookup) and the query
+    engine_seconds: float = 0.0  # the engine, its value lookup included
+    lookup_seconds: float = 0.0  # the value lookup alone (a query on the data)
     dev: bool = True
 
 
@@ -299,11 +280,17 @@ def _make_engine(name: str) -> QuestionEngine:
     return LlmEngine(client)
 
 
-def _ask(engine: QuestionEngine, table: LoadedTable, question: str) -> tuple[str, list[list[Any]], str]:
+def _ask(engine: QuestionEngine, table: LoadedTable, question: str, outcome: Outcome) -> list[list[Any]]:
     context = QuestionContext(dialect="duckdb", tables=[table.info], find_values=table.find_values)
-    generated = engine.generate(question, context)
-    rows = table.run(generated.sql)
-    return generated.sql, rows, generated.explanation
+    started = time.perf_counter()
+    table.lookup_seconds = 0.0
+    try:
+        generated = engine.generate(question, context)
+    finally:
+        outcome.engine_seconds = time.perf_counter() - started
+        outcome.lookup_seconds = table.lookup_seconds
+    outcome.sql = generated.sql
+    return table.run(generated.sql)
 
 
 def run_set(
@@ -317,12 +304,16 @@ def run_set(
 ) -> SetReport:
     report = SetReport(name)
     for item in questions:
-        table = cache.load(base / item["table_csv"], table_name(item))
-        outcome = Outcome(item["id"], item["question"], table.info.name, False, "wrong", dev=_is_dev(item["id"]))
+        outcome = Outcome(item["id"], item["question"], table_name(item), False, "wrong", dev=_is_dev(item["id"]))
+        try:
+            table = cache.load(base / item["table_csv"], table_name(item))
+        except ServiceError as refused:
+            outcome.status, outcome.detail = "unloadable", refused.detail
+            report.outcomes.append(outcome)
+            continue
         started = time.perf_counter()
         try:
-            sql, rows, _ = _ask(engine, table, item["question"])
-            outcome.sql = sql
+            rows = _ask(engine, table, item["question"], outcome)
             outcome.correct = score(item, rows)
             outcome.status = "ok" if outcome.correct else "wrong"
             if not outcome.correct:
@@ -347,13 +338,22 @@ def print_report(report: SetReport, show_misses: int, split: str) -> None:
     dev, n_dev = report.accuracy(lambda o: o.dev)
     held, n_held = report.accuracy(lambda o: not o.dev)
     statuses = Counter(o.status for o in report.outcomes)
-    median_ms = statistics.median(o.seconds for o in report.outcomes) * 1000 if report.outcomes else 0.0
+    timed = [o for o in report.outcomes if o.status != "unloadable"]
+    median_ms = statistics.median(o.seconds for o in timed) * 1000 if timed else 0.0
+    engine_ms = statistics.median(o.engine_seconds for o in timed) * 1000 if timed else 0.0
+    own_ms = statistics.median(o.engine_seconds - o.lookup_seconds for o in timed) * 1000 if timed else 0.0
     print(f"\n== {report.name}: execution accuracy {overall:.3f} on {n} questions")
     print(f"   dev (even ids) {dev:.3f} on {n_dev}   held-out (odd ids) {held:.3f} on {n_held}")
     print(
         f"   correct {statuses['ok']}  wrong {statuses['wrong']}  cannot answer {statuses['cannot']}"
-        f"  errors {statuses['error']}   median time per answer {median_ms:.1f} ms"
+        f"  errors {statuses['error']}"
     )
+    print(
+        f"   median time per answer {median_ms:.1f} ms; engine with its value lookup {engine_ms:.1f} ms;"
+        f" engine alone {own_ms:.1f} ms"
+    )
+    if statuses["unloadable"]:
+        print(f"   {statuses['unloadable']} questions were on CSV files the upload path refused (counted as misses)")
     if show_misses:
         chosen = [o for o in report.outcomes if not o.correct]
         if split == "dev":
@@ -377,11 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-misses", type=int, default=0, help="print up to N misses per set")
     parser.add_argument("--misses-from", choices=["all", "dev", "held"], default="all")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    parser.add_argument("--cache-dir", type=Path, default=PROJECT_ROOT / "bench" / "out" / "nlq_tables")
+    parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / "bench" / "out" / "nlq_data")
     args = parser.parse_args(argv)
 
     engine = _make_engine(args.engine)
-    cache = TableCache(args.cache_dir)
+    cache = TableCache(args.data_dir)
     print(f"engine: {args.engine}   tables loaded through: {cache.describe()}")
     reports: list[SetReport] = []
     if args.which in ("spider", "all"):
@@ -412,7 +412,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     for report in reports:
         print_report(report, args.show_misses, args.misses_from)
-    cache.close()
     return 0
 
 

@@ -82,9 +82,13 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
                 value = float(cleaned)
             except ValueError:
                 continue
-            out.append(Token(text=raw, low=raw.lower(), kind="number", number=value))
+            forms = frozenset({raw.lower(), str(int(value))}) if value.is_integer() else frozenset({raw.lower()})
+            out.append(Token(text=raw, low=raw.lower(), kind="number", number=value, forms=forms))
         elif match.group("word"):
             word = match.group("word").replace("’", "'")
+            if word.lower().startswith("non-") and len(word) > 4:
+                out.append(_word_token("non"))  # "non-smokers": a negation before the word
+                word = word[4:]
             if word.lower().endswith("'s"):
                 word = word[:-2]
             elif word.lower().endswith("n't"):
@@ -101,7 +105,8 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
 def _word_token(word: str) -> Token:
     low = word.lower()
     if low in NUMBER_WORDS:
-        return Token(text=word, low=low, kind="number", number=float(NUMBER_WORDS[low]), forms=frozenset({low}))
+        value = NUMBER_WORDS[low]
+        return Token(text=word, low=low, kind="number", number=float(value), forms=frozenset({low, str(value)}))
     return Token(text=word, low=low, kind="word", forms=word_forms(low))
 
 

@@ -30,7 +30,7 @@ from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex, WordMatcher, spli
 
 MAX_VALUE_WORDS = 6
 MAX_COLUMN_SPAN = 6
-_INSIDE_SPAN_WORDS = frozenset({"of", "the", "a", "an"})
+_INSIDE_SPAN_WORDS = frozenset({"of", "the", "a", "an", "per"})
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Mention:
     number: float | None = None
     coverage: float = 0.0
     also_table: bool = False  # a column named like the table itself (`Airline` in airlines)
+    row_noun: bool = False  # a table mention by a generic word: rows, records, entries
     used: bool = False
 
     def has(self, tag: str) -> bool:
@@ -287,7 +288,7 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
     content_idx: list[int] = []
     for j in range(i, min(len(tokens), i + MAX_COLUMN_SPAN)):
         token = tokens[j]
-        if taken[j] is not None or token.kind != "word":
+        if taken[j] is not None or token.kind not in ("word", "number") or (token.kind == "number" and j == i):
             break
         if token.low in _INSIDE_SPAN_WORDS:
             if j == i:
@@ -369,6 +370,7 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
         # The table's own noun names the rows unless a column says more (`document id`).
         if tables and (not cols or ((cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched) and tables[0].coverage >= 1.0)):
             mention = Mention("table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage)
+            mention.row_noun = tables[0].row_noun
         else:
             columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.is_id, c.position))
             mention = Mention("column", start, end, text, columns=columns, coverage=cols[0].coverage)

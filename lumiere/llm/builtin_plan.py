@@ -15,9 +15,15 @@ from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
 AGG_NAMES = ("count", "avg", "sum", "min", "max", "median", "stddev")
 _SKIP = ("stop", "filler", "punct")
-_RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where".split())
+_RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where by for among".split())
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
 _OWNER_CUES = frozenset("of for in from by all each every per".split())
+_EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".split())
+# Measures that add up over time (a population, sales); others (rates, prices) are averaged.
+_ADDITIVE_WORDS = frozenset(
+    "pop population count quantity qty sales revenue amount total volume cases deaths births sum units orders".split()
+)
+_COUNT_COLUMN_NAMES = frozenset("count counts quantity qty frequency freq n".split())
 
 
 @dataclass(frozen=True)
@@ -445,6 +451,8 @@ class Planner:
             if m.kind in ("stop", "punct", "filler") or (m.kind == "kw" and m.has("neg")):
                 if m.kind == "punct" and m.low == ",":
                     return None
+                if not allow_gap and m.kind == "stop" and m.low not in _EQUALITY_LINKS:
+                    return None  # "per continent in 2007": the year is not a continent
                 k -= 1
                 continue
             if m.kind == "column" and not m.used:
@@ -559,7 +567,9 @@ class Planner:
             if not flags:
                 continue
             before = self.m(i - 1)
-            cue = before is not None and (before.low in _RELATIVE_CUES or before.kind in ("table", "filler"))
+            cue = before is not None and (
+                before.low in _RELATIVE_CUES or before.kind in ("table", "filler") or (before.kind == "kw" and before.has("neg"))
+            )
             count_before = self.is_kw(self.prv(i), "count")
             if not (cue or count_before) and not m.low.endswith("s"):
                 continue
@@ -689,6 +699,20 @@ class Planner:
                 self.count_order = (descending, Expr(self._numeric_first(target), near.payload("agg")))
                 self.plan.limit = self.pending_limit or 1
                 return
+        if near is not None and near.kind == "kw" and near.has("agg") and near.columns and not near.used:
+            # "the highest total" where `total` is a column
+            near.used = m.used = True
+            self.plan.order.append((Expr(near.columns[0]), descending))
+            self.plan.limit = self.pending_limit or 1
+            return
+        if near is not None and near.kind == "column" and not near.used and not any(c.numeric or c.temporal for c in near.columns):
+            # "the most medals" where medal is a label: the most rows
+            near.used = m.used = True
+            self.count_order = (descending, self._count_expr())
+            self.plan.limit = self.pending_limit or 1
+            return
+        if (near is None or near.kind in ("punct", "kw", "stop")) and self._column_just_before(i) is not None:
+            near = self._column_just_before(i)
         if near is not None and near.kind == "column" and not near.used:
             if self._is_comparison_after(i):
                 return
@@ -703,6 +727,18 @@ class Planner:
             self.plan.order.append((Expr(near.columns[0]), descending))
             self.plan.limit = self.pending_limit or 1
             return
+
+    def _column_just_before(self, i: int) -> Mention | None:
+        """`When was MSFT highest?`: the adjective follows its column."""
+        before = self.m(i - 1)
+        if before is not None and before.kind == "column" and not before.used and any(c.numeric or c.temporal for c in before.columns):
+            return before
+        return None
+
+    def _count_expr(self) -> Expr:
+        """What `how many` adds up: the rows, or a column that already holds counts."""
+        counts = [c for c in self.schema.columns if c.numeric and c.name.strip().lower() in _COUNT_COLUMN_NAMES]
+        return Expr(counts[0], "sum") if counts else COUNT_ROWS
 
     def _numeric_first(self, mention: Mention) -> ColumnRef:
         ranked = [c for c in mention.columns if c.numeric or c.temporal] or mention.columns
@@ -745,14 +781,14 @@ class Planner:
             break
         target_index = self.nxt(j, skip=("stop", "punct", "filler"))
         target = self.m(target_index)
-        if target is not None and target.kind == "kw" and target.has("count") and not target.used:
-            # "average number of X" where no column is named that way: average count per group
-            nxt = self.m(self.nxt(target_index, skip=("stop", "punct", "filler")))
+        if target is not None and target.kind == "kw" and target.has("count") and not target.used and not target.columns:
+            # "average number of staff": the column holding that number
+            nxt = self.m(self.nxt(target_index, skip=("punct", "filler")))
             if nxt is not None and nxt.kind == "column" and not nxt.used:
                 target.used = True
                 target = nxt
                 target_index = self.ms.index(nxt)
-        if target is not None and target.kind == "kw" and target.has("share") and target.columns:
+        if target is not None and target.kind == "kw" and (target.has("share") or target.has("count")) and target.columns and not target.used:
             target.used = True
             for a in aggs:
                 self.ms[a].used = True
@@ -838,6 +874,7 @@ class Planner:
                 if target is not None and target.kind == "column" and not target.used and not target.also_table:
                     target.used = True
                     self._group_by(target.column)
+                    self._more_group_columns(j)
                 elif target is not None and target.kind == "table":
                     target.used = True
                 elif target is None or target.kind in ("kw", "punct"):
@@ -845,9 +882,26 @@ class Planner:
             elif m.kind == "stop" and m.low == "by":
                 j = self.nxt(i, skip=("stop",))
                 target = self.m(j)
-                if target is not None and target.kind == "column" and not target.used and self._has_aggregate():
+                verb_before = i > 0 and self.ms[i - 1].kind == "filler"
+                if target is not None and target.kind == "column" and not target.used and self._has_aggregate() and not verb_before:
                     target.used = m.used = True
                     self._group_by(target.column)
+                    self._more_group_columns(j)
+
+    def _more_group_columns(self, j: int) -> None:
+        """`by sex and smoker`: every listed column is a group key."""
+        while True:
+            joiner = self.nxt(j, skip=("stop",))
+            nxt = self.nxt(joiner, skip=("stop",)) if joiner is not None else None
+            if joiner is None or not (self.is_kw(joiner, "and") or self.ms[joiner].low == ","):
+                return
+            target = self.m(nxt)
+            if target is None or target.kind != "column" or target.used:
+                return
+            target.used = True
+            self.ms[joiner].used = True
+            self._group_by(target.column)
+            j = nxt
 
     def _has_aggregate(self) -> bool:
         return self.count_requested or any(e.agg for e in self.plan.select) or self.plan.share
@@ -868,13 +922,11 @@ class Planner:
                 continue
             m.used = True
             column = columns[0]
-            if column.temporal:
-                expr = Expr(column, bucket=unit or self._natural_unit(column))
-            else:
-                expr = Expr(column)
+            expr = Expr(column, bucket=unit) if column.temporal and unit else Expr(column)
             self.plan.group.append(expr)
             self.plan.add_select(expr)
             self.plan.order.append((expr, False))
+            self.trend_measures = True
 
     def _time_columns(self) -> list[ColumnRef]:
         mentioned = [c for m in self.ms if m.kind == "column" for c in m.columns if c.temporal or c.yearish]
@@ -882,10 +934,6 @@ class Planner:
             if m.kind == "column" and not m.used and any(c in mentioned for c in m.columns):
                 m.used = True
         return mentioned or self.schema.concept_columns("time")
-
-    @staticmethod
-    def _natural_unit(column: ColumnRef) -> str | None:
-        return None
 
     def _wh(self) -> None:
         for i, m in enumerate(self.ms[:3]):
@@ -928,7 +976,10 @@ class Planner:
                 self.ms[self.prv(i, skip=("stop", "punct", "filler"))].used = True
                 self.plan.distinct = True
             for column in self._projected_columns(m):
-                self.plan.add_select(Expr(column))
+                if getattr(self, "trend_measures", False) and column.numeric_measure:
+                    self.plan.add_select(Expr(column, "sum" if column.words[-1].word in _ADDITIVE_WORDS else "avg"))
+                else:
+                    self.plan.add_select(Expr(column))
         for m in self.ms:
             if m.kind == "kw" and m.has("distinct") and not m.used:
                 m.used = True
@@ -949,6 +1000,8 @@ class Planner:
         if self.count_requested:
             plan.add_select(COUNT_ROWS)
         has_agg = any(e.agg for e in plan.select)
+        if self.count_requested and COUNT_ROWS.key() != self._count_expr().key():
+            plan.select = [self._count_expr() if e.key() == COUNT_ROWS.key() else e for e in plan.select]
         if self.count_order is not None:
             descending, expr = self.count_order
             if not plan.group:
@@ -961,6 +1014,10 @@ class Planner:
             plan.order.extend((g, descending) for g in plan.group)  # ties broken the same way every time
         elif (has_agg or plan.having or self.group_all) and plain and not plan.group:
             plan.group = list(plain)
+        if plan.group:
+            for e in plain:
+                if all(g.key() != e.key() for g in plan.group):
+                    plan.group.append(e)  # every shown column is either grouped or aggregated
         if plan.having and not plan.group:
             targets = plain or [Expr(self.schema.display_column)]
             plan.group = list(targets)
@@ -970,12 +1027,11 @@ class Planner:
             plan.share_filter = plan.where if not plan.group else []
             if not plan.group:
                 plan.where = []
-        if not plan.select and not plan.star:
-            if plan.share:
-                pass
-            elif plan.order or plan.where or self._mentions_table():
+        if not plan.select and not plan.star and not plan.share:
+            rows_asked = any(m.kind == "table" and m.row_noun for m in self.ms)
+            if not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or self._mentions_table()):
                 plan.add_select(Expr(self.schema.display_column))
-            else:
+            elif rows_asked or not plan.order:
                 plan.star = True
         # resolve "order by whatever is shown"
         resolved = []

@@ -227,6 +227,13 @@ class SchemaIndex:
         return found
 
     @cached_property
+    def display_is_identifier(self) -> bool:
+        """Whether the display column really names rows (rather than being any text column)."""
+        column = self.display_column
+        table_forms = {form for matcher in self.table_words for form in matcher.forms}
+        return column.name_like or column.unique or (len(column.words) == 1 and bool(column.words[0].forms & table_forms))
+
+    @cached_property
     def display_column(self) -> ColumnRef:
         """The column that names a row: `name`/`title`, one named like the table, or the first text key."""
         table_forms = {form for matcher in self.table_words for form in matcher.forms}
