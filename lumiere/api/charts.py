@@ -1,0 +1,63 @@
+"""/api/ai/chart and /api/ai/insight: a query's chart (with overrides) and its written insight."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.insights import InsightOut
+from lumiere.api.schemas import StrictModel
+from lumiere.services.charts import chart_for_query
+from lumiere.services.insights import create_insight, public_insight
+
+router = APIRouter(prefix="/api/ai", tags=["charts and insights"])
+
+ColumnName = Field(default=None, max_length=500, description="A column of the query's result")
+
+
+class ChartIn(StrictModel):
+    query_id: int = Field(ge=1, le=2**53)
+    type: str | None = Field(
+        default=None, max_length=40, description="bar, line, area, pie, scatter, histogram, kpi or table"
+    )
+    x: str | None = ColumnName
+    y: str | None = ColumnName
+    color: str | None = ColumnName
+    title: str | None = Field(default=None, max_length=500)
+    theme: Literal["light", "dark"] = "light"
+
+
+class ChartOut(BaseModel):
+    type: str
+    x: str | None
+    y: str | None
+    color: str | None
+    title: str
+    figure: dict[str, Any] = Field(description="Plotly JSON (fig.to_plotly_json()): plain data, no code")
+    notes: list[str]
+
+
+class InsightIn(StrictModel):
+    query_id: int = Field(ge=1, le=2**53)
+
+
+ERRORS = {
+    400: {"description": "The query's SQL is refused or fails on the current data"},
+    404: {"description": "No such query (or not yours), or its data source was deleted"},
+    408: {"description": "Re-reading the rows took longer than the time limit"},
+    422: {"description": "A chart type or column that does not fit this result; the message lists valid ones"},
+}
+
+
+@router.post("/chart", response_model=ChartOut, responses=ERRORS)
+def chart(body: ChartIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    override = body.model_dump(include={"type", "x", "y", "color", "title"}, exclude_none=True)
+    return chart_for_query(session, user, body.query_id, override=override, theme=body.theme)
+
+
+@router.post("/insight", status_code=201, response_model=InsightOut, responses=ERRORS)
+def insight(body: InsightIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    return public_insight(create_insight(session, user, body.query_id))

@@ -1,0 +1,65 @@
+"""/api/insights: the user's insights, saved ones for later, and removal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query as QueryParam, Response
+from pydantic import BaseModel, Field, StrictBool
+
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.schemas import IdPath, StrictModel
+from lumiere.services.insights import MAX_PAGE_SIZE, delete_insight, page_insights, public_insight, questions_for, set_saved
+
+router = APIRouter(prefix="/api/insights", tags=["charts and insights"])
+
+
+class InsightOut(BaseModel):
+    id: int
+    query_id: int
+    text: str = Field(description="Markdown without HTML, links or images")
+    facts: list[dict[str, Any]]
+    engine: str
+    saved: bool
+    created_at: str
+    question: str | None = None
+
+
+class InsightList(BaseModel):
+    items: list[InsightOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class InsightPatchIn(StrictModel):
+    saved: StrictBool
+
+
+@router.get("", response_model=InsightList)
+def list_all(
+    user: CurrentUser,
+    session: DbSession,
+    saved: bool | None = None,
+    page: Annotated[int, QueryParam(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, QueryParam(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> dict[str, Any]:
+    items, total = page_insights(session, user, saved=saved, page=page, page_size=page_size)
+    questions = questions_for(session, items)
+    return {
+        "items": [public_insight(item, question=questions.get(item.query_id, "")) for item in items],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@router.patch("/{insight_id}", response_model=InsightOut)
+def patch(insight_id: IdPath, body: InsightPatchIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    return public_insight(set_saved(session, user, insight_id, body.saved))
+
+
+@router.delete("/{insight_id}", status_code=204)
+def delete(insight_id: IdPath, user: CurrentUser, session: DbSession) -> Response:
+    delete_insight(session, user, insight_id)
+    return Response(status_code=204)
