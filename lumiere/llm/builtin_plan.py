@@ -23,7 +23,7 @@ _EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".spl
 _ADDITIVE_WORDS = frozenset(
     "pop population count quantity qty sales revenue amount total volume cases deaths births sum units orders".split()
 )
-_COUNT_COLUMN_NAMES = frozenset("count counts quantity qty frequency freq n".split())
+_COUNT_COLUMN_NAMES = frozenset("count counts quantity qty n".split())
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class Planner:
         self.count_order: tuple[bool, Expr] | None = None  # order groups by a count
         self.group_all = False  # "... and how many correspond to each"
         self.count_requested = False
+        self.rows_counted = False  # "how many rows": the rows, even when a column holds counts
         self.cond_spans: list[tuple[int, Cond, int]] = []  # (mention index, cond, group id)
 
     # ------------------------------------------------------------------ helpers
@@ -213,6 +214,20 @@ class Planner:
             elif self.is_kw(after, "sup", "supcol", "common") and not self._is_comparison_after(after):
                 self.pending_limit = int(m.number)
                 m.used = True
+            elif self._counted_subject(i, after):
+                # "which 3 countries had the lowest ...": how many rows the superlative keeps
+                self.pending_limit = int(m.number)
+                m.used = True
+
+    def _counted_subject(self, i: int, after: int | None) -> bool:
+        subject = self.m(after)
+        if subject is None or subject.kind not in ("table", "column") or i == 0:
+            return False
+        if self.ms[i - 1].low not in ("which", "what", "the", "top", "first", "show", "list", "give", "find"):
+            return False
+        return any(
+            x.kind == "kw" and (x.has("sup") or x.has("supcol") or x.has("common")) for x in self.ms[after + 1 :]
+        )
 
     def _is_comparison_after(self, i: int) -> bool:
         k = self.nxt(i, skip=("column", "stop", "filler"))
@@ -568,7 +583,7 @@ class Planner:
                 continue
             before = self.m(i - 1)
             cue = before is not None and (
-                before.low in _RELATIVE_CUES or before.kind in ("table", "filler") or (before.kind == "kw" and before.has("neg"))
+                before.low in _RELATIVE_CUES or before.kind in ("table", "filler", "value") or (before.kind == "kw" and before.has("neg"))
             )
             count_before = self.is_kw(self.prv(i), "count")
             if not (cue or count_before) and not m.low.endswith("s"):
@@ -664,6 +679,13 @@ class Planner:
         m = self.ms[i]
         j = self.nxt(i, skip=("stop", "punct", "filler"))
         near = self.m(j)
+        if near is not None and near.kind == "kw" and near.has("count") and near.columns and not near.used:
+            after_count = self.m(self.nxt(j, skip=("punct", "filler")))
+            if after_count is None or after_count.low not in ("of",):
+                near.used = m.used = True  # "the highest count" where count is a column
+                self.plan.order.append((Expr(near.columns[0]), descending))
+                self.plan.limit = self.pending_limit or 1
+                return
         if near is not None and near.kind == "kw" and near.has("count") and not near.used:
             near.used = True
             k = self.nxt(j, skip=("stop", "punct", "filler", "kw"))
@@ -718,6 +740,13 @@ class Planner:
                 return
             near.used = m.used = True
             column = self._numeric_first(near)
+            group_target = self._repeating_target(i)
+            if group_target is not None and column.numeric_measure and group_target is not column:
+                # "which continent has the largest population": continents repeat, so compare totals
+                agg = "sum" if column.words[-1].word in _ADDITIVE_WORDS else "avg"
+                self.count_order = (descending, Expr(column, agg))
+                self.plan.limit = self.pending_limit or 1
+                return
             self.plan.order.append((Expr(column), descending))
             self.plan.limit = self.pending_limit or 1
             self._remember_order_column(column)
@@ -727,6 +756,18 @@ class Planner:
             self.plan.order.append((Expr(near.columns[0]), descending))
             self.plan.limit = self.pending_limit or 1
             return
+
+    def _repeating_target(self, i: int) -> ColumnRef | None:
+        """The label a `which X has the highest Y` question asks for, when X repeats across rows."""
+        for k in range(i):
+            m = self.ms[k]
+            if m.kind == "column" and not m.used:
+                column = m.column
+                repeats = column.info.distinct_count is not None and column.info.distinct_count * 2 <= self.schema.table.row_count
+                if column.text and repeats and not column.name_like:
+                    return column
+                return None
+        return None
 
     def _column_just_before(self, i: int) -> Mention | None:
         """`When was MSFT highest?`: the adjective follows its column."""
@@ -738,7 +779,7 @@ class Planner:
     def _count_expr(self) -> Expr:
         """What `how many` adds up: the rows, or a column that already holds counts."""
         counts = [c for c in self.schema.columns if c.numeric and c.name.strip().lower() in _COUNT_COLUMN_NAMES]
-        return Expr(counts[0], "sum") if counts else COUNT_ROWS
+        return Expr(counts[0], "sum") if counts and not self.rows_counted else COUNT_ROWS
 
     def _numeric_first(self, mention: Mention) -> ColumnRef:
         ranked = [c for c in mention.columns if c.numeric or c.temporal] or mention.columns
@@ -836,9 +877,8 @@ class Planner:
             return
         if target is not None and target.kind in ("table", "column") and not target.used:
             target.used = True
+            self.rows_counted = self.rows_counted or target.row_noun
         self.count_requested = True
-        if distinct:
-            self.group_all = self.group_all
 
     def _shares(self) -> None:
         for i, m in enumerate(self.ms):

@@ -28,14 +28,14 @@ def _candidates(table: TableInfo) -> list[str]:
         out.append(f"How many rows are there for each {_words(categories[0].info)}?")
     if measures and categories:
         out.append(f"What is the average {_words(measures[0].info)} for each {_words(categories[0].info)}?")
-    if measures:
+    if measures and schema.display_is_identifier and display.text:
         out.append(f"Which {_words(display.info)} has the highest {_words(measures[0].info)}?")
+    elif measures and categories:
+        out.append(f"Which {_words(categories[0].info)} has the highest average {_words(measures[0].info)}?")
     if measures and times:
         time = times[0]
-        if time.temporal:
-            out.append(f"What is the average {_words(measures[0].info)} by month?")
-        else:
-            out.append(f"What is the total {_words(measures[0].info)} for each {_words(time.info)}?")
+        unit = "month" if time.temporal else _words(time.info)
+        out.append(f"What is the average {_words(measures[0].info)} by {unit}?")
     if len(measures) >= 2:
         out.append(f"Show {_words(measures[0].info)} vs {_words(measures[1].info)}")
         out.append(f"What are the minimum and maximum {_words(measures[1].info)}?")
