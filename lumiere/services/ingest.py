@@ -41,6 +41,7 @@ TABLE_NAME_CHARS = 60
 MAX_RETYPE_ROUNDS = 3
 SPREAD_WINDOWS = 32  # windows across a big file whose values check the sniffed integer/date types
 SPREAD_WINDOW_BYTES = 64 * 1024
+DUCKDB_MAX_LINE_BYTES = 2 * 1024 * 1024
 
 # (offset, signature, what it is): formats that are not CSV text whatever the file is called.
 MAGIC_NUMBERS: tuple[tuple[int, bytes, str], ...] = (
@@ -613,8 +614,13 @@ def _sniff_file(csv_path: Path, *, extension: str, settings: Settings, display_n
     )
 
 
+def _max_line_bytes(settings: Settings) -> int:
+    """DuckDB's own 2 MB line limit unless fields may be longer: a bigger limit makes DuckDB read
+    with bigger buffers and write the table far more slowly."""
+    return max(DUCKDB_MAX_LINE_BYTES, settings.max_field_kb * 1024 + 64 * 1024)
+
+
 def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: dict[str, str]) -> str:
-    field_bytes = settings.max_field_kb * 1024
     options = {
         "delim": quote_literal(layout.delimiter),
         "quote": quote_literal('"'),
@@ -624,7 +630,7 @@ def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: 
         "encoding": quote_literal("utf-8"),
         "store_rejects": "true",
         "null_padding": "false",
-        "max_line_size": str(max(2 * 1024 * 1024, 4 * field_bytes)),
+        "max_line_size": str(_max_line_bytes(settings)),
         "nullstr": "[" + ", ".join(quote_literal(marker) for marker in ["", *layout.null_markers]) + "]",
     }
     if layout.decimal_comma:
@@ -785,10 +791,10 @@ def _read_error(error: duckdb.Error, settings: Settings, display_name: str) -> E
     message = str(error)
     if "Maximum line size" in message or "maximum line size" in message:
         line = re.search(r"Line: (\d+)", message)
-        where = f"Line {line.group(1)}" if line else "A line"
         return Invalid(
-            f"{where} of {display_name} holds a field larger than {settings.max_field_kb:,} KB; "
-            "split or shorten that value and upload the file again."
+            f"{f'Line {line.group(1)}' if line else 'A line'} of {display_name} is longer than "
+            f"{_max_line_bytes(settings) / (1024 * 1024):g} MB; a single field may be at most "
+            f"{settings.max_field_kb:,} KB. Shorten it and upload the file again."
         )
     if "Invalid unicode" in message or "INVALID ENCODING" in message:
         return Invalid(f"{display_name} mixes text encodings; save it as UTF-8 and upload it again.")
