@@ -10,12 +10,22 @@ from lumiere.api.app import api_in_front_of, create_api
 from lumiere.config import get_settings
 from lumiere.db import migrate
 from lumiere.pages.dashboard import dashboard_page
+from lumiere.pages.data import data_page
+from lumiere.pages.data_detail import data_detail_page
+from lumiere.pages.data_upload import upload_page
+from lumiere.pages.history import history_page
+from lumiere.pages.insights import insights_page
 from lumiere.pages.login import login_page
 from lumiere.pages.profile import profile_page
+from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
 from lumiere.state.auth import AuthState
 from lumiere.state.dashboard import DashboardState
+from lumiere.state.data import DataState, SourceDetailState, UploadState
+from lumiere.state.history import HistoryState
+from lumiere.state.insights import InsightsState
 from lumiere.state.profile import ProfileState
+from lumiere.state.query import QueryState
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -39,3 +49,9 @@ app.add_page(login_page, route="/login", title="Sign in · Lumiere", on_load=Aut
 app.add_page(register_page, route="/register", title="Create account · Lumiere", on_load=AuthState.redirect_if_signed_in)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Lumiere", on_load=DashboardState.load)
 app.add_page(profile_page, route="/profile", title="Profile · Lumiere", on_load=ProfileState.load)
+app.add_page(data_page, route="/data", title="Data · Lumiere", on_load=DataState.load)
+app.add_page(upload_page, route="/data/upload", title="Upload · Lumiere", on_load=UploadState.load)
+app.add_page(data_detail_page, route="/data/[source_id]", title="Data source · Lumiere", on_load=SourceDetailState.load)
+app.add_page(query_page, route="/query", title="Ask · Lumiere", on_load=QueryState.load)
+app.add_page(history_page, route="/history", title="History · Lumiere", on_load=HistoryState.load)
+app.add_page(insights_page, route="/insights", title="Saved insights · Lumiere", on_load=InsightsState.load)

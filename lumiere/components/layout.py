@@ -13,6 +13,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Data", "/data", "database"),
     ("Ask", "/query", "message-circle-question"),
     ("History", "/history", "history"),
+    ("Insights", "/insights", "lightbulb"),
 ]
 
 
@@ -174,7 +175,7 @@ def page_header(title: str, subtitle: str | rx.Var | None = None, *actions: rx.C
         rx.hstack(*actions, spacing="2", wrap="wrap"),
         justify="between",
         align="start",
-        gap="3",
+        spacing="3",
         wrap="wrap",
         width="100%",
         margin_bottom="1.5rem",

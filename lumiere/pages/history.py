@@ -1,0 +1,212 @@
+"""/history: every question asked, with search, filters, re-run and delete."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lumiere.components.feedback import confirm_dialog, empty_state, error_callout
+from lumiere.components.layout import app_shell, page_header
+from lumiere.state.history import ANY, HistoryState
+
+
+def _label(text: str, for_id: str) -> rx.Component:
+    return rx.el.label(text, html_for=for_id, style={"font_size": "0.8rem", "font_weight": "500"})
+
+
+def filters() -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                _label("Search questions and SQL", "history-search"),
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=14)),
+                    id="history-search",
+                    value=HistoryState.search,
+                    on_change=HistoryState.set_search.debounce(300),
+                    placeholder="e.g. revenue",
+                    type="search",
+                    width="100%",
+                    max_length=200,
+                ),
+                spacing="1",
+                flex="2",
+                min_width="14rem",
+            ),
+            rx.vstack(
+                _label("Source", "history-source"),
+                rx.select.root(
+                    rx.select.trigger(id="history-source", min_width="10rem"),
+                    rx.select.content(
+                        rx.select.item("All sources", value=ANY),
+                        rx.foreach(HistoryState.filter_sources, lambda source: rx.select.item(source["name"], value=source["id"])),
+                    ),
+                    value=HistoryState.source_filter,
+                    on_change=HistoryState.set_source_filter,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                _label("Status", "history-status"),
+                rx.select.root(
+                    rx.select.trigger(id="history-status", min_width="8rem"),
+                    rx.select.content(
+                        rx.select.item("Any status", value=ANY),
+                        rx.select.item("Succeeded", value="ok"),
+                        rx.select.item("Failed", value="error"),
+                        rx.select.item("Refused", value="refused"),
+                    ),
+                    value=HistoryState.status_filter,
+                    on_change=HistoryState.set_status_filter,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                _label("From", "history-from"),
+                rx.input(id="history-from", type="date", value=HistoryState.date_from, on_change=HistoryState.set_date_from),
+                spacing="1",
+            ),
+            rx.vstack(
+                _label("To", "history-to"),
+                rx.input(id="history-to", type="date", value=HistoryState.date_to, on_change=HistoryState.set_date_to),
+                spacing="1",
+            ),
+            rx.cond(
+                HistoryState.filtered,
+                rx.button("Clear filters", on_click=HistoryState.clear_filters, variant="ghost", size="2"),
+                rx.fragment(),
+            ),
+            spacing="3",
+            wrap="wrap",
+            align="end",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _status_badge(item: rx.Var[dict]) -> rx.Component:
+    return rx.match(
+        item["status"],
+        ("ok", rx.badge(item["status_label"], color_scheme="green", variant="soft")),
+        ("refused", rx.badge(item["status_label"], color_scheme="orange", variant="soft")),
+        rx.badge(item["status_label"], color_scheme="red", variant="soft"),
+    )
+
+
+def history_item(item: rx.Var[dict]) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.link(item["question"], href="/query?query=" + item["id"].to(str), weight="medium", size="3"),
+                rx.cond(item["sql"] != "", rx.code(item["sql"], variant="ghost", size="1", color_scheme="gray",
+                                                   style={"white_space": "normal", "word_break": "break-word"}), rx.fragment()),
+                rx.hstack(
+                    _status_badge(item),
+                    rx.cond(
+                        item["source_gone"] != "",
+                        rx.badge(rx.icon("database", size=12), item["source_name"], " (source deleted)", color_scheme="gray", variant="outline"),
+                        rx.badge(rx.icon("database", size=12), item["source_name"], variant="soft"),
+                    ),
+                    rx.cond(item["origin"] != "", rx.badge(item["origin"], variant="outline", color_scheme="gray"), rx.fragment()),
+                    rx.cond(item["rows"] != "", rx.text(item["rows"], " rows", size="1", color_scheme="gray"), rx.fragment()),
+                    rx.cond(item["duration"] != "", rx.text(item["duration"], size="1", color_scheme="gray"), rx.fragment()),
+                    rx.text(item["created"], size="1", color_scheme="gray"),
+                    spacing="2",
+                    wrap="wrap",
+                    align="center",
+                ),
+                rx.cond(
+                    item["source_gone"] != "",
+                    rx.text("The data source of this entry was deleted; its question and SQL are kept.", size="1", color_scheme="gray"),
+                    rx.fragment(),
+                ),
+                rx.cond(item["error"] != "", rx.text(item["error"], size="1", color_scheme="red"), rx.fragment()),
+                spacing="2",
+                align="start",
+                flex="1",
+                min_width="0",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("rotate-cw", size=14), "Re-run",
+                    on_click=HistoryState.rerun(item["id"]),
+                    variant="soft", size="1",
+                    disabled=(item["source_gone"] != "") | (item["sql"] == ""),
+                    aria_label="Re-run: " + item["question"].to(str),
+                ),
+                rx.icon_button(
+                    rx.icon("trash-2", size=14),
+                    on_click=HistoryState.ask_delete(item["id"], item["question"]),
+                    variant="soft", color_scheme="red", size="1",
+                    aria_label="Delete: " + item["question"].to(str),
+                ),
+                spacing="2",
+            ),
+            spacing="3",
+            justify="between",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+        role="listitem",
+    )
+
+
+def pager() -> rx.Component:
+    return rx.flex(
+        rx.text(HistoryState.total.to_string() + " entries", size="2", color_scheme="gray"),
+        rx.hstack(
+            rx.icon_button(rx.icon("chevron-left", size=16), on_click=HistoryState.go_to_page(HistoryState.page - 1),
+                           disabled=HistoryState.page <= 1, variant="soft", size="1", aria_label="Previous page"),
+            rx.text(HistoryState.page, " / ", HistoryState.page_count, size="2"),
+            rx.icon_button(rx.icon("chevron-right", size=16), on_click=HistoryState.go_to_page(HistoryState.page + 1),
+                           disabled=HistoryState.page >= HistoryState.page_count, variant="soft", size="1", aria_label="Next page"),
+            spacing="2",
+            align="center",
+        ),
+        justify="between",
+        align="center",
+        width="100%",
+    )
+
+
+def history_list() -> rx.Component:
+    return rx.cond(
+        HistoryState.items.length() > 0,
+        rx.vstack(
+            rx.vstack(rx.foreach(HistoryState.items, history_item), spacing="2", width="100%", role="list", aria_label="History"),
+            pager(),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            HistoryState.filtered,
+            empty_state("search-x", "Nothing matches", "No entry matches these filters.",
+                        rx.button("Clear filters", on_click=HistoryState.clear_filters, variant="soft")),
+            empty_state("history", "No questions yet", "Questions you ask appear here, with their SQL and results.",
+                        rx.link(rx.button("Ask a question"), href="/query")),
+        ),
+    )
+
+
+def history_content() -> rx.Component:
+    return rx.vstack(
+        page_header("History", "Every question, SQL edit and re-run, newest first."),
+        filters(),
+        error_callout(HistoryState.filter_error, "Check the filters"),
+        rx.cond(HistoryState.loaded, history_list(), rx.fragment()),
+        confirm_dialog(
+            open_=HistoryState.confirming_delete,
+            title="Delete this history entry?",
+            description="'" + HistoryState.pending_delete_question + "' will be removed from your history, with its insights.",
+            confirm_label="Delete entry",
+            on_confirm=HistoryState.confirm_delete,
+            on_cancel=HistoryState.cancel_delete,
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def history_page() -> rx.Component:
+    return app_shell("History", history_content)

@@ -1,0 +1,81 @@
+"""/insights: the insights the user saved, each with a link back to its query."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lumiere.components.feedback import confirm_dialog, empty_state
+from lumiere.components.layout import app_shell, page_header
+from lumiere.components.markdown import safe_markdown_view
+from lumiere.state.insights import InsightsState
+
+
+def saved_insight(item: rx.Var[dict]) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.vstack(
+                    rx.link(item["question"], href="/query?query=" + item["query_id"].to(str), weight="medium", size="3"),
+                    rx.text(item["created"], size="1", color_scheme="gray"),
+                    spacing="1",
+                ),
+                rx.hstack(
+                    rx.button(
+                        rx.icon("bookmark-x", size=14), "Unsave",
+                        on_click=InsightsState.unsave(item["id"]), variant="soft", size="1",
+                        aria_label="Unsave: " + item["question"].to(str),
+                    ),
+                    rx.icon_button(
+                        rx.icon("trash-2", size=14),
+                        on_click=InsightsState.ask_delete(item["id"]), variant="soft", color_scheme="red", size="1",
+                        aria_label="Delete: " + item["question"].to(str),
+                    ),
+                    spacing="2",
+                ),
+                justify="between",
+                align="start",
+                width="100%",
+                spacing="3",
+            ),
+            rx.box(safe_markdown_view(item["text"].to(str)), width="100%", style={"overflow_wrap": "anywhere"}),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        role="listitem",
+    )
+
+
+def insights_content() -> rx.Component:
+    return rx.vstack(
+        page_header("Saved insights", "Insights you kept, with the question each one answers."),
+        rx.cond(
+            InsightsState.loaded,
+            rx.cond(
+                InsightsState.saved_items.length() > 0,
+                rx.vstack(rx.foreach(InsightsState.saved_items, saved_insight), spacing="3", width="100%", role="list",
+                          aria_label="Saved insights"),
+                empty_state(
+                    "lightbulb",
+                    "No saved insights yet",
+                    "Ask a question, then press Save on its insight to keep it here.",
+                    rx.link(rx.button("Ask a question"), href="/query"),
+                ),
+            ),
+            rx.fragment(),
+        ),
+        confirm_dialog(
+            open_=InsightsState.confirming_delete,
+            title="Delete this insight?",
+            description="The insight is removed for good; its query stays in your history.",
+            confirm_label="Delete insight",
+            on_confirm=InsightsState.confirm_delete,
+            on_cancel=InsightsState.cancel_delete,
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def insights_page() -> rx.Component:
+    return app_shell("Insights", insights_content)

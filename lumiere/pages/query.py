@@ -1,0 +1,304 @@
+"""/query: ask a question about a source; see the SQL, the rows, a chart and an insight."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lumiere.components.chart_viewer import chart_viewer
+from lumiere.components.feedback import empty_state, skeleton_lines
+from lumiere.components.insight_panel import insight_panel
+from lumiere.components.layout import app_shell, page_header
+from lumiere.components.result_table import result_summary, result_table
+from lumiere.components.sql_block import sql_block
+from lumiere.state.query import QueryState
+
+# Enter sends the question, Shift+Enter (or an IME composition) keeps the new line.
+_SUBMIT_ON_ENTER = rx.Var(
+    "((event) => { if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) "
+    "{ event.preventDefault(); event.currentTarget.form?.requestSubmit(); } })"
+)
+
+
+def _label(text: str, for_id: str) -> rx.Component:
+    return rx.el.label(text, html_for=for_id, style={"font_weight": "500", "font_size": "0.875rem"})
+
+
+def source_picker() -> rx.Component:
+    return rx.vstack(
+        _label("Data source", "source-picker"),
+        rx.select.root(
+            rx.select.trigger(id="source-picker", placeholder="Choose a data source", min_width="14rem"),
+            rx.select.content(
+                rx.foreach(
+                    QueryState.source_options,
+                    lambda option: rx.select.item(option["name"] + " · " + option["kind"], value=option["id"]),
+                ),
+            ),
+            value=QueryState.selected_source,
+            on_change=QueryState.choose_source,
+        ),
+        spacing="1",
+        align="start",
+    )
+
+
+def suggestion_chips(items: rx.Var[list[str]], label: str) -> rx.Component:
+    return rx.cond(
+        items.length() > 0,
+        rx.vstack(
+            rx.text(label, size="2", color_scheme="gray", weight="medium"),
+            rx.flex(
+                rx.foreach(
+                    items,
+                    lambda text: rx.button(
+                        rx.icon("sparkle", size=12), text, on_click=QueryState.ask_suggestion(text),
+                        variant="surface", size="1", radius="full", type="button",
+                        style={"height": "auto", "white_space": "normal", "text_align": "left", "padding_y": "0.3rem"},
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            spacing="2",
+            width="100%",
+            aria_label=label,
+            role="group",
+        ),
+        rx.fragment(),
+    )
+
+
+def ask_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.flex(
+                    source_picker(),
+                    rx.link(rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"), href="/data"),
+                    justify="between",
+                    align="end",
+                    width="100%",
+                    wrap="wrap",
+                    spacing="2",
+                ),
+                rx.vstack(
+                    _label("Question", "question-box"),
+                    rx.text_area(
+                        id="question-box",
+                        name="question",
+                        value=QueryState.question,
+                        on_change=QueryState.set_question,
+                        placeholder="e.g. Average life expectancy by continent in 2007",
+                        rows="3",
+                        resize="vertical",
+                        width="100%",
+                        max_length=1000,
+                        aria_describedby="question-help",
+                        custom_attrs={"onKeyDown": _SUBMIT_ON_ENTER},
+                    ),
+                    rx.text("Enter asks · Shift+Enter adds a line", id="question-help", size="1", color_scheme="gray"),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.button(
+                        rx.icon("send-horizontal", size=16), "Ask",
+                        type="submit", size="3", loading=QueryState.asking, disabled=~QueryState.can_ask,
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                suggestion_chips(QueryState.suggestions, "Suggested questions"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=QueryState.submit_question,
+            reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
+def waiting_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.spinner(size="2"), rx.text("Working on it: writing the SQL and running it…", color_scheme="gray"), align="center"),
+            skeleton_lines(2, "2.5rem"),
+            skeleton_lines(6),
+            spacing="4",
+            width="100%",
+        ),
+        width="100%",
+        aria_live="polite",
+        aria_busy="true",
+    )
+
+
+def error_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.cond(QueryState.answer_question != "", rx.heading(QueryState.answer_question, size="4", as_="h2"), rx.fragment()),
+            rx.callout.root(
+                rx.callout.icon(rx.icon("circle-alert")),
+                rx.callout.text(QueryState.error_message),
+                color_scheme="red",
+                role="alert",
+                width="100%",
+            ),
+            rx.cond(QueryState.error_hint != "", rx.text(rx.text.strong("What to try: "), QueryState.error_hint, size="2"), rx.fragment()),
+            suggestion_chips(QueryState.error_suggestions, "Questions that can be answered"),
+            rx.cond(
+                QueryState.failed_sql != "",
+                rx.vstack(
+                    sql_block(QueryState.failed_sql, "SQL that failed"),
+                    rx.button(rx.icon("pencil", size=14), "Edit SQL", on_click=QueryState.start_editing, variant="soft", size="2"),
+                    spacing="2",
+                    width="100%",
+                    align="start",
+                ),
+                rx.fragment(),
+            ),
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        width="100%",
+    )
+
+
+def sql_editor() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _label("SQL", "sql-editor"),
+            rx.text_area(
+                id="sql-editor",
+                value=QueryState.sql_draft,
+                on_change=QueryState.set_sql_draft,
+                rows="8",
+                width="100%",
+                resize="vertical",
+                spell_check=False,
+                style={"font_family": "var(--code-font-family)", "font_size": "0.85rem"},
+            ),
+            rx.text("Only one read-only SELECT on this source's tables runs; the same checks apply as for generated SQL.", size="1", color_scheme="gray"),
+            rx.hstack(
+                rx.button(rx.icon("play", size=14), "Run SQL", type="submit", loading=QueryState.asking),
+                rx.button("Cancel", on_click=QueryState.cancel_editing, variant="soft", color_scheme="gray", type="button"),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+        on_submit=lambda _form: QueryState.run_edited_sql,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def sql_section() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.heading("SQL", size="4", as_="h2"),
+                rx.cond(
+                    QueryState.editing_sql,
+                    rx.fragment(),
+                    rx.button(rx.icon("pencil", size=14), "Edit SQL", on_click=QueryState.start_editing, variant="soft", size="1"),
+                ),
+                justify="between",
+                align="center",
+                width="100%",
+            ),
+            rx.cond(QueryState.editing_sql, sql_editor(), sql_block(QueryState.answer_sql)),
+            rx.cond(QueryState.answer_explanation != "", rx.text(QueryState.answer_explanation, size="2", color_scheme="gray"), rx.fragment()),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def answer_header() -> rx.Component:
+    return rx.vstack(
+        rx.heading(rx.cond(QueryState.answer_question != "", QueryState.answer_question, "Your SQL"), size="5", as_="h2"),
+        rx.hstack(
+            rx.cond(QueryState.answer_source_name != "", rx.badge(rx.icon("database", size=12), QueryState.answer_source_name, variant="soft"), rx.fragment()),
+            rx.cond(QueryState.answer_engine != "", rx.badge(QueryState.answer_engine, variant="outline", color_scheme="gray"), rx.fragment()),
+            rx.cond(
+                QueryState.answer_from_history != "",
+                rx.badge(rx.icon("history", size=12), "From history · ", QueryState.answer_from_history, variant="soft", color_scheme="gray"),
+                rx.fragment(),
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.foreach(
+            QueryState.answer_notes,
+            lambda note: rx.callout(note, icon="info", size="1", color_scheme="blue", width="100%"),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def answer_section() -> rx.Component:
+    return rx.vstack(
+        answer_header(),
+        sql_section(),
+        rx.card(
+            rx.vstack(
+                rx.flex(rx.heading("Results", size="4", as_="h2"), result_summary(QueryState), justify="between", align="center", width="100%", wrap="wrap", spacing="2"),
+                result_table(QueryState, "Query results"),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.grid(
+            chart_viewer(QueryState),
+            insight_panel(QueryState),
+            columns=rx.breakpoints(initial="1", lg="3fr 2fr"),
+            spacing="4",
+            width="100%",
+            align_items="start",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def no_sources() -> rx.Component:
+    return empty_state(
+        "database-zap",
+        "Add data to ask about",
+        "Questions are answered from your own data. Upload a CSV file, load the sample dataset or connect a database.",
+        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href="/data/upload"),
+        rx.link(rx.button("Go to Data", variant="soft"), href="/data"),
+    )
+
+
+def query_content() -> rx.Component:
+    return rx.vstack(
+        page_header("Ask your data", "Ask in plain language; you get the SQL, the rows, a chart and a short insight."),
+        rx.cond(
+            QueryState.sources_loaded & (QueryState.source_options.length() == 0),
+            no_sources(),
+            ask_form(),
+        ),
+        rx.cond(
+            QueryState.asking,
+            waiting_card(),
+            rx.cond(
+                QueryState.error_message != "",
+                rx.vstack(error_card(), rx.cond(QueryState.editing_sql, rx.card(sql_editor(), width="100%"), rx.fragment()), spacing="4", width="100%"),
+                rx.cond(QueryState.has_answer, answer_section(), rx.fragment()),
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def query_page() -> rx.Component:
+    return app_shell("Ask", query_content)

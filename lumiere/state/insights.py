@@ -1,0 +1,180 @@
+"""Insights: the panel beside an answer's chart (a mixin) and the Saved insights page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from lumiere.db import session_scope
+from lumiere.services import insights
+from lumiere.services.errors import ServiceError
+from lumiere.services.markdown_safety import safe_markdown
+from lumiere.state.auth import AuthState
+from lumiere.state.display import short_time
+from lumiere.state.service_calls import in_thread
+
+
+def _latest_insight(session, user, query_id: int) -> dict[str, Any] | None:  # noqa: ANN001
+    for insight in insights.list_insights(session, user):
+        if insight.query_id == query_id:
+            return insights.public_insight(insight)
+    return None
+
+
+class InsightMixin(rx.State, mixin=True):
+    insight_query_id: int = 0
+    insight_id: int = 0
+    insight_text: str = ""
+    insight_engine: str = ""
+    insight_saved: bool = False
+    insight_busy: bool = False
+    insight_error: str = ""
+
+    def _clear_insight(self) -> None:
+        self.insight_query_id = self.insight_id = 0
+        self.insight_text = self.insight_engine = self.insight_error = ""
+        self.insight_saved = self.insight_busy = False
+
+    def _prepare_insight(self, query_id: int) -> None:
+        self._clear_insight()
+        self.insight_query_id = query_id
+        self.insight_busy = True
+
+    def _show_insight(self, insight: dict[str, Any]) -> None:
+        self.insight_id = int(insight["id"])
+        self.insight_text = safe_markdown(str(insight.get("text") or ""))
+        self.insight_engine = {"llm": "Written by the LLM", "builtin": "Computed from the rows"}.get(
+            str(insight.get("engine", "")), ""
+        )
+        self.insight_saved = bool(insight.get("saved"))
+        self.insight_busy = False
+        self.insight_error = ""
+
+    @rx.event(background=True)
+    async def generate_insight(self):
+        async with self:
+            user = self._authorized_user()
+            query_id = self.insight_query_id
+            if user is None or not query_id:
+                self.insight_busy = False
+                return None
+            self.insight_busy = True
+            self.insight_error = ""
+        try:
+            insight = await in_thread(
+                user.id, lambda session, user: insights.public_insight(insights.create_insight(session, user, query_id))
+            )
+        except ServiceError as error:
+            async with self:
+                if self.insight_query_id == query_id:
+                    self.insight_busy = False
+                    self.insight_error = error.detail
+            return None
+        async with self:
+            if self.insight_query_id == query_id:
+                self._show_insight(insight)
+        return None
+
+    @rx.event(background=True)
+    async def load_latest_insight(self):
+        """A history entry shows the insight written for it before, and writes one only if there is none."""
+        async with self:
+            user = self._authorized_user()
+            query_id = self.insight_query_id
+            if user is None or not query_id:
+                return None
+        found = await in_thread(user.id, lambda session, user: _latest_insight(session, user, query_id))
+        if found is None:
+            return type(self).generate_insight
+        async with self:
+            if self.insight_query_id == query_id:
+                self._show_insight(found)
+        return None
+
+    @rx.event
+    def toggle_insight_saved(self):
+        user = self._authorized_user()
+        if user is None:
+            return self._login_redirect()
+        if not self.insight_id:
+            return None
+        try:
+            with session_scope() as session:
+                updated = insights.public_insight(insights.set_saved(session, user, self.insight_id, not self.insight_saved))
+        except ServiceError as error:
+            return rx.toast.error(error.detail)
+        self.insight_saved = bool(updated["saved"])
+        return rx.toast.success("Insight saved." if self.insight_saved else "Insight removed from Saved insights.")
+
+
+class InsightsState(AuthState):
+    """/insights: the insights the user saved, newest first, each linked to its query."""
+
+    saved_items: list[dict[str, str]] = []
+    loaded: bool = False
+    pending_delete: int = 0
+
+    @rx.var
+    def confirming_delete(self) -> bool:
+        return self.pending_delete > 0
+
+    def _refresh(self, user) -> None:  # noqa: ANN001
+        with session_scope() as session:
+            saved = insights.list_insights(session, user, saved=True)
+            questions = insights.questions_for(session, saved)
+            shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
+        self.saved_items = [
+            {
+                "id": str(item["id"]),
+                "query_id": str(item["query_id"]),
+                "question": item["question"] or "(SQL written by hand)",
+                "text": safe_markdown(str(item.get("text") or "")),
+                "created": short_time(item.get("created_at")),
+            }
+            for item in shown
+        ]
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        user = self._authorized_user()
+        if user is None:
+            return self._login_redirect()
+        self._refresh(user)
+        return None
+
+    @rx.event
+    def unsave(self, insight_id: str):
+        user = self._authorized_user()
+        if user is None:
+            return self._login_redirect()
+        try:
+            with session_scope() as session:
+                insights.set_saved(session, user, int(insight_id), False)
+        except (ServiceError, ValueError) as error:
+            return rx.toast.error(getattr(error, "detail", "That insight is not in your account."))
+        self._refresh(user)
+        return rx.toast.success("Removed from Saved insights.")
+
+    @rx.event
+    def ask_delete(self, insight_id: str):
+        self.pending_delete = int(insight_id) if insight_id.isdigit() else 0
+
+    @rx.event
+    def cancel_delete(self):
+        self.pending_delete = 0
+
+    @rx.event
+    def confirm_delete(self):
+        user = self._authorized_user()
+        if user is None:
+            return self._login_redirect()
+        insight_id, self.pending_delete = self.pending_delete, 0
+        try:
+            with session_scope() as session:
+                insights.delete_insight(session, user, insight_id)
+        except ServiceError as error:
+            return rx.toast.error(error.detail)
+        self._refresh(user)
+        return rx.toast.success("Insight deleted.")

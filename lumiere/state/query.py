@@ -1,0 +1,381 @@
+"""The Ask page: pick a source, ask (or write SQL), see SQL, rows, chart and insight.
+
+Asking runs in a background event so the page (and everyone else's) stays responsive while a
+query runs; the service calls are the same ones the /api/ai routes make.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from lumiere.db import session_scope
+from lumiere.services import ask, charts, history, sources
+from lumiere.services.errors import NotFound, ServiceError
+from lumiere.state.auth import AuthState
+from lumiere.state.chart import ChartMixin
+from lumiere.state.display import STATUS_LABELS, kind_label, short_time
+from lumiere.state.insights import InsightMixin
+from lumiere.state.result_table import ResultTableMixin
+from lumiere.state.service_calls import in_thread
+
+ERROR_HINTS = {
+    400: "The SQL was refused or the database rejected it. Rephrase the question, or edit the SQL and run it again.",
+    404: "That data source or history entry is not in your account any more. Pick another source.",
+    408: "The query ran too long. Ask about fewer rows (add a filter or a limit) and try again.",
+    413: "The result was too large. Ask for a summary (totals, top 10) instead of every row.",
+    422: "Try one of the questions below, or name a column from the data in your question.",
+    429: "Too many requests right now; wait a moment and ask again.",
+    503: "A service the question needs is unavailable; try again in a minute.",
+}
+
+
+def _answer_payload(answer: ask.Answer) -> dict[str, Any]:
+    return ask.public_answer(answer)
+
+
+def _opened_entry(session, user, query_id: int) -> dict[str, Any]:  # noqa: ANN001
+    """A history entry for the page: the entry, and its rows and chart when it succeeded and its source is still there."""
+    entry = history.get_query(session, user, query_id)
+    live = entry.source_id in history.live_source_ids(session, user)
+    opened: dict[str, Any] = {"entry": history.public_query(entry, source_exists=live), "answer": None, "error": None}
+    if entry.status != "ok" or not live:
+        return opened
+    try:
+        query, result = ask.result_for_query(session, user, query_id)
+    except ServiceError as error:
+        opened["error"] = {"detail": error.detail, "status": error.status_code}
+        return opened
+    opened["answer"] = {
+        "query_id": query.id,
+        "question": query.question,
+        "sql": query.sql,
+        "engine": query.engine,
+        "origin": query.origin,
+        "source_id": query.source_id,
+        "columns": [column.to_dict() for column in result.columns],
+        "rows": result.rows,
+        "row_count": result.row_count,
+        "truncated": result.truncated,
+        "duration_ms": result.duration_ms,
+        "chart": charts.saved_chart_payload(query, result),
+        "explanation": "",
+        "notes": result.notes,
+    }
+    return opened
+
+
+class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
+    """What the Ask page shows; rows stay on the server (see ResultTableMixin)."""
+
+    source_options: list[dict[str, str]] = []
+    selected_source: str = ""
+    last_source: str = rx.LocalStorage("", name="lumiere_last_source", sync=True)
+    suggestions: list[str] = []
+    question: str = ""
+    sources_loaded: bool = False
+
+    asking: bool = False
+    has_answer: bool = False
+    answer_question: str = ""
+    answer_sql: str = ""
+    answer_engine: str = ""
+    answer_explanation: str = ""
+    answer_notes: list[str] = []
+    answer_source_name: str = ""
+    answer_from_history: str = ""
+
+    editing_sql: bool = False
+    sql_draft: str = ""
+
+    error_message: str = ""
+    error_hint: str = ""
+    error_suggestions: list[str] = []
+    failed_sql: str = ""
+
+    @rx.var
+    def selected_source_name(self) -> str:
+        for option in self.source_options:
+            if option["id"] == self.selected_source:
+                return option["name"]
+        return ""
+
+    @rx.var
+    def can_ask(self) -> bool:
+        return bool(self.selected_source) and bool(self.question.strip()) and not self.asking
+
+    # ---- loading the page ----------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        """on_load: the user's sources, then whatever the URL asks for (?source=&q=, ?query=, ?rerun=)."""
+        user = self._authorized_user()
+        if user is None:
+            return self._login_redirect()
+        with session_scope() as session:
+            self.source_options = [
+                {"id": str(source.id), "name": source.name, "kind": kind_label(source.kind)}
+                for source in sources.list_sources(session, user)
+            ]
+        self.sources_loaded = True
+        params = self.router.url.query_parameters
+        wanted = str(params.get("source", "") or "")
+        known = {option["id"] for option in self.source_options}
+        if wanted in known:
+            self.selected_source = wanted
+        elif self.last_source in known:
+            self.selected_source = self.last_source
+        elif self.source_options:
+            self.selected_source = self.source_options[0]["id"]
+        else:
+            self.selected_source = ""
+        self._reset_answer()
+        self.question = str(params.get("q", "") or "")[: ask.MAX_QUESTION_CHARS]
+        events: list = [QueryState.load_suggestions]
+        if _as_id(params.get("rerun")):
+            events.append(QueryState.rerun(_as_id(params.get("rerun"))))
+        elif _as_id(params.get("query")):
+            events.append(QueryState.open_entry(_as_id(params.get("query"))))
+        elif self.question and self.selected_source:
+            events.append(QueryState.ask)
+        return events
+
+    def _reset_answer(self) -> None:
+        self.has_answer = False
+        self.asking = False
+        self.editing_sql = False
+        self.answer_question = self.answer_sql = self.answer_engine = self.answer_explanation = ""
+        self.answer_source_name = self.answer_from_history = ""
+        self.answer_notes = []
+        self._clear_error()
+        self._clear_result()
+        self._clear_chart()
+        self._clear_insight()
+
+    def _clear_error(self) -> None:
+        self.error_message = self.error_hint = self.failed_sql = ""
+        self.error_suggestions = []
+
+    def _show_error(self, error: ServiceError) -> None:
+        self.error_message = error.detail
+        self.error_hint = ERROR_HINTS.get(error.status_code, "")
+        suggestions = error.extra.get("suggestions") or []
+        self.error_suggestions = [str(item) for item in suggestions][:8]
+
+    @rx.event(background=True)
+    async def load_suggestions(self):
+        async with self:
+            user = self._authorized_user()
+            source_id = _as_id(self.selected_source)
+            if user is None or not source_id:
+                self.suggestions = []
+                return
+        try:
+            detail = await in_thread(
+                user.id, lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True)
+            )
+        except ServiceError:
+            detail = {}
+        async with self:
+            if _as_id(self.selected_source) == source_id:
+                self.suggestions = [str(item) for item in detail.get("suggested_questions", [])][:6]
+
+    # ---- inputs --------------------------------------------------------------------
+
+    @rx.event
+    def choose_source(self, source_id: str):
+        if source_id in {option["id"] for option in self.source_options}:
+            self.selected_source = source_id
+            self.last_source = source_id
+            self.suggestions = []
+            return QueryState.load_suggestions
+        return None
+
+    @rx.event
+    def set_question(self, text: str):
+        self.question = text[: ask.MAX_QUESTION_CHARS]
+
+    @rx.event
+    def ask_suggestion(self, text: str):
+        self.question = text[: ask.MAX_QUESTION_CHARS]
+        return QueryState.ask
+
+    @rx.event
+    def submit_question(self, form_data: dict):
+        self.question = str(form_data.get("question", self.question))[: ask.MAX_QUESTION_CHARS]
+        return QueryState.ask
+
+    @rx.event
+    def start_editing(self):
+        self.sql_draft = self.answer_sql or self.failed_sql
+        self.editing_sql = True
+
+    @rx.event
+    def cancel_editing(self):
+        self.editing_sql = False
+
+    @rx.event
+    def set_sql_draft(self, text: str):
+        self.sql_draft = text
+
+    # ---- asking, running, re-running ---------------------------------------------
+
+    @rx.event(background=True)
+    async def ask(self):
+        async with self:
+            user = self._authorized_user()
+            if user is None:
+                return self._login_redirect()
+            source_id, question = _as_id(self.selected_source), self.question.strip()
+            if not source_id:
+                self._reset_answer()
+                self.error_message = "Pick a data source first (or add one on the Data page)."
+                return None
+            self._start_waiting(question)
+        try:
+            payload = await in_thread(
+                user.id,
+                lambda session, user: _answer_payload(
+                    ask.ask_question(session, user, source_id=source_id, question=question)
+                ),
+            )
+        except ServiceError as error:
+            async with self:
+                self._finish_with_error(error, sql="")
+            return None
+        async with self:
+            self.last_source = str(source_id)
+            self._show_answer(payload)
+        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+
+    @rx.event(background=True)
+    async def run_edited_sql(self):
+        async with self:
+            user = self._authorized_user()
+            if user is None:
+                return self._login_redirect()
+            source_id, sql, question = _as_id(self.selected_source), self.sql_draft, self.answer_question or self.question
+            if not source_id:
+                self.error_message = "Pick a data source first."
+                return None
+            self._start_waiting(question)
+            self.editing_sql = True
+        try:
+            payload = await in_thread(
+                user.id,
+                lambda session, user: _answer_payload(
+                    ask.run_sql(session, user, source_id=source_id, sql=sql, question=question)
+                ),
+            )
+        except ServiceError as error:
+            async with self:
+                self._finish_with_error(error, sql=sql)
+            return None
+        async with self:
+            self._show_answer(payload)
+            self.editing_sql = False
+        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+
+    @rx.event(background=True)
+    async def rerun(self, query_id: int):
+        async with self:
+            user = self._authorized_user()
+            if user is None:
+                return self._login_redirect()
+            self._start_waiting("")
+        try:
+            payload = await in_thread(user.id, lambda session, user: _answer_payload(ask.rerun_query(session, user, query_id)))
+        except ServiceError as error:
+            async with self:
+                self._finish_with_error(error, sql="")
+            return None
+        async with self:
+            self._select_if_known(payload.get("source_id"))
+            self._show_answer(payload)
+        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+
+    @rx.event(background=True)
+    async def open_entry(self, query_id: int):
+        """/query?query=<id>: a history entry with its rows read again (nothing new is recorded)."""
+        async with self:
+            user = self._authorized_user()
+            if user is None:
+                return self._login_redirect()
+            self._start_waiting("")
+        try:
+            opened = await in_thread(user.id, lambda session, user: _opened_entry(session, user, query_id))
+        except ServiceError as error:
+            async with self:
+                self._finish_with_error(error, sql="")
+            return None
+        async with self:
+            entry = opened["entry"]
+            self._select_if_known(entry.get("source_id"))
+            self.question = entry["question"]
+            if opened["answer"] is not None:
+                self._show_answer(opened["answer"])
+                self.answer_from_history = short_time(entry["created_at"])
+            else:
+                self.asking = False
+                self.answer_question = entry["question"]
+                self.failed_sql = entry["sql"]
+                if not entry.get("source_exists", True):
+                    self.error_message = f"The data source '{entry['source_name']}' of this entry was deleted."
+                    self.error_hint = "Its question and SQL are kept here; ask again on another source."
+                elif opened["error"] is not None:
+                    self.error_message = opened["error"]["detail"]
+                    self.error_hint = ERROR_HINTS.get(opened["error"]["status"], "")
+                else:
+                    label = STATUS_LABELS.get(entry["status"], entry["status"])
+                    self.error_message = f"{label}: {entry['error'] or 'no rows'}"
+                    self.error_hint = ERROR_HINTS.get(400, "")
+        if opened["answer"] is not None:
+            return QueryState.load_latest_insight
+        return None
+
+    def _select_if_known(self, source_id: Any) -> None:
+        if source_id is not None and str(source_id) in {option["id"] for option in self.source_options}:
+            self.selected_source = str(source_id)
+
+    def _start_waiting(self, question: str) -> None:
+        self._reset_answer()
+        self.asking = True
+        self.answer_question = question
+
+    def _finish_with_error(self, error: ServiceError, *, sql: str) -> None:
+        if error.status_code == 404 and isinstance(error, NotFound):
+            self.source_options = [option for option in self.source_options if option["id"] != self.selected_source]
+        self.asking = False
+        self.has_answer = False
+        self.failed_sql = sql
+        self._show_error(error)
+
+    def _show_answer(self, payload: dict[str, Any]) -> None:
+        self.asking = False
+        self.has_answer = True
+        self._clear_error()
+        self.answer_question = payload.get("question") or ""
+        self.answer_sql = payload.get("sql") or ""
+        self.answer_engine = {"llm": "LLM", "builtin": "Built-in engine"}.get(payload.get("engine", ""), "")
+        self.answer_explanation = payload.get("explanation") or ""
+        self.answer_notes = [str(note) for note in payload.get("notes") or []]
+        self.answer_source_name = self.selected_source_name
+        self.sql_draft = self.answer_sql
+        self._show_result(
+            payload["columns"], payload["rows"], payload["row_count"], payload["truncated"], payload["duration_ms"]
+        )
+        self._show_chart(payload["query_id"], payload.get("chart"), [column["name"] for column in payload["columns"]])
+        self._prepare_insight(payload["query_id"])
+
+
+def _as_id(value: Any) -> int:
+    """A positive integer id from a URL or a select, 0 otherwise."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and 0 < len(text) <= 15 else 0
+
+
+def _replace_url(query_id: int) -> rx.event.EventSpec:
+    """Reloading the page then opens this answer from history instead of asking again."""
+    return rx.call_script(f"window.history.replaceState(null, '', '/query?{urlencode({'query': int(query_id)})}')")

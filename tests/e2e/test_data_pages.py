@@ -1,0 +1,115 @@
+"""Issue 3 in a real browser: uploads (drop and file picker), a source's page, deleting it, isolation."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import plotly.data
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import register_in_browser
+from tests.e2e.flows import QUESTION, ask, new_email, table_rows, user_with_sample
+
+
+def _csv(frame) -> str:  # noqa: ANN001
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _open_new_source(page: Page, file_name: str, rows: int, first_columns: list[str]) -> None:
+    row = page.get_by_role("progressbar", name=f"Upload progress of {file_name}")
+    expect(row).to_have_attribute("aria-valuenow", "100", timeout=60_000)
+    expect(page.get_by_text(f"{file_name} is ready: {rows:,} rows.")).to_be_visible()  # the toast
+    page.get_by_role("link", name=f"Open {file_name}").click()
+    page.wait_for_url(re.compile(r".*/data/\d+$"))
+    expect(page.get_by_role("heading", name=file_name, level=1)).to_be_visible()
+    schema = page.get_by_label("Schema")
+    for column in first_columns:
+        expect(schema.get_by_text(column, exact=True)).to_be_visible()
+    preview = page.get_by_role("table", name="Preview rows")
+    expect(preview.locator("tbody tr").first).to_be_visible()
+
+
+def test_drop_a_csv_then_open_it(page: Page):
+    tips = plotly.data.tips()
+    register_in_browser(page, "Drop User", new_email("drop"))
+    page.goto("/data/upload")
+    expect(page.get_by_text("up to 500.0 MB per file")).to_be_visible()
+    data_transfer = page.evaluate_handle(
+        """(text) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], 'tips.csv', {type: 'text/csv'}));
+            return transfer;
+        }""",
+        _csv(tips),
+    )
+    zone = page.get_by_role("region", name="Drop zone for CSV files").locator("#csv-upload")
+    zone.dispatch_event("dragenter", {"dataTransfer": data_transfer})
+    zone.dispatch_event("drop", {"dataTransfer": data_transfer})
+
+    _open_new_source(page, "tips.csv", len(tips), ["total_bill", "smoker", "size"])
+    expect(page.get_by_text(f"Rows 1-25 of {len(tips):,}")).to_be_visible()
+    first = table_rows(page, "Preview rows")[0]
+    assert first[:2] == [f"{tips.total_bill[0]:g}", f"{tips.tip[0]:g}"]
+    profile = page.get_by_role("table", name="Column profile")
+    expect(profile.get_by_role("rowheader", name="total_bill")).to_be_visible()
+
+
+def test_pick_several_files_each_with_its_own_outcome(page: Page, tmp_path):
+    iris = tmp_path / "iris.csv"
+    iris.write_text(_csv(plotly.data.iris()))
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("a,b\n")
+    not_csv = tmp_path / "report.pdf"
+    not_csv.write_bytes(b"%PDF-1.4 not a table")
+
+    register_in_browser(page, "Picker User", new_email("picker"))
+    page.goto("/data/upload")
+    page.get_by_label("Choose CSV files").set_input_files([iris, header_only, not_csv])
+
+    # Refused in the browser (type), refused by the server (its own message), and accepted.
+    expect(page.get_by_role("alert").filter(has_text="Only .csv, .tsv and .txt files can be uploaded.")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="The file has a header row but no data rows.")).to_be_visible(timeout=60_000)
+    _open_new_source(page, "iris.csv", len(plotly.data.iris()), ["sepal_length", "species"])
+
+
+def test_delete_a_source_keeps_its_history_readable(page: Page):
+    source_id = user_with_sample(page, "Remover Person")
+    page.goto(f"/query?source={source_id}")
+    ask(page, QUESTION)
+
+    page.goto(f"/data/{source_id}")
+    page.get_by_role("button", name="Delete source").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Delete this data source?")
+    dialog.get_by_role("button", name="Delete source").click()
+    page.wait_for_url(re.compile(r".*/data$"))
+    expect(page.get_by_text("'gapminder' was deleted.")).to_be_visible()
+    expect(page.get_by_role("heading", name="No data yet")).to_be_visible()
+
+    page.goto("/history")
+    entry = page.get_by_role("listitem").filter(has_text=QUESTION)
+    expect(entry).to_contain_text("gapminder (source deleted)")
+    expect(entry).to_contain_text("The data source of this entry was deleted")
+    expect(entry.get_by_role("button", name=re.compile("^Re-run"))).to_be_disabled()
+
+    page.goto(f"/data/{source_id}")
+    expect(page.get_by_role("heading", name="Data source not found")).to_be_visible()
+
+
+def test_another_users_source_is_not_found(page: Page, browser, live_server):  # noqa: ANN001
+    owner_source = user_with_sample(page, "Owner User")
+
+    other = browser.new_context(base_url=live_server)
+    try:
+        intruder = other.new_page()
+        register_in_browser(intruder, "Intruder User", new_email("intruder"))
+        intruder.goto(f"/data/{owner_source}")
+        expect(intruder.get_by_role("heading", name="Data source not found")).to_be_visible()
+        expect(intruder.get_by_text("gapminder")).to_have_count(0)
+        intruder.goto(f"/query?source={owner_source}")
+        expect(intruder.get_by_role("heading", name="Add data to ask about")).to_be_visible()
+    finally:
+        other.close()
