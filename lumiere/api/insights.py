@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query as QueryParam, Response
+from fastapi import APIRouter, Response
+from fastapi import Query as QueryParam
 from pydantic import BaseModel, Field, StrictBool
 
 from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import IdPath, StrictModel
-from lumiere.services.insights import MAX_PAGE_SIZE, delete_insight, page_insights, public_insight, questions_for, set_saved
+from lumiere.services.insights import (
+    MAX_PAGE_SIZE,
+    delete_insight,
+    page_insights,
+    public_insight,
+    questions_for,
+    set_saved,
+)
 
 router = APIRouter(prefix="/api/insights", tags=["charts and insights"])
 

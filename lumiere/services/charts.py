@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -49,26 +50,62 @@ MAX_TITLE_CHARS = 120
 
 _NUMERIC_KINDS = ("integer", "number")
 _SHARE_WORDS = re.compile(
-    r"\b(share|shares|proportion|proportions|percent|percentage|percentages|breakdown|composition|split|pie|fraction)\b",
+    r"\b(shares?|proportions?|percent|percentages?|breakdown|composition|split|pie|fraction)\b",
     re.IGNORECASE,
 )
 _YEAR_NAME = re.compile(r"(^|[^a-z])(year|yr|yyyy)s?([^a-z]|$)", re.IGNORECASE)
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|[a-z]Id$)", re.IGNORECASE)
 _ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?)?$")
 _MEAN_TOKENS = frozenset(
-    "avg average mean median rate ratio pct percent percentage share price score age index temp temperature "
-    "min max percap lifeexp exp per".split()
+    [
+        "avg",
+        "average",
+        "mean",
+        "median",
+        "rate",
+        "ratio",
+        "pct",
+        "percent",
+        "percentage",
+        "share",
+        "price",
+        "score",
+        "age",
+        "index",
+        "temp",
+        "temperature",
+        "min",
+        "max",
+        "percap",
+        "lifeexp",
+        "exp",
+        "per",
+    ]
 )
-_AGGREGATE_TOKENS = _MEAN_TOKENS | frozenset("count cnt n num number total sum amount qty quantity".split())
+_AGGREGATE_TOKENS = _MEAN_TOKENS | {"count", "cnt", "n", "num", "number", "total", "sum", "amount", "qty", "quantity"}
 _WEEKDAYS = [
-    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
-    ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"),
-]  # fmt: skip
+    ("monday", "mon"),
+    ("tuesday", "tue", "tues"),
+    ("wednesday", "wed"),
+    ("thursday", "thu", "thur", "thurs"),
+    ("friday", "fri"),
+    ("saturday", "sat"),
+    ("sunday", "sun"),
+]
 _MONTHS = [
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("october", "oct"),
+    ("november", "nov"),
     ("december", "dec"),
-]  # fmt: skip
+]
 _CALENDARS = [
     {name: position for position, names in enumerate(_WEEKDAYS) for name in names},
     {name: position for position, names in enumerate(_MONTHS) for name in names},
@@ -180,7 +217,11 @@ def _role_of(profile: ColumnProfile, present: list[Any]) -> tuple[str, bool]:
         numbers = [as_number(value) for value in present]
         if any(number is None for number in numbers):
             return "other", False
-        if present and _YEAR_NAME.search(profile.name) and all(float(n).is_integer() and 1000 <= n <= 2999 for n in numbers):
+        if (
+            present
+            and _YEAR_NAME.search(profile.name)
+            and all(float(n).is_integer() and 1000 <= n <= 2999 for n in numbers)
+        ):
             return "time", True
         if present and _ID_NAME.search(profile.name) and profile.distinct == len(present):
             return "id", False
@@ -237,13 +278,21 @@ def choose_chart(result: ResultSet, *, question: str = "") -> ChartSpec:
     return spec
 
 
+def asked_first(measures: list[ColumnProfile], question: str) -> list[ColumnProfile]:
+    """Measures the question names come first, so the chart and the facts are about what was asked."""
+    asked = set(name_tokens(question))
+    return sorted(measures, key=lambda measure: not asked.intersection(name_tokens(measure.name)))
+
+
 def _choose(profiles: list[ColumnProfile], row_count: int, question: str) -> ChartSpec:
-    def spec(kind: str, x: ColumnProfile | None = None, y: ColumnProfile | None = None, color=None) -> ChartSpec:
+    def spec(
+        kind: str, x: ColumnProfile | None = None, y: ColumnProfile | None = None, color: ColumnProfile | None = None
+    ) -> ChartSpec:
         return ChartSpec(kind, x.name if x else None, y.name if y else None, color.name if color else None, "")
 
     if row_count == 0 or not profiles:
         return spec("table")
-    measures = [p for p in profiles if p.role == "measure"]
+    measures = asked_first([p for p in profiles if p.role == "measure"], question)
     times = [p for p in profiles if p.role == "time"]
     categories = [p for p in profiles if p.role == "category"]
     labels = [p for p in profiles if p.role == "label"]
@@ -363,9 +412,7 @@ def validate_override(
             raise Invalid("A histogram needs a column for x; this result has none.", field="x")
         y_col = None  # a histogram counts rows
     else:
-        y_col = y_col or pick(
-            [p for p in suggested(automatic.y) if p in measures], measures, numeric, avoid=x_col
-        )
+        y_col = y_col or pick([p for p in suggested(automatic.y) if p in measures], measures, numeric, avoid=x_col)
         if y_col is None or not any(y_col is p for p in numeric):
             raise Invalid(
                 f"{_article(chart_type).capitalize()} {chart_type} chart needs a numeric column for y; "
@@ -383,12 +430,15 @@ def validate_override(
             }[chart_type]
             x_col = pick(preferred, suggested(automatic.x), profiles, avoid=y_col)
             if x_col is None:
-                raise Invalid(f"{_article(chart_type).capitalize()} {chart_type} chart needs an x column besides "
-                              f"{y_col.name}.", field="x")  # fmt: skip
+                raise Invalid(
+                    f"{_article(chart_type).capitalize()} {chart_type} chart needs an x column besides {y_col.name}.",
+                    field="x",
+                )
         if chart_type == "pie":
             if any((number := as_number(value)) is not None and number < 0 for value in y_col.values):
-                raise Invalid(f"A pie cannot show negative values and {y_col.name} has some; use a bar chart.",
-                              field="type")  # fmt: skip
+                raise Invalid(
+                    f"A pie cannot show negative values and {y_col.name} has some; use a bar chart.", field="type"
+                )
             color_col = None
     if color_col is not None and any(color_col is used for used in (x_col, y_col)):
         color_col = None
@@ -444,7 +494,9 @@ def _prompt_value(value: Any) -> Any:
     return value
 
 
-def propose_chart(result: ResultSet, *, question: str, client: LlmClient, user_id: int | None = None) -> ChartSpec | None:
+def propose_chart(
+    result: ResultSet, *, question: str, client: LlmClient, user_id: int | None = None
+) -> ChartSpec | None:
     """The LLM's chart for this result, validated exactly like a user's override; None on any failure
     (unreachable, malformed, or a chart this result cannot have), so the caller falls back to `choose_chart`."""
     if not result.rows or not result.columns:
@@ -455,7 +507,9 @@ def propose_chart(result: ResultSet, *, question: str, client: LlmClient, user_i
         chart_types=", ".join(CHART_TYPES),
         question=as_data(question[:2000]),
         columns=as_data([{"name": p.name, "kind": p.kind, "distinct_values": p.distinct} for p in profiles]),
-        sample_rows=as_data([[_prompt_value(row[p.index]) for p in profiles] for row in result.rows[:PROMPT_SAMPLE_ROWS]]),
+        sample_rows=as_data(
+            [[_prompt_value(row[p.index]) for p in profiles] for row in result.rows[:PROMPT_SAMPLE_ROWS]]
+        ),
     )
 
     def validated(answer: dict[str, Any]) -> ChartSpec:
@@ -587,8 +641,6 @@ def inert(text: Any) -> str:
     return re.sub(r"(?i)(javascript|vbscript|data)(\s*):", r"\1\2&#58;", value)
 
 
-
-
 EMPTY_LABEL = "(empty)"
 
 
@@ -659,7 +711,9 @@ def _frame(profiles: dict[str, ColumnProfile], **roles: str | None) -> pd.DataFr
     return frame.reset_index(drop=True)
 
 
-def _aggregate(frame: pd.DataFrame, keys: list[str], spec: ChartSpec, notes: list[str]) -> tuple[pd.DataFrame, str | None]:
+def _aggregate(
+    frame: pd.DataFrame, keys: list[str], spec: ChartSpec, notes: list[str]
+) -> tuple[pd.DataFrame, str | None]:
     """One row per key, summed or averaged by what the measure's name says; None when nothing repeated."""
     if not frame.duplicated(subset=keys).any():
         return frame, None
@@ -707,7 +761,7 @@ def _monotonic(numbers: Sequence[Any]) -> bool:
     values = list(numbers)
     if len(values) < 3 or any(n is None or pd.isna(n) for n in values):
         return False
-    pairs = list(zip(values, values[1:]))
+    pairs = list(pairwise(values))
     return all(a >= b for a, b in pairs) or all(a <= b for a, b in pairs)
 
 
@@ -738,7 +792,9 @@ def _hover(x_name: str, x_field: str, y_name: str, y_field: str, series: Any = N
     return f"{head}{inert(x_name)}: {x_field}<br>{inert(y_name)}: {y_field}<extra></extra>"
 
 
-def _axes(figure: go.Figure, x_title: str, y_title: str, *, y_format: str | None = None, x_format: str | None = None) -> None:
+def _axes(
+    figure: go.Figure, x_title: str, y_title: str, *, y_format: str | None = None, x_format: str | None = None
+) -> None:
     figure.update_xaxes(title={"text": inert(x_title)}, automargin=True)
     figure.update_yaxes(title={"text": inert(y_title)}, automargin=True)
     if x_format:
@@ -800,8 +856,12 @@ def _line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet
         part = _thin(part, MAX_LINE_POINTS, notes)
         figure.add_trace(
             go.Scatter(
-                x=[_axis_value(v, x_profile) if not _ordered_axis(x_profile) or x_profile.role == "time"
-                   else as_number(v) for v in part["x"]],  # fmt: skip
+                x=[
+                    _axis_value(v, x_profile)
+                    if not _ordered_axis(x_profile) or x_profile.role == "time"
+                    else as_number(v)
+                    for v in part["x"]
+                ],
                 y=part["y"].tolist(),
                 mode="lines+markers" if len(part) <= 60 else "lines",
                 name=_label(name) if spec.color else inert(spec.y),
@@ -840,9 +900,10 @@ def _scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
     color_profile = profiles[spec.color] if spec.color else None
     label_profile = next((p for p in profiles.values() if p.role == "label" and p.unique), None)
     positions = [
-        i for i, (x, y) in enumerate(zip(x_profile.values, y_profile.values, strict=True))
+        i
+        for i, (x, y) in enumerate(zip(x_profile.values, y_profile.values, strict=True))
         if x is not None and as_number(y) is not None
-    ]  # fmt: skip
+    ]
     if len(positions) > MAX_SCATTER_POINTS:
         notes.append(f"Plotted a random sample of {MAX_SCATTER_POINTS:,} of {len(positions):,} points.")
         positions = sorted(random.Random(0).sample(positions, MAX_SCATTER_POINTS))
@@ -860,16 +921,31 @@ def _scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
             text=[_label(label_profile.values[i]) for i in indexes] if label_profile else None,
             marker={"size": 7, "opacity": 0.75, **marker},
             hovertemplate=("%{text}<br>" if label_profile else "")
-            + _hover(spec.x, "%{x:" + x_format + "}" if x_format else _x_field(x_profile), spec.y,
-                     "%{y:" + y_format + "}", name),  # fmt: skip
+            + _hover(
+                spec.x,
+                "%{x:" + x_format + "}" if x_format else _x_field(x_profile),
+                spec.y,
+                "%{y:" + y_format + "}",
+                name,
+            ),
         )
 
     figure = _new_figure()
-    continuous = color_profile is not None and _ordered_axis(color_profile) and color_profile.distinct > MAX_COLOR_GROUPS
+    continuous = (
+        color_profile is not None and _ordered_axis(color_profile) and color_profile.distinct > MAX_COLOR_GROUPS
+    )
     if color_profile is not None and continuous:
         shades = [as_number(color_profile.values[i]) if color_profile.role != "time" else None for i in positions]
-        figure.add_trace(trace(positions, None, color=shades, colorscale="Viridis", showscale=True,
-                               colorbar={"title": {"text": inert(spec.color)}, "tickformat": ","}))  # fmt: skip
+        figure.add_trace(
+            trace(
+                positions,
+                None,
+                color=shades,
+                colorscale="Viridis",
+                showscale=True,
+                colorbar={"title": {"text": inert(spec.color)}, "tickformat": ","},
+            )
+        )
     elif color_profile is not None:
         groups: dict[Any, list[int]] = {}
         for i in positions:
@@ -942,8 +1018,9 @@ def _histogram(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resu
         frame = pd.DataFrame({"x": profile.values, "y": [1] * len(profile.values)}, dtype=object)
         frame["x"] = [EMPTY_LABEL if value is None else value for value in frame["x"]]
         frame = frame.groupby("x", sort=False)["y"].agg("count").reset_index()
-        frame = _limit(frame, "x", MAX_DISCRETE_BARS if profile.role == "time" else MAX_CATEGORIES, notes,
-                       f"{spec.x} values")  # fmt: skip
+        frame = _limit(
+            frame, "x", MAX_DISCRETE_BARS if profile.role == "time" else MAX_CATEGORIES, notes, f"{spec.x} values"
+        )
         order = _category_order(frame[frame["x"] != EMPTY_LABEL], profile, keep_row_order=False)
         if len(order) < len(frame):
             order.append(EMPTY_LABEL)
@@ -965,10 +1042,13 @@ def _histogram(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resu
 def _pie(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
     frame, _how = _aggregate(_frame(profiles, x=spec.x, y=spec.y), ["x"], spec, notes)
     slices = sorted(
-        ((label, value) for label, value in zip(frame["x"].tolist(), frame["y"].tolist(), strict=True)
-         if value is not None and not pd.isna(value) and value > 0),
+        (
+            (label, value)
+            for label, value in zip(frame["x"].tolist(), frame["y"].tolist(), strict=True)
+            if value is not None and not pd.isna(value) and value > 0
+        ),
         key=lambda pair: -pair[1],
-    )  # fmt: skip
+    )
     labels, values = [_label(label) for label, _ in slices], [float(value) for _, value in slices]
     if len(labels) > MAX_PIE_SLICES:
         kept = MAX_PIE_SLICES - 1
@@ -981,7 +1061,10 @@ def _pie(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet,
             sort=False,
             hole=0.35,
             textinfo="label+percent",
-            hovertemplate="%{label}<br>" + inert(spec.y) + ": %{value:" + _number_format(values)
+            hovertemplate="%{label}<br>"
+            + inert(spec.y)
+            + ": %{value:"
+            + _number_format(values)
             + "}<br>%{percent}<extra></extra>",
         )
     )
@@ -1012,7 +1095,6 @@ def _kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet,
 
 
 def _table(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
-    rows = result.rows[:MAX_TABLE_ROWS]
     if len(result.rows) > MAX_TABLE_ROWS:
         notes.append(f"The table figure shows the first {MAX_TABLE_ROWS:,} of {len(result.rows):,} rows.")
     cells, formats = [], []
@@ -1043,6 +1125,7 @@ _BUILDERS: dict[str, _Builder] = {
     "kpi": _kpi,
     "table": _table,
 }
+
 
 def _new_figure(*traces: Any) -> go.Figure:
     """A figure on the empty template: the theme's template is attached as JSON at the end, which is

@@ -22,13 +22,19 @@ from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
 from lumiere.models._base import iso_utc
 from lumiere.services.ask import result_for_query
-from lumiere.services.charts import ColumnProfile, aggregation_for, as_number, name_tokens, profile_columns
+from lumiere.services.charts import (
+    MAX_KPI_VALUES,
+    ColumnProfile,
+    aggregation_for,
+    as_number,
+    asked_first,
+    profile_columns,
+)
 from lumiere.services.errors import Invalid, NotFound
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.services.resultset import ResultSet
 
 MAX_MEASURES = 2  # facts for the first two measures keep the narrative short
-MAX_KPI_VALUES = 4
 TOP_ITEMS = 3
 MAX_OUTLIERS = 5
 MIN_ROWS_FOR_OUTLIERS = 8
@@ -50,7 +56,7 @@ _NUMBER_RE = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])
 # --------------------------------------------------------------------------------------
 
 
-def format_number(value: float | int | None) -> str:
+def format_number(value: float | None) -> str:
     """Thousands separators; two decimals at most for ordinary values, three significant digits for small ones."""
     if value is None:
         return "no value"
@@ -118,7 +124,7 @@ def compute_facts(result: ResultSet, *, question: str = "") -> list[dict[str, An
     if rows == 0:
         return [_fact("rows", "The query returned no rows.", rows=0, row_count=result.row_count)]
     profiles = profile_columns(result)
-    measures = _asked_first([p for p in profiles if p.role == "measure"], question)
+    measures = asked_first([p for p in profiles if p.role == "measure"], question)
     times = [p for p in profiles if p.role == "time"]
     labels = [p for p in profiles if p.role in ("category", "label")]
     coverage = (
@@ -136,20 +142,21 @@ def compute_facts(result: ResultSet, *, question: str = "") -> list[dict[str, An
     return facts
 
 
-def _asked_first(measures: list[ColumnProfile], question: str) -> list[ColumnProfile]:
-    """Measures the question names come first, so the facts are about what was asked."""
-    asked = set(name_tokens(question))
-    return sorted(measures, key=lambda m: not asked.intersection(name_tokens(m.name)))
-
-
 def _single_row_facts(measures: list[ColumnProfile], labels: list[ColumnProfile]) -> list[dict[str, Any]]:
     label = labels[0].values[0] if labels else None
     facts = []
     for measure in measures[:MAX_KPI_VALUES]:
         value = _json_number(measure.values[0])
         about = f" for {_plain(label)}" if label is not None else ""
-        facts.append(_fact("value", f"{measure.name}{about}: {format_number(value)}.", column=measure.name,
-                           value=value, label=_plain(label) if label is not None else None))  # fmt: skip
+        facts.append(
+            _fact(
+                "value",
+                f"{measure.name}{about}: {format_number(value)}.",
+                column=measure.name,
+                value=value,
+                label=_plain(label) if label is not None else None,
+            )
+        )
     return facts
 
 
@@ -163,12 +170,28 @@ def _measure_facts(
     total, mean = float(sum(numbers)), float(sum(numbers) / len(numbers))
     low, high = min(numbers), max(numbers)
     if how == "sum":
-        text = f"{measure.name} adds up to {format_number(total)} over {len(numbers):,} rows (average {format_number(mean)})."
+        text = (
+            f"{measure.name} adds up to {format_number(total)} over {len(numbers):,} rows "
+            f"(average {format_number(mean)})."
+        )
     else:
-        text = (f"{measure.name} averages {format_number(mean)} over {len(numbers):,} rows "
-                f"(from {format_number(low)} to {format_number(high)}).")  # fmt: skip
-    facts = [_fact("total", text, column=measure.name, aggregation=how, total=_json_number(total),
-                   mean=_json_number(mean), min=_json_number(low), max=_json_number(high), count=len(numbers))]  # fmt: skip
+        text = (
+            f"{measure.name} averages {format_number(mean)} over {len(numbers):,} rows "
+            f"(from {format_number(low)} to {format_number(high)})."
+        )
+    facts = [
+        _fact(
+            "total",
+            text,
+            column=measure.name,
+            aggregation=how,
+            total=_json_number(total),
+            mean=_json_number(mean),
+            min=_json_number(low),
+            max=_json_number(high),
+            count=len(numbers),
+        )
+    ]
     if label is not None:
         facts += _ranking_facts(measure, label, how)
     if period is not None:
@@ -202,8 +225,13 @@ def _ranking_facts(measure: ColumnProfile, label: ColumnProfile, how: str) -> li
         entries, words = [], []
         for key, value in chosen:
             share = value / whole * 100 if with_share else None
-            entries.append({"label": _plain(key), "value": _json_number(value),
-                            "share": round(share, 1) if share is not None else None})  # fmt: skip
+            entries.append(
+                {
+                    "label": _plain(key),
+                    "value": _json_number(value),
+                    "share": round(share, 1) if share is not None else None,
+                }
+            )
             extra = f", {share:.1f}% of the total" if share is not None else ""
             words.append(f"{_plain(key)} ({format_number(value)}{extra})")
         return entries, "; ".join(words)
@@ -211,12 +239,28 @@ def _ranking_facts(measure: ColumnProfile, label: ColumnProfile, how: str) -> li
     top = ordered[: min(TOP_ITEMS, len(ordered) - 1)] if len(ordered) <= TOP_ITEMS else ordered[:TOP_ITEMS]
     bottom = [item for item in reversed(ordered[len(top) :])][:TOP_ITEMS]
     top_entries, top_words = described(top)
-    facts = [_fact("top", f"Highest {what}: {top_words}.", column=measure.name, label_column=label.name,
-                   aggregation=how if repeated else None, items=top_entries)]  # fmt: skip
+    facts = [
+        _fact(
+            "top",
+            f"Highest {what}: {top_words}.",
+            column=measure.name,
+            label_column=label.name,
+            aggregation=how if repeated else None,
+            items=top_entries,
+        )
+    ]
     if bottom:
         bottom_entries, bottom_words = described(bottom)
-        facts.append(_fact("bottom", f"Lowest {what}: {bottom_words}.", column=measure.name, label_column=label.name,
-                           aggregation=how if repeated else None, items=bottom_entries))  # fmt: skip
+        facts.append(
+            _fact(
+                "bottom",
+                f"Lowest {what}: {bottom_words}.",
+                column=measure.name,
+                label_column=label.name,
+                aggregation=how if repeated else None,
+                items=bottom_entries,
+            )
+        )
     return facts
 
 
@@ -235,29 +279,40 @@ def _change_facts(measure: ColumnProfile, period: ColumnProfile, how: str) -> li
     change_pct = change / abs(first) * 100 if first else None
     percent = f", {format_percent(change_pct)}" if change_pct is not None else ""
     what = f"{measure.name} ({'sum' if how == 'sum' else 'average'} per {period.name})" if repeated else measure.name
-    facts = [_fact(
-        "change",
-        f"Between {first_period} and {last_period}, {what} went from {format_number(first)} to {format_number(last)} "
-        f"({format_signed(change)}{percent}).",
-        column=measure.name, period_column=period.name,
-        first={"period": first_period, "value": _json_number(first)},
-        last={"period": last_period, "value": _json_number(last)},
-        change=_json_number(change), change_pct=round(change_pct, 1) if change_pct is not None else None,
-    )]  # fmt: skip
+    facts = [
+        _fact(
+            "change",
+            f"Between {first_period} and {last_period}, {what} went from {format_number(first)} "
+            f"to {format_number(last)} ({format_signed(change)}{percent}).",
+            column=measure.name,
+            period_column=period.name,
+            first={"period": first_period, "value": _json_number(first)},
+            last={"period": last_period, "value": _json_number(last)},
+            change=_json_number(change),
+            change_pct=round(change_pct, 1) if change_pct is not None else None,
+        )
+    ]
     if len(series) >= 3:
         steps = [(series[i], series[i + 1]) for i in range(len(series) - 1)]
         (from_period, from_value), (to_period, to_value) = max(steps, key=lambda s: abs(s[1][1] - s[0][1]))
         jump = to_value - from_value
         jump_pct = jump / abs(from_value) * 100 if from_value else None
         jump_percent = f", {format_percent(jump_pct)}" if jump_pct is not None else ""
-        facts.append(_fact(
-            "largest_jump",
-            f"The largest change in {what} between consecutive periods was from {from_period} to {to_period}: "
-            f"{format_number(from_value)} to {format_number(to_value)} ({format_signed(jump)}{jump_percent}).",
-            column=measure.name, period_column=period.name, from_period=from_period, to_period=to_period,
-            from_value=_json_number(from_value), to_value=_json_number(to_value), change=_json_number(jump),
-            change_pct=round(jump_pct, 1) if jump_pct is not None else None,
-        ))  # fmt: skip
+        facts.append(
+            _fact(
+                "largest_jump",
+                f"The largest change in {what} between consecutive periods was from {from_period} to {to_period}: "
+                f"{format_number(from_value)} to {format_number(to_value)} ({format_signed(jump)}{jump_percent}).",
+                column=measure.name,
+                period_column=period.name,
+                from_period=from_period,
+                to_period=to_period,
+                from_value=_json_number(from_value),
+                to_value=_json_number(to_value),
+                change=_json_number(jump),
+                change_pct=round(jump_pct, 1) if jump_pct is not None else None,
+            )
+        )
     return facts
 
 
@@ -281,7 +336,8 @@ def _outlier_facts(measure: ColumnProfile, label: ColumnProfile | None) -> list[
     shown = outside[:MAX_OUTLIERS]
     items = [{"label": _plain(label.values[i]) if label else None, "value": _json_number(n)} for i, n in shown]
     words = ", ".join(
-        f"{format_number(item['value'])}" + (f" ({item['label']})" if item["label"] is not None else "") for item in items
+        f"{format_number(item['value'])}" + (f" ({item['label']})" if item["label"] is not None else "")
+        for item in items
     )
     more = f" and {len(outside) - len(shown):,} more" if len(outside) > len(shown) else ""
     count = f"{len(outside):,} value{'s' if len(outside) != 1 else ''} of {measure.name}"
@@ -290,19 +346,27 @@ def _outlier_facts(measure: ColumnProfile, label: ColumnProfile | None) -> list[
     elif all(n < low for _, n in outside):
         where = f"{'is' if len(outside) == 1 else 'are'} unusually low (below {format_number(low)})"
     else:
-        where = f"{'lies' if len(outside) == 1 else 'lie'} outside the usual range of {format_number(low)} to {format_number(high)}"
-    return [_fact(
-        "outliers",
-        f"{count} {where}: {words}{more}.",
-        column=measure.name, low=_json_number(low), high=_json_number(high), count=len(outside), items=items,
-    )]  # fmt: skip
+        verb = "lies" if len(outside) == 1 else "lie"
+        where = f"{verb} outside the usual range of {format_number(low)} to {format_number(high)}"
+    return [
+        _fact(
+            "outliers",
+            f"{count} {where}: {words}{more}.",
+            column=measure.name,
+            low=_json_number(low),
+            high=_json_number(high),
+            count=len(outside),
+            items=items,
+        )
+    ]
 
 
 def _correlation_facts(first: ColumnProfile, second: ColumnProfile) -> list[dict[str, Any]]:
     pairs = [
-        (a, b) for a, b in ((as_number(x), as_number(y)) for x, y in zip(first.values, second.values, strict=True))
+        (a, b)
+        for a, b in ((as_number(x), as_number(y)) for x, y in zip(first.values, second.values, strict=True))
         if a is not None and b is not None
-    ]  # fmt: skip
+    ]
     if len(pairs) < 3:
         return []
     xs, ys = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
@@ -315,8 +379,15 @@ def _correlation_facts(first: ColumnProfile, second: ColumnProfile) -> list[dict
     strength = "strongly" if abs(r) >= 0.7 else "moderately" if abs(r) >= 0.4 else "weakly" if abs(r) >= 0.2 else None
     direction = "together" if r > 0 else "in opposite directions"
     words = f"move {strength} {direction}" if strength else "show little linear relation"
-    return [_fact("correlation", f"{first.name} and {second.name} {words} (correlation {r:.2f} over {len(pairs):,} rows).",
-                  columns=[first.name, second.name], r=round(r, 4), n=len(pairs))]  # fmt: skip
+    return [
+        _fact(
+            "correlation",
+            f"{first.name} and {second.name} {words} (correlation {r:.2f} over {len(pairs):,} rows).",
+            columns=[first.name, second.name],
+            r=round(r, 4),
+            n=len(pairs),
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -362,13 +433,21 @@ def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -
             purpose="insight", system=SYSTEM_PROMPT, prompt=prompt, user_id=user.id, validate=_written_text
         )
     except LlmUnavailable:
-        return composed, "builtin", "The LLM could not be reached, so this summary was composed from the computed facts."
+        return (
+            composed,
+            "builtin",
+            "The LLM could not be reached, so this summary was composed from the computed facts.",
+        )
     invented = unsupported_numbers(written, facts, question=question)
     if invented:
         shown = ", ".join(invented[:5])
-        return composed, "builtin", (
-            f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
-            "so this summary was composed from the facts instead."
+        return (
+            composed,
+            "builtin",
+            (
+                f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
+                "so this summary was composed from the facts instead."
+            ),
         )
     return safe_markdown(written), "llm", None
 
@@ -422,11 +501,7 @@ def page_insights(
     conditions = _filters(user, saved)
     total = session.exec(select(func.count()).select_from(Insight).where(*conditions)).one()
     items = session.exec(
-        select(Insight)
-        .where(*conditions)
-        .order_by(*_NEWEST_FIRST)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        select(Insight).where(*conditions).order_by(*_NEWEST_FIRST).offset((page - 1) * page_size).limit(page_size)
     ).all()
     return list(items), int(total)
 

@@ -87,12 +87,20 @@ def test_bad_overrides_are_422_naming_what_is_valid(client, make_user) -> None:
 def test_malformed_requests_are_4xx(client, make_user) -> None:
     user = make_user()
     query_id = make_query(client, user)
-    for body in ({}, {"query_id": "abc"}, {"query_id": 0}, {"query_id": query_id, "theme": "neon"},
-                 {"query_id": query_id, "x": ["day"]}, {"query_id": query_id, "type": "x" * 100}):  # fmt: skip
+    for body in (
+        {},
+        {"query_id": "abc"},
+        {"query_id": 0},
+        {"query_id": query_id, "theme": "neon"},
+        {"query_id": query_id, "x": ["day"]},
+        {"query_id": query_id, "type": "x" * 100},
+    ):
         response = client.post("/api/ai/chart", json=body, headers=user["headers"])
         assert response.status_code == 422, (body, response.text)
         assert isinstance(response.json()["detail"], str)
-    response = client.post("/api/ai/chart", content=b"{not json", headers={**user["headers"], "Content-Type": "application/json"})
+    response = client.post(
+        "/api/ai/chart", content=b"{not json", headers={**user["headers"], "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert client.post("/api/ai/chart", json={"query_id": query_id}).status_code == 401
 

@@ -38,8 +38,11 @@ def test_saved_insights_list_patch_and_delete(client, make_user) -> None:
     listed = client.get("/api/insights", headers=user["headers"]).json()
     assert listed["total"] == 2 and [item["id"] for item in listed["items"]] == [second["id"], first["id"]]
     assert client.get("/api/insights?saved=true", headers=user["headers"]).json() == {
-        "items": [], "total": 0, "page": 1, "page_size": 50
-    }  # fmt: skip
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "page_size": 50,
+    }
 
     patched = client.patch(f"/api/insights/{first['id']}", json={"saved": True}, headers=user["headers"])
     assert patched.status_code == 200 and patched.json()["saved"] is True
@@ -92,4 +95,8 @@ def test_insight_written_by_the_llm(client, make_user, fake_llm: FakeLlm) -> Non
     assert (insight["engine"], insight["text"]) == ("llm", "Saturday leads with **260.4** in tips.")
     fake_llm.reply_json({"text": "Saturday leads with **261** in tips."})
     corrected = new_insight(client, user, query_id)
-    assert corrected["engine"] == "builtin" and "261" in corrected["text"] and "composed from the facts" in corrected["text"]
+    assert (
+        corrected["engine"] == "builtin"
+        and "261" in corrected["text"]
+        and "composed from the facts" in corrected["text"]
+    )

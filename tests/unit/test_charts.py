@@ -130,6 +130,12 @@ def test_date_and_number_is_a_line_on_a_date_axis() -> None:
     assert notes == []
 
 
+def test_the_measure_the_question_names_is_plotted() -> None:
+    result = result_of("SELECT CAST(date AS DATE) AS day, GOOG, AAPL, MSFT FROM stocks")
+    assert choose_chart(result).y == "GOOG"
+    assert choose_chart(result, question="How did MSFT move over the year?").y == "MSFT"
+
+
 def test_year_and_number_is_a_line_with_years_as_dates() -> None:
     result = result_of("SELECT year, SUM(pop) AS total_pop FROM gapminder GROUP BY year ORDER BY year")
     spec = choose_chart(result)
@@ -213,13 +219,15 @@ def test_share_question_with_few_parts_is_a_pie() -> None:
     figure, _ = build_figure(spec, result)
     pie = traces(figure)[0]
     assert pie["type"] == "pie" and len(pie["labels"]) == 5
-    assert sum(pie["values"]) == pytest.approx(float(result_of(
-        "SELECT SUM(pop) FROM gapminder WHERE year = 2007").rows[0][0]))  # fmt: skip
+    assert sum(pie["values"]) == pytest.approx(
+        float(result_of("SELECT SUM(pop) FROM gapminder WHERE year = 2007").rows[0][0])
+    )
 
 
 def test_share_question_with_many_parts_stays_a_bar() -> None:
-    result = result_of("SELECT country, SUM(pop) AS p FROM gapminder WHERE continent = 'Oceania' OR country LIKE 'B%' "
-                       "GROUP BY 1")  # fmt: skip
+    result = result_of(
+        "SELECT country, SUM(pop) AS p FROM gapminder WHERE continent = 'Oceania' OR country LIKE 'B%' GROUP BY 1"
+    )
     assert len(result.rows) > 6
     assert choose_chart(result, question="share of population by country").type == "bar"
 
@@ -476,9 +484,14 @@ def hostile_result() -> ResultSet:
 def test_figure_json_holds_no_code_for_any_chart_type(chart_type: str) -> None:
     result = hostile_result()
     x = {"scatter": "amount", "histogram": "amount"}.get(chart_type, "<script>col</script>")
-    spec = validate_override(result, type=chart_type, x=x, y="amount" if chart_type != "histogram" else None,
-                             color="kind" if chart_type in ("bar", "line", "scatter") else None,
-                             title="<script>alert('title')</script>")  # fmt: skip
+    spec = validate_override(
+        result,
+        type=chart_type,
+        x=x,
+        y="amount" if chart_type != "histogram" else None,
+        color="kind" if chart_type in ("bar", "line", "scatter") else None,
+        title="<script>alert('title')</script>",
+    )
     payload = chart_payload(spec, result, theme="dark")
     assert set(payload) >= {"type", "x", "y", "color", "title", "figure"}
     assert_inert(payload["figure"])
@@ -496,7 +509,7 @@ def test_json_safe_refuses_anything_that_is_not_json() -> None:
 
 
 KINDS = {
-    "integer": st.integers(-10**12, 10**12),
+    "integer": st.integers(-(10**12), 10**12),
     "number": st.floats(allow_nan=True, allow_infinity=True, width=64).map(lambda f: f if math.isfinite(f) else None),
     "text": st.sampled_from(HOSTILE + ["a", "b", "Mon", "Tue", "", "2024-01-01"]),
     "date": st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)).map(date.isoformat),
@@ -507,8 +520,14 @@ KINDS = {
 @st.composite
 def results(draw: st.DrawFn) -> ResultSet:
     kinds = draw(st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=4))
-    names = draw(st.lists(st.sampled_from(["year", "n", "x", "total", "<b>c</b>", "id", "day", "avg_v"]),
-                          min_size=len(kinds), max_size=len(kinds), unique=True))  # fmt: skip
+    names = draw(
+        st.lists(
+            st.sampled_from(["year", "n", "x", "total", "<b>c</b>", "id", "day", "avg_v"]),
+            min_size=len(kinds),
+            max_size=len(kinds),
+            unique=True,
+        )
+    )
     row_count = draw(st.integers(0, 40))
     rows = [[draw(st.one_of(st.none(), KINDS[kind])) for kind in kinds] for _ in range(row_count)]
     columns = [ResultColumn(name, kind.upper(), kind) for name, kind in zip(names, kinds, strict=True)]

@@ -71,8 +71,12 @@ def test_first_chart_of_a_query_is_proposed_by_the_llm_then_saved(db_session, ow
     assert (chart["type"], chart["x"], chart["y"], chart["color"]) == ("bar", "day", "tips", "time")
     assert chart["title"] == "Tips by day and time"
     assert db_session.get(Query, query.id).chart_json == {
-        "type": "bar", "x": "day", "y": "tips", "color": "time", "title": "Tips by day and time"
-    }  # fmt: skip
+        "type": "bar",
+        "x": "day",
+        "y": "tips",
+        "color": "time",
+        "title": "Tips by day and time",
+    }
     calls = list(db_session.exec(select(LlmCall)).all())
     assert [(c.purpose, c.outcome) for c in calls] == [("chart", "ok")]
 
@@ -123,8 +127,16 @@ def test_another_users_query_is_not_found(db_session, owner, tmp_path) -> None:
 
 def test_a_hostile_llm_proposal_is_only_ever_data(app_db, fake_llm) -> None:
     result = result_of(BY_DAY_AND_TIME)
-    fake_llm.reply_json({"type": "bar", "x": "day", "y": "tips", "color": None,
-                         "title": "<script>alert(1)</script>", "figure": {"onclick": "javascript:alert(1)"}})  # fmt: skip
+    fake_llm.reply_json(
+        {
+            "type": "bar",
+            "x": "day",
+            "y": "tips",
+            "color": None,
+            "title": "<script>alert(1)</script>",
+            "figure": {"onclick": "javascript:alert(1)"},
+        }
+    )
     spec = propose_chart(result, question="<img src=x onerror=alert(1)>", client=client_for_user(None))
     payload = chart_payload(spec, result)
     assert_inert(payload["figure"])

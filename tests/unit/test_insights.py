@@ -161,8 +161,9 @@ def test_empty_and_truncated_results_say_so() -> None:
 
 def test_the_measure_the_question_names_comes_first() -> None:
     result = result_of("SELECT day, total_bill, tip, size FROM tips")
-    totals = [f["column"] for f in compute_facts(result, question="What is the average tip by day?")
-              if f["kind"] == "total"]  # fmt: skip
+    totals = [
+        f["column"] for f in compute_facts(result, question="What is the average tip by day?") if f["kind"] == "total"
+    ]
     assert totals == ["tip", "total_bill"]
 
 
@@ -174,9 +175,16 @@ def test_facts_are_plain_json() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1234567, "1,234,567"), (1234567.891, "1,234,567.89"), (2.5, "2.5"), (3.0, "3"), (0.012345, "0.0123"),
-     (-9876.5, "-9,876.5"), (None, "no value")],
-)  # fmt: skip
+    [
+        (1234567, "1,234,567"),
+        (1234567.891, "1,234,567.89"),
+        (2.5, "2.5"),
+        (3.0, "3"),
+        (0.012345, "0.0123"),
+        (-9876.5, "-9,876.5"),
+        (None, "no value"),
+    ],
+)
 def test_numbers_have_thousands_separators(value: float | None, text: str) -> None:
     assert format_number(value) == text
 
@@ -194,7 +202,9 @@ def test_narrative_holds_every_fact_and_only_their_numbers() -> None:
 def test_number_check_catches_invented_numbers() -> None:
     facts = compute_facts(result_of("SELECT day, SUM(tip) AS tips FROM tips GROUP BY day"))
     sums = TIPS.groupby("day")["tip"].sum()
-    honest = f"Saturday leads with **{format_number(sums['Sat'])}** in tips, {sums['Sat'] / sums.sum() * 100:.1f}% of all."
+    honest = (
+        f"Saturday leads with **{format_number(sums['Sat'])}** in tips, {sums['Sat'] / sums.sum() * 100:.1f}% of all."
+    )
     assert unsupported_numbers(honest, facts) == []
     assert unsupported_numbers("Saturday brought in 999.99 in tips.", facts) == ["999.99"]
     assert unsupported_numbers("Tips grew 12% since 2019.", facts, question="tips since 2019") == ["12"]
@@ -209,7 +219,9 @@ def test_numbers_in_reads_separators_and_decimals() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["a", "b", "c", "d", None]), st.floats(allow_nan=False, allow_infinity=False) | st.none()),
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d", None]), st.floats(allow_nan=False, allow_infinity=False) | st.none()
+        ),
         min_size=0,
         max_size=30,
     )

@@ -47,7 +47,9 @@ def upload_frame(session: Session, user: User, frame: pd.DataFrame, filename: st
     return register_upload(session, user, staged)
 
 
-def make_query(session: Session, user: User, folder: Path, sql: str = TIPS_BY_DAY, question: str = "Tips by day") -> Query:
+def make_query(
+    session: Session, user: User, folder: Path, sql: str = TIPS_BY_DAY, question: str = "Tips by day"
+) -> Query:
     source = upload_frame(session, user, plotly.data.tips(), "tips.csv", folder)
     query = run_sql(session, user, source_id=source.id, sql=sql, question=question).query
     session.commit()  # the LLM client records its calls in its own session
@@ -64,7 +66,9 @@ def owner(db_session: Session) -> User:
 def test_builtin_insight_is_composed_from_facts_and_linked_to_the_query(db_session, owner, tmp_path) -> None:
     query = make_query(db_session, owner, tmp_path)
     insight = create_insight(db_session, owner, query.id)
-    expected_facts = compute_facts(result_of("SELECT day, SUM(tip) AS tips FROM tips GROUP BY day"), question="Tips by day")
+    expected_facts = compute_facts(
+        result_of("SELECT day, SUM(tip) AS tips FROM tips GROUP BY day"), question="Tips by day"
+    )
     assert insight.engine == "builtin" and insight.query_id == query.id and insight.user_id == owner.id
     assert [fact["kind"] for fact in insight.facts_json] == [fact["kind"] for fact in expected_facts]
     top = next(fact for fact in insight.facts_json if fact["kind"] == "top")
@@ -107,8 +111,10 @@ def test_saving_listing_and_deleting_are_per_user(db_session, owner, tmp_path) -
     with pytest.raises(Invalid):
         page_insights(db_session, owner, page=0)
 
-    for action in (lambda: set_saved(db_session, stranger, second.id, False),
-                   lambda: delete_insight(db_session, stranger, second.id)):  # fmt: skip
+    for action in (
+        lambda: set_saved(db_session, stranger, second.id, False),
+        lambda: delete_insight(db_session, stranger, second.id),
+    ):
         with pytest.raises(NotFound):
             action()
     assert db_session.get(Insight, second.id).saved is True
