@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from lumiere.api import auth, charts, data, insights, users
+from lumiere.api import ai, auth, charts, data, insights, queries, users
 from lumiere.api.errors import install_error_handlers
 
-ROUTERS = [auth.router, users.router, data.router, charts.router, insights.router]
+ROUTERS = [auth.router, users.router, data.router, ai.router, queries.router, charts.router, insights.router]
 API_PREFIX = "/api"
 
 ASGIApp = Callable[..., Any]
