@@ -30,7 +30,9 @@ def test_a_question_gets_sql_rows_and_a_chart(client, sample):
     assert result["engine"] == "builtin" and "SELECT" in result["sql"].upper()
     gapminder = plotly.data.gapminder()
     expected = gapminder[gapminder.year == 2007].groupby("continent").lifeExp.mean()
-    rows = {row[0]: row[1] for row in result["rows"]}
+    names = [column["name"] for column in result["columns"]]
+    group, value = names.index("continent"), 1 - names.index("continent")
+    rows = {row[group]: row[value] for row in result["rows"]}
     assert set(rows) == set(expected.index)
     for continent, value in expected.items():
         assert rows[continent] == pytest.approx(value, rel=1e-6)
