@@ -7,8 +7,8 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from lumiere.api.deps import CurrentUser
-from lumiere.api.insights import InsightOut, WriteSession
+from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.insights import InsightOut
 from lumiere.api.schemas import StrictModel
 from lumiere.services.charts import chart_for_query
 from lumiere.services.insights import create_insight, public_insight
@@ -53,11 +53,11 @@ ERRORS = {
 
 
 @router.post("/chart", response_model=ChartOut, responses=ERRORS)
-def chart(body: ChartIn, user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+def chart(body: ChartIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     override = body.model_dump(include={"type", "x", "y", "color", "title"}, exclude_none=True)
     return chart_for_query(session, user, body.query_id, override=override, theme=body.theme)
 
 
 @router.post("/insight", status_code=201, response_model=InsightOut, responses=ERRORS)
-def insight(body: InsightIn, user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+def insight(body: InsightIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     return public_insight(create_insight(session, user, body.query_id))

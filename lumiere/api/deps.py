@@ -21,7 +21,9 @@ def db_session() -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# "function" scope: the session commits when the route returns, BEFORE the response is sent, so a
+# client is never told 201 about a row that is not committed yet (or never will be).
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def current_user(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
 from pydantic import BaseModel, Field, StrictBool
-from sqlmodel import Session
 
-from lumiere.api.deps import CurrentUser, DbSession, db_session
+from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import IdPath, StrictModel
 from lumiere.services.insights import (
     MAX_PAGE_SIZE,
@@ -21,11 +20,6 @@ from lumiere.services.insights import (
 )
 
 router = APIRouter(prefix="/api/insights", tags=["charts and insights"])
-
-# Routes that write commit BEFORE the response goes out: with FastAPI's default ("request")
-# dependency scope the commit would follow the response, so a client could be told 201/204
-# about a change that is not committed yet.
-WriteSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 class InsightOut(BaseModel):
@@ -69,11 +63,11 @@ def list_all(
 
 
 @router.patch("/{insight_id}", response_model=InsightOut)
-def patch(insight_id: IdPath, body: InsightPatchIn, user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+def patch(insight_id: IdPath, body: InsightPatchIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     return public_insight(set_saved(session, user, insight_id, body.saved))
 
 
 @router.delete("/{insight_id}", status_code=204)
-def delete(insight_id: IdPath, user: CurrentUser, session: WriteSession) -> Response:
+def delete(insight_id: IdPath, user: CurrentUser, session: DbSession) -> Response:
     delete_insight(session, user, insight_id)
     return Response(status_code=204)
