@@ -195,7 +195,7 @@ def _run_with_deadline(
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _timeout(timeout)
-    timer = threading.Timer(remaining, connection.interrupt)
+    timer = threading.Timer(remaining, _interrupt, args=(connection,))
     timer.daemon = True
     timer.start()
     try:
@@ -216,6 +216,14 @@ def _run_with_deadline(
     columns = [ResultColumn(name=str(item[0]), type=str(item[1]), kind=kind_of(str(item[1]))) for item in description]
     rows = [[json_safe(value) for value in row] for row in fetched[:max_rows]]
     return columns, rows, len(fetched) > max_rows
+
+
+def _interrupt(connection: duckdb.DuckDBPyConnection) -> None:
+    """Stop the running query; a connection that already finished and closed has nothing to stop."""
+    try:
+        connection.interrupt()
+    except duckdb.Error:
+        return
 
 
 def _timeout(timeout: float) -> Timeout:
