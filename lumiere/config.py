@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     allow_private_hosts: bool = False
     connect_timeout_s: float = Field(default=5.0, gt=0)
     # DuckDB memory for turning an upload into a dataset; beyond it DuckDB spills to the data dir.
-    ingest_memory_limit: str = "256MB"
+    ingest_memory_limit: str = "192MB"
 
     # --- query execution ---------------------------------------------------------------
     query_timeout_s: float = Field(default=30.0, gt=0)

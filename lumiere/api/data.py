@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlmodel import Session
 
 from lumiere.api.deps import CurrentUser, DbSession, db_session
 from lumiere.api.schemas import IdPath

@@ -15,8 +15,9 @@ from sqlglot import exp
 
 from lumiere.services.warehouse import json_safe, kind_of
 
-# Up to this many rows, distinct counts are exact and every text column gets top values.
-EXACT_PROFILE_ROWS = 1_000_000
+# Up to this many rows, distinct counts are exact (above, HyperLogLog estimates within a few %)
+# and every text column gets top values.
+EXACT_PROFILE_ROWS = 100_000
 # On larger tables, text columns with more distinct values than this get samples, not top values.
 TOP_VALUES_MAX_DISTINCT = 10_000
 TOP_VALUES = 5

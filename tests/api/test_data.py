@@ -222,7 +222,8 @@ def test_list_detail_preview_profile_delete(client, make_user, data_dir):
     detail = client.get(f"/api/data/source/{tips['id']}", headers=user["headers"]).json()
     assert detail["tables"] == tips["tables"]
     assert detail["details"]["encoding"] == "UTF-8" and detail["details"]["delimiter"] == "comma"
-    assert {c["name"] for c in detail["profile"]["tables"][0]["columns"]} == {c["name"] for c in tips["tables"][0]["columns"]}
+    profiled = {c["name"] for c in detail["profile"]["tables"][0]["columns"]}
+    assert profiled == {c["name"] for c in tips["tables"][0]["columns"]}
     assert isinstance(detail["suggested_questions"], list) and detail["suggested_questions"]
 
     preview = client.get(f"/api/data/source/{tips['id']}/preview?limit=3&offset=1", headers=user["headers"]).json()

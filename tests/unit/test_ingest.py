@@ -117,7 +117,8 @@ def test_cp1252_bytes_undefined_in_the_code_page_still_decode(workdir, settings)
 
 
 def test_utf8_with_bom_keeps_the_first_column_name_clean(workdir, settings):
-    result, dest = ingest(workdir, settings, "bom.csv", codecs.BOM_UTF8 + "ville,habitants\nMontréal,1762949\n".encode())
+    content = codecs.BOM_UTF8 + "ville,habitants\nMontréal,1762949\n".encode()
+    result, dest = ingest(workdir, settings, "bom.csv", content)
     assert column_types(result) == {"ville": "VARCHAR", "habitants": "BIGINT"}
     assert read_back(dest) == [("Montréal", 1762949)]
     assert result.details["encoding"] == "UTF-8 (with BOM)"
