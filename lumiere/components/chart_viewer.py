@@ -65,14 +65,18 @@ def _picker(label: str, element_id: str, value: rx.Var[str], options: rx.Var[lis
 
 def _controls(state: type[ChartMixin]) -> rx.Component:
     return rx.vstack(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(TYPE_LABELS[kind], value=kind) for kind in SWITCHABLE_TYPES],
+        rx.radio_cards.root(
+            *[
+                rx.radio_cards.item(rx.text(TYPE_LABELS[kind], size="1"), value=kind, padding_y="0.35rem")
+                for kind in SWITCHABLE_TYPES
+            ],
             value=state.chart_type,
-            on_change=state.set_chart_type,
+            on_value_change=state.set_chart_type,
+            columns=rx.breakpoints(initial="3", sm="6"),
+            gap="1",
             size="1",
             aria_label="Chart type",
-            max_width="100%",
-            overflow_x="auto",
+            width="100%",
         ),
         rx.flex(
             _picker("X axis", "chart-x", state.chart_x, state.chart_columns, state.set_chart_x),

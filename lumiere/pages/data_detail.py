@@ -171,7 +171,7 @@ def profile_card() -> rx.Component:
                                     rx.table.cell(row["type"], color=rx.color("gray", 11)),
                                     rx.table.cell(row["nulls"], text_align="right"),
                                     rx.table.cell(row["distinct"], text_align="right"),
-                                    rx.table.cell(row["summary"]),
+                                    rx.table.cell(row["summary"], min_width="16rem"),
                                 ),
                             ),
                         ),

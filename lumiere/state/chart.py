@@ -81,8 +81,8 @@ class ChartMixin(rx.State, mixin=True):
         return wanted
 
     @rx.event
-    def set_chart_type(self, chart_type: str | list[str]):
-        if isinstance(chart_type, str) and chart_type in charts.CHART_TYPES:
+    def set_chart_type(self, chart_type: str):
+        if chart_type in charts.CHART_TYPES:
             return type(self).apply_chart(self._chart_request(type=chart_type))
         return None
 

@@ -54,7 +54,9 @@ def _connection_params(form_data: dict[str, Any], kind: str) -> dict[str, Any]:
 def _table_summary(table: dict[str, Any]) -> str:
     rows = table.get("row_count")
     columns = len(table.get("columns", []))
-    parts = [f"{columns} columns"] + ([f"{rows:,} rows"] if isinstance(rows, int) else [])
+    parts = [f"{columns} column{'' if columns == 1 else 's'}"]
+    if isinstance(rows, int):
+        parts.append(f"{rows:,} row{'' if rows == 1 else 's'}")
     return f"{table['name']} ({', '.join(parts)})"
 
 
@@ -200,6 +202,8 @@ class _FileStreams:
         self._chunks = chunks
         self._lookahead: Any = None
         self._exhausted = False
+        self._current: str | None = None
+        self._current_started = False
 
     async def _pull(self) -> Any:
         if self._lookahead is not None:
@@ -214,22 +218,28 @@ class _FileStreams:
             return None
 
     async def next_file(self) -> str | None:
+        """The next file's name, after skipping what is left of the current one."""
+        if self._current is not None:
+            async for _ in self.file_bytes():
+                pass
         chunk = await self._pull()
         if chunk is None:
+            self._current = None
             return None
         self._lookahead = chunk
+        self._current, self._current_started = chunk.filename, False
         return chunk.filename
 
-    async def file_bytes(self, filename: str) -> AsyncIterator[bytes]:
-        started = False
-        while True:
+    async def file_bytes(self) -> AsyncIterator[bytes]:
+        """The rest of the current file's bytes (empty once it has been read)."""
+        while self._current is not None:
             chunk = await self._pull()
             if chunk is None:
                 return
-            if chunk.filename != filename or (started and chunk.offset == 0):
+            if chunk.filename != self._current or (self._current_started and chunk.offset == 0):
                 self._lookahead = chunk
                 return
-            started = True
+            self._current_started = True
             if chunk.data:
                 yield chunk.data
 
@@ -301,18 +311,22 @@ class UploadState(AuthState):
             sizes = [int(item.get("size") or 0) for item in announced or []]
         streams = _FileStreams(chunks)
         if user is None:
-            while (filename := await streams.next_file()) is not None:
-                async for _ in streams.file_bytes(filename):
-                    pass
+            while await streams.next_file() is not None:
+                pass  # the request's bytes are read and dropped
             return self._login_redirect()
         events: list[Any] = []
-        position = 0
-        while (filename := await streams.next_file()) is not None:
-            size = sizes[position] if position < len(sizes) else 0
-            position += 1
-            events.append(await self._ingest_one(user, streams, filename, size))
-        async with self:
-            self.uploading = False
+        try:
+            position = 0
+            while (filename := await streams.next_file()) is not None:
+                size = sizes[position] if position < len(sizes) else 0
+                position += 1
+                events.append(await self._ingest_one(user, streams, filename, size))
+        finally:
+            async with self:
+                self.uploading = False
+                for item in self.uploads:
+                    if item["status"] in ("uploading", "reading"):
+                        self._update(item["key"], status="error", message="The upload stopped before the end; try again.")
         return events
 
     async def _ingest_one(self, user: User, streams: _FileStreams, filename: str, size: int) -> Any:
@@ -326,7 +340,7 @@ class UploadState(AuthState):
 
         async def counted() -> AsyncIterator[bytes]:
             nonlocal received, last_report
-            async for data in streams.file_bytes(filename):
+            async for data in streams.file_bytes():
                 received += len(data)
                 if time.monotonic() - last_report >= PROGRESS_EVERY_S:
                     last_report = time.monotonic()
@@ -340,8 +354,6 @@ class UploadState(AuthState):
             async with aclosing(counted()) as stream:
                 source = await _ingest(user, name, stream)
         except ServiceError as error:
-            async for _ in streams.file_bytes(filename):
-                pass  # the rest of a refused file is read and dropped, so the next file can start
             async with self:
                 self._update(key, status="error", message=error.detail, percent=_percent(received, size))
             return rx.toast.error(f"{name}: {error.detail}")

@@ -26,7 +26,7 @@ def format_cell(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return str(value)
-        text = f"{value:,.4f}".rstrip("0").rstrip(".")
+        text = (f"{value:,.4f}" if abs(value) >= 10_000 else f"{value:.4f}").rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
     text = str(value)
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"

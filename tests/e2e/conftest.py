@@ -51,6 +51,8 @@ def _server_env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
             "LUMIERE_DATA_DIR": str(tmp / "data"),
             "LUMIERE_DATABASE_URL": f"sqlite:///{tmp / 'app.db'}",
             "LUMIERE_BCRYPT_ROUNDS": "4",
+            # The connection test reaches the PostgreSQL server on this machine (a private address).
+            "LUMIERE_ALLOW_PRIVATE_HOSTS": "true",
         }
     )
     env.update(extra)

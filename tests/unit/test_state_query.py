@@ -1,0 +1,174 @@
+"""The Ask page's state without a browser: URL handling, answers, errors, the result table."""
+
+from __future__ import annotations
+
+import plotly.data
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+
+from lumiere.db import session_scope
+from lumiere.llm.base import CannotAnswer
+from lumiere.services import ask, sources
+from lumiere.services.auth import issue_token, register_user
+from lumiere.services.errors import Timeout
+from lumiere.state.query import QueryState, _as_id, _opened_entry
+from lumiere.state.result_table import format_cell, sorted_rows
+
+QUESTION = "How many rows are there for each continent?"
+
+
+def _state(cls, token: str = "", url: str = "/query"):  # noqa: ANN001, ANN202
+    root = rx.State(_reflex_internal_init=True)
+    path, _, query = url.partition("?")
+    params = dict(part.split("=", 1) for part in query.split("&") if part)
+    root.router = RouterData.from_router_data(
+        {"pathname": path, "asPath": url, "query": params, "headers": {"origin": "http://testserver"}}
+    )
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    state.token = token
+    return state
+
+
+def _handler_names(events) -> list[str]:  # noqa: ANN001
+    return [getattr(getattr(event, "handler", event), "fn", event).__name__ for event in events]
+
+
+@pytest.fixture()
+def owner(app_db):  # noqa: ANN001, ANN201
+    """A user with the sample dataset loaded twice (two sources), and a token for the state."""
+    with session_scope() as session:
+        user = register_user(session, email="asker@example.com", password="correct horse", name="Asker")
+        first = sources.load_sample_dataset(session, user).id
+        second = sources.load_sample_dataset(session, user).id
+        session.expunge(user)
+    return user, first, second, issue_token(user).access_token
+
+
+def test_load_prefers_the_url_source_then_the_last_used_one(owner):
+    user, first, second, token = owner
+    state = _state(QueryState, token, f"/query?source={second}")
+    state.last_source = str(first)
+    events = state.load()
+    assert state.selected_source == str(second)
+    assert {option["id"] for option in state.source_options} == {str(first), str(second)}
+    assert _handler_names(events) == ["load_suggestions"]
+
+    state = _state(QueryState, token, "/query")
+    state.last_source = str(first)
+    state.load()
+    assert state.selected_source == str(first)
+
+    state = _state(QueryState, token, "/query?source=999999")  # not the user's: falls back, no error
+    state.load()
+    assert state.selected_source in (str(first), str(second))
+
+
+def test_load_with_a_question_asks_it_and_history_links_open_entries(owner):
+    _, first, _, token = owner
+    state = _state(QueryState, token, f"/query?source={first}&q=How+many+rows")
+    assert _handler_names(state.load()) == ["load_suggestions", "ask"]
+    assert state.question == "How many rows"
+
+    state = _state(QueryState, token, "/query?query=42")
+    assert _handler_names(state.load()) == ["load_suggestions", "open_entry"]
+    state = _state(QueryState, token, "/query?rerun=7")
+    assert _handler_names(state.load()) == ["load_suggestions", "rerun"]
+
+
+def test_load_without_a_valid_token_sends_to_login(app_db):
+    state = _state(QueryState, "forged.token.value", "/query")
+    redirect = state.load()
+    assert state.source_options == []
+    assert "/login?next=/query" in str(redirect)
+
+
+def test_an_answer_fills_table_chart_and_insight_slot(owner):
+    user, first, _, token = owner
+    with session_scope() as session:
+        payload = ask.public_answer(ask.ask_question(session, user, source_id=first, question=QUESTION))
+    state = _state(QueryState, token)
+    state.load()
+    state.selected_source = str(first)
+    state._show_answer(payload)
+
+    expected = plotly.data.gapminder().groupby("continent").size()
+    shown = {tuple(row) for row in state.page_rows}
+    names = [column["name"] for column in state.result_columns]
+    continent, count = names.index("continent"), names.index("count")
+    assert {(row[continent], row[count]) for row in shown} == {(name, str(n)) for name, n in expected.items()}
+    assert state.has_answer and "GROUP BY" in state.answer_sql
+    assert state.answer_source_name == "gapminder"
+    assert state.chart_type == "bar" and state.chart_figure["data"]
+    assert state.chart_columns == names
+    assert state.insight_query_id == payload["query_id"] and state.insight_busy
+
+
+def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
+    state = _state(QueryState)
+    state._finish_with_error(CannotAnswer("I could not place 'zzz'.", ["How many rows are there?"]), sql="")
+    assert state.error_message == "I could not place 'zzz'."
+    assert state.error_suggestions == ["How many rows are there?"]
+    assert "question" in state.error_hint
+    assert not state.asking and not state.has_answer
+
+    state._finish_with_error(Timeout("The query ran longer than 30 s."), sql="SELECT 1")
+    assert state.failed_sql == "SELECT 1" and state.error_suggestions == []
+    assert "fewer rows" in state.error_hint
+
+
+def test_opening_a_history_entry_reads_its_rows_again_until_the_source_goes(owner):
+    user, first, _, _ = owner
+    with session_scope() as session:
+        query_id = ask.ask_question(session, user, source_id=first, question=QUESTION).query.id
+    with session_scope() as session:
+        opened = _opened_entry(session, user, query_id)
+    assert opened["entry"]["source_exists"] is True
+    assert opened["answer"]["row_count"] == 5
+    assert opened["answer"]["chart"]["type"] == "bar"
+
+    with session_scope() as session:
+        sources.delete_source(session, user, first)
+    with session_scope() as session:
+        opened = _opened_entry(session, user, query_id)
+    assert opened["entry"]["source_exists"] is False
+    assert opened["entry"]["question"] == QUESTION
+    assert opened["answer"] is None
+
+
+def test_sorting_cycles_and_paging_over_real_rows(app_db):
+    frame = plotly.data.gapminder().head(60)
+    rows = [[row.country, int(row.year), float(row.lifeExp)] for row in frame.itertuples()]
+    rows[3][2] = None
+    state = _state(QueryState)
+    columns = [
+        {"name": "country", "type": "VARCHAR", "kind": "text"},
+        {"name": "year", "type": "BIGINT", "kind": "integer"},
+        {"name": "lifeExp", "type": "DOUBLE", "kind": "number"},
+    ]
+    state._show_result(columns, rows, len(rows), False, 12)
+    assert state.table_page_count == 3 and state.shown_rows_label == "Rows 1-25 of 60"
+    assert state.numeric_columns == [False, True, True]
+
+    state.sort_by(2)
+    assert state.page_rows[0][2] == format_cell(frame.lifeExp.drop(frame.index[3]).min())
+    state.sort_by(2)
+    assert state.page_rows[0][2] == format_cell(frame.lifeExp.drop(frame.index[3]).max())
+    state.go_to_table_page(99)
+    assert state.table_page == 3 and state.page_rows[-1][2] == "NULL"  # NULLs last either way
+    state.sort_by(2)
+    assert state.sort_column == -1 and state.table_page == 1
+    assert state.page_rows[0] == [format_cell(value) for value in rows[0]]
+
+    state.set_table_page_size("100")
+    assert state.table_page_count == 1 and len(state.page_rows) == 60
+    state.set_table_page_size("7")  # not an offered size: ignored
+    assert state.table_page_size == "100"
+
+
+def test_cells_read_well():
+    assert [format_cell(value) for value in (None, True, 1952, 8425333, 0.1 + 0.2, 1234567.891, -0.00001)] == [
+        "NULL", "true", "1952", "8,425,333", "0.3", "1,234,567.891", "0",
+    ]
+    assert sorted_rows([[2], ["b"], [None], [1], ["A"]], 0, False) == [[1], [2], ["A"], ["b"], [None]]
+    assert [_as_id(value) for value in ("12", " 7 ", "-3", "1e3", "", None, "9" * 20)] == [12, 7, 0, 0, 0, 0, 0]
