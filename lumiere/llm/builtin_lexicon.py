@@ -22,7 +22,7 @@ _QUOTED = re.compile(
     r"""|`(?P<t>[^`]+)`"""
 )
 _TOKEN = re.compile(
-    r"(?P<num>[-+]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?)"
+    r"(?P<num>[-+]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%|(?:st|nd|rd|th)\b)?)"
     r"|(?P<word>[A-Za-z\u00c0-\u024f]+(?:[-'’][A-Za-z\u00c0-\u024f]+)*)"
     r"|(?P<punct>[^\sA-Za-z\d])"
 )
@@ -77,7 +77,7 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
         first = len(out)
         if match.group("num"):
             raw = match.group("num")
-            cleaned = raw.replace(",", "").replace("$", "").rstrip("%")
+            cleaned = re.sub(r"(st|nd|rd|th)$", "", raw.replace(",", "").replace("$", "").rstrip("%"))
             try:
                 value = float(cleaned)
             except ValueError:
@@ -196,7 +196,7 @@ FUNCTION_WORDS = frozenset(
     is are was were be been being am do does did done doing has have had having will would shall should
     can could may might must
     what which who whom whose where when why how
-    of in on at to for with from by about as into onto upon within through across among along
+    of in on at to for with from by about as into onto upon within through across among along during out
     and or but nor also both either neither
     please kindly just only ever any some
     show list give tell find return display get provide report see know want need like
@@ -225,7 +225,7 @@ FILLER_WORDS = frozenset(
     name named called titled labeled labelled known
     number numbers count counts amount
     many much
-    table database column columns field fields world origin combination combinations pair pairs
+    table database column columns field fields world origin combination combinations pair pairs chart listed
     currently current now today still already yet
     list listing also too well
     """.split()

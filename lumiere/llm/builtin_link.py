@@ -101,7 +101,8 @@ def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[i
         if token.kind == "quoted":
             add(token.text, (i, i + 1))
             continue
-        if token.kind != "word":
+        ordinal = token.kind == "number" and any(ch.isalpha() for ch in token.text)
+        if token.kind != "word" and not ordinal:
             continue
         for j in range(i + 1, min(len(tokens), i + MAX_VALUE_WORDS) + 1):
             last = tokens[j - 1]
@@ -172,7 +173,7 @@ def _link_values(
 def _worth_a_value(token: Token, index: int, schema: SchemaIndex) -> bool:
     """One plain word is a value only if it is not a word of the question's own grammar."""
     if token.kind == "number":
-        return False
+        return any(ch.isalpha() for ch in token.text)  # "1st" may be stored as text
     if token.low in FUNCTION_WORDS or token.low in PHRASE_INDEX or token.low in ROW_NOUNS:
         return token.text[:1].isupper() and index > 0 and token.low not in FUNCTION_WORDS
     if token.text[:1].isupper() and index > 0:

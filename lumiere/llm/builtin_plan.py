@@ -18,6 +18,7 @@ _SKIP = ("stop", "filler", "punct")
 _RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where by for among".split())
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
 _OWNER_CUES = frozenset("of for in from by all each every per".split())
+_NUMBER_LINKS = frozenset("than of the a an is are was were".split())
 _EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".split())
 # Measures that add up over time (a population, sales); others (rates, prices) are averaged.
 _ADDITIVE_WORDS = frozenset(
@@ -38,6 +39,8 @@ class Expr:
 
 
 COUNT_ROWS = Expr(None, "count")
+# "sorted alphabetically" names no column: resolved to what the answer shows once it is known.
+ORDER_BY_SHOWN = Expr(None, "shown")
 
 
 @dataclass
@@ -89,7 +92,8 @@ class Planner:
         self.group_all = False  # "... and how many correspond to each"
         self.count_requested = False
         self.rows_counted = False  # "how many rows": the rows, even when a column holds counts
-        self.cond_spans: list[tuple[int, Cond, int]] = []  # (mention index, cond, group id)
+        self.inner_subject: int | None = None  # "above age 20": the column between operator and number
+        self.trend = False  # a trend question: shown measures are aggregated per period
 
     # ------------------------------------------------------------------ helpers
     def nxt(self, i: int, skip: tuple[str, ...] = _SKIP, words: frozenset[str] = frozenset()) -> int | None:
@@ -130,6 +134,7 @@ class Planner:
         self._numbers()
         self._values()
         self._booleans()
+        self._absences()
         self._superlatives()
         self._counts_and_aggregates()
         self._shares()
@@ -246,8 +251,7 @@ class Planner:
             mention = self.m(j)
             descending = self._direction_near(i)
             if mention is not None and mention.kind == "column" and not mention.used and (m.has("order") or self._word_before(j, "of")):
-                column = self._pick_ordered(mention)
-                target = Expr(column)
+                target = Expr(mention.column)
                 mention.used = True
                 if descending is None:
                     descending = self._direction_near(j)
@@ -259,32 +263,21 @@ class Planner:
                 continue
             if target is None and not (m.has("order") or m.has("alpha")):
                 if not any(o.has("order") for o in self.ms if o.kind == "kw"):
-                    # a bare "descending" after a column: "earnings ..., ordered descending"
+                    # a bare "descending" after a column: "earnings ..., descending"
                     prev = self.m(self.prv(i))
                     if prev is not None and prev.kind == "column":
-                        target = Expr(self._pick_ordered(prev))
-                    else:
-                        target = None
-                if target is None and not self._has_later_sort_cue(i):
+                        target = Expr(prev.column)
+                if target is None:
                     m.used = True
                     self.pending_dir = m.payload("dir") == "desc" if m.has("dir") else self.pending_dir
                     continue
             m.used = True
             if descending is None:
                 descending = (m.payload("dir") or m.payload("alpha")) == "desc" if (m.has("dir") or m.has("alpha")) else False
-            if target is None:
-                self.plan.order.append((Expr(None, "__projection__"), descending))
-            else:
-                self.plan.order.append((target, descending))
-
-    def _has_later_sort_cue(self, i: int) -> bool:
-        return False
+            self.plan.order.append((target or ORDER_BY_SHOWN, descending))
 
     def _word_before(self, j: int, word: str) -> bool:
         return j > 0 and self.ms[j - 1].low == word
-
-    def _pick_ordered(self, mention: Mention) -> ColumnRef:
-        return mention.columns[0]
 
     def _direction_near(self, i: int) -> bool | None:
         """Ascending/descending said around position i (`from the oldest to the youngest`)."""
@@ -361,15 +354,17 @@ class Planner:
         saw_than = False
         steps = 0
         self.inner_subject = None
+        adjacent = True  # only "than"/"of"/articles may separate that column from the number
         while k >= 0 and steps < 4:
             m = self.ms[k]
             if m.kind == "stop" or m.kind == "punct":
                 saw_than = saw_than or m.low == "than"
                 if m.kind == "punct" and m.low in ",;.?!":
                     break
+                adjacent = adjacent and m.low in _NUMBER_LINKS
                 k -= 1
                 continue
-            if m.kind == "column" and not m.used and steps == 0 and self.inner_subject is None:
+            if m.kind == "column" and not m.used and steps == 0 and self.inner_subject is None and adjacent:
                 # "above age 20", "a greater weight than 10": the column sits between operator and number
                 self.inner_subject = k
                 k -= 1
@@ -421,7 +416,7 @@ class Planner:
     def _number_subject(
         self, i: int, op_index: int | None, concept: str | None, after: int | None, number: float, explicit: bool
     ) -> tuple[Expr, bool] | None:
-        inner = self.m(getattr(self, "inner_subject", None))
+        inner = self.m(self.inner_subject)
         if inner is not None and inner.kind == "column" and not inner.used:
             inner.used = True
             self.inner_subject = None
@@ -599,6 +594,21 @@ class Planner:
                 self.count_requested = True
                 self.ms[self.prv(i)].used = True
 
+    def _absences(self) -> None:
+        """`drivers with no laps led`, `designers who do not have a publication`: the column is empty."""
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not m.has("neg"):
+                continue
+            j = self.nxt(i, skip=("stop", "filler"))
+            target = self.m(j)
+            if target is None or target.kind != "column" or target.used:
+                continue
+            follower = self.m(self.nxt(j, skip=("stop", "filler")))
+            if follower is not None and follower.kind in ("value", "number", "quoted"):
+                continue
+            m.used = target.used = True
+            self._add_cond(i, Cond(Expr(target.column), "empty", []))
+
     # ------------------------------------------------------------------ superlatives
     def _superlatives(self) -> None:
         for i, m in enumerate(self.ms):
@@ -666,14 +676,11 @@ class Planner:
                 if born:
                     candidates, descending = born, not descending
             if not candidates:
-                if m.has("top") or m.has("bottom"):
-                    return
-                return
+                return  # left unused: the question is refused unless it reads as "top"/"first"
             column = self._prefer_mentioned(candidates)
         m.used = True
         self.plan.order.append((Expr(column), descending))
         self.plan.limit = self.pending_limit or 1
-        self._remember_order_column(column)
 
     def _superlative(self, i: int, descending: bool) -> None:
         m = self.ms[i]
@@ -749,7 +756,6 @@ class Planner:
                 return
             self.plan.order.append((Expr(column), descending))
             self.plan.limit = self.pending_limit or 1
-            self._remember_order_column(column)
             return
         if near is not None and near.kind == "kw" and near.has("share") and near.columns and not near.used:
             near.used = m.used = True
@@ -784,9 +790,6 @@ class Planner:
     def _numeric_first(self, mention: Mention) -> ColumnRef:
         ranked = [c for c in mention.columns if c.numeric or c.temporal] or mention.columns
         return ranked[0]
-
-    def _remember_order_column(self, column: ColumnRef) -> None:
-        self.order_columns = getattr(self, "order_columns", []) + [column]
 
     # ------------------------------------------------------------------ counts and aggregates
     def _counts_and_aggregates(self) -> None:
@@ -966,7 +969,7 @@ class Planner:
             self.plan.group.append(expr)
             self.plan.add_select(expr)
             self.plan.order.append((expr, False))
-            self.trend_measures = True
+            self.trend = True
 
     def _time_columns(self) -> list[ColumnRef]:
         mentioned = [c for m in self.ms if m.kind == "column" for c in m.columns if c.temporal or c.yearish]
@@ -979,6 +982,8 @@ class Planner:
         for i, m in enumerate(self.ms[:3]):
             if m.used or m.kind != "kw" or not m.has("wh"):
                 continue
+            if any(x.kind != "stop" for x in self.ms[:i]):
+                continue  # "players who scored": a relative pronoun, not the question word
             if any(x.kind == "column" and not x.used for x in self.ms):
                 m.used = True
                 continue
@@ -1016,7 +1021,7 @@ class Planner:
                 self.ms[self.prv(i, skip=("stop", "punct", "filler"))].used = True
                 self.plan.distinct = True
             for column in self._projected_columns(m):
-                if getattr(self, "trend_measures", False) and column.numeric_measure:
+                if self.trend and column.numeric_measure:
                     self.plan.add_select(Expr(column, "sum" if column.words[-1].word in _ADDITIVE_WORDS else "avg"))
                 else:
                     self.plan.add_select(Expr(column))
@@ -1076,7 +1081,7 @@ class Planner:
         # resolve "order by whatever is shown"
         resolved = []
         for expr, descending in plan.order:
-            if expr.agg == "__projection__":
+            if expr is ORDER_BY_SHOWN:
                 shown = [e for e in plan.select if e.agg is None and e.column is not None]
                 counted = [e for e in plan.select if e.agg]
                 if plan.group and counted and not shown:

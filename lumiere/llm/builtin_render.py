@@ -38,6 +38,7 @@ _OP_WORDS = {
     "between": "is between",
     "like": "matches",
     "notlike": "does not match",
+    "empty": "is empty",
 }
 
 
@@ -102,6 +103,13 @@ def cond_node(cond: Cond) -> exp.Expression:
         if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text:
             target = measure_node(cond.expr.column)
         return exp.Between(this=target, low=_literal(low), high=_literal(high))
+    if cond.op == "empty" and cond.expr.column is not None:
+        column = cond.expr.column
+        if column.numeric and not column.numeric_text:
+            blank: exp.Expression = exp.EQ(this=column_node(column.name), expression=exp.Literal.number(0))
+        else:
+            blank = exp.EQ(this=exp.Trim(this=column_node(column.name)), expression=exp.Literal.string(""))
+        return exp.Paren(this=exp.Or(this=exp.Is(this=target, expression=exp.Null()), expression=blank))
     if cond.op in ("like", "notlike"):
         node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
         return exp.Not(this=node) if cond.op == "notlike" else node
