@@ -13,7 +13,14 @@ from plotly.io import templates
 from lumiere.state.chart import SWITCHABLE_TYPES, ChartMixin
 
 CHART_ELEMENT_ID = "chart-viewer"
-TYPE_LABELS = {"bar": "Bar", "line": "Line", "area": "Area", "pie": "Pie", "scatter": "Scatter", "histogram": "Histogram"}
+TYPE_LABELS = {
+    "bar": "Bar",
+    "line": "Line",
+    "area": "Area",
+    "pie": "Pie",
+    "scatter": "Scatter",
+    "histogram": "Histogram",
+}
 
 # Text and grid colours per colour mode, laid over the figure (the service draws it for light mode).
 _LIGHT_LAYOUT = {
@@ -48,7 +55,9 @@ def export_chart(filename: rx.Var[str], fmt: str) -> rx.event.EventSpec:
     return rx.run_script(rx.Var(script, _var_data=filename._get_all_var_data()))
 
 
-def _picker(label: str, element_id: str, value: rx.Var[str], options: rx.Var[list[str]], on_change) -> rx.Component:  # noqa: ANN001
+def _picker(
+    label: str, element_id: str, value: rx.Var[str], options: rx.Var[list[str]], on_change: rx.EventHandler
+) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=element_id, style={"font_size": "0.8rem", "font_weight": "500"}),
         rx.select.root(
@@ -141,14 +150,22 @@ def chart_viewer(state: type[ChartMixin]) -> rx.Component:
                 rx.hstack(
                     rx.cond(state.chart_busy, rx.spinner(size="2"), rx.fragment()),
                     rx.button(
-                        rx.icon("image-down", size=14), "PNG",
+                        rx.icon("image-down", size=14),
+                        "PNG",
                         on_click=export_chart(state.chart_export_name, "png"),
-                        variant="soft", size="1", disabled=~state.has_chart, aria_label="Export chart as PNG",
+                        variant="soft",
+                        size="1",
+                        disabled=~state.has_chart,
+                        aria_label="Export chart as PNG",
                     ),
                     rx.button(
-                        rx.icon("file-image", size=14), "SVG",
+                        rx.icon("file-image", size=14),
+                        "SVG",
                         on_click=export_chart(state.chart_export_name, "svg"),
-                        variant="soft", size="1", disabled=~state.has_chart, aria_label="Export chart as SVG",
+                        variant="soft",
+                        size="1",
+                        disabled=~state.has_chart,
+                        aria_label="Export chart as SVG",
                     ),
                     spacing="2",
                     align="center",
@@ -160,14 +177,20 @@ def chart_viewer(state: type[ChartMixin]) -> rx.Component:
             _controls(state),
             rx.cond(
                 state.chart_error != "",
-                rx.callout(state.chart_error, icon="triangle-alert", color_scheme="red", role="alert", size="1", width="100%"),
+                rx.callout(
+                    state.chart_error, icon="triangle-alert", color_scheme="red", role="alert", size="1", width="100%"
+                ),
                 rx.fragment(),
             ),
             rx.cond(
                 state.has_chart,
-                rx.box(_figure(state), id=CHART_ELEMENT_ID, width="100%", min_height="26rem", aria_label=state.chart_title),
+                rx.box(
+                    _figure(state), id=CHART_ELEMENT_ID, width="100%", min_height="26rem", aria_label=state.chart_title
+                ),
                 rx.center(
-                    rx.text("These rows read best as a table. Pick a chart type above to draw them.", color_scheme="gray"),
+                    rx.text(
+                        "These rows read best as a table. Pick a chart type above to draw them.", color_scheme="gray"
+                    ),
                     min_height="8rem",
                     width="100%",
                 ),

@@ -47,8 +47,14 @@ def table_caption(text: str) -> rx.Component:
     """A caption screen readers announce (and that names the table), hidden from sight."""
     return rx.el.caption(
         text,
-        style={"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)",
-               "white_space": "nowrap"},
+        style={
+            "position": "absolute",
+            "width": "1px",
+            "height": "1px",
+            "overflow": "hidden",
+            "clip": "rect(0 0 0 0)",
+            "white_space": "nowrap",
+        },
     )
 
 

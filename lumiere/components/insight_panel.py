@@ -38,7 +38,11 @@ def insight_panel(state: type[InsightMixin]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(
-                rx.hstack(rx.icon("lightbulb", size=18, color=rx.color("amber", 10)), rx.heading("Insight", size="4", as_="h2"), align="center"),
+                rx.hstack(
+                    rx.icon("lightbulb", size=18, color=rx.color("amber", 10)),
+                    rx.heading("Insight", size="4", as_="h2"),
+                    align="center",
+                ),
                 _actions(state),
                 justify="between",
                 align="center",
@@ -52,7 +56,9 @@ def insight_panel(state: type[InsightMixin]) -> rx.Component:
                 rx.cond(
                     state.insight_error != "",
                     rx.vstack(
-                        rx.callout(state.insight_error, icon="triangle-alert", color_scheme="red", role="alert", size="1"),
+                        rx.callout(
+                            state.insight_error, icon="triangle-alert", color_scheme="red", role="alert", size="1"
+                        ),
                         rx.button("Try again", on_click=state.generate_insight, size="1", variant="soft"),
                         spacing="2",
                     ),
@@ -64,7 +70,9 @@ def insight_panel(state: type[InsightMixin]) -> rx.Component:
                     ),
                 ),
             ),
-            rx.cond(state.insight_engine != "", rx.text(state.insight_engine, size="1", color_scheme="gray"), rx.fragment()),
+            rx.cond(
+                state.insight_engine != "", rx.text(state.insight_engine, size="1", color_scheme="gray"), rx.fragment()
+            ),
             spacing="3",
             width="100%",
             align="start",

@@ -102,7 +102,9 @@ def _pager(state: type[ResultTableMixin]) -> rx.Component:
 def result_summary(state: type[ResultTableMixin]) -> rx.Component:
     return rx.hstack(
         rx.badge(rx.icon("rows-3", size=12), state.result_row_count.to_string() + " rows", variant="soft"),
-        rx.badge(rx.icon("timer", size=12), state.result_duration_ms.to_string() + " ms", variant="soft", color_scheme="gray"),
+        rx.badge(
+            rx.icon("timer", size=12), state.result_duration_ms.to_string() + " ms", variant="soft", color_scheme="gray"
+        ),
         rx.cond(
             state.result_truncated,
             rx.badge("Only the first rows are shown", color_scheme="amber", variant="soft"),
@@ -119,7 +121,9 @@ def result_table(state: type[ResultTableMixin], caption: str = "Query results") 
             rx.table.root(
                 table_caption(caption),
                 rx.table.header(
-                    rx.table.row(rx.foreach(state.result_columns, lambda column, index: _header_cell(state, column, index))),
+                    rx.table.row(
+                        rx.foreach(state.result_columns, lambda column, index: _header_cell(state, column, index))
+                    ),
                 ),
                 rx.table.body(rx.foreach(state.page_rows, lambda row: _row(state, row))),
                 variant="surface",

@@ -13,14 +13,30 @@ def _label(text: str, for_id: str) -> rx.Component:
     return rx.el.label(text, html_for=for_id, style={"font_weight": "500", "font_size": "0.875rem"})
 
 
-def _field(label: str, name: str, *, input_type: str = "text", placeholder: str | rx.Var[str] = "",
-           required: bool = True, autocomplete: str = "off", default_value: str | rx.Var[str] | None = None) -> rx.Component:
+def _field(
+    label: str,
+    name: str,
+    *,
+    input_type: str = "text",
+    placeholder: str | rx.Var[str] = "",
+    required: bool = True,
+    autocomplete: str = "off",
+    default_value: str | rx.Var[str] | None = None,
+) -> rx.Component:
     field_id = f"connect-{name}"
     extra = {"default_value": default_value} if default_value is not None else {}
     return rx.vstack(
         _label(label, field_id),
-        rx.input(id=field_id, name=name, type=input_type, placeholder=placeholder, required=required,
-                 auto_complete=autocomplete, width="100%", **extra),
+        rx.input(
+            id=field_id,
+            name=name,
+            type=input_type,
+            placeholder=placeholder,
+            required=required,
+            auto_complete=autocomplete,
+            width="100%",
+            **extra,
+        ),
         spacing="1",
         width="100%",
         align="start",
@@ -68,17 +84,24 @@ def connect_form() -> rx.Component:
             ),
             rx.cond(
                 DataState.connect_error != "",
-                rx.callout(DataState.connect_error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
+                rx.callout(
+                    DataState.connect_error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
+                ),
                 rx.fragment(),
             ),
             rx.cond(
                 DataState.connect_tables.length() > 0,
                 rx.card(
                     rx.vstack(
-                        rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 10)),
-                                  rx.text("Connected. Tables found:", weight="bold"), align="center"),
-                        rx.el.ul(rx.foreach(DataState.connect_tables, lambda table: rx.el.li(table)),
-                                 style={"margin": "0", "padding_left": "1.25rem"}),
+                        rx.hstack(
+                            rx.icon("circle-check", size=16, color=rx.color("green", 10)),
+                            rx.text("Connected. Tables found:", weight="bold"),
+                            align="center",
+                        ),
+                        rx.el.ul(
+                            rx.foreach(DataState.connect_tables, lambda table: rx.el.li(table)),
+                            style={"margin": "0", "padding_left": "1.25rem"},
+                        ),
                         spacing="2",
                     ),
                     role="status",
@@ -144,8 +167,11 @@ def header_actions() -> rx.Component:
             rx.link(rx.button(rx.icon("upload", size=16), "Upload CSV"), href="/data/upload"),
             rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
             rx.button(
-                rx.icon("flask-conical", size=16), "Load sample dataset", variant="soft",
-                on_click=DataState.load_sample, loading=DataState.sample_loading,
+                rx.icon("flask-conical", size=16),
+                "Load sample dataset",
+                variant="soft",
+                on_click=DataState.load_sample,
+                loading=DataState.sample_loading,
             ),
             spacing="2",
             wrap="wrap",
@@ -160,14 +186,19 @@ def sources_table() -> rx.Component:
             table_caption("Your data sources"),
             rx.table.header(
                 rx.table.row(
-                    *[rx.table.column_header_cell(label) for label in ("Name", "Kind", "Rows", "Columns", "Size", "Created")],
+                    *[
+                        rx.table.column_header_cell(label)
+                        for label in ("Name", "Kind", "Rows", "Columns", "Size", "Created")
+                    ],
                 ),
             ),
             rx.table.body(
                 rx.foreach(
                     DataState.source_list,
                     lambda source: rx.table.row(
-                        rx.table.row_header_cell(rx.link(source["name"], href="/data/" + source["id"], weight="medium")),
+                        rx.table.row_header_cell(
+                            rx.link(source["name"], href="/data/" + source["id"], weight="medium")
+                        ),
                         rx.table.cell(rx.badge(source["kind"], variant="soft")),
                         rx.table.cell(source["rows"], text_align="right"),
                         rx.table.cell(source["columns"], text_align="right"),
@@ -192,8 +223,11 @@ def no_sources() -> rx.Component:
         "or connect a PostgreSQL or MySQL database.",
         rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href="/data/upload"),
         rx.button(
-            rx.icon("flask-conical", size=16), "Load sample dataset", variant="soft",
-            on_click=DataState.load_sample, loading=DataState.sample_loading,
+            rx.icon("flask-conical", size=16),
+            "Load sample dataset",
+            variant="soft",
+            on_click=DataState.load_sample,
+            loading=DataState.sample_loading,
         ),
         rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
     )

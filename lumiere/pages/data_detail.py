@@ -44,7 +44,11 @@ def schema_card() -> rx.Component:
                     rx.hstack(
                         rx.icon("table-2", size=16),
                         rx.code(table["name"], variant="ghost", weight="bold"),
-                        rx.cond(table["row_count"] != "", rx.text(table["row_count"].to(str) + " rows", size="1", color_scheme="gray"), rx.fragment()),
+                        rx.cond(
+                            table["row_count"] != "",
+                            rx.text(table["row_count"].to(str) + " rows", size="1", color_scheme="gray"),
+                            rx.fragment(),
+                        ),
                         align="center",
                         spacing="2",
                     ),
@@ -84,8 +88,14 @@ def suggestions_card() -> rx.Component:
                     rx.foreach(
                         SourceDetailState.detail_suggestions,
                         lambda suggestion: rx.link(
-                            rx.button(rx.icon("sparkle", size=12), suggestion["question"], variant="surface", size="1", radius="full",
-                                      style={"height": "auto", "white_space": "normal", "padding_y": "0.3rem"}),
+                            rx.button(
+                                rx.icon("sparkle", size=12),
+                                suggestion["question"],
+                                variant="surface",
+                                size="1",
+                                radius="full",
+                                style={"height": "auto", "white_space": "normal", "padding_y": "0.3rem"},
+                            ),
                             href=suggestion["href"],
                         ),
                     ),
@@ -108,10 +118,22 @@ def preview_card() -> rx.Component:
                 rx.heading("Preview", size="4", as_="h2"),
                 rx.hstack(
                     rx.text(SourceDetailState.preview_label, size="2", color_scheme="gray"),
-                    rx.icon_button(rx.icon("chevron-left", size=16), on_click=SourceDetailState.previous_rows,
-                                   disabled=~SourceDetailState.has_previous_rows, variant="soft", size="1", aria_label="Previous rows"),
-                    rx.icon_button(rx.icon("chevron-right", size=16), on_click=SourceDetailState.next_rows,
-                                   disabled=~SourceDetailState.has_more_rows, variant="soft", size="1", aria_label="Next rows"),
+                    rx.icon_button(
+                        rx.icon("chevron-left", size=16),
+                        on_click=SourceDetailState.previous_rows,
+                        disabled=~SourceDetailState.has_previous_rows,
+                        variant="soft",
+                        size="1",
+                        aria_label="Previous rows",
+                    ),
+                    rx.icon_button(
+                        rx.icon("chevron-right", size=16),
+                        on_click=SourceDetailState.next_rows,
+                        disabled=~SourceDetailState.has_more_rows,
+                        variant="soft",
+                        size="1",
+                        aria_label="Next rows",
+                    ),
                     align="center",
                     spacing="2",
                 ),
@@ -127,12 +149,28 @@ def preview_card() -> rx.Component:
                     rx.table.root(
                         table_caption("Preview rows"),
                         rx.table.header(
-                            rx.table.row(rx.foreach(SourceDetailState.preview_columns, lambda name: rx.table.column_header_cell(name, white_space="nowrap"))),
+                            rx.table.row(
+                                rx.foreach(
+                                    SourceDetailState.preview_columns,
+                                    lambda name: rx.table.column_header_cell(name, white_space="nowrap"),
+                                )
+                            ),
                         ),
                         rx.table.body(
                             rx.foreach(
                                 SourceDetailState.preview_rows,
-                                lambda row: rx.table.row(rx.foreach(row, lambda cell: rx.table.cell(cell, white_space="nowrap", max_width="20rem", overflow="hidden", text_overflow="ellipsis"))),
+                                lambda row: rx.table.row(
+                                    rx.foreach(
+                                        row,
+                                        lambda cell: rx.table.cell(
+                                            cell,
+                                            white_space="nowrap",
+                                            max_width="20rem",
+                                            overflow="hidden",
+                                            text_overflow="ellipsis",
+                                        ),
+                                    )
+                                ),
                             ),
                         ),
                         variant="surface",
@@ -161,7 +199,12 @@ def profile_card() -> rx.Component:
                     rx.table.root(
                         table_caption("Column profile"),
                         rx.table.header(
-                            rx.table.row(*[rx.table.column_header_cell(label) for label in ("Column", "Type", "Nulls", "Distinct", "Values")]),
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(label)
+                                    for label in ("Column", "Type", "Nulls", "Distinct", "Values")
+                                ]
+                            ),
                         ),
                         rx.table.body(
                             rx.foreach(
@@ -210,7 +253,13 @@ def found_content() -> rx.Component:
                 rx.button(rx.icon("message-circle-question", size=16), "Ask about this data"),
                 href="/query?source=" + SourceDetailState.detail_id.to_string(),
             ),
-            rx.button(rx.icon("trash-2", size=16), "Delete source", color_scheme="red", variant="soft", on_click=SourceDetailState.ask_delete),
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Delete source",
+                color_scheme="red",
+                variant="soft",
+                on_click=SourceDetailState.ask_delete,
+            ),
         ),
         summary_card(),
         rx.foreach(SourceDetailState.detail_notes, lambda note: rx.callout(note, icon="info", size="1", width="100%")),

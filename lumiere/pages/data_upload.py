@@ -69,7 +69,9 @@ def drop_zone() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.text(
-                ".csv, .tsv or .txt · up to ", UploadState.max_upload_label, " per file · several files at once",
+                ".csv, .tsv or .txt · up to ",
+                UploadState.max_upload_label,
+                " per file · several files at once",
                 size="2",
                 color_scheme="gray",
             ),
@@ -140,7 +142,12 @@ def upload_row(item: rx.Var[dict]) -> rx.Component:
             rx.cond(
                 item["source_id"] != "",
                 rx.link(
-                    rx.hstack(rx.text("Open ", item["source_name"]), rx.icon("arrow-right", size=14), align="center", spacing="1"),
+                    rx.hstack(
+                        rx.text("Open ", item["source_name"]),
+                        rx.icon("arrow-right", size=14),
+                        align="center",
+                        spacing="1",
+                    ),
                     href="/data/" + item["source_id"].to(str),
                     weight="medium",
                 ),
@@ -166,8 +173,13 @@ def upload_content() -> rx.Component:
             rx.vstack(
                 rx.flex(
                     rx.heading("Files", size="4", as_="h2"),
-                    rx.button("Clear finished", on_click=UploadState.clear_finished, variant="ghost", size="1",
-                              disabled=UploadState.uploading),
+                    rx.button(
+                        "Clear finished",
+                        on_click=UploadState.clear_finished,
+                        variant="ghost",
+                        size="1",
+                        disabled=UploadState.uploading,
+                    ),
                     justify="between",
                     align="center",
                     width="100%",

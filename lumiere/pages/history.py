@@ -38,7 +38,10 @@ def filters() -> rx.Component:
                     rx.select.trigger(id="history-source", min_width="10rem"),
                     rx.select.content(
                         rx.select.item("All sources", value=ANY),
-                        rx.foreach(HistoryState.filter_sources, lambda source: rx.select.item(source["name"], value=source["id"])),
+                        rx.foreach(
+                            HistoryState.filter_sources,
+                            lambda source: rx.select.item(source["name"], value=source["id"]),
+                        ),
                     ),
                     value=HistoryState.source_filter,
                     on_change=HistoryState.set_source_filter,
@@ -62,7 +65,9 @@ def filters() -> rx.Component:
             ),
             rx.vstack(
                 _label("From", "history-from"),
-                rx.input(id="history-from", type="date", value=HistoryState.date_from, on_change=HistoryState.set_date_from),
+                rx.input(
+                    id="history-from", type="date", value=HistoryState.date_from, on_change=HistoryState.set_date_from
+                ),
                 spacing="1",
             ),
             rx.vstack(
@@ -98,18 +103,41 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
         rx.flex(
             rx.vstack(
                 rx.link(item["question"], href="/query?query=" + item["id"].to(str), weight="medium", size="3"),
-                rx.cond(item["sql"] != "", rx.code(item["sql"], variant="ghost", size="1", color_scheme="gray",
-                                                   style={"white_space": "normal", "word_break": "break-word"}), rx.fragment()),
+                rx.cond(
+                    item["sql"] != "",
+                    rx.code(
+                        item["sql"],
+                        variant="ghost",
+                        size="1",
+                        color_scheme="gray",
+                        style={"white_space": "normal", "word_break": "break-word"},
+                    ),
+                    rx.fragment(),
+                ),
                 rx.hstack(
                     _status_badge(item),
                     rx.cond(
                         item["source_gone"] != "",
-                        rx.badge(rx.icon("database", size=12), item["source_name"], " (source deleted)", color_scheme="gray", variant="outline"),
+                        rx.badge(
+                            rx.icon("database", size=12),
+                            item["source_name"],
+                            " (source deleted)",
+                            color_scheme="gray",
+                            variant="outline",
+                        ),
                         rx.badge(rx.icon("database", size=12), item["source_name"], variant="soft"),
                     ),
-                    rx.cond(item["origin"] != "", rx.badge(item["origin"], variant="outline", color_scheme="gray"), rx.fragment()),
-                    rx.cond(item["rows"] != "", rx.text(item["rows"], " rows", size="1", color_scheme="gray"), rx.fragment()),
-                    rx.cond(item["duration"] != "", rx.text(item["duration"], size="1", color_scheme="gray"), rx.fragment()),
+                    rx.cond(
+                        item["origin"] != "",
+                        rx.badge(item["origin"], variant="outline", color_scheme="gray"),
+                        rx.fragment(),
+                    ),
+                    rx.cond(
+                        item["rows"] != "", rx.text(item["rows"], " rows", size="1", color_scheme="gray"), rx.fragment()
+                    ),
+                    rx.cond(
+                        item["duration"] != "", rx.text(item["duration"], size="1", color_scheme="gray"), rx.fragment()
+                    ),
                     rx.text(item["created"], size="1", color_scheme="gray"),
                     spacing="2",
                     wrap="wrap",
@@ -117,7 +145,11 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
                 ),
                 rx.cond(
                     item["source_gone"] != "",
-                    rx.text("The data source of this entry was deleted; its question and SQL are kept.", size="1", color_scheme="gray"),
+                    rx.text(
+                        "The data source of this entry was deleted; its question and SQL are kept.",
+                        size="1",
+                        color_scheme="gray",
+                    ),
                     rx.fragment(),
                 ),
                 rx.cond(item["error"] != "", rx.text(item["error"], size="1", color_scheme="red"), rx.fragment()),
@@ -128,16 +160,20 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    rx.icon("rotate-cw", size=14), "Re-run",
+                    rx.icon("rotate-cw", size=14),
+                    "Re-run",
                     on_click=HistoryState.rerun(item["id"]),
-                    variant="soft", size="1",
+                    variant="soft",
+                    size="1",
                     disabled=(item["source_gone"] != "") | (item["sql"] == ""),
                     aria_label="Re-run: " + item["question"].to(str),
                 ),
                 rx.icon_button(
                     rx.icon("trash-2", size=14),
                     on_click=HistoryState.ask_delete(item["id"], item["question"]),
-                    variant="soft", color_scheme="red", size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    size="1",
                     aria_label="Delete: " + item["question"].to(str),
                 ),
                 spacing="2",
@@ -156,11 +192,23 @@ def pager() -> rx.Component:
     return rx.flex(
         rx.text(HistoryState.total.to_string() + " entries", size="2", color_scheme="gray"),
         rx.hstack(
-            rx.icon_button(rx.icon("chevron-left", size=16), on_click=HistoryState.go_to_page(HistoryState.page - 1),
-                           disabled=HistoryState.page <= 1, variant="soft", size="1", aria_label="Previous page"),
+            rx.icon_button(
+                rx.icon("chevron-left", size=16),
+                on_click=HistoryState.go_to_page(HistoryState.page - 1),
+                disabled=HistoryState.page <= 1,
+                variant="soft",
+                size="1",
+                aria_label="Previous page",
+            ),
             rx.text(HistoryState.page, " / ", HistoryState.page_count, size="2"),
-            rx.icon_button(rx.icon("chevron-right", size=16), on_click=HistoryState.go_to_page(HistoryState.page + 1),
-                           disabled=HistoryState.page >= HistoryState.page_count, variant="soft", size="1", aria_label="Next page"),
+            rx.icon_button(
+                rx.icon("chevron-right", size=16),
+                on_click=HistoryState.go_to_page(HistoryState.page + 1),
+                disabled=HistoryState.page >= HistoryState.page_count,
+                variant="soft",
+                size="1",
+                aria_label="Next page",
+            ),
             spacing="2",
             align="center",
         ),
@@ -174,17 +222,31 @@ def history_list() -> rx.Component:
     return rx.cond(
         HistoryState.items.length() > 0,
         rx.vstack(
-            rx.vstack(rx.foreach(HistoryState.items, history_item), spacing="2", width="100%", role="list", aria_label="History"),
+            rx.vstack(
+                rx.foreach(HistoryState.items, history_item),
+                spacing="2",
+                width="100%",
+                role="list",
+                aria_label="History",
+            ),
             pager(),
             spacing="3",
             width="100%",
         ),
         rx.cond(
             HistoryState.filtered,
-            empty_state("search-x", "Nothing matches", "No entry matches these filters.",
-                        rx.button("Clear filters", on_click=HistoryState.clear_filters, variant="soft")),
-            empty_state("history", "No questions yet", "Questions you ask appear here, with their SQL and results.",
-                        rx.link(rx.button("Ask a question"), href="/query")),
+            empty_state(
+                "search-x",
+                "Nothing matches",
+                "No entry matches these filters.",
+                rx.button("Clear filters", on_click=HistoryState.clear_filters, variant="soft"),
+            ),
+            empty_state(
+                "history",
+                "No questions yet",
+                "Questions you ask appear here, with their SQL and results.",
+                rx.link(rx.button("Ask a question"), href="/query"),
+            ),
         ),
     )
 
@@ -198,7 +260,9 @@ def history_content() -> rx.Component:
         confirm_dialog(
             open_=HistoryState.confirming_delete,
             title="Delete this history entry?",
-            description="'" + HistoryState.pending_delete_question + "' will be removed from your history, with its insights.",
+            description="'"
+            + HistoryState.pending_delete_question
+            + "' will be removed from your history, with its insights.",
             confirm_label="Delete entry",
             on_confirm=HistoryState.confirm_delete,
             on_cancel=HistoryState.cancel_delete,

@@ -15,19 +15,27 @@ def saved_insight(item: rx.Var[dict]) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.vstack(
-                    rx.link(item["question"], href="/query?query=" + item["query_id"].to(str), weight="medium", size="3"),
+                    rx.link(
+                        item["question"], href="/query?query=" + item["query_id"].to(str), weight="medium", size="3"
+                    ),
                     rx.text(item["created"], size="1", color_scheme="gray"),
                     spacing="1",
                 ),
                 rx.hstack(
                     rx.button(
-                        rx.icon("bookmark-x", size=14), "Unsave",
-                        on_click=InsightsState.unsave(item["id"]), variant="soft", size="1",
+                        rx.icon("bookmark-x", size=14),
+                        "Unsave",
+                        on_click=InsightsState.unsave(item["id"]),
+                        variant="soft",
+                        size="1",
                         aria_label="Unsave: " + item["question"].to(str),
                     ),
                     rx.icon_button(
                         rx.icon("trash-2", size=14),
-                        on_click=InsightsState.ask_delete(item["id"]), variant="soft", color_scheme="red", size="1",
+                        on_click=InsightsState.ask_delete(item["id"]),
+                        variant="soft",
+                        color_scheme="red",
+                        size="1",
                         aria_label="Delete: " + item["question"].to(str),
                     ),
                     spacing="2",
@@ -53,8 +61,13 @@ def insights_content() -> rx.Component:
             InsightsState.loaded,
             rx.cond(
                 InsightsState.saved_items.length() > 0,
-                rx.vstack(rx.foreach(InsightsState.saved_items, saved_insight), spacing="3", width="100%", role="list",
-                          aria_label="Saved insights"),
+                rx.vstack(
+                    rx.foreach(InsightsState.saved_items, saved_insight),
+                    spacing="3",
+                    width="100%",
+                    role="list",
+                    aria_label="Saved insights",
+                ),
                 empty_state(
                     "lightbulb",
                     "No saved insights yet",

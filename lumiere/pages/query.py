@@ -51,8 +51,13 @@ def suggestion_chips(items: rx.Var[list[str]], label: str) -> rx.Component:
                 rx.foreach(
                     items,
                     lambda text: rx.button(
-                        rx.icon("sparkle", size=12), text, on_click=QueryState.ask_suggestion(text),
-                        variant="surface", size="1", radius="full", type="button",
+                        rx.icon("sparkle", size=12),
+                        text,
+                        on_click=QueryState.ask_suggestion(text),
+                        variant="surface",
+                        size="1",
+                        radius="full",
+                        type="button",
                         style={"height": "auto", "white_space": "normal", "text_align": "left", "padding_y": "0.3rem"},
                     ),
                 ),
@@ -74,7 +79,10 @@ def ask_form() -> rx.Component:
             rx.vstack(
                 rx.flex(
                     source_picker(),
-                    rx.link(rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"), href="/data"),
+                    rx.link(
+                        rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"),
+                        href="/data",
+                    ),
                     justify="between",
                     align="end",
                     width="100%",
@@ -102,8 +110,12 @@ def ask_form() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.button(
-                        rx.icon("send-horizontal", size=16), "Ask",
-                        type="submit", size="3", loading=QueryState.asking, disabled=~QueryState.can_ask,
+                        rx.icon("send-horizontal", size=16),
+                        "Ask",
+                        type="submit",
+                        size="3",
+                        loading=QueryState.asking,
+                        disabled=~QueryState.can_ask,
                     ),
                     justify="end",
                     width="100%",
@@ -122,7 +134,11 @@ def ask_form() -> rx.Component:
 def waiting_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.spinner(size="2"), rx.text("Working on it: writing the SQL and running it…", color_scheme="gray"), align="center"),
+            rx.hstack(
+                rx.spinner(size="2"),
+                rx.text("Working on it: writing the SQL and running it…", color_scheme="gray"),
+                align="center",
+            ),
             skeleton_lines(2, "2.5rem"),
             skeleton_lines(6),
             spacing="4",
@@ -137,7 +153,11 @@ def waiting_card() -> rx.Component:
 def error_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.cond(QueryState.answer_question != "", rx.heading(QueryState.answer_question, size="4", as_="h2"), rx.fragment()),
+            rx.cond(
+                QueryState.answer_question != "",
+                rx.heading(QueryState.answer_question, size="4", as_="h2"),
+                rx.fragment(),
+            ),
             rx.callout.root(
                 rx.callout.icon(rx.icon("circle-alert")),
                 rx.callout.text(QueryState.error_message),
@@ -145,13 +165,23 @@ def error_card() -> rx.Component:
                 role="alert",
                 width="100%",
             ),
-            rx.cond(QueryState.error_hint != "", rx.text(rx.text.strong("What to try: "), QueryState.error_hint, size="2"), rx.fragment()),
+            rx.cond(
+                QueryState.error_hint != "",
+                rx.text(rx.text.strong("What to try: "), QueryState.error_hint, size="2"),
+                rx.fragment(),
+            ),
             suggestion_chips(QueryState.error_suggestions, "Questions that can be answered"),
             rx.cond(
                 QueryState.failed_sql != "",
                 rx.vstack(
                     sql_block(QueryState.failed_sql, "SQL that failed"),
-                    rx.button(rx.icon("pencil", size=14), "Edit SQL", on_click=QueryState.start_editing, variant="soft", size="2"),
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        "Edit SQL",
+                        on_click=QueryState.start_editing,
+                        variant="soft",
+                        size="2",
+                    ),
                     spacing="2",
                     width="100%",
                     align="start",
@@ -180,10 +210,16 @@ def sql_editor() -> rx.Component:
                 spell_check=False,
                 style={"font_family": "var(--code-font-family)", "font_size": "0.85rem"},
             ),
-            rx.text("Only one read-only SELECT on this source's tables runs; the same checks apply as for generated SQL.", size="1", color_scheme="gray"),
+            rx.text(
+                "Only one read-only SELECT on this source's tables runs; the same checks apply as for generated SQL.",
+                size="1",
+                color_scheme="gray",
+            ),
             rx.hstack(
                 rx.button(rx.icon("play", size=14), "Run SQL", type="submit", loading=QueryState.asking),
-                rx.button("Cancel", on_click=QueryState.cancel_editing, variant="soft", color_scheme="gray", type="button"),
+                rx.button(
+                    "Cancel", on_click=QueryState.cancel_editing, variant="soft", color_scheme="gray", type="button"
+                ),
                 spacing="2",
             ),
             spacing="2",
@@ -204,14 +240,24 @@ def sql_section() -> rx.Component:
                 rx.cond(
                     QueryState.editing_sql,
                     rx.fragment(),
-                    rx.button(rx.icon("pencil", size=14), "Edit SQL", on_click=QueryState.start_editing, variant="soft", size="1"),
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        "Edit SQL",
+                        on_click=QueryState.start_editing,
+                        variant="soft",
+                        size="1",
+                    ),
                 ),
                 justify="between",
                 align="center",
                 width="100%",
             ),
             rx.cond(QueryState.editing_sql, sql_editor(), sql_block(QueryState.answer_sql)),
-            rx.cond(QueryState.answer_explanation != "", rx.text(QueryState.answer_explanation, size="2", color_scheme="gray"), rx.fragment()),
+            rx.cond(
+                QueryState.answer_explanation != "",
+                rx.text(QueryState.answer_explanation, size="2", color_scheme="gray"),
+                rx.fragment(),
+            ),
             spacing="3",
             width="100%",
         ),
@@ -221,13 +267,29 @@ def sql_section() -> rx.Component:
 
 def answer_header() -> rx.Component:
     return rx.vstack(
-        rx.heading(rx.cond(QueryState.answer_question != "", QueryState.answer_question, "Your SQL"), size="5", as_="h2"),
+        rx.heading(
+            rx.cond(QueryState.answer_question != "", QueryState.answer_question, "Your SQL"), size="5", as_="h2"
+        ),
         rx.hstack(
-            rx.cond(QueryState.answer_source_name != "", rx.badge(rx.icon("database", size=12), QueryState.answer_source_name, variant="soft"), rx.fragment()),
-            rx.cond(QueryState.answer_engine != "", rx.badge(QueryState.answer_engine, variant="outline", color_scheme="gray"), rx.fragment()),
+            rx.cond(
+                QueryState.answer_source_name != "",
+                rx.badge(rx.icon("database", size=12), QueryState.answer_source_name, variant="soft"),
+                rx.fragment(),
+            ),
+            rx.cond(
+                QueryState.answer_engine != "",
+                rx.badge(QueryState.answer_engine, variant="outline", color_scheme="gray"),
+                rx.fragment(),
+            ),
             rx.cond(
                 QueryState.answer_from_history != "",
-                rx.badge(rx.icon("history", size=12), "From history · ", QueryState.answer_from_history, variant="soft", color_scheme="gray"),
+                rx.badge(
+                    rx.icon("history", size=12),
+                    "From history · ",
+                    QueryState.answer_from_history,
+                    variant="soft",
+                    color_scheme="gray",
+                ),
                 rx.fragment(),
             ),
             spacing="2",
@@ -248,7 +310,15 @@ def answer_section() -> rx.Component:
         sql_section(),
         rx.card(
             rx.vstack(
-                rx.flex(rx.heading("Results", size="4", as_="h2"), result_summary(QueryState), justify="between", align="center", width="100%", wrap="wrap", spacing="2"),
+                rx.flex(
+                    rx.heading("Results", size="4", as_="h2"),
+                    result_summary(QueryState),
+                    justify="between",
+                    align="center",
+                    width="100%",
+                    wrap="wrap",
+                    spacing="2",
+                ),
                 result_table(QueryState, "Query results"),
                 spacing="3",
                 width="100%",
@@ -291,7 +361,12 @@ def query_content() -> rx.Component:
             waiting_card(),
             rx.cond(
                 QueryState.error_message != "",
-                rx.vstack(error_card(), rx.cond(QueryState.editing_sql, rx.card(sql_editor(), width="100%"), rx.fragment()), spacing="4", width="100%"),
+                rx.vstack(
+                    error_card(),
+                    rx.cond(QueryState.editing_sql, rx.card(sql_editor(), width="100%"), rx.fragment()),
+                    spacing="4",
+                    width="100%",
+                ),
                 rx.cond(QueryState.has_answer, answer_section(), rx.fragment()),
             ),
         ),

@@ -7,6 +7,7 @@ is written to Reflex's public upload folder.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -18,9 +19,9 @@ import reflex as rx
 
 from lumiere.config import get_settings
 from lumiere.db import session_scope
-from lumiere.services import connections, sources
 from lumiere.models import User
-from lumiere.services.errors import ServiceError
+from lumiere.services import connections, sources
+from lumiere.services.errors import ServiceError, Unavailable
 from lumiere.state.auth import AuthState
 from lumiere.state.display import human_count, human_size, source_row
 from lumiere.state.result_table import format_cell
@@ -30,6 +31,7 @@ ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt")
 # react-dropzone checks the extension (and the browser's MIME guess) before anything is sent.
 ACCEPT = {"text/csv": [".csv"], "text/tab-separated-values": [".tsv"], "text/plain": [".txt"]}
 PROGRESS_EVERY_S = 0.25
+logger = logging.getLogger(__name__)
 DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306"}
 
 
@@ -78,7 +80,9 @@ class DataState(AuthState):
 
     def _refresh(self, user) -> None:  # noqa: ANN001
         with session_scope() as session:
-            self.source_list = [source_row(sources.public_source(source)) for source in sources.list_sources(session, user)]
+            self.source_list = [
+                source_row(sources.public_source(source)) for source in sources.list_sources(session, user)
+            ]
         self.loaded = True
 
     @rx.event
@@ -99,7 +103,9 @@ class DataState(AuthState):
                 return None
             self.sample_loading = True
         try:
-            loaded = await in_thread(user.id, lambda session, user: sources.public_source(sources.load_sample_dataset(session, user)))
+            loaded = await in_thread(
+                user.id, lambda session, user: sources.public_source(sources.load_sample_dataset(session, user))
+            )
         except ServiceError as error:
             async with self:
                 self.sample_loading = False
@@ -326,7 +332,9 @@ class UploadState(AuthState):
                 self.uploading = False
                 for item in self.uploads:
                     if item["status"] in ("uploading", "reading"):
-                        self._update(item["key"], status="error", message="The upload stopped before the end; try again.")
+                        self._update(
+                            item["key"], status="error", message="The upload stopped before the end; try again."
+                        )
         return events
 
     async def _ingest_one(self, user: User, streams: _FileStreams, filename: str, size: int) -> Any:
@@ -353,7 +361,8 @@ class UploadState(AuthState):
         try:
             async with aclosing(counted()) as stream:
                 source = await _ingest(user, name, stream)
-        except ServiceError as error:
+        except Exception as failure:  # noqa: BLE001  (one file's crash must not stop the others)
+            error = failure if isinstance(failure, ServiceError) else _unexpected(failure)
             async with self:
                 self._update(key, status="error", message=error.detail, percent=_percent(received, size))
             return rx.toast.error(f"{name}: {error.detail}")
@@ -369,6 +378,11 @@ class UploadState(AuthState):
                 source_name=source["name"],
             )
         return rx.toast.success(f"{name} is ready: {source['row_count']:,} rows.")
+
+
+def _unexpected(failure: Exception) -> ServiceError:
+    logger.error("An upload failed unexpectedly", exc_info=failure)
+    return Unavailable("Something went wrong on our side while reading this file; try again.")
 
 
 def _percent(received: int, size: int) -> int:
@@ -454,7 +468,9 @@ class SourceDetailState(AuthState):
             {
                 "name": table["name"],
                 "row_count": f"{table['row_count']:,}" if isinstance(table.get("row_count"), int) else "",
-                "columns": [{"name": column["name"], "type": column.get("type", "")} for column in table.get("columns", [])],
+                "columns": [
+                    {"name": column["name"], "type": column.get("type", "")} for column in table.get("columns", [])
+                ],
             }
             for table in detail.get("tables", [])
         ]
@@ -475,7 +491,8 @@ class SourceDetailState(AuthState):
         offset = max(0, offset)
         try:
             page = await in_thread(
-                user.id, lambda session, user: sources.preview(session, user, source_id, limit=PREVIEW_PAGE_SIZE, offset=offset)
+                user.id,
+                lambda session, user: sources.preview(session, user, source_id, limit=PREVIEW_PAGE_SIZE, offset=offset),
             )
         except ServiceError as error:
             async with self:
@@ -548,13 +565,19 @@ def _detail_notes(details: dict[str, Any]) -> list[str]:
     """What the ingest detected and what it had to skip, in words."""
     notes: list[str] = []
     if details.get("encoding"):
-        header = "with a header row" if details.get("header", True) else "without a header row (columns were named for you)"
+        header = (
+            "with a header row" if details.get("header", True) else "without a header row (columns were named for you)"
+        )
         decimal = ", decimal commas" if details.get("decimal_separator") == "," else ""
-        notes.append(f"Read from {details.get('filename', 'the file')} as {details['encoding']}, "
-                     f"{str(details.get('delimiter', 'comma')).lower()}-separated{decimal}, {header}.")
+        notes.append(
+            f"Read from {details.get('filename', 'the file')} as {details['encoding']}, "
+            f"{str(details.get('delimiter', 'comma')).lower()}-separated{decimal}, {header}."
+        )
     skipped = details.get("skipped_rows")
     if isinstance(skipped, int) and skipped:
-        notes.append(f"{skipped:,} malformed line(s) were skipped, the first at line {details.get('first_skipped_line')}.")
+        notes.append(
+            f"{skipped:,} malformed line(s) were skipped, the first at line {details.get('first_skipped_line')}."
+        )
     return notes
 
 

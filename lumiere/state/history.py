@@ -64,7 +64,11 @@ class HistoryState(AuthState):
 
     @rx.var
     def filtered(self) -> bool:
-        return bool(self.search or self.date_from or self.date_to) or ANY != self.source_filter or ANY != self.status_filter
+        return (
+            bool(self.search or self.date_from or self.date_to)
+            or self.source_filter != ANY
+            or self.status_filter != ANY
+        )
 
     @rx.var
     def confirming_delete(self) -> bool:
@@ -85,7 +89,9 @@ class HistoryState(AuthState):
             return self._login_redirect()
         try:
             with session_scope() as session:
-                entries, total = history.list_queries(session, user, self._filters(), page=self.page, page_size=PAGE_SIZE)
+                entries, total = history.list_queries(
+                    session, user, self._filters(), page=self.page, page_size=PAGE_SIZE
+                )
                 live = history.live_source_ids(session, user)
                 self.items = [
                     history_row(history.public_query(entry, source_exists=entry.source_id in live)) for entry in entries

@@ -101,7 +101,9 @@ class InsightMixin(rx.State, mixin=True):
             return None
         try:
             with session_scope() as session:
-                updated = insights.public_insight(insights.set_saved(session, user, self.insight_id, not self.insight_saved))
+                updated = insights.public_insight(
+                    insights.set_saved(session, user, self.insight_id, not self.insight_saved)
+                )
         except ServiceError as error:
             return rx.toast.error(error.detail)
         self.insight_saved = bool(updated["saved"])
@@ -123,7 +125,9 @@ class InsightsState(AuthState):
         with session_scope() as session:
             saved = insights.list_insights(session, user, saved=True)
             questions = insights.questions_for(session, saved)
-            shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
+            shown = [
+                insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved
+            ]
         self.saved_items = [
             {
                 "id": str(item["id"]),

@@ -32,12 +32,9 @@ ERROR_HINTS = {
 }
 
 
-def _answer_payload(answer: ask.Answer) -> dict[str, Any]:
-    return ask.public_answer(answer)
-
-
 def _opened_entry(session, user, query_id: int) -> dict[str, Any]:  # noqa: ANN001
-    """A history entry for the page: the entry, and its rows and chart when it succeeded and its source is still there."""
+    """A history entry for the page: the entry, and its rows and chart when it succeeded and its
+    source is still there (read again, nothing new is recorded)."""
     entry = history.get_query(session, user, query_id)
     live = entry.source_id in history.live_source_ids(session, user)
     opened: dict[str, Any] = {"entry": history.public_query(entry, source_exists=live), "answer": None, "error": None}
@@ -48,22 +45,8 @@ def _opened_entry(session, user, query_id: int) -> dict[str, Any]:  # noqa: ANN0
     except ServiceError as error:
         opened["error"] = {"detail": error.detail, "status": error.status_code}
         return opened
-    opened["answer"] = {
-        "query_id": query.id,
-        "question": query.question,
-        "sql": query.sql,
-        "engine": query.engine,
-        "origin": query.origin,
-        "source_id": query.source_id,
-        "columns": [column.to_dict() for column in result.columns],
-        "rows": result.rows,
-        "row_count": result.row_count,
-        "truncated": result.truncated,
-        "duration_ms": result.duration_ms,
-        "chart": charts.saved_chart_payload(query, result),
-        "explanation": "",
-        "notes": result.notes,
-    }
+    answer = ask.Answer(query=query, result=result, chart=charts.saved_chart_payload(query, result))
+    opened["answer"] = ask.public_answer(answer)
     return opened
 
 
@@ -174,7 +157,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 return
         try:
             detail = await in_thread(
-                user.id, lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True)
+                user.id,
+                lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True),
             )
         except ServiceError:
             detail = {}
@@ -229,6 +213,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             if user is None:
                 return self._login_redirect()
             source_id, question = _as_id(self.selected_source), self.question.strip()
+            if self.asking or not question:
+                return None  # a second Enter while waiting, or nothing typed yet
             if not source_id:
                 self._reset_answer()
                 self.error_message = "Pick a data source first (or add one on the Data page)."
@@ -237,7 +223,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         try:
             payload = await in_thread(
                 user.id,
-                lambda session, user: _answer_payload(
+                lambda session, user: ask.public_answer(
                     ask.ask_question(session, user, source_id=source_id, question=question)
                 ),
             )
@@ -256,7 +242,13 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             user = self._authorized_user()
             if user is None:
                 return self._login_redirect()
-            source_id, sql, question = _as_id(self.selected_source), self.sql_draft, self.answer_question or self.question
+            source_id, sql, question = (
+                _as_id(self.selected_source),
+                self.sql_draft,
+                self.answer_question or self.question,
+            )
+            if self.asking:
+                return None
             if not source_id:
                 self.error_message = "Pick a data source first."
                 return None
@@ -265,7 +257,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         try:
             payload = await in_thread(
                 user.id,
-                lambda session, user: _answer_payload(
+                lambda session, user: ask.public_answer(
                     ask.run_sql(session, user, source_id=source_id, sql=sql, question=question)
                 ),
             )
@@ -286,7 +278,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 return self._login_redirect()
             self._start_waiting("")
         try:
-            payload = await in_thread(user.id, lambda session, user: _answer_payload(ask.rerun_query(session, user, query_id)))
+            payload = await in_thread(
+                user.id, lambda session, user: ask.public_answer(ask.rerun_query(session, user, query_id))
+            )
         except ServiceError as error:
             async with self:
                 self._finish_with_error(error, sql="")

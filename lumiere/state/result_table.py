@@ -82,8 +82,9 @@ class ResultTableMixin(rx.State, mixin=True):
         last = min(total, self.table_page * size)
         return f"Rows {first:,}-{last:,} of {total:,}"
 
-    def _show_result(self, columns: list[dict[str, Any]], rows: list[list[Any]], row_count: int,
-                     truncated: bool, duration_ms: int) -> None:
+    def _show_result(
+        self, columns: list[dict[str, Any]], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
+    ) -> None:
         self.result_columns = [
             {"name": str(column["name"]), "type": str(column.get("type", "")), "kind": str(column.get("kind", "other"))}
             for column in columns

@@ -7,6 +7,7 @@ from one event loop, so page states run those calls with `in_thread` from a back
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,9 +15,10 @@ from sqlmodel import Session
 
 from lumiere.db import session_scope
 from lumiere.models import User
-from lumiere.services.errors import Unauthorized
+from lumiere.services.errors import ServiceError, Unauthorized, Unavailable
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def with_user_session(user_id: int, work: Callable[[Session, User], T]) -> T:
@@ -29,4 +31,12 @@ def with_user_session(user_id: int, work: Callable[[Session, User], T]) -> T:
 
 
 async def in_thread(user_id: int, work: Callable[[Session, User], T]) -> T:
-    return await asyncio.to_thread(with_user_session, user_id, work)
+    """Like `with_user_session`, in a worker thread; a crash becomes a ServiceError so that the
+    page leaves its waiting state and says so, while the details go to the log only."""
+    try:
+        return await asyncio.to_thread(with_user_session, user_id, work)
+    except ServiceError:
+        raise
+    except Exception as error:
+        logger.exception("A service call from a page failed")
+        raise Unavailable("Something went wrong on our side; try again in a moment.") from error

@@ -46,6 +46,5 @@ def wait_for_answer(page: Page) -> None:
 def table_rows(page: Page, table_name: str) -> list[list[str]]:
     table = page.get_by_role("table", name=table_name)
     return [
-        [cell.strip() for cell in row.locator("td, th").all_inner_texts()]
-        for row in table.locator("tbody tr").all()
+        [cell.strip() for cell in row.locator("td, th").all_inner_texts()] for row in table.locator("tbody tr").all()
     ]

@@ -32,7 +32,7 @@ def test_sample_ask_chart_export_insight_save(page: Page):
     page.wait_for_url(re.compile(rf".*/query\?source={source_id}$"))
     ask(page, QUESTION)
 
-    expect(page.get_by_role("region", name="Generated SQL")).to_contain_text('GROUP BY')
+    expect(page.get_by_role("region", name="Generated SQL")).to_contain_text("GROUP BY")
     assert _answer_rows(page) == _expected_counts()
     expect(page.get_by_text("5 rows", exact=True)).to_be_visible()
 

@@ -71,7 +71,9 @@ def test_pick_several_files_each_with_its_own_outcome(page: Page, tmp_path):
 
     # Refused in the browser (type), refused by the server (its own message), and accepted.
     expect(page.get_by_role("alert").filter(has_text="Only .csv, .tsv and .txt files can be uploaded.")).to_be_visible()
-    expect(page.get_by_role("alert").filter(has_text="The file has a header row but no data rows.")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("alert").filter(has_text="The file has a header row but no data rows.")).to_be_visible(
+        timeout=60_000
+    )
     _open_new_source(page, "iris.csv", len(plotly.data.iris()), ["sepal_length", "species"])
 
 

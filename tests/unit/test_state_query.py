@@ -46,7 +46,7 @@ def owner(app_db):  # noqa: ANN001, ANN201
 
 
 def test_load_prefers_the_url_source_then_the_last_used_one(owner):
-    user, first, second, token = owner
+    _, first, second, token = owner
     state = _state(QueryState, token, f"/query?source={second}")
     state.last_source = str(first)
     events = state.load()
@@ -168,7 +168,32 @@ def test_sorting_cycles_and_paging_over_real_rows(app_db):
 
 def test_cells_read_well():
     assert [format_cell(value) for value in (None, True, 1952, 8425333, 0.1 + 0.2, 1234567.891, -0.00001)] == [
-        "NULL", "true", "1952", "8,425,333", "0.3", "1,234,567.891", "0",
+        "NULL",
+        "true",
+        "1952",
+        "8,425,333",
+        "0.3",
+        "1,234,567.891",
+        "0",
     ]
     assert sorted_rows([[2], ["b"], [None], [1], ["A"]], 0, False) == [[1], [2], ["A"], ["b"], [None]]
     assert [_as_id(value) for value in ("12", " 7 ", "-3", "1e3", "", None, "9" * 20)] == [12, 7, 0, 0, 0, 0, 0]
+
+
+def test_a_crash_in_a_service_call_reaches_the_page_as_a_plain_message(app_db):
+    import asyncio
+
+    from lumiere.services.errors import ServiceError
+    from lumiere.state.service_calls import in_thread
+
+    with session_scope() as session:
+        user = register_user(session, email="crash@example.com", password="correct horse", name="Crash")
+
+    def broken(session, user):  # noqa: ANN001, ANN202
+        raise KeyError("/srv/secret/path")
+
+    with pytest.raises(ServiceError) as caught:
+        asyncio.run(in_thread(user.id, broken))
+    assert caught.value.status_code == 503 and "secret" not in caught.value.detail
+    with pytest.raises(ServiceError, match="sign in again"):
+        asyncio.run(in_thread(10**9, lambda session, user: None))
