@@ -54,6 +54,11 @@ class BuiltinEngine:
                 " or try one of the suggested questions.",
                 suggest_questions(context.tables),
             )
+        if plan.position is not None and context.dialect != "duckdb":
+            raise CannotAnswer(
+                "Questions about the row before or after another need an uploaded file, whose rows keep their order.",
+                suggest_questions(context.tables),
+            )
         if context.dialect == "mysql" and any(e.agg == "median" for e in plan.select):
             raise CannotAnswer(
                 "MySQL has no median; ask for the average instead.", suggest_questions(context.tables)

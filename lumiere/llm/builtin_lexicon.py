@@ -247,7 +247,7 @@ def _phrases(tag: str, entries: str, value: object = None) -> list[Phrase]:
 
 # Longer phrases win; matching is on lower-case words (see match_phrases).
 PHRASES: list[Phrase] = [
-    *_phrases("count", "how many,number of,numbers of,count of,count,total number of,total count of,the number of,quantity of,tally of,how many times,number of times,how often"),
+    *_phrases("count", "how many,number of,numbers of,count of,count,total number of,total count of,the number of,quantity of,tally of,how many times,number of times,the number of times,how often"),
     *_phrases("agg", "average,mean,avg,on average,typical", "avg"),
     *_phrases("agg", "total,sum,sum of,combined,in total,altogether,overall", "sum"),
     *_phrases("agg", "minimum,min,lowest value of,smallest value of", "min"),
@@ -274,6 +274,8 @@ PHRASES: list[Phrase] = [
     *_phrases("cmpcol", "cheaper than,less expensive than", ("<", "price")),
     *_phrases("cmpcol", "before,earlier than,prior to,until,till,up until", ("<", "time")),
     *_phrases("cmpcol", "after,later than,since,following", (">", "time")),
+    *_phrases("position", "next,after,following,right after,immediately after,directly after,just after,the one after,comes after,came after,listed after", 1),
+    *_phrases("position", "previous,before,preceding,right before,immediately before,directly before,just before,the one before,comes before,came before,listed before,prior to", -1),
     *_phrases("supcol", "youngest", ("asc", "age")),
     *_phrases("supcol", "oldest,eldest", ("desc", "age")),
     *_phrases("supcol", "heaviest", ("desc", "weight")),

@@ -80,7 +80,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_columns(tokens, taken, schema, full_only=False)
     _distribute_heads(tokens, taken, schema)
     _absorb_generic_heads(tokens, taken)
-    _link_rest(tokens, taken)
+    _link_rest(tokens, taken, schema)
     mentions: list[Mention] = []
     for mention in taken:
         if mention is not None and (not mentions or mentions[-1] is not mention):
@@ -467,9 +467,15 @@ def _completes(tokens: list[Token], k: int, head: list[int], schema: SchemaIndex
 _PRONOUN_CUES = frozenset("the this that which each every any no one another".split())
 
 
-def _link_rest(tokens: list[Token], taken: list[Mention | None]) -> None:
+def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
     for i, token in enumerate(tokens):
         if taken[i] is not None:
+            continue
+        if not schema.table_words and _names_the_rows(tokens, taken, i):
+            # a table named like `data` or `t_203`: "how many players ..." counts its rows
+            mention = Mention("table", i, i + 1, token.text, coverage=1.0)
+            mention.row_noun = True
+            taken[i] = mention
             continue
         if token.low in ("one", "ones") and i > 0 and tokens[i - 1].low in _PRONOUN_CUES:
             taken[i] = Mention("stop", i, i + 1, token.text)  # "the one whose ...": a pronoun
@@ -485,6 +491,18 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None]) -> None:
             taken[i] = Mention("filler", i, i + 1, token.text)
         else:
             taken[i] = Mention("unknown", i, i + 1, token.text)
+
+
+def _names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
+    token = tokens[i]
+    if token.kind != "word" or token.low in FUNCTION_WORDS or i == 0:
+        return False
+    if "NOUN" not in lemminflect.getAllLemmas(token.low):
+        return False
+    previous = taken[i - 1]
+    after_count = previous is not None and previous.kind == "kw" and previous.has("count")
+    question_word = i == 1 and tokens[0].low in ("which", "what", "how")
+    return after_count or question_word
 
 
 _VERB_CUES = frozenset("that who which to do does did not also been be were was is are will can could".split())

@@ -64,6 +64,8 @@ class Plan:
     share: bool = False  # percentage of the total per group (or of rows matching the filter)
     share_measure: ColumnRef | None = None
     share_filter: list[list[Cond]] = field(default_factory=list)
+    # "the episode after X": the row next to the first row matching the condition, in file order
+    position: tuple[Cond, int] | None = None
     notes: list[str] = field(default_factory=list)
 
     def add_select(self, expr: Expr) -> None:
@@ -132,6 +134,7 @@ class Planner:
         self._limits()
         self._order()
         self._numbers()
+        self._positions()
         self._values()
         self._booleans()
         self._absences()
@@ -502,6 +505,23 @@ class Planner:
         if i == 0:
             return True
         return self.ms[i - 1].low in _YEAR_PREPOSITIONS or self.is_kw(i - 1, "or", "and") or self.ms[i - 1].kind == "punct"
+
+    def _positions(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not m.has("position"):
+                continue
+            anchors = [k for k in range(i + 1, len(self.ms)) if self.ms[k].kind == "value" and not self.ms[k].used]
+            anchors += [k for k in range(i) if self.ms[k].kind == "value" and not self.ms[k].used]
+            if not anchors:
+                continue
+            column, value = self._choose_value_column(anchors[0])
+            self.ms[anchors[0]].used = True
+            offset = m.payload("position")
+            for other in self.ms:
+                if other.kind == "kw" and other.payload("position") == offset:
+                    other.used = True  # "the next episode after X" says it twice
+            self.plan.position = (Cond(Expr(column), "=", [value]), offset)
+            return
 
     # ------------------------------------------------------------------ values
     def _values(self) -> None:
@@ -1126,7 +1146,7 @@ class Planner:
             elif m.kind == "number":
                 leftovers.append(m.text)
             elif m.kind == "kw" and any(
-                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between")
+                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between", "position")
             ) and not (m.has("between") and m.low == "from") and not m.has("group"):
                 if m.has("supcol") and (m.has("top") or m.has("bottom")):
                     continue

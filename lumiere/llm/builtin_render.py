@@ -164,6 +164,14 @@ def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
     if plan.distinct and not plan.group:
         select = select.distinct()
     where = _and_all(plan.where)
+    if plan.position is not None:
+        anchor, offset = plan.position
+        row_number = exp.column("rowid")
+        anchor_row = exp.select(row_number.copy()).from_(table.copy()).where(cond_node(anchor)).limit(1)
+        step = exp.Add if offset > 0 else exp.Sub
+        moved = step(this=exp.Subquery(this=anchor_row), expression=exp.Literal.number(abs(offset)))
+        beside = exp.EQ(this=row_number.copy(), expression=moved)
+        where = beside if where is None else exp.And(this=where, expression=beside)
     if where is not None:
         select = select.where(where)
     if plan.group:

@@ -398,3 +398,34 @@ def test_answers_are_fast(datasets):
         timings.append(time.perf_counter() - started)
     timings.sort()
     assert timings[len(timings) // 2] < 0.1
+
+
+def test_rows_before_and_after_a_named_row(datasets, tmp_path):
+    episodes = upload(
+        pd.DataFrame(
+            {
+                "episode": [1, 2, 3, 4],
+                "title": ["Pilot", "Birthday party", "The storm", "Finale"],
+                "airdate": ["January 5, 1995", "January 12, 1995", "January 19, 1995", "January 26, 1995"],
+            }
+        ),
+        "episodes",
+        tmp_path,
+    )
+    _, rows = ask(episodes, "What was the airdate of the episode after Birthday party?")
+    assert rows[0][0] == "January 19, 1995"
+    _, rows = ask(episodes, "which title comes before the storm?")
+    assert rows == [["Birthday party"]]
+    with pytest.raises(CannotAnswer):
+        ENGINE.generate("which title comes before the storm?", episodes.context("postgres"))
+
+
+def test_rows_where_a_column_is_empty(datasets, tmp_path):
+    drivers = upload(
+        pd.DataFrame({"driver": ["Ann", "Bob", "Cid", "Dee"], "laps_led": [0, 12, None, 3], "team": ["A", None, "B", "B"]}),
+        "drivers",
+        tmp_path,
+    )
+    assert scalar(drivers, "How many drivers have no laps led?") == 2
+    _, rows = ask(drivers, "Which drivers do not have a team?")
+    assert rows == [["Bob"]]
