@@ -175,12 +175,16 @@ def error_card() -> rx.Component:
                 QueryState.failed_sql != "",
                 rx.vstack(
                     sql_block(QueryState.failed_sql, "SQL that failed"),
-                    rx.button(
-                        rx.icon("pencil", size=14),
-                        "Edit SQL",
-                        on_click=QueryState.start_editing,
-                        variant="soft",
-                        size="2",
+                    rx.cond(
+                        QueryState.editing_sql,
+                        rx.fragment(),
+                        rx.button(
+                            rx.icon("pencil", size=14),
+                            "Edit SQL",
+                            on_click=QueryState.start_editing,
+                            variant="soft",
+                            size="2",
+                        ),
                     ),
                     spacing="2",
                     width="100%",

@@ -59,9 +59,11 @@ def _server_env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`reflex run --env prod --single-port` on a free port; yields its base URL."""
+    """`reflex run --env prod --single-port` on a free port; yields its base URL.
+
+    Stopped when the browser tests end, so the rest of the suite does not share the machine with it."""
     tmp = tmp_path_factory.mktemp("live")
     port = _free_port()
     log_path = ARTIFACTS / "server.log"
@@ -99,8 +101,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             os.killpg(process.pid, 9)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """Closed when the browser tests end: Playwright's sync API keeps an event loop running in this
+    thread, and later tests that call asyncio.run() in the same pytest process would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

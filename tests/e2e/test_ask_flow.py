@@ -135,3 +135,27 @@ def test_query_page_in_light_and_dark_mode(page: Page):
     expect(html).to_have_class(re.compile(r"\bdark\b"))
     expect(page.locator("#chart-viewer .gtitle")).to_have_css("fill", "rgb(229, 231, 235)")  # re-drawn for dark
     page.screenshot(path=str(ARTIFACTS / "query-dark.png"), full_page=True)
+
+
+def test_edit_sql_runs_through_the_same_guard(page: Page):
+    source_id = user_with_sample(page, "Editor User")
+    page.goto(f"/query?source={source_id}")
+    ask(page, QUESTION)
+    page.get_by_role("button", name="Copy SQL").click()
+    assert "GROUP BY" in page.evaluate("navigator.clipboard.readText()")
+
+    page.get_by_role("button", name="Edit SQL").click()
+    editor = page.get_by_label("SQL", exact=True)
+    editor.fill('SELECT continent, COUNT(*) AS n FROM gapminder GROUP BY continent ORDER BY n DESC LIMIT 2')
+    page.get_by_role("button", name="Run SQL").click()
+    expect(page.get_by_role("table", name="Query results").locator("tbody tr")).to_have_count(2, timeout=60_000)
+    assert table_rows(page, "Query results") == [["Africa", "624"], ["Asia", "396"]]
+
+    page.get_by_role("button", name="Edit SQL").click()
+    editor.fill("DROP TABLE gapminder")
+    page.get_by_role("button", name="Run SQL").click()
+    expect(page.get_by_role("alert").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("What to try:")).to_be_visible()
+    expect(page.get_by_role("region", name="SQL that failed")).to_contain_text("DROP TABLE")
+    page.goto("/history")
+    expect(page.get_by_role("list", name="History").get_by_role("listitem").first).to_contain_text("Refused")
