@@ -42,6 +42,8 @@ def _labelled_file_input(zone: rx.Component) -> rx.Component:
     """Gives the drop zone's own <input type=file> an id, so a visible <label> opens the picker."""
     root = zone.children[0]
     original = root.children[0]
+    if not isinstance(original, Input):
+        raise TypeError("rx.upload no longer starts its drop zone with the file input; update this page.")
     labelled = Input.create(type="file", id=FILE_INPUT_ID, aria_label="Choose CSV files")
     labelled.special_props = original.special_props
     root.children[0] = labelled

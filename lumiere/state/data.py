@@ -31,8 +31,9 @@ ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt")
 # react-dropzone checks the extension (and the browser's MIME guess) before anything is sent.
 ACCEPT = {"text/csv": [".csv"], "text/tab-separated-values": [".tsv"], "text/plain": [".txt"]}
 PROGRESS_EVERY_S = 0.25
-logger = logging.getLogger(__name__)
 DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306"}
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ class DataState(AuthState):
     def default_port(self) -> str:
         return DEFAULT_PORTS.get(self.connect_kind, "")
 
-    def _refresh(self, user) -> None:  # noqa: ANN001
+    def _refresh(self, user: User) -> None:
         with session_scope() as session:
             self.source_list = [
                 source_row(sources.public_source(source)) for source in sources.list_sources(session, user)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from lumiere.db import session_scope
+from lumiere.models import User
 from lumiere.services import insights
 from lumiere.services.errors import ServiceError
 from lumiere.services.markdown_safety import safe_markdown
@@ -15,7 +17,7 @@ from lumiere.state.display import short_time
 from lumiere.state.service_calls import in_thread
 
 
-def _latest_insight(session, user, query_id: int) -> dict[str, Any] | None:  # noqa: ANN001
+def _latest_insight(session: Session, user: User, query_id: int) -> dict[str, Any] | None:
     for insight in insights.list_insights(session, user):
         if insight.query_id == query_id:
             return insights.public_insight(insight)
@@ -121,7 +123,7 @@ class InsightsState(AuthState):
     def confirming_delete(self) -> bool:
         return self.pending_delete > 0
 
-    def _refresh(self, user) -> None:  # noqa: ANN001
+    def _refresh(self, user: User) -> None:
         with session_scope() as session:
             saved = insights.list_insights(session, user, saved=True)
             questions = insights.questions_for(session, saved)

@@ -10,8 +10,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
 from lumiere.db import session_scope
+from lumiere.models import User
 from lumiere.services import ask, charts, history, sources
 from lumiere.services.errors import NotFound, ServiceError
 from lumiere.state.auth import AuthState
@@ -32,7 +34,7 @@ ERROR_HINTS = {
 }
 
 
-def _opened_entry(session, user, query_id: int) -> dict[str, Any]:  # noqa: ANN001
+def _opened_entry(session: Session, user: User, query_id: int) -> dict[str, Any]:
     """A history entry for the page: the entry, and its rows and chart when it succeeded and its
     source is still there (read again, nothing new is recorded)."""
     entry = history.get_query(session, user, query_id)

@@ -146,7 +146,7 @@ def test_edit_sql_runs_through_the_same_guard(page: Page):
 
     page.get_by_role("button", name="Edit SQL").click()
     editor = page.get_by_label("SQL", exact=True)
-    editor.fill('SELECT continent, COUNT(*) AS n FROM gapminder GROUP BY continent ORDER BY n DESC LIMIT 2')
+    editor.fill("SELECT continent, COUNT(*) AS n FROM gapminder GROUP BY continent ORDER BY n DESC LIMIT 2")
     page.get_by_role("button", name="Run SQL").click()
     expect(page.get_by_role("table", name="Query results").locator("tbody tr")).to_have_count(2, timeout=60_000)
     assert table_rows(page, "Query results") == [["Africa", "624"], ["Asia", "396"]]
