@@ -529,7 +529,8 @@ def ingest_csv_file(
                 "temp_directory": str(spill_dir),
                 "autoload_known_extensions": False,
                 "autoinstall_known_extensions": False,
-                "preserve_insertion_order": True,
+                "preserve_insertion_order": True,  # the table keeps the file's row order
+                "enable_progress_bar": False,  # a server has no terminal to draw it on
             },
         )
         try:
