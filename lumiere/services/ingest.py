@@ -530,10 +530,10 @@ def ingest_csv_file(
                 "autoload_known_extensions": False,
                 "autoinstall_known_extensions": False,
                 "preserve_insertion_order": True,  # the table keeps the file's row order
-                "enable_progress_bar": False,  # a server has no terminal to draw it on
             },
         )
         try:
+            con.execute("SET enable_progress_bar = false")  # a server has no terminal to draw it on
             details = _load_table(con, csv_path, layout, table_name, settings, display_name)
             columns = [
                 (name, type_name)
