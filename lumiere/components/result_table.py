@@ -101,7 +101,7 @@ def _pager(state: type[ResultTableMixin]) -> rx.Component:
 
 def result_summary(state: type[ResultTableMixin]) -> rx.Component:
     return rx.hstack(
-        rx.badge(rx.icon("rows-3", size=12), state.result_row_count.to_string() + " rows", variant="soft"),
+        rx.badge(rx.icon("rows-3", size=12), state.row_count_label, variant="soft"),
         rx.badge(
             rx.icon("timer", size=12), state.result_duration_ms.to_string() + " ms", variant="soft", color_scheme="gray"
         ),

@@ -61,7 +61,7 @@ def drop_zone() -> rx.Component:
                     "choose files",
                     html_for=FILE_INPUT_ID,
                     style={
-                        "color": rx.color("accent", 11),
+                        "color": rx.color("indigo", 11),  # the surrounding gray text would turn "accent" gray
                         "text_decoration": "underline",
                         "cursor": "pointer",
                         "font_weight": "500",

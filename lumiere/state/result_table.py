@@ -73,6 +73,11 @@ class ResultTableMixin(rx.State, mixin=True):
         return max(1, math.ceil(len(self._rows) / int(self.table_page_size)))
 
     @rx.var
+    def row_count_label(self) -> str:
+        """All the rows the query returns (the table may hold fewer when the result was capped)."""
+        return f"{self.result_row_count:,} row{'' if self.result_row_count == 1 else 's'}"
+
+    @rx.var
     def shown_rows_label(self) -> str:
         total = len(self._rows)
         if total == 0:

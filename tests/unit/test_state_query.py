@@ -148,6 +148,7 @@ def test_sorting_cycles_and_paging_over_real_rows(app_db):
     ]
     state._show_result(columns, rows, len(rows), False, 12)
     assert state.table_page_count == 3 and state.shown_rows_label == "Rows 1-25 of 60"
+    assert state.row_count_label == "60 rows"
     assert state.numeric_columns == [False, True, True]
 
     state.sort_by(2)
