@@ -54,7 +54,7 @@ class BuiltinEngine:
                 " or try one of the suggested questions.",
                 suggest_questions(context.tables),
             )
-        if plan.position is not None and context.dialect != "duckdb":
+        if (plan.position is not None or plan.file_order is not None) and context.dialect != "duckdb":
             raise CannotAnswer(
                 "Questions about the row before or after another need an uploaded file, whose rows keep their order.",
                 suggest_questions(context.tables),

@@ -66,6 +66,7 @@ class Plan:
     share_filter: list[list[Cond]] = field(default_factory=list)
     # "the episode after X": the row next to the first row matching the condition, in file order
     position: tuple[Cond, int] | None = None
+    file_order: tuple[bool, int] | None = None  # (from the end, how many): rows as the file lists them
     notes: list[str] = field(default_factory=list)
 
     def add_select(self, expr: Expr) -> None:
@@ -548,7 +549,7 @@ class Planner:
         before = self.prv(i, skip=("stop", "filler", "punct"))
         if self.is_kw(before, "neg") or (self.m(before) is not None and self.ms[before].payload("cmp") == "!="):
             before = self.prv(before, skip=("stop", "filler", "punct"))
-        neighbours = [before, self.nxt(i, skip=("stop",))]
+        neighbours = [before, self.nxt(i, skip=("stop", "filler"))]
         for k in neighbours:
             near = self.m(k)
             if near is not None and near.kind in ("column", "table") and not near.used:
@@ -586,8 +587,13 @@ class Planner:
     def _add_cond(self, i: int, cond: Cond, *, join_previous: bool = False) -> None:
         if join_previous and self.plan.where:
             self.plan.where[-1].append(cond)
-        else:
-            self.plan.where.append([cond])
+            return
+        if cond.op == "=":
+            for group in self.plan.where:
+                if all(c.op == "=" and c.expr.key() == cond.expr.key() and c.year_of == cond.year_of for c in group):
+                    group.append(cond)  # "seasons 2006 and 2007": one column cannot equal both
+                    return
+        self.plan.where.append([cond])
 
     def _booleans(self) -> None:
         for i, m in enumerate(self.ms):
@@ -696,7 +702,11 @@ class Planner:
                 if born:
                     candidates, descending = born, not descending
             if not candidates:
-                return  # left unused: the question is refused unless it reads as "top"/"first"
+                if m.has("top") or m.has("bottom"):
+                    # "the last representative listed": the last row in the file's order
+                    m.used = True
+                    self.plan.file_order = (descending, self.pending_limit or 1)
+                return
             column = self._prefer_mentioned(candidates)
         m.used = True
         self.plan.order.append((Expr(column), descending))
@@ -782,6 +792,11 @@ class Planner:
             self.plan.order.append((Expr(near.columns[0]), descending))
             self.plan.limit = self.pending_limit or 1
             return
+        if (near is None or near.kind == "punct") and m.low in ("the most", "most", "the least", "least", "the fewest", "fewest"):
+            # "which position was drafted the most": the label with the most rows
+            m.used = True
+            self.count_order = (descending, self._count_expr())
+            self.plan.limit = self.pending_limit or 1
 
     def _repeating_target(self, i: int) -> ColumnRef | None:
         """The label a `which X has the highest Y` question asks for, when X repeats across rows."""
@@ -1028,6 +1043,8 @@ class Planner:
             before = self.prv(i, skip=("stop",)) if self.ms[i - 1].low in ("the", "a", "an") else i - 1
             if m.also_table and before is not None and before >= 0 and self.ms[before].low in _OWNER_CUES:
                 continue  # "formats of orchestras": the rows, not the Orchestra column
+            if i >= 2 and self.ms[i - 1].low == "all" and self.ms[i - 2].low in ("across", "over", "in", "throughout"):
+                continue  # "finishes across all events": every event together, not one row per event
             if (
                 first_aggregate is not None
                 and i > first_aggregate
@@ -1146,7 +1163,7 @@ class Planner:
             elif m.kind == "number":
                 leftovers.append(m.text)
             elif m.kind == "kw" and any(
-                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between", "position")
+                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between", "position", "sup")
             ) and not (m.has("between") and m.low == "from") and not m.has("group"):
                 if m.has("supcol") and (m.has("top") or m.has("bottom")):
                     continue

@@ -184,6 +184,9 @@ def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
             node = measure_node(expr.column)
         ordered = exp.Ordered(this=node, desc=descending, nulls_first=False)
         select = select.order_by(ordered)
+    if plan.file_order is not None:
+        from_end, count = plan.file_order
+        select = select.order_by(exp.Ordered(this=exp.column("rowid"), desc=from_end)).limit(count)
     if plan.limit is not None:
         select = select.limit(plan.limit)
     return select
