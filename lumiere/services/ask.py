@@ -21,7 +21,7 @@ from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
 from lumiere.services import charts, warehouse
 from lumiere.services.errors import BadRequest, Invalid, NotFound, ServiceError
-from lumiere.services.history import few_shot_examples, get_query
+from lumiere.services.history import few_shot_examples, get_query, live_source_ids, public_query
 from lumiere.services.resultset import ResultSet
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
@@ -119,6 +119,24 @@ def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query
     return query, warehouse.execute(_source_of(session, user, query), query.sql)
 
 
+def open_history_entry(session: Session, user: User, query_id: int) -> dict[str, Any]:
+    """A history entry as the Ask page reopens it: the entry, plus its rows and chart when it
+    succeeded and its source still exists (read again; nothing new is recorded)."""
+    entry = get_query(session, user, query_id)
+    live = entry.source_id in live_source_ids(session, user)
+    opened: dict[str, Any] = {"entry": public_query(entry, source_exists=live), "answer": None, "error": None}
+    if entry.status != "ok" or not live:
+        return opened
+    try:
+        query, result = result_for_query(session, user, query_id)
+    except ServiceError as error:
+        opened["error"] = {"detail": error.detail, "status": error.status_code}
+        return opened
+    answer = Answer(query=query, result=result, chart=charts.saved_chart_payload(query, result))
+    opened["answer"] = public_answer(answer)
+    return opened
+
+
 def _source_of(session: Session, user: User, query: Query) -> Source:
     source = session.get(Source, query.source_id) if query.source_id is not None else None
     if source is None or source.user_id != user.id:
@@ -210,18 +228,6 @@ def _display_sql(sql: str, dialect: str) -> str:
         return sql.strip()
 
 
-def _chart_for(result: ResultSet, question: str, hint: dict[str, Any] | None) -> charts.ChartSpec:
-    if hint:
-        try:
-            return charts.validate_override(
-                result, type=hint.get("type"), x=hint.get("x"), y=hint.get("y"), color=hint.get("color"),
-                title=hint.get("title"),
-            )
-        except ServiceError:
-            pass  # a stale or wrong hint: choose from the result's shape instead
-    return charts.choose_chart(result, question=question)
-
-
 def _record_success(
     session: Session,
     user: User,
@@ -233,7 +239,7 @@ def _record_success(
     *,
     origin: str,
 ) -> Answer:
-    spec = _chart_for(result, question, generated.chart_hint)
+    spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
         user_id=user.id,
         source_id=source.id,

@@ -549,7 +549,7 @@ def chart_for_query(
         raise Invalid(f"theme must be one of: {', '.join(THEMES)}.", field="theme")
     wanted = {key: value for key, value in (override or {}).items() if key in OVERRIDE_FIELDS and value is not None}
     query, result = result_for_query(session, user, query_id)
-    saved = _saved_spec(query.chart_json, result)
+    saved = fitting_spec(query.chart_json, result)
     if wanted:
         current = saved or choose_chart(result, question=query.question)
         chart_type, title = wanted.get("type", current.type), wanted.get("title")
@@ -574,7 +574,7 @@ def chart_for_query(
 
 def saved_chart_payload(query: Query, result: ResultSet, *, theme: str = "light") -> dict[str, Any]:
     """The chart a stored query shows for rows already read: its saved choice while it fits, else the automatic one."""
-    spec = _saved_spec(query.chart_json, result) or choose_chart(result, question=query.question)
+    spec = fitting_spec(query.chart_json, result) or choose_chart(result, question=query.question)
     return chart_payload(spec, result, theme=theme)
 
 
@@ -585,7 +585,8 @@ def _proposed(result: ResultSet, question: str, user: User) -> ChartSpec | None:
     return propose_chart(result, question=question, client=client, user_id=user.id)
 
 
-def _saved_spec(chart_json: dict[str, Any] | None, result: ResultSet) -> ChartSpec | None:
+def fitting_spec(chart_json: dict[str, Any] | None, result: ResultSet) -> ChartSpec | None:
+    """A saved or proposed chart choice, validated against these rows; None when it no longer fits."""
     if not chart_json:
         return None
     saved = ChartSpec.from_dict(chart_json)

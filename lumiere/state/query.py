@@ -10,11 +10,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
-from sqlmodel import Session
 
 from lumiere.db import session_scope
-from lumiere.models import User
-from lumiere.services import ask, charts, history, sources
+from lumiere.services import ask, sources
 from lumiere.services.errors import NotFound, ServiceError
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
@@ -32,24 +30,6 @@ ERROR_HINTS = {
     429: "Too many requests right now; wait a moment and ask again.",
     503: "A service the question needs is unavailable; try again in a minute.",
 }
-
-
-def _opened_entry(session: Session, user: User, query_id: int) -> dict[str, Any]:
-    """A history entry for the page: the entry, and its rows and chart when it succeeded and its
-    source is still there (read again, nothing new is recorded)."""
-    entry = history.get_query(session, user, query_id)
-    live = entry.source_id in history.live_source_ids(session, user)
-    opened: dict[str, Any] = {"entry": history.public_query(entry, source_exists=live), "answer": None, "error": None}
-    if entry.status != "ok" or not live:
-        return opened
-    try:
-        query, result = ask.result_for_query(session, user, query_id)
-    except ServiceError as error:
-        opened["error"] = {"detail": error.detail, "status": error.status_code}
-        return opened
-    answer = ask.Answer(query=query, result=result, chart=charts.saved_chart_payload(query, result))
-    opened["answer"] = ask.public_answer(answer)
-    return opened
 
 
 class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
@@ -301,7 +281,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 return self._login_redirect()
             self._start_waiting("")
         try:
-            opened = await in_thread(user.id, lambda session, user: _opened_entry(session, user, query_id))
+            opened = await in_thread(user.id, lambda session, user: ask.open_history_entry(session, user, query_id))
         except ServiceError as error:
             async with self:
                 self._finish_with_error(error, sql="")

@@ -12,7 +12,8 @@ from lumiere.llm.base import CannotAnswer
 from lumiere.services import ask, sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.services.errors import Timeout
-from lumiere.state.query import QueryState, _as_id, _opened_entry
+from lumiere.services.ask import open_history_entry
+from lumiere.state.query import QueryState, _as_id
 from lumiere.state.result_table import format_cell, sorted_rows
 
 QUESTION = "How many rows are there for each continent?"
@@ -122,7 +123,7 @@ def test_opening_a_history_entry_reads_its_rows_again_until_the_source_goes(owne
     with session_scope() as session:
         query_id = ask.ask_question(session, user, source_id=first, question=QUESTION).query.id
     with session_scope() as session:
-        opened = _opened_entry(session, user, query_id)
+        opened = open_history_entry(session, user, query_id)
     assert opened["entry"]["source_exists"] is True
     assert opened["answer"]["row_count"] == 5
     assert opened["answer"]["chart"]["type"] == "bar"
@@ -130,7 +131,7 @@ def test_opening_a_history_entry_reads_its_rows_again_until_the_source_goes(owne
     with session_scope() as session:
         sources.delete_source(session, user, first)
     with session_scope() as session:
-        opened = _opened_entry(session, user, query_id)
+        opened = open_history_entry(session, user, query_id)
     assert opened["entry"]["source_exists"] is False
     assert opened["entry"]["question"] == QUESTION
     assert opened["answer"] is None
