@@ -51,10 +51,6 @@ class Token:
     number: float | None = None
     forms: frozenset[str] = field(default_factory=frozenset)
 
-    @property
-    def is_word(self) -> bool:
-        return self.kind == "word"
-
 
 def tokenize(question: str) -> list[Token]:
     """Split a question into words, numbers, quoted strings and punctuation."""
@@ -231,7 +227,6 @@ FILLER_WORDS = frozenset(
     """.split()
 )
 
-QUESTION_STARTERS = frozenset("what which who whom whose where when how show list give tell find return display get".split())
 
 
 @dataclass(frozen=True)

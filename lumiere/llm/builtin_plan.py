@@ -13,7 +13,6 @@ from typing import Any
 from lumiere.llm.builtin_link import Linked, Mention
 from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
-AGG_NAMES = ("count", "avg", "sum", "min", "max", "median", "stddev")
 _SKIP = ("stop", "filler", "punct")
 _RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where by for among".split())
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
@@ -99,11 +98,10 @@ class Planner:
         self.trend = False  # a trend question: shown measures are aggregated per period
 
     # ------------------------------------------------------------------ helpers
-    def nxt(self, i: int, skip: tuple[str, ...] = _SKIP, words: frozenset[str] = frozenset()) -> int | None:
+    def nxt(self, i: int, skip: tuple[str, ...] = _SKIP) -> int | None:
         j = i + 1
         while j < len(self.ms):
-            m = self.ms[j]
-            if m.kind in skip and (not words or m.low in words or m.kind == "punct"):
+            if self.ms[j].kind in skip:
                 j += 1
                 continue
             return j
@@ -124,9 +122,6 @@ class Planner:
     def is_kw(self, i: int | None, *tags: str) -> bool:
         mention = self.m(i)
         return mention is not None and mention.kind == "kw" and any(mention.has(tag) for tag in tags)
-
-    def words_between(self, a: int, b: int) -> list[str]:
-        return [self.ms[k].low for k in range(a + 1, b)]
 
     # ------------------------------------------------------------------ entry
     def run(self) -> Plan:
@@ -173,8 +168,6 @@ class Planner:
                 continue
             literal = literal_mention.text.strip()
             column = self._like_column(i, j, literal_mention)
-            if column is None:
-                continue
             m.used = literal_mention.used = True
             for word in extra_words:
                 word.used = True
@@ -182,7 +175,7 @@ class Planner:
             negated = self._negated_before(i)
             self._add_cond(i, Cond(Expr(column), "notlike" if negated else "like", [pattern]))
 
-    def _like_column(self, i: int, j: int, literal: Mention) -> ColumnRef | None:
+    def _like_column(self, i: int, j: int, literal: Mention) -> ColumnRef:
         if literal.kind == "value":
             return literal.values[0][0]
         # "whose name contains ..." (column before) or "... in their description" (column after)
@@ -193,9 +186,6 @@ class Planner:
                 mention.used = True
                 owner = self._owner_of_name(k)
                 return owner if owner is not None else text_cols[0]
-        previous = self.m(self.prv(i))
-        if previous is not None and previous.kind == "table":
-            return self.schema.display_column
         return self.schema.display_column
 
     def _owner_of_name(self, k: int) -> ColumnRef | None:
@@ -217,8 +207,7 @@ class Planner:
             if self.is_kw(before, "top", "bottom") and not self.ms[before].used:
                 kw = self.ms[before]
                 self.pending_limit = int(m.number)
-                self.pending_dir = kw.has("bottom") and not kw.has("top")
-                self.pending_dir = not self.pending_dir  # top -> descending
+                self.pending_dir = not (kw.has("bottom") and not kw.has("top"))  # "top 5" means descending
                 kw.used = m.used = True
             elif self.is_kw(after, "sup", "supcol", "common") and not self._is_comparison_after(after):
                 self.pending_limit = int(m.number)
