@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 
 import duckdb
 import plotly.data
@@ -37,7 +38,19 @@ def tips_duckdb() -> duckdb.DuckDBPyConnection:
     connection.execute("CREATE TABLE tips AS SELECT * FROM tips_frame")
     connection.unregister("tips_frame")
     connection.execute("SET enable_external_access = false")
+    # Generated joins and recursive CTEs can explode: bound them as the real sandbox does.
+    connection.execute("SET memory_limit = '512MB'")
+    connection.execute("SET threads = 1")
     return connection
+
+
+def _run_bounded(connection: duckdb.DuckDBPyConnection, sql: str, seconds: float = 2.0) -> list[tuple]:
+    timer = threading.Timer(seconds, connection.interrupt)
+    timer.start()
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        timer.cancel()
 
 
 # --- 1. generated SELECTs ------------------------------------------------------------------------
@@ -222,7 +235,7 @@ def test_what_passes_reads_only_allowed_tables_on_duckdb(tips_duckdb, sql):
         return
     assert set(guarded.tables) <= {"tips"}
     try:
-        tips_duckdb.execute(guarded.sql).fetchall()
+        _run_bounded(tips_duckdb, guarded.sql)
     except duckdb.CatalogException as error:
         pytest.fail(f"passed the guard but named a table the database does not have: {sql!r}: {error}")
     except duckdb.Error:
