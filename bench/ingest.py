@@ -10,6 +10,9 @@ In one run, on the same generated CSV:
   (c) pandas.read_csv, then the DataFrame into a fresh DuckDB file.
 Prints the times, the ratios a/b and c/b, and the peak RSS of the server process tree during
 (a) (targets: a/b <= 1.2, peak RSS <= 600 MB). Output also goes to bench/out/ingest.json.
+With --repeat N, (a) and (b) alternate N times and the best of each counts (other work on the
+machine only ever makes a run slower). The server inherits the environment, so for instance
+LUMIERE_INGEST_MEMORY_LIMIT=16GB shows what the ingest memory cap costs in time.
 """
 
 from __future__ import annotations
