@@ -11,13 +11,12 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlmodel import Session
 
-from lumiere.api.deps import CurrentUser, DbSession, db_session
+from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import IdPath
 from lumiere.config import get_settings
 from lumiere.services import connections, sources
@@ -26,10 +25,6 @@ from lumiere.services.ingest import StagedUpload, receive_upload
 
 router = APIRouter(prefix="/api/data", tags=["data"])
 
-# For routes that write: this session commits BEFORE the response goes out. With FastAPI's
-# default ("request") scope the commit would follow the response, so a client could be told
-# 201 about a source that is not committed yet (or never will be).
-WriteSession = Annotated[Session, Depends(db_session, scope="function")]
 
 MAX_TEXT_FIELD_BYTES = 4096  # the optional `name` field and any other small field
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # headers and boundaries around the file part
@@ -152,7 +147,7 @@ def _header_text(raw: bytes) -> str:
 
 
 @router.post("/upload", status_code=201, openapi_extra=_UPLOAD_BODY_DOC)
-async def upload(request: Request, user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+async def upload(request: Request, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Upload a CSV (multipart field `file`, optional `name`); it becomes a source with one table."""
     declared = request.headers.get("content-length", "")
     limit = get_settings().max_upload_bytes
@@ -186,7 +181,7 @@ async def upload(request: Request, user: CurrentUser, session: WriteSession) -> 
 
 
 @router.post("/sample", status_code=201)
-def load_sample(user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+def load_sample(user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Add the gapminder sample dataset (from plotly) as a source, exactly as an upload would be."""
     return sources.public_source(sources.load_sample_dataset(session, user))
 
@@ -216,13 +211,13 @@ def preview_source(
 
 
 @router.get("/source/{source_id}/profile")
-def profile_source(source_id: IdPath, user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+def profile_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Per column: nulls, distinct count, min/max/mean, top values, date range."""
     return sources.column_profile(session, user, source_id)
 
 
 @router.delete("/source/{source_id}", status_code=204)
-def delete_source(source_id: IdPath, user: CurrentUser, session: WriteSession) -> Response:
+def delete_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> Response:
     sources.delete_source(session, user, source_id)
     return Response(status_code=204)
 
@@ -261,6 +256,6 @@ def check_connection(body: ConnectionIn, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.post("/connect", status_code=201)
-def connect(body: ConnectIn, user: CurrentUser, session: WriteSession) -> dict[str, Any]:
+def connect(body: ConnectIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Save a database connection as a source (the password is stored encrypted, never returned)."""
     return sources.public_source(connections.create_connection(session, user, body.as_params(), name=body.name))
