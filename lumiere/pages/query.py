@@ -42,7 +42,8 @@ def source_picker() -> rx.Component:
     )
 
 
-def suggestion_chips(items: rx.Var[list[str]], label: str) -> rx.Component:
+def suggestion_chips(items: rx.Var[list[str]], label: str, group_name: str) -> rx.Component:
+    """`group_name` must not contain "question": only the question box is labelled that way."""
     return rx.cond(
         items.length() > 0,
         rx.vstack(
@@ -66,7 +67,7 @@ def suggestion_chips(items: rx.Var[list[str]], label: str) -> rx.Component:
             ),
             spacing="2",
             width="100%",
-            aria_label=label,
+            aria_label=group_name,
             role="group",
         ),
         rx.fragment(),
@@ -120,7 +121,7 @@ def ask_form() -> rx.Component:
                     justify="end",
                     width="100%",
                 ),
-                suggestion_chips(QueryState.suggestions, "Suggested questions"),
+                suggestion_chips(QueryState.suggestions, "Suggested questions", "Suggestions"),
                 spacing="3",
                 width="100%",
             ),
@@ -170,7 +171,7 @@ def error_card() -> rx.Component:
                 rx.text(rx.text.strong("What to try: "), QueryState.error_hint, size="2"),
                 rx.fragment(),
             ),
-            suggestion_chips(QueryState.error_suggestions, "Questions that can be answered"),
+            suggestion_chips(QueryState.error_suggestions, "Questions that can be answered", "Answerable instead"),
             rx.cond(
                 QueryState.failed_sql != "",
                 rx.vstack(

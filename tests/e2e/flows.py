@@ -31,7 +31,7 @@ def user_with_sample(page: Page, name: str) -> int:
 
 def ask(page: Page, question: str) -> None:
     """Types the question on /query and presses Enter; waits for the results table."""
-    box = page.get_by_label("Question", exact=True)
+    box = page.get_by_label("Question")
     box.fill(question)
     box.press("Enter")
     wait_for_answer(page)
