@@ -22,7 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -369,6 +369,14 @@ def print_report(report: SetReport, show_misses: int, split: str) -> None:
                 print(f"       got: {o.detail}")
 
 
+def save_outcomes(reports: list[SetReport], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for report in reports:
+            for outcome in report.outcomes:
+                handle.write(json.dumps({"set": report.name, **asdict(outcome)}, default=str) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["builtin", "llm"], default="builtin")
@@ -378,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses-from", choices=["all", "dev", "held"], default="all")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / "bench" / "out" / "nlq_data")
+    parser.add_argument("--save", type=Path, default=None, help="write every outcome as JSON lines, to compare runs")
     args = parser.parse_args(argv)
 
     engine = _make_engine(args.engine)
@@ -412,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     for report in reports:
         print_report(report, args.show_misses, args.misses_from)
+    if args.save:
+        save_outcomes(reports, args.save)
     return 0
 
 

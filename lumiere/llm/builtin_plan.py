@@ -992,7 +992,8 @@ class Planner:
             expr = Expr(column, bucket=unit) if column.temporal and unit else Expr(column)
             self.plan.group.append(expr)
             self.plan.add_select(expr)
-            self.plan.order.append((expr, False))
+            if column.temporal or column.yearish:
+                self.plan.order.append((expr, False))
             self.trend = True
 
     def _time_columns(self) -> list[ColumnRef]:
@@ -1117,7 +1118,10 @@ class Planner:
                     resolved.append((texty[0], descending))
                 continue
             resolved.append((expr, descending))
-        plan.order = [self._prefer_group_column(expr, descending) for expr, descending in resolved]
+        plan.order = []
+        for expr, descending in (self._prefer_group_column(expr, descending) for expr, descending in resolved):
+            if all(expr.key() != kept.key() for kept, _ in plan.order):
+                plan.order.append((expr, descending))
         if self.pending_limit and plan.limit is None:
             plan.limit = self.pending_limit
             if not plan.order and self.pending_dir is not None:
@@ -1128,6 +1132,32 @@ class Planner:
         if not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select):
             for expr, _ in plan.order:
                 plan.add_select(expr)
+        if plan.group and not plan.share:
+            self._order_groups()
+            # the labels first, then the measures: tables and charts read left to right
+            plan.select = [e for e in plan.select if e.agg is None] + [e for e in plan.select if e.agg]
+
+    def _order_groups(self) -> None:
+        """Grouped answers always come back in the same, sensible order unless the question gave one.
+
+        Groups with a natural order (time, years, numbers such as a party size) are listed in that
+        order; groups of labels are ranked by the first measure, largest first. The group keys
+        break ties, so two runs never differ.
+        """
+        plan = self.plan
+        keys = [(g, False) for g in plan.group]
+        if plan.order:
+            plan.order.extend(k for k in keys if all(k[0].key() != o.key() for o, _ in plan.order))
+            return
+        first = plan.group[0]
+        ordered_domain = first.bucket is not None or (
+            first.column is not None and (first.column.temporal or first.column.yearish or first.column.numeric)
+        )
+        measures = [e for e in plan.select if e.agg]
+        if ordered_domain or not measures:
+            plan.order = keys
+        else:
+            plan.order = [(measures[0], True), *keys]
 
     def _prefer_group_column(self, expr: Expr, descending: bool) -> tuple[Expr, bool]:
         """`ordered by id` in a grouped answer means the grouped id, not another id column."""

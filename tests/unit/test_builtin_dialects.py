@@ -135,9 +135,17 @@ def _close(a: Any, b: float) -> bool:
 
 def test_group_average(server):
     rows = _ask(server, "average tip by day")
-    expected = TIPS.groupby("day").tip.mean()
-    assert {row[1]: float(row[0]) for row in rows}.keys() == set(expected.index)
-    assert all(_close(row[0], expected[row[1]]) for row in rows)
+    expected = TIPS.groupby("day").tip.mean().sort_values(ascending=False)
+    assert [row[0] for row in rows] == list(expected.index)  # groups first, ranked by the measure
+    assert all(_close(row[1], expected[row[0]]) for row in rows)
+
+
+def test_group_count_ranked_with_ties_broken_by_label(server):
+    rows = _ask(server, "How many rows are there for each size?")
+    assert [(row[0], row[1]) for row in rows] == sorted(TIPS.groupby("size").size().items())
+    rows = _ask(server, "number of rows by sex and day")
+    counts = TIPS.groupby(["sex", "day"]).size()
+    assert [((row[0], row[1]), row[2]) for row in rows] == sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def test_yes_no_text_column_as_a_filter(server):
