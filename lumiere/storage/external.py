@@ -155,7 +155,8 @@ def _is_public(address: str) -> bool:
 
 @contextmanager
 def _readonly_session(params: ExternalParams, timeout_s: float) -> Iterator[Any]:
-    """A connection inside a READ ONLY transaction whose statements stop after `timeout_s`."""
+    """A connection inside a READ ONLY transaction whose statements stop after `timeout_s`; the
+    connection is closed on every way out (result, database error, timeout, interruption)."""
     address = resolve_allowed_address(params.host)
     connect_timeout = get_settings().connect_timeout_s
     if params.kind == "postgresql":
@@ -178,6 +179,9 @@ def _readonly_session(params: ExternalParams, timeout_s: float) -> Iterator[Any]
                     cursor.execute("SET SESSION max_statement_time = %s", (max(0.001, timeout_s),))
                 else:
                     cursor.execute("SET SESSION max_execution_time = %s", (max(1, int(timeout_s * 1000)),))
+                # DDL (CREATE/DROP/RENAME TABLE, GRANT, ...) implicitly commits the transaction and would
+                # then run in a new one; with the session itself read-only, that new one refuses it too.
+                cursor.execute("SET SESSION TRANSACTION READ ONLY")
                 cursor.execute("START TRANSACTION READ ONLY")
             yield connection
         finally:
@@ -280,22 +284,43 @@ def run_readonly(
     try:
         with _readonly_session(params, timeout_s) as connection:
             if params.kind == "postgresql":
-                cursor = connection.cursor(name=f"lumiere_{secrets.token_hex(6)}")
-                cursor.itersize = max_rows + 1
-                cursor.execute(sql)
-                fetched = cursor.fetchmany(max_rows + 1)
-                columns = _postgres_columns(connection, cursor.description or [])
+                columns, fetched = _fetch_postgres(connection, sql, max_rows + 1)
             else:
-                with connection.cursor(pymysql.cursors.Cursor) as cursor:
-                    # The server stops after max_rows + 1 rows of any SELECT without a smaller LIMIT.
-                    cursor.execute("SET SESSION sql_select_limit = %s", (max_rows + 1,))
-                    cursor.execute(sql)
-                    fetched = cursor.fetchmany(max_rows + 1)
-                    columns = [_mysql_column(item) for item in cursor.description or []]
+                columns, fetched = _fetch_mysql(connection, sql, max_rows + 1)
     except (psycopg2.Error, pymysql.err.MySQLError) as error:
         raise _database_error(error, params, timeout_s) from None
     rows = [[_json_value(value) for value in row] for row in fetched[:max_rows]]
     return columns, rows, len(fetched) > max_rows
+
+
+def _fetch_postgres(connection: Any, sql: str, limit: int) -> tuple[list[ResultColumn], list[tuple[Any, ...]]]:
+    """At most `limit` rows of `sql`, opened as a cursor by PL/pgSQL's OPEN ... FOR EXECUTE.
+
+    psycopg2 sends text as a simple query, where `a; COMMIT; b` runs three statements and the
+    COMMIT ends the READ ONLY transaction. OPEN ... FOR EXECUTE has PostgreSQL itself refuse
+    anything but one query (several statements, COMMIT, SELECT INTO, DDL), so the text can only
+    read, inside this transaction.
+    """
+    name = f"lumiere_{secrets.token_hex(6)}"
+    opener = pg_sql.SQL("DECLARE result refcursor := {}; BEGIN OPEN result NO SCROLL FOR EXECUTE {}; END").format(
+        pg_sql.Literal(name), pg_sql.Literal(sql)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(pg_sql.SQL("DO {}").format(pg_sql.Literal(opener.as_string(connection))))
+    with connection.cursor(name=name) as cursor:
+        fetched = cursor.fetchmany(limit)
+        return _postgres_columns(connection, cursor.description or []), fetched
+
+
+def _fetch_mysql(connection: Any, sql: str, limit: int) -> tuple[list[ResultColumn], list[tuple[Any, ...]]]:
+    """At most `limit` rows of `sql`: the server itself stops after `limit` rows of any SELECT
+    without a smaller LIMIT, so the buffered result is small and read completely before the
+    cursor closes (no half-read stream is ever left to the garbage collector)."""
+    with connection.cursor(pymysql.cursors.Cursor) as cursor:
+        cursor.execute("SET SESSION sql_select_limit = %s", (limit,))
+        cursor.execute(sql)
+        fetched = list(cursor.fetchmany(limit))
+        return [_mysql_column(item) for item in cursor.description or []], fetched
 
 
 def _postgres_columns(connection: Any, description: Any) -> list[ResultColumn]:

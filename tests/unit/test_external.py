@@ -3,7 +3,11 @@ reached, describing a schema, read-only execution with a timeout, and errors tha
 
 from __future__ import annotations
 
+import gc
+import os
 import secrets
+import signal
+import threading
 import time
 
 import psycopg2
@@ -14,6 +18,7 @@ from lumiere.config import reset_settings
 from lumiere.models import Source
 from lumiere.services.crypto import encrypt_secret
 from lumiere.services.errors import BadRequest, Timeout
+from lumiere.services.sqlguard import SqlRefused, guard_sql
 from lumiere.storage.external import ExternalParams, check_host_allowed, describe, params_for, run_readonly
 
 PG_DSN = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
@@ -171,6 +176,58 @@ def test_postgres_writes_fail_inside_the_read_only_transaction(pg_schema):
     assert rows == [[3, 49.75]]
 
 
+# Statements that must change nothing even when they reach the server without the guard: the
+# READ ONLY transaction refuses them, or PostgreSQL refuses to open them as the one query.
+PG_REFUSED_PAST_THE_GUARD = [
+    'CREATE TABLE "{made}" (a int)',
+    'CREATE TEMP TABLE "{made}" (a int)',
+    'SELECT 1 AS a INTO TEMP "{made}"',
+    "SET ROLE postgres",
+    "SET SESSION AUTHORIZATION postgres",
+    "COPY orders TO STDOUT",
+    "COPY orders FROM STDIN",
+    "CREATE EXTENSION dblink",
+    "ALTER SYSTEM SET work_mem = '5MB'",
+    "COMMIT",
+    'SELECT 1; CREATE TABLE "{made}" (a int)',
+    'SELECT 1; COMMIT; CREATE TABLE "{made}" (a int)',
+    'SELECT 1; SET default_transaction_read_only = off; COMMIT; CREATE TABLE "{made}" (a int)',
+    "SELECT 1; COMMIT; SELECT pg_sleep(5)",
+]
+
+
+@pytest.mark.parametrize("statement", PG_REFUSED_PAST_THE_GUARD)
+def test_postgres_session_runs_one_query_and_only_reads(pg_schema, statement):
+    made = f"made_{secrets.token_hex(3)}"
+    started = time.monotonic()
+    with pytest.raises(BadRequest):
+        run_readonly(pg_schema, statement.format(made=made), timeout_s=5, max_rows=10)
+    assert time.monotonic() - started < 2
+    with psycopg2.connect(**PG_DSN) as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname = %s", (made,))
+        assert cursor.fetchone() == (0,)
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone() != ("5MB",)
+    admin.close()
+
+
+def test_postgres_queries_of_every_shape_still_run(pg_schema):
+    shapes = {
+        "WITH paid AS (SELECT amount FROM orders WHERE paid) SELECT sum(amount) FROM paid": [[42.5]],
+        "SELECT customer FROM orders WHERE customer = 'Bo' UNION SELECT 'it''s'": None,
+        "VALUES (1, 'x'), (2, 'y')": [[1, "x"], [2, "y"]],
+        "TABLE \"Line Items\"": [],
+        "SELECT E'back\\\\slash', $q$dollar 'quoted'$q$": [["back\\slash", "dollar 'quoted'"]],
+    }
+    for sql, expected in shapes.items():
+        _, rows, more = run_readonly(pg_schema, sql, timeout_s=5, max_rows=10)
+        assert more is False
+        if expected is not None:
+            assert rows == expected, sql
+        else:
+            assert sorted(rows) == [["Bo"], ["it's"]]
+
+
 def test_postgres_statement_timeout(pg_schema):
     started = time.monotonic()
     with pytest.raises(Timeout) as caught:
@@ -223,12 +280,214 @@ def test_mysql_writes_fail_inside_the_read_only_transaction(mysql_database):
     assert rows == [[3]]
 
 
+# Statements that commit implicitly (DDL) or write: with the session read-only, the transaction
+# that follows the implicit commit is read-only too, so MariaDB refuses them (error 1792).
+MYSQL_REFUSED_BY_THE_SESSION = [
+    "CREATE TABLE `{made}` (a INT)",
+    "CREATE TEMPORARY TABLE `{made}` (a INT)",
+    "CREATE TEMPORARY TABLE `{made}` AS SELECT 1 AS a",
+    "CREATE TABLE `{made}` AS SELECT * FROM orders",
+    "CREATE DATABASE `{made}`",
+    "CREATE USER `{made}`",
+    "DROP TABLE orders",
+    "RENAME TABLE orders TO `{made}`",
+    "TRUNCATE TABLE orders",
+    "ALTER TABLE orders ADD COLUMN `{made}` INT",
+    "LOCK TABLES orders WRITE",
+    "LOAD DATA INFILE '/etc/hostname' INTO TABLE orders",
+    "CALL `{database}`.add_order()",
+    "PREPARE made FROM 'CREATE TABLE `{made}` (a INT)'",
+    "OPTIMIZE TABLE orders",
+]
+# What a read-only transaction cannot stop (server-wide settings, files written by the server,
+# other sessions); the guard refuses every one of them before a connection is opened.
+MYSQL_STOPPED_BY_THE_GUARD_ONLY = [
+    "SET GLOBAL max_connections = 10",
+    "SELECT customer FROM orders INTO OUTFILE '/tmp/lumiere_outfile.txt'",
+    "SELECT 1 INTO DUMPFILE '/tmp/lumiere_dumpfile.txt'",
+    "KILL 1",
+    "FLUSH TABLES",
+    "HANDLER orders OPEN",
+    "SELECT GET_LOCK('lumiere', 1) FROM orders",
+    "ANALYZE TABLE orders",
+    "DO SLEEP(3)",
+]
+
+
+@pytest.fixture()
+def mysql_writer(mysql_database):
+    """A stored procedure that inserts an order when called."""
+    admin = pymysql.connect(**MYSQL_DSN, database=mysql_database.database, autocommit=True)
+    with admin.cursor() as cursor:
+        cursor.execute("CREATE PROCEDURE add_order() BEGIN INSERT INTO orders (customer) VALUES ('Mallory'); END")
+    admin.close()
+    return mysql_database
+
+
+@pytest.mark.parametrize("statement", MYSQL_REFUSED_BY_THE_SESSION)
+def test_mysql_ddl_and_writes_fail_in_the_read_only_session(mysql_writer, statement):
+    made = f"made_{secrets.token_hex(3)}"
+    database = mysql_writer.database
+    with pytest.raises(BadRequest, match="READ ONLY"):
+        run_readonly(mysql_writer, statement.format(made=made, database=database), timeout_s=5, max_rows=10)
+    admin = pymysql.connect(**MYSQL_DSN, autocommit=True)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = %s", (made,))
+            made_tables = cursor.fetchone()[0]
+            cursor.execute("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (made,))
+            made_databases = cursor.fetchone()[0]
+            cursor.execute("SELECT COUNT(*) FROM mysql.user WHERE user = %s", (made,))
+            made_users = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*) FROM `{database}`.orders")
+            orders = cursor.fetchone()[0]
+            cursor.execute("SELECT COUNT(*) FROM information_schema.columns WHERE column_name = %s", (made,))
+            made_columns = cursor.fetchone()[0]
+    finally:
+        with admin.cursor() as cursor:  # undo whatever got through, so a failure stays local
+            cursor.execute(f"DROP DATABASE IF EXISTS `{made}`")
+            cursor.execute(f"DROP USER IF EXISTS `{made}`")
+        admin.close()
+    assert (made_tables, made_databases, made_users, made_columns, orders) == (0, 0, 0, 0, 3)
+
+
+# PostgreSQL's counterparts: effects outside the transaction (dblink opens a second, writable
+# session; signals to other backends; server files and settings).
+PG_STOPPED_BY_THE_GUARD_ONLY = [
+    "SELECT dblink_exec('dbname=test', 'CREATE TABLE made (a int)')",
+    "SELECT * FROM dblink('dbname=test', 'SELECT pg_sleep(60)') AS t(x text)",
+    "SELECT pg_terminate_backend(1) FROM orders",
+    "SELECT pg_read_file('/etc/hostname')",
+    "SELECT set_config('default_transaction_read_only', 'off', false)",
+    "SELECT pg_reload_conf()",
+    "SELECT lo_import('/etc/hostname')",
+]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "statement"),
+    [("mysql", statement) for statement in MYSQL_STOPPED_BY_THE_GUARD_ONLY]
+    + [("postgres", statement) for statement in PG_STOPPED_BY_THE_GUARD_ONLY],
+)
+def test_what_a_read_only_session_cannot_stop_the_guard_refuses(dialect, statement):
+    with pytest.raises(SqlRefused):
+        guard_sql(statement, dialect=dialect, allowed_tables=["orders"], row_cap=10)
+
+
+def test_mysql_sleep_without_a_result_is_bounded_by_the_statement_time(mysql_database):
+    started = time.monotonic()
+    columns, rows, more = run_readonly(mysql_database, "DO SLEEP(3)", timeout_s=0.5, max_rows=1)
+    assert time.monotonic() - started < 2
+    assert (columns, rows, more) == ([], [], False)
+
+
+def test_mysql_sends_one_statement_only(mysql_database):
+    with pytest.raises(BadRequest, match="syntax"):
+        run_readonly(mysql_database, "SELECT 1; CREATE TABLE made_here (a INT)", timeout_s=5, max_rows=1)
+
+
 def test_mysql_statement_timeout(mysql_database):
     started = time.monotonic()
     with pytest.raises(Timeout):
         run_readonly(mysql_database, "SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b",
                      timeout_s=0.5, max_rows=1)
     assert time.monotonic() - started < 4
+
+
+class Interrupted(Exception):
+    """Raised by a signal handler in the middle of a query, as a shutdown or a cancel would."""
+
+
+@pytest.fixture()
+def opened_connections(monkeypatch):
+    """Every real connection storage.external opens during the test."""
+    opened: list = []
+    for module in (pymysql, psycopg2):
+        real_connect = module.connect
+
+        def recording_connect(*args, _real=real_connect, **kwargs):
+            connection = _real(*args, **kwargs)
+            opened.append(connection)
+            return connection
+
+        monkeypatch.setattr(module, "connect", recording_connect)
+    return opened
+
+
+def _kill_when_running(marker: str) -> None:
+    """Kill, from another session, the MariaDB connection running the query that contains `marker`."""
+    admin = pymysql.connections.Connection(**MYSQL_DSN, autocommit=True)  # not one of the recorded ones
+    try:
+        with admin.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute("SELECT id FROM information_schema.processlist WHERE info LIKE %s AND id <> "
+                               "CONNECTION_ID()", (f"%{marker}%",))
+                found = cursor.fetchone()
+                if found:
+                    cursor.execute(f"KILL CONNECTION {int(found[0])}")
+                    return
+                time.sleep(0.02)
+    finally:
+        admin.close()
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning", "error::ResourceWarning")
+def test_mysql_connections_are_closed_on_every_path(mysql_database, opened_connections):
+    """Success, a database error, an error halfway through the rows, the server's timeout, a killed
+    connection and an interruption all leave the connection closed at once, not for the garbage
+    collector (which would otherwise report half-read results at some later, random moment)."""
+    mid_stream_error = "SELECT seq, IF(seq > 500, (SELECT 1 UNION SELECT 2), seq) FROM seq_1_to_1000"
+    paths = [
+        ("SELECT customer FROM orders", 10, None),
+        ("SELECT no_such_column FROM orders", 10, BadRequest),
+        (mid_stream_error, 2000, BadRequest),
+        ("SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b", 1, Timeout),
+    ]
+    for sql, max_rows, error in paths:
+        if error is None:
+            run_readonly(mysql_database, sql, timeout_s=0.5, max_rows=max_rows)
+        else:
+            with pytest.raises(error):
+                run_readonly(mysql_database, sql, timeout_s=0.5, max_rows=max_rows)
+        assert opened_connections and not opened_connections[-1].open, sql
+
+    marker = f"killed_{secrets.token_hex(4)}"
+    killer = threading.Thread(target=_kill_when_running, args=(marker,))
+    killer.start()
+    with pytest.raises(Timeout):
+        run_readonly(mysql_database, f"SELECT SLEEP(3) AS {marker}", timeout_s=5, max_rows=1)
+    killer.join()
+    assert not opened_connections[-1].open
+
+    def interrupt(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
+    try:
+        timer.start()
+        with pytest.raises(Interrupted):
+            run_readonly(mysql_database, "SELECT seq, SLEEP(0.001) FROM seq_1_to_100000", timeout_s=5, max_rows=200000)
+    finally:
+        timer.join()
+        signal.signal(signal.SIGUSR1, previous)
+    assert len(opened_connections) == len(paths) + 2
+    assert not any(connection.open for connection in opened_connections)
+    gc.collect()  # anything left to a finaliser would surface here, inside this test
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning", "error::ResourceWarning")
+def test_postgres_connections_are_closed_on_every_path(pg_schema, opened_connections):
+    for sql, error in [("SELECT customer FROM orders", None), ("SELECT no_such_column FROM orders", BadRequest),
+                       ("SELECT g, 1 / (g - 500) FROM generate_series(1, 1000) g", BadRequest),
+                       ("SELECT pg_sleep(3)", Timeout)]:
+        if error is None:
+            run_readonly(pg_schema, sql, timeout_s=0.5, max_rows=2000)
+        else:
+            with pytest.raises(error):
+                run_readonly(pg_schema, sql, timeout_s=0.5, max_rows=2000)
+        assert opened_connections and opened_connections[-1].closed, sql
+    gc.collect()
 
 
 def test_mysql_wrong_password_is_named_without_echoing_it(mysql_database):

@@ -229,10 +229,6 @@ def test_writes_fail_in_the_read_only_transaction_even_past_the_guard(backend):
 
 
 def test_ddl_fails_in_the_read_only_session_even_past_the_guard(request, backend):
-    if backend.name == "mysql":
-        # MySQL/MariaDB commit the READ ONLY transaction implicitly before DDL and then run it;
-        # only a session-wide `SET SESSION TRANSACTION READ ONLY` (storage.external) stops that.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="DDL ends MySQL's READ ONLY transaction"))
     params = external.params_for(backend.source)
     created = "created_" + secrets.token_hex(3)
     request.addfinalizer(lambda: backend.drop_if_present(created))
