@@ -23,6 +23,7 @@ from lumiere.services.errors import BadRequest
 DIALECTS = ("duckdb", "postgres", "mysql")
 MAX_SQL_CHARS = 100_000
 _COUNT_ALIAS = "lumiere_counted"
+_TOO_DEEP = "The SQL is nested too deeply to check; simplify it (fewer nested parentheses)."
 
 # sqlglot logs a warning whenever it falls back to an opaque Command; the guard refuses those anyway.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -219,7 +220,7 @@ def guard_sql(
         rendered = _render(query, dialect)
         count_sql = _render(_count_query(uncapped), dialect) if limited else None
     except RecursionError:
-        raise SqlRefused("The SQL is nested too deeply to check; simplify it (fewer nested parentheses).") from None
+        raise SqlRefused(_TOO_DEEP) from None
     return GuardedSQL(sql=rendered, tables=tables, limited=limited, count_sql=count_sql)
 
 
@@ -240,7 +241,7 @@ def _parse_single_query(sql: str, dialect: str) -> exp.Query:
     except TokenError as error:
         raise SqlRefused(f"The SQL could not be read: {_first_line(str(error))}. Check quotes and brackets.") from None
     except RecursionError:
-        raise SqlRefused("The SQL is nested too deeply to check; simplify it (fewer nested parentheses).") from None
+        raise SqlRefused(_TOO_DEEP) from None
     if not statements:
         raise SqlRefused("The SQL is empty; write one SELECT statement.")
     if len(statements) > 1:
@@ -308,10 +309,8 @@ def _plain_string(node: exp.Expression) -> exp.Expression:
     return node
 
 
-
 def _check_nodes(query: exp.Expression, dialect: str) -> None:
     for node in query.walk():
-        node.comments = None
         cls = type(node)
         allowed_args = _ALLOWED_ARGS.get(cls)
         if allowed_args is not None:
@@ -407,9 +406,9 @@ def _check_tables(
         schema = table.args.get("db")
         if schema is None and _is_visible_cte(table, written, dialect):
             continue
-        if schema is not None:
-            if _resolve_name(schema, allowed_schemas, dialect) is None:
-                raise SqlRefused(_schema_message(schema.name, allowed_schemas))
+        schema_name = None if schema is None else _resolve_name(schema, allowed_schemas, dialect)
+        if schema is not None and schema_name is None:
+            raise SqlRefused(_schema_message(schema.name, allowed_schemas))
         canonical = _resolve_name(written, allowed_tables, dialect)
         if canonical is None:
             raise SqlRefused(_table_message(written.name, allowed_tables))
@@ -419,10 +418,8 @@ def _check_tables(
             # Keep `written.column` references resolving after the rename below.
             table.set("alias", exp.TableAlias(this=exp.to_identifier(_resolved(written, dialect), quoted=True)))
         table.set("this", exp.to_identifier(canonical, quoted=True))
-        if qualify_schema:
-            table.set("db", exp.to_identifier(qualify_schema, quoted=True))
-        elif schema is not None:
-            table.set("db", exp.to_identifier(_resolve_name(schema, allowed_schemas, dialect), quoted=True))
+        if qualify_schema or schema_name:
+            table.set("db", exp.to_identifier(qualify_schema or schema_name, quoted=True))
     return used
 
 
@@ -451,40 +448,25 @@ def _resolve_name(identifier: exp.Identifier, candidates: list[str], dialect: st
 
 def _is_visible_cte(table: exp.Table, written: exp.Identifier, dialect: str) -> bool:
     """True when a WITH in scope defines this name, so the reference cannot reach a real table."""
-    for cte_name in _visible_cte_names(table):
-        if dialect == "duckdb":
-            if cte_name.name.lower() == written.name.lower():
-                return True
-        elif _resolved(cte_name, dialect) == _resolved(written, dialect):
-            return True
-    return False
+    return any(_same_name(written, _resolved(name, dialect), dialect) for name in _visible_cte_names(table))
 
 
 def _visible_cte_names(node: exp.Expression) -> Iterator[exp.Identifier]:
-    child, parent = node, node.parent
+    came_from, child, parent = None, node, node.parent
     while parent is not None:
         with_clause = parent.args.get("with_") if isinstance(parent, exp.Query) else None
         if isinstance(with_clause, exp.With):
             ctes = list(with_clause.expressions)
             if child is with_clause:
-                # Inside the body of one CTE: only earlier ones (and itself when RECURSIVE) are visible.
-                body = next(cte for cte in ctes if _contains(cte, node))
-                position = ctes.index(body)
+                # Inside the body of one CTE (the one just passed): only earlier ones, and itself
+                # when RECURSIVE, are visible.
+                position = next(index for index, cte in enumerate(ctes) if cte is came_from)
                 ctes = ctes[: position + 1] if with_clause.args.get("recursive") else ctes[:position]
             for cte in ctes:
                 alias = cte.args.get("alias")
                 if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
                     yield alias.this
-        child, parent = parent, parent.parent
-
-
-def _contains(ancestor: exp.Expression, node: exp.Expression) -> bool:
-    current: exp.Expression | None = node
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.parent
-    return False
+        came_from, child, parent = child, parent, parent.parent
 
 
 def _table_message(name: str, allowed_tables: list[str]) -> str:

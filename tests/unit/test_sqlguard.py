@@ -94,10 +94,14 @@ def test_every_spider_gold_query_passes_and_keeps_its_result():
         "SELECT day FROM tips INTERSECT SELECT day FROM tips WHERE time = 'Lunch' ORDER BY 1",
         "SELECT day FROM tips EXCEPT SELECT day FROM tips WHERE time = 'Lunch' ORDER BY 1",
         "SELECT COUNT(*) FILTER (WHERE smoker = 'Yes') AS smokers, MEDIAN(tip) FROM tips",
-        "SELECT CASE WHEN tip / total_bill > 0.2 THEN 'generous' ELSE 'usual' END AS kind, COUNT(*) FROM tips "
-        "GROUP BY 1 ORDER BY 1",
-        "SELECT t.day, (SELECT MAX(tip) FROM tips AS u WHERE u.day = t.day) AS best FROM tips AS t "
-        "GROUP BY t.day ORDER BY 1",
+        (
+            "SELECT CASE WHEN tip / total_bill > 0.2 THEN 'generous' ELSE 'usual' END AS kind, COUNT(*) FROM tips "
+            "GROUP BY 1 ORDER BY 1"
+        ),
+        (
+            "SELECT t.day, (SELECT MAX(tip) FROM tips AS u WHERE u.day = t.day) AS best FROM tips AS t "
+            "GROUP BY t.day ORDER BY 1"
+        ),
         "FROM tips SELECT day, size WHERE size > 5 ORDER BY day",
         "SELECT ROUND(STDDEV(tip), 4), QUANTILE_CONT(tip, 0.9), LOWER(day) AS d FROM tips GROUP BY d ORDER BY d",
         'SELECT COUNT(*) FROM "Weird Name"',
