@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_result_rows: int = Field(default=10_000, ge=1)
     duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = Field(default=2, ge=1)
+    # After a timeout, how long DuckDB gets to stop the query (and to close) before the caller stops waiting.
+    query_stop_grace_s: float = Field(default=2.0, gt=0)
     # Rows per table that find_values scans when placing a question's words on stored values.
     value_search_rows: int = Field(default=2_000_000, ge=1)
 

@@ -1,13 +1,14 @@
 """Runs guarded SQL on a user's data: a locked-down DuckDB for uploads, the user's own database otherwise.
 
 Every call goes through `sqlguard.guard_sql` first; the sandbox (read-only attach, no file or
-network access, no extensions, memory and thread limits, locked configuration, a timer that
+network access, no extensions, memory and thread limits, locked configuration, a watchdog that
 interrupts long queries) is defence in depth behind it. Messages shown to users carry no paths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 import shutil
@@ -16,10 +17,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 from sqlglot import exp
@@ -39,6 +41,13 @@ _MAX_PHRASES = 200
 _MAX_PHRASE_CHARS = 200
 _MAX_TEXT_COLUMNS = 100
 _VALUE_LOOKUP_TIMEOUT_S = 10.0
+_REINTERRUPT_S = 0.05
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+# Runs one guarded statement with a row cap: (columns, rows, more rows than the cap).
+_Run = Callable[[str, int], tuple[list[ResultColumn], list[list[Any]], bool]]
 
 
 def dialect_of(source: Source) -> str:
@@ -99,9 +108,7 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
         path = dataset_path(source)
         if not path.is_file():
             raise NotFound("The data of this source is no longer available; upload the file again.")
-        with sandboxed_connection(path) as connection:
-            return _collect(guarded, lambda text, rows: _run_with_deadline(connection, text, rows, deadline, timeout),
-                            cap, started)
+        return _in_sandbox(path, lambda run: _collect(guarded, run, cap, started), deadline, timeout)
     # Imported here so that the database drivers load only when an external source is queried.
     from lumiere.storage import external
 
@@ -119,12 +126,7 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
     return _collect(guarded, run, cap, started)
 
 
-def _collect(
-    guarded: GuardedSQL,
-    run: Callable[[str, int], tuple[list[ResultColumn], list[list[Any]], bool]],
-    cap: int,
-    started: float,
-) -> ResultSet:
+def _collect(guarded: GuardedSQL, run: _Run, cap: int, started: float) -> ResultSet:
     """Runs the capped query, then counts the full result only when the cap cut it."""
     columns, rows, more = run(guarded.sql, cap)
     row_count, notes = len(rows), []
@@ -174,6 +176,8 @@ def sandboxed_connection(dataset_file: Path) -> Iterator[duckdb.DuckDBPyConnecti
             raise BadRequest(f"The data of this source could not be opened: {scrub_message(str(error))}") from None
         connection.execute("SET enable_external_access = false")
         connection.execute(f"USE {alias}")
+        # On by default in interactive Python, where it draws on the server's stdout during long queries.
+        connection.execute("SET enable_progress_bar = false")
         connection.execute("SET lock_configuration = true")
         yield connection
     finally:
@@ -185,45 +189,99 @@ def run_sandboxed(
     dataset_file: Path, sql: str, *, max_rows: int, timeout_s: float
 ) -> tuple[list[ResultColumn], list[list[Any]], bool]:
     """Run SQL that already passed the guard in a fresh sandbox; returns (columns, rows, more)."""
-    with sandboxed_connection(dataset_file) as connection:
-        return _run_with_deadline(connection, sql, max_rows, time.monotonic() + timeout_s, timeout_s)
+    return _in_sandbox(dataset_file, lambda run: run(sql, max_rows), time.monotonic() + timeout_s, timeout_s)
 
 
-def _run_with_deadline(
-    connection: duckdb.DuckDBPyConnection, sql: str, max_rows: int, deadline: float, timeout: float
-) -> tuple[list[ResultColumn], list[list[Any]], bool]:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _timeout(timeout)
-    timer = threading.Timer(remaining, _interrupt, args=(connection,))
-    timer.daemon = True
-    timer.start()
-    try:
-        cursor = connection.execute(sql)
-        fetched = cursor.fetchmany(max_rows + 1)
-        description = cursor.description or []
-    except duckdb.InterruptException:
-        raise _timeout(timeout) from None
-    except duckdb.OutOfMemoryException:
-        raise BadRequest(
-            f"The query needs more memory than the {get_settings().duckdb_memory_limit} allowed; "
-            "filter or aggregate the data first."
-        ) from None
-    except duckdb.Error as error:
-        raise BadRequest(f"The query failed: {scrub_message(str(error))}") from None
-    finally:
-        timer.cancel()
-    columns = [ResultColumn(name=str(item[0]), type=str(item[1]), kind=kind_of(str(item[1]))) for item in description]
-    rows = [[json_safe(value) for value in row] for row in fetched[:max_rows]]
-    return columns, rows, len(fetched) > max_rows
+def _in_sandbox(dataset_file: Path, task: Callable[[_Run], _T], deadline: float, timeout: float) -> _T:
+    """Run `task` on a fresh sandbox in a worker thread while this thread keeps the time.
+
+    At the deadline the running statement is interrupted, and again every few milliseconds (an
+    interrupt that lands just before a statement starts is lost). Some DuckDB operators check for
+    interrupts only between long steps; if the work has not stopped after
+    settings.query_stop_grace_s, the caller gets the Timeout and the worker finishes on its own,
+    so a DuckDB that stops responding never freezes the caller's thread.
+    """
+    grace = get_settings().query_stop_grace_s
+    sandbox = _Sandbox(deadline, timeout)
+    answer: Future[_T] = Future()
+    worker = threading.Thread(
+        target=sandbox.serve, args=(dataset_file, task, answer), name="lumiere-sandbox", daemon=True
+    )
+    worker.start()
+    if not wait([answer], timeout=max(0.0, deadline - time.monotonic())).done:
+        give_up_at = time.monotonic() + grace
+        while not answer.done():
+            remaining = give_up_at - time.monotonic()
+            if remaining <= 0:
+                logger.error("A DuckDB query ignored its interrupt for %g s; its thread is left to finish alone.", grace)
+                raise _timeout(timeout)
+            sandbox.interrupt()
+            wait([answer], timeout=min(_REINTERRUPT_S, remaining))
+    # Joining (not just waiting for the close) also sees the worker drop its last DuckDB object: one
+    # destroyed by a daemon thread while the interpreter exits aborts the process.
+    worker.join(grace)
+    if worker.is_alive():
+        logger.error("A DuckDB sandbox did not close within %g s; its thread is left to finish alone.", grace)
+    return answer.result()
 
 
-def _interrupt(connection: duckdb.DuckDBPyConnection) -> None:
-    """Stop the running query; a connection that already finished and closed has nothing to stop."""
-    try:
-        connection.interrupt()
-    except duckdb.Error:
-        return
+class _Sandbox:
+    """One query's DuckDB sandbox: a worker thread drives it, the caller's thread only interrupts it.
+
+    The interrupt happens only while a statement runs, under the lock the worker takes to start and
+    to end each statement, so it never reaches a connection that is idle, closing or closed.
+    """
+
+    def __init__(self, deadline: float, timeout: float) -> None:
+        self._deadline = deadline
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._running_on: duckdb.DuckDBPyConnection | None = None
+
+    def serve(self, dataset_file: Path, task: Callable[[_Run], Any], answer: Future[Any]) -> None:
+        try:
+            with sandboxed_connection(dataset_file) as connection:
+                try:
+                    answer.set_result(task(lambda sql, max_rows: self._run(connection, sql, max_rows)))
+                except Exception as error:  # noqa: BLE001 - raised again in the caller's thread
+                    answer.set_exception(error)
+        except Exception as error:  # opening or closing the sandbox failed
+            if answer.done():
+                logger.exception("Closing a DuckDB sandbox failed")
+            else:  # the sandbox could not be opened: that is the answer
+                answer.set_exception(error)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            if self._running_on is not None:
+                self._running_on.interrupt()
+
+    def _run(
+        self, connection: duckdb.DuckDBPyConnection, sql: str, max_rows: int
+    ) -> tuple[list[ResultColumn], list[list[Any]], bool]:
+        with self._lock:
+            if time.monotonic() >= self._deadline:
+                raise _timeout(self._timeout)
+            self._running_on = connection
+        try:
+            connection.execute(sql)
+            fetched = connection.fetchmany(max_rows + 1)
+            description = connection.description or []
+        except duckdb.InterruptException:
+            raise _timeout(self._timeout) from None
+        except duckdb.OutOfMemoryException:
+            raise BadRequest(
+                f"The query needs more memory than the {get_settings().duckdb_memory_limit} allowed; "
+                "filter or aggregate the data first."
+            ) from None
+        except duckdb.Error as error:
+            raise BadRequest(f"The query failed: {scrub_message(str(error))}") from None
+        finally:
+            with self._lock:
+                self._running_on = None
+        columns = [ResultColumn(name=str(name), type=str(kind), kind=kind_of(str(kind))) for name, kind, *_ in description]
+        rows = [[json_safe(value) for value in row] for row in fetched[:max_rows]]
+        return columns, rows, len(fetched) > max_rows
 
 
 def _timeout(timeout: float) -> Timeout:
@@ -270,10 +328,11 @@ def json_safe(value: Any) -> Any:
 
 
 def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[ValueMatch]:
-    """Stored values of the source's text columns equal (ignoring case) to one of `phrases`.
+    """Stored values of the source's text columns equal to one of `phrases`, ignoring case and spaces around them.
 
-    One guarded query per table; each scans at most settings.value_search_rows rows, so the
-    work stays bounded on big tables. A lookup that runs out of time returns what it found.
+    Each match carries the value exactly as stored, so a filter on it finds the rows. One guarded
+    query per table; each scans at most settings.value_search_rows rows, so the work stays bounded
+    on big tables. A lookup that runs out of time returns what it found.
     """
     wanted: dict[str, list[str]] = {}
     for phrase in phrases:
@@ -302,7 +361,7 @@ def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[
         for column, value in result.rows:
             if not isinstance(value, str):
                 continue
-            for phrase in wanted.get(value.lower(), []):
+            for phrase in wanted.get(value.strip(" ").lower(), []):
                 matches.append(ValueMatch(table=str(table["name"]), column=str(column), value=value, phrase=phrase))
         if len(matches) >= limit:
             break
@@ -312,8 +371,11 @@ def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[
 def _value_lookup_query(
     table: str, columns: list[str], all_columns: list[str], lowered_phrases: list[str], dialect: str, scan_rows: int
 ) -> exp.Query:
-    """UNION ALL of `SELECT DISTINCT '<col>', "col" FROM ... WHERE LOWER("col") IN (...)`, one per column."""
-    literals = [exp.Literal.string(phrase) for phrase in lowered_phrases]
+    """UNION ALL of `SELECT DISTINCT '<col>', "col" FROM ... WHERE LOWER("col") IN (...)`, one per column.
+
+    Values with spaces around them (common after ', ' separators) match too. Only those are
+    trimmed: TRIM on every row would more than double the cost of the scan.
+    """
     table_node = exp.Table(this=exp.to_identifier(table, quoted=True))
     sample: exp.Select | None = None
     bound: exp.Expression | None = None
@@ -328,12 +390,17 @@ def _value_lookup_query(
             .limit(scan_rows)
         )
         table_node = exp.Table(this=exp.to_identifier("lumiere_sample", quoted=True))
+
+    def is_a_phrase(value: exp.Expression) -> exp.In:
+        return exp.In(this=exp.Lower(this=value), expressions=[exp.Literal.string(phrase) for phrase in lowered_phrases])
+
     branches: list[exp.Select] = []
     for name in columns:
         column = exp.column(exp.to_identifier(name, quoted=True))
-        condition: exp.Expression = exp.In(this=exp.Lower(this=column), expressions=literals)
+        padded = exp.or_(column.like(exp.Literal.string(" %")), column.like(exp.Literal.string("% ")))
+        condition = exp.or_(is_a_phrase(column.copy()), exp.and_(padded, is_a_phrase(exp.Trim(this=column.copy()))))
         if bound is not None:
-            condition = exp.and_(bound.copy(), condition)
+            condition = exp.and_(bound, condition)
         branches.append(
             exp.select(exp.Literal.string(name).as_("column_name"), column.as_("value"))
             .distinct()

@@ -7,6 +7,10 @@ Every statement here goes straight to `warehouse.run_sandboxed`, the low-level r
 from __future__ import annotations
 
 import hashlib
+import logging
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -175,3 +179,39 @@ def test_error_messages_carry_no_server_path(mine):
     with pytest.raises(BadRequest) as caught:
         run(mine, f"ATTACH '{mine}' AS again")
     assert str(get_settings().data_dir) not in caught.value.detail and mine.name not in caught.value.detail
+
+
+def test_a_query_that_ignores_its_interrupt_does_not_hold_the_caller(mine, monkeypatch, caplog):
+    """DuckDB checks for interrupts only between steps; one long step must not freeze the caller's thread."""
+    monkeypatch.setenv("LUMIERE_QUERY_STOP_GRACE_S", "0.2")
+    reset_settings()
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="lumiere.services.warehouse"), pytest.raises(Timeout):
+        warehouse.run_sandboxed(mine, "SELECT length(list_sort(range(5000000)))", max_rows=1, timeout_s=0.1)
+    waited = time.monotonic() - started
+    still_working = [thread for thread in threading.enumerate() if thread.name == "lumiere-sandbox"]
+    assert still_working, "DuckDB stopped within the grace period: this query no longer exercises the watchdog"
+    assert waited < 1.5
+    assert "ignored its interrupt" in caplog.text
+    for thread in still_working:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in still_working)
+    assert list((get_settings().data_dir / "spill").iterdir()) == []
+
+
+def test_the_progress_bar_stays_off_where_duckdb_turns_it_on(mine):
+    """`python -c` counts as interactive for DuckDB, which then draws a progress bar on stdout."""
+    script = (
+        "import sys, duckdb\n"
+        "from pathlib import Path\n"
+        "from lumiere.services import warehouse\n"
+        "setting = \"SELECT current_setting('enable_progress_bar')\"\n"
+        "print(duckdb.connect().execute(setting).fetchall()[0][0])\n"
+        "print(warehouse.run_sandboxed(Path(sys.argv[1]), setting, max_rows=1, timeout_s=30)[1][0][0])\n"
+    )
+    project = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(mine)], cwd=project, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]

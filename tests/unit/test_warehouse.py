@@ -297,6 +297,26 @@ def test_find_values_treats_phrases_as_data(gapminder):
     assert warehouse.execute(gapminder, "SELECT COUNT(*) FROM gapminder").rows == [[1704]]
 
 
+def test_find_values_ignores_case_and_spaces_around_stored_values(settings_env):
+    frame = pd.DataFrame({
+        "country": [" France", "France ", "france", "  Spain  ", "Peru", "New  Zealand", " France", "Chile"],
+        "visits": [1, 2, 3, 4, 5, 6, 7, 8],
+    })
+    source = frame_dataset(frame, "trips")
+    matches = warehouse.find_values(source, ["FRANCE", "spain", " peru ", "new zealand", "chil"])
+    assert sorted((match.value, match.phrase) for match in matches) == [
+        ("  Spain  ", "spain"), (" France", "FRANCE"), ("France ", "FRANCE"), ("Peru", " peru "),
+        ("france", "FRANCE"),
+    ]
+    # Each value comes back exactly as stored, so filtering on it finds its rows.
+    for match in matches:
+        query = exp.select(exp.func("SUM", exp.column("visits"))).from_("trips").where(
+            exp.column("country").eq(exp.Literal.string(match.value))
+        )
+        expected = int(frame.loc[frame.country == match.value, "visits"].sum())
+        assert warehouse.execute(source, query.sql("duckdb")).rows == [[expected]]
+
+
 def test_find_values_scans_a_bounded_number_of_rows(settings_env):
     def build(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(
@@ -336,3 +356,53 @@ def test_find_values_on_a_table_with_its_own_rowid_column(settings_env):
     matches = warehouse.find_values(source, ["lyon", "LIMA", "r2"])
     # The bound falls back to the first rows; the user's "rowid" is searched like any text column.
     assert {(match.column, match.value) for match in matches} == {("city", "Lyon"), ("rowid", "r2")}
+
+
+# --- deadlines racing completion -----------------------------------------------------------------
+
+
+def _sandbox_threads_left(wait_s: float = 5.0) -> list[threading.Thread]:
+    """Sandbox worker threads still running after `wait_s` (they end right after their answer is taken)."""
+    for thread in threading.enumerate():
+        if thread.name == "lumiere-sandbox":
+            thread.join(timeout=wait_s)
+    return [thread for thread in threading.enumerate() if thread.name == "lumiere-sandbox"]
+
+
+@pytest.mark.timeout(120)
+def test_timeouts_racing_completion_in_parallel_never_hang(tips):
+    """Deadlines set around each query's own duration, so interrupts land as queries finish and close."""
+    sql = "SELECT a.day, COUNT(*) AS n FROM tips AS a, tips AS b WHERE a.tip > b.tip GROUP BY a.day ORDER BY a.day"
+    expected = (
+        plotly.data.tips().merge(plotly.data.tips(), how="cross").query("tip_x > tip_y").groupby("day_x").size()
+    )
+    durations = []
+    for _ in range(3):
+        started = time.monotonic()
+        assert warehouse.execute(tips, sql).rows == [[day, int(count)] for day, count in expected.items()]
+        durations.append(time.monotonic() - started)
+    typical = sorted(durations)[1]
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        for step in range(25):
+            timeout = typical * (0.3 + 1.2 * ((seed * 25 + step) * 0.618 % 1))
+            try:
+                rows = warehouse.execute(tips, sql, timeout_s=timeout).rows
+                outcomes.append("rows" if len(rows) == len(expected) else f"wrong rows: {rows}")
+            except Timeout:
+                outcomes.append("timeout")
+            except BaseException as error:  # noqa: BLE001 - collected and asserted below
+                failures.append(error)
+
+    workers = [threading.Thread(target=worker, args=(seed,), daemon=True) for seed in range(4)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=90)
+    assert not any(thread.is_alive() for thread in workers), "a query neither finished nor timed out"
+    assert failures == []
+    assert len(outcomes) == 100 and set(outcomes) == {"rows", "timeout"}, sorted(set(outcomes))
+    assert _sandbox_threads_left() == []
+    assert list((get_settings().data_dir / "spill").iterdir()) == []

@@ -44,9 +44,9 @@ class Backend:
 
     def drop_if_present(self, table: str) -> None:
         if self.name == "postgres":
-            with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test") as connection:
-                with connection.cursor() as cursor:
-                    cursor.execute(f'DROP TABLE IF EXISTS "{self.schema}"."{table}"')
+            connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test")
+            with connection, connection.cursor() as cursor:
+                cursor.execute(f'DROP TABLE IF EXISTS "{self.schema}"."{table}"')
             connection.close()
         else:
             connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", database="test")
@@ -76,7 +76,7 @@ def _tables_json(sales: str, items: str, numbers: str, text_type: str, number_ty
         {"name": sales, "row_count": len(SALES), "columns": [
             {"name": "region", "type": text_type}, {"name": "amount", "type": number_type},
             {"name": "sold_on", "type": "date"}, {"name": "qty", "type": "integer"}]},
-        {"name": items, "row_count": 2, "columns": [
+        {"name": items, "row_count": 3, "columns": [
             {"name": "id", "type": "integer"}, {"name": "Product Name", "type": text_type}]},
         {"name": numbers, "row_count": 3000, "columns": [{"name": "n", "type": "integer"}]},
     ]
@@ -92,7 +92,7 @@ def postgres_backend() -> Iterator[Backend]:
         cursor.execute(f'CREATE TABLE "{schema}".sales (region text, amount numeric(10, 2), sold_on date, qty int)')
         cursor.executemany(f'INSERT INTO "{schema}".sales VALUES (%s, %s, %s, %s)', SALES)
         cursor.execute(f'CREATE TABLE "{schema}"."Line Items" (id int, "Product Name" text)')
-        cursor.execute(f"INSERT INTO \"{schema}\".\"Line Items\" VALUES (1, 'Widget'), (2, 'Gadget')")
+        cursor.execute(f"INSERT INTO \"{schema}\".\"Line Items\" VALUES (1, 'Widget'), (2, 'Gadget'), (3, ' Gizmo ')")
         cursor.execute(f'CREATE TABLE "{schema}".numbers AS SELECT generate_series(1, 3000) AS n')
         cursor.execute(f'CREATE TABLE "{schema}".secret (token text)')
         cursor.execute(f"INSERT INTO \"{schema}\".secret VALUES ('do-not-read')")
@@ -124,7 +124,7 @@ def mysql_backend() -> Iterator[Backend]:
         cursor.execute(f"CREATE TABLE `{sales}` (region VARCHAR(20), amount DECIMAL(10, 2), sold_on DATE, qty INT)")
         cursor.executemany(f"INSERT INTO `{sales}` VALUES (%s, %s, %s, %s)", SALES)
         cursor.execute(f"CREATE TABLE `{items}` (id INT, `Product Name` VARCHAR(40))")
-        cursor.execute(f"INSERT INTO `{items}` VALUES (1, 'Widget'), (2, 'Gadget')")
+        cursor.execute(f"INSERT INTO `{items}` VALUES (1, 'Widget'), (2, 'Gadget'), (3, ' Gizmo ')")
         cursor.execute(f"CREATE TABLE `{numbers}` (n INT)")
         cursor.executemany(f"INSERT INTO `{numbers}` VALUES (%s)", [(value,) for value in range(1, 3001)])
         cursor.execute(f"CREATE TABLE `{other}` (token VARCHAR(20))")
@@ -243,3 +243,11 @@ def test_find_values_on_an_external_source(backend):
     assert {(match.table, match.column, match.value, match.phrase) for match in matches} == {
         (backend.sales, "region", "South", "south"), (backend.items, "Product Name", "Widget", "WIDGET"),
     }
+
+
+def test_find_values_ignores_spaces_around_stored_values_on_an_external_source(backend):
+    matches = warehouse.find_values(backend.source, ["GIZMO"])
+    assert [(match.column, match.value, match.phrase) for match in matches] == [("Product Name", " Gizmo ", "GIZMO")]
+    name = q(backend, "Product Name")
+    rows = warehouse.execute(backend.source, f"SELECT id FROM {q(backend, backend.items)} WHERE {name} = ' Gizmo '").rows
+    assert rows == [[3]]
