@@ -63,7 +63,7 @@ class BuiltinEngine:
             raise CannotAnswer(
                 "MySQL has no median; ask for the average instead.", suggest_questions(context.tables)
             )
-        tree = build_tree(plan, schema)
+        tree = build_tree(plan, schema, context.dialect)
         return GeneratedSQL(
             sql=tree.sql(dialect=context.dialect),
             engine=self.name,

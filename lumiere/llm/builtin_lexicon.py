@@ -95,6 +95,9 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
             out.append(Token(text=match.group("punct"), low=match.group("punct"), kind="punct"))
         for token in out[first:]:
             token.start, token.end = offset + match.start(), offset + match.end()
+        if len(out) - first == 2 and out[first].low == "non" and match.group("word"):
+            out[first].end = out[first].start + 3  # "non-European": the value starts after the dash
+            out[first + 1].start = out[first].start + 4
     return out
 
 
@@ -286,8 +289,8 @@ PHRASES: list[Phrase] = [
     *_phrases("supcol", "most highly rated,highest rated,best rated,top rated,most rated", ("desc", "rating")),
     *_phrases("supcol", "lowest rated,worst rated", ("asc", "rating")),
     *_phrases("order", "order by,ordered by,sort by,sorted by,sorted,ordered,in order of,rank by,ranked by,arrange by,arranged by,sort,order,by order of"),
-    *_phrases("dir", "from young to old,from oldest to newest,from earliest to latest,from old to new,ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first", "asc"),
-    *_phrases("dir", "from old to young,from newest to oldest,from latest to earliest,from new to old,from recent to old,descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,reverse,reversed,in reverse order", "desc"),
+    *_phrases("dir", "from young to old,from oldest to newest,from earliest to latest,from old to new,ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first,fewest first,highest last,largest last,most last", "asc"),
+    *_phrases("dir", "from old to young,from newest to oldest,from latest to earliest,from new to old,from recent to old,descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,most first,lowest last,smallest last,fewest last,reverse,reversed,in reverse order", "desc"),
     *_phrases("alpha", "alphabetical,alphabetically,lexicographical,lexicographic,lexicographically,alphabetic,a to z", "asc"),
     *_phrases("alpha", "reverse alphabetical,reversed alphabetical,reverse lexicographical,reversed lexicographical,z to a", "desc"),
     *_phrases("group", "for each,for every,per,each,every,by each,of each,in each,broken down by,grouped by,group by,split by,for all the different,for the different,for different,across all the different,for all"),
@@ -323,10 +326,18 @@ CONCEPT_WORDS: dict[str, tuple[str, ...]] = {
     "price": ("price", "cost", "amount", "fee", "charge", "fare", "expense", "paid"),
     "time": ("date", "time", "year", "day", "datetime", "timestamp", "created", "when"),
     "population": ("population", "populate", "people", "inhabitant"),
+    "size": ("area", "size", "surface", "capacity", "volume", "length"),
     "rating": ("rating", "rate", "rated", "score", "stars"),
     "person": ("name", "person", "who"),
     "place": ("location", "city", "country", "town", "hometown", "place", "address", "state", "region", "where", "venue", "site", "area"),
 }
+
+# Nouns that name no column but stand for one through its concept: "how many people" adds up a
+# population, "the fewest inhabitants".
+CONCEPT_NOUNS: dict[str, str] = {"people": "population", "inhabitant": "population", "resident": "population"}
+
+# Adjectives that rank things by their size: "the 5 largest countries" (by area, or else population).
+SIZE_ADJECTIVES = frozenset("largest biggest smallest tiniest larger bigger smaller".split())
 
 # Column-name abbreviations people use, mapped to the word they stand for.
 ABBREVIATIONS: dict[str, str] = {
@@ -391,6 +402,67 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "november": ("nov",), "december": ("dec",),
     "usa": ("united states", "us", "u.s.", "america"), "uk": ("united kingdom", "britain"),
 }  # fmt: skip
+
+# Places and the adjectives (demonyms) people use for them: "French singers" are singers whose
+# country is France, "Asian countries" are in Asia. Looked up only when the data holds the value.
+_PLACE_ADJECTIVES = """
+afghanistan:afghan albania:albanian algeria:algerian andorra:andorran angola:angolan
+argentina:argentinian,argentine,argentinean armenia:armenian australia:australian austria:austrian
+azerbaijan:azerbaijani bahamas:bahamian bahrain:bahraini bangladesh:bangladeshi barbados:barbadian
+belarus:belarusian belgium:belgian belize:belizean benin:beninese bhutan:bhutanese bolivia:bolivian
+bosnia and herzegovina:bosnian botswana:botswanan brazil:brazilian brunei:bruneian bulgaria:bulgarian
+burkina faso:burkinabe burundi:burundian cambodia:cambodian cameroon:cameroonian canada:canadian
+cape verde:cape verdean chad:chadian chile:chilean china:chinese colombia:colombian comoros:comoran
+congo:congolese costa rica:costa rican croatia:croatian cuba:cuban cyprus:cypriot
+czech republic:czech,czechian czechoslovakia:czechoslovak,czechoslovakian denmark:danish,dane
+djibouti:djiboutian dominica:dominican dominican republic:dominican ecuador:ecuadorian,ecuadorean
+egypt:egyptian el salvador:salvadoran,salvadorian england:english eritrea:eritrean estonia:estonian
+ethiopia:ethiopian fiji:fijian finland:finnish,finn france:french gabon:gabonese gambia:gambian
+georgia:georgian germany:german,west german,east german ghana:ghanaian great britain:british,briton
+greece:greek grenada:grenadian guatemala:guatemalan guinea:guinean guyana:guyanese haiti:haitian
+honduras:honduran hong kong:hongkonger hungary:hungarian iceland:icelandic,icelander india:indian
+indonesia:indonesian iran:iranian,persian iraq:iraqi ireland:irish israel:israeli italy:italian
+ivory coast:ivorian jamaica:jamaican japan:japanese jordan:jordanian kazakhstan:kazakh,kazakhstani
+kenya:kenyan kosovo:kosovar kuwait:kuwaiti kyrgyzstan:kyrgyz laos:laotian,lao latvia:latvian
+lebanon:lebanese lesotho:basotho liberia:liberian libya:libyan liechtenstein:liechtensteiner
+lithuania:lithuanian luxembourg:luxembourgish,luxembourger madagascar:malagasy malawi:malawian
+malaysia:malaysian maldives:maldivian mali:malian malta:maltese mauritania:mauritanian
+mauritius:mauritian mexico:mexican moldova:moldovan monaco:monegasque mongolia:mongolian
+montenegro:montenegrin morocco:moroccan mozambique:mozambican myanmar:burmese,myanma namibia:namibian
+nepal:nepalese,nepali netherlands:dutch,netherlander new zealand:new zealander,kiwi nicaragua:nicaraguan
+niger:nigerien nigeria:nigerian north korea:north korean north macedonia:macedonian norway:norwegian
+oman:omani pakistan:pakistani palestine:palestinian panama:panamanian papua new guinea:papua new guinean
+paraguay:paraguayan peru:peruvian philippines:filipino,philippine poland:polish,pole portugal:portuguese
+puerto rico:puerto rican qatar:qatari romania:romanian russia:russian rwanda:rwandan samoa:samoan
+san marino:sammarinese saudi arabia:saudi,saudi arabian scotland:scottish,scot senegal:senegalese
+serbia:serbian serbia and montenegro:serbian seychelles:seychellois sierra leone:sierra leonean
+singapore:singaporean slovakia:slovak,slovakian slovenia:slovenian,slovene somalia:somali
+south africa:south african south korea:south korean,korean soviet union:soviet spain:spanish,spaniard
+sri lanka:sri lankan sudan:sudanese suriname:surinamese swaziland:swazi sweden:swedish,swede
+switzerland:swiss syria:syrian taiwan:taiwanese tajikistan:tajik tanzania:tanzanian thailand:thai
+togo:togolese tonga:tongan trinidad and tobago:trinidadian tunisia:tunisian turkey:turkish,turk
+turkmenistan:turkmen uganda:ugandan ukraine:ukrainian united arab emirates:emirati
+united kingdom:british,briton united states:american uruguay:uruguayan uzbekistan:uzbek
+vanuatu:vanuatuan venezuela:venezuelan vietnam:vietnamese wales:welsh yemen:yemeni
+yugoslavia:yugoslav,yugoslavian zambia:zambian zimbabwe:zimbabwean
+africa:african asia:asian europe:european north america:north american south america:south american
+latin america:latin american oceania:oceanian antarctica:antarctic caribbean:caribbean
+middle east:middle eastern scandinavia:scandinavian
+"""
+
+
+def _place_words() -> dict[str, tuple[str, ...]]:
+    """Both ways: an adjective gives its places, a place gives its adjectives."""
+    table: dict[str, set[str]] = {}
+    for entry in re.findall(r"([a-z][a-z ]*?):([a-z ,]+?)(?=\s+[a-z][a-z ]*:|\s*$)", " ".join(_PLACE_ADJECTIVES.split())):
+        place, adjectives = entry
+        for adjective in adjectives.split(","):
+            table.setdefault(adjective.strip(), set()).add(place.strip())
+            table.setdefault(place.strip(), set()).add(adjective.strip())
+    return {word: tuple(sorted(others)) for word, others in table.items()}
+
+
+PLACE_WORDS = _place_words()
 
 TRUE_VALUES = ("yes", "y", "true", "t", "1", "1.0")
 FALSE_VALUES = ("no", "n", "false", "f", "0", "0.0")

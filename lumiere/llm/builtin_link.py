@@ -11,10 +11,12 @@ import lemminflect
 
 from lumiere.llm.base import ValueMatch
 from lumiere.llm.builtin_lexicon import (
+    CONCEPT_NOUNS,
     FILLER_WORDS,
     FUNCTION_WORDS,
     PHRASE_INDEX,
     PHRASES,
+    PLACE_WORDS,
     ROW_NOUNS,
     VALUE_SYNONYMS,
     Token,
@@ -89,13 +91,14 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
 
 
 # --------------------------------------------------------------------------- values
-def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[int, int]]]:
-    phrases: dict[str, list[tuple[int, int]]] = {}
+def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[tuple[int, int], bool]]]:
+    """Every span that might be a stored value: phrase -> [(span, said exactly so)]."""
+    phrases: dict[str, list[tuple[tuple[int, int], bool]]] = {}
 
-    def add(text: str, span: tuple[int, int]) -> None:
+    def add(text: str, span: tuple[int, int], exact: bool = True) -> None:
         text = text.strip()
         if text:
-            phrases.setdefault(text.lower(), []).append(span)
+            phrases.setdefault(text.lower(), []).append((span, exact))
 
     for i, token in enumerate(tokens):
         if token.kind == "quoted":
@@ -112,21 +115,27 @@ def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[i
                 continue
             if last.kind == "word" and last.low in FUNCTION_WORDS and j - i > 1:
                 continue
-            add(question[token.start : last.end], (i, j))
+            text = question[token.start : last.end]
+            add(text, (i, j))
             if last.kind == "word":
                 stem_text = question[token.start : last.start]
-                for variant in _value_word_variants(last.low):
-                    add(stem_text + variant, (i, j))
+                variants = _value_word_variants(last.low)
+                for variant in variants:
+                    add(stem_text + variant, (i, j), exact=False)
+                for said in {text.lower()} | {(stem_text + variant).lower() for variant in variants}:
+                    for place in PLACE_WORDS.get(" ".join(said.split()), ()):
+                        add(place, (i, j), exact=False)  # "French" -> France, "Asian" -> Asia
         for synonym_key, spellings in VALUE_SYNONYMS.items():
             if token.low == synonym_key or token.low in spellings:
                 for spelling in (synonym_key, *spellings):
-                    add(spelling, (i, i + 1))
+                    add(spelling, (i, i + 1), exact=spelling == token.low)
     return phrases
 
 
 def _value_word_variants(word: str) -> set[str]:
     """`republics` for Republic, `African` for Africa: plural and adjective forms of a stored value."""
-    variants = set(lemminflect.getAllLemmas(word).get("NOUN", ())) - {word}
+    lemmas = lemminflect.getAllLemmas(word) or lemminflect.getAllLemmasOOV(word, "NOUN")
+    variants = set(lemmas.get("NOUN", ())) - {word}
     if word.endswith("an") and len(word) > 4:
         variants |= {word[:-1], word[:-2]}
     return variants
@@ -147,25 +156,34 @@ def _link_values(
     for match in find_values(list(phrases)):
         if match.column not in known or match.table != schema.table.name:
             continue
-        for phrase in phrases:
-            if str(match.value).strip().lower() == phrase or match.phrase.lower() == phrase:
-                options = found.setdefault(phrase, [])
-                if all(existing[0] is not known[match.column] for existing in options):
-                    options.append((known[match.column], match.value))
-    candidates: list[tuple[tuple, tuple[int, int], list[tuple[ColumnRef, Any]]]] = []
+        for phrase in {str(match.value).strip().lower(), match.phrase.lower()} & phrases.keys():
+            options = found.setdefault(phrase, [])
+            if all(existing[0] is not known[match.column] for existing in options):
+                options.append((known[match.column], match.value))
+    # One span may be found through several phrases ("French" as a language, as France): the
+    # options said exactly come first, and the planner picks among them by the words around.
+    by_span: dict[tuple[int, int], list[tuple[bool, ColumnRef, Any]]] = {}
     for phrase, options in found.items():
-        for span in phrases[phrase]:
+        for span, exact in phrases[phrase]:
             i, j = span
             first = tokens[i]
-            quoted = first.kind == "quoted"
-            if not quoted and j - i == 1 and not _worth_a_value(first, i, schema):
+            if first.kind != "quoted" and j - i == 1 and not _worth_a_value(first, i, schema):
                 continue
-            candidates.append(((not quoted, -(tokens[j - 1].end - first.start)), span, options))
+            listed = by_span.setdefault(span, [])
+            for column, value in options:
+                if all(other is not column or stored != value for _, other, stored in listed):
+                    listed.append((exact, column, value))
+    candidates = []
+    for (i, j), options in by_span.items():
+        options.sort(key=lambda option: not option[0])
+        first = tokens[i]
+        exact = options[0][0]
+        candidates.append(((first.kind != "quoted", -(tokens[j - 1].end - first.start), not exact), (i, j), options))
     for _, (i, j), options in sorted(candidates, key=lambda c: c[0]):
         if any(taken[k] is not None for k in range(i, j)):
             continue
         text = tokens[i].text if tokens[i].kind == "quoted" else question[tokens[i].start : tokens[j - 1].end]
-        mention = Mention("value", i, j, text, values=list(options))
+        mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in options])
         for k in range(i, j):
             taken[k] = mention
 
@@ -477,6 +495,12 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             mention.row_noun = True
             taken[i] = mention
             continue
+        if _time_rows(token, schema):
+            # "how many days was GOOG above AAPL": each row is one day
+            mention = Mention("table", i, i + 1, token.text, coverage=1.0)
+            mention.row_noun = True
+            taken[i] = mention
+            continue
         if token.low in ("one", "ones") and i > 0 and tokens[i - 1].low in _PRONOUN_CUES:
             taken[i] = Mention("stop", i, i + 1, token.text)  # "the one whose ...": a pronoun
         elif token.kind == "number":
@@ -487,10 +511,36 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             taken[i] = Mention("punct", i, i + 1, token.text)
         elif token.low in FUNCTION_WORDS:
             taken[i] = Mention("stop", i, i + 1, token.text)
+        elif _concept_column(token, schema) is not None:
+            column = _concept_column(token, schema)
+            taken[i] = Mention("column", i, i + 1, token.text, columns=[column], coverage=1.0)
         elif token.low in FILLER_WORDS or is_verb_only(token.low) or _verb_in_place(tokens, taken, i):
             taken[i] = Mention("filler", i, i + 1, token.text)
         else:
             taken[i] = Mention("unknown", i, i + 1, token.text)
+
+
+_TIME_UNITS = {"day": ("date", "datetime"), "date": ("date", "datetime"), "year": ("integer",), "month": ("date",), "week": ("date",)}
+
+
+def _time_rows(token: Token, schema: SchemaIndex) -> bool:
+    """A unit of time names the rows when each row has its own date (or year)."""
+    units = [unit for unit in _TIME_UNITS if unit in token.forms]
+    return any(
+        column.unique and (column.temporal or column.yearish) and column.kind in _TIME_UNITS[unit]
+        for unit in units
+        for column in schema.columns
+    )
+
+
+def _concept_column(token: Token, schema: SchemaIndex) -> ColumnRef | None:
+    """`people` for a population column, when the table has exactly one."""
+    concepts = {CONCEPT_NOUNS[form] for form in token.forms if form in CONCEPT_NOUNS}
+    for concept in concepts:
+        columns = [c for c in schema.concept_columns(concept) if c.numeric_measure]
+        if len(columns) == 1:
+            return columns[0]
+    return None
 
 
 def _names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lumiere.llm.builtin_lexicon import SIZE_ADJECTIVES
 from lumiere.llm.builtin_link import Linked, Mention
 from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
 _SKIP = ("stop", "filler", "punct")
 _RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where by for among".split())
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
-_OWNER_CUES = frozenset("of for in from by all each every per".split())
+_OWNER_CUES = frozenset("of for in from by all each every per among".split())
 _NUMBER_LINKS = frozenset("than of the a an is are was were".split())
 _EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".split())
 # Measures that add up over time (a population, sales); others (rates, prices) are averaged.
@@ -24,6 +25,9 @@ _ADDITIVE_WORDS = frozenset(
     "pop population count quantity qty sales revenue amount total volume cases deaths births sum units orders".split()
 )
 _COUNT_COLUMN_NAMES = frozenset("count counts quantity qty n".split())
+_NEGATED = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!=", "!=": "="}
+_BE_WORDS = frozenset("is are was were be been being".split())
+_AGG_WORDS = frozenset("count avg sum min max median stddev".split())
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Expr:
 COUNT_ROWS = Expr(None, "count")
 # "sorted alphabetically" names no column: resolved to what the answer shows once it is known.
 ORDER_BY_SHOWN = Expr(None, "shown")
+# "in descending order" names no column either: the measure the answer shows, if it shows one.
+ORDER_BY_SHOWN_MEASURE = Expr(None, "shown measure")
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Cond:
     op: str  # = != > < >= <= between like notlike
     values: list[Any]
     year_of: bool = False  # compare the year of a date column
+    other: Expr | None = None  # compared with another column of the same row instead of a value
 
 
 @dataclass
@@ -96,6 +103,7 @@ class Planner:
         self.rows_counted = False  # "how many rows": the rows, even when a column holds counts
         self.inner_subject: int | None = None  # "above age 20": the column between operator and number
         self.trend = False  # a trend question: shown measures are aggregated per period
+        self.ordering_only = False  # "most populous first": a superlative that sorts, keeping every row
 
     # ------------------------------------------------------------------ helpers
     def nxt(self, i: int, skip: tuple[str, ...] = _SKIP) -> int | None:
@@ -128,7 +136,9 @@ class Planner:
         self._star()
         self._likes()
         self._limits()
+        self._superlative_first()
         self._order()
+        self._column_comparisons()
         self._numbers()
         self._positions()
         self._values()
@@ -232,42 +242,151 @@ class Planner:
         return k is not None and self.ms[k].low == "than"
 
     def _order(self) -> None:
+        """Every way people ask for an order: `sort X by Y`, `ordered by Y descending`, `in
+        descending order of Y`, `by descending Y`, `from the lowest to the highest Y`, `rank X by Y`,
+        or a bare `in descending order` that sorts what the answer shows."""
         for i, m in enumerate(self.ms):
             if m.used or m.kind != "kw" or not (m.has("order") or m.has("dir") or m.has("alpha")):
                 continue
-            target: Expr | None = None
-            j = self.nxt(i, skip=("stop", "punct", "filler", "table"))
-            if self.is_kw(j, "dir", "alpha") and not self.ms[j].used and m.has("order"):
-                k = self.nxt(j, skip=("stop", "punct", "filler", "table"))
-                if self.m(k) is not None and self.ms[k].kind == "column":
-                    j = k
-            mention = self.m(j)
-            descending = self._direction_near(i)
-            if mention is not None and mention.kind == "column" and not mention.used and (m.has("order") or self._word_before(j, "of")):
-                target = Expr(mention.column)
-                mention.used = True
-                if descending is None:
-                    descending = self._direction_near(j)
-            elif mention is not None and mention.kind == "kw" and mention.has("count") and not mention.used:
-                target = COUNT_ROWS
-                mention.used = True
-                self.count_requested = True
-            elif m.has("dir") and not m.has("order") and mention is not None and mention.kind == "kw" and mention.has("order"):
-                continue
-            if target is None and not (m.has("order") or m.has("alpha")):
-                if not any(o.has("order") for o in self.ms if o.kind == "kw"):
-                    # a bare "descending" after a column: "earnings ..., descending"
-                    prev = self.m(self.prv(i))
-                    if prev is not None and prev.kind == "column":
-                        target = Expr(prev.column)
-                if target is None:
-                    m.used = True
-                    self.pending_dir = m.payload("dir") == "desc" if m.has("dir") else self.pending_dir
-                    continue
+            after = self.nxt(i, skip=("stop", "punct", "filler", "table"))
+            if m.has("dir") and not m.has("order") and self.is_kw(after, "order") and not self.ms[after].used:
+                continue  # "in descending order by age": the order phrase that follows reads both
             m.used = True
+            target, at = self._order_target(i)
+            descending = self._direction_near(i if at is None else min(i, at))
+            if descending is None and (m.has("dir") or m.has("alpha")):
+                descending = (m.payload("dir") or m.payload("alpha")) == "desc"
             if descending is None:
-                descending = (m.payload("dir") or m.payload("alpha")) == "desc" if (m.has("dir") or m.has("alpha")) else False
-            self.plan.order.append((target or ORDER_BY_SHOWN, descending))
+                descending = m.payload("order") == "desc"  # "rank by" puts the highest first
+            if target is None:
+                target = ORDER_BY_SHOWN if m.has("alpha") or m.has("order") and not m.has("dir") else ORDER_BY_SHOWN_MEASURE
+            self.plan.order.append((target, descending))
+        self._order_from_to()
+        self._rank_verb()
+
+    def _superlative_first(self) -> None:
+        """`most populous first`, `with the highest score first`: sort, do not keep only the top row."""
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or m.low not in ("first", "last") or not (m.has("top") or m.has("bottom")):
+                continue
+            before = self.prv(i, skip=("stop", "column"))
+            if self.is_kw(before, "sup", "supcol") and not self.ms[before].used and self.nxt(i) is None:
+                m.used = True
+                self.ordering_only = True
+                if m.low == "last":
+                    self._reverse_superlative(before)
+
+    def _reverse_superlative(self, i: int) -> None:
+        """`highest last` lists the lowest first."""
+        m = self.ms[i]
+        flipped = {"asc": "desc", "desc": "asc"}
+        m.tags = [
+            (tag, flipped.get(payload, payload) if tag == "sup" else (flipped[payload[0]], payload[1]) if tag == "supcol" else payload)
+            for tag, payload in m.tags
+        ]
+
+    def _superlative_limit(self) -> int | None:
+        return None if self.ordering_only else self.pending_limit or 1
+
+    def _rank_verb(self) -> None:
+        """`Rank the countries by GDP`: an order verb that puts the highest first."""
+        first = self.m(0)
+        if first is not None and first.low in ("rank", "ranked") and first.kind in ("unknown", "column") and not first.used:
+            by = self._by_after(0)
+            key = self._sort_key_at(by)
+            if key is not None:
+                first.used = True
+                descending = self._direction_near(by)
+                self.plan.order.append((key, True if descending is None else descending))
+
+    def _order_target(self, i: int) -> tuple[Expr | None, int | None]:
+        """What an order word sorts by, and where that is said."""
+        m = self.ms[i]
+        j = self.nxt(i, skip=("stop", "punct", "filler", "table"))
+        if self.is_kw(j, "dir", "alpha") and not self.ms[j].used:
+            j = self.nxt(j, skip=("stop", "punct", "filler", "table"))  # "ordered descending by age"
+        if self.m(j) is not None and self.ms[j].low == "by":
+            j = self.nxt(j, skip=("stop", "punct", "filler", "table"))
+        said_by = m.low.endswith((" by", " of")) or self._word_before_is(j, ("by", "of"))
+        if m.has("order") and not said_by:
+            by = self._by_after(i)
+            if by is not None:  # "sort employee names by their age": names are shown, age sorts
+                return self._sort_key_at(by), by
+        if m.has("order") or said_by:
+            key = self._sort_key_at(j)
+            return key, j if key is not None else None
+        return None, None
+
+    def _word_before_is(self, j: int | None, words: tuple[str, ...]) -> bool:
+        if j is None or j == 0:
+            return False
+        k = j - 1
+        while k > 0 and self.ms[k].kind == "stop" and self.ms[k].low not in words:
+            k -= 1
+        return self.ms[k].low in words
+
+    def _by_after(self, i: int) -> int | None:
+        """The mention after the `by` that follows an order verb, within the same clause."""
+        for k in range(i + 1, min(len(self.ms), i + 8)):
+            mention = self.ms[k]
+            if mention.kind == "punct" or (mention.kind == "kw" and (mention.has("order") or mention.has("cmp"))):
+                return None
+            if mention.low == "by" and mention.kind == "stop":
+                return self.nxt(k, skip=("stop", "punct", "filler"))
+        return None
+
+    def _sort_key_at(self, j: int | None) -> Expr | None:
+        mention = self.m(j)
+        if mention is None or mention.used:
+            return None
+        if mention.kind == "column":
+            mention.used = True
+            return Expr(mention.column)
+        if mention.kind == "kw" and mention.has("agg"):
+            k = self.nxt(j, skip=("stop", "punct", "filler"))
+            target = self.m(k)
+            if target is not None and target.kind == "column" and not target.used:
+                mention.used = target.used = True
+                return Expr(self._numeric_first(target), mention.payload("agg"))
+            if mention.columns:
+                mention.used = True
+                return Expr(mention.columns[0])
+        if mention.kind == "kw" and mention.has("count"):
+            mention.used = True
+            k = self.nxt(j, skip=("stop", "punct", "filler"))
+            counted = self.m(k)
+            if counted is not None and counted.kind == "column" and not counted.used and counted.column.numeric_measure:
+                counted.used = True  # "by the number of years worked": the column holds that number
+                return Expr(counted.column)
+            if counted is not None and counted.kind == "table":
+                counted.used = True
+            self.count_requested = True
+            return COUNT_ROWS
+        return None
+
+    def _order_from_to(self) -> None:
+        """`from the lowest to the highest life expectancy`, `from most to least populous`."""
+        for i, m in enumerate(self.ms):
+            if m.used or not self.is_kw(i, "between") or m.low != "from":
+                continue
+            first = self.nxt(i, skip=("stop",))
+            if not self.is_kw(first, "sup", "supcol") or self.ms[first].used:
+                continue
+            to = self.nxt(first, skip=())
+            if to is None or self.ms[to].low != "to":
+                continue
+            last = self.nxt(to, skip=("stop",))
+            if not self.is_kw(last, "sup", "supcol") or self.ms[last].used:
+                continue
+            start = self.ms[first]
+            concept_payload = start.payload("supcol")
+            direction = concept_payload[0] if concept_payload else start.payload("sup")
+            m.used = start.used = self.ms[to].used = self.ms[last].used = True
+            key = self._sort_key_at(self.nxt(last, skip=("stop", "punct", "filler")))
+            if key is None and concept_payload:
+                columns = self.schema.concept_columns(concept_payload[1])
+                key = Expr(self._prefer_mentioned(columns)) if columns else None
+            self.plan.order.append((key or ORDER_BY_SHOWN_MEASURE, direction == "desc"))
 
     def _word_before(self, j: int, word: str) -> bool:
         return j > 0 and self.ms[j - 1].low == word
@@ -330,6 +449,82 @@ class Planner:
             else:
                 self._add_cond(i, cond, join_previous=connector == "or")
             previous_subject, previous_end = subject, i
+
+    # ------------------------------------------------------------------ one column against another
+    def _column_comparisons(self) -> None:
+        """`days when GOOG was higher than AAPL`, `whose permanent address is different from the
+        current one`: both sides are columns of the same row."""
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not (m.has("cmp") or m.has("sup") or m.has("neg")):
+                continue
+            op = self._comparison_operator(i)
+            if op is None:
+                continue
+            left_index = self.prv(i, skip=("stop", "filler"))
+            negated = self.is_kw(left_index, "neg") and not self.ms[left_index].used
+            if negated:
+                left_index = self.prv(left_index, skip=("stop", "filler"))
+            left = self.m(left_index)
+            if left is None or left.kind != "column" or left.used:
+                continue
+            right_column, right_mentions = self._compared_column(i, left.column)
+            if right_column is None or right_column is left.column:
+                continue
+            if not self._comparable_columns(left.column, right_column, op):
+                continue
+            if negated:
+                self.ms[left_index + 1].used = True
+                op = _NEGATED[op]
+            for mention in (m, left, *right_mentions):
+                mention.used = True
+            self._add_cond(i, Cond(Expr(left.column), op, [], other=Expr(right_column)))
+
+    def _comparison_operator(self, i: int) -> str | None:
+        m = self.ms[i]
+        if m.has("cmp") and m.payload("cmp") in _NEGATED:
+            return m.payload("cmp")
+        nxt = self.m(i + 1)
+        if m.has("sup") and nxt is not None and nxt.low == "than":
+            return ">" if m.payload("sup") == "desc" else "<"  # "higher than"
+        return None
+
+    def _compared_column(self, i: int, left: ColumnRef) -> tuple[ColumnRef | None, list[Mention]]:
+        """The column after the operator, or `the current one`: the left column's noun with
+        another modifier."""
+        k = i + 1
+        modifiers: list[Mention] = []
+        while k < len(self.ms) and k <= i + 6:
+            mention = self.ms[k]
+            if mention.kind == "column":
+                if mention.used:
+                    return None, []
+                following = self.m(self.nxt(k, skip=("stop",)))
+                if following is not None and following.low in ("one", "ones"):
+                    return self._numeric_first(mention), [mention, following, *modifiers]  # "his current one"
+                if following is not None and following.kind in ("number", "value", "quoted"):
+                    return None, []
+                return self._numeric_first(mention), [mention, *modifiers]
+            if mention.kind in ("number", "value", "quoted", "table"):
+                return None, []
+            if mention.low in ("one", "ones") and modifiers:
+                head = left.words[-1].word
+                for modifier in reversed(modifiers):
+                    for column in self.schema.columns:
+                        if column is not left and column.words[-1].word == head and modifier.low in column.word_set:
+                            return column, [mention, *modifiers]
+                return None, []
+            if mention.kind in ("filler", "unknown"):
+                modifiers.append(mention)
+            elif mention.kind not in ("stop", "punct") and not (mention.kind == "kw" and mention.has("or")):
+                return None, []
+            k += 1
+        return None, []
+
+    @staticmethod
+    def _comparable_columns(left: ColumnRef, right: ColumnRef, op: str) -> bool:
+        if op in ("=", "!="):
+            return left.numeric == right.numeric or (left.temporal and right.temporal)
+        return (left.numeric or left.temporal) and (right.numeric or right.temporal) and left.temporal == right.temporal
 
     def _connector(self, previous_end: int, start: int) -> str | None:
         if previous_end < 0:
@@ -538,14 +733,18 @@ class Planner:
         before = self.prv(i, skip=("stop", "filler", "punct"))
         if self.is_kw(before, "neg") or (self.m(before) is not None and self.ms[before].payload("cmp") == "!="):
             before = self.prv(before, skip=("stop", "filler", "punct"))
+        if self.is_kw(before, "between") and self.ms[before].low == "from":
+            before = self.prv(before, skip=("stop", "filler", "punct"))  # "flights departing from APG"
         neighbours = [before, self.nxt(i, skip=("stop", "filler"))]
         for k in neighbours:
             near = self.m(k)
             if near is not None and near.kind in ("column", "table") and not near.used:
-                for column, value in options:
-                    if column in near.columns:
-                        near.used = True
-                        return column, value
+                fitting = [(column, value) for column, value in options if column in near.columns]
+                if len(fitting) > 1:
+                    fitting = self._narrowed_by_words_before(k, fitting)
+                if fitting:
+                    near.used = True
+                    return fitting[0]
         if len(options) > 1:
             window = self.tokens[max(0, m.start - 3) : m.start]
             for column, value in options:
@@ -557,6 +756,17 @@ class Planner:
                 f"filtered on {options[0][0].name}."
             )
         return options[0]
+
+    def _narrowed_by_words_before(self, k: int, fitting: list[tuple[ColumnRef, Any]]) -> list[tuple[ColumnRef, Any]]:
+        """`arriving at airport APG`: `airport` fits two columns, `arriving` says which."""
+        before = self.prv(k, skip=("stop", "filler", "punct"))
+        mention = self.m(before)
+        if mention is not None and mention.kind == "column" and not mention.used:
+            narrowed = [(column, value) for column, value in fitting if column in mention.columns]
+            if narrowed:
+                mention.used = True
+                return narrowed
+        return fitting
 
     def _negated_before(self, i: int) -> bool:
         k = i - 1
@@ -657,7 +867,7 @@ class Planner:
             self.plan.add_select(Expr(target.column))
             self.plan.group.append(Expr(target.column))
         self.count_order = (descending, COUNT_ROWS)
-        self.plan.limit = self.pending_limit or 1
+        self.plan.limit = self._superlative_limit()
 
     def _superlative_concept(self, i: int) -> None:
         m = self.ms[i]
@@ -699,7 +909,7 @@ class Planner:
             column = self._prefer_mentioned(candidates)
         m.used = True
         self.plan.order.append((Expr(column), descending))
-        self.plan.limit = self.pending_limit or 1
+        self.plan.limit = self._superlative_limit()
 
     def _superlative(self, i: int, descending: bool) -> None:
         m = self.ms[i]
@@ -710,7 +920,7 @@ class Planner:
             if after_count is None or after_count.low not in ("of",):
                 near.used = m.used = True  # "the highest count" where count is a column
                 self.plan.order.append((Expr(near.columns[0]), descending))
-                self.plan.limit = self.pending_limit or 1
+                self.plan.limit = self._superlative_limit()
                 return
         if near is not None and near.kind == "kw" and near.has("count") and not near.used:
             near.used = True
@@ -723,21 +933,29 @@ class Planner:
                     target.used = True
                     m.used = True
                     self.count_order = (descending, Expr(target.column, "count", distinct=True))
-                    self.plan.limit = self.pending_limit or 1
+                    self.plan.limit = self._superlative_limit()
                     return
                 target.used = True
             m.used = True
             self.count_order = (descending, COUNT_ROWS)
-            self.plan.limit = self.pending_limit or 1
+            self.plan.limit = self._superlative_limit()
             return
         if near is not None and near.kind == "kw" and near.has("distinct") and not near.used:
             near.used = True
             j = self.nxt(j, skip=("stop", "punct", "filler"))
             near = self.m(j)
+        names_rows = near is not None and (near.kind == "table" or (near.kind == "column" and near.also_table))
+        if names_rows and m.low in SIZE_ADJECTIVES and not near.row_noun:
+            sizes = self.schema.concept_columns("size") or self.schema.concept_columns("population")
+            if sizes:  # "the 5 largest countries": by their area (or population), not by a count
+                near.used = m.used = True
+                self.plan.order.append((Expr(self._prefer_mentioned(sizes)), descending))
+                self.plan.limit = self._superlative_limit()
+                return
         if near is not None and near.kind == "table":
             near.used = m.used = True
             self.count_order = (descending, COUNT_ROWS)
-            self.plan.limit = self.pending_limit or 1
+            self.plan.limit = self._superlative_limit()
             return
         if near is not None and near.kind == "kw" and near.has("agg") and not near.used:
             k = self.nxt(j, skip=("stop", "punct", "filler"))
@@ -745,19 +963,28 @@ class Planner:
             if target is not None and target.kind == "column" and not target.used:
                 near.used = target.used = m.used = True
                 self.count_order = (descending, Expr(self._numeric_first(target), near.payload("agg")))
-                self.plan.limit = self.pending_limit or 1
+                self.plan.limit = self._superlative_limit()
                 return
         if near is not None and near.kind == "kw" and near.has("agg") and near.columns and not near.used:
             # "the highest total" where `total` is a column
             near.used = m.used = True
             self.plan.order.append((Expr(near.columns[0]), descending))
-            self.plan.limit = self.pending_limit or 1
+            self.plan.limit = self._superlative_limit()
             return
         if near is not None and near.kind == "column" and not near.used and not any(c.numeric or c.temporal for c in near.columns):
-            # "the most medals" where medal is a label: the most rows
+            # "the most medals" where medal is a label: the most rows; "the continent with the most
+            # countries" where countries repeat within a continent: the most distinct countries
             near.used = m.used = True
-            self.count_order = (descending, self._count_expr())
-            self.plan.limit = self.pending_limit or 1
+            subject = self._repeating_target(i)
+            counted = near.column
+            finer = (
+                subject is not None
+                and subject is not counted
+                and (counted.info.distinct_count or 0) > (subject.info.distinct_count or 0)
+                and not counted.unique
+            )
+            self.count_order = (descending, Expr(counted, "count", distinct=True) if finer else self._count_expr())
+            self.plan.limit = self._superlative_limit()
             return
         if (near is None or near.kind in ("punct", "kw", "stop")) and self._column_just_before(i) is not None:
             near = self._column_just_before(i)
@@ -771,21 +998,21 @@ class Planner:
                 # "which continent has the largest population": continents repeat, so compare totals
                 agg = "sum" if column.words[-1].word in _ADDITIVE_WORDS else "avg"
                 self.count_order = (descending, Expr(column, agg))
-                self.plan.limit = self.pending_limit or 1
+                self.plan.limit = self._superlative_limit()
                 return
             self.plan.order.append((Expr(column), descending))
-            self.plan.limit = self.pending_limit or 1
+            self.plan.limit = self._superlative_limit()
             return
         if near is not None and near.kind == "kw" and near.has("share") and near.columns and not near.used:
             near.used = m.used = True
             self.plan.order.append((Expr(near.columns[0]), descending))
-            self.plan.limit = self.pending_limit or 1
+            self.plan.limit = self._superlative_limit()
             return
         if (near is None or near.kind == "punct") and m.low in ("the most", "most", "the least", "least", "the fewest", "fewest"):
             # "which position was drafted the most": the label with the most rows
             m.used = True
             self.count_order = (descending, self._count_expr())
-            self.plan.limit = self.pending_limit or 1
+            self.plan.limit = self._superlative_limit()
 
     def _repeating_target(self, i: int) -> ColumnRef | None:
         """The label a `which X has the highest Y` question asks for, when X repeats across rows."""
@@ -800,9 +1027,18 @@ class Planner:
         return None
 
     def _column_just_before(self, i: int) -> Mention | None:
-        """`When was MSFT highest?`: the adjective follows its column."""
-        before = self.m(i - 1)
-        if before is not None and before.kind == "column" and not before.used and any(c.numeric or c.temporal for c in before.columns):
+        """The adjective follows its column: `When was MSFT highest?`, `the singer who is worth the
+        most`, `the shop whose number of products is the largest`."""
+        k = i - 1
+        while k >= 0 and self.ms[k].low in ("the", "a"):
+            k -= 1
+        said_with_be = k >= 0 and self.ms[k].low in _BE_WORDS
+        if said_with_be:
+            k -= 1  # "X is the largest"
+        before = self.m(k)
+        if before is None or before.kind != "column" or before.used or not any(c.numeric or c.temporal for c in before.columns):
+            return None
+        if k == i - 1 or said_with_be or self.ms[k - 1].low in _BE_WORDS:
             return before
         return None
 
@@ -879,6 +1115,8 @@ class Planner:
     def _count(self, i: int) -> None:
         m = self.ms[i]
         j = self.nxt(i, skip=("stop", "punct", "filler"))
+        while self.m(j) is not None and self.ms[j].kind == "value" and self.ms[j].used:
+            j = self.nxt(j, skip=("stop", "punct", "filler"))  # "how many Asian countries": the noun is counted
         distinct = False
         if self.is_kw(j, "distinct"):
             self.ms[j].used = True
@@ -886,6 +1124,13 @@ class Planner:
             j = self.nxt(j, skip=("stop", "punct", "filler"))
         target = self.m(j)
         m.used = True
+        if target is not None and target.kind == "column" and not target.used and not target.also_table and not distinct:
+            column = target.column
+            if column.numeric_measure and not column.yearish and column.boolean_values is None:
+                # "how many points", "how many people" (a population): the numbers add up
+                target.used = True
+                self.plan.add_select(Expr(column, "sum"))
+                return
         if target is not None and target.kind == "column" and not target.used and not target.also_table:
             columns: list[Mention] = [target]
             k = j
@@ -1030,7 +1275,9 @@ class Planner:
             if m.used or m.kind != "column":
                 continue
             m.used = True
-            before = self.prv(i, skip=("stop",)) if self.ms[i - 1].low in ("the", "a", "an") else i - 1
+            before = i - 1
+            while before >= 0 and (self.ms[before].low in ("the", "a", "an") or (self.ms[before].kind == "value" and self.ms[before].used)):
+                before -= 1  # "among (the) Asian countries"
             if m.also_table and before is not None and before >= 0 and self.ms[before].low in _OWNER_CUES:
                 continue  # "formats of orchestras": the rows, not the Orchestra column
             if i >= 2 and self.ms[i - 1].low == "all" and self.ms[i - 2].low in ("across", "over", "in", "throughout"):
@@ -1071,6 +1318,10 @@ class Planner:
         plain = [e for e in plan.select if e.agg is None]
         if self.count_requested:
             plan.add_select(COUNT_ROWS)
+        for expr, _ in plan.order:
+            if expr.agg in _AGG_WORDS:
+                plan.add_select(expr)  # "order the continents by average life expectancy" shows it
+        self._superlative_among_aggregates()
         has_agg = any(e.agg for e in plan.select)
         if self.count_requested and COUNT_ROWS.key() != self._count_expr().key():
             plan.select = [self._count_expr() if e.key() == COUNT_ROWS.key() else e for e in plan.select]
@@ -1117,6 +1368,14 @@ class Planner:
                     texty = [e for e in shown if e.column.text] or shown
                     resolved.append((texty[0], descending))
                 continue
+            if expr is ORDER_BY_SHOWN_MEASURE:
+                counted = [e for e in plan.select if e.agg]
+                shown = [e for e in plan.select if e.agg is None and e.column is not None]
+                measures = [e for e in shown if e.column.numeric or e.column.temporal]
+                chosen = (counted if plan.group else []) or measures or counted or shown
+                if chosen:
+                    resolved.append((chosen[0], descending))
+                continue
             resolved.append((expr, descending))
         plan.order = []
         for expr, descending in (self._prefer_group_column(expr, descending) for expr, descending in resolved):
@@ -1136,6 +1395,19 @@ class Planner:
             self._order_groups()
             # the labels first, then the measures: tables and charts read left to right
             plan.select = [e for e in plan.select if e.agg is None] + [e for e in plan.select if e.agg]
+
+    def _superlative_among_aggregates(self) -> None:
+        """`how many people live in Asia, and what is the largest GNP among them`: next to other
+        totals, a superlative is the largest value, not the row that has it."""
+        plan = self.plan
+        if plan.group or self.count_order is not None or plan.limit != 1 or len(plan.order) != 1:
+            return
+        if not any(e.agg for e in plan.select) or any(e.agg is None for e in plan.select):
+            return
+        expr, descending = plan.order[0]
+        if expr.agg is None and expr.column is not None and expr.column.numeric:
+            plan.add_select(Expr(expr.column, "max" if descending else "min"))
+            plan.order, plan.limit = [], None
 
     def _order_groups(self) -> None:
         """Grouped answers always come back in the same, sensible order unless the question gave one.

@@ -59,11 +59,33 @@ def alias_for(expr: Expr) -> str | None:
     return None
 
 
+# The number a text cell starts with, after dropping thousands separators: "$1,200" -> 1200,
+# "3,880 days" -> 3880, "12[a]" -> 12. Other servers have no capture group: no currency sign.
+_LEADING_NUMBER = "^ *[$€£]?([-+]?[0-9]*[.]?[0-9]+)"
+_PLAIN_LEADING_NUMBER = "^ *[-+]?[0-9]*[.]?[0-9]+"
+
+
 def measure_node(column: ColumnRef) -> exp.Expression:
-    """The column as a number: text columns holding numbers are cast (bad cells become NULL)."""
+    """The column as a number: text cells holding numbers give that number, others NULL."""
     node = column_node(column.name)
-    if column.numeric_text:
-        return exp.TryCast(this=node, to=exp.DataType.build("DOUBLE"))
+    if not column.numeric_text:
+        return node
+    digits = exp.Replace(this=node, expression=exp.Literal.string(","), replacement=exp.Literal.string(""))
+    number = exp.RegexpExtract(this=digits, expression=exp.Literal.string(_LEADING_NUMBER), group=exp.Literal.number(1))
+    return exp.TryCast(this=exp.Nullif(this=number, expression=exp.Literal.string("")), to=exp.DataType.build("DOUBLE"))
+
+
+_EXTREMES = {"max": exp.ArgMax, "min": exp.ArgMin}
+
+
+def _portable(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL and MySQL spell REGEXP_EXTRACT as REGEXP_SUBSTR, without a capture group, and
+    have no ARG_MAX: there the largest number itself is shown."""
+    if isinstance(node, exp.RegexpExtract):
+        return exp.RegexpSubstr(this=node.this, expression=exp.Literal.string(_PLAIN_LEADING_NUMBER))
+    if isinstance(node, exp.ArgMax | exp.ArgMin):
+        plain = exp.Max if isinstance(node, exp.ArgMax) else exp.Min
+        return plain(this=node.expression)
     return node
 
 
@@ -80,6 +102,9 @@ def expr_node(expr: Expr) -> exp.Expression:
     if expr.agg == "count":
         inner = exp.Distinct(expressions=[node]) if expr.distinct else node
         return exp.Count(this=inner)
+    if expr.agg in _EXTREMES and expr.column.numeric_text and not expr.bucket:
+        # the cell as stored ("44.7%", "8,000*") whose number is the largest or smallest
+        return _EXTREMES[expr.agg](this=column_node(expr.column.name), expression=node)
     if expr.agg:
         return _AGG_NODES[expr.agg](this=node)
     return node
@@ -95,6 +120,13 @@ def _literal(value: Any) -> exp.Expression:
 
 
 def cond_node(cond: Cond) -> exp.Expression:
+    if cond.other is not None and cond.expr.column is not None and cond.other.column is not None:
+        left, right = cond.expr.column, cond.other.column
+        numeric = left.numeric and right.numeric
+        return _OPS[cond.op](
+            this=measure_node(left) if numeric else column_node(left.name),
+            expression=measure_node(right) if numeric else column_node(right.name),
+        )
     target = expr_node(cond.expr)
     if cond.year_of and cond.expr.column is not None and cond.expr.agg is None:
         target = exp.Year(this=column_node(cond.expr.column.name))
@@ -114,10 +146,14 @@ def cond_node(cond: Cond) -> exp.Expression:
         node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
         return exp.Not(this=node) if cond.op == "notlike" else node
     values = [_comparable(cond, v) for v in cond.values]
-    if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text and cond.op in ("<", ">", "<=", ">="):
+    if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text and _is_number(cond.values[0]):
         target = measure_node(cond.expr.column)
         values = [_literal(v) for v in cond.values]
     return _OPS[cond.op](this=target, expression=values[0])
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _comparable(cond: Cond, value: Any) -> exp.Expression:
@@ -149,7 +185,12 @@ def _and_all(groups: list[list[Cond]]) -> exp.Expression | None:
     return combined
 
 
-def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
+def build_tree(plan: Plan, schema: SchemaIndex, dialect: str = "duckdb") -> exp.Select:
+    tree = _build(plan, schema)
+    return tree if dialect == "duckdb" else tree.transform(_portable)
+
+
+def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
     table = exp.Table(this=exp.to_identifier(schema.table.name, quoted=True))
     if plan.share:
         return _share_tree(plan, table)
@@ -178,9 +219,16 @@ def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
         select = select.group_by(*[expr_node(g) for g in plan.group])
     if plan.having:
         select = select.having(_and_all([[h] for h in plan.having]))
+    shown = {e.key() for e in plan.select}
+    column_names = {c.name.lower() for c in schema.columns}
     for expr, descending in plan.order:
         node = expr_node(expr)
-        if expr.agg is None and expr.column is not None and expr.column.numeric_text:
+        alias = alias_for(expr)
+        if expr.agg in _EXTREMES and expr.column is not None and expr.column.numeric_text:
+            node = _AGG_NODES[expr.agg](this=measure_node(expr.column))  # by the number, not the text shown
+        elif expr.agg and alias and expr.key() in shown and alias.lower() not in column_names:
+            node = exp.column(exp.to_identifier(alias, quoted=True))  # the measure as it is shown
+        elif expr.agg is None and expr.column is not None and expr.column.numeric_text:
             node = measure_node(expr.column)
         ordered = exp.Ordered(this=node, desc=descending, nulls_first=False)
         select = select.order_by(ordered)
@@ -194,7 +242,7 @@ def build_tree(plan: Plan, schema: SchemaIndex) -> exp.Select:
 
 def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
     """Percent of all rows (or of a measure's total) per group, or of the rows a filter keeps."""
-    measure = exp.Sum(this=column_node(plan.share_measure.name)) if plan.share_measure else exp.Count(this=exp.Star())
+    measure = exp.Sum(this=measure_node(plan.share_measure)) if plan.share_measure else exp.Count(this=exp.Star())
     if plan.group:
         total = exp.Window(this=exp.Sum(this=measure.copy()))
         percent = exp.Round(
@@ -212,7 +260,7 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
     if condition is None:
         condition = exp.true()
     if plan.share_measure:
-        kept = exp.Sum(this=exp.If(this=condition, true=column_node(plan.share_measure.name), false=exp.Literal.number(0)))
+        kept = exp.Sum(this=exp.If(this=condition, true=measure_node(plan.share_measure), false=exp.Literal.number(0)))
     else:
         kept = exp.Sum(this=exp.If(this=condition, true=exp.Literal.number(1), false=exp.Literal.number(0)))
     percent = exp.Round(
@@ -266,6 +314,8 @@ def _name(expr: Expr) -> str:
 
 def _cond_words(cond: Cond) -> str:
     subject = f"the year of {_name(cond.expr)}" if cond.year_of else _name(cond.expr)
+    if cond.other is not None:
+        return f"{subject} {_OP_WORDS[cond.op]} {_name(cond.other)}"
     values = " and ".join(_value_words(v) for v in cond.values)
     return f"{subject} {_OP_WORDS[cond.op]} {values}"
 

@@ -23,8 +23,15 @@ from lumiere.llm.builtin_lexicon import (
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 GENERIC_TABLE_WORDS = frozenset("data table info information list ref reference details other tbl dim fact raw clean final".split())
 NAME_WORDS = ("name", "title", "label")
-_NULL_WORDS = frozenset({"", "null", "na", "n/a", "none", "nan", "-"})
-_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
+_NULL_WORDS = frozenset({"", "null", "na", "n/a", "none", "nan", "-", "\u2212", "\u2013", "\u2014", "?", "tba", "tbd", "n.a."})
+# A number as people type it into a spreadsheet: thousands separators, a currency sign, then
+# optionally a unit or a footnote mark ("8,000", "$1,200", "3,880 days", "12[a]", "45*", "10 PS (7 kW)").
+_NUMBER_CELL = re.compile(
+    r"[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?"
+    r"(?<=\d)"  # at least one digit
+    r"\s*(%|[A-Za-z°²³/.]{1,12})?"  # a unit
+    r"\s*(\[[^\]]*\]|\([^)]*\)|[*†‡§¶#^]+)*"  # footnotes, a remark in brackets
+)
 NUMERIC_KINDS = ("integer", "number")
 TEMPORAL_KINDS = ("date", "datetime")
 
@@ -142,11 +149,12 @@ class ColumnRef:
 
     @cached_property
     def numeric_text(self) -> bool:
-        """Numbers stored as text (a CSV column with a stray `null`): cast before doing arithmetic."""
+        """Numbers stored as text (thousands separators, units, footnote marks, a stray `null`):
+        compared, sorted and added up through the number each cell starts with."""
         if self.info.kind != "text":
             return False
         seen = [str(v).strip() for v in self.info.samples if v is not None and str(v).strip().lower() not in _NULL_WORDS]
-        return bool(seen) and all(_NUMBER.fullmatch(v.replace(",", "")) for v in seen)
+        return bool(seen) and all(_NUMBER_CELL.fullmatch(v) for v in seen)
 
     @cached_property
     def unique(self) -> bool:

@@ -1,0 +1,216 @@
+"""General mechanisms of the built-in engine (round 2), each on real plotly data uploaded through
+the real ingest and queried through the guarded warehouse; every answer is checked with pandas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import plotly.data
+import pytest
+
+from lumiere.config import reset_settings
+from lumiere.llm.base import CannotAnswer
+from tests.unit.test_builtin import ENGINE, Dataset, ask, close, scalar, upload
+
+
+def _gapminder_2007() -> pd.DataFrame:
+    frame = plotly.data.gapminder()
+    return frame[frame.year == 2007][["country", "continent", "lifeExp", "pop", "gdpPercap"]].reset_index(drop=True)
+
+
+def _as_typed_by_hand(frame: pd.DataFrame) -> pd.DataFrame:
+    """Population as a spreadsheet shows it: thousands separators, footnote marks, a dash for unknown."""
+    typed = frame.copy()
+    marks = ["", "[1]", "*", "", " (est.)", "†"]
+    typed["population"] = [f"{value:,}{marks[i % len(marks)]}" for i, value in enumerate(frame["pop"])]
+    typed.loc[3, "population"] = "\u2212"
+    return typed.drop(columns=["pop"])
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LUMIERE_DATA_DIR", str(tmp_path_factory.mktemp("mechanisms-data")))
+        reset_settings()
+        folder = tmp_path_factory.mktemp("csv")
+        frames = {
+            "tips": plotly.data.tips(),
+            "gapminder": plotly.data.gapminder(),
+            "countries": _gapminder_2007(),
+            "census": _as_typed_by_hand(_gapminder_2007()),
+            "iris": plotly.data.iris(),
+            "stocks": plotly.data.stocks(),
+            "medals": plotly.data.medals_wide(),
+        }
+        yield {name: upload(frame, name, folder) for name, frame in frames.items()}
+    reset_settings()
+
+
+def population_of(census: Dataset) -> pd.Series:
+    """What the census's text column means, computed from the original numbers."""
+    original = _gapminder_2007().set_index("country")["pop"].astype(float)
+    unknown = census.frame.loc[census.frame.population == "\u2212", "country"]
+    return original.drop(unknown)
+
+
+# --------------------------------------------------------------------------- numbers stored as text
+def test_numbers_stored_as_text_are_added_up_as_numbers(data):
+    census = data["census"]
+    assert census.info.columns[-1].kind == "text"  # the ingest keeps the column as typed
+    assert close(scalar(census, "What is the total population?"), population_of(census).sum())
+    assert close(scalar(census, "average population"), population_of(census).mean())
+
+
+def test_numbers_stored_as_text_compare_and_sort_as_numbers(data):
+    census = data["census"]
+    population = population_of(census)
+    _, rows = ask(census, "Which countries have a population over 100,000,000?")
+    assert {row[0] for row in rows} == set(population[population > 100_000_000].index)
+    _, rows = ask(census, "countries with a population between 1000000 and 2000000")
+    assert {row[0] for row in rows} == set(population[population.between(1_000_000, 2_000_000)].index)
+    _, rows = ask(census, "Which country has the lowest population?")
+    assert rows[0][0] == population.idxmin()
+    _, rows = ask(census, "What are the 3 countries with the largest population?")
+    assert [row[0] for row in rows] == list(population.nlargest(3).index)
+
+
+def test_numbers_stored_as_text_grouped(data):
+    census = data["census"]
+    continents = census.frame.set_index("country").continent
+    population = population_of(census)
+    expected = population.groupby(continents[population.index]).sum().sort_values(ascending=False)
+    _, rows = ask(census, "total population by continent")
+    assert [row[0] for row in rows] == list(expected.index)
+    assert all(close(row[1], expected[row[0]]) for row in rows)
+
+
+def test_a_cell_is_shown_as_stored(data):
+    census = data["census"]
+    _, rows = ask(census, "What is the population of France?")
+    assert rows == [[census.frame.set_index("country").population["France"]]]
+
+
+# --------------------------------------------------------------------------- sort wordings
+def first_column(rows: list[list]) -> list:
+    return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("question", "column", "descending"),
+    [
+        ("Sort the countries by their life expectancy in ascending order", "lifeExp", False),
+        ("countries sorted descending by population", "pop", True),
+        ("Show country names ordered by population from highest to lowest", "pop", True),
+        ("countries by descending life expectancy", "lifeExp", True),
+        ("Rank the countries by gdp per capita", "gdpPercap", True),
+        ("List each country with its population, most populous first", "pop", True),
+        ("countries ordered by life expectancy, highest first", "lifeExp", True),
+        ("List countries and their populations in descending order of population", "pop", True),
+        ("list the countries by population, smallest first", "pop", False),
+    ],
+)
+def test_sort_wordings_order_the_rows_they_name(data, question, column, descending):
+    countries = data["countries"]
+    _, rows = ask(countries, question)
+    expected = countries.frame.sort_values(column, ascending=not descending).country
+    assert first_column(rows) == list(expected)
+
+
+def test_a_bare_direction_sorts_the_measure_shown(data):
+    countries = data["countries"]
+    _, rows = ask(countries, "List the life expectancy of countries in descending order")
+    assert first_column(rows) == sorted(countries.frame.lifeExp, reverse=True)
+
+
+def test_from_lowest_to_highest_with_a_filter(data):
+    countries = data["countries"]
+    _, rows = ask(countries, "List countries in Europe from the lowest to the highest life expectancy")
+    europe = countries.frame[countries.frame.continent == "Europe"]
+    assert first_column(rows) == list(europe.sort_values("lifeExp").country)
+
+
+def test_ordering_groups_by_a_measure_groups_and_shows_it(data):
+    countries = data["countries"]
+    _, rows = ask(countries, "Order the continents by average life expectancy")
+    expected = countries.frame.groupby("continent").lifeExp.mean().sort_values()
+    assert first_column(rows) == list(expected.index)
+    assert all(close(row[1], expected[row[0]]) for row in rows)
+
+
+# --------------------------------------------------------------------------- superlatives
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which country's life expectancy is the highest?", lambda f: f.loc[f.lifeExp.idxmax(), "country"]),
+        ("the country whose population is the largest", lambda f: f.loc[f["pop"].idxmax(), "country"]),
+        ("Which country is the most populous?", lambda f: f.loc[f["pop"].idxmax(), "country"]),
+        ("Which country has the lowest gdp per capita?", lambda f: f.loc[f.gdpPercap.idxmin(), "country"]),
+    ],
+)
+def test_superlative_said_after_its_column(data, question, expected):
+    countries = data["countries"]
+    _, rows = ask(countries, question)
+    assert len(rows) == 1 and rows[0][0] == expected(countries.frame)
+
+
+def test_size_adjectives_and_people(data):
+    countries = data["countries"]
+    frame = countries.frame
+    _, rows = ask(countries, "Name the 3 largest countries")  # no area column: the population
+    assert first_column(rows) == list(frame.nlargest(3, "pop").country)
+    _, rows = ask(countries, "Which 5 countries have the fewest people?")
+    assert first_column(rows) == list(frame.nsmallest(5, "pop").country)
+    assert scalar(countries, "How many people live in Europe?") == frame[frame.continent == "Europe"]["pop"].sum()
+
+
+def test_a_superlative_next_to_totals_is_the_extreme_value(data):
+    countries = data["countries"]
+    asia = countries.frame[countries.frame.continent == "Asia"]
+    _, rows = ask(countries, "What was the largest gdp per capita among Asian countries, and how many people lived there in total?")
+    assert len(rows) == 1 and sorted(rows[0]) == sorted([asia["pop"].sum(), asia.gdpPercap.max()])
+
+
+def test_the_group_with_the_most_distinct_members(data):
+    gap = data["gapminder"]
+    _, rows = ask(gap, "Which continent has the most countries?")
+    assert rows[0][:2] == [gap.frame.groupby("continent").country.nunique().idxmax(), gap.frame.groupby("continent").country.nunique().max()]
+
+
+# --------------------------------------------------------------------------- demonyms
+def test_nationality_adjectives_find_their_country(data):
+    gap, medals = data["gapminder"], data["medals"]
+    frame = gap.frame
+    assert close(scalar(gap, "What was the French life expectancy in 2007?"), frame[(frame.country == "France") & (frame.year == 2007)].lifeExp.iloc[0])
+    assert scalar(gap, "How many Asian countries are there?") == frame[frame.continent == "Asia"].country.nunique()
+    medal_frame = medals.frame
+    assert scalar(medals, "How many gold medals did the Canadians win?") == medal_frame[medal_frame.nation == "Canada"].gold.sum()
+    _, rows = ask(gap, "Which non-European countries had a life expectancy over 80 in 2007?")
+    latest = frame[(frame.year == 2007) & (frame.continent != "Europe") & (frame.lifeExp > 80)]
+    assert {row[0] for row in rows} == set(latest.country)
+
+
+def test_a_demonym_without_its_country_in_the_data_is_refused(data):
+    with pytest.raises(CannotAnswer):
+        ENGINE.generate("How many gold medals did the Brazilians win?", data["medals"].context())
+
+
+# --------------------------------------------------------------------------- one column against another
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many days was GOOG higher than AAPL?", lambda f: (f.GOOG > f.AAPL).sum()),
+        ("How many rows have AAPL greater than GOOG?", lambda f: (f.AAPL > f.GOOG).sum()),
+        ("how many days was MSFT not above FB?", lambda f: (f.MSFT <= f.FB).sum()),
+        ("number of days where AMZN is at least NFLX", lambda f: (f.AMZN >= f.NFLX).sum()),
+    ],
+)
+def test_two_columns_of_the_same_row(data, question, expected):
+    stocks = data["stocks"]
+    assert scalar(stocks, question) == expected(stocks.frame)
+
+
+def test_two_columns_listing_rows(data):
+    iris = data["iris"]
+    _, rows = ask(iris, "rows where petal width is less than sepal width")
+    assert len(rows) == (iris.frame.petal_width < iris.frame.sepal_width).sum()
