@@ -18,7 +18,7 @@ import secrets
 import shutil
 import unicodedata
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ SNIFF_RECORDS = 5000
 COPY_CHUNK = 4 * 1024 * 1024
 TABLE_NAME_CHARS = 60
 MAX_RETYPE_ROUNDS = 3
+TYPED_COLUMN_SHARE = 0.8  # a column whose values below the first row are this typed has a type
+SAME_LENGTH_EVIDENCE = 5  # typed values of one length below a top cell of another: a header
 SPREAD_WINDOWS = 32  # windows across a big file whose values check the sniffed integer/date types
 SPREAD_WINDOW_BYTES = 64 * 1024
 DUCKDB_MAX_LINE_BYTES = 2 * 1024 * 1024
@@ -85,6 +87,9 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252 / Latin-1",
                   "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 NULL_MARKERS = ("NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "#N/A", "-")
+UNICODE_MINUS = "\u2212"  # typeset tables write −5 for -5
+# Dashes tables put in a number column for "none" or "did not take part".
+DASH_PLACEHOLDERS = ("-", "--", "–", "—", "―", "−")
 
 _INT = re.compile(r"[+-]?\d+")
 _DEC_POINT = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+")
@@ -96,6 +101,11 @@ _BOOL = {"true", "false", "yes", "no", "t", "f", "y", "n"}
 _SEP_HINT = re.compile(r"sep=(.)\s*")
 _STRICT_INT = re.compile(r"[+-]?(0|[1-9]\d*)")
 _LEADING_ZERO = re.compile(r"[+-]?0\d+")
+# Shapes of values DuckDB reads as text but that still mark a column as typed when telling a
+# header row from data: 1,234,567 (thousands separators), 12.5 %, 1:47.066 (times and durations).
+_GROUPED_POINT = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_PERCENT = re.compile(r"[+-]?\d+([.,]\d+)?\s?%")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?")
 _PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2}")
 
 # DuckDB reject error types that mean "this line does not have the right shape".
@@ -321,6 +331,17 @@ class CsvLayout:
     decimal_comma: bool
     thousands: str | None
     null_markers: list[str]
+    escape: str = '"'  # how a quote is written inside a quoted field: doubled ("") or after a backslash (\")
+
+    def reader_options(self) -> dict[str, Any]:
+        return _reader_options(self.delimiter, self.escape)
+
+
+def _reader_options(delimiter: str, escape: str) -> dict[str, Any]:
+    """Python csv options that read a file the way DuckDB will with the same delimiter and escape."""
+    if escape == '"':
+        return {"delimiter": delimiter, "quotechar": '"', "doublequote": True, "strict": False}
+    return {"delimiter": delimiter, "quotechar": '"', "doublequote": False, "escapechar": escape, "strict": False}
 
 
 def _value_class(value: str, decimal_comma: bool) -> str:
@@ -340,9 +361,9 @@ def _value_class(value: str, decimal_comma: bool) -> str:
     return "text"
 
 
-def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
+def _records(text: str, delimiter: str, complete: bool, escape: str = '"') -> list[list[str]]:
     csv.field_size_limit(max(csv.field_size_limit(), SNIFF_BYTES * 4))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    reader = csv.reader(io.StringIO(text), **_reader_options(delimiter, escape))
     records: list[list[str]] = []
     try:
         for row in reader:
@@ -357,10 +378,40 @@ def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
     return records[:SNIFF_RECORDS]
 
 
-def _pick_delimiter(text: str, complete: bool, preferred: str | None) -> tuple[str, list[list[str]]]:
-    best: tuple[tuple[float, int, int], str, list[list[str]]] | None = None
-    for rank, delimiter in enumerate(DELIMITERS):
-        records = _records(text, delimiter, complete)
+def _escapes_to_try(text: str) -> tuple[str, ...]:
+    """RFC 4180's doubled quote always; a backslash too when the text has \\" in it (many
+    exporters write quotes inside quoted fields that way)."""
+    return ('"', "\\") if '\\"' in text else ('"',)
+
+
+def _strict_reach(text: str, delimiter: str, escape: str, complete: bool) -> float:
+    """How far into the text (share of its lines) a strict reader gets before a quote that does not
+    fit: read with the wrong escape, `"\\"Hi\\""` has a closing quote followed by more text. A head
+    cut inside a quoted field counts as read to its end."""
+    lines = text.count("\n") + 1
+    reader = csv.reader(io.StringIO(text), **{**_reader_options(delimiter, escape), "strict": True})
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        return 1.0 if not complete and reader.line_num >= lines else reader.line_num / lines
+    return 1.0
+
+
+def _pick_layout(
+    text: str, complete: bool, preferred: str | None, delimiters: tuple[str, ...] = DELIMITERS
+) -> tuple[str, str, list[list[str]]]:
+    """The delimiter under which the records have the most consistent field count, and the quote
+    escape under which a strict reader gets furthest (then: more records, then the standard "")."""
+    best: tuple[tuple[float, int, int], str, str, list[list[str]]] | None = None
+    escapes = _escapes_to_try(text)
+    for rank, delimiter in enumerate(delimiters):
+        readings = []
+        for escape in escapes:
+            reach = _strict_reach(text, delimiter, escape, complete) if len(escapes) > 1 else 1.0
+            records = _records(text, delimiter, complete, escape)
+            readings.append(((reach, len(records), escape == '"'), escape, records))
+        _, escape, records = max(readings, key=lambda reading: reading[0])
         if not records:
             continue
         counts = Counter(len(row) for row in records)
@@ -370,11 +421,11 @@ def _pick_delimiter(text: str, complete: bool, preferred: str | None) -> tuple[s
         consistency = round(hits / len(records), 2)
         key = (consistency, 1 if delimiter == preferred else 0, -rank)
         if best is None or key > best[0]:
-            best = (key, delimiter, records)
+            best = (key, delimiter, escape, records)
     if best is None:
-        delimiter = preferred or ","
-        return delimiter, _records(text, delimiter, complete)
-    return best[1], best[2]
+        delimiter = preferred or delimiters[0]
+        return delimiter, '"', _records(text, delimiter, complete)
+    return best[1], best[2], best[3]
 
 
 def sniff_layout(text: str, *, complete: bool, extension: str, settings: Settings) -> CsvLayout:
@@ -387,9 +438,9 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
         skip_lines, text = 1, rest
     preferred = "\t" if extension == ".tsv" else None
     if hint and skip_lines:
-        delimiter, records = hint.group(1), _records(text, hint.group(1), complete)
+        delimiter, escape, records = _pick_layout(text, complete, preferred, (hint.group(1),))
     else:
-        delimiter, records = _pick_delimiter(text, complete, preferred)
+        delimiter, escape, records = _pick_layout(text, complete, preferred)
     if not complete and len(records) < 2:
         raise _HeadTooShort
     if not records:
@@ -404,8 +455,7 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
 
     first, body = records[0], records[1:]
     decimal_comma = delimiter != "," and _has_decimal_commas(body, column_count)
-    classes = [[_value_class(cell.strip(), decimal_comma) for cell in row] for row in body[:1000]]
-    header = _looks_like_header(first, classes, column_count, decimal_comma)
+    header = _looks_like_header(first, body[:1000], column_count, decimal_comma)
     if header and not body:
         raise Invalid("The file has a header row but no data rows.")
     thousands = "." if decimal_comma and any(
@@ -420,6 +470,7 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
         decimal_comma=decimal_comma,
         thousands=thousands,
         null_markers=_null_markers(body[:1000], decimal_comma),
+        escape=escape,
     )
 
 
@@ -434,25 +485,50 @@ def _has_decimal_commas(body: list[list[str]], column_count: int) -> bool:
     return False
 
 
-def _looks_like_header(first: list[str], classes: list[list[str]], column_count: int, decimal_comma: bool) -> bool:
-    """A header if some column holds typed values (numbers, dates, booleans) below a text cell;
-    for all-text tables, if the first row has distinct, non-empty names."""
+def _shape_class(value: str, decimal_comma: bool) -> str:
+    """`_value_class`, plus the typed shapes DuckDB leaves as text (for telling a header from data);
+    placeholders for a missing value say nothing, like an empty cell."""
+    if value in NULL_MARKERS or value in DASH_PLACEHOLDERS:
+        return "empty"
+    value_class = _value_class(value, decimal_comma)
+    if value_class != "text":
+        return value_class
+    if not decimal_comma and _GROUPED_POINT.fullmatch(value):
+        return "grouped number"
+    if _PERCENT.fullmatch(value):
+        return "percentage"
+    if _CLOCK.fullmatch(value):
+        return "time"
+    return "text"
+
+
+def _looks_like_header(first: list[str], body: list[list[str]], column_count: int, decimal_comma: bool) -> bool:
+    """Whether the first row names the columns.
+
+    Evidence for: a mostly typed column (numbers, dates, times...; a few text cells such as a
+    totals row allowed) with a text cell on top, or with a value on top whose length differs
+    from every value below when those all have one length (years above 3-digit counts, as
+    Python's csv.Sniffer also reasons).
+    Evidence against: a top cell shaped like most of the values below it. Tables of text only
+    are taken to have a header, as nearly every CSV does (repeated or empty names included:
+    scraped tables often have them)."""
     evidence = against = 0
     for column in range(min(len(first), column_count)):
-        below = {row[column] for row in classes if column < len(row)} - {"empty"}
-        top = _value_class(first[column].strip(), decimal_comma)
-        if not below or "text" in below:
+        values = [row[column].strip() for row in body if column < len(row)]
+        shapes = Counter(_shape_class(value, decimal_comma) for value in values)
+        del shapes["empty"]
+        filled = sum(shapes.values())
+        if not filled or shapes["text"] > (1 - TYPED_COLUMN_SHARE) * filled:
             continue
-        if top == "text":
+        top_value = first[column].strip()
+        top = _shape_class(top_value, decimal_comma)
+        typed_lengths = [len(value) for value in values if _shape_class(value, decimal_comma) not in ("empty", "text")]
+        one_length = len(typed_lengths) >= SAME_LENGTH_EVIDENCE and len(set(typed_lengths)) == 1
+        if top == "text" or (top != "empty" and one_length and len(top_value) != typed_lengths[0]):
             evidence += 1
-        elif top in below:
+        elif shapes[top] >= TYPED_COLUMN_SHARE * filled:
             against += 1
-    if evidence:
-        return True
-    if against:
-        return False
-    names = [cell.strip() for cell in first]
-    return all(names) and len(set(names)) == len(names)
+    return bool(evidence) or not against
 
 
 def _null_markers(body: list[list[str]], decimal_comma: bool) -> list[str]:
@@ -558,6 +634,7 @@ def ingest_csv_file(
         delimiter=DELIMITER_NAMES[layout.delimiter],
         header=layout.header,
         decimal_separator="," if layout.decimal_comma else ".",
+        quote_escape="backslash" if layout.escape == "\\" else "doubled",
         file_bytes=file_bytes,
     )
     if layout.null_markers:
@@ -582,10 +659,15 @@ def _notes(details: dict[str, Any], encoding: str) -> list[str]:
         notes.append(f"Columns are separated by {details['delimiter']}s.")
     if details["decimal_separator"] == ",":
         notes.append("Numbers use a decimal comma.")
+    if details["quote_escape"] == "backslash":
+        notes.append('Quotes inside quoted fields are written \\" (with a backslash).')
     if not details["header"]:
         notes.append("The file has no header row, so the columns are named column0, column1, …")
     if details.get("null_markers"):
         notes.append(f"{', '.join(details['null_markers'])} were read as missing values.")
+    for column, type_name in details.get("numbers_from_text", {}).items():
+        notes.append(f"Column {column!r} was read as numbers ({type_name}): its values are written with "
+                     "thousands separators, a plus sign or a placeholder such as — for a missing value.")
     for column, type_name in details.get("widened_columns", {}).items():
         notes.append(f"Column {column!r} was read as {type_name}: some values further down did not fit "
                      "the type of its first rows.")
@@ -625,7 +707,7 @@ def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: 
     options = {
         "delim": quote_literal(layout.delimiter),
         "quote": quote_literal('"'),
-        "escape": quote_literal('"'),
+        "escape": quote_literal(layout.escape),
         "header": "true" if layout.header else "false",
         "skip": str(layout.skip_lines),
         "encoding": quote_literal("utf-8"),
@@ -682,6 +764,8 @@ def _load_table(
         con.execute("DELETE FROM reject_scans")
     else:
         raise Invalid(f"{display_name} has values whose type could not be settled; check the file's columns.")
+    current = {name: type_name for name, type_name, *_ in con.execute(f"DESCRIBE {table_sql}").fetchall()}
+    numbers_from_text = _read_numbers_stored_as_text(con, table_name, current, spread, layout)
 
     row_count = con.execute(f"SELECT count(*) FROM {table_sql}").fetchone()[0]
     bad = con.execute(
@@ -706,16 +790,78 @@ def _load_table(
     if bad_lines:
         details["skipped_rows"] = bad_lines
         details["first_skipped_line"] = first_bad
-    if forced:
-        details["widened_columns"] = dict(sorted(forced.items()))
+    widened = {column: type_name for column, type_name in forced.items() if column not in numbers_from_text}
+    if widened:
+        details["widened_columns"] = dict(sorted(widened.items()))
+    if numbers_from_text:
+        details["numbers_from_text"] = numbers_from_text
     return details
+
+
+def _number_text_pattern(decimal_comma: bool) -> str:
+    """A number as people write it in tables: an optional sign (+ too), optional thousands
+    separators, a typographic minus, no leading zero (00123 is a code, not a number)."""
+    group, point = (r"\.", ",") if decimal_comma else (",", r"\.")
+    return rf"[+\-{UNICODE_MINUS}]?(\d{{1,3}}({group}\d{{3}})+|[1-9]\d*|0)({point}\d+)?"
+
+
+def _read_numbers_stored_as_text(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    types: dict[str, str],
+    records: list[list[str]],
+    layout: CsvLayout,
+) -> dict[str, str]:
+    """Turn text columns that hold only numbers into number columns, where DuckDB's reader left
+    them as text: thousands separators ("1,234,567"), a plus sign ("+13"), a typographic minus
+    ("−3.1"), or placeholders for a
+    missing value ("—", "n/a") that another column uses as a real value (the reader's null
+    strings apply to every column). Candidates come from the sample spread over the file; the
+    whole column is checked before it is converted. Returns {column: new type}."""
+    pattern = re.compile(_number_text_pattern(layout.decimal_comma))
+    placeholders = ["", *sorted(set(NULL_MARKERS) | set(DASH_PLACEHOLDERS))]
+    converted: dict[str, str] = {}
+    if len(types) != layout.column_count:
+        return converted
+    table_sql = quote_ident(table_name)
+    for index, (name, type_name) in enumerate(types.items()):
+        if type_name != "VARCHAR":
+            continue
+        sampled = {row[index].strip() for row in records if index < len(row)} - set(placeholders)
+        if not sampled or not all(pattern.fullmatch(value) for value in sampled):
+            continue
+        column = quote_ident(name)
+        trimmed = f"trim({column})"
+        not_placeholder = f"{trimmed} NOT IN ({', '.join(quote_literal(value) for value in placeholders)})"
+        misfits, decimals = con.execute(
+            f"SELECT count(*) FILTER (WHERE {not_placeholder} AND NOT regexp_full_match({trimmed}, "
+            f"{quote_literal(pattern.pattern)})), bool_or({not_placeholder} AND contains({trimmed}, "
+            f"{quote_literal(',' if layout.decimal_comma else '.')})) FROM {table_sql}"
+        ).fetchone()
+        if misfits:
+            continue
+        digits = (f"replace(replace(replace({trimmed}, {quote_literal('.' if layout.decimal_comma else ',')}, ''), "
+                  f"'+', ''), {quote_literal(UNICODE_MINUS)}, '-')")
+        if layout.decimal_comma:
+            digits = f"replace({digits}, ',', '.')"
+        for target in ("DOUBLE",) if decimals else ("BIGINT", "DOUBLE"):
+            try:
+                con.execute(
+                    f"ALTER TABLE {table_sql} ALTER COLUMN {column} SET DATA TYPE {target} USING "
+                    f"CASE WHEN {not_placeholder} THEN CAST({digits} AS {target}) END"
+                )
+            except duckdb.ConversionException:
+                continue  # beyond BIGINT: DOUBLE
+            converted[name] = target
+            break
+    return converted
 
 
 def _spread_sample(csv_path: Path, layout: CsvLayout) -> list[list[str]]:
     """Records from all over the file (DuckDB sniffs types on its first rows only): the whole
     file when it is small, else windows spread evenly over it."""
     size = csv_path.stat().st_size
-    reader_options = {"delimiter": layout.delimiter, "quotechar": '"', "doublequote": True, "strict": False}
+    reader_options = layout.reader_options()
     if size <= SPREAD_WINDOWS * SPREAD_WINDOW_BYTES:
         text = csv_path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
         for _ in range(layout.skip_lines):
@@ -753,7 +899,7 @@ def _silently_converted(
     skip = {"", *layout.null_markers}
     for index, (name, type_name) in enumerate(types.items()):
         if type_name in _INTEGER_TYPES:
-            fits = _STRICT_INT.fullmatch
+            fits = _integer_fits(layout.thousands)
         elif type_name == "DATE":
             fits = _PLAIN_DATE.fullmatch
         else:
@@ -763,6 +909,14 @@ def _silently_converted(
         if bad:
             found[name] = sorted(bad)[:100]
     return found
+
+
+def _integer_fits(thousands: str | None) -> Callable[[str], object]:
+    """Whether a value is an integer as written, where the reader drops the thousands separator
+    it was given (361.924 is 361924)."""
+    if not thousands:
+        return _STRICT_INT.fullmatch
+    return lambda value: _STRICT_INT.fullmatch(value.replace(thousands, ""))
 
 
 def _wider_type(current: str, failing_values: list[str | None], decimal_comma: bool) -> str:

@@ -189,7 +189,9 @@ def test_a_late_value_that_does_not_fit_widens_the_column_instead_of_dropping_ro
 
 def test_na_markers_in_numeric_columns_become_nulls_but_stay_text_elsewhere(workdir, settings):
     result, dest = ingest(workdir, settings, "na.csv", b"country,gdp,code\nNamibia,12.3,NA\nPeru,NA,PE\nChad,4.5,TD\n")
-    assert column_types(result)["gdp"] == "VARCHAR"  # NA is also a real value (Namibia) in `code`
+    # NA is also a real value (Namibia) in `code`: missing in `gdp` only.
+    assert column_types(result) == {"country": "VARCHAR", "gdp": "DOUBLE", "code": "VARCHAR"}
+    assert read_back(dest) == [("Namibia", 12.3, "NA"), ("Peru", None, "PE"), ("Chad", 4.5, "TD")]
     result, dest = ingest(workdir, settings, "na2.csv", b"country,gdp,pop\nNamibia,12.3,2.5\nPeru,NA,33\nChad,4.5,NA\n",
                           table="u")
     assert column_types(result) == {"country": "VARCHAR", "gdp": "DOUBLE", "pop": "DOUBLE"}
@@ -221,6 +223,103 @@ def test_large_tables_get_approximate_distincts_but_exact_top_value_counts(workd
     ident = next(c for c in result.profile["columns"] if c["name"] == "id")
     assert ident["distinct_count"] == pytest.approx(1_200_000, rel=0.1)
     assert "top_values" not in ident
+
+
+# --- real-world shapes: escapes, headers, numbers written for people --------------------------------
+
+
+def test_quotes_escaped_with_a_backslash(workdir, settings):
+    text = (
+        '"Rank","Title","Time","Path"\n'
+        '"1","\\"Around the World\\"","5h 29\' 10\\"","C:\\\\temp"\n'
+        '"2","She said \\"hi\\",\nthen left","+ 2\\"","\\\\\\\\server"\n'
+        '"3","plain","s.t.",""\n'
+    )
+    result, dest = ingest(workdir, settings, "escaped.csv", text.encode())
+    assert result.details["quote_escape"] == "backslash"
+    assert any("backslash" in note for note in result.details["notes"])
+    assert column_types(result) == {"Rank": "BIGINT", "Title": "VARCHAR", "Time": "VARCHAR", "Path": "VARCHAR"}
+    assert read_back(dest) == [
+        (1, '"Around the World"', "5h 29' 10\"", "C:\\temp"),
+        (2, 'She said "hi",\nthen left', '+ 2"', "\\\\server"),
+        (3, "plain", "s.t.", None),
+    ]
+
+
+def test_doubled_quotes_stay_the_default_even_next_to_a_trailing_backslash(workdir, settings):
+    text = '"folder","files","note"\n"C:\\data\\","3","say ""cheese"""\n"D:\\x\\","4",""\n"E:\\","5","ok"\n'
+    result, dest = ingest(workdir, settings, "paths.csv", text.encode())
+    assert result.details["quote_escape"] == "doubled"
+    assert read_back(dest) == [("C:\\data\\", 3, 'say "cheese"'), ("D:\\x\\", 4, None), ("E:\\", 5, "ok")]
+
+
+def test_text_tables_whose_header_repeats_or_leaves_names_empty(workdir, settings):
+    text = ('"Film","Film","","Date"\n'
+            '"Kodachrome","16 mm","a","1935–1962"\n"Kodachrome","8 mm","","1936–1962"\n'
+            '"Ektachrome","35 mm","b","1946–2012"\n')
+    result, dest = ingest(workdir, settings, "films.csv", text.encode())
+    assert result.details["header"] is True and result.row_count == 3
+    assert list(column_types(result))[0] == "Film" and list(column_types(result))[3] == "Date"
+
+
+def test_header_found_above_times_grouped_numbers_and_a_totals_row(workdir, settings):
+    rows = [f'"K-{i}","{i}:4{i}.066","{i},3{i}7","{i}{i}.5%"' for i in range(1, 8)]
+    text = '"Event","Time","Votes","Share"\n' + "\n".join(rows) + '\n"Total","","32,000","100%"\n'
+    result, dest = ingest(workdir, settings, "events.csv", text.encode())
+    assert result.details["header"] is True and result.row_count == 8
+    assert list(column_types(result)) == ["Event", "Time", "Votes", "Share"]
+
+
+def test_years_naming_columns_of_counts_are_a_header(workdir, settings):
+    rows = [f"School {letter},{800 + i},{810 + i},{820 + i}" for i, letter in enumerate("ABCDEF")]
+    result, dest = ingest(workdir, settings, "schools.csv", ("School,2007,2008,2009\n" + "\n".join(rows)).encode())
+    assert result.details["header"] is True and result.row_count == 6
+    assert column_types(result) == {"School": "VARCHAR", "2007": "BIGINT", "2008": "BIGINT", "2009": "BIGINT"}
+
+
+def test_numbers_with_thousands_separators_are_numbers(workdir, settings):
+    text = ('city,population,area,code,ratio\n'
+            'Pune,"3,124,458",331.26,00412,"1,5"\n'
+            'Nagpur,"2,405,665","1,227.5",00413,"2,5"\n'
+            'Nashik,"1,486,053",267,00414,"3,5"\n')
+    result, dest = ingest(workdir, settings, "cities.csv", text.encode())
+    assert column_types(result) == {"city": "VARCHAR", "population": "BIGINT", "area": "DOUBLE", "code": "VARCHAR",
+                                    "ratio": "VARCHAR"}  # 00412 is a code; "1,5" is not a grouped thousand
+    assert read_back(dest) == [("Pune", 3124458, 331.26, "00412", "1,5"), ("Nagpur", 2405665, 1227.5, "00413", "2,5"),
+                               ("Nashik", 1486053, 267.0, "00414", "3,5")]
+    assert result.details["numbers_from_text"] == {"population": "BIGINT", "area": "DOUBLE"}
+    semicolons = "stad;inwoners;oppervlakte\nUtrecht;361.924;99,21\nLeiden;125.100;23,27\nDelft;103.581;24,06\n"
+    result, dest = ingest(workdir, settings, "steden.csv", semicolons.encode(), table="u")
+    assert column_types(result) == {"stad": "VARCHAR", "inwoners": "BIGINT", "oppervlakte": "DOUBLE"}
+    assert read_back(dest, "u")[0] == ("Utrecht", 361924, 99.21)
+
+
+def test_dashes_plus_signs_and_typographic_minus_in_number_columns(workdir, settings):
+    text = ('"Single","Peak US","Peak UK","Goal difference","Swing","Note"\n'
+            '"One","11","—","+13","−3.1","—"\n'
+            '"Two","—","4","-4","+0.5","re-release"\n'
+            '"Three","2","–","0","−","-"\n')
+    result, dest = ingest(workdir, settings, "chart.csv", text.encode())
+    assert column_types(result) == {"Single": "VARCHAR", "Peak US": "BIGINT", "Peak UK": "BIGINT",
+                                    "Goal difference": "BIGINT", "Swing": "DOUBLE", "Note": "VARCHAR"}
+    assert read_back(dest) == [("One", 11, None, 13, -3.1, "—"), ("Two", None, 4, -4, 0.5, "re-release"),
+                               ("Three", 2, None, 0, None, "-")]
+    assert any("thousands separators" in note for note in result.details["notes"])
+
+
+def test_a_number_column_is_checked_whole_before_it_is_converted(workdir, settings):
+    lines = ["id,amount"] + [f'{i},"{i % 900 + 100},{i % 900 + 100:03d}"' for i in range(120_000)]
+    lines[77_777] = '77776,"about 12,000"'
+    result, dest = ingest(workdir, settings, "amounts.csv", ("\n".join(lines) + "\n").encode())
+    assert result.row_count == 120_000
+    assert column_types(result) == {"id": "BIGINT", "amount": "VARCHAR"}
+    with duckdb.connect(str(dest), read_only=True) as con:
+        assert con.execute("SELECT amount FROM t WHERE id = 77776").fetchone() == ("about 12,000",)
+    lines[77_777] = '77776,"12,000"'
+    result, dest = ingest(workdir, settings, "amounts2.csv", ("\n".join(lines) + "\n").encode(), table="u")
+    assert column_types(result) == {"id": "BIGINT", "amount": "BIGINT"}
+    with duckdb.connect(str(dest), read_only=True) as con:
+        assert con.execute("SELECT amount FROM u WHERE id = 77776").fetchone() == (12000,)
 
 
 # --- refusals ------------------------------------------------------------------------------------
