@@ -26,6 +26,7 @@ _ADDITIVE_WORDS = frozenset(
 )
 _COUNT_COLUMN_NAMES = frozenset("count counts quantity qty n".split())
 _NEGATED = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!=", "!=": "="}
+_YES_NO_STARTS = frozenset("is are was were did does do has have had can could will would".split())
 _BE_WORDS = frozenset("is are was were be been being".split())
 _AGG_WORDS = frozenset("count avg sum min max median stddev".split())
 
@@ -58,6 +59,23 @@ class Cond:
 
 
 @dataclass
+class Side:
+    """One side of a difference or a comparison: a measure over the rows a condition keeps."""
+
+    measure: Expr  # an aggregate (or COUNT_ROWS); a plain column for a row's own difference
+    conditions: list[Cond] = field(default_factory=list)
+    label: Any = None  # the stored value that names this side, for "which of A or B"
+
+
+@dataclass
+class Difference:
+    first: Side
+    second: Side
+    mode: str  # abs | more | less: |a - b|, a - b, b - a
+    per_row: bool = False  # "difference between sepal length and sepal width": row by row
+
+
+@dataclass
 class Plan:
     select: list[Expr] = field(default_factory=list)
     star: bool = False
@@ -73,6 +91,10 @@ class Plan:
     # "the episode after X": the row next to the first row matching the condition, in file order
     position: tuple[Cond, int] | None = None
     file_order: tuple[bool, int] | None = None  # (from the end, how many): rows as the file lists them
+    difference: Difference | None = None
+    # how the answer is given: rows | yes_no (one row saying yes or no) | choice (which of two values)
+    answer: str = "rows"
+    same_as: tuple[Cond, Expr] | None = None  # "the same laps as X": rows whose laps equal X's, X left out
     notes: list[str] = field(default_factory=list)
 
     def add_select(self, expr: Expr) -> None:
@@ -139,6 +161,10 @@ class Planner:
         self._superlative_first()
         self._order()
         self._column_comparisons()
+        self._yes_no()
+        self._differences()
+        self._choices()
+        self._same_as()
         self._numbers()
         self._positions()
         self._values()
@@ -479,11 +505,16 @@ class Planner:
                 mention.used = True
             self._add_cond(i, Cond(Expr(left.column), op, [], other=Expr(right_column)))
 
-    def _comparison_operator(self, i: int) -> str | None:
+    def _comparison_operator(self, i: int, *, column_between: bool = False) -> str | None:
+        """`greater than`, `higher than`, and with `column_between`, `a higher life expectancy than`."""
         m = self.ms[i]
         if m.has("cmp") and m.payload("cmp") in _NEGATED:
             return m.payload("cmp")
-        nxt = self.m(i + 1)
+        k = i + 1
+        if column_between:
+            while k < len(self.ms) and self.ms[k].kind in ("column", "stop", "filler") and self.ms[k].low != "than":
+                k += 1
+        nxt = self.m(k)
         if m.has("sup") and nxt is not None and nxt.low == "than":
             return ">" if m.payload("sup") == "desc" else "<"  # "higher than"
         return None
@@ -525,6 +556,225 @@ class Planner:
         if op in ("=", "!="):
             return left.numeric == right.numeric or (left.temporal and right.temporal)
         return (left.numeric or left.temporal) and (right.numeric or right.temporal) and left.temporal == right.temporal
+
+    # ------------------------------------------------------------------ differences and comparisons of rows
+    def _yes_no(self) -> None:
+        """`Did France have a higher life expectancy than Germany?`, `Is there a tip over 10?`."""
+        first = self.m(0)
+        if first is not None and first.kind == "stop" and first.low in _YES_NO_STARTS:
+            if not any(m.kind == "kw" and m.has("or") for m in self.ms):
+                self.plan.answer = "yes_no"
+                first.used = True
+
+    def _differences(self) -> None:
+        for i, m in enumerate(self.ms):
+            if m.used or m.kind != "kw" or not m.has("diff"):
+                continue
+            mode = m.payload("diff")
+            difference = self._difference_of_rows(i, mode) or self._difference_of_extremes(i) or self._difference_of_columns(i)
+            if difference is None:
+                if m.columns:
+                    m.kind = "column"  # a column named `difference`
+                continue
+            m.used = True
+            self.plan.difference = difference
+            return
+        self._comparison_of_rows()
+
+    def _difference_of_rows(self, i: int, mode: str) -> Difference | None:
+        """`difference in population between France and Germany`, `how many more medals did A win
+        than B`, `how many years between 1990 and 2000`."""
+        sides = self._two_values() or self._two_years()
+        if sides is None:
+            return None
+        first_index, second_index, column, first_value, second_value = sides
+        measure = self._difference_measure(i, exclude=column)
+        if measure is None:
+            return None
+        self.ms[first_index].used = self.ms[second_index].used = True
+        for k in range(i + 1, second_index):
+            if self.is_kw(k, "between", "and") and not self.ms[k].used:
+                self.ms[k].used = True  # "the difference in X between A and B"
+        conditions = [Cond(Expr(column), "=", [first_value], year_of=column.temporal)]
+        other = [Cond(Expr(column), "=", [second_value], year_of=column.temporal)]
+        return Difference(Side(measure, conditions, first_value), Side(measure, other, second_value), mode)
+
+    def _two_values(self) -> tuple[int, int, ColumnRef, Any, Any] | None:
+        """Two values said in the question that belong to the same column."""
+        values = [k for k, m in enumerate(self.ms) if m.kind == "value" and not m.used]
+        for a_pos, a in enumerate(values):
+            for b in values[a_pos + 1 :]:
+                for column, first_value in self.ms[a].values:
+                    second_value = next((v for c, v in self.ms[b].values if c is column), None)
+                    if second_value is not None and second_value != first_value:
+                        return a, b, column, first_value, second_value
+        return None
+
+    def _two_years(self) -> tuple[int, int, ColumnRef, Any, Any] | None:
+        numbers = [k for k, m in enumerate(self.ms) if m.kind == "number" and not m.used and self._looks_like_year(m.number or 0)]
+        columns = self.schema.concept_columns("time")
+        if len(numbers) != 2 or not columns:
+            return None
+        column = self._prefer_mentioned(columns)
+        return numbers[0], numbers[1], column, self.ms[numbers[0]].number, self.ms[numbers[1]].number
+
+    def _difference_measure(self, i: int, *, exclude: ColumnRef | None) -> Expr | None:
+        """What is compared: the number column named (with its aggregate), or the rows counted."""
+        for k, m in enumerate(self.ms):
+            if m.kind != "column" or m.used:
+                continue
+            numeric = [c for c in m.columns if c.numeric and c is not exclude]
+            if not numeric:
+                continue
+            column = numeric[0]
+            agg_index = self.prv(k, skip=("stop",))
+            m.used = True
+            if self.is_kw(agg_index, "agg") and not self.ms[agg_index].used:
+                self.ms[agg_index].used = True
+                return Expr(column, self.ms[agg_index].payload("agg"))
+            return Expr(column, "sum" if column.words[-1].word in _ADDITIVE_WORDS else "avg")
+        count = next((k for k, m in enumerate(self.ms) if not m.used and self.is_kw(k, "count")), None)
+        if count is not None:
+            self.ms[count].used = True
+            return self._count_expr()
+        nouns = [m for m in self.ms[i + 1 :] if m.kind == "table" and not m.used]
+        if nouns or self.ms[i].payload("diff") in ("more", "less"):
+            for noun in nouns[:1]:
+                noun.used = True
+            return self._count_expr() if nouns else None
+        return None
+
+    def _difference_of_extremes(self, i: int) -> Difference | None:
+        """`the difference between the highest and the lowest tip`."""
+        first = self.nxt(i, skip=("stop",))
+        if not self.is_kw(first, "sup") or self.ms[first].used:
+            return None
+        joiner = self.nxt(first, skip=("stop",))
+        second = self.nxt(joiner, skip=("stop",)) if joiner is not None else None
+        if not (self.is_kw(joiner, "and") and self.is_kw(second, "sup")):
+            return None
+        target = self.nxt(second, skip=("stop", "filler"))
+        column = self.m(target)
+        if column is None or column.kind != "column" or column.used or not any(c.numeric or c.temporal for c in column.columns):
+            return None
+        measure = self._numeric_first(column)
+        for k in (first, joiner, second, target):
+            self.ms[k].used = True
+        high = "max" if self.ms[first].payload("sup") == "desc" else "min"
+        low = "min" if high == "max" else "max"
+        return Difference(Side(Expr(measure, high)), Side(Expr(measure, low)), "abs")
+
+    def _difference_of_columns(self, i: int) -> Difference | None:
+        """`the difference between sepal length and sepal width`: two numbers of each row."""
+        first = self.nxt(i, skip=("stop", "filler"))
+        joiner = self.nxt(first, skip=("stop",)) if first is not None else None
+        second = self.nxt(joiner, skip=("stop", "filler")) if joiner is not None else None
+        mentions = [self.m(first), self.m(second)]
+        if not self.is_kw(joiner, "and") or any(x is None or x.kind != "column" or x.used for x in mentions):
+            return None
+        columns = [self._numeric_first(x) for x in mentions]  # type: ignore[arg-type]
+        if not all(c.numeric for c in columns) or columns[0] is columns[1]:
+            return None
+        for k in (first, joiner, second):
+            self.ms[k].used = True
+        return Difference(Side(Expr(columns[0])), Side(Expr(columns[1])), "abs", per_row=True)
+
+    def _comparison_of_rows(self) -> None:
+        """`Did France have a higher life expectancy than Germany in 2007?`: A, more/less, than, B."""
+        if self.plan.answer != "yes_no":
+            return
+        for i, m in enumerate(self.ms):
+            if m.used or not self.is_kw(i, "sup", "cmp"):
+                continue
+            op = self._comparison_operator(i, column_between=True)
+            if op not in (">", "<"):
+                continue
+            sides = self._two_values()
+            if sides is None:
+                return
+            first_index, second_index, column, first_value, second_value = sides
+            if not first_index < i < second_index:
+                return
+            measure = self._difference_measure(i, exclude=column)
+            if measure is None:
+                return
+            m.used = self.ms[first_index].used = self.ms[second_index].used = True
+            mode = "more" if op == ">" else "less"
+            self.plan.difference = Difference(
+                Side(measure, [Cond(Expr(column), "=", [first_value])], first_value),
+                Side(measure, [Cond(Expr(column), "=", [second_value])], second_value),
+                mode,
+            )
+            return
+
+    def _choices(self) -> None:
+        """`Which had more gold medals, Canada or China?`: the value whose measure is larger."""
+        if self.plan.difference is not None or self.plan.answer == "yes_no":
+            return
+        ors = [k for k, m in enumerate(self.ms) if self.is_kw(k, "or") and not m.used]
+        for k in ors:
+            before, after = self.prv(k), self.nxt(k)
+            a, b = self.m(before), self.m(after)
+            if a is None or b is None or a.kind != "value" or b.kind != "value" or a.used or b.used:
+                continue
+            shared = [(c, va, next(vb for cb, vb in b.values if cb is c)) for c, va in a.values if any(cb is c for cb, _ in b.values)]
+            if not shared:
+                continue
+            superlative = next(
+                (j for j, m in enumerate(self.ms) if not m.used and self.is_kw(j, "sup") and not m.has("agg")), None
+            )
+            if superlative is None:
+                continue
+            column, first_value, second_value = shared[0]
+            measure = self._difference_measure(superlative, exclude=column)
+            if measure is None:
+                continue
+            for j in (before, after, k, superlative):
+                self.ms[j].used = True
+            mode = "more" if self.ms[superlative].payload("sup") == "desc" else "less"
+            self.plan.difference = Difference(
+                Side(measure, [Cond(Expr(column), "=", [first_value])], first_value),
+                Side(measure, [Cond(Expr(column), "=", [second_value])], second_value),
+                mode,
+            )
+            self.plan.answer = "choice"
+            self._consume_question_subject()
+            return
+
+    def _consume_question_subject(self) -> None:
+        """`which country ...`: in a choice the answer is one of the two values said."""
+        for k in range(min(3, len(self.ms))):
+            m = self.ms[k]
+            if m.kind in ("column", "table") and not m.used:
+                m.used = True
+                return
+            if m.kind == "kw" and m.has("wh"):
+                m.used = True
+
+    def _same_as(self) -> None:
+        """`which driver has the same number of laps as X`: rows sharing X's value, X left out."""
+        for i, m in enumerate(self.ms):
+            if m.used or not self.is_kw(i, "same"):
+                continue
+            target_index = self.nxt(i, skip=("stop", "filler"))
+            if self.is_kw(target_index, "count") and not self.ms[target_index].used:
+                counted = self.nxt(target_index, skip=("stop", "filler"))
+                if self.m(counted) is not None and self.ms[counted].kind == "column":
+                    self.ms[target_index].used = True
+                    target_index = counted
+            target = self.m(target_index)
+            if target is None or target.kind != "column" or target.used:
+                continue
+            as_index = self.nxt(target_index, skip=("filler",))
+            anchor_index = self.nxt(as_index, skip=("stop", "filler")) if as_index is not None else None
+            anchor = self.m(anchor_index)
+            if as_index is None or self.ms[as_index].low != "as" or anchor is None or anchor.kind != "value" or anchor.used:
+                continue
+            anchor_column, anchor_value = anchor.values[0]
+            for k in (i, target_index, as_index, anchor_index):
+                self.ms[k].used = True
+            self.plan.same_as = (Cond(Expr(anchor_column), "=", [anchor_value]), Expr(target.column))
+            return
 
     def _connector(self, previous_end: int, start: int) -> str | None:
         if previous_end < 0:
@@ -669,9 +919,22 @@ class Planner:
             gap += 1
             k -= 1
             if m.kind in ("table", "value", "number", "kw"):
+                if m.kind == "value" and allow_gap:
+                    return self._aggregate_before(k)  # "the average life expectancy in Europe above 70"
                 if m.kind != "kw":
                     return None
         return None
+
+    def _aggregate_before(self, k: int) -> tuple[Expr, bool] | None:
+        """An aggregated column said before the filters: the comparison tests the aggregate."""
+        while k >= 0 and self.ms[k].kind in ("stop", "value", "punct"):
+            k -= 1
+        m = self.m(k)
+        agg_index = self.prv(k) if k >= 0 else None
+        if m is None or m.kind != "column" or m.used or not self.is_kw(agg_index, "agg") or self.ms[agg_index].used:
+            return None
+        m.used = self.ms[agg_index].used = True
+        return Expr(self._numeric_first(m), self.ms[agg_index].payload("agg")), True
 
     def _prefer_mentioned(self, columns: list[ColumnRef]) -> ColumnRef:
         for m in self.ms:
@@ -1315,7 +1578,11 @@ class Planner:
 
     def _finish(self) -> None:
         plan = self.plan
+        if plan.difference is not None:
+            plan.select, plan.order, plan.limit, plan.group = [], [], None, []
+            return  # the answer is the difference (or the comparison) itself
         plain = [e for e in plan.select if e.agg is None]
+        yes_no_over_all_rows = plan.answer == "yes_no" and bool(plan.having) and not plan.group
         if self.count_requested:
             plan.add_select(COUNT_ROWS)
         for expr, _ in plan.order:
@@ -1328,7 +1595,7 @@ class Planner:
         if self.count_order is not None:
             descending, expr = self.count_order
             if not plan.group:
-                targets = plain or [Expr(self.schema.display_column)]
+                targets = plain or self._yes_no_subject() or [Expr(self.schema.display_column)]
                 for t in targets:
                     plan.group.append(t)
                     plan.add_select(t)
@@ -1341,7 +1608,7 @@ class Planner:
             for e in plain:
                 if all(g.key() != e.key() for g in plan.group):
                     plan.group.append(e)  # every shown column is either grouped or aggregated
-        if plan.having and not plan.group:
+        if plan.having and not plan.group and not yes_no_over_all_rows:
             targets = plain or [Expr(self.schema.display_column)]
             plan.group = list(targets)
             for t in targets:
@@ -1352,7 +1619,7 @@ class Planner:
                 plan.where = []
         if not plan.select and not plan.star and not plan.share:
             rows_asked = any(m.kind == "table" and m.row_noun for m in self.ms)
-            if not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or self._mentions_table()):
+            if not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or plan.same_as or self._mentions_table()):
                 plan.add_select(Expr(self.schema.display_column))
             elif rows_asked or not plan.order:
                 plan.star = True
@@ -1395,6 +1662,13 @@ class Planner:
             self._order_groups()
             # the labels first, then the measures: tables and charts read left to right
             plan.select = [e for e in plan.select if e.agg is None] + [e for e in plan.select if e.agg]
+
+    def _yes_no_subject(self) -> list[Expr]:
+        """`Was Sat the day with the highest total tip?`: days are compared, Sat is checked."""
+        if self.plan.answer != "yes_no":
+            return []
+        named = [g[0].expr for g in self.plan.where if g[0].op == "=" and g[0].expr.column is not None and g[0].expr.column.text]
+        return named[:1]
 
     def _superlative_among_aggregates(self) -> None:
         """`how many people live in Asia, and what is the largest GNP among them`: next to other

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from lumiere.llm.builtin_plan import Cond, Expr, Plan
+from lumiere.llm.builtin_plan import Cond, Difference, Expr, Plan, Side
 from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
@@ -194,6 +194,14 @@ def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
     table = exp.Table(this=exp.to_identifier(schema.table.name, quoted=True))
     if plan.share:
         return _share_tree(plan, table)
+    if plan.difference is not None:
+        return _difference_tree(plan, plan.difference, table, schema)
+    if plan.answer == "yes_no":
+        return _yes_no_tree(plan, schema, table)
+    return _rows_tree(plan, schema, table)
+
+
+def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
     projections: list[exp.Expression] = []
     if plan.star:
         projections.append(exp.Star())
@@ -213,6 +221,9 @@ def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
         moved = step(this=exp.Subquery(this=anchor_row), expression=exp.Literal.number(abs(offset)))
         beside = exp.EQ(this=row_number.copy(), expression=moved)
         where = beside if where is None else exp.And(this=where, expression=beside)
+    if plan.same_as is not None:
+        same = _same_as_condition(plan.same_as, table)
+        where = same if where is None else exp.And(this=where, expression=same)
     if where is not None:
         select = select.where(where)
     if plan.group:
@@ -238,6 +249,90 @@ def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
     if plan.limit is not None:
         select = select.limit(plan.limit)
     return select
+
+
+def _same_as_condition(same_as: tuple[Cond, Expr], table: exp.Table) -> exp.Expression:
+    """The rows whose column equals that of the named row, the named row left out."""
+    anchor, compared = same_as
+    assert compared.column is not None
+    anchor_value = exp.select(measure_node(compared.column)).from_(table.copy()).where(cond_node(anchor)).limit(1)
+    equal = exp.EQ(this=measure_node(compared.column), expression=exp.Subquery(this=anchor_value))
+    other_rows = exp.NullSafeNEQ(this=column_node(anchor.expr.column.name), expression=_literal(anchor.values[0]))
+    return exp.And(this=equal, expression=other_rows)
+
+
+def _side_node(side: Side) -> exp.Expression:
+    """One side's number: its aggregate over the rows its conditions keep (one scan, no subquery)."""
+    measure = side.measure
+    if not side.conditions:
+        return expr_node(measure) if measure.agg else measure_node(measure.column)
+    kept = _and_all([[c] for c in side.conditions])
+    if measure.column is None:  # rows counted
+        return exp.Sum(this=exp.Case(ifs=[exp.If(this=kept, true=exp.Literal.number(1))], default=exp.Literal.number(0)))
+    value = measure_node(measure.column)
+    picked = exp.Case(ifs=[exp.If(this=kept, true=value)])
+    if measure.agg == "count":
+        return exp.Count(this=picked)
+    return _AGG_NODES[measure.agg or "avg"](this=picked)
+
+
+def _difference_tree(plan: Plan, difference: Difference, table: exp.Table, schema: SchemaIndex) -> exp.Select:
+    first, second = _side_node(difference.first), _side_node(difference.second)
+    if difference.mode == "less":
+        first, second = second, first
+    if plan.answer == "choice":
+        labels = (difference.first.label, difference.second.label)  # with "less" the sides swapped above
+        answer = exp.Case(
+            ifs=[
+                exp.If(this=exp.GT(this=first.copy(), expression=second.copy()), true=_literal(labels[0])),
+                exp.If(this=exp.LT(this=first, expression=second), true=_literal(labels[1])),
+            ]
+        )
+        projections = [exp.alias_(answer, "answer", quoted=True)]
+    elif plan.answer == "yes_no":
+        answer = exp.Case(ifs=[exp.If(this=exp.GT(this=first, expression=second), true=exp.Literal.string("yes"))], default=exp.Literal.string("no"))
+        projections = [exp.alias_(answer, "answer", quoted=True)]
+    else:
+        gap: exp.Expression = exp.Sub(this=first, expression=second)
+        if difference.mode == "abs":
+            gap = exp.Abs(this=gap)
+        projections = [exp.alias_(gap, "difference", quoted=True)]
+        if difference.per_row and schema.display_is_identifier:
+            projections.insert(0, column_node(schema.display_column.name))
+    select = exp.select(*projections).from_(table)
+    where = _and_all(plan.where)
+    return select.where(where) if where is not None else select
+
+
+def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
+    """Yes or no: whether any row matches, whether a total passes its test, or whether the named
+    row is among the ones a superlative keeps."""
+    yes, no = exp.Literal.string("yes"), exp.Literal.string("no")
+    if plan.having and not plan.group:
+        test = _and_all([[h] for h in plan.having])
+        check = exp.Case(ifs=[exp.If(this=test, true=yes)], default=no)
+    elif plan.order and plan.limit is not None:
+        named = [g for g in plan.where if all(c.op == "=" and c.expr.column is not None and c.expr.column.text for c in g)]
+        if not named:
+            check = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)], default=no)
+            return _wrapped(check, plan, table)
+        subject = named[0][0]
+        rest = Plan(**{**plan.__dict__, "where": [g for g in plan.where if g is not named[0]], "answer": "rows"})
+        rest.select = [subject.expr]
+        top = _rows_tree(rest, schema, table.copy()).subquery("kept")  # MariaDB: no LIMIT inside IN
+        found = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
+        check = exp.Case(ifs=[exp.If(this=found, true=yes)], default=no)
+        is_subject = cond_node(subject)
+        return exp.select(exp.alias_(check, "answer", quoted=True)).from_(top).where(is_subject)
+    else:
+        check = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)], default=no)
+    return _wrapped(check, plan, table)
+
+
+def _wrapped(check: exp.Expression, plan: Plan, table: exp.Table) -> exp.Select:
+    select = exp.select(exp.alias_(check, "answer", quoted=True)).from_(table)
+    where = _and_all(plan.where)
+    return select.where(where) if where is not None else select
 
 
 def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
@@ -273,7 +368,11 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
 def describe(plan: Plan, schema: SchemaIndex) -> str:
     """One line in plain words: what the SQL does."""
     parts: list[str] = []
-    if plan.share:
+    if plan.difference is not None:
+        parts.append(_difference_words(plan, plan.difference))
+    elif plan.answer == "yes_no":
+        parts.append(f"Answers yes or no: whether {schema.table.name} has such rows" if not plan.having else "Answers yes or no")
+    elif plan.share:
         measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
         if plan.group:
             parts.append(f"Shows each {', '.join(_name(g) for g in plan.group)} as a percentage of all {measure}")
@@ -287,6 +386,9 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     conditions = [" or ".join(_cond_words(c) for c in group) for group in (plan.where or plan.share_filter)]
     if conditions:
         parts.append("where " + " and ".join(conditions))
+    if plan.same_as is not None:
+        anchor, compared = plan.same_as
+        parts.append(f"with the same {_name(compared)} as the row where {_cond_words(anchor)}")
     if plan.group and not plan.share:
         parts.append("for each " + ", ".join(_name(g) for g in plan.group))
     if plan.having:
@@ -297,6 +399,23 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     if plan.limit is not None:
         parts.append(f"keeping the first {plan.limit}")
     return ", ".join(parts) + "."
+
+
+def _difference_words(plan: Plan, difference: Difference) -> str:
+    def side(one: Side) -> str:
+        where = " and ".join(_cond_words(c) for c in one.conditions)
+        return f"{_name(one.measure)} where {where}" if where else _name(one.measure)
+
+    first, second = side(difference.first), side(difference.second)
+    if plan.answer == "choice":
+        return f"Answers which is larger{' (smaller)' if difference.mode == 'less' else ''}: {first}, or {second}"
+    if plan.answer == "yes_no":
+        word = "smaller" if difference.mode == "less" else "larger"
+        return f"Answers yes or no: whether {first} is {word} than {second}"
+    if difference.mode == "less":
+        first, second = second, first
+    kind = "the difference" if difference.mode == "abs" else "how much more"
+    return f"Shows {kind} between {first} and {second}"
 
 
 def _name(expr: Expr) -> str:
@@ -330,8 +449,10 @@ def _value_words(value: Any) -> str:
 
 def chart_hint(plan: Plan) -> dict[str, Any] | None:
     """A first guess at the chart: a line over time, bars per group, a scatter for two measures."""
-    if plan.star:
+    if plan.star or plan.answer != "rows":
         return None
+    if plan.difference is not None:
+        return None if plan.difference.per_row else {"type": "kpi", "x": None, "y": "difference"}
     names = [alias_for(e) or (e.column.name if e.column else "count") for e in plan.select]
     measures = [n for e, n in zip(plan.select, names, strict=True) if e.agg or (e.column is not None and e.column.numeric_measure)]
     if plan.share:

@@ -179,3 +179,20 @@ def test_median_where_the_server_has_one(server):
             BuiltinEngine().generate("What is the median tip?", _context(server))
         return
     assert _close(_ask(server, "What is the median tip?")[0][0], TIPS.tip.median())
+
+
+def test_differences_choices_and_yes_no_render_in_each_dialect(server):
+    by_day = TIPS.groupby("day")
+    saturday_more = int((TIPS.day == "Sat").sum() - (TIPS.day == "Fri").sum())
+    assert [tuple(int(v) for v in row) for row in _ask(server, "How many more rows are there for Saturday than Friday?")] == [(saturday_more,)]
+    richer = "Sun" if by_day.tip.mean()["Sun"] > by_day.tip.mean()["Sat"] else "Sat"
+    assert _ask(server, "Which had the higher average tip, Sun or Sat?") == [(richer,)]
+    anyone = "yes" if (TIPS.tip > 9).any() else "no"
+    assert _ask(server, "Was there any tip over 9?") == [(anyone,)]
+    top_day = by_day.tip.sum().idxmax()
+    answer = "yes" if top_day == "Sat" else "no"
+    assert _ask(server, "Was Sat the day with the highest total tip?") == [(answer,)]
+
+
+def test_column_against_column(server):
+    assert _ask(server, "How many rows have a tip greater than size?") == [((TIPS.tip > TIPS["size"]).sum(),)]

@@ -214,3 +214,78 @@ def test_two_columns_listing_rows(data):
     iris = data["iris"]
     _, rows = ask(iris, "rows where petal width is less than sepal width")
     assert len(rows) == (iris.frame.petal_width < iris.frame.sepal_width).sum()
+
+
+# --------------------------------------------------------------------------- differences, choices, yes or no
+def in_2007(frame: pd.DataFrame, country: str, column: str) -> float:
+    return float(frame[(frame.country == country) & (frame.year == 2007)][column].iloc[0])
+
+
+def test_difference_between_two_named_rows(data):
+    gap = data["gapminder"]
+    frame = gap.frame
+    generated, rows = ask(gap, "What is the difference in life expectancy between France and Germany in 2007?")
+    assert rows == [[pytest.approx(abs(in_2007(frame, "France", "lifeExp") - in_2007(frame, "Germany", "lifeExp")))]]
+    assert generated.chart_hint == {"type": "kpi", "x": None, "y": "difference"}
+    china_minus_india = in_2007(frame, "China", "pop") - in_2007(frame, "India", "pop")
+    assert scalar(gap, "How much larger was the population of China than India in 2007?") == china_minus_india
+    assert scalar(gap, "How many fewer people did India have than China in 2007?") == china_minus_india
+
+
+def test_difference_between_two_years_of_one_row(data):
+    gap = data["gapminder"]
+    france = gap.frame[gap.frame.country == "France"].set_index("year")["pop"]
+    assert scalar(gap, "what was the difference in population of France between 1952 and 2007?") == abs(france[2007] - france[1952])
+
+
+def test_difference_between_extremes_and_between_columns(data):
+    gap, iris = data["gapminder"], data["iris"]
+    latest = gap.frame[gap.frame.year == 2007]
+    assert close(scalar(gap, "What is the difference between the highest and lowest life expectancy in 2007?"), latest.lifeExp.max() - latest.lifeExp.min())
+    _, rows = ask(iris, "difference between sepal length and sepal width")
+    assert sorted(row[-1] for row in rows) == pytest.approx(sorted((iris.frame.sepal_length - iris.frame.sepal_width).abs()))
+
+
+def test_difference_in_counted_rows(data):
+    tips = data["tips"]
+    frame = tips.frame
+    assert scalar(tips, "How many more rows are there for Saturday than Friday?") == (frame.day == "Sat").sum() - (frame.day == "Fri").sum()
+
+
+def test_which_of_two_named_rows(data):
+    gap, medals = data["gapminder"], data["medals"]
+    frame = gap.frame
+    larger = "France" if in_2007(frame, "France", "pop") > in_2007(frame, "Germany", "pop") else "Germany"
+    _, rows = ask(gap, "Which had the larger population in 2007, France or Germany?")
+    assert rows == [[larger]]
+    wins = medals.frame.set_index("nation").gold
+    _, rows = ask(medals, "who won fewer gold medals, Canada or China?")
+    assert rows == [[wins[["Canada", "China"]].idxmin()]]
+
+
+@pytest.mark.parametrize(
+    ("question", "truth"),
+    [
+        ("Did France have a higher life expectancy than Germany in 2007?", lambda f: in_2007(f, "France", "lifeExp") > in_2007(f, "Germany", "lifeExp")),
+        ("Did Germany have fewer people than France in 2007?", lambda f: in_2007(f, "Germany", "pop") < in_2007(f, "France", "pop")),
+        ("Was there any country in Oceania with a life expectancy over 80?", lambda f: ((f.continent == "Oceania") & (f.lifeExp > 80)).any()),
+        ("Is there a country in Africa with a life expectancy above 80 in 2007?", lambda f: ((f.continent == "Africa") & (f.lifeExp > 80) & (f.year == 2007)).any()),
+        ("Was Japan the country with the highest life expectancy in 2007?", lambda f: f[f.year == 2007].set_index("country").lifeExp.idxmax() == "Japan"),
+        ("Was France the country with the highest life expectancy in 2007?", lambda f: f[f.year == 2007].set_index("country").lifeExp.idxmax() == "France"),
+        ("Is the average life expectancy in Europe above 70?", lambda f: f[f.continent == "Europe"].lifeExp.mean() > 70),
+        ("Was the average life expectancy in Africa over 60 in 2007?", lambda f: f[(f.continent == "Africa") & (f.year == 2007)].lifeExp.mean() > 60),
+    ],
+)
+def test_yes_no_questions_get_one_row(data, question, truth):
+    gap = data["gapminder"]
+    _, rows = ask(gap, question)
+    assert rows == [["yes" if truth(gap.frame) else "no"]]
+
+
+def test_rows_sharing_a_named_rows_value(data):
+    countries = data["countries"]
+    frame = countries.frame.set_index("country")
+    _, rows = ask(countries, "Which countries are in the same continent as France?")
+    expected = set(frame[frame.continent == frame.continent["France"]].index) - {"France"}
+    assert {row[0] for row in rows} == expected
+    assert scalar(countries, "how many countries have the same continent as Egypt?") == (frame.continent == frame.continent["Egypt"]).sum() - 1
