@@ -6,15 +6,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, event, make_url, text
 from sqlmodel import Session, create_engine
 
 from lumiere.config import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 _MIGRATION_LOCK_ID = 0x4C756D69  # "Lumi": serialises migrations across workers on PostgreSQL
 _migrate_lock = threading.Lock()
@@ -57,6 +58,8 @@ def session_scope() -> Iterator[Session]:
 
 
 def alembic_config(url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig  # Alembic (9 MB) is for migrating only
+
     cfg = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     cfg.attributes["database_url"] = url
@@ -65,6 +68,8 @@ def alembic_config(url: str) -> AlembicConfig:
 
 def migrate(url: str | None = None) -> None:
     """Bring the schema to the latest revision; safe to call from several workers at once."""
+    from alembic import command
+
     url = url or get_settings().resolved_database_url
     with _migrate_lock:
         engine = engine_for(url)

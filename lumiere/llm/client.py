@@ -16,10 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import openai
-from openai import OpenAI
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lumiere.config import Settings, get_settings
 from lumiere.db import session_scope
@@ -27,6 +24,9 @@ from lumiere.llm.costs import cost_usd, price_for
 from lumiere.models import LlmCall, User
 from lumiere.services.crypto import decrypt_secret
 from lumiere.services.errors import Unavailable
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger("lumiere.llm")
 
@@ -171,6 +171,8 @@ class LlmClient:
         self._api_key = api_key or None
         self.base_url = base_url or None
         self.model = model
+        from openai import OpenAI  # the SDK (15 MB) loads only once a model is configured and used
+
         self._sdk = OpenAI(
             api_key=self._api_key or _KEYLESS,
             base_url=self.base_url or "https://api.openai.com/v1",
@@ -251,6 +253,8 @@ class LlmClient:
 
     def _send(self, messages: list[dict[str, str]], timeout: float) -> _Reply | _Failure | _RejectedParam:
         """One HTTP call, its result sorted into a reply, a failure, or an optional parameter the server refused."""
+        import openai  # loaded by __init__ already: this only names its error classes
+
         params = {k: v for k, v in _OPTIONAL_PARAMS.items() if k not in self._unsupported()}
         try:
             completion = self._sdk.chat.completions.create(
