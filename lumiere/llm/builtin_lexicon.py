@@ -468,6 +468,10 @@ def _place_words() -> dict[str, tuple[str, ...]]:
 
 PLACE_WORDS = _place_words()
 
+# Labels of rows that sum up the others (a spreadsheet's last line): left out of every answer
+# unless the question names them.
+SUMMARY_ROW_LABELS = ("total", "totals", "grand total", "total:", "totals:", "overall")
+
 TRUE_VALUES = ("yes", "y", "true", "t", "1", "1.0")
 FALSE_VALUES = ("no", "n", "false", "f", "0", "0.0")
 

@@ -18,6 +18,7 @@ from lumiere.llm.builtin_lexicon import (
     PHRASES,
     PLACE_WORDS,
     ROW_NOUNS,
+    SUMMARY_ROW_LABELS,
     VALUE_SYNONYMS,
     Token,
     edit_distance_at_most_one,
@@ -70,12 +71,13 @@ class Linked:
     tokens: list[Token]
     mentions: list[Mention]
     schema: SchemaIndex
+    summary_rows: list[tuple[ColumnRef, Any]] = field(default_factory=list)  # ("Nation", "Total")
 
 
 def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], list[ValueMatch]]) -> Linked:
     tokens = tokenize(question)
     taken: list[Mention | None] = [None] * len(tokens)
-    _link_values(question, tokens, taken, schema, find_values)
+    summary_rows = _link_values(question, tokens, taken, schema, find_values)
     _correct_typos(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=True)
     _link_keywords(tokens, taken, schema)
@@ -87,7 +89,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     for mention in taken:
         if mention is not None and (not mentions or mentions[-1] is not mention):
             mentions.append(mention)
-    return Linked(tokens, mentions, schema)
+    return Linked(tokens, mentions, schema, summary_rows)
 
 
 # --------------------------------------------------------------------------- values
@@ -147,15 +149,17 @@ def _link_values(
     taken: list[Mention | None],
     schema: SchemaIndex,
     find_values: Callable[[list[str]], list[ValueMatch]],
-) -> None:
+) -> list[tuple[ColumnRef, Any]]:
+    """Links the spans that are stored values; returns the table's summary rows (a `Total` line)."""
     phrases = _value_phrases(question, tokens)
-    if not phrases:
-        return
     found: dict[str, list[tuple[ColumnRef, Any]]] = {}
     known = {column.name: column for column in schema.columns}
-    for match in find_values(list(phrases)):
+    summary_rows: list[tuple[ColumnRef, Any]] = []
+    for match in find_values(sorted(set(phrases) | set(SUMMARY_ROW_LABELS))):
         if match.column not in known or match.table != schema.table.name:
             continue
+        if str(match.value).strip().lower() in SUMMARY_ROW_LABELS and _labels_rows(known[match.column], schema):
+            summary_rows.append((known[match.column], match.value))
         for phrase in {str(match.value).strip().lower(), match.phrase.lower()} & phrases.keys():
             options = found.setdefault(phrase, [])
             if all(existing[0] is not known[match.column] for existing in options):
@@ -186,6 +190,14 @@ def _link_values(
         mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in options])
         for k in range(i, j):
             taken[k] = mention
+    return summary_rows
+
+
+def _labels_rows(column: ColumnRef, schema: SchemaIndex) -> bool:
+    """The column that names each row (a `Total` in a category column is a category)."""
+    if not column.text or (column.position != 0 and column is not schema.display_column):
+        return False
+    return (column.info.distinct_count or 0) >= schema.table.row_count - 2
 
 
 def _worth_a_value(token: Token, index: int, schema: SchemaIndex) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lumiere.llm.builtin_lexicon import SIZE_ADJECTIVES
+from lumiere.llm.builtin_lexicon import SIZE_ADJECTIVES, verb_lemmas
 from lumiere.llm.builtin_link import Linked, Mention
 from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
@@ -52,7 +52,7 @@ ORDER_BY_SHOWN_MEASURE = Expr(None, "shown measure")
 @dataclass
 class Cond:
     expr: Expr
-    op: str  # = != > < >= <= between like notlike
+    op: str  # = != > < >= <= between like notlike empty distinct (null-safe !=)
     values: list[Any]
     year_of: bool = False  # compare the year of a date column
     other: Expr | None = None  # compared with another column of the same row instead of a value
@@ -102,6 +102,11 @@ class Plan:
             self.select.append(expr)
 
 
+def _is_verb_form(word: str) -> bool:
+    """`ranked`, `scored`, `playing`: a verb's participle rather than a noun."""
+    return word.endswith(("ed", "ing")) and any(word != lemma for lemma in verb_lemmas(word))
+
+
 class Unplaced(Exception):
     """Parts of the question the planner could not use; the engine turns this into CannotAnswer."""
 
@@ -114,6 +119,7 @@ class Unplaced(Exception):
 class Planner:
     def __init__(self, linked: Linked) -> None:
         self.ms: list[Mention] = linked.mentions
+        self.summary_rows = linked.summary_rows
         self.tokens = linked.tokens
         self.schema: SchemaIndex = linked.schema
         self.plan = Plan()
@@ -126,6 +132,7 @@ class Planner:
         self.inner_subject: int | None = None  # "above age 20": the column between operator and number
         self.trend = False  # a trend question: shown measures are aggregated per period
         self.ordering_only = False  # "most populous first": a superlative that sorts, keeping every row
+        self.asked_value: ColumnRef | None = None  # "what is the first year?": that column is the answer
 
     # ------------------------------------------------------------------ helpers
     def nxt(self, i: int, skip: tuple[str, ...] = _SKIP) -> int | None:
@@ -731,7 +738,10 @@ class Planner:
                 continue
             for j in (before, after, k, superlative):
                 self.ms[j].used = True
-            mode = "more" if self.ms[superlative].payload("sup") == "desc" else "less"
+            larger = self.ms[superlative].payload("sup") == "desc"
+            if measure.column is not None and measure.column.rank_like:
+                larger = not larger  # "the higher ranked" has the smaller rank
+            mode = "more" if larger else "less"
             self.plan.difference = Difference(
                 Side(measure, [Cond(Expr(column), "=", [first_value])], first_value),
                 Side(measure, [Cond(Expr(column), "=", [second_value])], second_value),
@@ -1137,6 +1147,12 @@ class Planner:
         direction, concept = m.payload("supcol")
         descending = direction == "desc"
         column: ColumnRef | None = None
+        if (m.has("top") or m.has("bottom")) and self._about_the_listing():
+            # "the first name listed", "the last match on the chart": the file's own order
+            m.used = True
+            self.plan.file_order = (descending, self.pending_limit or 1)
+            self._asked_value(i)
+            return
         # an explicit column next to the adjective wins ("first ... to register" -> date_first_registered)
         for k in range(i + 1, min(len(self.ms), i + 6)):
             near = self.ms[k]
@@ -1173,6 +1189,25 @@ class Planner:
         m.used = True
         self.plan.order.append((Expr(column), descending))
         self.plan.limit = self._superlative_limit()
+        self._asked_value(i)
+
+    def _about_the_listing(self) -> bool:
+        """The question is about the table as it is laid out: `listed`, `on the list/chart/table`."""
+        for k, m in enumerate(self.ms):
+            if m.low in ("listed", "listing") or (m.low in ("list", "chart", "table") and k > 0 and self.ms[k - 1].low == "the"):
+                if m.kind in ("filler", "stop", "unknown", "table"):
+                    m.used = True
+                    return True
+        return False
+
+    def _asked_value(self, i: int) -> None:
+        """`what is the first year?`, `what was the highest score?`: the superlative's own column is
+        the answer, not the row's name."""
+        if any(m.kind not in ("stop", "punct") for m in self.ms[: i]) or self.ms[0].low not in ("what", "which", "when"):
+            return
+        column = self.m(self.nxt(i, skip=("stop",)))
+        if column is not None and column.kind == "column" and self.nxt(self.ms.index(column), skip=("stop", "punct", "filler")) is None:
+            self.asked_value = column.column
 
     def _superlative(self, i: int, descending: bool) -> None:
         m = self.ms[i]
@@ -1256,6 +1291,8 @@ class Planner:
                 return
             near.used = m.used = True
             column = self._numeric_first(near)
+            if column.rank_like:
+                descending = not descending  # "the highest position" is number 1
             group_target = self._repeating_target(i)
             if group_target is not None and column.numeric_measure and group_target is not column:
                 # "which continent has the largest population": continents repeat, so compare totals
@@ -1517,10 +1554,13 @@ class Planner:
                 continue
             if any(x.kind != "stop" for x in self.ms[:i]):
                 continue  # "players who scored": a relative pronoun, not the question word
+            concept = m.payload("wh")
+            if concept == "person" and self.schema.display_column.name_like:
+                self._who(m)
+                continue
             if any(x.kind == "column" and not x.used for x in self.ms):
                 m.used = True
                 continue
-            concept = m.payload("wh")
             m.used = True
             if concept == "person":
                 self.plan.add_select(Expr(self.schema.display_column))
@@ -1528,6 +1568,19 @@ class Planner:
                 columns = self.schema.concept_columns(concept)
                 if columns:
                     self.plan.add_select(Expr(columns[0]))
+
+    def _who(self, m: Mention) -> None:
+        """`who is ranked directly before X?`: a name is asked; verbs naming columns (`ranked`,
+        `scored`) say how the person is found, they are not asked for."""
+        m.used = True
+        named = [x for x in self.ms if x.kind == "column" and not x.used and x.column is self.schema.display_column]
+        for mention in named:
+            mention.used = True
+        asked = Expr(self.schema.display_column)
+        self.plan.select = [asked, *(e for e in self.plan.select if e.key() != asked.key())]
+        for x in self.ms:
+            if x.kind == "column" and not x.used and x.end - x.start == 1 and _is_verb_form(x.low):
+                x.used = True
 
     # ------------------------------------------------------------------ projection
     def _projection(self) -> None:
@@ -1553,6 +1606,8 @@ class Planner:
                 and not self.group_all
             ):
                 continue  # "how many professionals treated dogs": dogs only say how they relate
+            if m.coverage < 1.0 and any(c.expr.column is m.column and c.op != "distinct" for group in self.plan.where for c in group):
+                continue  # "how many teams played only one season": `played` is the filtered column again
             distinct = self.is_kw(self.prv(i, skip=("stop", "punct", "filler")), "distinct")
             if distinct:
                 self.ms[self.prv(i, skip=("stop", "punct", "filler"))].used = True
@@ -1576,7 +1631,18 @@ class Planner:
             return ties[:3]
         return [best]
 
+    def _leave_out_summary_rows(self) -> None:
+        """A `Total` line would win every superlative and double every sum: leave it out, unless
+        the question names it."""
+        named = {(id(column), value) for m in self.ms if m.kind == "value" for column, value in m.values}
+        for column, value in self.summary_rows:
+            if (id(column), value) in named:
+                continue
+            self.plan.where.append([Cond(Expr(column), "distinct", [value])])
+            self.plan.notes.append(f"Left out the row where {column.name} is '{value}' (it sums up the others).")
+
     def _finish(self) -> None:
+        self._leave_out_summary_rows()
         plan = self.plan
         if plan.difference is not None:
             plan.select, plan.order, plan.limit, plan.group = [], [], None, []
@@ -1619,7 +1685,9 @@ class Planner:
                 plan.where = []
         if not plan.select and not plan.star and not plan.share:
             rows_asked = any(m.kind == "table" and m.row_noun for m in self.ms)
-            if not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or plan.same_as or self._mentions_table()):
+            if self.asked_value is not None:
+                plan.add_select(Expr(self.asked_value))
+            elif not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or plan.same_as or self._mentions_table()):
                 plan.add_select(Expr(self.schema.display_column))
             elif rows_asked or not plan.order:
                 plan.star = True
@@ -1728,7 +1796,7 @@ class Planner:
             elif m.kind == "number":
                 leftovers.append(m.text)
             elif m.kind == "kw" and any(
-                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between", "position", "sup")
+                m.has(tag) for tag in ("cmp", "cmpcol", "like", "common", "supcol", "share", "between", "position", "sup", "same", "diff")
             ) and not (m.has("between") and m.low == "from") and not m.has("group"):
                 if m.has("supcol") and (m.has("top") or m.has("bottom")):
                     continue

@@ -39,6 +39,7 @@ _OP_WORDS = {
     "like": "matches",
     "notlike": "does not match",
     "empty": "is empty",
+    "distinct": "is not",
 }
 
 
@@ -61,6 +62,7 @@ def alias_for(expr: Expr) -> str | None:
 
 # The number a text cell starts with, after dropping thousands separators: "$1,200" -> 1200,
 # "3,880 days" -> 3880, "12[a]" -> 12. Other servers have no capture group: no currency sign.
+_THOUSANDS_SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f")
 _LEADING_NUMBER = "^ *[$€£]?([-+]?[0-9]*[.]?[0-9]+)"
 _PLAIN_LEADING_NUMBER = "^ *[-+]?[0-9]*[.]?[0-9]+"
 
@@ -70,7 +72,9 @@ def measure_node(column: ColumnRef) -> exp.Expression:
     node = column_node(column.name)
     if not column.numeric_text:
         return node
-    digits = exp.Replace(this=node, expression=exp.Literal.string(","), replacement=exp.Literal.string(""))
+    digits: exp.Expression = node
+    for separator in _THOUSANDS_SEPARATORS:
+        digits = exp.Replace(this=digits, expression=exp.Literal.string(separator), replacement=exp.Literal.string(""))
     number = exp.RegexpExtract(this=digits, expression=exp.Literal.string(_LEADING_NUMBER), group=exp.Literal.number(1))
     return exp.TryCast(this=exp.Nullif(this=number, expression=exp.Literal.string("")), to=exp.DataType.build("DOUBLE"))
 
@@ -142,6 +146,8 @@ def cond_node(cond: Cond) -> exp.Expression:
         else:
             blank = exp.EQ(this=exp.Trim(this=column_node(column.name)), expression=exp.Literal.string(""))
         return exp.Paren(this=exp.Or(this=exp.Is(this=target, expression=exp.Null()), expression=blank))
+    if cond.op == "distinct":
+        return exp.NullSafeNEQ(this=target, expression=_literal(cond.values[0]))
     if cond.op in ("like", "notlike"):
         node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
         return exp.Not(this=node) if cond.op == "notlike" else node

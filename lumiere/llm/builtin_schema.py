@@ -27,12 +27,13 @@ _NULL_WORDS = frozenset({"", "null", "na", "n/a", "none", "nan", "-", "\u2212", 
 # A number as people type it into a spreadsheet: thousands separators, a currency sign, then
 # optionally a unit or a footnote mark ("8,000", "$1,200", "3,880 days", "12[a]", "45*", "10 PS (7 kW)").
 _NUMBER_CELL = re.compile(
-    r"[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?"
+    r"[-+]?[$€£]?(\d{1,3}([,\u00a0\u2009\u202f ]\d{3})+|\d+)?(\.\d+)?"
     r"(?<=\d)"  # at least one digit
     r"\s*(%|[A-Za-z°²³/.]{1,12})?"  # a unit
     r"\s*(\[[^\]]*\]|\([^)]*\)|[*†‡§¶#^]+)*"  # footnotes, a remark in brackets
 )
 NUMERIC_KINDS = ("integer", "number")
+RANK_WORDS = frozenset("rank ranking position pos place placing seed standing finish".split())
 TEMPORAL_KINDS = ("date", "datetime")
 
 
@@ -155,6 +156,11 @@ class ColumnRef:
             return False
         seen = [str(v).strip() for v in self.info.samples if v is not None and str(v).strip().lower() not in _NULL_WORDS]
         return bool(seen) and all(_NUMBER_CELL.fullmatch(v) for v in seen)
+
+    @cached_property
+    def rank_like(self) -> bool:
+        """A rank or a position: number 1 is the highest, the best, the top."""
+        return self.numeric and bool(self.words) and self.words[-1].word in RANK_WORDS
 
     @cached_property
     def unique(self) -> bool:

@@ -289,3 +289,28 @@ def test_rows_sharing_a_named_rows_value(data):
     expected = set(frame[frame.continent == frame.continent["France"]].index) - {"France"}
     assert {row[0] for row in rows} == expected
     assert scalar(countries, "how many countries have the same continent as Egypt?") == (frame.continent == frame.continent["Egypt"]).sum() - 1
+
+
+# --------------------------------------------------------------------------- summary rows
+@pytest.fixture(scope="module")
+def europe(data, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """Europe's countries in 2007, with the spreadsheet's last line summing them up."""
+    frame = _gapminder_2007()
+    countries = frame[frame.continent == "Europe"][["country", "pop", "lifeExp"]]
+    total = pd.DataFrame({"country": ["Total"], "pop": [countries["pop"].sum()], "lifeExp": [None]})
+    return upload(pd.concat([countries, total], ignore_index=True), "europe", tmp_path_factory.mktemp("europe"))
+
+
+def test_a_total_row_is_left_out(data, europe):
+    countries = europe.frame[europe.frame.country != "Total"]
+    _, rows = ask(europe, "Which country has the largest population?")
+    assert rows[0][0] == countries.loc[countries["pop"].idxmax(), "country"]
+    assert scalar(europe, "What is the total population?") == countries["pop"].sum()
+    assert scalar(europe, "How many countries are there?") == len(countries)
+    generated = ENGINE.generate("How many countries are there?", europe.context())
+    assert any("Total" in note for note in generated.notes)
+
+
+def test_a_total_row_the_question_names_is_kept(data, europe):
+    _, rows = ask(europe, "What is the population of Total?")
+    assert rows == [[europe.frame["pop"].iloc[-1]]]
