@@ -45,11 +45,12 @@ class BuiltinEngine:
         if not context.tables:
             raise CannotAnswer("This source has no table to ask about.", [])
         find_values = _remembering(context.find_values)
-        schema, plan, words = read_question(text, context.tables, find_values)
+        schema, plan, refusal = read_question(text, context.tables, find_values)
         if plan is None:
             raise CannotAnswer(
-                "I could not work out what "
-                + ", ".join(f"'{w}'" for w in words[:5])
+                refusal.reason
+                or "I could not work out what "
+                + ", ".join(f"'{w}'" for w in refusal.words[:5])
                 + " refers to in this data. Use column names or values as they appear in the table,"
                 " or try one of the suggested questions.",
                 suggest_questions(context.tables),
@@ -90,16 +91,17 @@ def _remembering(
 
 def read_question(
     question: str, tables: list[TableInfo], find_values: Callable[[list[str]], list[ValueMatch]]
-) -> tuple[SchemaIndex, Plan | None, list[str]]:
-    """Read the question against each table; keep the table that places the most of it."""
+) -> tuple[SchemaIndex, Plan | None, Unplaced | None]:
+    """Read the question against each table; keep the table that places the most of it (with the
+    planner's refusal when no table gave a plan)."""
     readings = []
     for table in tables:
         schema = SchemaIndex.build(table)
         linked = link(question, schema, find_values)
         placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
         try:
-            readings.append(((1, placed), schema, Planner(linked).run(), []))
+            readings.append(((1, placed), schema, Planner(linked).run(), None))
         except Unplaced as refusal:
-            readings.append(((-len(refusal.words), placed), schema, None, refusal.words))
-    _, schema, plan, words = max(readings, key=lambda reading: reading[0])
-    return schema, plan, words
+            readings.append(((-len(refusal.words), placed), schema, None, refusal))
+    _, schema, plan, refusal = max(readings, key=lambda reading: reading[0])
+    return schema, plan, refusal

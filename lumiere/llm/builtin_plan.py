@@ -29,6 +29,8 @@ _NEGATED = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!=", "!=": "="}
 _YES_NO_STARTS = frozenset("is are was were did does do has have had can could will would".split())
 _BE_WORDS = frozenset("is are was were be been being".split())
 _AGG_WORDS = frozenset("count avg sum min max median stddev".split())
+_NUMBER_AGGREGATES = frozenset("avg sum median stddev".split())  # meaningless on text
+_ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class Planner:
         self._wh()
         self._projection()
         self._finish()
+        self._check_measures()
         self._check_unplaced()
         return self.plan
 
@@ -1415,6 +1418,9 @@ class Planner:
     def _count(self, i: int) -> None:
         m = self.ms[i]
         j = self.nxt(i, skip=("stop", "punct", "filler"))
+        if self.is_kw(j, "agg") and self.ms[j].payload("agg") == "sum" and not self.ms[j].used:
+            self.ms[j].used = True  # "how many total robots": `total` restates the count
+            j = self.nxt(j, skip=("stop", "punct", "filler"))
         while self.m(j) is not None and self.ms[j].kind == "value" and self.ms[j].used:
             j = self.nxt(j, skip=("stop", "punct", "filler"))  # "how many Asian countries": the noun is counted
         distinct = False
@@ -1640,6 +1646,31 @@ class Planner:
                 continue
             self.plan.where.append([Cond(Expr(column), "distinct", [value])])
             self.plan.notes.append(f"Left out the row where {column.name} is '{value}' (it sums up the others).")
+
+    def _check_measures(self) -> None:
+        """Adding up text, or comparing it with a number, means the question was misread: say so
+        rather than send the database SQL it rejects."""
+        plan = self.plan
+        if any(expr.agg == "count" for expr in plan.select):
+            # "how many total robots are there": `total` restates the count, it adds nothing up
+            added_text = {e.key() for e in plan.select if e.agg == "sum" and e.column is not None and not e.column.numeric}
+            plan.select = [e for e in plan.select if e.key() not in added_text]
+            plan.order = [(e, descending) for e, descending in plan.order if e.key() not in added_text]
+        measures = [*plan.select, *(expr for expr, _ in plan.order), *(cond.expr for cond in plan.having)]
+        if plan.difference is not None:
+            measures += [plan.difference.first.measure, plan.difference.second.measure]
+        for expr in measures:
+            if expr.agg in _NUMBER_AGGREGATES and expr.column is not None and not expr.column.numeric:
+                name = expr.column.name
+                raise Unplaced([name], f"'{name}' holds text, not numbers: it cannot be added up or averaged. "
+                               f"Ask how many rows there are, or name a numeric column.")
+        for cond in (cond for group in plan.where for cond in group):
+            column = cond.expr.column
+            compares_numbers = cond.op in _ORDER_OPS and all(isinstance(v, int | float) for v in cond.values)
+            if (compares_numbers and column is not None and cond.expr.agg is None and cond.other is None
+                    and not cond.year_of and column.text and not column.numeric):
+                raise Unplaced([column.name], f"'{column.name}' holds text, so it cannot be compared with a number. "
+                               f"Name a numeric or date column to compare.")
 
     def _finish(self) -> None:
         self._leave_out_summary_rows()

@@ -18,9 +18,10 @@ from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContex
 from lumiere.llm.builtin import BuiltinEngine
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import LlmEngine
+from lumiere.llm.suggestions import suggest_questions
 from lumiere.models import Query, Source, User
 from lumiere.services import charts, warehouse
-from lumiere.services.errors import BadRequest, Invalid, NotFound, ServiceError
+from lumiere.services.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.services.history import few_shot_examples, get_query, live_source_ids, public_query
 from lumiere.services.resultset import ResultSet
 from lumiere.services.sources import get_source, table_infos
@@ -195,6 +196,13 @@ def _answer_with_builtin(
     except ServiceError as error:
         status = "refused" if isinstance(error, SqlRefused) else "error"
         _record_failure(session, user, source, question, generated.sql, status, error.detail, "builtin")
+        if isinstance(error, QueryRejected):
+            # the database rejected the engine's own SQL: the question was misread, not the user's fault
+            raise CannotAnswer(
+                f"I misread that question: the SQL I built for it does not run on this data ({error.detail}). "
+                "Rephrase it with the column names as they appear, or try a suggested question.",
+                suggest_questions(context.tables),
+            ) from error
         raise
     return _record_success(session, user, source, question, generated, result, notes, origin="question")
 

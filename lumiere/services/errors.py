@@ -25,6 +25,11 @@ class BadRequest(ServiceError):
     status_code = 400
 
 
+class QueryRejected(BadRequest):
+    """The database refused the SQL itself (unknown column, wrong types, bad grouping), as opposed
+    to failing to connect or to open the data."""
+
+
 class Unauthorized(ServiceError):
     status_code = 401
 

@@ -29,7 +29,7 @@ from sqlglot import exp
 from lumiere.config import get_settings
 from lumiere.llm.base import ValueMatch
 from lumiere.models import Source
-from lumiere.services.errors import BadRequest, NotFound, Timeout
+from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.services.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.services.sqlguard import GuardedSQL, guard_sql
 from lumiere.storage.datasets import dataset_path
@@ -275,7 +275,7 @@ class _Sandbox:
                 "filter or aggregate the data first."
             ) from None
         except duckdb.Error as error:
-            raise BadRequest(f"The query failed: {scrub_message(str(error))}") from None
+            raise QueryRejected(f"The query failed: {scrub_message(str(error))}") from None
         finally:
             with self._lock:
                 self._running_on = None

@@ -32,7 +32,7 @@ from sqlglot import exp
 from lumiere.config import get_settings
 from lumiere.models import Source
 from lumiere.services.crypto import decrypt_secret
-from lumiere.services.errors import BadRequest, Timeout
+from lumiere.services.errors import BadRequest, QueryRejected, Timeout
 from lumiere.services.resultset import ResultColumn
 
 KINDS = ("postgresql", "mysql")
@@ -71,6 +71,8 @@ _MYSQL_TYPES: dict[int, tuple[str, str]] = {
 _MARIADB_TIMEOUT = 1969  # ER_STATEMENT_TIMEOUT
 _MYSQL_TIMEOUT = 3024  # ER_QUERY_TIMEOUT
 _MYSQL_LOST_CONNECTION = (2006, 2013)
+# Server errors about the statement itself: syntax, unknown column/table/function, grouping, values.
+_MYSQL_STATEMENT_ERRORS = frozenset((1054, 1055, 1064, 1111, 1146, 1292, 1305, 1366, 1630))
 
 
 @dataclass(frozen=True)
@@ -259,11 +261,13 @@ def _database_error(error: Exception, params: ExternalParams, timeout_s: float) 
         if code in (_MARIADB_TIMEOUT, _MYSQL_TIMEOUT) or code in _MYSQL_LOST_CONNECTION:
             return _timeout(timeout_s)
         message = error.args[1] if len(error.args) > 1 else str(error)
-        return BadRequest(f"The database reported: {_scrub(str(message), params)}")
+        kind = QueryRejected if code in _MYSQL_STATEMENT_ERRORS else BadRequest
+        return kind(f"The database reported: {_scrub(str(message), params)}")
     if isinstance(error, psycopg2.Error):
         diag = getattr(error, "diag", None)
         message = (diag.message_primary if diag is not None else None) or str(error)
-        return BadRequest(f"The database reported: {_scrub(message, params)}")
+        kind = QueryRejected if isinstance(error, psycopg2.ProgrammingError | psycopg2.DataError) else BadRequest
+        return kind(f"The database reported: {_scrub(message, params)}")
     return BadRequest(f"The database reported: {_scrub(str(error), params)}")
 
 

@@ -314,3 +314,25 @@ def test_a_total_row_is_left_out(data, europe):
 def test_a_total_row_the_question_names_is_kept(data, europe):
     _, rows = ask(europe, "What is the population of Total?")
     assert rows == [[europe.frame["pop"].iloc[-1]]]
+
+
+# --------------------------------------------------------------------------- text is not a measure
+def test_how_many_total_counts_what_it_names(data):
+    gapminder = data["gapminder"].frame
+    assert scalar(data["gapminder"], "How many total countries are there?") == gapminder.country.nunique()
+    in_europe = gapminder[gapminder.continent == "Europe"].country.nunique()
+    assert scalar(data["gapminder"], "how many total countries are in Europe?") == in_europe
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("What is the total of country?", "'country' holds text, not numbers"),
+        ("average continent", "'continent' holds text, not numbers"),
+        ("countries whose continent is between 1990 and 2000", "'continent' holds text, so it cannot be compared"),
+    ],
+)
+def test_text_is_never_added_up_or_compared_with_numbers(data, question, says):
+    with pytest.raises(CannotAnswer) as refusal:
+        ENGINE.generate(question, data["gapminder"].context())
+    assert says in refusal.value.detail and refusal.value.suggestions

@@ -19,7 +19,7 @@ from sqlglot import exp
 from lumiere.config import get_settings, reset_settings
 from lumiere.models import Source
 from lumiere.services import warehouse
-from lumiere.services.errors import BadRequest, NotFound, Timeout
+from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
 
@@ -220,7 +220,7 @@ def test_refused_sql_never_runs(tips):
 
 
 def test_database_errors_are_400_without_paths(tips, settings_env):
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(QueryRejected) as caught:
         warehouse.execute(tips, "SELECT CAST(day AS INTEGER) FROM tips")
     assert caught.value.status_code == 400
     assert "Could not convert" in caught.value.detail
@@ -233,6 +233,7 @@ def test_broken_dataset_file_gives_a_message_without_paths(tips):
     path.write_bytes(b"this is not a duckdb file" * 100)
     with pytest.raises(BadRequest) as caught:
         warehouse.execute(tips, "SELECT * FROM tips")
+    assert not isinstance(caught.value, QueryRejected)  # the file is at fault, not the question
     assert "could not be opened" in caught.value.detail
     assert str(path.parent) not in caught.value.detail and "/" not in caught.value.detail.replace("<path>", "")
 

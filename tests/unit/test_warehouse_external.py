@@ -18,7 +18,7 @@ import pytest
 from lumiere.config import reset_settings
 from lumiere.models import Source
 from lumiere.services import warehouse
-from lumiere.services.errors import BadRequest, Timeout
+from lumiere.services.errors import BadRequest, QueryRejected, Timeout
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage import external
 
@@ -251,3 +251,10 @@ def test_find_values_ignores_spaces_around_stored_values_on_an_external_source(b
     name = q(backend, "Product Name")
     rows = warehouse.execute(backend.source, f"SELECT id FROM {q(backend, backend.items)} WHERE {name} = ' Gizmo '").rows
     assert rows == [[3]]
+
+
+def test_sql_the_database_rejects_is_told_apart_from_a_failing_connection(backend):
+    """The ask flow treats a rejected statement as a misread question; a dead server is not one."""
+    with pytest.raises(QueryRejected) as caught:
+        warehouse.execute(backend.source, f"SELECT no_such_column FROM {q(backend, backend.sales)}")
+    assert "no_such_column" in caught.value.detail
