@@ -1,4 +1,4 @@
-"""Small shared pieces: empty states, not-found states, skeletons, error callouts, confirmations."""
+"""Small shared pieces: empty states, not-found states, skeletons, error callouts, confirmations, page arrows."""
 
 from __future__ import annotations
 
@@ -92,4 +92,16 @@ def confirm_dialog(
             on_escape_key_down=on_cancel,
         ),
         open=open_,
+    )
+
+
+def page_arrow(direction: str, on_click: rx.EventSpec, disabled: rx.Var[bool], label: str) -> rx.Component:
+    """One of the previous/next buttons every paged list has (`direction`: left or right)."""
+    return rx.icon_button(
+        rx.icon(f"chevron-{direction}", size=16),
+        on_click=on_click,
+        disabled=disabled,
+        variant="soft",
+        size="1",
+        aria_label=label,
     )

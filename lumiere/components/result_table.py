@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lumiere.components.feedback import table_caption
+from lumiere.components.feedback import page_arrow, table_caption
 from lumiere.state.result_table import PAGE_SIZES, ResultTableMixin
 
 
@@ -71,23 +71,9 @@ def _pager(state: type[ResultTableMixin]) -> rx.Component:
                 size="1",
                 id="table-page-size",
             ),
-            rx.icon_button(
-                rx.icon("chevron-left", size=16),
-                on_click=state.go_to_table_page(state.table_page - 1),
-                disabled=state.table_page <= 1,
-                variant="soft",
-                size="1",
-                aria_label="Previous page",
-            ),
+            page_arrow("left", state.go_to_table_page(state.table_page - 1), state.table_page <= 1, "Previous page"),
             rx.text(state.table_page, " / ", state.table_page_count, size="2", aria_live="polite"),
-            rx.icon_button(
-                rx.icon("chevron-right", size=16),
-                on_click=state.go_to_table_page(state.table_page + 1),
-                disabled=state.table_page >= state.table_page_count,
-                variant="soft",
-                size="1",
-                aria_label="Next page",
-            ),
+            page_arrow("right", state.go_to_table_page(state.table_page + 1), state.table_page >= state.table_page_count, "Next page"),
             align="center",
             spacing="2",
         ),

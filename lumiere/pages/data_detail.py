@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lumiere.components.feedback import confirm_dialog, not_found_state, skeleton_lines, table_caption
+from lumiere.components.feedback import confirm_dialog, not_found_state, page_arrow, skeleton_lines, table_caption
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.data import SourceDetailState
 
@@ -118,22 +118,8 @@ def preview_card() -> rx.Component:
                 rx.heading("Preview", size="4", as_="h2"),
                 rx.hstack(
                     rx.text(SourceDetailState.preview_label, size="2", color_scheme="gray"),
-                    rx.icon_button(
-                        rx.icon("chevron-left", size=16),
-                        on_click=SourceDetailState.previous_rows,
-                        disabled=~SourceDetailState.has_previous_rows,
-                        variant="soft",
-                        size="1",
-                        aria_label="Previous rows",
-                    ),
-                    rx.icon_button(
-                        rx.icon("chevron-right", size=16),
-                        on_click=SourceDetailState.next_rows,
-                        disabled=~SourceDetailState.has_more_rows,
-                        variant="soft",
-                        size="1",
-                        aria_label="Next rows",
-                    ),
+                    page_arrow("left", SourceDetailState.previous_rows, ~SourceDetailState.has_previous_rows, "Previous rows"),
+                    page_arrow("right", SourceDetailState.next_rows, ~SourceDetailState.has_more_rows, "Next rows"),
                     align="center",
                     spacing="2",
                 ),

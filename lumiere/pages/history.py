@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lumiere.components.feedback import confirm_dialog, empty_state, error_callout
+from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.history import ANY, HistoryState
 
@@ -192,23 +192,9 @@ def pager() -> rx.Component:
     return rx.flex(
         rx.text(HistoryState.total.to_string() + " entries", size="2", color_scheme="gray"),
         rx.hstack(
-            rx.icon_button(
-                rx.icon("chevron-left", size=16),
-                on_click=HistoryState.go_to_page(HistoryState.page - 1),
-                disabled=HistoryState.page <= 1,
-                variant="soft",
-                size="1",
-                aria_label="Previous page",
-            ),
+            page_arrow("left", HistoryState.go_to_page(HistoryState.page - 1), HistoryState.page <= 1, "Previous page"),
             rx.text(HistoryState.page, " / ", HistoryState.page_count, size="2"),
-            rx.icon_button(
-                rx.icon("chevron-right", size=16),
-                on_click=HistoryState.go_to_page(HistoryState.page + 1),
-                disabled=HistoryState.page >= HistoryState.page_count,
-                variant="soft",
-                size="1",
-                aria_label="Next page",
-            ),
+            page_arrow("right", HistoryState.go_to_page(HistoryState.page + 1), HistoryState.page >= HistoryState.page_count, "Next page"),
             spacing="2",
             align="center",
         ),

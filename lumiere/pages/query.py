@@ -176,17 +176,7 @@ def error_card() -> rx.Component:
                 QueryState.failed_sql != "",
                 rx.vstack(
                     sql_block(QueryState.failed_sql, "SQL that failed"),
-                    rx.cond(
-                        QueryState.editing_sql,
-                        rx.fragment(),
-                        rx.button(
-                            rx.icon("pencil", size=14),
-                            "Edit SQL",
-                            on_click=QueryState.start_editing,
-                            variant="soft",
-                            size="2",
-                        ),
-                    ),
+                    edit_sql_button("2"),
                     spacing="2",
                     width="100%",
                     align="start",
@@ -237,22 +227,21 @@ def sql_editor() -> rx.Component:
     )
 
 
+def edit_sql_button(size: str) -> rx.Component:
+    """Shown until the SQL editor is open, under a failed query and beside a generated one."""
+    return rx.cond(
+        QueryState.editing_sql,
+        rx.fragment(),
+        rx.button(rx.icon("pencil", size=14), "Edit SQL", on_click=QueryState.start_editing, variant="soft", size=size),
+    )
+
+
 def sql_section() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(
                 rx.heading("SQL", size="4", as_="h2"),
-                rx.cond(
-                    QueryState.editing_sql,
-                    rx.fragment(),
-                    rx.button(
-                        rx.icon("pencil", size=14),
-                        "Edit SQL",
-                        on_click=QueryState.start_editing,
-                        variant="soft",
-                        size="1",
-                    ),
-                ),
+                edit_sql_button("1"),
                 justify="between",
                 align="center",
                 width="100%",
