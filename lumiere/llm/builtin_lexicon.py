@@ -231,6 +231,13 @@ FILLER_WORDS = frozenset(
 )
 
 
+# Nouns that count what a numeric column holds: "3 bronze medals" is 3 in `Bronze`, "how many medals"
+# the `Total` of a medal table.
+COUNT_UNITS = frozenset(
+    "medal medals goal goals point points vote votes run runs title titles seat seats "
+    "appearance appearances trophy trophies award awards".split()
+)
+
 
 @dataclass(frozen=True)
 class Phrase:

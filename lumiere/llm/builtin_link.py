@@ -12,6 +12,7 @@ import lemminflect
 from lumiere.llm.base import ValueMatch
 from lumiere.llm.builtin_lexicon import (
     CONCEPT_NOUNS,
+    COUNT_UNITS,
     FILLER_WORDS,
     FUNCTION_WORDS,
     PHRASE_INDEX,
@@ -84,6 +85,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_columns(tokens, taken, schema, full_only=False)
     _distribute_heads(tokens, taken, schema)
     _absorb_generic_heads(tokens, taken)
+    _absorb_count_units(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
     mentions: list[Mention] = []
     for mention in taken:
@@ -480,6 +482,21 @@ def _absorb_generic_heads(tokens: list[Token], taken: list[Mention | None]) -> N
             previous.end = k + 1
             previous.text = previous.text + " " + tokens[k].text
             taken[k] = previous
+
+
+def _absorb_count_units(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`bronze medals` is the Bronze column; a unit on its own (`how many medals`) is the Total column."""
+    total = next((c for c in schema.columns if c.numeric and [w.word for w in c.words] == ["total"]), None)
+    for k, token in enumerate(tokens):
+        if taken[k] is not None or token.low not in COUNT_UNITS:
+            continue
+        previous = taken[k - 1] if k > 0 else None
+        if previous is not None and previous.kind == "column" and previous.column.numeric and previous.end == k:
+            previous.end = k + 1
+            previous.text = f"{previous.text} {token.text}"
+            taken[k] = previous
+        elif total is not None:
+            taken[k] = Mention("column", k, k + 1, token.text, columns=[total], coverage=1.0)
 
 
 def _completes(tokens: list[Token], k: int, head: list[int], schema: SchemaIndex) -> ColumnRef | None:

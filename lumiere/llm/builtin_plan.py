@@ -70,6 +70,26 @@ class Side:
 
 
 @dataclass
+class RowComparison:
+    """`the same laps as X`, `a higher life expectancy than X`: rows whose measure compares with
+    that of the named row (X itself left out)."""
+
+    anchor: Cond  # the named row
+    measure: Expr
+    op: str  # = > <
+
+    def anchor_filters(self, plan: Plan) -> list[Cond]:
+        """The question's time conditions apply to the named row too (`than France in 2007`)."""
+        return [
+            cond
+            for group in plan.where
+            if len(group) == 1
+            for cond in group
+            if cond.expr.column is not None and (cond.expr.column.temporal or cond.expr.column.yearish or cond.year_of)
+        ]
+
+
+@dataclass
 class Difference:
     first: Side
     second: Side
@@ -96,7 +116,7 @@ class Plan:
     difference: Difference | None = None
     # how the answer is given: rows | yes_no (one row saying yes or no) | choice (which of two values)
     answer: str = "rows"
-    same_as: tuple[Cond, Expr] | None = None  # "the same laps as X": rows whose laps equal X's, X left out
+    row_comparison: RowComparison | None = None
     notes: list[str] = field(default_factory=list)
 
     def add_select(self, expr: Expr) -> None:
@@ -174,6 +194,7 @@ class Planner:
         self._differences()
         self._choices()
         self._same_as()
+        self._than_a_row()
         self._numbers()
         self._positions()
         self._values()
@@ -188,6 +209,7 @@ class Planner:
         self._projection()
         self._finish()
         self._check_measures()
+        self._check_row_comparison()
         self._check_unplaced()
         return self.plan
 
@@ -786,8 +808,58 @@ class Planner:
             anchor_column, anchor_value = anchor.values[0]
             for k in (i, target_index, as_index, anchor_index):
                 self.ms[k].used = True
-            self.plan.same_as = (Cond(Expr(anchor_column), "=", [anchor_value]), Expr(target.column))
+            self._compare_with_row(anchor_column, anchor_value, Expr(target.column), "=")
             return
+
+    def _than_a_row(self) -> None:
+        """`countries with a higher life expectancy than France`, `a population larger than Japan`:
+        a comparison whose other side is a named row rather than a number."""
+        for i, m in enumerate(self.ms):
+            if m.used or not self.is_kw(i, "sup", "cmp"):
+                continue
+            op = self._comparison_operator(i, column_between=True)
+            if op not in (">", "<"):
+                continue
+            than = i if m.low.endswith(" than") else next(
+                (k for k in range(i + 1, min(len(self.ms), i + 8)) if self.ms[k].low == "than"), None
+            )
+            anchor_index = self.nxt(than, skip=("stop", "filler")) if than is not None else None
+            anchor = self.m(anchor_index)
+            if anchor is None or anchor.kind != "value" or anchor.used:
+                continue
+            between = [k for k in range(i + 1, than) if self.ms[k].kind == "column" and not self.ms[k].used]
+            before = self.prv(i, skip=("stop", "filler"))
+            if between:
+                measure_index = between[0]
+            elif self.m(before) is not None and self.ms[before].kind == "column" and not self.ms[before].used:
+                measure_index = before
+            else:
+                continue
+            column = self._numeric_first(self.ms[measure_index])
+            anchor_column, anchor_value = anchor.values[0]
+            if not (column.numeric or column.temporal) or column is anchor_column:
+                continue
+            for k in {i, than, anchor_index, measure_index}:
+                self.ms[k].used = True
+            if column.rank_like and m.has("sup"):
+                op = "<" if op == ">" else ">"  # "ranked higher than X": a smaller rank number
+            self._compare_with_row(anchor_column, anchor_value, Expr(column), op)
+            return
+
+    def _compare_with_row(self, anchor_column: ColumnRef, anchor_value: Any, measure: Expr, op: str) -> None:
+        self.plan.row_comparison = RowComparison(Cond(Expr(anchor_column), "=", [anchor_value]), measure, op)
+
+    def _check_row_comparison(self) -> None:
+        """The named row must be one row: `France` in a table of countries by year needs a year."""
+        comparison = self.plan.row_comparison
+        if comparison is None or comparison.anchor.expr.column.unique or comparison.anchor_filters(self.plan):
+            return
+        value = comparison.anchor.values[0]
+        raise Unplaced(
+            [str(value)],
+            f"'{value}' has several rows in {comparison.anchor.expr.column.name}; say which one to compare with "
+            "(a year, for instance).",
+        )
 
     def _connector(self, previous_end: int, start: int) -> str | None:
         if previous_end < 0:
@@ -1718,7 +1790,7 @@ class Planner:
             rows_asked = any(m.kind == "table" and m.row_noun for m in self.ms)
             if self.asked_value is not None:
                 plan.add_select(Expr(self.asked_value))
-            elif not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or plan.same_as or self._mentions_table()):
+            elif not rows_asked and self.schema.display_is_identifier and (plan.order or plan.where or plan.row_comparison or self._mentions_table()):
                 plan.add_select(Expr(self.schema.display_column))
             elif rows_asked or not plan.order:
                 plan.star = True

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from lumiere.llm.builtin_plan import Cond, Difference, Expr, Plan, Side
+from lumiere.llm.builtin_plan import Cond, Difference, Expr, Plan, RowComparison, Side
 from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
@@ -227,9 +227,9 @@ def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
         moved = step(this=exp.Subquery(this=anchor_row), expression=exp.Literal.number(abs(offset)))
         beside = exp.EQ(this=row_number.copy(), expression=moved)
         where = beside if where is None else exp.And(this=where, expression=beside)
-    if plan.same_as is not None:
-        same = _same_as_condition(plan.same_as, table)
-        where = same if where is None else exp.And(this=where, expression=same)
+    if plan.row_comparison is not None:
+        compared = _row_comparison_condition(plan.row_comparison, plan, table)
+        where = compared if where is None else exp.And(this=where, expression=compared)
     if where is not None:
         select = select.where(where)
     if plan.group:
@@ -257,14 +257,18 @@ def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
     return select
 
 
-def _same_as_condition(same_as: tuple[Cond, Expr], table: exp.Table) -> exp.Expression:
-    """The rows whose column equals that of the named row, the named row left out."""
-    anchor, compared = same_as
-    assert compared.column is not None
-    anchor_value = exp.select(measure_node(compared.column)).from_(table.copy()).where(cond_node(anchor)).limit(1)
-    equal = exp.EQ(this=measure_node(compared.column), expression=exp.Subquery(this=anchor_value))
+_COMPARISON_NODES = {"=": exp.EQ, ">": exp.GT, "<": exp.LT}
+
+
+def _row_comparison_condition(comparison: RowComparison, plan: Plan, table: exp.Table) -> exp.Expression:
+    """The rows whose measure compares with that of the named row, the named row left out."""
+    anchor, measure = comparison.anchor, comparison.measure
+    assert measure.column is not None and anchor.expr.column is not None
+    kept = _and_all([[anchor], *([cond] for cond in comparison.anchor_filters(plan))])
+    anchor_value = exp.select(measure_node(measure.column)).from_(table.copy()).where(kept).limit(1)
+    compared = _COMPARISON_NODES[comparison.op](this=measure_node(measure.column), expression=exp.Subquery(this=anchor_value))
     other_rows = exp.NullSafeNEQ(this=column_node(anchor.expr.column.name), expression=_literal(anchor.values[0]))
-    return exp.And(this=equal, expression=other_rows)
+    return exp.And(this=compared, expression=other_rows)
 
 
 def _side_node(side: Side) -> exp.Expression:
@@ -392,9 +396,11 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     conditions = [" or ".join(_cond_words(c) for c in group) for group in (plan.where or plan.share_filter)]
     if conditions:
         parts.append("where " + " and ".join(conditions))
-    if plan.same_as is not None:
-        anchor, compared = plan.same_as
-        parts.append(f"with the same {_name(compared)} as the row where {_cond_words(anchor)}")
+    if plan.row_comparison is not None:
+        comparison = plan.row_comparison
+        how = {"=": "the same", ">": "a higher", "<": "a lower"}[comparison.op]
+        than = "as" if comparison.op == "=" else "than"
+        parts.append(f"with {how} {_name(comparison.measure)} {than} the row where {_cond_words(comparison.anchor)}")
     if plan.group and not plan.share:
         parts.append("for each " + ", ".join(_name(g) for g in plan.group))
     if plan.having:

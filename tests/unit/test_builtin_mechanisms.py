@@ -336,3 +336,36 @@ def test_text_is_never_added_up_or_compared_with_numbers(data, question, says):
     with pytest.raises(CannotAnswer) as refusal:
         ENGINE.generate(question, data["gapminder"].context())
     assert says in refusal.value.detail and refusal.value.suggestions
+
+
+# --------------------------------------------------------------------------- compared with a named row
+def test_rows_compared_with_a_named_row(data):
+    countries = data["countries"]
+    frame = countries.frame.set_index("country")
+    _, rows = ask(countries, "Which countries have a higher life expectancy than France?")
+    assert {row[0] for row in rows} == set(frame[frame.lifeExp > frame.lifeExp["France"]].index)
+    _, rows = ask(countries, "countries with a population smaller than Chad")
+    assert {row[0] for row in rows} == set(frame[frame["pop"] < frame["pop"]["Chad"]].index)
+    assert scalar(countries, "How many countries have a larger population than Germany?") == (frame["pop"] > frame["pop"]["Germany"]).sum()
+
+
+def test_a_named_row_with_several_rows_needs_the_year(data):
+    gapminder = data["gapminder"]
+    frame = gapminder.frame[gapminder.frame.year == 2007].set_index("country")
+    _, rows = ask(gapminder, "which countries had a higher life expectancy than France in 2007?")
+    assert {row[0] for row in rows} == set(frame[frame.lifeExp > frame.lifeExp["France"]].index)
+    with pytest.raises(CannotAnswer) as refusal:
+        ENGINE.generate("countries with a higher life expectancy than France", gapminder.context())
+    assert "'France' has several rows" in refusal.value.detail
+
+
+def test_count_units_name_their_column(data, tmp_path_factory):
+    """`bronze medals` is the Bronze column; `medals` alone is the Total of a medal table."""
+    table = plotly.data.medals_wide().rename(columns=str.title)
+    table["Total"] = table.Gold + table.Silver + table.Bronze
+    games = upload(table, "games", tmp_path_factory.mktemp("games"))
+    by_nation = table.set_index("Nation")
+    assert scalar(games, "How many bronze medals did China win?") == by_nation.Bronze["China"]
+    assert scalar(games, "how many medals did South Korea win?") == by_nation.Total["South Korea"]
+    _, rows = ask(games, "which nation has the most silver medals?")
+    assert rows[0][0] == by_nation.Silver.idxmax()
