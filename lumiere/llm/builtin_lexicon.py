@@ -98,7 +98,23 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
         if len(out) - first == 2 and out[first].low == "non" and match.group("word"):
             out[first].end = out[first].start + 3  # "non-European": the value starts after the dash
             out[first + 1].start = out[first].start + 4
+        _scale_number(out)
     return out
+
+
+_SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "billion": 1e9,
+           "billions": 1e9, "bn": 1e9, "trillion": 1e12}
+
+
+def _scale_number(tokens: list[Token]) -> None:
+    """`100 million` is one number, 100,000,000."""
+    if len(tokens) < 2 or tokens[-1].low not in _SCALES or tokens[-2].kind != "number" or tokens[-2].number is None:
+        return
+    scale, number = tokens.pop(), tokens[-1]
+    value = number.number * _SCALES[scale.low]
+    number.text, number.low, number.end = f"{number.text} {scale.text}", f"{number.low} {scale.low}", scale.end
+    number.number = value
+    number.forms = frozenset({number.low, str(int(value))}) if value.is_integer() else frozenset({number.low})
 
 
 def _word_token(word: str) -> Token:

@@ -1719,6 +1719,19 @@ class Planner:
             self.plan.where.append([Cond(Expr(column), "distinct", [value])])
             self.plan.notes.append(f"Left out the row where {column.name} is '{value}' (it sums up the others).")
 
+    def _label_named_values(self) -> None:
+        """`life expectancy of France and Germany` over many rows each: show which row is whose."""
+        plan = self.plan
+        if plan.group or plan.star or not plan.select or any(e.agg for e in plan.select):
+            return
+        for group in plan.where:
+            columns = {id(c.expr.column): c.expr.column for c in group if c.op == "=" and c.expr.column is not None}
+            if len(group) < 2 or len(columns) != 1:
+                continue
+            column = next(iter(columns.values()))
+            if not column.unique and all(e.column is not column for e in plan.select):
+                plan.select.insert(0, Expr(column))
+
     def _check_measures(self) -> None:
         """Adding up text, or comparing it with a number, means the question was misread: say so
         rather than send the database SQL it rejects."""
@@ -1794,6 +1807,7 @@ class Planner:
                 plan.add_select(Expr(self.schema.display_column))
             elif rows_asked or not plan.order:
                 plan.star = True
+        self._label_named_values()
         # resolve "order by whatever is shown"
         resolved = []
         for expr, descending in plan.order:

@@ -369,3 +369,20 @@ def test_count_units_name_their_column(data, tmp_path_factory):
     assert scalar(games, "how many medals did South Korea win?") == by_nation.Total["South Korea"]
     _, rows = ask(games, "which nation has the most silver medals?")
     assert rows[0][0] == by_nation.Silver.idxmax()
+
+
+def test_numbers_said_with_a_scale(data):
+    frame = data["gapminder"].frame
+    in_2007 = frame[frame.year == 2007]
+    _, rows = ask(data["gapminder"], "Which countries had a population over 100 million in 2007?")
+    assert {row[0] for row in rows} == set(in_2007[in_2007["pop"] > 100_000_000].country)
+    _, rows = ask(data["gapminder"], "countries with gdp per capita above 30 thousand in 2007")
+    assert {row[0] for row in rows} == set(in_2007[in_2007.gdpPercap > 30_000].country)
+
+
+def test_named_values_with_many_rows_each_are_labelled(data):
+    frame = data["gapminder"].frame
+    generated, rows = ask(data["gapminder"], "compare life expectancy of France and Germany")
+    assert generated.sql.startswith('SELECT "country", "lifeExp"')
+    expected = frame[frame.country.isin(["France", "Germany"])][["country", "lifeExp"]]
+    assert sorted(map(tuple, rows)) == sorted(expected.itertuples(index=False, name=None))
