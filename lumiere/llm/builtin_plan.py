@@ -31,6 +31,8 @@ _BE_WORDS = frozenset("is are was were be been being".split())
 _AGG_WORDS = frozenset("count avg sum min max median stddev".split())
 _NUMBER_AGGREGATES = frozenset("avg sum median stddev".split())  # meaningless on text
 _ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
+# Words that make values named together one group: "Europe or Asia", "China and Japan combined".
+_COMBINING_WORDS = frozenset("or combined together altogether total overall both sum".split())
 
 
 @dataclass(frozen=True)
@@ -1317,7 +1319,9 @@ class Planner:
             near.used = True
             j = self.nxt(j, skip=("stop", "punct", "filler"))
             near = self.m(j)
-        names_rows = near is not None and (near.kind == "table" or (near.kind == "column" and near.also_table))
+        names_rows = near is not None and (
+            near.kind == "table" or (near.kind == "column" and near.also_table and not near.column.numeric_measure)
+        )  # "the biggest tip" in a table of tips is the largest amount, not the largest party
         if names_rows and m.low in SIZE_ADJECTIVES and not near.row_noun:
             sizes = self.schema.concept_columns("size") or self.schema.concept_columns("population")
             if sizes:  # "the 5 largest countries": by their area (or population), not by a count
@@ -1720,17 +1724,26 @@ class Planner:
             self.plan.notes.append(f"Left out the row where {column.name} is '{value}' (it sums up the others).")
 
     def _label_named_values(self) -> None:
-        """`life expectancy of France and Germany` over many rows each: show which row is whose."""
+        """Values named together (`France and Germany`, `smokers vs non-smokers`) are each answered:
+        an aggregate per value unless they are to be combined, and rows labelled when each value
+        covers many of them."""
         plan = self.plan
-        if plan.group or plan.star or not plan.select or any(e.agg for e in plan.select):
+        if plan.group or plan.star or not plan.select:
             return
+        aggregated = any(e.agg for e in plan.select)
+        if aggregated and (not all(e.agg for e in plan.select) or any(t.low in _COMBINING_WORDS for t in self.tokens)):
+            return  # "how many medals did China and Japan win combined": one figure
         for group in plan.where:
             columns = {id(c.expr.column): c.expr.column for c in group if c.op == "=" and c.expr.column is not None}
-            if len(group) < 2 or len(columns) != 1:
+            if len(group) < 2 or len(columns) != 1 or len(group) != sum(c.op == "=" for c in group):
                 continue
             column = next(iter(columns.values()))
-            if not column.unique and all(e.column is not column for e in plan.select):
+            if aggregated:
+                plan.group.append(Expr(column))
                 plan.select.insert(0, Expr(column))
+            elif not column.unique and all(e.column is not column for e in plan.select):
+                plan.select.insert(0, Expr(column))
+            return
 
     def _check_measures(self) -> None:
         """Adding up text, or comparing it with a number, means the question was misread: say so

@@ -386,3 +386,22 @@ def test_named_values_with_many_rows_each_are_labelled(data):
     assert generated.sql.startswith('SELECT "country", "lifeExp"')
     expected = frame[frame.country.isin(["France", "Germany"])][["country", "lifeExp"]]
     assert sorted(map(tuple, rows)) == sorted(expected.itertuples(index=False, name=None))
+
+
+def test_values_named_together_are_each_answered_unless_combined(data):
+    tips = data["tips"]
+    frame = tips.frame
+    _, rows = ask(tips, "average tip for smokers vs non-smokers")
+    assert {row[0]: row[1] for row in rows} == pytest.approx({
+        smoker == "Yes": mean for smoker, mean in frame.groupby("smoker").tip.mean().items()
+    })
+    _, rows = ask(tips, "average tip on Saturday and Sunday")
+    assert dict(map(tuple, rows)) == pytest.approx(frame[frame.day.isin(["Sat", "Sun"])].groupby("day").tip.mean().to_dict())
+    assert scalar(tips, "how many tables on Saturday or Sunday?") == frame.day.isin(["Sat", "Sun"]).sum()
+    assert close(scalar(tips, "total tips on Saturday and Sunday"), frame[frame.day.isin(["Sat", "Sun"])].tip.sum())
+
+
+def test_a_size_adjective_on_a_numeric_column_named_like_the_table(data):
+    """In a table of tips, `the biggest tip` is the largest amount, not the largest party."""
+    _, rows = ask(data["tips"], "what is the biggest tip?")
+    assert rows == [[data["tips"].frame.tip.max()]]
