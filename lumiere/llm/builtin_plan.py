@@ -1745,6 +1745,16 @@ class Planner:
                 plan.select.insert(0, Expr(column))
             return
 
+    def _categories_once(self) -> None:
+        """`species with petal length above 5` lists each species once, not once per flower."""
+        plan = self.plan
+        if plan.group or plan.star or plan.order or plan.limit or plan.file_order or len(plan.select) != 1:
+            return
+        (shown,) = plan.select
+        column = shown.column
+        if shown.agg is None and column is not None and column.text and column.category:
+            plan.distinct = True
+
     def _check_measures(self) -> None:
         """Adding up text, or comparing it with a number, means the question was misread: say so
         rather than send the database SQL it rejects."""
@@ -1821,6 +1831,7 @@ class Planner:
             elif rows_asked or not plan.order:
                 plan.star = True
         self._label_named_values()
+        self._categories_once()
         # resolve "order by whatever is shown"
         resolved = []
         for expr, descending in plan.order:

@@ -33,6 +33,7 @@ _NUMBER_CELL = re.compile(
     r"\s*(\[[^\]]*\]|\([^)]*\)|[*†‡§¶#^]+)*"  # footnotes, a remark in brackets
 )
 NUMERIC_KINDS = ("integer", "number")
+CATEGORY_MAX_VALUES = 50
 RANK_WORDS = frozenset("rank ranking position pos place placing seed standing finish".split())
 TEMPORAL_KINDS = ("date", "datetime")
 
@@ -161,6 +162,12 @@ class ColumnRef:
     def rank_like(self) -> bool:
         """A rank or a position: number 1 is the highest, the best, the top."""
         return self.numeric and bool(self.words) and self.words[-1].word in RANK_WORDS
+
+    @cached_property
+    def category(self) -> bool:
+        """A few values, each shared by many rows (species, continent, day)."""
+        distinct = self.info.distinct_count or 0
+        return 0 < distinct <= CATEGORY_MAX_VALUES and distinct * 2 <= self.row_count
 
     @cached_property
     def unique(self) -> bool:

@@ -405,3 +405,9 @@ def test_a_size_adjective_on_a_numeric_column_named_like_the_table(data):
     """In a table of tips, `the biggest tip` is the largest amount, not the largest party."""
     _, rows = ask(data["tips"], "what is the biggest tip?")
     assert rows == [[data["tips"].frame.tip.max()]]
+
+
+def test_a_category_asked_for_is_listed_once(data):
+    frame = data["iris"].frame
+    _, rows = ask(data["iris"], "species with petal length above 5")
+    assert sorted(row[0] for row in rows) == sorted(frame[frame.petal_length > 5].species.unique())
