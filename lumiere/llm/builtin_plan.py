@@ -31,7 +31,9 @@ _BE_WORDS = frozenset("is are was were be been being".split())
 _AGG_WORDS = frozenset("count avg sum min max median stddev".split())
 _NUMBER_AGGREGATES = frozenset("avg sum median stddev".split())  # meaningless on text
 _ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
-# Words that make values named together one group: "Europe or Asia", "China and Japan combined".
+# Values named together are compared one by one ("smokers vs non-smokers", "compare France and
+# Germany") or taken as one group ("Europe or Asia", "China and Japan combined", "both").
+_COMPARING_WORDS = frozenset("vs versus compare compared comparing each respectively separately".split())
 _COMBINING_WORDS = frozenset("or combined together altogether total overall both sum".split())
 
 
@@ -1724,15 +1726,18 @@ class Planner:
             self.plan.notes.append(f"Left out the row where {column.name} is '{value}' (it sums up the others).")
 
     def _label_named_values(self) -> None:
-        """Values named together (`France and Germany`, `smokers vs non-smokers`) are each answered:
-        an aggregate per value unless they are to be combined, and rows labelled when each value
-        covers many of them."""
+        """Values named together: compared (`smokers vs non-smokers`), each gets its own aggregate;
+        otherwise one figure covers them all (`the average population of Acre, Ariel and Dimona`).
+        Numbers listed for values that each cover many rows say whose they are."""
         plan = self.plan
         if plan.group or plan.star or not plan.select:
             return
+        words = {t.low for t in self.tokens}
         aggregated = any(e.agg for e in plan.select)
-        if aggregated and (not all(e.agg for e in plan.select) or any(t.low in _COMBINING_WORDS for t in self.tokens)):
-            return  # "how many medals did China and Japan win combined": one figure
+        if aggregated and (not all(e.agg for e in plan.select) or not words & _COMPARING_WORDS):
+            return
+        if not aggregated and (words & _COMBINING_WORDS or not any(e.column is not None and e.column.numeric for e in plan.select)):
+            return
         for group in plan.where:
             columns = {id(c.expr.column): c.expr.column for c in group if c.op == "=" and c.expr.column is not None}
             if len(group) < 2 or len(columns) != 1 or len(group) != sum(c.op == "=" for c in group):

@@ -388,17 +388,19 @@ def test_named_values_with_many_rows_each_are_labelled(data):
     assert sorted(map(tuple, rows)) == sorted(expected.itertuples(index=False, name=None))
 
 
-def test_values_named_together_are_each_answered_unless_combined(data):
+def test_values_compared_get_one_answer_each_values_listed_one_together(data):
     tips = data["tips"]
     frame = tips.frame
+    weekend = frame[frame.day.isin(["Sat", "Sun"])]
     _, rows = ask(tips, "average tip for smokers vs non-smokers")
     assert {row[0]: row[1] for row in rows} == pytest.approx({
         smoker == "Yes": mean for smoker, mean in frame.groupby("smoker").tip.mean().items()
     })
-    _, rows = ask(tips, "average tip on Saturday and Sunday")
-    assert dict(map(tuple, rows)) == pytest.approx(frame[frame.day.isin(["Sat", "Sun"])].groupby("day").tip.mean().to_dict())
-    assert scalar(tips, "how many tables on Saturday or Sunday?") == frame.day.isin(["Sat", "Sun"]).sum()
-    assert close(scalar(tips, "total tips on Saturday and Sunday"), frame[frame.day.isin(["Sat", "Sun"])].tip.sum())
+    _, rows = ask(tips, "compare the average tip on Saturday and Sunday")
+    assert dict(map(tuple, rows)) == pytest.approx(weekend.groupby("day").tip.mean().to_dict())
+    assert close(scalar(tips, "average tip on Saturday and Sunday"), weekend.tip.mean())
+    assert scalar(tips, "how many tables on Saturday or Sunday?") == len(weekend)
+    assert close(scalar(tips, "total tips on Saturday and Sunday"), weekend.tip.sum())
 
 
 def test_a_size_adjective_on_a_numeric_column_named_like_the_table(data):
