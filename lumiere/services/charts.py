@@ -783,9 +783,20 @@ def _category_order(frame: pd.DataFrame, profile: ColumnProfile, *, keep_row_ord
 
 
 def _series(frame: pd.DataFrame, color: str | None) -> list[tuple[Any, pd.DataFrame]]:
+    """One trace per colour value, in the values' own order: the same chart whatever order the
+    rows came back in."""
     if not color:
         return [(None, frame)]
-    return [(name, frame[frame["c"] == name]) for name in dict.fromkeys(frame["c"].tolist())]
+    names = sorted(dict.fromkeys(frame["c"].tolist()), key=_natural_key)
+    return [(name, frame[frame["c"] == name]) for name in names]
+
+
+def _natural_key(value: Any) -> tuple[int, Any]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return (2, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, float(value))
+    return (1, str(value))
 
 
 def _hover(x_name: str, x_field: str, y_name: str, y_field: str, series: Any = None) -> str:

@@ -165,6 +165,16 @@ def test_time_with_a_small_category_draws_one_line_per_group() -> None:
     assert europe["y"] == pytest.approx(expected)
 
 
+def test_the_same_rows_in_another_order_draw_the_same_chart() -> None:
+    """Grouped results without ORDER BY come back in any order; the legend must not follow it."""
+    sql = "SELECT day, time, SUM(tip) AS tips FROM tips GROUP BY ALL ORDER BY {}"
+    forward, backward = result_of(sql.format("time, day")), result_of(sql.format("time DESC, day DESC"))
+    spec = choose_chart(forward)
+    assert spec.color == "time"
+    assert build_figure(spec, forward)[0]["data"] == build_figure(spec, backward)[0]["data"]
+    assert [trace["name"] for trace in traces(build_figure(spec, forward)[0])] == ["Dinner", "Lunch"]
+
+
 def test_raw_rows_over_time_are_aggregated_with_a_note() -> None:
     result = result_of("SELECT year, lifeExp, pop FROM gapminder")
     spec = choose_chart(result)
