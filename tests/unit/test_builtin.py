@@ -78,23 +78,27 @@ def upload(frame: pd.DataFrame, name: str, folder: Path) -> Dataset:
     return Dataset(frame, source, info)
 
 
-@pytest.fixture(scope="module")
-def datasets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
+def uploaded(tmp_path_factory: pytest.TempPathFactory, frames: dict[str, pd.DataFrame]) -> Iterator[dict[str, Dataset]]:
+    """Each frame uploaded through the real ingest into a data dir of its own, for a module's tests."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LUMIERE_DATA_DIR", str(tmp_path_factory.mktemp("builtin-data")))
+        patch.setenv("LUMIERE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
         reset_settings()
         folder = tmp_path_factory.mktemp("csv")
-        frames = {
-            "tips": plotly.data.tips(),
-            "gapminder": plotly.data.gapminder(),
-            "iris": plotly.data.iris(),
-            "stocks": plotly.data.stocks(),
-            "election": plotly.data.election(),
-            "medals_long": plotly.data.medals_long(),
-            "experiment": plotly.data.experiment(),
-        }
         yield {name: upload(frame, name, folder) for name, frame in frames.items()}
     reset_settings()
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
+    yield from uploaded(tmp_path_factory, {
+        "tips": plotly.data.tips(),
+        "gapminder": plotly.data.gapminder(),
+        "iris": plotly.data.iris(),
+        "stocks": plotly.data.stocks(),
+        "election": plotly.data.election(),
+        "medals_long": plotly.data.medals_long(),
+        "experiment": plotly.data.experiment(),
+    })
 
 
 ENGINE = BuiltinEngine()

@@ -9,9 +9,8 @@ import pandas as pd
 import plotly.data
 import pytest
 
-from lumiere.config import reset_settings
 from lumiere.llm.base import CannotAnswer
-from tests.unit.test_builtin import ENGINE, Dataset, ask, close, scalar, upload
+from tests.unit.test_builtin import ENGINE, Dataset, ask, close, scalar, upload, uploaded
 
 
 def _gapminder_2007() -> pd.DataFrame:
@@ -30,21 +29,15 @@ def _as_typed_by_hand(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LUMIERE_DATA_DIR", str(tmp_path_factory.mktemp("mechanisms-data")))
-        reset_settings()
-        folder = tmp_path_factory.mktemp("csv")
-        frames = {
-            "tips": plotly.data.tips(),
-            "gapminder": plotly.data.gapminder(),
-            "countries": _gapminder_2007(),
-            "census": _as_typed_by_hand(_gapminder_2007()),
-            "iris": plotly.data.iris(),
-            "stocks": plotly.data.stocks(),
-            "medals": plotly.data.medals_wide(),
-        }
-        yield {name: upload(frame, name, folder) for name, frame in frames.items()}
-    reset_settings()
+    yield from uploaded(tmp_path_factory, {
+        "tips": plotly.data.tips(),
+        "gapminder": plotly.data.gapminder(),
+        "countries": _gapminder_2007(),
+        "census": _as_typed_by_hand(_gapminder_2007()),
+        "iris": plotly.data.iris(),
+        "stocks": plotly.data.stocks(),
+        "medals": plotly.data.medals_wide(),
+    })
 
 
 def population_of(census: Dataset) -> pd.Series:
