@@ -219,9 +219,27 @@ def guard_sql(
         limited = _apply_row_cap(query, row_cap)
         rendered = _render(query, dialect)
         count_sql = _render(_count_query(uncapped), dialect) if limited else None
+        schemas = [*allowed_schemas, *([qualify_schema] if qualify_schema else [])]
+        for text in (rendered, count_sql):
+            if text is not None:
+                _check_rendering(text, dialect, list(allowed_tables), schemas)
     except RecursionError:
         raise SqlRefused(_TOO_DEEP) from None
     return GuardedSQL(sql=rendered, tables=tables, limited=limited, count_sql=count_sql)
+
+
+def _check_rendering(text: str, dialect: str, allowed_tables: list[str], allowed_schemas: list[str]) -> None:
+    """What runs is the rendering, so it must pass the guard too: sqlglot can render a tree other
+    than the text it parsed (it drops a WITH attached to a UNION branch, leaving its name to stand
+    for a real table)."""
+    try:
+        again = _parse_single_query(text, dialect)
+        _check_nodes(again, dialect)
+        _check_tables(again, dialect, allowed_tables, allowed_schemas, None)
+    except SqlRefused:
+        raise SqlRefused(
+            "This SQL cannot be checked safely as written; put every WITH clause at the very start of the query."
+        ) from None
 
 
 # --- parsing -----------------------------------------------------------------------------------

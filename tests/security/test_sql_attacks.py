@@ -173,6 +173,12 @@ ATTACKS = [
     ("postgres", "SELECT * FROM other_schema.tips", "is not available"),
     ("postgres", "SELECT * FROM otherdb.public.tips", "names a database or catalog"),
     ("postgres", 'WITH "TIPS" AS (SELECT 1) SELECT * FROM secret', NOT_YOURS),
+    # a WITH on a UNION branch is dropped when sqlglot renders the tree: its name would then read the
+    # real catalog view (DuckDB's pg_settings holds server paths); the rendering is checked too
+    ("duckdb", "SELECT 1 FROM tips UNION ALL WITH pg_settings AS (SELECT 1) SELECT 1 FROM pg_settings UNION ALL SELECT 1 FROM tips",
+     "put every WITH clause at the very start"),
+    ("postgres", "SELECT 1 FROM tips UNION ALL WITH secret AS (SELECT 1) SELECT 1 FROM secret UNION ALL SELECT 1 FROM tips",
+     "put every WITH clause at the very start"),
     ("mysql", "SELECT * FROM mysql.user", SYSTEM),
     ("mysql", "SELECT * FROM performance_schema.threads", SYSTEM),
     ("mysql", "SELECT * FROM sys.processlist", SYSTEM),
