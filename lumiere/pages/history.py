@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.history import ANY, HistoryState
@@ -102,7 +103,7 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.link(item["question"], href="/query?query=" + item["id"].to(str), weight="medium", size="3"),
+                rx.link(item["question"], href=routes.query_url(item["id"]), weight="medium", size="3"),
                 rx.cond(
                     item["sql"] != "",
                     rx.code(
@@ -231,7 +232,7 @@ def history_list() -> rx.Component:
                 "history",
                 "No questions yet",
                 "Questions you ask appear here, with their SQL and results.",
-                rx.link(rx.button("Ask a question"), href="/query"),
+                rx.link(rx.button("Ask a question"), href=routes.QUERY.path),
             ),
         ),
     )

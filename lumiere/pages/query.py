@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.feedback import empty_state, skeleton_lines
 from lumiere.components.insight_panel import insight_panel
@@ -82,7 +83,7 @@ def ask_form() -> rx.Component:
                     source_picker(),
                     rx.link(
                         rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"),
-                        href="/data",
+                        href=routes.DATA.path,
                     ),
                     justify="between",
                     align="end",
@@ -337,8 +338,8 @@ def no_sources() -> rx.Component:
         "database-zap",
         "Add data to ask about",
         "Questions are answered from your own data. Upload a CSV file, load the sample dataset or connect a database.",
-        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href="/data/upload"),
-        rx.link(rx.button("Go to Data", variant="soft"), href="/data"),
+        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
+        rx.link(rx.button("Go to Data", variant="soft"), href=routes.DATA.path),
     )
 
 
