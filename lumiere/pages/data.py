@@ -6,12 +6,9 @@ import reflex as rx
 
 from lumiere import routes
 from lumiere.components.feedback import empty_state, skeleton_lines, table_caption
+from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.data import DataState
-
-
-def _label(text: str, for_id: str) -> rx.Component:
-    return rx.el.label(text, html_for=for_id, style={"font_weight": "500", "font_size": "0.875rem"})
 
 
 def _field(
@@ -27,7 +24,7 @@ def _field(
     field_id = f"connect-{name}"
     extra = {"default_value": default_value} if default_value is not None else {}
     return rx.vstack(
-        _label(label, field_id),
+        field_label(label, field_id),
         rx.input(
             id=field_id,
             name=name,
@@ -48,7 +45,7 @@ def connect_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.vstack(
-                _label("Database type", "connect-kind"),
+                field_label("Database type", "connect-kind"),
                 rx.select.root(
                     rx.select.trigger(id="connect-kind", width="100%"),
                     rx.select.content(
