@@ -107,11 +107,11 @@ class AuthState(rx.State):
         """
         async with self:
             user = self._authorized_user()
-            redirect = self._login_redirect() if user is None else None
-        if user is None or redirect is not None:
-            return Failed(Unauthorized("Your session has ended; sign in again."), redirect or self._login_redirect())
+            sign_in = self._login_redirect()
+        if user is None or user.id is None:
+            return Failed(Unauthorized("Your session has ended; sign in again."), sign_in)
         try:
-            return await in_thread(user.id or 0, work)
+            return await in_thread(user.id, work)
         except ServiceError as error:
             return Failed.of(error)
 
