@@ -17,6 +17,7 @@ from lumiere.models import Source
 from lumiere.services import sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.services.errors import ServiceError
+from lumiere.state.arguments import NOT_A_PAGE
 from lumiere.state.data import DataState, _connection_params, _table_summary
 from lumiere.state.data_detail import SourceDetailState, _profile_rows
 from lumiere.state.data_upload import UploadState, _base_name, _FileStreams, _ingest
@@ -184,3 +185,31 @@ def test_connection_form_fields_and_table_summaries():
         == "orders (3 columns, 12,000 rows)"
     )
     assert _table_summary({"name": "v", "row_count": None, "columns": [{}]}) == "v (1 column)"
+
+
+def test_the_data_pages_check_what_the_browser_sends(app_db):
+    owner = _user("checker@example.com")
+    with session_scope() as session:
+        source_id = sources.load_sample_dataset(session, owner).id
+    token = issue_token(owner).access_token
+
+    upload = page_state(UploadState, token, "/data/upload")
+    upload.files_rejected("not a list")
+    upload.files_rejected([None, "x", {"name": ["a.csv"], "size": "huge", "codes": "file-too-large"}])
+    assert [(row["name"], row["size"], row["status"]) for row in upload.uploads] == [("file", 0, "error")]
+
+    detail = page_state(SourceDetailState, token, f"/data/{source_id}")
+    settled(detail.load())
+    assert NOT_A_PAGE in str(settled(SourceDetailState.load_preview.fn(detail, "next")))
+    settled(SourceDetailState.load_preview.fn(detail, -50))  # before the first row: the first page
+    assert detail.preview_offset == 0 and len(detail.preview_rows) == 25 and detail.preview_error == ""
+
+    for path in ("/data/abc", "/data/0", f"/data/{'9' * 40}"):
+        missing = page_state(SourceDetailState, token, path)
+        assert settled(missing.load()) is None and missing.loaded and not missing.found
+
+    listing = page_state(DataState, token, "/data")
+    listing.set_connect_kind(["postgresql"])
+    listing.set_connect_open("yes")
+    assert listing.connect_kind == "postgresql" and listing.connect_open is False
+    assert _connection_params("not a form", "mysql")["host"] == ""
