@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import reflex as rx
+from reflex.event import EventHandler
 
+from lumiere import routes
 from lumiere.api.app import api_in_front_of, create_api
 from lumiere.config import get_settings
 from lumiere.db import migrate
@@ -21,10 +25,11 @@ from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
 from lumiere.state.auth import AuthState
 from lumiere.state.dashboard import DashboardState
-from lumiere.state.data import DataState, SourceDetailState, UploadState
+from lumiere.state.data import DataState
+from lumiere.state.data_detail import SourceDetailState
+from lumiere.state.data_upload import UploadState
 from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
-from lumiere.state.profile import ProfileState
 from lumiere.state.query import QueryState
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -32,6 +37,30 @@ logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s 
 
 def index() -> rx.Component:
     return rx.center(rx.spinner(size="3"), height="100vh")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A route bound to what draws it and what runs when it opens (which checks the user)."""
+
+    route: routes.Route
+    component: Callable[[], rx.Component]
+    on_load: EventHandler
+
+
+PAGES: tuple[Page, ...] = (
+    Page(routes.INDEX, index, AuthState.require_login_then_home),
+    Page(routes.LOGIN, login_page, AuthState.redirect_if_signed_in),
+    Page(routes.REGISTER, register_page, AuthState.redirect_if_signed_in),
+    Page(routes.DASHBOARD, dashboard_page, DashboardState.load),
+    Page(routes.PROFILE, profile_page, AuthState.require_login),
+    Page(routes.DATA, data_page, DataState.load),
+    Page(routes.UPLOAD, upload_page, UploadState.load),
+    Page(routes.SOURCE, data_detail_page, SourceDetailState.load),
+    Page(routes.QUERY, query_page, QueryState.load),
+    Page(routes.HISTORY, history_page, HistoryState.load),
+    Page(routes.INSIGHTS, insights_page, InsightsState.load),
+)
 
 
 def _apply_migrations() -> None:
@@ -44,14 +73,5 @@ app = rx.App(
 )
 app.register_lifespan_task(_apply_migrations)
 
-app.add_page(index, route="/", title="Lumiere", on_load=AuthState.require_login_then_home)
-app.add_page(login_page, route="/login", title="Sign in · Lumiere", on_load=AuthState.redirect_if_signed_in)
-app.add_page(register_page, route="/register", title="Create account · Lumiere", on_load=AuthState.redirect_if_signed_in)
-app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Lumiere", on_load=DashboardState.load)
-app.add_page(profile_page, route="/profile", title="Profile · Lumiere", on_load=ProfileState.load)
-app.add_page(data_page, route="/data", title="Data · Lumiere", on_load=DataState.load)
-app.add_page(upload_page, route="/data/upload", title="Upload · Lumiere", on_load=UploadState.load)
-app.add_page(data_detail_page, route="/data/[source_id]", title="Data source · Lumiere", on_load=SourceDetailState.load)
-app.add_page(query_page, route="/query", title="Ask · Lumiere", on_load=QueryState.load)
-app.add_page(history_page, route="/history", title="History · Lumiere", on_load=HistoryState.load)
-app.add_page(insights_page, route="/insights", title="Saved insights · Lumiere", on_load=InsightsState.load)
+for page in PAGES:
+    app.add_page(page.component, route=page.route.path, title=page.route.title, on_load=page.on_load)

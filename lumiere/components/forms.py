@@ -5,6 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 
+def field_label(text: str, for_id: str, *, font_size: str = "0.875rem") -> rx.Component:
+    """A visible label tied to its control by id, so a click or a screen reader finds the field."""
+    return rx.el.label(text, html_for=for_id, style={"font_weight": "500", "font_size": font_size})
+
+
 def labelled_input(
     label: str,
     name: str,
@@ -20,7 +25,7 @@ def labelled_input(
     error_id = f"{field_id}-error"
     extra = {"default_value": default_value} if default_value is not None else {}
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"font_weight": "500", "font_size": "0.875rem"}),
+        field_label(label, field_id),
         rx.input(
             id=field_id,
             name=name,

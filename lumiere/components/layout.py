@@ -6,15 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.state.auth import AuthState
-
-NAV_ITEMS: list[tuple[str, str, str]] = [
-    ("Dashboard", "/dashboard", "layout-dashboard"),
-    ("Data", "/data", "database"),
-    ("Ask", "/query", "message-circle-question"),
-    ("History", "/history", "history"),
-    ("Insights", "/insights", "lightbulb"),
-]
 
 
 def brand() -> rx.Component:
@@ -26,11 +19,11 @@ def brand() -> rx.Component:
     )
 
 
-def nav_link(label: str, href: str, icon: str) -> rx.Component:
-    active = AuthState.router.url.path.startswith(href)
-    return rx.link(
-        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center", spacing="3"),
-        href=href,
+def nav_link(route: routes.Route) -> rx.Component:
+    active = AuthState.router.url.path.startswith(route.path)
+    link = rx.link(
+        rx.hstack(rx.icon(route.nav_icon, size=18), rx.text(route.nav_label, size="3"), align="center", spacing="3"),
+        href=route.path,
         underline="none",
         aria_current=rx.cond(active, "page", "false"),
         padding_x="0.75rem",
@@ -41,10 +34,12 @@ def nav_link(label: str, href: str, icon: str) -> rx.Component:
         background=rx.cond(active, rx.color("accent", 3), "transparent"),
         _hover={"background": rx.color("gray", 3), "color": rx.color("gray", 12)},
     )
+    return rx.cond(AuthState.is_admin, link, rx.fragment()) if route.admin_only else link
 
 
 def nav_links() -> rx.Component:
-    return rx.vstack(*[nav_link(*item) for item in NAV_ITEMS], spacing="1", width="100%")
+    """The sidebar's entries: every route with a nav label, in `routes.ROUTES` order."""
+    return rx.vstack(*[nav_link(route) for route in routes.NAV], spacing="1", width="100%")
 
 
 def sidebar() -> rx.Component:
@@ -106,7 +101,7 @@ def user_menu() -> rx.Component:
             ),
         ),
         rx.menu.content(
-            rx.menu.item(rx.hstack(rx.icon("user", size=14), rx.text("Profile")), on_select=rx.redirect("/profile")),
+            rx.menu.item(rx.hstack(rx.icon("user", size=14), rx.text("Profile")), on_select=rx.redirect(routes.PROFILE.path)),
             rx.menu.separator(),
             rx.menu.item(
                 rx.hstack(rx.icon("log-out", size=14), rx.text("Log out")),

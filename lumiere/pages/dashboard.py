@@ -1,5 +1,6 @@
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.dashboard import DashboardState
 
@@ -50,8 +51,8 @@ def empty_state() -> rx.Component:
                 text_align="center",
             ),
             rx.hstack(
-                rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href="/data/upload"),
-                rx.link(rx.button("See data options", variant="soft"), href="/data"),
+                rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
+                rx.link(rx.button("See data options", variant="soft"), href=routes.DATA.path),
                 spacing="3",
                 wrap="wrap",
                 justify="center",
@@ -66,9 +67,9 @@ def empty_state() -> rx.Component:
 
 def next_steps() -> rx.Component:
     return rx.grid(
-        step_card("Ask a question", "Type a question about your data and get SQL, rows and a chart.", "message-circle-question", "/query", "Ask"),
-        step_card("Add more data", "Upload another CSV or connect PostgreSQL or MySQL.", "database", "/data", "Manage data"),
-        step_card("Look back", "Re-run, edit or search the questions you asked before.", "history", "/history", "Open history"),
+        step_card("Ask a question", "Type a question about your data and get SQL, rows and a chart.", "message-circle-question", routes.QUERY.path, "Ask"),
+        step_card("Add more data", "Upload another CSV or connect PostgreSQL or MySQL.", "database", routes.DATA.path, "Manage data"),
+        step_card("Look back", "Re-run, edit or search the questions you asked before.", "history", routes.HISTORY.path, "Open history"),
         columns=rx.breakpoints(initial="1", sm="2", lg="3"),
         spacing="4",
         width="100%",
@@ -79,9 +80,9 @@ def dashboard_content() -> rx.Component:
     return rx.vstack(
         page_header(f"Welcome, {DashboardState.user_name}", "Here is where your data stands."),
         rx.grid(
-            stat_card("Data sources", DashboardState.source_count, "database", "/data"),
-            stat_card("Questions asked", DashboardState.query_count, "message-circle-question", "/history"),
-            stat_card("Saved insights", DashboardState.saved_insight_count, "lightbulb", "/insights"),
+            stat_card("Data sources", DashboardState.source_count, "database", routes.DATA.path),
+            stat_card("Questions asked", DashboardState.query_count, "message-circle-question", routes.HISTORY.path),
+            stat_card("Saved insights", DashboardState.saved_insight_count, "lightbulb", routes.INSIGHTS.path),
             columns=rx.breakpoints(initial="1", sm="3"),
             spacing="4",
             width="100%",

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.feedback import empty_state, skeleton_lines, table_caption
+from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.data import DataState
-
-
-def _label(text: str, for_id: str) -> rx.Component:
-    return rx.el.label(text, html_for=for_id, style={"font_weight": "500", "font_size": "0.875rem"})
 
 
 def _field(
@@ -26,7 +24,7 @@ def _field(
     field_id = f"connect-{name}"
     extra = {"default_value": default_value} if default_value is not None else {}
     return rx.vstack(
-        _label(label, field_id),
+        field_label(label, field_id),
         rx.input(
             id=field_id,
             name=name,
@@ -47,7 +45,7 @@ def connect_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.vstack(
-                _label("Database type", "connect-kind"),
+                field_label("Database type", "connect-kind"),
                 rx.select.root(
                     rx.select.trigger(id="connect-kind", width="100%"),
                     rx.select.content(
@@ -164,7 +162,7 @@ def header_actions() -> rx.Component:
     return rx.cond(
         DataState.source_list.length() > 0,
         rx.hstack(
-            rx.link(rx.button(rx.icon("upload", size=16), "Upload CSV"), href="/data/upload"),
+            rx.link(rx.button(rx.icon("upload", size=16), "Upload CSV"), href=routes.UPLOAD.path),
             rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
             rx.button(
                 rx.icon("flask-conical", size=16),
@@ -197,7 +195,7 @@ def sources_table() -> rx.Component:
                     DataState.source_list,
                     lambda source: rx.table.row(
                         rx.table.row_header_cell(
-                            rx.link(source["name"], href="/data/" + source["id"], weight="medium")
+                            rx.link(source["name"], href=routes.source_url(source["id"]), weight="medium")
                         ),
                         rx.table.cell(rx.badge(source["kind"], variant="soft")),
                         rx.table.cell(source["rows"], text_align="right"),
@@ -221,7 +219,7 @@ def no_sources() -> rx.Component:
         "No data yet",
         "Upload a CSV file, try the sample dataset (world development indicators from Gapminder) "
         "or connect a PostgreSQL or MySQL database.",
-        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href="/data/upload"),
+        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
         rx.button(
             rx.icon("flask-conical", size=16),
             "Load sample dataset",

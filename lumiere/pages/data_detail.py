@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, not_found_state, page_arrow, skeleton_lines, table_caption
 from lumiere.components.layout import app_shell, page_header
-from lumiere.state.data import SourceDetailState
+from lumiere.state.data_detail import SourceDetailState
 
 
 def _fact(label: str, value: rx.Var[str]) -> rx.Component:
@@ -237,7 +238,7 @@ def found_content() -> rx.Component:
             SourceDetailState.detail_kind + " data source",
             rx.link(
                 rx.button(rx.icon("message-circle-question", size=16), "Ask about this data"),
-                href="/query?source=" + SourceDetailState.detail_id.to_string(),
+                href=routes.ask_url(SourceDetailState.detail_id),
             ),
             rx.button(
                 rx.icon("trash-2", size=16),
@@ -262,7 +263,7 @@ def found_content() -> rx.Component:
 def detail_content() -> rx.Component:
     return rx.cond(
         SourceDetailState.loaded,
-        rx.cond(SourceDetailState.found, found_content(), not_found_state("Data source", "Back to Data", "/data")),
+        rx.cond(SourceDetailState.found, found_content(), not_found_state("Data source", "Back to Data", routes.DATA.path)),
         skeleton_lines(6, "2rem"),
     )
 

@@ -9,8 +9,9 @@ from reflex.vars.sequence import ArrayVar
 from reflex_base.event import parse_args_spec, passthrough_event_spec
 from reflex_components_core.el.elements.forms import Input
 
+from lumiere import routes
 from lumiere.components.layout import app_shell, page_header
-from lumiere.state.data import ACCEPT, UploadState
+from lumiere.state.data_upload import ACCEPT, UploadState
 
 UPLOAD_ID = "csv-upload"
 FILE_INPUT_ID = "csv-file-input"
@@ -150,7 +151,7 @@ def upload_row(item: rx.Var[dict]) -> rx.Component:
                         align="center",
                         spacing="1",
                     ),
-                    href="/data/" + item["source_id"].to(str),
+                    href=routes.source_url(item["source_id"]),
                     weight="medium",
                 ),
                 rx.fragment(),
@@ -167,7 +168,7 @@ def upload_content() -> rx.Component:
         page_header(
             "Upload CSV files",
             "Each file becomes a data source you can ask questions about.",
-            rx.link(rx.button(rx.icon("arrow-left", size=16), "Back to Data", variant="soft"), href="/data"),
+            rx.link(rx.button(rx.icon("arrow-left", size=16), "Back to Data", variant="soft"), href=routes.DATA.path),
         ),
         drop_zone(),
         rx.cond(

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
+from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.history import ANY, HistoryState
-
-
-def _label(text: str, for_id: str) -> rx.Component:
-    return rx.el.label(text, html_for=for_id, style={"font_size": "0.8rem", "font_weight": "500"})
 
 
 def filters() -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                _label("Search questions and SQL", "history-search"),
+                field_label("Search questions and SQL", "history-search", font_size="0.8rem"),
                 rx.input(
                     rx.input.slot(rx.icon("search", size=14)),
                     id="history-search",
@@ -33,7 +31,7 @@ def filters() -> rx.Component:
                 min_width="14rem",
             ),
             rx.vstack(
-                _label("Source", "history-source"),
+                field_label("Source", "history-source", font_size="0.8rem"),
                 rx.select.root(
                     rx.select.trigger(id="history-source", min_width="10rem"),
                     rx.select.content(
@@ -49,7 +47,7 @@ def filters() -> rx.Component:
                 spacing="1",
             ),
             rx.vstack(
-                _label("Status", "history-status"),
+                field_label("Status", "history-status", font_size="0.8rem"),
                 rx.select.root(
                     rx.select.trigger(id="history-status", min_width="8rem"),
                     rx.select.content(
@@ -64,14 +62,14 @@ def filters() -> rx.Component:
                 spacing="1",
             ),
             rx.vstack(
-                _label("From", "history-from"),
+                field_label("From", "history-from", font_size="0.8rem"),
                 rx.input(
                     id="history-from", type="date", value=HistoryState.date_from, on_change=HistoryState.set_date_from
                 ),
                 spacing="1",
             ),
             rx.vstack(
-                _label("To", "history-to"),
+                field_label("To", "history-to", font_size="0.8rem"),
                 rx.input(id="history-to", type="date", value=HistoryState.date_to, on_change=HistoryState.set_date_to),
                 spacing="1",
             ),
@@ -102,7 +100,7 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.link(item["question"], href="/query?query=" + item["id"].to(str), weight="medium", size="3"),
+                rx.link(item["question"], href=routes.query_url(item["id"]), weight="medium", size="3"),
                 rx.cond(
                     item["sql"] != "",
                     rx.code(
@@ -231,7 +229,7 @@ def history_list() -> rx.Component:
                 "history",
                 "No questions yet",
                 "Questions you ask appear here, with their SQL and results.",
-                rx.link(rx.button("Ask a question"), href="/query"),
+                rx.link(rx.button("Ask a question"), href=routes.QUERY.path),
             ),
         ),
     )

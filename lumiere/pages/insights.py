@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, empty_state
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.markdown import safe_markdown_view
@@ -16,7 +17,7 @@ def saved_insight(item: rx.Var[dict]) -> rx.Component:
             rx.flex(
                 rx.vstack(
                     rx.link(
-                        item["question"], href="/query?query=" + item["query_id"].to(str), weight="medium", size="3"
+                        item["question"], href=routes.query_url(item["query_id"]), weight="medium", size="3"
                     ),
                     rx.text(item["created"], size="1", color_scheme="gray"),
                     spacing="1",
@@ -72,7 +73,7 @@ def insights_content() -> rx.Component:
                     "lightbulb",
                     "No saved insights yet",
                     "Ask a question, then press Save on its insight to keep it here.",
-                    rx.link(rx.button("Ask a question"), href="/query"),
+                    rx.link(rx.button("Ask a question"), href=routes.QUERY.path),
                 ),
             ),
             rx.fragment(),

@@ -1,5 +1,6 @@
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.forms import form_error, labelled_input
 from lumiere.components.layout import brand
 from lumiere.state.auth import LoginState
@@ -39,5 +40,5 @@ def login_page() -> rx.Component:
             on_submit=LoginState.submit,
             width="100%",
         ),
-        rx.text("New here? ", rx.link("Create an account", href="/register"), size="2"),
+        rx.text("New here? ", rx.link("Create an account", href=routes.REGISTER.path), size="2"),
     )

@@ -1,7 +1,7 @@
 import reflex as rx
 
-from lumiere.components.layout import app_shell, page_header
 from lumiere.components.forms import labelled_input
+from lumiere.components.layout import app_shell, page_header
 from lumiere.state.profile import ProfileState
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.feedback import empty_state, skeleton_lines
+from lumiere.components.forms import field_label
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.result_table import result_summary, result_table
@@ -19,13 +21,9 @@ _SUBMIT_ON_ENTER = rx.Var(
 )
 
 
-def _label(text: str, for_id: str) -> rx.Component:
-    return rx.el.label(text, html_for=for_id, style={"font_weight": "500", "font_size": "0.875rem"})
-
-
 def source_picker() -> rx.Component:
     return rx.vstack(
-        _label("Data source", "source-picker"),
+        field_label("Data source", "source-picker"),
         rx.select.root(
             rx.select.trigger(id="source-picker", placeholder="Choose a data source", min_width="14rem"),
             rx.select.content(
@@ -82,7 +80,7 @@ def ask_form() -> rx.Component:
                     source_picker(),
                     rx.link(
                         rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"),
-                        href="/data",
+                        href=routes.DATA.path,
                     ),
                     justify="between",
                     align="end",
@@ -91,7 +89,7 @@ def ask_form() -> rx.Component:
                     spacing="2",
                 ),
                 rx.vstack(
-                    _label("Question", "question-box"),
+                    field_label("Question", "question-box"),
                     rx.text_area(
                         id="question-box",
                         name="question",
@@ -194,7 +192,7 @@ def error_card() -> rx.Component:
 def sql_editor() -> rx.Component:
     return rx.form(
         rx.vstack(
-            _label("SQL", "sql-editor"),
+            field_label("SQL", "sql-editor"),
             rx.text_area(
                 id="sql-editor",
                 value=QueryState.sql_draft,
@@ -337,8 +335,8 @@ def no_sources() -> rx.Component:
         "database-zap",
         "Add data to ask about",
         "Questions are answered from your own data. Upload a CSV file, load the sample dataset or connect a database.",
-        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href="/data/upload"),
-        rx.link(rx.button("Go to Data", variant="soft"), href="/data"),
+        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
+        rx.link(rx.button("Go to Data", variant="soft"), href=routes.DATA.path),
     )
 
 

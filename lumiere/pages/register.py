@@ -1,5 +1,6 @@
 import reflex as rx
 
+from lumiere import routes
 from lumiere.components.forms import form_error, labelled_input
 from lumiere.components.layout import brand
 from lumiere.pages.login import auth_card
@@ -27,5 +28,5 @@ def register_page() -> rx.Component:
             on_submit=RegisterState.submit,
             width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href="/login"), size="2"),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN.path), size="2"),
     )

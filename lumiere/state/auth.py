@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from collections.abc import Callable
+from typing import TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
+from lumiere import routes
 from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services.auth import (
@@ -17,17 +20,18 @@ from lumiere.services.auth import (
     validate_name,
     validate_password,
 )
-from lumiere.services.errors import Invalid, ServiceError
+from lumiere.services.errors import Invalid, ServiceError, Unauthorized
+from lumiere.state.arguments import form_text
+from lumiere.state.service_calls import Failed, anonymous_in_thread, in_thread
 
-LOGIN_ROUTE = "/login"
-HOME_ROUTE = "/dashboard"
+T = TypeVar("T")
 
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths are followed after login, never another host."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return HOME_ROUTE
+    return routes.HOME.path
 
 
 class AuthState(rx.State):
@@ -44,6 +48,10 @@ class AuthState(rx.State):
     @rx.var
     def is_authenticated(self) -> bool:
         return self.auth_checked and self.user_id > 0
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.user_role == "admin"
 
     @rx.var
     def user_initials(self) -> str:
@@ -79,8 +87,7 @@ class AuthState(rx.State):
         return user
 
     def _login_redirect(self) -> rx.event.EventSpec:
-        path = self.router.url.path or HOME_ROUTE
-        return rx.redirect(f"{LOGIN_ROUTE}?next={quote(path, safe='/')}", replace=True)
+        return rx.redirect(routes.login_url(self.router.url.path or routes.HOME.path), replace=True)
 
     def _authorized_user(self) -> User | None:
         """Re-check the token against the database; forget everything if it no longer holds."""
@@ -92,6 +99,22 @@ class AuthState(rx.State):
         self._remember(user)
         return user
 
+    async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed:
+        """How every handler calls a service: checks the signed-in user, runs `work(session, user)`
+        in a worker thread, and returns its result or a `Failed` whose event shows why.
+
+        In a background handler, call it outside `async with self`: it takes the lock for the check only.
+        """
+        async with self:
+            user = self._authorized_user()
+            sign_in = self._login_redirect()
+        if user is None or user.id is None:
+            return Failed(Unauthorized("Your session has ended; sign in again."), sign_in)
+        try:
+            return await in_thread(user.id, work)
+        except ServiceError as error:
+            return Failed.of(error)
+
     @rx.event
     def require_login(self):
         """on_load of every protected page: refresh the user or send them to sign in."""
@@ -102,8 +125,8 @@ class AuthState(rx.State):
     @rx.event
     def require_login_then_home(self):
         if self._authorized_user() is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        return rx.redirect(HOME_ROUTE, replace=True)
+            return rx.redirect(routes.LOGIN.path, replace=True)
+        return rx.redirect(routes.HOME.path, replace=True)
 
     @rx.event
     def redirect_if_signed_in(self):
@@ -118,7 +141,13 @@ class AuthState(rx.State):
     @rx.event
     def logout(self):
         self._forget()
-        return rx.redirect(LOGIN_ROUTE, replace=True)
+        return rx.redirect(routes.LOGIN.path, replace=True)
+
+
+def _signed_in(user: User) -> tuple[User, str]:
+    """The user (detached, so the page can read it after the session) and a fresh token."""
+    token = issue_token(user).access_token
+    return user, token
 
 
 class LoginState(AuthState):
@@ -128,10 +157,10 @@ class LoginState(AuthState):
     submitting: bool = False
 
     @rx.event
-    def submit(self, form_data: dict):
+    async def submit(self, form_data: dict):
         self.email_error = self.password_error = self.form_error = ""
-        email = str(form_data.get("email", "")).strip()
-        password = str(form_data.get("password", ""))
+        email = form_text(form_data, "email").strip()
+        password = form_text(form_data, "password")
         if not email:
             self.email_error = "Enter your email address."
         if not password:
@@ -139,13 +168,14 @@ class LoginState(AuthState):
         if self.email_error or self.password_error:
             return None
         try:
-            with session_scope() as session:
-                user = authenticate(session, email=email, password=password)
-                self.token = issue_token(user).access_token
-                self._remember(user)
+            user, token = await anonymous_in_thread(
+                lambda session: _signed_in(authenticate(session, email=email, password=password))
+            )
         except ServiceError as error:
             self.form_error = error.detail
             return None
+        self.token = token
+        self._remember(user)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
 
 
@@ -163,27 +193,24 @@ class RegisterState(AuthState):
             self.form_error = error.detail
 
     @rx.event
-    def submit(self, form_data: dict):
+    async def submit(self, form_data: dict):
         self.name_error = self.email_error = self.password_error = self.form_error = ""
+        name, email, password = (form_text(form_data, field) for field in ("name", "email", "password"))
         # Check every field first so that all mistakes show at once.
-        for check, field in ((validate_name, "name"), (normalize_email, "email"), (validate_password, "password")):
+        for check, value in ((validate_name, name), (normalize_email, email), (validate_password, password)):
             try:
-                check(form_data.get(field, ""))
+                check(value)
             except Invalid as error:
                 self._show_error(error)
         if self.name_error or self.email_error or self.password_error:
             return None
         try:
-            with session_scope() as session:
-                user = register_user(
-                    session,
-                    email=form_data.get("email", ""),
-                    password=form_data.get("password", ""),
-                    name=form_data.get("name", ""),
-                )
-                self.token = issue_token(user).access_token
-                self._remember(user)
+            user, token = await anonymous_in_thread(
+                lambda session: _signed_in(register_user(session, email=email, password=password, name=name))
+            )
         except ServiceError as error:
             self._show_error(error)
             return None
-        return rx.redirect(HOME_ROUTE, replace=True)
+        self.token = token
+        self._remember(user)
+        return rx.redirect(routes.HOME.path, replace=True)

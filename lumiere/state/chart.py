@@ -10,11 +10,25 @@ from typing import Any
 import reflex as rx
 
 from lumiere.services import charts
-from lumiere.services.errors import ServiceError
-from lumiere.state.service_calls import in_thread
+from lumiere.state.arguments import MAX_LABEL_CHARS, bounded_text, form_text, one_of
+from lumiere.state.service_calls import Failed
 
 SWITCHABLE_TYPES = ("bar", "line", "area", "pie", "scatter", "histogram")
 NO_COLOUR = "(none)"
+MAX_TITLE_CHARS = 200
+REQUEST_KEYS = frozenset({"type", "x", "y", "color", "title"})
+NOT_A_COLUMN = "Pick the chart type and the columns from the lists."
+
+
+def _is_chart_request(wanted: Any) -> bool:
+    """What `_chart_request` builds: known keys, short text values (the service checks the columns)."""
+    return (
+        isinstance(wanted, dict)
+        and set(wanted) <= REQUEST_KEYS
+        and all(
+            value is None or (isinstance(value, str) and len(value) <= MAX_LABEL_CHARS) for value in wanted.values()
+        )
+    )
 
 
 class ChartMixin(rx.State, mixin=True):
@@ -82,25 +96,30 @@ class ChartMixin(rx.State, mixin=True):
 
     @rx.event
     def set_chart_type(self, chart_type: str):
-        if chart_type in charts.CHART_TYPES:
-            return type(self).apply_chart(self._chart_request(type=chart_type))
-        return None
+        if one_of(chart_type, charts.CHART_TYPES) is None:
+            return rx.toast.error(NOT_A_COLUMN)
+        return type(self).apply_chart(self._chart_request(type=chart_type))
+
+    def _pick_column(self, axis: str, column: Any, allowed: list[str]):
+        if one_of(column, allowed) is None:
+            return rx.toast.error(NOT_A_COLUMN)
+        return type(self).apply_chart(self._chart_request(**{axis: column}))
 
     @rx.event
     def set_chart_x(self, column: str):
-        return type(self).apply_chart(self._chart_request(x=column))
+        return self._pick_column("x", column, self.chart_columns)
 
     @rx.event
     def set_chart_y(self, column: str):
-        return type(self).apply_chart(self._chart_request(y=column))
+        return self._pick_column("y", column, self.chart_columns)
 
     @rx.event
     def set_chart_color(self, column: str):
-        return type(self).apply_chart(self._chart_request(color=column))
+        return self._pick_column("color", column, [NO_COLOUR, *self.chart_columns])
 
     @rx.event
     def submit_chart_title(self, form_data: dict):
-        title = str(form_data.get("chart_title", "")).strip()
+        title = bounded_text(form_text(form_data, "chart_title"), MAX_TITLE_CHARS).strip()
         if title and title != self.chart_title:
             return type(self).apply_chart(self._chart_request(title=title))
         return None
@@ -108,25 +127,22 @@ class ChartMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def apply_chart(self, wanted: dict[str, Any]):
         """Validates the choice against the query's columns, draws it and saves it on the query."""
+        if not _is_chart_request(wanted):
+            return rx.toast.error(NOT_A_COLUMN)
         async with self:
-            user = self._authorized_user()
-            if user is None:
-                return self._login_redirect()
             query_id = self.chart_query_id
             if not query_id:
                 return None
             self.chart_busy = True
             self.chart_error = ""
-        try:
-            chart = await in_thread(
-                user.id,
-                lambda session, user: charts.chart_for_query(session, user, query_id, override=wanted),
-            )
-        except ServiceError as error:
+        chart = await self._call_service(
+            lambda session, user: charts.chart_for_query(session, user, query_id, override=wanted)
+        )
+        if isinstance(chart, Failed):
             async with self:
                 self.chart_busy = False
-                self.chart_error = error.detail
-            return None
+                self.chart_error = chart.message
+            return chart.unless_shown_inline()
         async with self:
             if self.chart_query_id == query_id:
                 self._show_chart(query_id, chart, self.chart_columns)

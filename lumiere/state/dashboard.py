@@ -1,8 +1,10 @@
+"""The Dashboard: how many sources, questions and saved insights the user has."""
+
 import reflex as rx
 
-from lumiere.db import session_scope
 from lumiere.services.dashboard import summarize
 from lumiere.state.auth import AuthState
+from lumiere.state.service_calls import Failed
 
 
 class DashboardState(AuthState):
@@ -12,12 +14,10 @@ class DashboardState(AuthState):
     loaded: bool = False
 
     @rx.event
-    def load(self):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
-        with session_scope() as session:
-            summary = summarize(session, user)
+    async def load(self):
+        summary = await self._call_service(summarize)
+        if isinstance(summary, Failed):
+            return summary.event
         self.source_count = summary.sources
         self.query_count = summary.queries
         self.saved_insight_count = summary.saved_insights

@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 import reflex as rx
+from sqlmodel import Session
 
-from lumiere.db import session_scope
+from lumiere import routes
+from lumiere.models import User
 from lumiere.services import history, sources
-from lumiere.services.errors import ServiceError
+from lumiere.state.arguments import (
+    INVALID_LINK,
+    MAX_LABEL_CHARS,
+    NOT_A_PAGE,
+    bounded_text,
+    clamped,
+    one_of,
+    positive_id,
+)
 from lumiere.state.auth import AuthState
 from lumiere.state.display import STATUS_LABELS, human_count, short_time
+from lumiere.state.service_calls import Failed
 
 PAGE_SIZE = 20
 ANY = "all"
@@ -38,9 +49,20 @@ def history_row(entry: dict) -> dict[str, str]:
 
 def _parse_day(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        return date.fromisoformat(text) if isinstance(text, str) and text else None
     except ValueError:
         return None
+
+
+def _history_page(
+    session: Session, user: User, filters: history.HistoryFilter, page: int
+) -> tuple[list[dict[str, str]], list[dict[str, str]], int]:
+    """One page of history as the list shows it, the sources the filter offers, and the total."""
+    entries, total = history.list_queries(session, user, filters, page=page, page_size=PAGE_SIZE)
+    live = history.live_source_ids(session, user)
+    items = [history_row(history.public_query(entry, source_exists=entry.source_id in live)) for entry in entries]
+    offered = [{"id": str(source.id), "name": source.name} for source in sources.list_sources(session, user)]
+    return items, offered, total
 
 
 class HistoryState(AuthState):
@@ -77,94 +99,92 @@ class HistoryState(AuthState):
     def _filters(self) -> history.HistoryFilter:
         return history.HistoryFilter(
             search=self.search.strip() or None,
-            source_id=int(self.source_filter) if self.source_filter.isdigit() else None,
+            source_id=positive_id(self.source_filter),
             status=self.status_filter if self.status_filter in history.STATUSES else None,
             date_from=_parse_day(self.date_from),
             date_to=_parse_day(self.date_to),
         )
 
-    def _refresh(self):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
-        try:
-            with session_scope() as session:
-                entries, total = history.list_queries(
-                    session, user, self._filters(), page=self.page, page_size=PAGE_SIZE
-                )
-                live = history.live_source_ids(session, user)
-                self.items = [
-                    history_row(history.public_query(entry, source_exists=entry.source_id in live)) for entry in entries
-                ]
-                self.filter_sources = [
-                    {"id": str(source.id), "name": source.name} for source in sources.list_sources(session, user)
-                ]
-        except ServiceError as error:
-            self.filter_error = error.detail
-            return None
+    async def _refresh(self):
+        filters, page = self._filters(), self.page
+        listed = await self._call_service(lambda session, user: _history_page(session, user, filters, page))
+        if isinstance(listed, Failed):
+            self.filter_error = listed.message
+            return listed.unless_shown_inline()
+        self.items, self.filter_sources, total = listed
         self.filter_error = ""
         self.total = total
         self.loaded = True
         if self.page > 1 and not self.items and total:
             self.page = self.page_count
-            return self._refresh()
+            return await self._refresh()
         return None
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def set_search(self, text: str):
-        self.search = text[: history.MAX_SEARCH_CHARS]
+    async def set_search(self, text: str):
+        self.search = bounded_text(text, history.MAX_SEARCH_CHARS)
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def set_source_filter(self, value: str):
-        self.source_filter = value if value == ANY or value.isdigit() else ANY
+    async def set_source_filter(self, value: str):
+        self.source_filter = value if value == ANY or positive_id(value) else ANY
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def set_status_filter(self, value: str):
-        self.status_filter = value if value == ANY or value in history.STATUSES else ANY
+    async def set_status_filter(self, value: str):
+        self.status_filter = one_of(value, (ANY, *history.STATUSES)) or ANY
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def set_date_from(self, value: str):
+    async def set_date_from(self, value: str):
         self.date_from = value if _parse_day(value) else ""
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def set_date_to(self, value: str):
+    async def set_date_to(self, value: str):
         self.date_to = value if _parse_day(value) else ""
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def clear_filters(self):
+    async def clear_filters(self):
         self.search = self.date_from = self.date_to = ""
         self.source_filter = self.status_filter = ANY
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def go_to_page(self, page: int):
-        self.page = min(max(1, page), self.page_count)
-        return self._refresh()
+    async def go_to_page(self, page: int):
+        wanted = clamped(page, 1, self.page_count)
+        if wanted is None:
+            return rx.toast.error(NOT_A_PAGE)
+        self.page = wanted
+        return await self._refresh()
 
     @rx.event
     def rerun(self, query_id: str):
-        return rx.redirect(f"/query?rerun={int(query_id)}")
+        wanted = positive_id(query_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        return rx.redirect(routes.rerun_url(wanted))
 
     @rx.event
     def ask_delete(self, query_id: str, question: str):
-        self.pending_delete = int(query_id) if query_id.isdigit() else 0
-        self.pending_delete_question = question
+        wanted = positive_id(query_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        self.pending_delete = wanted
+        self.pending_delete_question = bounded_text(question, MAX_LABEL_CHARS)
+        return None
 
     @rx.event
     def cancel_delete(self):
@@ -172,15 +192,10 @@ class HistoryState(AuthState):
         self.pending_delete_question = ""
 
     @rx.event
-    def confirm_delete(self):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
+    async def confirm_delete(self):
         query_id, self.pending_delete = self.pending_delete, 0
-        try:
-            with session_scope() as session:
-                history.delete_query(session, user, query_id)
-        except ServiceError as error:
-            return rx.toast.error(error.detail)
-        refreshed = self._refresh()
+        deleted = await self._call_service(lambda session, user: history.delete_query(session, user, query_id))
+        if isinstance(deleted, Failed):
+            return deleted.event
+        refreshed = await self._refresh()
         return refreshed or rx.toast.success("History entry deleted.")

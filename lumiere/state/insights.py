@@ -7,14 +7,30 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services import insights
-from lumiere.services.errors import ServiceError
 from lumiere.services.markdown_safety import safe_markdown
+from lumiere.state.arguments import INVALID_LINK, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.display import short_time
-from lumiere.state.service_calls import in_thread
+from lumiere.state.service_calls import Failed
+
+
+def _saved_items(session: Session, user: User) -> list[dict[str, str]]:
+    """The user's saved insights as the Saved insights page lists them, newest first."""
+    saved = insights.list_insights(session, user, saved=True)
+    questions = insights.questions_for(session, saved)
+    shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
+    return [
+        {
+            "id": str(item["id"]),
+            "query_id": str(item["query_id"]),
+            "question": item["question"] or "(SQL written by hand)",
+            "text": safe_markdown(str(item.get("text") or "")),
+            "created": short_time(item.get("created_at")),
+        }
+        for item in shown
+    ]
 
 
 def _latest_insight(session: Session, user: User, query_id: int) -> dict[str, Any] | None:
@@ -56,23 +72,21 @@ class InsightMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def generate_insight(self):
         async with self:
-            user = self._authorized_user()
             query_id = self.insight_query_id
-            if user is None or not query_id:
+            if not query_id:
                 self.insight_busy = False
                 return None
             self.insight_busy = True
             self.insight_error = ""
-        try:
-            insight = await in_thread(
-                user.id, lambda session, user: insights.public_insight(insights.create_insight(session, user, query_id))
-            )
-        except ServiceError as error:
+        insight = await self._call_service(
+            lambda session, user: insights.public_insight(insights.create_insight(session, user, query_id))
+        )
+        if isinstance(insight, Failed):
             async with self:
                 if self.insight_query_id == query_id:
                     self.insight_busy = False
-                    self.insight_error = error.detail
-            return None
+                    self.insight_error = insight.message
+            return insight.unless_shown_inline()
         async with self:
             if self.insight_query_id == query_id:
                 self._show_insight(insight)
@@ -82,11 +96,16 @@ class InsightMixin(rx.State, mixin=True):
     async def load_latest_insight(self):
         """A history entry shows the insight written for it before, and writes one only if there is none."""
         async with self:
-            user = self._authorized_user()
             query_id = self.insight_query_id
-            if user is None or not query_id:
+            if not query_id:
                 return None
-        found = await in_thread(user.id, lambda session, user: _latest_insight(session, user, query_id))
+        found = await self._call_service(lambda session, user: _latest_insight(session, user, query_id))
+        if isinstance(found, Failed):
+            async with self:
+                if self.insight_query_id == query_id:
+                    self.insight_busy = False
+                    self.insight_error = found.message
+            return found.unless_shown_inline()
         if found is None:
             return type(self).generate_insight
         async with self:
@@ -95,19 +114,15 @@ class InsightMixin(rx.State, mixin=True):
         return None
 
     @rx.event
-    def toggle_insight_saved(self):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
-        if not self.insight_id:
+    async def toggle_insight_saved(self):
+        insight_id, saved = self.insight_id, not self.insight_saved
+        if not insight_id:
             return None
-        try:
-            with session_scope() as session:
-                updated = insights.public_insight(
-                    insights.set_saved(session, user, self.insight_id, not self.insight_saved)
-                )
-        except ServiceError as error:
-            return rx.toast.error(error.detail)
+        updated = await self._call_service(
+            lambda session, user: insights.public_insight(insights.set_saved(session, user, insight_id, saved))
+        )
+        if isinstance(updated, Failed):
+            return updated.event
         self.insight_saved = bool(updated["saved"])
         return rx.toast.success("Insight saved." if self.insight_saved else "Insight removed from Saved insights.")
 
@@ -123,64 +138,47 @@ class InsightsState(AuthState):
     def confirming_delete(self) -> bool:
         return self.pending_delete > 0
 
-    def _refresh(self, user: User) -> None:
-        with session_scope() as session:
-            saved = insights.list_insights(session, user, saved=True)
-            questions = insights.questions_for(session, saved)
-            shown = [
-                insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved
-            ]
-        self.saved_items = [
-            {
-                "id": str(item["id"]),
-                "query_id": str(item["query_id"]),
-                "question": item["question"] or "(SQL written by hand)",
-                "text": safe_markdown(str(item.get("text") or "")),
-                "created": short_time(item.get("created_at")),
-            }
-            for item in shown
-        ]
+    async def _refresh(self) -> Failed | None:
+        shown = await self._call_service(_saved_items)
+        if isinstance(shown, Failed):
+            return shown
+        self.saved_items = shown
         self.loaded = True
-
-    @rx.event
-    def load(self):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
-        self._refresh(user)
         return None
 
     @rx.event
-    def unsave(self, insight_id: str):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
-        try:
-            with session_scope() as session:
-                insights.set_saved(session, user, int(insight_id), False)
-        except (ServiceError, ValueError) as error:
-            return rx.toast.error(getattr(error, "detail", "That insight is not in your account."))
-        self._refresh(user)
-        return rx.toast.success("Removed from Saved insights.")
+    async def load(self):
+        failed = await self._refresh()
+        return failed.event if failed else None
+
+    @rx.event
+    async def unsave(self, insight_id: str):
+        wanted = positive_id(insight_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        unsaved = await self._call_service(lambda session, user: insights.set_saved(session, user, wanted, False))
+        if isinstance(unsaved, Failed):
+            return unsaved.event
+        failed = await self._refresh()
+        return failed.event if failed else rx.toast.success("Removed from Saved insights.")
 
     @rx.event
     def ask_delete(self, insight_id: str):
-        self.pending_delete = int(insight_id) if insight_id.isdigit() else 0
+        wanted = positive_id(insight_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        self.pending_delete = wanted
+        return None
 
     @rx.event
     def cancel_delete(self):
         self.pending_delete = 0
 
     @rx.event
-    def confirm_delete(self):
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
+    async def confirm_delete(self):
         insight_id, self.pending_delete = self.pending_delete, 0
-        try:
-            with session_scope() as session:
-                insights.delete_insight(session, user, insight_id)
-        except ServiceError as error:
-            return rx.toast.error(error.detail)
-        self._refresh(user)
-        return rx.toast.success("Insight deleted.")
+        deleted = await self._call_service(lambda session, user: insights.delete_insight(session, user, insight_id))
+        if isinstance(deleted, Failed):
+            return deleted.event
+        failed = await self._refresh()
+        return failed.event if failed else rx.toast.success("Insight deleted.")

@@ -7,19 +7,21 @@ query runs; the service calls are the same ones the /api/ai routes make.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
-from lumiere.db import session_scope
+from lumiere import routes
+from lumiere.models import User
 from lumiere.services import ask, sources
 from lumiere.services.errors import NotFound, ServiceError
+from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
 from lumiere.state.display import STATUS_LABELS, kind_label, short_time
 from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
-from lumiere.state.service_calls import in_thread
+from lumiere.state.service_calls import Failed
 
 ERROR_HINTS = {
     400: "The SQL was refused or the database rejected it. Rephrase the question, or edit the SQL and run it again.",
@@ -74,16 +76,12 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     # ---- loading the page ----------------------------------------------------------
 
     @rx.event
-    def load(self):
+    async def load(self):
         """on_load: the user's sources, then whatever the URL asks for (?source=&q=, ?query=, ?rerun=)."""
-        user = self._authorized_user()
-        if user is None:
-            return self._login_redirect()
-        with session_scope() as session:
-            self.source_options = [
-                {"id": str(source.id), "name": source.name, "kind": kind_label(source.kind)}
-                for source in sources.list_sources(session, user)
-            ]
+        options = await self._call_service(_source_options)
+        if isinstance(options, Failed):
+            return options.event
+        self.source_options = options
         self.sources_loaded = True
         params = self.router.url.query_parameters
         wanted = str(params.get("source", "") or "")
@@ -97,7 +95,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         else:
             self.selected_source = ""
         self._reset_answer()
-        self.question = str(params.get("q", "") or "")[: ask.MAX_QUESTION_CHARS]
+        self.question = bounded_text(params.get("q", ""), ask.MAX_QUESTION_CHARS)
         events: list = [QueryState.load_suggestions]
         if _as_id(params.get("rerun")):
             events.append(QueryState.rerun(_as_id(params.get("rerun"))))
@@ -132,27 +130,27 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.event(background=True)
     async def load_suggestions(self):
         async with self:
-            user = self._authorized_user()
             source_id = _as_id(self.selected_source)
-            if user is None or not source_id:
+            if not source_id:
                 self.suggestions = []
-                return
-        try:
-            detail = await in_thread(
-                user.id,
-                lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True),
-            )
-        except ServiceError:
+                return None
+        detail = await self._call_service(
+            lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True)
+        )
+        if isinstance(detail, Failed):
+            if detail.signed_out:
+                return detail.event
             detail = {}
         async with self:
             if _as_id(self.selected_source) == source_id:
                 self.suggestions = [str(item) for item in detail.get("suggested_questions", [])][:6]
+        return None
 
     # ---- inputs --------------------------------------------------------------------
 
     @rx.event
     def choose_source(self, source_id: str):
-        if source_id in {option["id"] for option in self.source_options}:
+        if one_of(source_id, {option["id"] for option in self.source_options}) is not None:
             self.selected_source = source_id
             self.last_source = source_id
             self.suggestions = []
@@ -161,16 +159,17 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event
     def set_question(self, text: str):
-        self.question = text[: ask.MAX_QUESTION_CHARS]
+        self.question = bounded_text(text, ask.MAX_QUESTION_CHARS)
 
     @rx.event
     def ask_suggestion(self, text: str):
-        self.question = text[: ask.MAX_QUESTION_CHARS]
+        self.question = bounded_text(text, ask.MAX_QUESTION_CHARS)
         return QueryState.ask
 
     @rx.event
     def submit_question(self, form_data: dict):
-        self.question = str(form_data.get("question", self.question))[: ask.MAX_QUESTION_CHARS]
+        if isinstance(form_data, dict) and "question" in form_data:
+            self.question = form_text(form_data, "question")[: ask.MAX_QUESTION_CHARS]
         return QueryState.ask
 
     @rx.event
@@ -184,16 +183,13 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event
     def set_sql_draft(self, text: str):
-        self.sql_draft = text
+        self.sql_draft = bounded_text(text, ask.MAX_SQL_CHARS)
 
     # ---- asking, running, re-running ---------------------------------------------
 
     @rx.event(background=True)
     async def ask(self):
         async with self:
-            user = self._authorized_user()
-            if user is None:
-                return self._login_redirect()
             source_id, question = _as_id(self.selected_source), self.question.strip()
             if self.asking or not question:
                 return None  # a second Enter while waiting, or nothing typed yet
@@ -202,17 +198,15 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 self.error_message = "Pick a data source first (or add one on the Data page)."
                 return None
             self._start_waiting(question)
-        try:
-            payload = await in_thread(
-                user.id,
-                lambda session, user: ask.public_answer(
-                    ask.ask_question(session, user, source_id=source_id, question=question)
-                ),
+        payload = await self._call_service(
+            lambda session, user: ask.public_answer(
+                ask.ask_question(session, user, source_id=source_id, question=question)
             )
-        except ServiceError as error:
+        )
+        if isinstance(payload, Failed):
             async with self:
-                self._finish_with_error(error, sql="")
-            return None
+                self._finish_with_error(payload.error, sql="")
+            return payload.unless_shown_inline()
         async with self:
             self.last_source = str(source_id)
             self._show_answer(payload)
@@ -221,9 +215,6 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.event(background=True)
     async def run_edited_sql(self):
         async with self:
-            user = self._authorized_user()
-            if user is None:
-                return self._login_redirect()
             source_id, sql, question = (
                 _as_id(self.selected_source),
                 self.sql_draft,
@@ -236,17 +227,15 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 return None
             self._start_waiting(question)
             self.editing_sql = True
-        try:
-            payload = await in_thread(
-                user.id,
-                lambda session, user: ask.public_answer(
-                    ask.run_sql(session, user, source_id=source_id, sql=sql, question=question)
-                ),
+        payload = await self._call_service(
+            lambda session, user: ask.public_answer(
+                ask.run_sql(session, user, source_id=source_id, sql=sql, question=question)
             )
-        except ServiceError as error:
+        )
+        if isinstance(payload, Failed):
             async with self:
-                self._finish_with_error(error, sql=sql)
-            return None
+                self._finish_with_error(payload.error, sql=sql)
+            return payload.unless_shown_inline()
         async with self:
             self._show_answer(payload)
             self.editing_sql = False
@@ -254,19 +243,18 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event(background=True)
     async def rerun(self, query_id: int):
+        wanted = positive_id(query_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
         async with self:
-            user = self._authorized_user()
-            if user is None:
-                return self._login_redirect()
             self._start_waiting("")
-        try:
-            payload = await in_thread(
-                user.id, lambda session, user: ask.public_answer(ask.rerun_query(session, user, query_id))
-            )
-        except ServiceError as error:
+        payload = await self._call_service(
+            lambda session, user: ask.public_answer(ask.rerun_query(session, user, wanted))
+        )
+        if isinstance(payload, Failed):
             async with self:
-                self._finish_with_error(error, sql="")
-            return None
+                self._finish_with_error(payload.error, sql="")
+            return payload.unless_shown_inline()
         async with self:
             self._select_if_known(payload.get("source_id"))
             self._show_answer(payload)
@@ -275,17 +263,16 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.event(background=True)
     async def open_entry(self, query_id: int):
         """/query?query=<id>: a history entry with its rows read again (nothing new is recorded)."""
+        wanted = positive_id(query_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
         async with self:
-            user = self._authorized_user()
-            if user is None:
-                return self._login_redirect()
             self._start_waiting("")
-        try:
-            opened = await in_thread(user.id, lambda session, user: ask.open_history_entry(session, user, query_id))
-        except ServiceError as error:
+        opened = await self._call_service(lambda session, user: ask.open_history_entry(session, user, wanted))
+        if isinstance(opened, Failed):
             async with self:
-                self._finish_with_error(error, sql="")
-            return None
+                self._finish_with_error(opened.error, sql="")
+            return opened.unless_shown_inline()
         async with self:
             entry = opened["entry"]
             self._select_if_known(entry.get("source_id"))
@@ -346,12 +333,18 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self._prepare_insight(payload["query_id"])
 
 
+def _source_options(session: Session, user: User) -> list[dict[str, str]]:
+    return [
+        {"id": str(source.id), "name": source.name, "kind": kind_label(source.kind)}
+        for source in sources.list_sources(session, user)
+    ]
+
+
 def _as_id(value: Any) -> int:
     """A positive integer id from a URL or a select, 0 otherwise."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and 0 < len(text) <= 15 else 0
+    return positive_id(value) or 0
 
 
 def _replace_url(query_id: int) -> rx.event.EventSpec:
     """Reloading the page then opens this answer from history instead of asking again."""
-    return rx.call_script(f"window.history.replaceState(null, '', '/query?{urlencode({'query': int(query_id)})}')")
+    return rx.call_script(f"window.history.replaceState(null, '', '{routes.query_url(int(query_id))}')")

@@ -10,6 +10,8 @@ from typing import Any
 
 import reflex as rx
 
+from lumiere.state.arguments import NOT_A_PAGE, clamped, one_of, whole_number
+
 PAGE_SIZES = ("25", "50", "100")
 MAX_CELL_CHARS = 300
 NUMERIC_KINDS = ("integer", "number")
@@ -115,6 +117,10 @@ class ResultTableMixin(rx.State, mixin=True):
     @rx.event
     def sort_by(self, column: int):
         """First click sorts ascending, the second descending, the third restores the query's order."""
+        index = whole_number(column)
+        if index is None or not 0 <= index < len(self.result_columns):
+            return rx.toast.error("Sort by clicking a column's header.")
+        column = index
         if column != self.sort_column:
             self.sort_column, self.sort_descending = column, False
         elif not self.sort_descending:
@@ -124,15 +130,20 @@ class ResultTableMixin(rx.State, mixin=True):
         self._sorted = sorted_rows(self._rows, self.sort_column, self.sort_descending)
         self.table_page = 1
         self._refresh_page()
+        return None
 
     @rx.event
     def go_to_table_page(self, page: int):
-        self.table_page = min(max(1, page), self.table_page_count)
+        wanted = clamped(page, 1, self.table_page_count)
+        if wanted is None:
+            return rx.toast.error(NOT_A_PAGE)
+        self.table_page = wanted
         self._refresh_page()
+        return None
 
     @rx.event
     def set_table_page_size(self, size: str):
-        if size in PAGE_SIZES:
+        if one_of(size, PAGE_SIZES) is not None:
             self.table_page_size = size
             self.table_page = 1
             self._refresh_page()

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import plotly.data
 import pytest
 import reflex as rx
-from reflex.istate.data import RouterData
 from sqlmodel import select
 
 from lumiere.config import get_settings
@@ -18,25 +17,11 @@ from lumiere.models import Source
 from lumiere.services import sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.services.errors import ServiceError
-from lumiere.state.data import (
-    DataState,
-    SourceDetailState,
-    UploadState,
-    _base_name,
-    _connection_params,
-    _FileStreams,
-    _ingest,
-    _profile_rows,
-    _table_summary,
-)
-
-
-def _state(cls, token: str = "", url: str = "/data"):  # noqa: ANN001, ANN202
-    root = rx.State(_reflex_internal_init=True)
-    root.router = RouterData.from_router_data({"pathname": url, "asPath": url, "query": {}, "headers": {}})
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.token = token
-    return state
+from lumiere.state.arguments import NOT_A_PAGE
+from lumiere.state.data import DataState, _connection_params, _table_summary
+from lumiere.state.data_detail import SourceDetailState, _profile_rows
+from lumiere.state.data_upload import UploadState, _base_name, _FileStreams, _ingest
+from tests.helpers.page_state import page_state, settled
 
 
 def _user(email: str):  # noqa: ANN202
@@ -107,7 +92,7 @@ def test_ingest_streams_a_real_csv_into_a_new_source(app_db):
 
 
 def test_files_the_browser_refused_get_a_reason_each(app_db):
-    state = _state(UploadState)
+    state = page_state(UploadState)
     state.files_rejected(
         [
             {"name": "report.pdf", "size": 2000, "codes": ["file-invalid-type"]},
@@ -129,8 +114,8 @@ def test_sources_list_detail_profile_and_delete(app_db):
         profile = sources.column_profile(session, owner, source_id)
     token = issue_token(owner).access_token
 
-    listing = _state(DataState, token)
-    listing.load()
+    listing = page_state(DataState, token)
+    settled(listing.load())
     assert listing.source_list == [
         {
             "id": str(source_id),
@@ -144,8 +129,8 @@ def test_sources_list_detail_profile_and_delete(app_db):
     ]
     assert listing.source_list[0]["created"].endswith("UTC")
 
-    detail = _state(SourceDetailState, token, f"/data/{source_id}")
-    events = detail.load()
+    detail = page_state(SourceDetailState, token, f"/data/{source_id}")
+    events = settled(detail.load())
     assert detail.found and detail.detail_name == "gapminder" and len(events) == 2
     assert [column["name"] for column in detail.detail_tables[0]["columns"]][:3] == ["country", "continent", "year"]
     assert all(item["href"].startswith(f"/query?source={source_id}&q=") for item in detail.detail_suggestions)
@@ -158,7 +143,7 @@ def test_sources_list_detail_profile_and_delete(app_db):
 
     detail.ask_delete()
     assert detail.confirming_delete
-    outcome = detail.confirm_delete()
+    outcome = settled(detail.confirm_delete())
     assert "/data" in str(outcome[-1])
     with session_scope() as session:
         assert session.get(Source, source_id) is None
@@ -168,8 +153,8 @@ def test_another_users_source_is_not_found(app_db):
     owner, intruder = _user("first@example.com"), _user("second@example.com")
     with session_scope() as session:
         source_id = sources.load_sample_dataset(session, owner).id
-    detail = _state(SourceDetailState, issue_token(intruder).access_token, f"/data/{source_id}")
-    assert detail.load() is None
+    detail = page_state(SourceDetailState, issue_token(intruder).access_token, f"/data/{source_id}")
+    assert settled(detail.load()) is None
     assert detail.loaded and not detail.found
     assert detail.detail_name == "" and detail.detail_tables == [] and detail.detail_suggestions == []
 
@@ -200,3 +185,31 @@ def test_connection_form_fields_and_table_summaries():
         == "orders (3 columns, 12,000 rows)"
     )
     assert _table_summary({"name": "v", "row_count": None, "columns": [{}]}) == "v (1 column)"
+
+
+def test_the_data_pages_check_what_the_browser_sends(app_db):
+    owner = _user("checker@example.com")
+    with session_scope() as session:
+        source_id = sources.load_sample_dataset(session, owner).id
+    token = issue_token(owner).access_token
+
+    upload = page_state(UploadState, token, "/data/upload")
+    upload.files_rejected("not a list")
+    upload.files_rejected([None, "x", {"name": ["a.csv"], "size": "huge", "codes": "file-too-large"}])
+    assert [(row["name"], row["size"], row["status"]) for row in upload.uploads] == [("file", 0, "error")]
+
+    detail = page_state(SourceDetailState, token, f"/data/{source_id}")
+    settled(detail.load())
+    assert NOT_A_PAGE in str(settled(SourceDetailState.load_preview.fn(detail, "next")))
+    settled(SourceDetailState.load_preview.fn(detail, -50))  # before the first row: the first page
+    assert detail.preview_offset == 0 and len(detail.preview_rows) == 25 and detail.preview_error == ""
+
+    for path in ("/data/abc", "/data/0", f"/data/{'9' * 40}"):
+        missing = page_state(SourceDetailState, token, path)
+        assert settled(missing.load()) is None and missing.loaded and not missing.found
+
+    listing = page_state(DataState, token, "/data")
+    listing.set_connect_kind(["postgresql"])
+    listing.set_connect_open("yes")
+    assert listing.connect_kind == "postgresql" and listing.connect_open is False
+    assert _connection_params("not a form", "mysql")["host"] == ""

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import plotly.data
 import pytest
-import reflex as rx
-from reflex.istate.data import RouterData
 
 from lumiere.db import session_scope
 from lumiere.llm.base import CannotAnswer
 from lumiere.services import ask, sources
+from lumiere.services.ask import open_history_entry
 from lumiere.services.auth import issue_token, register_user
 from lumiere.services.errors import Timeout
-from lumiere.services.ask import open_history_entry
+from lumiere.state.arguments import INVALID_LINK, NOT_A_PAGE
+from lumiere.state.chart import NOT_A_COLUMN
 from lumiere.state.query import QueryState, _as_id
 from lumiere.state.result_table import format_cell, sorted_rows
+from tests.helpers.page_state import page_state, settled
 
 QUESTION = "How many rows are there for each continent?"
-
-
-def _state(cls, token: str = "", url: str = "/query"):  # noqa: ANN001, ANN202
-    root = rx.State(_reflex_internal_init=True)
-    path, _, query = url.partition("?")
-    params = dict(part.split("=", 1) for part in query.split("&") if part)
-    root.router = RouterData.from_router_data(
-        {"pathname": path, "asPath": url, "query": params, "headers": {"origin": "http://testserver"}}
-    )
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.token = token
-    return state
 
 
 def _handler_names(events) -> list[str]:  # noqa: ANN001
@@ -48,38 +37,38 @@ def owner(app_db):  # noqa: ANN001, ANN201
 
 def test_load_prefers_the_url_source_then_the_last_used_one(owner):
     _, first, second, token = owner
-    state = _state(QueryState, token, f"/query?source={second}")
+    state = page_state(QueryState, token, f"/query?source={second}")
     state.last_source = str(first)
-    events = state.load()
+    events = settled(state.load())
     assert state.selected_source == str(second)
     assert {option["id"] for option in state.source_options} == {str(first), str(second)}
     assert _handler_names(events) == ["load_suggestions"]
 
-    state = _state(QueryState, token, "/query")
+    state = page_state(QueryState, token, "/query")
     state.last_source = str(first)
-    state.load()
+    settled(state.load())
     assert state.selected_source == str(first)
 
-    state = _state(QueryState, token, "/query?source=999999")  # not the user's: falls back, no error
-    state.load()
+    state = page_state(QueryState, token, "/query?source=999999")  # not the user's: falls back, no error
+    settled(state.load())
     assert state.selected_source in (str(first), str(second))
 
 
 def test_load_with_a_question_asks_it_and_history_links_open_entries(owner):
     _, first, _, token = owner
-    state = _state(QueryState, token, f"/query?source={first}&q=How+many+rows")
-    assert _handler_names(state.load()) == ["load_suggestions", "ask"]
+    state = page_state(QueryState, token, f"/query?source={first}&q=How+many+rows")
+    assert _handler_names(settled(state.load())) == ["load_suggestions", "ask"]
     assert state.question == "How many rows"
 
-    state = _state(QueryState, token, "/query?query=42")
-    assert _handler_names(state.load()) == ["load_suggestions", "open_entry"]
-    state = _state(QueryState, token, "/query?rerun=7")
-    assert _handler_names(state.load()) == ["load_suggestions", "rerun"]
+    state = page_state(QueryState, token, "/query?query=42")
+    assert _handler_names(settled(state.load())) == ["load_suggestions", "open_entry"]
+    state = page_state(QueryState, token, "/query?rerun=7")
+    assert _handler_names(settled(state.load())) == ["load_suggestions", "rerun"]
 
 
 def test_load_without_a_valid_token_sends_to_login(app_db):
-    state = _state(QueryState, "forged.token.value", "/query")
-    redirect = state.load()
+    state = page_state(QueryState, "forged.token.value", "/query")
+    redirect = settled(state.load())
     assert state.source_options == []
     assert "/login?next=/query" in str(redirect)
 
@@ -88,8 +77,8 @@ def test_an_answer_fills_table_chart_and_insight_slot(owner):
     user, first, _, token = owner
     with session_scope() as session:
         payload = ask.public_answer(ask.ask_question(session, user, source_id=first, question=QUESTION))
-    state = _state(QueryState, token)
-    state.load()
+    state = page_state(QueryState, token)
+    settled(state.load())
     state.selected_source = str(first)
     state._show_answer(payload)
 
@@ -106,7 +95,7 @@ def test_an_answer_fills_table_chart_and_insight_slot(owner):
 
 
 def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
-    state = _state(QueryState)
+    state = page_state(QueryState)
     state._finish_with_error(CannotAnswer("I could not place 'zzz'.", ["How many rows are there?"]), sql="")
     assert state.error_message == "I could not place 'zzz'."
     assert state.error_suggestions == ["How many rows are there?"]
@@ -141,7 +130,7 @@ def test_sorting_cycles_and_paging_over_real_rows(app_db):
     frame = plotly.data.gapminder().head(60)
     rows = [[row.country, int(row.year), float(row.lifeExp)] for row in frame.itertuples()]
     rows[3][2] = None
-    state = _state(QueryState)
+    state = page_state(QueryState)
     columns = [
         {"name": "country", "type": "VARCHAR", "kind": "text"},
         {"name": "year", "type": "BIGINT", "kind": "integer"},
@@ -166,6 +155,39 @@ def test_sorting_cycles_and_paging_over_real_rows(app_db):
     assert state.table_page_count == 1 and len(state.page_rows) == 60
     state.set_table_page_size("7")  # not an offered size: ignored
     assert state.table_page_size == "100"
+
+    for column in ("lifeExp", 3, -1, None, [2]):
+        assert "column" in str(state.sort_by(column))
+    assert NOT_A_PAGE in str(state.go_to_table_page("last"))
+    state.set_table_page_size(["100"])
+    assert (state.sort_column, state.table_page, state.table_page_size) == (-1, 1, "100")
+
+
+def test_the_ask_page_checks_what_the_browser_sends(owner):
+    _, first, _, token = owner
+    state = page_state(QueryState, token, f"/query?source={first}")
+    settled(state.load())
+    for bad in ("abc", 0, -4, "1.5", None):
+        assert INVALID_LINK in str(settled(QueryState.rerun.fn(state, bad)))
+        assert INVALID_LINK in str(settled(QueryState.open_entry.fn(state, bad)))
+    assert not state.asking and state.error_message == ""
+
+    state.set_question("q" * 5000)
+    assert len(state.question) == ask.MAX_QUESTION_CHARS
+    state.set_sql_draft(12)
+    assert state.sql_draft == ""
+    state.submit_question("not a form")
+    assert len(state.question) == ask.MAX_QUESTION_CHARS
+    assert state.choose_source(["1"]) is None and state.choose_source("999999") is None
+    assert state.selected_source == str(first)
+
+    state._show_chart(1, {"type": "bar", "x": "continent", "y": "n"}, ["continent", "n"])
+    for event in (state.set_chart_x("password"), state.set_chart_color(5), state.set_chart_type("pie; drop")):
+        assert NOT_A_COLUMN in str(event)
+    assert "apply_chart" in str(state.set_chart_y("n"))
+    for wanted in ({"type": "bar", "sql": "SELECT 1"}, {"x": ["continent"]}, "bar", {"title": "t" * 5000}):
+        assert NOT_A_COLUMN in str(settled(QueryState.apply_chart.fn(state, wanted)))
+    assert not state.chart_busy and state.chart_error == ""
 
 
 def test_cells_read_well():

@@ -1,0 +1,230 @@
+"""The page of one data source: schema, a paged preview, the column profile, suggested questions, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from lumiere import routes
+from lumiere.services import sources
+from lumiere.state.arguments import NOT_A_PAGE, clamped, positive_id
+from lumiere.state.auth import AuthState
+from lumiere.state.display import human_count, source_row
+from lumiere.state.result_table import format_cell
+from lumiere.state.service_calls import Failed
+
+PREVIEW_PAGE_SIZE = 25
+MAX_PREVIEW_OFFSET = 10**12  # past the last row the preview is empty, as for any offset past the end
+
+
+class SourceDetailState(AuthState):
+    found: bool = False
+    loaded: bool = False
+    detail_id: int = 0
+    detail_name: str = ""
+    detail_kind: str = ""
+    detail_summary: dict[str, str] = {}
+    detail_tables: list[dict[str, Any]] = []
+    detail_notes: list[str] = []
+    detail_suggestions: list[dict[str, str]] = []
+    profile_rows: list[dict[str, str]] = []
+    profile_loading: bool = False
+    preview_columns: list[str] = []
+    preview_rows: list[list[str]] = []
+    preview_total: int = 0
+    preview_offset: int = 0
+    preview_loading: bool = False
+    preview_error: str = ""
+    confirming_delete: bool = False
+
+    @rx.var
+    def preview_label(self) -> str:
+        if not self.preview_total:
+            return "No rows"
+        last = min(self.preview_total, self.preview_offset + PREVIEW_PAGE_SIZE)
+        return f"Rows {self.preview_offset + 1:,}-{last:,} of {self.preview_total:,}"
+
+    @rx.var
+    def has_previous_rows(self) -> bool:
+        return self.preview_offset > 0
+
+    @rx.var
+    def has_more_rows(self) -> bool:
+        return self.preview_offset + PREVIEW_PAGE_SIZE < self.preview_total
+
+    @rx.event
+    async def load(self):
+        raw_id = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+        self.found = self.loaded = self.confirming_delete = False
+        self.detail_id = source_id = positive_id(raw_id) or 0
+        self.profile_rows, self.preview_rows, self.preview_columns, self.detail_suggestions = [], [], [], []
+        self.preview_offset = self.preview_total = 0
+        self.preview_error = ""
+        detail = await self._call_service(
+            lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True)
+        )
+        if isinstance(detail, Failed):
+            self.loaded = True
+            return detail.unless_shown_inline()  # the page says "not found" itself
+        self._show_detail(detail)
+        return [SourceDetailState.load_preview(0), SourceDetailState.load_profile]
+
+    def _show_detail(self, detail: dict[str, Any]) -> None:
+        row = source_row(detail)
+        self.found = self.loaded = True
+        self.detail_name = detail["name"]
+        self.detail_kind = row["kind"]
+        self.detail_summary = row
+        self.detail_tables = [
+            {
+                "name": table["name"],
+                "row_count": f"{table['row_count']:,}" if isinstance(table.get("row_count"), int) else "",
+                "columns": [
+                    {"name": column["name"], "type": column.get("type", "")} for column in table.get("columns", [])
+                ],
+            }
+            for table in detail.get("tables", [])
+        ]
+        self.detail_notes = [str(note) for note in _detail_notes(detail.get("details") or {})]
+        self.detail_suggestions = [
+            {"question": str(question), "href": routes.ask_url(detail["id"], str(question))}
+            for question in detail.get("suggested_questions", [])[:8]
+        ]
+
+    @rx.event(background=True)
+    async def load_preview(self, offset: int):
+        async with self:
+            source_id = self.detail_id
+            if not self.found:
+                return None
+            wanted = clamped(offset, 0, MAX_PREVIEW_OFFSET)
+            if wanted is None:
+                return rx.toast.error(NOT_A_PAGE)
+            self.preview_loading = True
+        page = await self._call_service(
+            lambda session, user: sources.preview(session, user, source_id, limit=PREVIEW_PAGE_SIZE, offset=wanted)
+        )
+        if isinstance(page, Failed):
+            async with self:
+                self.preview_loading = False
+                self.preview_error = page.message
+            return page.unless_shown_inline()
+        async with self:
+            if self.detail_id != source_id:
+                return None
+            self.preview_loading = False
+            self.preview_error = ""
+            self.preview_offset = wanted
+            self.preview_total = int(page.get("total") or 0)
+            self.preview_columns = [str(column["name"]) for column in page.get("columns", [])]
+            self.preview_rows = [[format_cell(value) for value in row] for row in page.get("rows", [])]
+        return None
+
+    @rx.event(background=True)
+    async def load_profile(self):
+        async with self:
+            source_id = self.detail_id
+            if not self.found:
+                return None
+            self.profile_loading = True
+        profile = await self._call_service(lambda session, user: sources.column_profile(session, user, source_id))
+        if isinstance(profile, Failed):
+            async with self:
+                self.profile_loading = False
+            if profile.signed_out:
+                return profile.event
+            return rx.toast.error(f"The column profile could not be computed: {profile.message}")
+        async with self:
+            if self.detail_id == source_id:
+                self.profile_rows = _profile_rows(profile)
+                self.profile_loading = False
+        return None
+
+    @rx.event
+    def next_rows(self):
+        return SourceDetailState.load_preview(self.preview_offset + PREVIEW_PAGE_SIZE)
+
+    @rx.event
+    def previous_rows(self):
+        return SourceDetailState.load_preview(max(0, self.preview_offset - PREVIEW_PAGE_SIZE))
+
+    @rx.event
+    def ask_delete(self):
+        self.confirming_delete = True
+
+    @rx.event
+    def cancel_delete(self):
+        self.confirming_delete = False
+
+    @rx.event
+    async def confirm_delete(self):
+        self.confirming_delete = False
+        name, source_id = self.detail_name, self.detail_id
+        deleted = await self._call_service(lambda session, user: sources.delete_source(session, user, source_id))
+        if isinstance(deleted, Failed):
+            return deleted.event
+        self.found = False
+        return [
+            rx.toast.success(f"'{name}' was deleted. Its questions stay in your history."),
+            rx.redirect(routes.DATA.path),
+        ]
+
+
+def _detail_notes(details: dict[str, Any]) -> list[str]:
+    """What the ingest detected and what it had to skip, in words."""
+    notes: list[str] = []
+    if details.get("encoding"):
+        header = (
+            "with a header row" if details.get("header", True) else "without a header row (columns were named for you)"
+        )
+        decimal = ", decimal commas" if details.get("decimal_separator") == "," else ""
+        notes.append(
+            f"Read from {details.get('filename', 'the file')} as {details['encoding']}, "
+            f"{str(details.get('delimiter', 'comma')).lower()}-separated{decimal}, {header}."
+        )
+    skipped = details.get("skipped_rows")
+    if isinstance(skipped, int) and skipped:
+        notes.append(
+            f"{skipped:,} malformed line(s) were skipped, the first at line {details.get('first_skipped_line')}."
+        )
+    return notes
+
+
+def _profile_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
+    """The column profile as one line of text per column (a multi-table source names the table too)."""
+    tables = profile.get("tables")
+    if not isinstance(tables, list):
+        tables = [{"name": "", "columns": profile.get("columns", [])}]
+    rows: list[dict[str, str]] = []
+    for table in tables:
+        prefix = f"{table['name']}." if len(tables) > 1 and table.get("name") else ""
+        for column in table.get("columns", []):
+            rows.append(
+                {
+                    "column": prefix + str(column["name"]),
+                    "type": str(column.get("type", "")),
+                    "nulls": human_count(column.get("null_count")),
+                    "distinct": human_count(column.get("distinct_count")),
+                    "summary": _column_summary(column),
+                }
+            )
+    return rows
+
+
+def _column_summary(column: dict[str, Any]) -> str:
+    kind = column.get("kind")
+    if kind in ("integer", "number") and column.get("min") is not None:
+        parts = [f"min {format_cell(column['min'])}", f"max {format_cell(column['max'])}"]
+        if column.get("mean") is not None:
+            parts.append(f"mean {format_cell(round(float(column['mean']), 4))}")
+        return " · ".join(parts)
+    if kind in ("date", "datetime") and column.get("min") is not None:
+        return f"{column['min']} to {column['max']}"
+    top = column.get("top_values") or []
+    if top:
+        return "Top: " + ", ".join(f"{format_cell(item['value'])} ({item['count']:,})" for item in top)
+    samples = column.get("samples") or []
+    if samples:
+        return "e.g. " + ", ".join(format_cell(value) for value in samples)
+    return ""

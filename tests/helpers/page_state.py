@@ -1,0 +1,28 @@
+"""Page states without a browser: a state tree at a URL, and handlers run to their result."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+import reflex as rx
+from reflex.istate.data import RouterData
+
+
+def page_state(cls: type[rx.State], token: str = "", url: str = "/") -> Any:
+    """`cls`'s instance in a fresh state tree whose router is at `url`, signed in with `token`."""
+    root = rx.State(_reflex_internal_init=True)
+    path, _, query = url.partition("?")
+    params = dict(part.split("=", 1) for part in query.split("&") if part)
+    root.router = RouterData.from_router_data(
+        {"pathname": path, "asPath": url, "query": params, "headers": {"origin": "http://testserver"}}
+    )
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    state.token = token
+    return state
+
+
+def settled(result: Any) -> Any:
+    """What a handler returns, awaited when the handler is async (as Reflex would)."""
+    return asyncio.run(result) if inspect.iscoroutine(result) else result

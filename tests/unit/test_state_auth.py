@@ -1,0 +1,46 @@
+"""Signing in, creating an account and the Profile page without a browser: forms read defensively."""
+
+from __future__ import annotations
+
+from lumiere.db import session_scope
+from lumiere.services.auth import issue_token, register_user
+from lumiere.state.auth import LoginState, RegisterState
+from lumiere.state.dashboard import DashboardState
+from lumiere.state.profile import ProfileState
+from tests.helpers.page_state import page_state, settled
+
+
+def test_register_then_sign_in_and_a_form_that_is_not_a_form(app_db):
+    register = page_state(RegisterState, url="/register")
+    outcome = settled(register.submit({"name": "Ada", "email": "ada@example.com", "password": "correct horse"}))
+    assert "/dashboard" in str(outcome) and register.token and register.user_name == "Ada"
+
+    login = page_state(LoginState, url="/login?next=/history")
+    assert settled(login.submit("not a form")) is None
+    assert (login.email_error, login.password_error) == ("Enter your email address.", "Enter your password.")
+    assert settled(login.submit({"email": ["ada@example.com"], "password": 42})) is None
+    assert login.form_error and not login.token
+    outcome = settled(login.submit({"email": " ada@example.com ", "password": "correct horse"}))
+    assert "/history" in str(outcome) and login.token and login.user_email == "ada@example.com"
+
+    again = page_state(RegisterState, url="/register")
+    assert settled(again.submit({"name": "Ada", "email": "ada@example.com", "password": "correct horse"})) is None
+    assert again.email_error and not again.token
+
+
+def test_profile_errors_show_next_to_their_field_and_saving_updates_the_top_bar(app_db):
+    with session_scope() as session:
+        user = register_user(session, email="grace@example.com", password="correct horse", name="Grace")
+        token = issue_token(user).access_token
+    profile = page_state(ProfileState, token, "/profile")
+    assert settled(profile.change_password({"new_password": "a", "confirm_password": "b"})) is None
+    assert profile.password_field == "confirm_password"
+    failed = settled(profile.change_password({"new_password": "x" * 12, "confirm_password": "x" * 12}))
+    assert failed is None and profile.password_error and profile.password_field == "current_password"
+    assert "Profile saved." in str(settled(profile.save_details({"name": "Grace H.", "email": "grace@example.com"})))
+    assert profile.user_name == "Grace H." and profile.details_error == ""
+
+    dashboard = page_state(DashboardState, token, "/dashboard")
+    assert settled(dashboard.load()) is None and dashboard.loaded and dashboard.source_count == 0
+    signed_out = page_state(DashboardState, "", "/dashboard")
+    assert "/login?next=/dashboard" in str(settled(signed_out.load())) and not signed_out.loaded
