@@ -19,6 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from lumiere.services.errors import BadRequest
+from lumiere.services.sqlnames import ascii_lower, lookalike_problem, same_name
 
 DIALECTS = ("duckdb", "postgres", "mysql")
 MAX_SQL_CHARS = 100_000
@@ -140,7 +141,7 @@ _SYSTEM_SCHEMAS = frozenset({
     "information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys", "system",
     "temp", "memory",
 })
-_SYSTEM_TABLE = re.compile(r"^(pg_|duckdb_|sqlite_|information_schema)", re.IGNORECASE)
+_SYSTEM_TABLE = re.compile(r"^(pg_|duckdb_|sqlite_|pragma_|information_schema)", re.IGNORECASE)
 _FILE_LIKE = re.compile(
     r"([/\\]|://|^~|\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx?|duckdb|db|sqlite3?|arrow|avro|"
     r"gz|zst|bz2|xz|zip)$)",
@@ -337,7 +338,7 @@ def _check_nodes(query: exp.Expression, dialect: str) -> None:
             _check_structure(node, dialect)
         elif cls is exp.Anonymous:
             name = str(node.this)
-            if name.lower() not in _SAFE_FUNCTION_NAMES[dialect]:
+            if ascii_lower(name) not in _SAFE_FUNCTION_NAMES[dialect]:
                 raise SqlRefused(_function_message(name))
         elif cls in _SAFE_FUNCTIONS:
             continue
@@ -370,6 +371,8 @@ def _check_args(node: exp.Expression, allowed: frozenset[str]) -> None:
 
 
 def _check_structure(node: exp.Expression, dialect: str) -> None:
+    if isinstance(node, exp.Identifier) and (problem := lookalike_problem(node)):
+        raise SqlRefused(problem)
     if isinstance(node, exp.Dot) and not isinstance(node.expression, exp.Identifier):
         raise SqlRefused(
             "Functions cannot be called through a schema or with method syntax (x.f()); call them directly, f(x)."
@@ -432,7 +435,7 @@ def _check_tables(
             raise SqlRefused(_table_message(written.name, allowed_tables))
         if canonical not in used:
             used.append(canonical)
-        if not table.args.get("alias") and not _same_name(written, canonical, dialect):
+        if not table.args.get("alias") and not _names_table(written, canonical, dialect):
             # Keep `written.column` references resolving after the rename below.
             table.set("alias", exp.TableAlias(this=exp.to_identifier(_resolved(written, dialect), quoted=True)))
         table.set("this", exp.to_identifier(canonical, quoted=True))
@@ -442,49 +445,68 @@ def _check_tables(
 
 
 def _resolved(identifier: exp.Identifier, dialect: str) -> str:
-    """The name the database will look up: PostgreSQL folds unquoted names to lower case."""
+    """The name the database will look up: PostgreSQL folds unquoted names to (ASCII) lower case."""
     if dialect == "postgres" and not identifier.quoted:
-        return identifier.name.lower()
+        return ascii_lower(identifier.name)
     return identifier.name
 
 
-def _same_name(identifier: exp.Identifier, name: str, dialect: str) -> bool:
-    if dialect == "duckdb":
-        return identifier.name.lower() == name.lower()
-    return _resolved(identifier, dialect) == name
+def _names_table(identifier: exp.Identifier, name: str, dialect: str) -> bool:
+    return same_name(identifier, exp.to_identifier(name, quoted=True), dialect)
 
 
 def _resolve_name(identifier: exp.Identifier, candidates: list[str], dialect: str) -> str | None:
-    """The candidate the identifier names: an exact match first, else a unique case-insensitive one."""
+    """The candidate the identifier names: an exact match first, else a unique ASCII-case-insensitive one."""
     wanted = _resolved(identifier, dialect)
     for candidate in candidates:
         if candidate == wanted:
             return candidate
-    folded = [candidate for candidate in candidates if candidate.lower() == identifier.name.lower()]
+    folded = [candidate for candidate in candidates if ascii_lower(candidate) == ascii_lower(identifier.name)]
     return folded[0] if len(folded) == 1 else None
 
 
 def _is_visible_cte(table: exp.Table, written: exp.Identifier, dialect: str) -> bool:
     """True when a WITH in scope defines this name, so the reference cannot reach a real table."""
-    return any(_same_name(written, _resolved(name, dialect), dialect) for name in _visible_cte_names(table))
+    return any(same_name(written, name, dialect) for name in _visible_cte_names(table))
 
 
 def _visible_cte_names(node: exp.Expression) -> Iterator[exp.Identifier]:
+    """The CTE names `node` can see, walking out through every enclosing WITH.
+
+    Inside the body of a CTE only the earlier CTEs of its WITH are visible, and the CTE itself
+    only from the recursive branch of `WITH RECURSIVE name AS (anchor UNION [ALL] recursive)`:
+    DuckDB binds a self-reference anywhere else (the anchor, an INTERSECT/EXCEPT, a body with no
+    UNION) to the real table of that name. PostgreSQL and MySQL refuse those or bind them the same
+    way, and also see later CTEs of a RECURSIVE WITH; not counting those is the strict reading.
+    """
     came_from, child, parent = None, node, node.parent
     while parent is not None:
         with_clause = parent.args.get("with_") if isinstance(parent, exp.Query) else None
         if isinstance(with_clause, exp.With):
             ctes = list(with_clause.expressions)
             if child is with_clause:
-                # Inside the body of one CTE (the one just passed): only earlier ones, and itself
-                # when RECURSIVE, are visible.
                 position = next(index for index, cte in enumerate(ctes) if cte is came_from)
-                ctes = ctes[: position + 1] if with_clause.args.get("recursive") else ctes[:position]
+                itself = with_clause.args.get("recursive") and _in_recursive_branch(node, ctes[position])
+                ctes = ctes[: position + 1] if itself else ctes[:position]
             for cte in ctes:
                 alias = cte.args.get("alias")
                 if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
                     yield alias.this
         came_from, child, parent = child, parent, parent.parent
+
+
+def _in_recursive_branch(node: exp.Expression, cte: exp.CTE) -> bool:
+    """True when `node` lies in the last branch of the CTE body's top-level UNION [ALL]."""
+    body = cte.this
+    if type(body) is not exp.Union:
+        return False
+    branch = body.expression
+    ancestor: exp.Expression | None = node
+    while ancestor is not None and ancestor is not cte:
+        if ancestor is branch:
+            return True
+        ancestor = ancestor.parent
+    return False
 
 
 def _table_message(name: str, allowed_tables: list[str]) -> str:
