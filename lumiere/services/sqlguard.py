@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlglot
@@ -19,7 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from lumiere.services.errors import BadRequest
-from lumiere.services.sqlnames import ascii_lower, lookalike_problem, same_name
+from lumiere.services.sqlnames import ascii_lower, cte_name, lookalike_problem, same_name, visible_ctes
 
 DIALECTS = ("duckdb", "postgres", "mysql")
 MAX_SQL_CHARS = 100_000
@@ -467,46 +467,7 @@ def _resolve_name(identifier: exp.Identifier, candidates: list[str], dialect: st
 
 def _is_visible_cte(table: exp.Table, written: exp.Identifier, dialect: str) -> bool:
     """True when a WITH in scope defines this name, so the reference cannot reach a real table."""
-    return any(same_name(written, name, dialect) for name in _visible_cte_names(table))
-
-
-def _visible_cte_names(node: exp.Expression) -> Iterator[exp.Identifier]:
-    """The CTE names `node` can see, walking out through every enclosing WITH.
-
-    Inside the body of a CTE only the earlier CTEs of its WITH are visible, and the CTE itself
-    only from the recursive branch of `WITH RECURSIVE name AS (anchor UNION [ALL] recursive)`:
-    DuckDB binds a self-reference anywhere else (the anchor, an INTERSECT/EXCEPT, a body with no
-    UNION) to the real table of that name. PostgreSQL and MySQL refuse those or bind them the same
-    way, and also see later CTEs of a RECURSIVE WITH; not counting those is the strict reading.
-    """
-    came_from, child, parent = None, node, node.parent
-    while parent is not None:
-        with_clause = parent.args.get("with_") if isinstance(parent, exp.Query) else None
-        if isinstance(with_clause, exp.With):
-            ctes = list(with_clause.expressions)
-            if child is with_clause:
-                position = next(index for index, cte in enumerate(ctes) if cte is came_from)
-                itself = with_clause.args.get("recursive") and _in_recursive_branch(node, ctes[position])
-                ctes = ctes[: position + 1] if itself else ctes[:position]
-            for cte in ctes:
-                alias = cte.args.get("alias")
-                if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
-                    yield alias.this
-        came_from, child, parent = child, parent, parent.parent
-
-
-def _in_recursive_branch(node: exp.Expression, cte: exp.CTE) -> bool:
-    """True when `node` lies in the last branch of the CTE body's top-level UNION [ALL]."""
-    body = cte.this
-    if type(body) is not exp.Union:
-        return False
-    branch = body.expression
-    ancestor: exp.Expression | None = node
-    while ancestor is not None and ancestor is not cte:
-        if ancestor is branch:
-            return True
-        ancestor = ancestor.parent
-    return False
+    return any(same_name(written, cte_name(cte), dialect) for cte in visible_ctes(table) if cte_name(cte) is not None)
 
 
 def _table_message(name: str, allowed_tables: list[str]) -> str:

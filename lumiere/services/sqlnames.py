@@ -9,6 +9,8 @@ some Unicode case mapping turns into plain ASCII are refused outright.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlglot import exp
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -55,3 +57,46 @@ def lookalike_problem(identifier: exp.Identifier) -> str | None:
         f"The name {name[:80]!r} contains {odd!r} (U+{ord(odd):04X}), a letter that case folding turns into "
         "a plain ASCII letter; write names with plain letters."
     )
+
+
+def cte_name(cte: exp.CTE) -> exp.Identifier | None:
+    alias = cte.args.get("alias")
+    if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
+        return alias.this
+    return None
+
+
+def visible_ctes(node: exp.Expression) -> Iterator[exp.CTE]:
+    """The CTEs `node` can see, walking out through every enclosing WITH.
+
+    Inside the body of a CTE only the earlier CTEs of its WITH are visible, and the CTE itself
+    only from the recursive branch of `WITH RECURSIVE name AS (anchor UNION [ALL] recursive)`:
+    DuckDB binds a self-reference anywhere else (the anchor, an INTERSECT/EXCEPT, a body with no
+    UNION) to the real table of that name. PostgreSQL and MySQL refuse those or bind them the same
+    way, and also see later CTEs of a RECURSIVE WITH; not counting those is the strict reading.
+    """
+    came_from, child, parent = None, node, node.parent
+    while parent is not None:
+        with_clause = parent.args.get("with_") if isinstance(parent, exp.Query) else None
+        if isinstance(with_clause, exp.With):
+            ctes = list(with_clause.expressions)
+            if child is with_clause:
+                position = next(index for index, cte in enumerate(ctes) if cte is came_from)
+                itself = with_clause.args.get("recursive") and _in_recursive_branch(node, ctes[position])
+                ctes = ctes[: position + 1] if itself else ctes[:position]
+            yield from ctes
+        came_from, child, parent = child, parent, parent.parent
+
+
+def _in_recursive_branch(node: exp.Expression, cte: exp.CTE) -> bool:
+    """True when `node` lies in the last branch of the CTE body's top-level UNION [ALL]."""
+    body = cte.this
+    if type(body) is not exp.Union:
+        return False
+    branch = body.expression
+    ancestor: exp.Expression | None = node
+    while ancestor is not None and ancestor is not cte:
+        if ancestor is branch:
+            return True
+        ancestor = ancestor.parent
+    return False
