@@ -19,6 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from lumiere.services.errors import BadRequest
+from lumiere.services.sqlsizes import ValueTooBig, check_value_sizes
 from lumiere.services.sqlnames import ascii_lower, cte_name, lookalike_problem, same_name, visible_ctes
 
 DIALECTS = ("duckdb", "postgres", "mysql")
@@ -213,6 +214,7 @@ def guard_sql(
     try:
         query = query.transform(_plain_string)
         _check_nodes(query, dialect)
+        _check_value_sizes(query)
         if dialect == "postgres":
             query = normalize_identifiers(query, dialect=dialect)
         tables = _check_tables(query, dialect, list(allowed_tables), list(allowed_schemas), qualify_schema)
@@ -357,6 +359,13 @@ def _check_nodes(query: exp.Expression, dialect: str) -> None:
         else:
             construct = _CONSTRUCT_NAMES.get(cls.__name__, f"The SQL construct {cls.__name__}")
             raise SqlRefused(f"{construct} cannot be used here; rewrite it as a plain SELECT.")
+
+
+def _check_value_sizes(query: exp.Expression) -> None:
+    try:
+        check_value_sizes(query)
+    except ValueTooBig as error:
+        raise SqlRefused(str(error)) from None
 
 
 def _check_args(node: exp.Expression, allowed: frozenset[str]) -> None:

@@ -270,6 +270,37 @@ def test_lookalike_letters_are_every_non_ascii_letter_that_case_folds_into_ascii
     assert guard('SELECT 1 AS "stra\u00dfe" FROM tips').tables == ["tips"]
 
 
+BOUNDED_BUILDERS = [
+    "SELECT lpad(day, 10000, '.') AS padded FROM tips",
+    "SELECT rpad(day, 12) || ' | ' || lpad(CAST(tip AS VARCHAR), 8) AS line FROM tips",
+    "SELECT levenshtein(lower(day), 'sunday') AS distance FROM tips",
+    "SELECT jaro_winkler_similarity(trim(day), 'Sat') AS similarity FROM tips",
+    "SELECT string_agg(DISTINCT day || ' (' || sex || ')', ', ') AS days FROM tips",
+    "SELECT list(DISTINCT day) AS days FROM tips",
+    "SELECT format('{:>12}', day) AS shown, printf('%8.2f', tip) AS tip_text FROM tips",
+    "SELECT bar(tip, 0, 10, 40) AS bar FROM tips",
+    "SELECT replace(day, 'Sun', 'Sunday') AS day FROM tips",
+    "SELECT array_to_string(list(DISTINCT day), ', ') AS days FROM tips",
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT 'row ' || n AS label FROM r",
+]
+
+
+@pytest.mark.parametrize("sql", BOUNDED_BUILDERS)
+def test_bounded_text_building_passes_and_runs(tips_db, sql):
+    assert tips_db.execute(guard(sql).sql).fetchall()
+
+
+def test_value_size_limits_are_exact():
+    assert guard("SELECT lpad(day, 10000) FROM tips")
+    assert "lpad's length must be a number up to 10,000." == refusal("SELECT lpad(day, 10001) FROM tips")
+    assert guard("SELECT concat(" + ", ".join(["day"] * 32) + ") FROM tips")
+    assert "32 stored values" in refusal("SELECT concat(" + ", ".join(["day"] * 33) + ") FROM tips")
+    assert guard("SELECT string_agg(day || '" + "x" * 100 + "', ',') FROM tips")
+    assert "at most 100 characters" in refusal("SELECT string_agg(day || '" + "x" * 101 + "', ',') FROM tips")
+    assert guard("SELECT levenshtein(day, '" + "x" * 1000 + "') FROM tips")
+    assert "1,000 characters a side" in refusal("SELECT levenshtein(day, '" + "x" * 1001 + "') FROM tips")
+
+
 def test_cte_shared_by_a_union():
     guarded = guard("WITH a AS (SELECT day FROM tips) SELECT * FROM a UNION ALL SELECT * FROM a")
     assert guarded.tables == ["tips"]
