@@ -76,6 +76,8 @@ def check_value_sizes(query: exp.Expression) -> None:
             _literal_count(node.expression, f"{'lpad' if node.args.get('is_left') else 'rpad'}'s length")
         elif isinstance(node, exp.Anonymous) and ascii_lower(str(node.this)) == "bar" and len(node.expressions) > 3:
             _literal_count(node.expressions[3], "bar's width")
+        elif isinstance(node, exp.DataTypeParam):
+            _literal_count(node.this, "A type's size (e.g. CHAR(n), which PostgreSQL pads to n)")
     sizes = _Sizes()
     for node in nodes:
         if isinstance(node, _COLLECTING):
@@ -86,10 +88,14 @@ def check_value_sizes(query: exp.Expression) -> None:
             _check_built(node, sizes.of(node))
 
 
+_BUILDERS = (
+    exp.DPipe, exp.Concat, exp.ConcatWs, exp.Replace, exp.RegexpReplace, exp.Format, exp.ArrayToString, exp.Array,
+    exp.Hex, exp.Cast, exp.TryCast,
+)
+
+
 def _builds_text(node: exp.Expression) -> bool:
-    if isinstance(node, exp.DPipe | exp.Concat | exp.ConcatWs | exp.Replace | exp.RegexpReplace | exp.Format):
-        return True
-    if isinstance(node, exp.ArrayToString | exp.Array):
+    if isinstance(node, _BUILDERS):
         return True
     return isinstance(node, exp.Anonymous) and ascii_lower(str(node.this)) == "printf"
 
@@ -193,6 +199,14 @@ class _Sizes:
             return NUMBER
         if isinstance(node, exp.Replace | exp.RegexpReplace):
             return self._replaced(node)
+        if isinstance(node, exp.ConcatWs) and node.expressions:
+            separator, *parts = node.expressions
+            return self.of(separator).times(max(len(parts) - 1, 1)) + sum((self.of(part) for part in parts), Size())
+        if isinstance(node, exp.Hex):
+            return self.of(node.this).times(2)
+        if isinstance(node, exp.Cast | exp.TryCast) and node.to.expressions:
+            declared = _whole_number(node.to.expressions[0].this)
+            return self.of(node.this) + Size(chars=declared if declared is not None else _UNBOUNDED)
         if isinstance(node, exp.ArrayToString):
             separator = _text(node.expression)
             if separator is None:

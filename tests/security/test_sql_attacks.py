@@ -240,6 +240,10 @@ ATTACKS = [
     ("postgres", "SELECT format('%1$*2$s', day, 100000) FROM tips", "not taken from arguments"),
     ("duckdb", "SELECT bar(tip, 0, 10, 100000000) FROM tips", "bar's width must be a number up to 10,000"),
     ("duckdb", "SELECT array_to_string(list(day), day) FROM tips", "separator must be quoted text"),
+    ("postgres", "SELECT CAST(day AS CHAR(100000000)) FROM tips", "must be a number up to 10,000"),
+    ("mysql", "SELECT CAST(day AS CHAR(100000000)) FROM tips", "must be a number up to 10,000"),
+    ("duckdb", "SELECT concat_ws(lpad(',', 10000), day, sex, time) FROM tips", "text values too big"),
+    ("duckdb", "SELECT hex(hex(lpad(day, 6000))) FROM tips", "text values too big"),
     # writing or locking from a SELECT
     ("duckdb", "SELECT * INTO stolen FROM tips", INTO),
     ("postgres", "SELECT * INTO TEMP stolen FROM tips", INTO),
