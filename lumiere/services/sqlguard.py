@@ -19,8 +19,8 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from lumiere.services.errors import BadRequest
-from lumiere.services.sqlsizes import ValueTooBig, check_value_sizes
 from lumiere.services.sqlnames import ascii_lower, cte_name, lookalike_problem, same_name, visible_ctes
+from lumiere.services.sqlsizes import ValueTooBig, check_value_sizes
 
 DIALECTS = ("duckdb", "postgres", "mysql")
 MAX_SQL_CHARS = 100_000

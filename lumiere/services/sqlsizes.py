@@ -123,7 +123,8 @@ def _check_collected(node: exp.Expression, sizes: _Sizes) -> None:
             f"{name} collects one value per row, so each may add at most {MAX_COLLECTED_CHARS} characters "
             "of built text (no padding or long text inside it)."
         )
-    if separator is not None and len(_text(separator) or "x" * (MAX_COLLECTED_CHARS + 1)) > MAX_COLLECTED_CHARS:
+    separator_text = "" if separator is None else _text(separator)
+    if separator_text is None or len(separator_text) > MAX_COLLECTED_CHARS:
         raise ValueTooBig(f"{name}'s separator must be quoted text of at most {MAX_COLLECTED_CHARS} characters.")
 
 
@@ -140,11 +141,10 @@ def _check_compared(node: exp.Expression, sizes: _Sizes) -> None:
             )
 
 
-def _literal_count(node: exp.Expression | None, what: str) -> int:
+def _literal_count(node: exp.Expression | None, what: str) -> None:
     value = _whole_number(node)
     if value is None or value > MAX_BUILT_CHARS:
         raise ValueTooBig(f"{what} must be a number up to {MAX_BUILT_CHARS:,}.")
-    return value
 
 
 def _whole_number(node: exp.Expression | None) -> int | None:
