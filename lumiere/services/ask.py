@@ -229,10 +229,13 @@ def _execute_and_record(
 
 
 def _display_sql(sql: str, dialect: str) -> str:
-    """The SQL as people read it: one statement, pretty-printed (what runs is the guard's rendering)."""
+    """The SQL as people read it: one statement, pretty-printed (what runs is the guard's rendering).
+
+    SQL sqlglot cannot read, or nests too deeply for its recursive parser and printer, is shown as written.
+    """
     try:
         return sqlglot.parse_one(sql, read=dialect).sql(dialect=dialect, pretty=True)
-    except SqlglotError:
+    except (SqlglotError, RecursionError):
         return sql.strip()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlglot
@@ -19,6 +19,8 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from lumiere.services.errors import BadRequest
+from lumiere.services.sqlnames import ascii_lower, cte_name, lookalike_problem, same_name, visible_ctes
+from lumiere.services.sqlsizes import ValueTooBig, check_value_sizes
 
 DIALECTS = ("duckdb", "postgres", "mysql")
 MAX_SQL_CHARS = 100_000
@@ -140,7 +142,7 @@ _SYSTEM_SCHEMAS = frozenset({
     "information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys", "system",
     "temp", "memory",
 })
-_SYSTEM_TABLE = re.compile(r"^(pg_|duckdb_|sqlite_|information_schema)", re.IGNORECASE)
+_SYSTEM_TABLE = re.compile(r"^(pg_|duckdb_|sqlite_|pragma_|information_schema)", re.IGNORECASE)
 _FILE_LIKE = re.compile(
     r"([/\\]|://|^~|\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx?|duckdb|db|sqlite3?|arrow|avro|"
     r"gz|zst|bz2|xz|zip)$)",
@@ -212,6 +214,7 @@ def guard_sql(
     try:
         query = query.transform(_plain_string)
         _check_nodes(query, dialect)
+        _check_value_sizes(query)
         if dialect == "postgres":
             query = normalize_identifiers(query, dialect=dialect)
         tables = _check_tables(query, dialect, list(allowed_tables), list(allowed_schemas), qualify_schema)
@@ -337,7 +340,7 @@ def _check_nodes(query: exp.Expression, dialect: str) -> None:
             _check_structure(node, dialect)
         elif cls is exp.Anonymous:
             name = str(node.this)
-            if name.lower() not in _SAFE_FUNCTION_NAMES[dialect]:
+            if ascii_lower(name) not in _SAFE_FUNCTION_NAMES[dialect]:
                 raise SqlRefused(_function_message(name))
         elif cls in _SAFE_FUNCTIONS:
             continue
@@ -358,6 +361,13 @@ def _check_nodes(query: exp.Expression, dialect: str) -> None:
             raise SqlRefused(f"{construct} cannot be used here; rewrite it as a plain SELECT.")
 
 
+def _check_value_sizes(query: exp.Expression) -> None:
+    try:
+        check_value_sizes(query)
+    except ValueTooBig as error:
+        raise SqlRefused(str(error)) from None
+
+
 def _check_args(node: exp.Expression, allowed: frozenset[str]) -> None:
     for key, value in node.args.items():
         if key in allowed or value in (None, False, []):
@@ -370,6 +380,8 @@ def _check_args(node: exp.Expression, allowed: frozenset[str]) -> None:
 
 
 def _check_structure(node: exp.Expression, dialect: str) -> None:
+    if isinstance(node, exp.Identifier) and (problem := lookalike_problem(node)):
+        raise SqlRefused(problem)
     if isinstance(node, exp.Dot) and not isinstance(node.expression, exp.Identifier):
         raise SqlRefused(
             "Functions cannot be called through a schema or with method syntax (x.f()); call them directly, f(x)."
@@ -432,7 +444,7 @@ def _check_tables(
             raise SqlRefused(_table_message(written.name, allowed_tables))
         if canonical not in used:
             used.append(canonical)
-        if not table.args.get("alias") and not _same_name(written, canonical, dialect):
+        if not table.args.get("alias") and not _names_table(written, canonical, dialect):
             # Keep `written.column` references resolving after the rename below.
             table.set("alias", exp.TableAlias(this=exp.to_identifier(_resolved(written, dialect), quoted=True)))
         table.set("this", exp.to_identifier(canonical, quoted=True))
@@ -442,49 +454,29 @@ def _check_tables(
 
 
 def _resolved(identifier: exp.Identifier, dialect: str) -> str:
-    """The name the database will look up: PostgreSQL folds unquoted names to lower case."""
+    """The name the database will look up: PostgreSQL folds unquoted names to (ASCII) lower case."""
     if dialect == "postgres" and not identifier.quoted:
-        return identifier.name.lower()
+        return ascii_lower(identifier.name)
     return identifier.name
 
 
-def _same_name(identifier: exp.Identifier, name: str, dialect: str) -> bool:
-    if dialect == "duckdb":
-        return identifier.name.lower() == name.lower()
-    return _resolved(identifier, dialect) == name
+def _names_table(identifier: exp.Identifier, name: str, dialect: str) -> bool:
+    return same_name(identifier, exp.to_identifier(name, quoted=True), dialect)
 
 
 def _resolve_name(identifier: exp.Identifier, candidates: list[str], dialect: str) -> str | None:
-    """The candidate the identifier names: an exact match first, else a unique case-insensitive one."""
+    """The candidate the identifier names: an exact match first, else a unique ASCII-case-insensitive one."""
     wanted = _resolved(identifier, dialect)
     for candidate in candidates:
         if candidate == wanted:
             return candidate
-    folded = [candidate for candidate in candidates if candidate.lower() == identifier.name.lower()]
+    folded = [candidate for candidate in candidates if ascii_lower(candidate) == ascii_lower(identifier.name)]
     return folded[0] if len(folded) == 1 else None
 
 
 def _is_visible_cte(table: exp.Table, written: exp.Identifier, dialect: str) -> bool:
     """True when a WITH in scope defines this name, so the reference cannot reach a real table."""
-    return any(_same_name(written, _resolved(name, dialect), dialect) for name in _visible_cte_names(table))
-
-
-def _visible_cte_names(node: exp.Expression) -> Iterator[exp.Identifier]:
-    came_from, child, parent = None, node, node.parent
-    while parent is not None:
-        with_clause = parent.args.get("with_") if isinstance(parent, exp.Query) else None
-        if isinstance(with_clause, exp.With):
-            ctes = list(with_clause.expressions)
-            if child is with_clause:
-                # Inside the body of one CTE (the one just passed): only earlier ones, and itself
-                # when RECURSIVE, are visible.
-                position = next(index for index, cte in enumerate(ctes) if cte is came_from)
-                ctes = ctes[: position + 1] if with_clause.args.get("recursive") else ctes[:position]
-            for cte in ctes:
-                alias = cte.args.get("alias")
-                if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
-                    yield alias.this
-        came_from, child, parent = child, parent, parent.parent
+    return any(same_name(written, cte_name(cte), dialect) for cte in visible_ctes(table) if cte_name(cte) is not None)
 
 
 def _table_message(name: str, allowed_tables: list[str]) -> str:

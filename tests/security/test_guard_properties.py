@@ -282,3 +282,27 @@ def test_what_passes_reads_only_allowed_tables_on_postgres(tips_postgres, sql):
             pass
         finally:
             cursor.execute("ROLLBACK")
+
+
+# Letters whose case DuckDB folds (ASCII), whose case it does not (é/É), and letters Python's
+# lower() or casefold() turn into ASCII (Kelvin sign, long s, dotless i).
+NAME_LETTERS = "kKsSiIé\u00c9\u212a\u017f\u0131"
+
+
+@PROPERTY_SETTINGS
+@given(cte=st.text(NAME_LETTERS, min_size=1, max_size=3), ref=st.text(NAME_LETTERS, min_size=1, max_size=3),
+       recursive=st.booleans())
+def test_duckdb_takes_a_name_for_a_cte_exactly_when_the_guard_does(cte, ref, recursive):
+    """Differential: a table named like the reference exists; when the guard passes the query, DuckDB
+    must read the CTE, and when DuckDB reads the CTE the guard refuses only lookalike letters."""
+    sql = f'WITH {"RECURSIVE " if recursive else ""}"{cte}" AS (SELECT 1 AS v) SELECT v FROM "{ref}"'
+    connection = duckdb.connect()
+    connection.execute(f'CREATE TABLE "{ref}" AS SELECT 2 AS v')
+    duckdb_reads_the_cte = connection.execute(sql).fetchall() == [(1,)]
+    try:
+        guarded = guard_sql(sql, dialect="duckdb", allowed_tables=["tips"], row_cap=CAP)
+    except SqlRefused as refused:
+        assert not duckdb_reads_the_cte or "a letter that case folding turns into" in refused.detail, refused.detail
+        return
+    assert duckdb_reads_the_cte and guarded.tables == []
+    assert connection.execute(guarded.sql).fetchall() == [(1,)]

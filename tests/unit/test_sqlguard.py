@@ -202,6 +202,105 @@ def test_cte_names_only_shadow_tables_where_they_are_visible():
     assert guard('WITH X AS (SELECT 1) SELECT * FROM "x"', "postgres").tables == []
 
 
+COUNT_TO_TEN = [
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r",
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r",
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM (SELECT n FROM r) AS s WHERE n < 10) SELECT n FROM r",
+    "WITH RECURSIVE a AS (SELECT 1 AS n), r AS (SELECT n FROM a UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 10) SELECT n FROM r",
+]
+
+
+@pytest.mark.parametrize("sql", COUNT_TO_TEN)
+def test_recursive_ctes_still_count_on_duckdb_and_postgres(sql):
+    import psycopg2
+
+    from tests.conftest import PG_ADMIN_URL
+
+    on_duckdb = guard(sql).sql
+    assert sorted(row[0] for row in duckdb.connect().execute(on_duckdb).fetchall()) == list(range(1, 11))
+    on_postgres = guard(sql, "postgres", qualify_schema="public").sql
+    connection = psycopg2.connect(PG_ADMIN_URL.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(on_postgres)
+            assert sorted(row[0] for row in cursor.fetchall()) == list(range(1, 11))
+    finally:
+        connection.close()
+    assert guard(sql, "mysql").tables == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "SELECT * FROM secret",  # no UNION: not recursive at all
+        "SELECT * FROM secret UNION ALL SELECT * FROM secret",  # the anchor
+        "SELECT 1 AS n UNION ALL SELECT n FROM secret UNION ALL SELECT n FROM secret",  # a middle branch
+        "(SELECT 1 AS n UNION ALL SELECT n FROM secret) UNION ALL SELECT n FROM secret",  # a bracketed anchor
+        "SELECT (SELECT max(n) FROM secret) AS n UNION ALL SELECT n FROM secret",  # a subquery in the anchor
+        "SELECT 1 AS n INTERSECT SELECT n FROM secret",
+        "SELECT 1 AS n EXCEPT SELECT n FROM secret",
+    ],
+)
+def test_a_recursive_cte_sees_itself_only_from_its_recursive_branch(body):
+    for dialect in ("duckdb", "postgres", "mysql"):
+        message = refusal(f"WITH RECURSIVE secret AS ({body}) SELECT * FROM secret", dialect)
+        assert "secret is not one of your tables" in message
+
+
+def test_names_fold_like_the_database_folds_them():
+    # DuckDB: case-insensitive in ASCII, quoted or not; "é" and "É" are different names.
+    assert guard('WITH "Ka" AS (SELECT 1 AS n) SELECT * FROM "kA"').tables == []
+    assert "is not one of your tables" in refusal('WITH "\u00e9" AS (SELECT 1 AS n) SELECT * FROM "\u00c9"')
+    assert guard('SELECT * FROM "TIPS"').sql == 'SELECT * FROM "tips" LIMIT 101'
+    # PostgreSQL: unquoted names fold to ASCII lower case, quoted names are exact.
+    assert guard('WITH "\u00e9" AS (SELECT 1 AS n) SELECT * FROM \u00e9', "postgres").tables == []
+    assert "is not one of your tables" in refusal('WITH "\u00e9" AS (SELECT 1 AS n) SELECT * FROM "\u00c9"', "postgres")
+
+
+def test_lookalike_letters_are_every_non_ascii_letter_that_case_folds_into_ascii():
+    from lumiere.services.sqlnames import LOOKALIKE_LETTERS
+
+    folding_into_ascii = {
+        char
+        for char in map(chr, range(0x80, 0x110000))
+        if any(mapped.isascii() for mapped in (char.lower(), char.upper(), char.casefold()))
+    }
+    assert LOOKALIKE_LETTERS == folding_into_ascii - {"\u00df", "\u1e9e"}
+    assert "U+212A" in refusal('SELECT "\u212aelvin" FROM tips')
+    assert guard('SELECT 1 AS "stra\u00dfe" FROM tips').tables == ["tips"]
+
+
+BOUNDED_BUILDERS = [
+    "SELECT lpad(day, 10000, '.') AS padded FROM tips",
+    "SELECT rpad(day, 12) || ' | ' || lpad(CAST(tip AS VARCHAR), 8) AS line FROM tips",
+    "SELECT levenshtein(lower(day), 'sunday') AS distance FROM tips",
+    "SELECT jaro_winkler_similarity(trim(day), 'Sat') AS similarity FROM tips",
+    "SELECT string_agg(DISTINCT day || ' (' || sex || ')', ', ') AS days FROM tips",
+    "SELECT list(DISTINCT day) AS days FROM tips",
+    "SELECT format('{:>12}', day) AS shown, printf('%8.2f', tip) AS tip_text FROM tips",
+    "SELECT bar(tip, 0, 10, 40) AS bar FROM tips",
+    "SELECT replace(day, 'Sun', 'Sunday') AS day FROM tips",
+    "SELECT array_to_string(list(DISTINCT day), ', ') AS days FROM tips",
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT 'row ' || n AS label FROM r",
+]
+
+
+@pytest.mark.parametrize("sql", BOUNDED_BUILDERS)
+def test_bounded_text_building_passes_and_runs(tips_db, sql):
+    assert tips_db.execute(guard(sql).sql).fetchall()
+
+
+def test_value_size_limits_are_exact():
+    assert guard("SELECT lpad(day, 10000) FROM tips")
+    assert "lpad's length must be a number up to 10,000." == refusal("SELECT lpad(day, 10001) FROM tips")
+    assert guard("SELECT concat(" + ", ".join(["day"] * 32) + ") FROM tips")
+    assert "32 stored values" in refusal("SELECT concat(" + ", ".join(["day"] * 33) + ") FROM tips")
+    assert guard("SELECT string_agg(day || '" + "x" * 100 + "', ',') FROM tips")
+    assert "at most 100 characters" in refusal("SELECT string_agg(day || '" + "x" * 101 + "', ',') FROM tips")
+    assert guard("SELECT levenshtein(day, '" + "x" * 1000 + "') FROM tips")
+    assert "1,000 characters a side" in refusal("SELECT levenshtein(day, '" + "x" * 1001 + "') FROM tips")
+
+
 def test_cte_shared_by_a_union():
     guarded = guard("WITH a AS (SELECT day FROM tips) SELECT * FROM a UNION ALL SELECT * FROM a")
     assert guarded.tables == ["tips"]
