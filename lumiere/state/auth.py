@@ -13,6 +13,7 @@ from lumiere.services.auth import (
     issue_token,
     normalize_email,
     register_user,
+    revoke_token,
     user_from_token,
     validate_name,
     validate_password,
@@ -117,6 +118,13 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):
+        """Revoke the token on the server (not only in this browser), then forget it."""
+        if self.token:
+            try:
+                with session_scope() as session:
+                    revoke_token(session, self.token)
+            except ServiceError:
+                pass  # already expired or revoked: nothing left to sign out
         self._forget()
         return rx.redirect(LOGIN_ROUTE, replace=True)
 
