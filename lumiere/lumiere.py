@@ -47,9 +47,9 @@ def _built_pages_dir() -> Path:
     return (get_web_dir() / Dirs.STATIC / rx.config.get_config().frontend_path.strip("/")).resolve()
 
 
-headers = security_headers(_built_pages_dir())
+response_headers = security_headers(_built_pages_dir())
 app = rx.App(
-    api_transformer=api_in_front_of(create_api(headers), headers),
+    api_transformer=api_in_front_of(create_api(response_headers), response_headers),
     head_components=[rx.el.meta(name="description", content="Lumiere: ask your data in plain language.")],
 )
 # Reflex hands the websocket server the CORS list, which would refuse the page's own origin

@@ -45,7 +45,7 @@ def create_api(headers: SecurityHeaders | None = None) -> FastAPI:
 
 
 class _HeadersMiddleware:
-    """Starlette middleware form of SecurityHeaders (outside the error handlers, so a 500 has them too)."""
+    """SecurityHeaders as a Starlette middleware class, so `add_middleware` can install it."""
 
     def __init__(self, app: ASGIApp, headers: SecurityHeaders) -> None:
         self._app = headers.wrap(app)
