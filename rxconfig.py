@@ -1,6 +1,8 @@
-"""Reflex configuration: telemetry off, Radix theme explicit, no public upload use."""
+"""Reflex configuration: telemetry off, Radix theme explicit, no public upload use, CORS limited."""
 
 import reflex as rx
+
+from lumiere.web.origins import cross_origins
 
 config = rx.Config(
     app_name="lumiere",
@@ -13,3 +15,6 @@ config = rx.Config(
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )
+# Reflex's default ("*" with credentials) lets any site call the backend; allow only the frontend
+# origin and the operator's LUMIERE_CORS_ORIGINS (same-origin requests need no CORS at all).
+config.cors_allowed_origins = cross_origins(config.deploy_url)

@@ -10,6 +10,7 @@ import os
 import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=720, ge=1, le=60 * 24 * 90)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
 
+    # --- web ---------------------------------------------------------------------------
+    # CSP frame-ancestors sources allowed to frame the pages: 'none', 'self' or origins, space-separated.
+    frame_ancestors: str = "'none'"
+    # Other web origins (scheme://host[:port], comma-separated) whose pages may call the API and websocket.
+    cors_origins: str = ""
+
     # --- data sources ------------------------------------------------------------------
     max_upload_mb: int = Field(default=500, ge=1)
     max_columns: int = Field(default=2000, ge=1)
@@ -85,6 +92,32 @@ class Settings(BaseSettings):
     llm_prices: str = Field(default="", description="JSON object: model -> [prompt_usd, completion_usd] per 1M tokens")
 
     log_level: str = "INFO"
+
+    @field_validator("frame_ancestors", mode="after")
+    @classmethod
+    def _frame_ancestor_sources(cls, value: str) -> str:
+        sources = value.split()
+        if not sources:
+            return "'none'"
+        for source in sources:
+            if source not in ("'none'", "'self'") and not _is_origin(source):
+                raise ValueError(f"{source!r} is not 'none', 'self' or an origin like https://intranet.example.com")
+        if "'none'" in sources and len(sources) > 1:
+            raise ValueError("'none' cannot be combined with other sources")
+        return " ".join(sources)
+
+    @field_validator("cors_origins", mode="after")
+    @classmethod
+    def _origin_list(cls, value: str) -> str:
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if not _is_origin(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com (no path, no '*')")
+        return ",".join(origins)
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(origin for origin in self.cors_origins.split(",") if origin)
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -141,6 +174,20 @@ class Settings(BaseSettings):
     @property
     def datasets_dir(self) -> Path:
         return self.data_dir / "datasets"
+
+
+def _is_origin(text: str) -> bool:
+    """scheme://host[:port] with nothing after it: what browsers send as `Origin`."""
+    parts = urlsplit(text)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "*" not in text
+        and not parts.path
+        and not parts.query
+        and not parts.fragment
+        and not parts.username
+    )
 
 
 @lru_cache(maxsize=1)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import reflex as rx
+from reflex.constants import Dirs
 from reflex.event import EventHandler
+from reflex.utils.prerequisites import get_web_dir
 
 from lumiere import routes
-from lumiere.api.app import api_in_front_of, create_api
+from lumiere.api.app import api_in_front_of, create_api, security_headers
 from lumiere.config import get_settings
 from lumiere.db import migrate
 from lumiere.pages.dashboard import dashboard_page
@@ -31,6 +34,7 @@ from lumiere.state.data_upload import UploadState
 from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
 from lumiere.state.query import QueryState
+from lumiere.web.origins import websocket_origin_check
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -67,10 +71,19 @@ def _apply_migrations() -> None:
     migrate()
 
 
+def _built_pages_dir() -> Path:
+    """Where the production build's HTML lives (the folder Reflex's frontend mount serves)."""
+    return (get_web_dir() / Dirs.STATIC / rx.config.get_config().frontend_path.strip("/")).resolve()
+
+
+response_headers = security_headers(_built_pages_dir())
 app = rx.App(
-    api_transformer=api_in_front_of(create_api()),
+    api_transformer=api_in_front_of(create_api(response_headers), response_headers),
     head_components=[rx.el.meta(name="description", content="Lumiere: ask your data in plain language.")],
 )
+# Reflex hands the websocket server the CORS list, which would refuse the page's own origin
+# whenever it differs from deploy_url (e.g. 127.0.0.1 vs localhost); same host or listed origin.
+app.sio.eio.cors_allowed_origins = websocket_origin_check(list(rx.config.get_config().cors_allowed_origins))
 app.register_lifespan_task(_apply_migrations)
 
 for page in PAGES:

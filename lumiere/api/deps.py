@@ -26,11 +26,17 @@ def db_session() -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
-def current_user(
-    session: DbSession,
+def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> User:
-    return user_from_token(session, credentials.credentials if credentials else None)
+) -> str | None:
+    return credentials.credentials if credentials else None
+
+
+BearerToken = Annotated[str | None, Depends(bearer_token)]
+
+
+def current_user(session: DbSession, token: BearerToken) -> User:
+    return user_from_token(session, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -2,8 +2,9 @@
 
 from lumiere.models.insight import Insight
 from lumiere.models.query import Query
+from lumiere.models.revoked_token import RevokedToken
 from lumiere.models.source import Source
 from lumiere.models.usage import LlmCall
 from lumiere.models.user import User
 
-__all__ = ["Insight", "LlmCall", "Query", "Source", "User"]
+__all__ = ["Insight", "LlmCall", "Query", "RevokedToken", "Source", "User"]

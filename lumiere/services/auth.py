@@ -1,4 +1,8 @@
-"""Accounts: validation, password hashing (bcrypt) and access tokens (JWT, HS256)."""
+"""Accounts: validation, password hashing (bcrypt) and access tokens (JWT, HS256).
+
+Every token carries a random id (`jti`) so that signing out revokes just that token; a
+password change revokes all older ones through the user's `token_version`.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,12 @@ from functools import lru_cache
 import bcrypt
 import jwt
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lumiere.config import get_settings
-from lumiere.models import User
+from lumiere.models import RevokedToken, User
 from lumiere.services.errors import Conflict, Invalid, Unauthorized
 
 BCRYPT_MAX_BYTES = 72
@@ -127,13 +132,33 @@ def issue_token(user: User) -> IssuedToken:
     settings = get_settings()
     lifetime = timedelta(minutes=settings.token_ttl_minutes)
     now = datetime.now(UTC)
-    claims = {"sub": str(user.id), "ver": user.token_version, "iat": now, "exp": now + lifetime}
+    claims = {
+        "sub": str(user.id),
+        "ver": user.token_version,
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "exp": now + lifetime,
+    }
     token = jwt.encode(claims, settings.resolved_secret_key, algorithm=TOKEN_ALGORITHM)
     return IssuedToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    """The user a valid token belongs to, and the token's id and expiry (for revoking it)."""
+
+    user: User
+    jti: str
+    expires_at: datetime
+
+
 def user_from_token(session: Session, token: str | None) -> User:
     """The user a token belongs to; any problem with the token is a 401."""
+    return verify_token(session, token).user
+
+
+def verify_token(session: Session, token: str | None) -> TokenHolder:
+    """Check signature, expiry, the user's token version and revocation; any problem is a 401."""
     if not token:
         raise Unauthorized("Sign in first: this needs an access token.")
     try:
@@ -141,7 +166,7 @@ def user_from_token(session: Session, token: str | None) -> User:
             token,
             get_settings().resolved_secret_key,
             algorithms=[TOKEN_ALGORITHM],
-            options={"require": ["sub", "exp", "iat"]},
+            options={"require": ["sub", "exp", "iat", "jti"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Your session has expired. Sign in again.") from None
@@ -149,9 +174,25 @@ def user_from_token(session: Session, token: str | None) -> User:
         raise Unauthorized("The access token is not valid. Sign in again.") from None
     try:
         user_id = int(claims["sub"])
-    except (TypeError, ValueError):
+        jti = str(claims["jti"])
+        expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
         raise Unauthorized("The access token is not valid. Sign in again.") from None
     user = session.get(User, user_id)
     if user is None or claims.get("ver", 0) != user.token_version:
         raise Unauthorized("Your session is no longer valid. Sign in again.")
-    return user
+    if session.get(RevokedToken, jti) is not None:
+        raise Unauthorized("You signed out of this session. Sign in again.")
+    return TokenHolder(user=user, jti=jti, expires_at=expires_at)
+
+
+def revoke_token(session: Session, token: str | None) -> None:
+    """Sign out: the token stops working at once, the user's other sessions keep theirs.
+    Rows of tokens that have expired anyway are purged on the way."""
+    holder = verify_token(session, token)
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < datetime.now(UTC)))
+    try:
+        with session.begin_nested():
+            session.add(RevokedToken(jti=holder.jti, user_id=holder.user.id, expires_at=holder.expires_at))
+    except IntegrityError:
+        pass  # the same token signed out twice at once: it is revoked either way

@@ -16,6 +16,7 @@ from lumiere.services.auth import (
     issue_token,
     normalize_email,
     register_user,
+    revoke_token,
     user_from_token,
     validate_name,
     validate_password,
@@ -140,6 +141,13 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):
+        """Revoke the token on the server (not only in this browser), then forget it."""
+        if self.token:
+            try:
+                with session_scope() as session:
+                    revoke_token(session, self.token)
+            except ServiceError:
+                pass  # already expired or revoked: nothing left to sign out
         self._forget()
         return rx.redirect(routes.LOGIN.path, replace=True)
 

@@ -1,20 +1,19 @@
 """Connections to users' own PostgreSQL and MySQL/MariaDB databases.
 
-Every session is read-only with a statement timeout, connects to an address that was checked
-against loopback/private ranges (unless the operator allows them) and reports errors without
-the host or the password in them.
+Every session is read-only with a statement timeout, connects to the very address that passed
+the address filter (`services/address_filter.py`, unless the operator allows private hosts) and
+reports errors without the host or the password in them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import math
 import secrets
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +30,7 @@ from sqlglot import exp
 
 from lumiere.config import get_settings
 from lumiere.models import Source
+from lumiere.services.address_filter import first_refused, parse_address
 from lumiere.services.crypto import decrypt_secret
 from lumiere.services.errors import BadRequest, QueryRejected, Timeout
 from lumiere.services.resultset import ResultColumn
@@ -113,42 +113,43 @@ def params_for(source: Source) -> ExternalParams:
 # Where we may connect
 
 
-def check_host_allowed(host: str) -> None:
-    """BadRequest when the host is (or resolves to) a loopback/private/link-local address that
-    the operator has not allowed."""
-    resolve_allowed_address(host)
+Resolver = Callable[[str], list[str]]
 
 
-def resolve_allowed_address(host: str) -> str:
-    """The address to connect to: every address the name resolves to must be allowed, and the
-    connection then uses the first one, so the name cannot re-resolve elsewhere in between."""
+def system_resolve(name: str) -> list[str]:
+    """Every address the system resolver gives for `name` (a literal address comes back as is)."""
+    infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def check_host_allowed(host: str, resolve: Resolver = system_resolve) -> None:
+    """BadRequest when the host is (or resolves to) an address the operator has not allowed."""
+    resolve_allowed_address(host, resolve)
+
+
+def resolve_allowed_address(host: str, resolve: Resolver = system_resolve) -> str:
+    """The address to connect to: every address the name resolves to must pass the address
+    filter, and the connection then goes to the first one, so the name cannot re-resolve
+    elsewhere in between."""
     name = host.strip().strip("[]")
     if not name or len(name) > 253 or any(char.isspace() or ord(char) < 32 for char in name):
         raise BadRequest("Enter the database host name or IP address.")
     try:
-        infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        resolved = resolve(name)
+    except (OSError, UnicodeError):
         raise BadRequest(f"The host name {name!r} could not be resolved; check the spelling.") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = [address for address in map(parse_address, resolved) if address is not None]
     if not addresses:
         raise BadRequest(f"The host name {name!r} could not be resolved; check the spelling.")
     if not get_settings().allow_private_hosts:
-        for address in addresses:
-            if not _is_public(address):
-                raise BadRequest(
-                    "Connections to local, private or link-local addresses are not allowed on this server; "
-                    "use the database's public host name."
-                )
-    return addresses[0]
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if mapped is not None:
-            ip = mapped
-    return ip.is_global and not ip.is_multicast
+        refused = first_refused(addresses)
+        if refused is not None:
+            raise BadRequest(
+                f"Connections to {name!r} are not allowed on this server: it is or resolves to an address in "
+                f"a refused range ({refused.reason}). Use the database's public host name or address; an "
+                "operator can allow private networks with LUMIERE_ALLOW_PRIVATE_HOSTS."
+            )
+    return str(addresses[0])
 
 
 # --------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def test_forged_expired_and_alg_none_tokens_are_401(client, make_user):
         "expired": _token({**valid_claims, "iat": now - timedelta(hours=3), "exp": now - timedelta(hours=1)}, secret),
         "alg none": _token(valid_claims, None, algorithm="none"),
         "no exp": _token({"sub": str(user["id"]), "ver": 0, "iat": now}, secret),
+        "no jti (cannot be revoked)": _token(valid_claims, secret),
         "not a jwt": "abc.def.ghi",
     }
     for label, token in tokens.items():
@@ -74,6 +75,23 @@ def test_forged_expired_and_alg_none_tokens_are_401(client, make_user):
         assert response.headers.get("www-authenticate") == "Bearer"
     assert client.get("/api/auth/me").status_code == 401
     assert client.get("/api/auth/me", headers={"Authorization": "Basic dXNlcjpwYXNz"}).status_code == 401
+
+
+def test_logout_revokes_that_token_only(client, make_user):
+    user = make_user()
+    second_login = client.post("/api/auth/login", json={"email": user["email"], "password": user["password"]})
+    other_session = {"Authorization": f"Bearer {second_login.json()['access_token']}"}
+
+    logout = client.post("/api/auth/logout", headers=user["headers"])
+    assert logout.status_code == 204 and logout.content == b""
+    for path in ("/api/auth/me", "/api/data/sources", f"/api/users/{user['id']}"):
+        refused = client.get(path, headers=user["headers"])
+        assert refused.status_code == 401, path
+        assert refused.json()["detail"] == "You signed out of this session. Sign in again."
+    assert client.post("/api/auth/logout", headers=user["headers"]).status_code == 401
+    assert client.get("/api/auth/me", headers=other_session).status_code == 200
+    assert client.get("/api/data/sources", headers=other_session).status_code == 200
+    assert client.post("/api/auth/logout").status_code == 401
 
 
 def test_users_get_and_patch(client, make_user):

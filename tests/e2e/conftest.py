@@ -1,6 +1,7 @@
 """Browser tests: the production build started once per session, driven in Debian's Chromium.
 
-Screenshots of every test (and of each failure) go to test-artifacts/e2e/.
+Screenshots of every test (and of each failure) go to test-artifacts/e2e/. Every test fails on a
+JavaScript error or on any Content-Security-Policy violation the page reports.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 BUILD_TIMEOUT_S = 900
+# Reports each CSP violation to the test through a Playwright binding (bindings are not subject to the CSP).
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (event) => window.__lumiereCspViolation({
+  directive: event.violatedDirective, blocked: event.blockedURI, source: event.sourceFile,
+  line: event.lineNumber, sample: event.sample,
+}));
+"""
 
 
 def _free_port() -> int:
@@ -122,13 +130,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
 
 @pytest.fixture()
 def page(browser, live_server: str, request: pytest.FixtureRequest):  # noqa: ANN001
-    """A fresh browser context per test (own localStorage); screenshot at the end."""
+    """A fresh browser context per test (own localStorage); screenshot at the end; console messages
+    recorded, and the test fails on a JavaScript error or a CSP violation."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800}, accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    violations: list[dict] = []
+    context.expose_binding("__lumiereCspViolation", lambda _source, violation: violations.append(violation))
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
+    console: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
@@ -138,6 +152,9 @@ def page(browser, live_server: str, request: pytest.FixtureRequest):  # noqa: AN
     except Exception:  # noqa: BLE001  (a screenshot must not hide the test's own result)
         pass
     context.close()
+    (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console), encoding="utf-8")
+    csp_messages = [line for line in console if "Content Security Policy" in line]
+    assert not violations and not csp_messages, f"CSP violations: {violations} {csp_messages}"
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 

@@ -26,10 +26,14 @@ def test_register_dashboard_reload_logout(page):
     expect(page.get_by_role("heading", name="Welcome, Grace Hopper")).to_be_visible()
     assert "/dashboard" in page.url
 
+    token = page.evaluate("window.localStorage.getItem('lumiere_token')")
+    signed_in = {"Authorization": f"Bearer {token}"}
+    assert page.request.get("/api/auth/me", headers=signed_in).status == 200
     page.get_by_role("button", name="Grace Hopper").click()
     page.get_by_role("menuitem", name="Log out").click()
     page.wait_for_url(re.compile(r".*/login.*"))
     assert page.evaluate("window.localStorage.getItem('lumiere_token')") in (None, "")
+    assert page.request.get("/api/auth/me", headers=signed_in).status == 401  # revoked on the server
 
     page.goto("/dashboard")
     page.wait_for_url(re.compile(r".*/login\?next=/dashboard.*"))

@@ -6,15 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from sqlmodel import select
 
 from lumiere.config import get_settings
-from lumiere.models import User
+from lumiere.models import RevokedToken, User
 from lumiere.services.auth import (
     WRONG_LOGIN,
     authenticate,
     issue_token,
     normalize_email,
     register_user,
+    revoke_token,
     user_from_token,
     validate_password,
 )
@@ -100,3 +102,18 @@ def test_token_of_a_deleted_user_is_refused(db_session):
     db_session.flush()
     with pytest.raises(Unauthorized):
         user_from_token(db_session, token)
+
+
+def test_revoking_a_token_purges_revocations_that_have_expired(db_session):
+    user = register_user(db_session, email="out@example.com", password="password-1", name="O")
+    stale = RevokedToken(jti="stale", user_id=user.id, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    db_session.add(stale)
+    db_session.flush()
+    kept, revoked = issue_token(user).access_token, issue_token(user).access_token
+    revoke_token(db_session, revoked)
+    with pytest.raises(Unauthorized, match="signed out"):
+        revoke_token(db_session, revoked)
+    rows = db_session.exec(select(RevokedToken)).all()
+    assert [row.user_id for row in rows] == [user.id] and rows[0].jti != "stale"
+    assert rows[0].expires_at > datetime.now(UTC) + timedelta(minutes=get_settings().token_ttl_minutes - 1)
+    assert user_from_token(db_session, kept).id == user.id

@@ -7,6 +7,7 @@ import gc
 import os
 import secrets
 import signal
+import socket
 import threading
 import time
 
@@ -19,7 +20,14 @@ from lumiere.models import Source
 from lumiere.services.crypto import encrypt_secret
 from lumiere.services.errors import BadRequest, Timeout
 from lumiere.services.sqlguard import SqlRefused, guard_sql
-from lumiere.storage.external import ExternalParams, check_host_allowed, describe, params_for, run_readonly
+from lumiere.storage.external import (
+    ExternalParams,
+    check_host_allowed,
+    describe,
+    params_for,
+    resolve_allowed_address,
+    run_readonly,
+)
 
 PG_DSN = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 MYSQL_DSN = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
@@ -95,12 +103,12 @@ def mysql_database(allow_private):
 @pytest.mark.parametrize(
     "host",
     ["127.0.0.1", "localhost", "10.1.2.3", "172.16.0.1", "192.168.0.10", "169.254.169.254", "::1", "[::1]",
-     "fe80::1", "::ffff:10.0.0.1", "0.0.0.0", "100.64.0.1", "fc00::1"],
+     "fe80::1", "::ffff:10.0.0.1", "0.0.0.0", "100.64.0.1", "fc00::1", "192.0.0.9", "64:ff9b::7f00:1"],
 )
 def test_private_loopback_and_link_local_hosts_are_refused(deny_private, host):
     with pytest.raises(BadRequest) as caught:
         check_host_allowed(host)
-    assert "not allowed" in caught.value.detail
+    assert "not allowed" in caught.value.detail and "LUMIERE_ALLOW_PRIVATE_HOSTS" in caught.value.detail
 
 
 @pytest.mark.parametrize("host", ["8.8.8.8", "2001:4860:4860::8888", "1.1.1.1"])
@@ -108,9 +116,36 @@ def test_public_addresses_pass(deny_private, host):
     check_host_allowed(host)
 
 
+def resolver(table: dict[str, list[str]]):
+    """A resolver answering from `table`, so no test asks a DNS server about a public name."""
+
+    def resolve(name: str) -> list[str]:
+        if name not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return table[name]
+
+    return resolve
+
+
+def test_every_address_a_name_resolves_to_must_pass(deny_private):
+    names = resolver({"db.example.com": ["8.8.8.8", "2001:4860:4860::8888"],
+                      "rebind.example.com": ["8.8.8.8", "127.0.0.1"],
+                      "nat64.example.com": ["64:ff9b::a00:5"]})
+    assert resolve_allowed_address("db.example.com", names) == "8.8.8.8"
+    with pytest.raises(BadRequest, match=r"'rebind.example.com' are not allowed.*loopback"):
+        resolve_allowed_address("rebind.example.com", names)
+    with pytest.raises(BadRequest, match=r"private \(10.0.0.0/8\): 10.0.0.5 carried as NAT64"):
+        resolve_allowed_address("nat64.example.com", names)
+
+
+def test_localhost_resolves_locally_and_is_refused(deny_private):
+    with pytest.raises(BadRequest, match="loopback"):
+        resolve_allowed_address("localhost")
+
+
 def test_unknown_and_malformed_hosts(deny_private):
     with pytest.raises(BadRequest, match="could not be resolved"):
-        check_host_allowed("no-such-host.invalid")
+        check_host_allowed("no-such-host.example.com", resolver({}))
     with pytest.raises(BadRequest, match="host name or IP"):
         check_host_allowed("bad host\n")
 

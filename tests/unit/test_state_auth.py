@@ -1,10 +1,14 @@
-"""Signing in, creating an account and the Profile page without a browser: forms read defensively."""
+"""Signing in, creating an account, signing out and the Profile page without a browser: forms read defensively;
+signing out revokes the token on the server, not only in localStorage."""
 
 from __future__ import annotations
 
+import pytest
+
 from lumiere.db import session_scope
-from lumiere.services.auth import issue_token, register_user
-from lumiere.state.auth import LoginState, RegisterState
+from lumiere.services.auth import issue_token, register_user, user_from_token
+from lumiere.services.errors import Unauthorized
+from lumiere.state.auth import AuthState, LoginState, RegisterState
 from lumiere.state.dashboard import DashboardState
 from lumiere.state.profile import ProfileState
 from tests.helpers.page_state import page_state, settled
@@ -44,3 +48,17 @@ def test_profile_errors_show_next_to_their_field_and_saving_updates_the_top_bar(
     assert settled(dashboard.load()) is None and dashboard.loaded and dashboard.source_count == 0
     signed_out = page_state(DashboardState, "", "/dashboard")
     assert "/login?next=/dashboard" in str(settled(signed_out.load())) and not signed_out.loaded
+
+
+def test_logout_revokes_the_token_and_keeps_other_sessions(app_db):
+    with session_scope() as session:
+        user = register_user(session, email="leaving@example.com", password="password-1", name="Leaving")
+        this_browser, other_browser = issue_token(user).access_token, issue_token(user).access_token
+    state = page_state(AuthState, this_browser, "/dashboard")
+    settled(state.logout())
+    assert state.token == "" and state.user_id == 0
+    with session_scope() as session, pytest.raises(Unauthorized, match="signed out"):
+        user_from_token(session, this_browser)
+    with session_scope() as session:
+        assert user_from_token(session, other_browser).email == "leaving@example.com"
+    settled(page_state(AuthState, this_browser, "/dashboard").logout())  # a revoked token signs out quietly
