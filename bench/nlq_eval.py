@@ -6,6 +6,8 @@ Each CSV is loaded once per run (cached under bench/out/), each question goes th
 engine, the SQL runs on DuckDB and the rows are compared with the gold answer the way the
 eval README asks. Questions with an even number in their id form the dev split the engine was
 tuned on; the odd ones are held out, so the two figures side by side show any overfitting.
+The analytics set ships gold SQL instead of gold rows: it runs on the CSV as that set's README
+loads it (DuckDB read_csv), apart from the ingest the engine's answer goes through.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ SAMPLE_VALUES = 5
 
 DEFAULT_EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
 RELATIVE_TOLERANCE = 1e-4
+SPIDER_SIGNIFICANT_DIGITS = 5
+ANALYTICS_SIGNIFICANT_DIGITS = 4  # the analytics README compares numbers to 4 significant digits
 
 
 # --------------------------------------------------------------------------- tables
@@ -157,7 +161,7 @@ def _as_number(value: Any) -> float | None:
 _BOOLEAN_TEXT = {"t": True, "true": True, "f": False, "false": False}
 
 
-def _spider_key(value: Any) -> tuple:
+def _spider_key(value: Any, significant: int = SPIDER_SIGNIFICANT_DIGITS) -> tuple:
     """A hashable form in which equal answers collide: numbers rounded, strings trimmed."""
     if value is None:
         return ("null",)
@@ -168,20 +172,25 @@ def _spider_key(value: Any) -> tuple:
     if number is not None:
         if math.isnan(number):
             return ("null",)
-        return ("num", float(f"{number:.5g}"))
+        return ("num", float(f"{number:.{significant}g}"))
     text = str(value).strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?", text):
         text = text.replace("T", " ")
     return ("str", text)
 
 
-def _columns_match(gold: list[Any], pred: list[Any], ordered: bool) -> bool:
-    gold_keys = [_spider_key(v) for v in gold]
-    pred_keys = [_spider_key(v) for v in pred]
+def _columns_match(gold: list[Any], pred: list[Any], ordered: bool, significant: int) -> bool:
+    gold_keys = [_spider_key(v, significant) for v in gold]
+    pred_keys = [_spider_key(v, significant) for v in pred]
     return gold_keys == pred_keys if ordered else Counter(gold_keys) == Counter(pred_keys)
 
 
-def spider_match(gold_rows: list[list[Any]], pred_rows: list[list[Any]], ordered: bool) -> bool:
+def spider_match(
+    gold_rows: list[list[Any]],
+    pred_rows: list[list[Any]],
+    ordered: bool,
+    significant: int = SPIDER_SIGNIFICANT_DIGITS,
+) -> bool:
     """Every gold column must be found among the predicted ones, row for row."""
     if len(gold_rows) != len(pred_rows):
         return False
@@ -193,16 +202,16 @@ def spider_match(gold_rows: list[list[Any]], pred_rows: list[list[Any]], ordered
     gold_cols = [[row[j] for row in gold_rows] for j in range(gold_width)]
     pred_cols = [[row[k] for row in pred_rows] for k in range(pred_width)]
     candidates = [
-        [k for k in range(pred_width) if _columns_match(gold_cols[j], pred_cols[k], ordered)]
+        [k for k in range(pred_width) if _columns_match(gold_cols[j], pred_cols[k], ordered, significant)]
         for j in range(gold_width)
     ]
     if any(not options for options in candidates):
         return False
-    gold_keyed = [tuple(_spider_key(v) for v in row) for row in gold_rows]
+    gold_keyed = [tuple(_spider_key(v, significant) for v in row) for row in gold_rows]
     for mapping in product(*candidates):
         if len(set(mapping)) != len(mapping):
             continue
-        pred_keyed = [tuple(_spider_key(row[k]) for k in mapping) for row in pred_rows]
+        pred_keyed = [tuple(_spider_key(row[k], significant) for k in mapping) for row in pred_rows]
         if ordered and pred_keyed == gold_keyed:
             return True
         if not ordered and Counter(pred_keyed) == Counter(gold_keyed):
@@ -333,6 +342,24 @@ def _load_jsonl(path: Path, limit: int | None) -> list[dict[str, Any]]:
     return items[:limit] if limit else items
 
 
+def _load_analytics(base: Path, limit: int | None) -> list[dict[str, Any]]:
+    """The analytics questions, each given its CSV and its gold rows: the gold SQL run on the
+    tables loaded with DuckDB's read_csv auto-detection, as the set's README prescribes."""
+    import duckdb
+
+    from lumiere.services.warehouse import json_safe
+
+    items = _load_jsonl(base / "questions.jsonl", limit)
+    with duckdb.connect() as con:
+        for table in sorted({item["table"] for item in items}):
+            csv_literal = str(base / "tables" / f"{table}.csv").replace("'", "''")
+            con.execute(f"CREATE TABLE \"{table}\" AS SELECT * FROM read_csv('{csv_literal}')")
+        for item in items:
+            item["table_csv"] = f"tables/{item['table']}.csv"
+            item["gold_result"] = [[json_safe(v) for v in row] for row in con.execute(item["sql"]).fetchall()]
+    return items
+
+
 def print_report(report: SetReport, show_misses: int, split: str) -> None:
     overall, n = report.accuracy()
     dev, n_dev = report.accuracy(lambda o: o.dev)
@@ -344,9 +371,10 @@ def print_report(report: SetReport, show_misses: int, split: str) -> None:
     own_ms = statistics.median(o.engine_seconds - o.lookup_seconds for o in timed) * 1000 if timed else 0.0
     print(f"\n== {report.name}: execution accuracy {overall:.3f} on {n} questions")
     print(f"   dev (even ids) {dev:.3f} on {n_dev}   held-out (odd ids) {held:.3f} on {n_held}")
+    wrong_share = statuses["wrong"] / n if n else 0.0
     print(
-        f"   correct {statuses['ok']}  wrong {statuses['wrong']}  cannot answer {statuses['cannot']}"
-        f"  errors {statuses['error']}"
+        f"   correct {statuses['ok']}  wrong {statuses['wrong']} ({wrong_share:.1%})"
+        f"  cannot answer {statuses['cannot']}  errors {statuses['error']}"
     )
     print(
         f"   median time per answer {median_ms:.1f} ms; engine with its value lookup {engine_ms:.1f} ms;"
@@ -380,7 +408,7 @@ def save_outcomes(reports: list[SetReport], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["builtin", "llm"], default="builtin")
-    parser.add_argument("--set", dest="which", choices=["spider", "wtq", "all"], default="all")
+    parser.add_argument("--set", dest="which", choices=["spider", "wtq", "analytics", "all"], default="all")
     parser.add_argument("--limit", type=int, default=None, help="first N questions of each set")
     parser.add_argument("--show-misses", type=int, default=0, help="print up to N misses per set")
     parser.add_argument("--misses-from", choices=["all", "dev", "held"], default="all")
@@ -417,6 +445,21 @@ def main(argv: list[str] | None = None) -> int:
                 base,
                 lambda item, rows: wtq_match(item["gold_answers"], rows),
                 lambda item: "t_" + Path(item["table_csv"]).stem.replace("-", "_"),
+            )
+        )
+    if args.which in ("analytics", "all"):
+        base = args.eval_dir / "analytics_dev"
+        reports.append(
+            run_set(
+                "analytics_dev",
+                _load_analytics(base, args.limit),
+                engine,
+                cache,
+                base,
+                lambda item, rows: spider_match(
+                    item["gold_result"], rows, bool(item["ordered"]), ANALYTICS_SIGNIFICANT_DIGITS
+                ),
+                lambda item: item["table"],
             )
         )
     for report in reports:
