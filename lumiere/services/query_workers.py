@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lumiere.config import PROJECT_ROOT, Settings, get_settings
-from lumiere.storage.worker_protocol import HEADER, decode, encode
+from lumiere.storage.worker_protocol import HEADER, Failure, decode, encode
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,9 @@ class QueryWorker:
             self._send(request)
             answer = self._receive(deadline)
             if answer is not None:
+                if answer.get("failure") == Failure.OUT_OF_MEMORY.value:
+                    # Its allocator may keep the memory it reached, close to its limit: start afresh.
+                    self.close()
                 return answer
             give_up_at = time.monotonic() + grace_s
             while time.monotonic() < give_up_at:
@@ -180,6 +183,11 @@ class QueryWorkerPool:
 
     def next_id(self) -> int:
         return next(self._ids)
+
+    def pids(self) -> list[int]:
+        """The process ids of its live workers (for monitoring: each should stay below its limits)."""
+        with self._free:
+            return [worker.process.pid for worker in [*self._idle, *self._busy] if worker.alive]
 
     @contextmanager
     def lease(self, deadline: float) -> Iterator[QueryWorker | None]:

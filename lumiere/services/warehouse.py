@@ -174,10 +174,11 @@ def _in_sandbox(
             if time.monotonic() >= deadline:
                 raise _timeout(timeout)
             request = {
-                "id": pool.next_id(), "op": "query", "dataset": str(dataset_file), "sql": sql, "max_rows": max_rows,
-                "tables": tables, "memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
-                "spill_root": str(settings.data_dir / "spill"), "spill_prefix": worker.spill_prefix, "cpu_s": settings.query_cpu_limit_s,
-                "max_bytes": settings.max_result_bytes,
+                "id": pool.next_id(), "op": "query", "dataset": str(dataset_file), "sql": sql,
+                "max_rows": max_rows, "tables": tables, "max_bytes": settings.max_result_bytes,
+                "memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
+                "cpu_s": settings.query_cpu_limit_s,
+                "spill_root": str(settings.data_dir / "spill"), "spill_prefix": worker.spill_prefix,
             }
             try:
                 answer = worker.ask(request, deadline, settings.query_stop_grace_s)

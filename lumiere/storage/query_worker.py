@@ -11,6 +11,7 @@ pipe or died) ends the process at once.
 from __future__ import annotations
 
 import json
+import math
 import os
 import queue
 import resource
@@ -98,8 +99,13 @@ class Runner:
             if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
                 raise QueryFailed(Failure.REFUSED, "Only a single SELECT statement can run.")
             query = statements[0].query
-            plan = json.loads(connection.execute(f"EXPLAIN (FORMAT JSON) {query}").fetchall()[0][1])
-            foreign = foreign_reads(plan, tables, catalog=DATASET_ALIAS)
+            plans = dict(connection.execute(f"EXPLAIN (FORMAT JSON) {query}").fetchall())
+            # The bound plan names every table the query refers to; the physical one every table function it calls.
+            foreign = [
+                read
+                for kind in ("logical_plan", "physical_plan")
+                for read in foreign_reads(json.loads(plans[kind]), tables, catalog=DATASET_ALIAS)
+            ]
             if foreign:
                 raise QueryFailed(Failure.REFUSED, "; ".join(foreign))
             self._check_interrupt()
@@ -137,7 +143,7 @@ def _limit_cpu(budget_s: float) -> None:
     """Past `budget_s` more CPU seconds the kernel sends SIGXCPU, which ends this process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = int(usage.ru_utime + usage.ru_stime + budget_s) + 1
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + budget_s)
     resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -189,7 +188,7 @@ def test_a_query_that_ignores_its_interrupt_does_not_hold_the_caller(mine, monke
     started = time.monotonic()
     with caplog.at_level(logging.ERROR, logger="lumiere.services.query_workers"), pytest.raises(Timeout):
         warehouse.run_sandboxed(
-            mine, "SELECT jaro_winkler_similarity(lpad('a', 3000000, 'b'), lpad('a', 3000000, 'c'))",
+            mine, "SELECT jaro_winkler_similarity(lpad('a', 1000000, 'b'), lpad('a', 1000000, 'c'))",
             max_rows=1, timeout_s=0.3,
         )
     waited = time.monotonic() - started
