@@ -89,21 +89,25 @@ class QueryWorker:
             self._send(request)
             answer = self._receive(deadline)
             if answer is not None:
-                if answer.get("failure") == Failure.OUT_OF_MEMORY.value:
-                    # Its allocator may keep the memory it reached, close to its limit: start afresh.
-                    self.close()
-                return answer
+                return self._settle(answer)
             give_up_at = time.monotonic() + grace_s
             while time.monotonic() < give_up_at:
                 self._send({"op": "interrupt", "id": request_id})
                 answer = self._receive(min(give_up_at, time.monotonic() + _REINTERRUPT_S))
                 if answer is not None:
+                    self._settle(answer)
                     raise WorkerTimedOut
         except (BrokenPipeError, ConnectionResetError, EOFError):
             raise WorkerGone(self._reap()) from None
         logger.error("A query ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s, self.process.pid)
         self.kill()
         raise WorkerTimedOut
+
+    def _settle(self, answer: dict[str, Any]) -> dict[str, Any]:
+        if answer.get("failure") == Failure.OUT_OF_MEMORY.value:
+            # Its allocator may keep the memory it reached, close to its limit: start afresh.
+            self.close()
+        return answer
 
     def close(self) -> None:
         """Ask the worker to end (it ends at the end of its input) and kill it if it does not."""
