@@ -64,6 +64,7 @@ test: setup chromium
 bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/nlq_eval.py
+	$(BIN)/python bench/query_overhead.py
 
 clean:
 	rm -rf .web .states test-artifacts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -28,6 +29,18 @@ DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5-nano": (0.05, 0.40),
 }
+
+
+_BYTE_UNITS = {"": 1, "B": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def byte_count(size: str) -> int:
+    """Bytes in a DuckDB-style size such as `1GB` (powers of 1000) or `300MiB` (powers of 1024)."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", size)
+    if not found or found.group(2).upper() not in _BYTE_UNITS:
+        raise ValueError(f"{size!r} is not a size such as 1GB or 512MB")
+    return int(float(found.group(1)) * _BYTE_UNITS[found.group(2).upper()])
 
 
 class Settings(BaseSettings):
@@ -71,8 +84,16 @@ class Settings(BaseSettings):
     max_result_rows: int = Field(default=10_000, ge=1)
     duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = Field(default=2, ge=1)
-    # After a timeout, how long DuckDB gets to stop the query (and to close) before the caller stops waiting.
+    # After a timeout, how long the worker gets to stop the query before it is killed and replaced.
     query_stop_grace_s: float = Field(default=2.0, gt=0)
+    # Worker processes that run queries on uploads (pre-started, reused; each at most one query at a time).
+    query_workers: int = Field(default=4, ge=1, le=64)
+    # A worker's private memory (RLIMIT_DATA) is the DuckDB limit plus this: Python, DuckDB and the result rows.
+    query_worker_overhead_mb: int = Field(default=256, ge=64)
+    # CPU seconds (all threads together) one query may use before its worker is killed.
+    query_cpu_limit_s: int = Field(default=90, ge=1)
+    # Largest result (as JSON) a query may send back.
+    max_result_mb: int = Field(default=64, ge=1)
     # Rows per table that find_values scans when placing a question's words on stored values.
     value_search_rows: int = Field(default=2_000_000, ge=1)
 
@@ -118,6 +139,12 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> tuple[str, ...]:
         return tuple(origin for origin in self.cors_origins.split(",") if origin)
+
+    @field_validator("duckdb_memory_limit", mode="after")
+    @classmethod
+    def _readable_memory_limit(cls, value: str) -> str:
+        byte_count(value)
+        return value
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -166,6 +193,15 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def query_worker_memory_bytes(self) -> int:
+        """The OS memory limit of one query worker: DuckDB's limit plus the worker's own overhead."""
+        return byte_count(self.duckdb_memory_limit) + self.query_worker_overhead_mb * 1024 * 1024
+
+    @property
+    def max_result_bytes(self) -> int:
+        return self.max_result_mb * 1024 * 1024
 
     @property
     def upload_tmp_dir(self) -> Path:

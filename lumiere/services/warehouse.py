@@ -1,47 +1,40 @@
 """Runs guarded SQL on a user's data: a locked-down DuckDB for uploads, the user's own database otherwise.
 
-Every call goes through `sqlguard.guard_sql` first; the sandbox (read-only attach, no file or
-network access, no extensions, memory and thread limits, locked configuration, a watchdog that
-interrupts long queries) is defence in depth behind it. Messages shown to users carry no paths.
+Every call goes through `sqlguard.guard_sql` first. Behind it, queries on uploads run in a worker
+process (`query_workers`) under OS memory and CPU limits and a wall-clock deadline, in a DuckDB
+sandbox (read-only attach, no file or network access, no extensions, locked configuration), after a
+second check on DuckDB's own plan: it may read the source's tables and nothing else. Messages shown
+to users carry no paths.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import math
 import re
-import shutil
-import tempfile
-import threading
+import signal
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
-from contextlib import contextmanager
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
 from sqlglot import exp
 
 from lumiere.config import get_settings
 from lumiere.llm.base import ValueMatch
 from lumiere.models import Source
+from lumiere.services import query_workers
 from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.services.resultset import ColumnKind, ResultColumn, ResultSet
-from lumiere.services.sqlguard import GuardedSQL, guard_sql
+from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
 from lumiere.storage.datasets import dataset_path
+from lumiere.storage.json_values import json_safe  # noqa: F401 - part of this module's API
+from lumiere.storage.worker_protocol import Failure
 
 _DIALECT_OF_KIND = {"csv": "duckdb", "postgresql": "postgres", "mysql": "mysql"}
-_DATASET_ALIAS = "dataset"
-_SPILL_LIMIT = "8GB"  # disk DuckDB may use to spill big sorts/joins, per query
 _MAX_PHRASES = 200
 _MAX_PHRASE_CHARS = 200
 _MAX_TEXT_COLUMNS = 100
 _VALUE_LOOKUP_TIMEOUT_S = 10.0
-_REINTERRUPT_S = 0.05
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +101,9 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
         path = dataset_path(source)
         if not path.is_file():
             raise NotFound("The data of this source is no longer available; upload the file again.")
-        return _in_sandbox(path, lambda run: _collect(guarded, run, cap, started), deadline, timeout)
+        return _in_sandbox(
+            path, allowed_tables(source), lambda run: _collect(guarded, run, cap, started), deadline, timeout
+        )
     # Imported here so that the database drivers load only when an external source is queried.
     from lumiere.storage import external
 
@@ -146,142 +141,97 @@ def _collect(guarded: GuardedSQL, run: _Run, cap: int, started: float) -> Result
     )
 
 
-# --- uploads: DuckDB sandbox ---------------------------------------------------------------------
-
-
-@contextmanager
-def sandboxed_connection(dataset_file: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB that can read `dataset_file` (read-only) and nothing else on the machine."""
-    settings = get_settings()
-    spill_root = settings.data_dir / "spill"
-    spill_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    spill_dir = Path(tempfile.mkdtemp(dir=spill_root))
-    connection = duckdb.connect(
-        ":memory:",
-        config={
-            "autoload_known_extensions": False,
-            "autoinstall_known_extensions": False,
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads,
-            "temp_directory": str(spill_dir),
-            "max_temp_directory_size": _SPILL_LIMIT,
-        },
-    )
-    try:
-        alias = exp.to_identifier(_DATASET_ALIAS, quoted=True).sql("duckdb")
-        path_literal = exp.Literal.string(str(dataset_file)).sql("duckdb")
-        try:
-            connection.execute(f"ATTACH {path_literal} AS {alias} (READ_ONLY)")
-        except duckdb.Error as error:
-            raise BadRequest(f"The data of this source could not be opened: {scrub_message(str(error))}") from None
-        connection.execute("SET enable_external_access = false")
-        connection.execute(f"USE {alias}")
-        # On by default in interactive Python, where it draws on the server's stdout during long queries.
-        connection.execute("SET enable_progress_bar = false")
-        connection.execute("SET lock_configuration = true")
-        yield connection
-    finally:
-        connection.close()
-        shutil.rmtree(spill_dir, ignore_errors=True)
+# --- uploads: DuckDB sandbox in a worker process -------------------------------------------------
 
 
 def run_sandboxed(
-    dataset_file: Path, sql: str, *, max_rows: int, timeout_s: float
+    dataset_file: Path, sql: str, *, max_rows: int, timeout_s: float, tables: list[str] | None = None
 ) -> tuple[list[ResultColumn], list[list[Any]], bool]:
-    """Run SQL that already passed the guard in a fresh sandbox; returns (columns, rows, more)."""
-    return _in_sandbox(dataset_file, lambda run: run(sql, max_rows), time.monotonic() + timeout_s, timeout_s)
+    """Run SQL that already passed the guard in a fresh sandbox; returns (columns, rows, more).
 
-
-def _in_sandbox(dataset_file: Path, task: Callable[[_Run], _T], deadline: float, timeout: float) -> _T:
-    """Run `task` on a fresh sandbox in a worker thread while this thread keeps the time.
-
-    At the deadline the running statement is interrupted, and again every few milliseconds (an
-    interrupt that lands just before a statement starts is lost). Some DuckDB operators check for
-    interrupts only between long steps; if the work has not stopped after
-    settings.query_stop_grace_s, the caller gets the Timeout and the worker finishes on its own,
-    so a DuckDB that stops responding never freezes the caller's thread.
+    The plan check in the worker allows reading `tables` (None: every table of the file).
     """
-    grace = get_settings().query_stop_grace_s
-    sandbox = _Sandbox(deadline, timeout)
-    answer: Future[_T] = Future()
-    worker = threading.Thread(
-        target=sandbox.serve, args=(dataset_file, task, answer), name="lumiere-sandbox", daemon=True
-    )
-    worker.start()
-    if not wait([answer], timeout=max(0.0, deadline - time.monotonic())).done:
-        give_up_at = time.monotonic() + grace
-        while not answer.done():
-            remaining = give_up_at - time.monotonic()
-            if remaining <= 0:
-                logger.error("A DuckDB query ignored its interrupt for %g s; its thread is left to finish alone.", grace)
+    return _in_sandbox(dataset_file, tables, lambda run: run(sql, max_rows), time.monotonic() + timeout_s, timeout_s)
+
+
+def _in_sandbox(
+    dataset_file: Path, tables: list[str] | None, task: Callable[[_Run], _T], deadline: float, timeout: float
+) -> _T:
+    """Run `task` with a worker process of the pool to itself; each statement is one request to it.
+
+    The worker opens a fresh sandbox per statement, checks DuckDB's plan against `tables`, and runs
+    under OS memory and CPU limits; this thread keeps the wall clock (see query_workers).
+    """
+    settings = get_settings()
+    pool = query_workers.current_pool()
+    with pool.lease(deadline) as worker:
+        if worker is None:
+            raise Timeout(
+                f"Every query worker stayed busy for {timeout:g} s; try again in a moment."
+            )
+
+        def run(sql: str, max_rows: int) -> tuple[list[ResultColumn], list[list[Any]], bool]:
+            if time.monotonic() >= deadline:
                 raise _timeout(timeout)
-            sandbox.interrupt()
-            wait([answer], timeout=min(_REINTERRUPT_S, remaining))
-    # Joining (not just waiting for the close) also sees the worker drop its last DuckDB object: one
-    # destroyed by a daemon thread while the interpreter exits aborts the process.
-    worker.join(grace)
-    if worker.is_alive():
-        logger.error("A DuckDB sandbox did not close within %g s; its thread is left to finish alone.", grace)
-    return answer.result()
+            request = {
+                "id": pool.next_id(), "op": "query", "dataset": str(dataset_file), "sql": sql,
+                "max_rows": max_rows, "tables": tables, "max_bytes": settings.max_result_bytes,
+                "memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
+                "cpu_s": settings.query_cpu_limit_s,
+                "spill_root": str(settings.data_dir / "spill"), "spill_prefix": worker.spill_prefix,
+            }
+            try:
+                answer = worker.ask(request, deadline, settings.query_stop_grace_s)
+            except query_workers.WorkerTimedOut:
+                raise _timeout(timeout) from None
+            except query_workers.WorkerGone as gone:
+                raise _worker_gone(gone) from None
+            return _rows_of(answer, timeout)
+
+        return task(run)
 
 
-class _Sandbox:
-    """One query's DuckDB sandbox: a worker thread drives it, the caller's thread only interrupts it.
+def _rows_of(answer: dict[str, Any], timeout: float) -> tuple[list[ResultColumn], list[list[Any]], bool]:
+    """A worker's answer as (columns, rows, more), or the service error it stands for."""
+    if answer.get("ok"):
+        columns = [ResultColumn(name=name, type=kind, kind=kind_of(kind)) for name, kind in answer["columns"]]
+        return columns, answer["rows"], bool(answer["more"])
+    failure, message = Failure(answer["failure"]), str(answer.get("message", ""))
+    settings = get_settings()
+    if failure is Failure.INTERRUPTED:
+        raise _timeout(timeout)
+    if failure is Failure.OUT_OF_MEMORY:
+        raise _out_of_memory()
+    if failure is Failure.TOO_BIG:
+        raise BadRequest(
+            f"The result is larger than the {settings.max_result_mb} MB a query may return; "
+            "select fewer columns or rows, or aggregate."
+        )
+    if failure is Failure.REFUSED:
+        logger.warning("The plan check refused a query that passed the guard: %s", message)
+        raise SqlRefused("This query reads something other than your tables, or is not a single SELECT.")
+    if failure is Failure.OPEN_FAILED:
+        raise BadRequest(f"The data of this source could not be opened: {scrub_message(message)}")
+    raise QueryRejected(f"The query failed: {scrub_message(message)}")
 
-    The interrupt happens only while a statement runs, under the lock the worker takes to start and
-    to end each statement, so it never reaches a connection that is idle, closing or closed.
-    """
 
-    def __init__(self, deadline: float, timeout: float) -> None:
-        self._deadline = deadline
-        self._timeout = timeout
-        self._lock = threading.Lock()
-        self._running_on: duckdb.DuckDBPyConnection | None = None
+def _worker_gone(gone: query_workers.WorkerGone) -> BadRequest:
+    settings = get_settings()
+    if gone.signal == signal.SIGXCPU:
+        return BadRequest(
+            f"This query needs more than the {settings.query_cpu_limit_s} s of CPU time allowed; "
+            "filter or aggregate the data first."
+        )
+    # Past its OS memory limit a worker fails an allocation DuckDB or Python cannot recover from.
+    logger.warning("A query worker ended (signal %s) while running a query; it is replaced.", gone.signal)
+    return _out_of_memory()
 
-    def serve(self, dataset_file: Path, task: Callable[[_Run], Any], answer: Future[Any]) -> None:
-        try:
-            with sandboxed_connection(dataset_file) as connection:
-                try:
-                    answer.set_result(task(lambda sql, max_rows: self._run(connection, sql, max_rows)))
-                except Exception as error:  # noqa: BLE001 - raised again in the caller's thread
-                    answer.set_exception(error)
-        except Exception as error:  # opening or closing the sandbox failed
-            if answer.done():
-                logger.exception("Closing a DuckDB sandbox failed")
-            else:  # the sandbox could not be opened: that is the answer
-                answer.set_exception(error)
 
-    def interrupt(self) -> None:
-        with self._lock:
-            if self._running_on is not None:
-                self._running_on.interrupt()
-
-    def _run(
-        self, connection: duckdb.DuckDBPyConnection, sql: str, max_rows: int
-    ) -> tuple[list[ResultColumn], list[list[Any]], bool]:
-        with self._lock:
-            if time.monotonic() >= self._deadline:
-                raise _timeout(self._timeout)
-            self._running_on = connection
-        try:
-            connection.execute(sql)
-            fetched = connection.fetchmany(max_rows + 1)
-            description = connection.description or []
-        except duckdb.InterruptException:
-            raise _timeout(self._timeout) from None
-        except duckdb.OutOfMemoryException:
-            raise BadRequest(
-                f"The query needs more memory than the {get_settings().duckdb_memory_limit} allowed; "
-                "filter or aggregate the data first."
-            ) from None
-        except duckdb.Error as error:
-            raise QueryRejected(f"The query failed: {scrub_message(str(error))}") from None
-        finally:
-            with self._lock:
-                self._running_on = None
-        columns = [ResultColumn(name=str(name), type=str(kind), kind=kind_of(str(kind))) for name, kind, *_ in description]
-        rows = [[json_safe(value) for value in row] for row in fetched[:max_rows]]
-        return columns, rows, len(fetched) > max_rows
+def _out_of_memory() -> BadRequest:
+    return BadRequest(
+        f"This query needs more memory than the {get_settings().duckdb_memory_limit} allowed; "
+        "filter or aggregate the data first."
+    )
 
 
 def _timeout(timeout: float) -> Timeout:
@@ -299,29 +249,6 @@ def scrub_message(text: str) -> str:
     text = text.split("\nLINE ", 1)[0].replace(data_dir, "<data>")
     text = _ABSOLUTE_PATH.sub("<path>", text)
     return " ".join(line.strip() for line in text.splitlines() if line.strip())[:500]
-
-
-def json_safe(value: Any) -> Any:
-    """A value the API can send as JSON: ISO dates, floats for decimals, None for NaN/inf, hex for bytes."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, (list, tuple)):
-        return [json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    return str(value)
 
 
 # --- placing a question's words on stored values -------------------------------------------------

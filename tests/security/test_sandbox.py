@@ -10,7 +10,6 @@ import hashlib
 import logging
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -158,7 +157,7 @@ def test_another_users_dataset_is_out_of_reach(mine, theirs):
 
 def test_the_memory_limit_stops_a_hungry_query(mine):
     with pytest.raises(BadRequest) as caught:
-        run(mine, "SELECT list(repeat('x', 1000)) FROM range(2000000)")
+        run(mine, "SELECT list(repeat(a.sex, 1000)) FROM tips a, tips b, tips c")
     assert "more memory than the 300MB allowed" in caught.value.detail
 
 
@@ -185,18 +184,18 @@ def test_a_query_that_ignores_its_interrupt_does_not_hold_the_caller(mine, monke
     """DuckDB checks for interrupts only between steps; one long step must not freeze the caller's thread."""
     monkeypatch.setenv("LUMIERE_QUERY_STOP_GRACE_S", "0.2")
     reset_settings()
+    run(mine, "SELECT 1")  # the pool for these settings is up
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="lumiere.services.warehouse"), pytest.raises(Timeout):
-        warehouse.run_sandboxed(mine, "SELECT length(list_sort(range(5000000)))", max_rows=1, timeout_s=0.1)
+    with caplog.at_level(logging.ERROR, logger="lumiere.services.query_workers"), pytest.raises(Timeout):
+        warehouse.run_sandboxed(
+            mine, "SELECT jaro_winkler_similarity(lpad('a', 1000000, 'b'), lpad('a', 1000000, 'c'))",
+            max_rows=1, timeout_s=0.3,
+        )
     waited = time.monotonic() - started
-    still_working = [thread for thread in threading.enumerate() if thread.name == "lumiere-sandbox"]
-    assert still_working, "DuckDB stopped within the grace period: this query no longer exercises the watchdog"
-    assert waited < 1.5
-    assert "ignored its interrupt" in caplog.text
-    for thread in still_working:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in still_working)
+    assert "ignored its interrupt" in caplog.text, "DuckDB stopped in time: this query no longer tests the kill"
+    assert waited < 2
     assert list((get_settings().data_dir / "spill").iterdir()) == []
+    assert run(mine, "SELECT COUNT(*) FROM tips")[1] == [[244]]
 
 
 def test_the_progress_bar_stays_off_where_duckdb_turns_it_on(mine):

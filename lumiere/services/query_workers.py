@@ -1,0 +1,265 @@
+"""A pool of pre-started query worker processes, and the client that runs one query on one of them.
+
+Each worker (`lumiere.storage.query_worker`) runs under OS memory and CPU limits, so a query that
+escapes DuckDB's own accounting kills a worker, not the app. The app keeps the wall clock: at the
+deadline it asks the worker to stop, and kills it after the grace period; any worker that dies is
+replaced at once. Workers are plain `python -m` subprocesses on pipes (no fork of a threaded app,
+no re-import of its `__main__`), and they answer in JSON only.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lumiere.config import PROJECT_ROOT, Settings, get_settings
+from lumiere.storage.worker_protocol import HEADER, Failure, decode, encode
+
+logger = logging.getLogger(__name__)
+
+_REINTERRUPT_S = 0.05
+_CLOSE_WAIT_S = 2.0
+
+
+class WorkerGone(Exception):
+    """The worker process ended before it answered; `signal` is what ended it, if a signal did."""
+
+    def __init__(self, returncode: int | None) -> None:
+        super().__init__(f"query worker ended with {returncode}")
+        self.signal = -returncode if returncode is not None and returncode < 0 else None
+
+
+class WorkerTimedOut(Exception):
+    """The deadline passed; the worker stopped the query, or was killed when it did not."""
+
+
+@dataclass(frozen=True)
+class PoolShape:
+    """What a pool's processes are started with; a change of settings starts a new pool."""
+
+    workers: int
+    memory_bytes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> PoolShape:
+        return cls(settings.query_workers, settings.query_worker_memory_bytes)
+
+
+class QueryWorker:
+    """One worker process and the pipes to it; used by one caller at a time."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, shape: PoolShape) -> None:
+        self.spill_prefix = f"worker-{os.getpid()}-{next(self._ids)}-"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lumiere.storage.query_worker", str(shape.memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+            close_fds=True,
+            start_new_session=True,  # a Ctrl-C meant for the app does not reach the workers
+        )
+        self._buffer = bytearray()
+        self._spill_roots: set[Path] = set()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def ask(self, request: dict[str, Any], deadline: float, grace_s: float) -> dict[str, Any]:
+        """Send `request`, wait for its answer until `deadline`, then interrupt; kill after `grace_s`."""
+        request_id = int(request["id"])
+        self._spill_roots.add(Path(request["spill_root"]))
+        try:
+            self._send(request)
+            answer = self._receive(deadline)
+            if answer is not None:
+                return self._settle(answer)
+            give_up_at = time.monotonic() + grace_s
+            while time.monotonic() < give_up_at:
+                self._send({"op": "interrupt", "id": request_id})
+                answer = self._receive(min(give_up_at, time.monotonic() + _REINTERRUPT_S))
+                if answer is not None:
+                    self._settle(answer)
+                    raise WorkerTimedOut
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            raise WorkerGone(self._reap()) from None
+        logger.error("A query ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s, self.process.pid)
+        self.kill()
+        raise WorkerTimedOut
+
+    def _settle(self, answer: dict[str, Any]) -> dict[str, Any]:
+        if answer.get("failure") == Failure.OUT_OF_MEMORY.value:
+            # Its allocator may keep the memory it reached, close to its limit: start afresh.
+            self.close()
+        return answer
+
+    def close(self) -> None:
+        """Ask the worker to end (it ends at the end of its input) and kill it if it does not."""
+        try:
+            if self.process.stdin:
+                self.process.stdin.close()
+            self.process.wait(_CLOSE_WAIT_S)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+        self._cleanup()
+
+    def kill(self) -> None:
+        try:
+            self.process.send_signal(signal.SIGKILL)
+        except OSError:
+            pass
+        self.process.wait()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+        # A killed worker leaves its query's spill folder behind.
+        for root in self._spill_roots:
+            for folder in root.glob(f"{self.spill_prefix}*"):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _reap(self) -> int | None:
+        try:
+            self.process.wait(_CLOSE_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._cleanup()
+        return self.process.returncode
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(encode(message))
+        self.process.stdin.flush()
+
+    def _receive(self, until: float) -> dict[str, Any] | None:
+        """The next whole frame, None if `until` passes first; EOFError if the worker is gone."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while True:
+            if len(self._buffer) >= HEADER.size:
+                size = HEADER.unpack_from(self._buffer)[0]
+                if len(self._buffer) >= HEADER.size + size:
+                    body = bytes(self._buffer[HEADER.size:HEADER.size + size])
+                    del self._buffer[:HEADER.size + size]
+                    return decode(body)
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise EOFError
+                self._buffer += chunk
+
+
+class QueryWorkerPool:
+    """Pre-started workers handed out one caller at a time; a dead worker is replaced when returned."""
+
+    def __init__(self, shape: PoolShape) -> None:
+        self.shape = shape
+        self._ids = itertools.count(1)
+        self._idle = [QueryWorker(shape) for _ in range(shape.workers)]
+        self._busy: set[QueryWorker] = set()
+        self._free = threading.Condition()
+        self._closed = False
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def pids(self) -> list[int]:
+        """The process ids of its live workers (for monitoring: each should stay below its limits)."""
+        with self._free:
+            return [worker.process.pid for worker in [*self._idle, *self._busy] if worker.alive]
+
+    @contextmanager
+    def lease(self, deadline: float) -> Iterator[QueryWorker | None]:
+        """A worker for the caller alone, or None when none came free before `deadline`."""
+        with self._free:
+            while not self._idle and not self._closed:
+                if not self._free.wait(max(0.0, deadline - time.monotonic())) and time.monotonic() >= deadline:
+                    break
+            worker = self._idle.pop() if self._idle and not self._closed else None
+            if worker is not None:
+                self._busy.add(worker)
+        if worker is None:
+            yield None
+            return
+        try:
+            yield worker
+        finally:
+            self._give_back(worker)
+
+    def close(self) -> None:
+        with self._free:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._free.notify_all()
+        for worker in idle:
+            worker.close()
+
+    def _give_back(self, worker: QueryWorker) -> None:
+        with self._free:
+            self._busy.discard(worker)
+            if self._closed:
+                closing = worker
+            elif worker.alive:
+                self._idle.append(worker)
+                closing = None
+            else:
+                self._idle.append(QueryWorker(self.shape))
+                closing = None
+            self._free.notify()
+        if closing is not None:
+            closing.close()
+
+
+_pool: QueryWorkerPool | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def current_pool() -> QueryWorkerPool:
+    """This process's pool for the current settings (a new one when they changed or after a fork)."""
+    global _pool, _pool_pid
+    shape = PoolShape.of(get_settings())
+    with _pool_lock:
+        if _pool is not None and _pool_pid == os.getpid() and _pool.shape == shape:
+            return _pool
+        old = _pool if _pool_pid == os.getpid() else None
+        _pool, _pool_pid = QueryWorkerPool(shape), os.getpid()
+        pool = _pool
+    if old is not None:
+        old.close()
+    return pool
+
+
+@atexit.register
+def shutdown() -> None:
+    """End every worker of this process (at exit, and for tests)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = (_pool if _pool_pid == os.getpid() else None), None
+    if pool is not None:
+        pool.close()
