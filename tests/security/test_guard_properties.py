@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from lumiere.services.sqlguard import SqlRefused, guard_sql
+from lumiere.storage.plan_check import foreign_reads
 
 NUMERIC = ["total_bill", "tip", "size"]
 TEXT = ["sex", "smoker", "day", "time"]
@@ -198,14 +200,14 @@ TABLE_NAMES = ALLOWED_SPELLINGS * 2 + ["secret", '"secret"', "Secret", "a", "b",
 CTE_NAMES = ["a", "b", "A", '"A"', "secret", "Secret", '"secret"', "tips", '"Tips"']
 
 
-def _query(depth: int) -> st.SearchStrategy[str]:
+def _query(depth: int, table_names: list[str] = TABLE_NAMES, cte_names: list[str] = CTE_NAMES) -> st.SearchStrategy[str]:
     if depth <= 0:
-        return st.sampled_from(TABLE_NAMES).map(lambda name: f"SELECT 1 AS one FROM {name}")
-    inner = _query(depth - 1)
+        return st.sampled_from(table_names).map(lambda name: f"SELECT 1 AS one FROM {name}")
+    inner = _query(depth - 1, table_names, cte_names)
     from_item = st.one_of(
-        st.sampled_from(TABLE_NAMES),
+        st.sampled_from(table_names),
         inner.map(lambda q: f"({q}) AS s{depth}"),
-        st.tuples(st.sampled_from(TABLE_NAMES), st.sampled_from(TABLE_NAMES)).map(
+        st.tuples(st.sampled_from(table_names), st.sampled_from(table_names)).map(
             lambda pair: f"{pair[0]} AS l{depth} JOIN {pair[1]} AS r{depth} ON true"
         ),
     )
@@ -213,7 +215,7 @@ def _query(depth: int) -> st.SearchStrategy[str]:
         lambda parts: f"SELECT 1 AS one FROM {parts[0]}{parts[1]}"
     )
     with_body = st.one_of(body, st.tuples(body, inner).map(lambda pair: f"{pair[0]} UNION ALL {pair[1]}"))
-    cte = st.tuples(st.sampled_from(CTE_NAMES), inner).map(lambda pair: f"{pair[0]} AS ({pair[1]})")
+    cte = st.tuples(st.sampled_from(cte_names), inner).map(lambda pair: f"{pair[0]} AS ({pair[1]})")
     with_clause = st.one_of(
         st.just(""),
         st.tuples(st.sampled_from(["WITH ", "WITH RECURSIVE "]), st.lists(cte, min_size=1, max_size=2)).map(
@@ -224,6 +226,10 @@ def _query(depth: int) -> st.SearchStrategy[str]:
 
 
 nested_query = _query(3)
+# Catalog views and lookalike spellings of them, as table names and as CTE names.
+SYSTEM_NAMES = ["pg_settings", "duckdb_databases", "sqlite_master", "pg_type", "duckdb_settings", "pragma_database_list",
+                '"duc\u212adb_databases"', "information_schema.tables", "PG_SETTINGS"]
+nested_query_with_system_names = _query(3, TABLE_NAMES + SYSTEM_NAMES, CTE_NAMES + SYSTEM_NAMES)
 
 
 @PROPERTY_SETTINGS
@@ -306,3 +312,38 @@ def test_duckdb_takes_a_name_for_a_cte_exactly_when_the_guard_does(cte, ref, rec
         return
     assert duckdb_reads_the_cte and guarded.tables == []
     assert connection.execute(guarded.sql).fetchall() == [(1,)]
+
+
+# --- 4. differential: DuckDB's own binding agrees with the guard ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset_sandbox(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    """The user's table in an attached `dataset` catalog, as the query worker sees it, catalog views and all."""
+    path = tmp_path_factory.mktemp("dataset") / "tips.duckdb"
+    with duckdb.connect(str(path)) as writer:
+        writer.register("tips_frame", plotly.data.tips())
+        writer.execute("CREATE TABLE tips AS SELECT * FROM tips_frame")
+    connection = duckdb.connect()
+    connection.execute(f"ATTACH '{path}' AS dataset (READ_ONLY)")
+    connection.execute("USE dataset")
+    connection.execute("SET explain_output = 'all'")
+    return connection
+
+
+@PROPERTY_SETTINGS
+@given(sql=nested_query_with_system_names)
+def test_what_passes_binds_only_the_users_tables_in_duckdbs_own_plan(dataset_sandbox, sql):
+    """Whatever the guard accepts, DuckDB's bound and physical plans read `dataset.main.tips` and nothing else."""
+    try:
+        guarded = guard_sql(sql, dialect="duckdb", allowed_tables=["tips"], row_cap=CAP, allowed_schemas=["main"])
+    except SqlRefused:
+        return
+    try:
+        plans = dict(dataset_sandbox.execute(f"EXPLAIN (FORMAT JSON) {guarded.sql}").fetchall())
+    except duckdb.CatalogException as error:
+        pytest.fail(f"passed the guard but named a table the database does not have: {sql!r}: {error}")
+    except duckdb.Error:
+        return  # e.g. a UNION of mismatched shapes: nothing binds, nothing runs
+    for kind in ("logical_plan", "physical_plan"):
+        assert foreign_reads(json.loads(plans[kind]), {"tips"}, catalog="dataset") == [], (sql, kind)
