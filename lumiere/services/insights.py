@@ -17,12 +17,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from lumiere.llm.client import LlmUnavailable, client_for_user
-from lumiere.llm.prompts import as_data, render_prompt
-from lumiere.models import Insight, Query, User
-from lumiere.models._base import iso_utc
-from lumiere.services.ask import result_for_query
-from lumiere.services.charts import (
+from lumiere.charts.kinds.base import (
     MAX_KPI_VALUES,
     ColumnProfile,
     aggregation_for,
@@ -30,6 +25,11 @@ from lumiere.services.charts import (
     asked_first,
     profile_columns,
 )
+from lumiere.llm.client import LlmUnavailable, client_for_user
+from lumiere.llm.prompts import as_data, render_prompt
+from lumiere.models import Insight, Query, User
+from lumiere.models._base import iso_utc
+from lumiere.services.ask import result_for_query
 from lumiere.services.errors import Invalid, NotFound
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.services.resultset import ResultSet

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lumiere.services.charts import (
+from lumiere.charts.kinds.base import (
     CHART_TYPES,
     MAX_CATEGORIES,
     MAX_HISTOGRAM_BINS,
