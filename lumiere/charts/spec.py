@@ -12,6 +12,8 @@ from typing import Any
 
 
 class ChartType(StrEnum):
+    """The charts Lumiere draws; a spec's `type` is one of these values."""
+
     BAR = "bar"
     LINE = "line"
     AREA = "area"

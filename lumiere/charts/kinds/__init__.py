@@ -9,16 +9,17 @@ from lumiere.charts.kinds.line import draw_line
 from lumiere.charts.kinds.pie import draw_pie
 from lumiere.charts.kinds.scatter import draw_scatter
 from lumiere.charts.kinds.table import draw_table
+from lumiere.charts.spec import ChartType
 
-BUILDERS: dict[str, Builder] = {
-    "bar": draw_bar,
-    "line": draw_line,
-    "area": draw_line,
-    "scatter": draw_scatter,
-    "histogram": draw_histogram,
-    "pie": draw_pie,
-    "kpi": draw_kpi,
-    "table": draw_table,
+BUILDERS: dict[str, Builder] = {  # keyed by ChartType, which looks up as its plain string too
+    ChartType.BAR: draw_bar,
+    ChartType.LINE: draw_line,
+    ChartType.AREA: draw_line,
+    ChartType.SCATTER: draw_scatter,
+    ChartType.HISTOGRAM: draw_histogram,
+    ChartType.PIE: draw_pie,
+    ChartType.KPI: draw_kpi,
+    ChartType.TABLE: draw_table,
 }
 
 __all__ = ["BUILDERS", "draw_table"]
