@@ -14,11 +14,8 @@ from lumiere.charts.limits import MAX_CATEGORIES
 from lumiere.core.resultset import ResultSet
 
 NUMERIC_KINDS = ("integer", "number")
-
 _YEAR_NAME = re.compile(r"(^|[^a-z])(year|yr|yyyy)s?([^a-z]|$)", re.IGNORECASE)
-
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|[a-z]Id$)", re.IGNORECASE)
-
 _ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?)?$")
 
 _MEAN_TOKENS = frozenset(

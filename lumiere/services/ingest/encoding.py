@@ -11,7 +11,6 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "
                   "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 
 
-
 def bom_encoding(head: bytes) -> str | None:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -20,7 +19,6 @@ def bom_encoding(head: bytes) -> str | None:
     if head.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
     return None
-
 
 
 def _cp1252_table() -> str:
@@ -34,9 +32,7 @@ def _cp1252_table() -> str:
     return "".join(chars)
 
 
-
 _CP1252 = _cp1252_table()
-
 
 
 def transcode_to_utf8(source: Path, target: Path, encoding: str) -> None:

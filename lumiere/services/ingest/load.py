@@ -29,7 +29,6 @@ MAX_RETYPE_ROUNDS = 3
 MALFORMED_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS", "UNQUOTED VALUE", "INVALID ENCODING", "INVALID STATE")
 
 
-
 @dataclass
 class IngestResult:
     table_name: str
@@ -38,7 +37,6 @@ class IngestResult:
     profile: dict[str, Any]
     details: dict[str, Any] = field(default_factory=dict)
     size_bytes: int = 0  # of the DuckDB file
-
 
 
 def ingest_csv_file(
@@ -126,7 +124,6 @@ def ingest_csv_file(
     )
 
 
-
 def _notes(details: dict[str, Any], encoding: str) -> list[str]:
     """What the ingest decided, in sentences for the source's page."""
     notes = []
@@ -154,7 +151,6 @@ def _notes(details: dict[str, Any], encoding: str) -> list[str]:
     return notes
 
 
-
 def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: dict[str, str]) -> str:
     options = {
         "delim": quote_literal(layout.delimiter),
@@ -176,7 +172,6 @@ def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: 
         options["types"] = "{" + ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in types.items()) + "}"
     rendered = ", ".join(f"{key} = {value}" for key, value in options.items())
     return f"SELECT * FROM read_csv({quote_literal(str(csv_path))}, {rendered})"
-
 
 
 def _load_table(
@@ -249,7 +244,6 @@ def _load_table(
     if numbers_from_text:
         details["numbers_from_text"] = numbers_from_text
     return details
-
 
 
 def rename_table(dataset_file: Path, old: str, new: str) -> None:

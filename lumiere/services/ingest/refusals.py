@@ -15,12 +15,10 @@ from lumiere.services.warehouse import scrub_message
 DUCKDB_MAX_LINE_BYTES = 2 * 1024 * 1024
 
 
-
 def max_line_bytes(settings: Settings) -> int:
     """DuckDB's own 2 MB line limit unless fields may be longer: a bigger limit makes DuckDB read
     with bigger buffers and write the table far more slowly."""
     return max(DUCKDB_MAX_LINE_BYTES, settings.max_field_kb * 1024 + 64 * 1024)
-
 
 
 def field_count_phrase(message: str) -> str:
@@ -28,7 +26,6 @@ def field_count_phrase(message: str) -> str:
     if match:
         return f"has {match.group(2)} fields where {match.group(1)} were expected"
     return "could not be read as a CSV row"
-
 
 
 def read_error(error: duckdb.Error, settings: Settings, display_name: str) -> Exception:
@@ -47,7 +44,6 @@ def read_error(error: duckdb.Error, settings: Settings, display_name: str) -> Ex
         return Invalid(f"{display_name} needs more memory to load than the server allows; upload a smaller file.")
     first_line = message.splitlines()[0] if message else "unknown error"
     return Invalid(f"{display_name} could not be read as CSV: {scrub_message(first_line)[:300]}")
-
 
 
 def refuse_huge_fields(profile: dict[str, Any], settings: Settings) -> None:

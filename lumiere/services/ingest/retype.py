@@ -17,17 +17,11 @@ from lumiere.services.ingest.values import DASH_PLACEHOLDERS, INTEGER_TEXT, NULL
 from lumiere.services.profiling import quote_ident, quote_literal
 
 SPREAD_WINDOWS = 32  # windows across a big file whose values check the sniffed integer/date types
-
 SPREAD_WINDOW_BYTES = 64 * 1024
-
 _STRICT_INT = re.compile(r"[+-]?(0|[1-9]\d*)")
-
 _LEADING_ZERO = re.compile(r"[+-]?0\d+")
-
 _PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2}")
-
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
-
 
 
 def _number_text_pattern(decimal_comma: bool) -> str:
@@ -35,7 +29,6 @@ def _number_text_pattern(decimal_comma: bool) -> str:
     separators, a typographic minus, no leading zero (00123 is a code, not a number)."""
     group, point = (r"\.", ",") if decimal_comma else (",", r"\.")
     return rf"[+\-{UNICODE_MINUS}]?(\d{{1,3}}({group}\d{{3}})+|[1-9]\d*|0)({point}\d+)?"
-
 
 
 def read_numbers_stored_as_text(
@@ -90,7 +83,6 @@ def read_numbers_stored_as_text(
     return converted
 
 
-
 def spread_sample(csv_path: Path, layout: CsvLayout) -> list[list[str]]:
     """Records from all over the file (DuckDB sniffs types on its first rows only): the whole
     file when it is small, else windows spread evenly over it."""
@@ -123,7 +115,6 @@ def spread_sample(csv_path: Path, layout: CsvLayout) -> list[list[str]]:
     return records
 
 
-
 def silently_converted(
     types: dict[str, str], records: list[list[str]], layout: CsvLayout
 ) -> dict[str, list[str]]:
@@ -146,14 +137,12 @@ def silently_converted(
     return found
 
 
-
 def _integer_fits(thousands: str | None) -> Callable[[str], object]:
     """Whether a value is an integer as written, where the reader drops the thousands separator
     it was given (361.924 is 361924)."""
     if not thousands:
         return _STRICT_INT.fullmatch
     return lambda value: _STRICT_INT.fullmatch(value.replace(thousands, ""))
-
 
 
 def wider_type(current: str, failing_values: list[str | None], decimal_comma: bool) -> str:

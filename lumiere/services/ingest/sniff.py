@@ -25,24 +25,16 @@ from lumiere.services.ingest.values import (
 )
 
 SNIFF_BYTES = 1024 * 1024  # delimiter, header and number format are judged on this much
-
 SNIFF_RECORDS = 5000
-
 TYPED_COLUMN_SHARE = 0.8  # a column whose values below the first row are this typed has a type
-
 SAME_LENGTH_EVIDENCE = 5  # typed values of one length below a top cell of another: a header
-
 DELIMITERS = (",", ";", "\t", "|")
-
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
 _SEP_HINT = re.compile(r"sep=(.)\s*")
-
 
 
 class _HeadTooShort(Exception):
     """The sniffed part of the file ended before its first data row."""
-
 
 
 @dataclass
@@ -60,13 +52,11 @@ class CsvLayout:
         return _reader_options(self.delimiter, self.escape)
 
 
-
 def _reader_options(delimiter: str, escape: str) -> dict[str, Any]:
     """Python csv options that read a file the way DuckDB will with the same delimiter and escape."""
     if escape == '"':
         return {"delimiter": delimiter, "quotechar": '"', "doublequote": True, "strict": False}
     return {"delimiter": delimiter, "quotechar": '"', "doublequote": False, "escapechar": escape, "strict": False}
-
 
 
 def _records(text: str, delimiter: str, complete: bool, escape: str = '"') -> list[list[str]]:
@@ -86,12 +76,10 @@ def _records(text: str, delimiter: str, complete: bool, escape: str = '"') -> li
     return records[:SNIFF_RECORDS]
 
 
-
 def _escapes_to_try(text: str) -> tuple[str, ...]:
     """RFC 4180's doubled quote always; a backslash too when the text has \\" in it (many
     exporters write quotes inside quoted fields that way)."""
     return ('"', "\\") if '\\"' in text else ('"',)
-
 
 
 def _strict_reach(text: str, delimiter: str, escape: str, complete: bool) -> float:
@@ -106,7 +94,6 @@ def _strict_reach(text: str, delimiter: str, escape: str, complete: bool) -> flo
     except csv.Error:
         return 1.0 if not complete and reader.line_num >= lines else reader.line_num / lines
     return 1.0
-
 
 
 def _pick_layout(
@@ -137,7 +124,6 @@ def _pick_layout(
         delimiter = preferred or delimiters[0]
         return delimiter, '"', _records(text, delimiter, complete)
     return best[1], best[2], best[3]
-
 
 
 def sniff_layout(text: str, *, complete: bool, extension: str, settings: Settings) -> CsvLayout:
@@ -186,7 +172,6 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
     )
 
 
-
 def _has_decimal_commas(body: list[list[str]], column_count: int) -> bool:
     for column in range(column_count):
         values = [row[column].strip() for row in body[:1000] if column < len(row) and row[column].strip()]
@@ -196,7 +181,6 @@ def _has_decimal_commas(body: list[list[str]], column_count: int) -> bool:
         ):
             return True
     return False
-
 
 
 def _looks_like_header(first: list[str], body: list[list[str]], column_count: int, decimal_comma: bool) -> bool:
@@ -228,7 +212,6 @@ def _looks_like_header(first: list[str], body: list[list[str]], column_count: in
     return bool(evidence) or not against
 
 
-
 def _null_markers(body: list[list[str]], decimal_comma: bool) -> list[str]:
     """Markers like NA or NULL that stand for a missing value in otherwise typed columns, as long
     as no text column uses the same word as a real value."""
@@ -247,7 +230,6 @@ def _null_markers(body: list[list[str]], decimal_comma: bool) -> list[str]:
         elif "text" in classes:
             used_as_text |= markers
     return sorted(found - used_as_text)
-
 
 
 def sniff_file(csv_path: Path, *, extension: str, settings: Settings, display_name: str) -> CsvLayout:

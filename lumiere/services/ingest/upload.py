@@ -18,11 +18,8 @@ from lumiere.services.ingest.encoding import COPY_CHUNK, bom_encoding
 from lumiere.storage.datasets import new_temp_path
 
 ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt")
-
 MAX_FILENAME_CHARS = 255
-
 HEAD_CHECK_BYTES = 64 * 1024  # magic numbers and control characters are judged on this much
-
 TABLE_NAME_CHARS = 60
 
 # (offset, signature, what it is): formats that are not CSV text whatever the file is called.
@@ -60,11 +57,8 @@ MAGIC_NUMBERS: tuple[tuple[int, bytes, str], ...] = (
 
 # Control characters that never appear in text, as a share of the head: above this, it is binary.
 BINARY_CONTROL_SHARE = 0.01
-
 _TEXT_CONTROLS = {0x09, 0x0A, 0x0C, 0x0D, 0x1A, 0x1B}
-
 _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in _TEXT_CONTROLS) + b"\x7f"
-
 
 
 def validate_upload_filename(filename: object) -> str:
@@ -86,7 +80,6 @@ def validate_upload_filename(filename: object) -> str:
     return name
 
 
-
 def table_name_from_filename(filename: str) -> str:
     """A plain SQL identifier from a file name: tips.csv -> tips, 'Sales 2024 (EU).csv' -> sales_2024_eu."""
     stem = filename.rsplit(".", 1)[0] if "." in filename else filename
@@ -97,7 +90,6 @@ def table_name_from_filename(filename: str) -> str:
     if name[0].isdigit():
         name = f"t_{name}"
     return name[:TABLE_NAME_CHARS].rstrip("_")
-
 
 
 @dataclass
@@ -111,7 +103,6 @@ class StagedUpload:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
-
 
 
 def refuse_non_text_head(head: bytes, *, utf16: bool = False) -> None:
@@ -128,7 +119,6 @@ def refuse_non_text_head(head: bytes, *, utf16: bool = False) -> None:
     sample = head[:HEAD_CHECK_BYTES]
     if sample and len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > BINARY_CONTROL_SHARE * len(sample):
         raise UnsupportedMedia("This file contains binary data (control characters), not CSV text.")
-
 
 
 class StreamInspector:
@@ -190,7 +180,6 @@ class StreamInspector:
                 self.utf8_valid = False
 
 
-
 async def receive_upload(filename: str, chunks: AsyncIterator[bytes]) -> StagedUpload:
     """Stream an upload to a private staging file, refusing it as soon as something is wrong.
 
@@ -212,7 +201,6 @@ async def receive_upload(filename: str, chunks: AsyncIterator[bytes]) -> StagedU
         path.unlink(missing_ok=True)
         raise
     return StagedUpload(path=path, filename=name, size_bytes=inspector.size, encoding=encoding)
-
 
 
 def detect_encoding(path: Path) -> str:

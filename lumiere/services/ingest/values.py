@@ -6,18 +6,14 @@ from __future__ import annotations
 import re
 
 NULL_MARKERS = ("NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "#N/A", "-")
-
 UNICODE_MINUS = "\u2212"  # typeset tables write −5 for -5
 
 # Dashes tables put in a number column for "none" or "did not take part".
 DASH_PLACEHOLDERS = ("-", "--", "–", "—", "―", "−")
 
 INTEGER_TEXT = re.compile(r"[+-]?\d+")
-
 _DEC_POINT = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+")
-
 DECIMAL_COMMA_TEXT = re.compile(r"[+-]?\d+,\d+")
-
 GROUPED_COMMA_DECIMAL_TEXT = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?"
@@ -28,11 +24,8 @@ _BOOL = {"true", "false", "yes", "no", "t", "f", "y", "n"}
 # Shapes of values DuckDB reads as text but that still mark a column as typed when telling a
 # header row from data: 1,234,567 (thousands separators), 12.5 %, 1:47.066 (times and durations).
 _GROUPED_POINT = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-
 _PERCENT = re.compile(r"[+-]?\d+([.,]\d+)?\s?%")
-
 _CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?")
-
 
 
 def cell_class(value: str, decimal_comma: bool) -> str:
@@ -50,7 +43,6 @@ def cell_class(value: str, decimal_comma: bool) -> str:
     if value.lower() in _BOOL:
         return "bool"
     return "text"
-
 
 
 def cell_shape(value: str, decimal_comma: bool) -> str:
