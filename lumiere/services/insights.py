@@ -17,19 +17,14 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from lumiere.charts.choice import asked_first
+from lumiere.charts.limits import MAX_KPI_VALUES
+from lumiere.charts.profile import ColumnProfile, aggregation_for, as_number, profile_columns
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
 from lumiere.models._base import iso_utc
 from lumiere.services.ask import result_for_query
-from lumiere.services.charts import (
-    MAX_KPI_VALUES,
-    ColumnProfile,
-    aggregation_for,
-    as_number,
-    asked_first,
-    profile_columns,
-)
 from lumiere.services.errors import Invalid, NotFound
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.services.resultset import ResultSet

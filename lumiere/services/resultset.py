@@ -1,35 +1,6 @@
-"""The shape every executed query comes back in, whatever ran it."""
+"""The result set, which now lives in `lumiere.core.resultset` so that libraries below the
+services (charts) can read it; this path stays importable for the code that uses it."""
 
-from __future__ import annotations
+from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-ColumnKind = Literal["integer", "number", "text", "date", "datetime", "boolean", "other"]
-
-
-@dataclass
-class ResultColumn:
-    name: str
-    type: str  # the database's own type name, e.g. BIGINT, DOUBLE, VARCHAR, DATE
-    kind: ColumnKind  # what charts and insights reason about
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "type": self.type, "kind": self.kind}
-
-
-@dataclass
-class ResultSet:
-    """Rows are JSON-safe: dates and timestamps as ISO strings, decimals as floats."""
-
-    columns: list[ResultColumn]
-    rows: list[list[Any]]
-    row_count: int  # rows the full query returns, even when `rows` was capped
-    truncated: bool
-    duration_ms: int
-    sql: str = ""  # the SQL that actually ran (re-rendered by the guard)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def column_names(self) -> list[str]:
-        return [column.name for column in self.columns]
+__all__ = ["ColumnKind", "ResultColumn", "ResultSet"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from lumiere.charts import CHART_TYPES
 from lumiere.services import charts
 from lumiere.state.arguments import MAX_LABEL_CHARS, bounded_text, form_text, one_of
 from lumiere.state.service_calls import Failed
@@ -88,7 +89,7 @@ class ChartMixin(rx.State, mixin=True):
         """The type and title on screen plus what the user just changed; the service keeps the
         other columns where they fit the type, and an empty colour removes the colour."""
         wanted: dict[str, Any] = {
-            "type": self.chart_type if self.chart_type in charts.CHART_TYPES else "bar",
+            "type": self.chart_type if self.chart_type in CHART_TYPES else "bar",
             "title": self.chart_title or None,
         }
         wanted.update({key: "" if value == NO_COLOUR else value for key, value in changes.items()})
@@ -96,7 +97,7 @@ class ChartMixin(rx.State, mixin=True):
 
     @rx.event
     def set_chart_type(self, chart_type: str):
-        if one_of(chart_type, charts.CHART_TYPES) is None:
+        if one_of(chart_type, CHART_TYPES) is None:
             return rx.toast.error(NOT_A_COLUMN)
         return type(self).apply_chart(self._chart_request(type=chart_type))
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from lumiere.db import session_scope
 from lumiere.models import Query, User
 from lumiere.services.ask import rerun_query, run_sql
-from tests.unit.test_charts import assert_inert
+from tests.unit.charts.test_charts import assert_inert
 
 TIPS_BY_DAY_AND_TIME = 'SELECT "day", "time", SUM(tip) AS tips, COUNT(*) AS n FROM tips GROUP BY ALL'
 

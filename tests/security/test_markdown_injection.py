@@ -13,7 +13,7 @@ from lumiere.services.ask import run_sql
 from tests.api.conftest import client, make_user  # noqa: F401 - the API fixtures, requested by name below
 from tests.api.test_charts_api import upload
 from tests.fake_llm import FakeLlm
-from tests.unit.test_charts import assert_inert as assert_figure_inert
+from tests.unit.charts.test_charts import assert_inert as assert_figure_inert
 from tests.unit.test_markdown_safety import RENDER, assert_inert
 
 HOSTILE_CELLS = [

@@ -29,7 +29,7 @@ from lumiere.services.insights import (
 )
 from lumiere.services.sources import register_upload
 from tests.fake_llm import FakeLlm
-from tests.unit.test_charts import result_of
+from tests.unit.charts.test_charts import result_of
 
 _emails = itertools.count(1)
 TIPS_BY_DAY = 'SELECT "day", SUM(tip) AS tips FROM tips GROUP BY "day"'

@@ -15,18 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lumiere.services.charts import (
-    CHART_TYPES,
-    MAX_CATEGORIES,
-    MAX_HISTOGRAM_BINS,
-    MAX_SCATTER_POINTS,
-    ChartSpec,
-    build_figure,
-    chart_payload,
-    choose_chart,
-    json_safe,
-    validate_override,
-)
+from lumiere.charts import CHART_TYPES, ChartSpec, build_figure, chart_payload, choose_chart, validate_override
+from lumiere.charts.jsonsafe import json_safe
+from lumiere.charts.limits import MAX_CATEGORIES, MAX_HISTOGRAM_BINS, MAX_SCATTER_POINTS
 from lumiere.services.errors import Invalid
 from lumiere.services.resultset import ResultColumn, ResultSet
 

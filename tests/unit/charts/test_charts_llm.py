@@ -7,12 +7,13 @@ import json
 import pytest
 from sqlmodel import Session, select
 
+from lumiere.charts import ChartSpec, chart_payload, saved_chart_payload
 from lumiere.llm.client import client_for_user
 from lumiere.models import LlmCall, Query, User
-from lumiere.services.charts import ChartSpec, chart_for_query, chart_payload, propose_chart, saved_chart_payload
+from lumiere.services.charts import chart_for_query, propose_chart
 from lumiere.services.errors import Invalid, NotFound
 from tests.fake_llm import FakeLlm
-from tests.unit.test_charts import assert_inert, result_of
+from tests.unit.charts.test_charts import assert_inert, result_of
 from tests.unit.test_insights_service import make_query, make_user
 
 BY_DAY_AND_TIME = 'SELECT "day", "time", SUM(tip) AS tips, COUNT(*) AS n FROM tips GROUP BY ALL'

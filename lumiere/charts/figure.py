@@ -1,0 +1,62 @@
+"""A spec and a result in, the API's chart object out: the kind's figure, themed, as plain JSON,
+with notes on what was aggregated or cut."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from lumiere.charts.choice import choose_chart
+from lumiere.charts.jsonsafe import json_safe
+from lumiere.charts.kinds import BUILDERS, draw_table
+from lumiere.charts.overrides import fitting_spec
+from lumiere.charts.profile import profile_columns
+from lumiere.charts.spec import ChartSpec
+from lumiere.charts.theme import THEMES, apply_theme, theme_template
+from lumiere.core.errors import Invalid
+from lumiere.core.resultset import ResultSet
+
+
+def build_figure(spec: ChartSpec, result: ResultSet, *, theme: str = "light") -> tuple[dict[str, Any], list[str]]:
+    """Plotly JSON (plain lists, numbers and escaped strings only) and notes on what was aggregated or cut."""
+    if theme not in THEMES:
+        raise Invalid(f"theme must be one of: {', '.join(THEMES)}.", field="theme")
+    profiles = {profile.name: profile for profile in profile_columns(result)}
+    notes: list[str] = []
+    if result.truncated:
+        notes.append(f"The chart uses the first {len(result.rows):,} of {result.row_count:,} rows.")
+    builder = BUILDERS.get(spec.type, draw_table)
+    if any(name is not None and name not in profiles for name in (spec.x, spec.y, spec.color)):
+        notes.append("The chosen chart no longer fits these columns, so the rows are shown as a table.")
+        builder = draw_table
+    figure = builder(spec, profiles, result, notes)
+    apply_theme(figure, spec, theme)
+    figure_json = json_safe(figure.to_plotly_json())
+    figure_json["layout"]["template"] = theme_template(theme)
+    return figure_json, list(dict.fromkeys(notes))
+
+
+def chart_payload(spec: ChartSpec, result: ResultSet, *, theme: str = "light") -> dict[str, Any]:
+    """The API's `chart` object."""
+    figure, notes = build_figure(spec, result, theme=theme)
+    return {
+        "type": spec.type,
+        "x": spec.x,
+        "y": spec.y,
+        "color": spec.color,
+        "title": spec.title,
+        "figure": figure,
+        "notes": notes,
+    }
+
+
+class StoredChoice(Protocol):
+    """A stored query as far as its chart is concerned: the choice saved on it and the question asked."""
+
+    chart_json: dict[str, Any] | None
+    question: str
+
+
+def saved_chart_payload(query: StoredChoice, result: ResultSet, *, theme: str = "light") -> dict[str, Any]:
+    """The chart a stored query shows for rows already read: its saved choice while it fits, else the automatic one."""
+    spec = fitting_spec(query.chart_json, result) or choose_chart(result, question=query.question)
+    return chart_payload(spec, result, theme=theme)

@@ -1,0 +1,51 @@
+"""Light and dark looks: Plotly's own template, attached as JSON, and text and grid colours that
+read on the page's surface."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from lumiere.charts.escaping import inert
+from lumiere.charts.jsonsafe import json_safe
+from lumiere.charts.spec import ChartSpec
+
+THEMES = ("light", "dark")
+
+_THEMES = {
+    "light": {"template": "plotly_white", "text": "#1f2937", "grid": "#e5e7eb"},
+    "dark": {"template": "plotly_dark", "text": "#e5e7eb", "grid": "#374151"},
+}
+
+
+@lru_cache(maxsize=len(THEMES))
+def _template_json(template_name: str) -> str:
+    return json.dumps(json_safe(pio.templates[template_name].to_plotly_json()))
+
+
+def apply_theme(figure: go.Figure, spec: ChartSpec, theme: str) -> None:
+    """Title from the question, thousands separators, and a transparent background so the page's
+    light or dark surface shows through, with text and grid colours that read on it."""
+    look = _THEMES[theme]
+    figure.update_layout(
+        title={"text": inert(spec.title), "x": 0.02, "xanchor": "left"},
+        font={"family": "Inter, system-ui, sans-serif", "size": 13, "color": look["text"]},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        separators=".,",
+        margin={"l": 60, "r": 24, "t": 64, "b": 56},
+        autosize=True,
+        legend={"title": {"text": inert(spec.color) if spec.color else ""}},
+    )
+    if spec.type in ("bar", "line", "area", "scatter", "histogram"):
+        figure.update_xaxes(gridcolor=look["grid"], zerolinecolor=look["grid"])
+        figure.update_yaxes(gridcolor=look["grid"], zerolinecolor=look["grid"])
+
+
+def theme_template(theme: str) -> dict[str, Any]:
+    """The theme's Plotly template as plain JSON, parsed afresh so each figure owns its copy."""
+    return json.loads(_template_json(_THEMES[theme]["template"]))

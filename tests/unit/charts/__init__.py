@@ -1,0 +1,1 @@
+"""Tests of the pure chart library (lumiere/charts) and the chart service."""

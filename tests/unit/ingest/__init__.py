@@ -1,0 +1,1 @@
+"""Tests of the CSV ingest package (lumiere/services/ingest)."""
