@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lumiere.core.enums import Engine
 from lumiere.llm.base import (
     Attempt,
     CannotAnswer,
@@ -29,7 +30,7 @@ MAX_QUESTION_CHARS = 400
 
 
 class BuiltinEngine:
-    name = "builtin"
+    name = Engine.BUILTIN
 
     def generate(
         self, question: str, context: QuestionContext, *, attempts: list[Attempt] | None = None

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from lumiere.core.enums import Engine
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext, TableInfo, ValueMatch
 from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
@@ -266,7 +267,7 @@ class SqlAnswer(BaseModel):
 
 
 class LlmEngine:
-    name = "llm"
+    name = Engine.LLM
 
     def __init__(self, client: LlmClient) -> None:
         self.client = client

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from lumiere.core.enums import Engine
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
@@ -416,13 +417,13 @@ def _written_text(answer: dict[str, Any]) -> str:
     return text.strip()
 
 
-def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> tuple[str, str, str | None]:
+def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> tuple[str, Engine, str | None]:
     """(text, engine, note): the LLM's text when one is configured and it only quotes the facts'
     numbers; otherwise the composed text, with a note saying why when the LLM was tried."""
     composed = compose_narrative(facts, question=question)
     client = client_for_user(user)
     if client is None:
-        return composed, "builtin", None
+        return composed, Engine.BUILTIN, None
     prompt = render_prompt(
         "insight_prompt",
         question=as_data(question[:2000]),
@@ -435,7 +436,7 @@ def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -
     except LlmUnavailable:
         return (
             composed,
-            "builtin",
+            Engine.BUILTIN,
             "The LLM could not be reached, so this summary was composed from the computed facts.",
         )
     invented = unsupported_numbers(written, facts, question=question)
@@ -443,13 +444,13 @@ def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -
         shown = ", ".join(invented[:5])
         return (
             composed,
-            "builtin",
+            Engine.BUILTIN,
             (
                 f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
                 "so this summary was composed from the facts instead."
             ),
         )
-    return safe_markdown(written), "llm", None
+    return safe_markdown(written), Engine.LLM, None
 
 
 # --------------------------------------------------------------------------------------

@@ -16,3 +16,47 @@ def test_migrated_schema_matches_the_models(database_url):
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def test_user_sql_recorded_as_builtin_becomes_engine_user(database_url):
+    """0002: entries that ran the user's own SQL said engine "builtin"; after it they say "user",
+    and everything else keeps its engine. Downgrading puts the old value back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from lumiere.db import alembic_config
+
+    engine = engine_for(database_url)
+    command.downgrade(alembic_config(database_url), "0001")
+    try:
+        with engine.begin() as connection:
+            user_id = connection.execute(
+                text(
+                    "INSERT INTO users (email, name, password_hash, role, plan, token_version, created_at, updated_at)"
+                    " VALUES ('migrated@example.com', 'M', 'x', 'user', 'free', 0, :now, :now) RETURNING id"
+                ),
+                {"now": "2026-01-01 00:00:00"},
+            ).scalar_one()
+            for engine_name, origin in (("builtin", "sql"), ("builtin", "question"), ("llm", "question"), ("builtin", "rerun")):
+                connection.execute(
+                    text(
+                        "INSERT INTO queries (user_id, source_name, question, sql, status, engine, origin, created_at)"
+                        " VALUES (:user_id, 's', '', 'SELECT 1', 'ok', :engine, :origin, :now)"
+                    ),
+                    {"user_id": user_id, "engine": engine_name, "origin": origin, "now": "2026-01-01 00:00:00"},
+                )
+        migrate(database_url)
+        read = text("SELECT origin, engine FROM queries WHERE user_id = :user_id ORDER BY id")
+        with engine.connect() as connection:
+            upgraded = [tuple(row) for row in connection.execute(read, {"user_id": user_id})]
+        assert upgraded == [("sql", "user"), ("question", "builtin"), ("question", "llm"), ("rerun", "builtin")]
+
+        command.downgrade(alembic_config(database_url), "0001")
+        with engine.connect() as connection:
+            downgraded = [tuple(row) for row in connection.execute(read, {"user_id": user_id})]
+        assert downgraded[0] == ("sql", "builtin")
+    finally:
+        migrate(database_url)
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM queries WHERE user_id IN (SELECT id FROM users WHERE email = 'migrated@example.com')"))
+            connection.execute(text("DELETE FROM users WHERE email = 'migrated@example.com'"))
