@@ -15,6 +15,7 @@ from sqlglot.errors import SqlglotError
 from sqlmodel import Session
 
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
 from lumiere.llm.builtin import BuiltinEngine
 from lumiere.llm.client import LlmUnavailable, client_for_user
@@ -28,7 +29,6 @@ from lumiere.services.resultset import ResultSet
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
 
-MAX_QUESTION_CHARS = 1000
 MAX_SQL_CHARS = 20_000
 SELF_CORRECTION_TRIES = 2
 
