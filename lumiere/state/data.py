@@ -21,6 +21,7 @@ from lumiere.config import get_settings
 from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services import connections, sources
+from lumiere.services.connections import DEFAULT_PORTS
 from lumiere.services.errors import ServiceError, Unavailable
 from lumiere.state.auth import AuthState
 from lumiere.state.display import human_count, human_size, source_row
@@ -31,7 +32,6 @@ ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt")
 # react-dropzone checks the extension (and the browser's MIME guess) before anything is sent.
 ACCEPT = {"text/csv": [".csv"], "text/tab-separated-values": [".tsv"], "text/plain": [".txt"]}
 PROGRESS_EVERY_S = 0.25
-DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306"}
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class DataState(AuthState):
 
     @rx.var
     def default_port(self) -> str:
-        return DEFAULT_PORTS.get(self.connect_kind, "")
+        return str(DEFAULT_PORTS.get(self.connect_kind, ""))
 
     def _refresh(self, user: User) -> None:
         with session_scope() as session:
