@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from sqlmodel import Session
 
+from lumiere.core.json_values import json_strict as json_safe  # a figure holds nothing but JSON
 from lumiere.llm.client import LlmClient, client_for_user
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Query, User
@@ -1173,26 +1174,3 @@ def _style(figure: go.Figure, spec: ChartSpec, theme: str) -> None:
     if spec.type in ("bar", "line", "area", "scatter", "histogram"):
         figure.update_xaxes(gridcolor=look["grid"], zerolinecolor=look["grid"])
         figure.update_yaxes(gridcolor=look["grid"], zerolinecolor=look["grid"])
-
-
-def json_safe(value: Any) -> Any:
-    """Plain JSON types only: numpy values unwrapped, dates as ISO text, NaN/inf as null; anything
-    else (a callable, an object) is a bug and fails loudly rather than reaching the browser."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating, Decimal)):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return [json_safe(item) for item in value.tolist()]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    raise TypeError(f"A chart figure may only hold JSON values, not {type(value).__name__}.")

@@ -7,19 +7,15 @@ interrupts long queries) is defence in depth behind it. Messages shown to users 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import math
 import re
 import shutil
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +23,7 @@ import duckdb
 from sqlglot import exp
 
 from lumiere.config import get_settings
+from lumiere.core.json_values import json_safe
 from lumiere.llm.base import ValueMatch
 from lumiere.models import Source
 from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
@@ -299,29 +296,6 @@ def scrub_message(text: str) -> str:
     text = text.split("\nLINE ", 1)[0].replace(data_dir, "<data>")
     text = _ABSOLUTE_PATH.sub("<path>", text)
     return " ".join(line.strip() for line in text.splitlines() if line.strip())[:500]
-
-
-def json_safe(value: Any) -> Any:
-    """A value the API can send as JSON: ISO dates, floats for decimals, None for NaN/inf, hex for bytes."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, (list, tuple)):
-        return [json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    return str(value)
 
 
 # --- placing a question's words on stored values -------------------------------------------------
