@@ -220,7 +220,7 @@ def preview_source(
     limit: Annotated[int, Query(ge=1, le=sources.MAX_PREVIEW_ROWS)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**53)] = 0,
     table: Annotated[str | None, Query(max_length=200, description="For databases: which table")] = None,
-) -> dict[str, Any]:
+) -> sources.PreviewPage:
     return sources.preview(session, user, source_id, limit=limit, offset=offset, table=table)
 
 
@@ -264,7 +264,7 @@ class ConnectIn(ConnectionIn):
 
 
 @router.post("/connect/test", response_model=ConnectionTestOut)
-def check_connection(body: ConnectionIn, user: CurrentUser) -> dict[str, Any]:
+def check_connection(body: ConnectionIn, user: CurrentUser) -> connections.ConnectionCheck:
     """Connect read-only with a short timeout and list the tables; 400 says what went wrong."""
     return connections.test_connection(body.as_params())
 

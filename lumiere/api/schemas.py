@@ -19,6 +19,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.services.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
 
@@ -68,7 +69,6 @@ class UserPatchOut(UserOut):
 
 # --- data sources -------------------------------------------------------------------------------
 
-ColumnKind = Literal["integer", "number", "text", "date", "datetime", "boolean", "other"]
 SourceKind = Literal["csv", "postgresql", "mysql"]
 
 

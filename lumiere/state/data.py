@@ -177,7 +177,7 @@ class DataState(AuthState):
         async with self:
             self.connect_busy = False
             if intent == "test":
-                self.connect_tables = [_table_summary(table) for table in tested.get("tables", [])]
+                self.connect_tables = [_table_summary(table) for table in tested.tables]
                 return None
             self.connect_open = False
             self._refresh(user)
@@ -506,9 +506,9 @@ class SourceDetailState(AuthState):
             self.preview_loading = False
             self.preview_error = ""
             self.preview_offset = offset
-            self.preview_total = int(page.get("total") or 0)
-            self.preview_columns = [str(column["name"]) for column in page.get("columns", [])]
-            self.preview_rows = [[format_cell(value) for value in row] for row in page.get("rows", [])]
+            self.preview_total = page.total
+            self.preview_columns = [column.name for column in page.columns]
+            self.preview_rows = [[format_cell(value) for value in row] for row in page.rows]
         return None
 
     @rx.event(background=True)
