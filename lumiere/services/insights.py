@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -417,13 +418,20 @@ def _written_text(answer: dict[str, Any]) -> str:
     return text.strip()
 
 
-def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> tuple[str, Engine, str | None]:
-    """(text, engine, note): the LLM's text when one is configured and it only quotes the facts'
-    numbers; otherwise the composed text, with a note saying why when the LLM was tried."""
+@dataclass(frozen=True)
+class Narrative:
+    text: str
+    engine: Engine  # LLM or BUILTIN (composed from the facts)
+    note: str | None = None  # why the LLM's text was not used, when it was tried
+
+
+def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> Narrative:
+    """The LLM's text when one is configured and it only quotes the facts' numbers; otherwise the
+    composed text, with a note saying why when the LLM was tried."""
     composed = compose_narrative(facts, question=question)
     client = client_for_user(user)
     if client is None:
-        return composed, Engine.BUILTIN, None
+        return Narrative(composed, Engine.BUILTIN)
     prompt = render_prompt(
         "insight_prompt",
         question=as_data(question[:2000]),
@@ -434,23 +442,18 @@ def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -
             purpose="insight", system=SYSTEM_PROMPT, prompt=prompt, user_id=user.id, validate=_written_text
         )
     except LlmUnavailable:
-        return (
-            composed,
-            Engine.BUILTIN,
-            "The LLM could not be reached, so this summary was composed from the computed facts.",
-        )
+        reason = "The LLM could not be reached, so this summary was composed from the computed facts."
+        return Narrative(composed, Engine.BUILTIN, reason)
     invented = unsupported_numbers(written, facts, question=question)
     if invented:
         shown = ", ".join(invented[:5])
-        return (
+        return Narrative(
             composed,
             Engine.BUILTIN,
-            (
-                f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
-                "so this summary was composed from the facts instead."
-            ),
+            f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
+            "so this summary was composed from the facts instead.",
         )
-    return safe_markdown(written), Engine.LLM, None
+    return Narrative(safe_markdown(written), Engine.LLM)
 
 
 # --------------------------------------------------------------------------------------
@@ -462,10 +465,11 @@ def create_insight(session: Session, user: User, query_id: int) -> Insight:
     """Facts and narrative for one of the user's queries, re-read from its source, stored and linked to it."""
     query, result = result_for_query(session, user, query_id)
     facts = compute_facts(result, question=query.question)
-    text, engine, note = write_narrative(facts, question=query.question, user=user)
-    if note:
-        text = f"{text}\n\n_{safe_markdown(note)}_"
-    insight = Insight(user_id=user.id, query_id=query.id, text=text, facts_json=facts, engine=engine)
+    narrative = write_narrative(facts, question=query.question, user=user)
+    text = narrative.text
+    if narrative.note:
+        text = f"{text}\n\n_{safe_markdown(narrative.note)}_"
+    insight = Insight(user_id=user.id, query_id=query.id, text=text, facts_json=facts, engine=narrative.engine)
     session.add(insight)
     session.flush()
     return insight
