@@ -34,7 +34,7 @@ QUERIES = [
 def in_process(dataset: Path, sql: str) -> list[list[object]]:
     """Today's former path: a new thread opens a sandbox, runs, fetches and converts the rows."""
     from lumiere.config import get_settings
-    from lumiere.storage.json_values import json_safe
+    from lumiere.core.json_values import json_safe
     from lumiere.storage.sandbox import SandboxConfig, sandboxed_connection
 
     settings = get_settings()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.insights import InsightOut
-from lumiere.api.schemas import StrictModel
+from lumiere.api.schemas import ChartOut, InsightOut, StrictModel
 from lumiere.services.charts import chart_for_query
 from lumiere.services.insights import create_insight, public_insight
 
@@ -28,16 +27,6 @@ class ChartIn(StrictModel):
     color: str | None = ColumnName
     title: str | None = Field(default=None, max_length=500)
     theme: Literal["light", "dark"] = "light"
-
-
-class ChartOut(BaseModel):
-    type: str
-    x: str | None
-    y: str | None
-    color: str | None
-    title: str
-    figure: dict[str, Any] = Field(description="Plotly JSON (fig.to_plotly_json()): plain data, no code")
-    notes: list[str]
 
 
 class InsightIn(StrictModel):

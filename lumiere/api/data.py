@@ -17,7 +17,15 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import IdPath
+from lumiere.api.schemas import (
+    ConnectionTestOut,
+    IdPath,
+    PreviewOut,
+    SourceDetailOut,
+    SourceList,
+    SourceOut,
+    SourceProfile,
+)
 from lumiere.config import get_settings
 from lumiere.services import connections, sources
 from lumiere.services.errors import BadRequest, TooLarge, UnsupportedMedia
@@ -146,7 +154,13 @@ def _header_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-@router.post("/upload", status_code=201, openapi_extra=_UPLOAD_BODY_DOC)
+@router.post(
+    "/upload",
+    status_code=201,
+    response_model=SourceOut,
+    response_model_exclude_unset=True,
+    openapi_extra=_UPLOAD_BODY_DOC,
+)
 async def upload(request: Request, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Upload a CSV (multipart field `file`, optional `name`); it becomes a source with one table."""
     declared = request.headers.get("content-length", "")
@@ -180,25 +194,25 @@ async def upload(request: Request, user: CurrentUser, session: DbSession) -> dic
     return sources.public_source(source)
 
 
-@router.post("/sample", status_code=201)
+@router.post("/sample", status_code=201, response_model=SourceOut, response_model_exclude_unset=True)
 def load_sample(user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Add the gapminder sample dataset (from plotly) as a source, exactly as an upload would be."""
     return sources.public_source(sources.load_sample_dataset(session, user))
 
 
-@router.get("/sources")
+@router.get("/sources", response_model=SourceList, response_model_exclude_unset=True)
 def list_sources(user: CurrentUser, session: DbSession) -> dict[str, Any]:
     items = [sources.public_source(source) for source in sources.list_sources(session, user)]
     return {"items": items, "total": len(items)}
 
 
-@router.get("/source/{source_id}")
+@router.get("/source/{source_id}", response_model=SourceDetailOut, response_model_exclude_unset=True)
 def get_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """A source with its schema, column profile, ingest details and suggested questions."""
     return sources.public_source(sources.get_source(session, user, source_id), detail=True)
 
 
-@router.get("/source/{source_id}/preview")
+@router.get("/source/{source_id}/preview", response_model=PreviewOut)
 def preview_source(
     source_id: IdPath,
     user: CurrentUser,
@@ -206,11 +220,11 @@ def preview_source(
     limit: Annotated[int, Query(ge=1, le=sources.MAX_PREVIEW_ROWS)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**53)] = 0,
     table: Annotated[str | None, Query(max_length=200, description="For databases: which table")] = None,
-) -> dict[str, Any]:
+) -> sources.PreviewPage:
     return sources.preview(session, user, source_id, limit=limit, offset=offset, table=table)
 
 
-@router.get("/source/{source_id}/profile")
+@router.get("/source/{source_id}/profile", response_model=SourceProfile, response_model_exclude_unset=True)
 def profile_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Per column: nulls, distinct count, min/max/mean, top values, date range."""
     return sources.column_profile(session, user, source_id)
@@ -249,13 +263,13 @@ class ConnectIn(ConnectionIn):
     name: str | None = Field(default=None, max_length=500)
 
 
-@router.post("/connect/test")
-def check_connection(body: ConnectionIn, user: CurrentUser) -> dict[str, Any]:
+@router.post("/connect/test", response_model=ConnectionTestOut)
+def check_connection(body: ConnectionIn, user: CurrentUser) -> connections.ConnectionCheck:
     """Connect read-only with a short timeout and list the tables; 400 says what went wrong."""
     return connections.test_connection(body.as_params())
 
 
-@router.post("/connect", status_code=201)
+@router.post("/connect", status_code=201, response_model=SourceOut, response_model_exclude_unset=True)
 def connect(body: ConnectIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Save a database connection as a source (the password is stored encrypted, never returned)."""
     return sources.public_source(connections.create_connection(session, user, body.as_params(), name=body.name))

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import StrictBool
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import IdPath, StrictModel
+from lumiere.api.schemas import IdPath, InsightList, InsightOut, StrictModel
 from lumiere.services.insights import (
     MAX_PAGE_SIZE,
     delete_insight,
@@ -20,24 +20,6 @@ from lumiere.services.insights import (
 )
 
 router = APIRouter(prefix="/api/insights", tags=["charts and insights"])
-
-
-class InsightOut(BaseModel):
-    id: int
-    query_id: int
-    text: str = Field(description="Markdown without HTML, links or images")
-    facts: list[dict[str, Any]]
-    engine: str
-    saved: bool
-    created_at: str
-    question: str | None = None
-
-
-class InsightList(BaseModel):
-    items: list[InsightOut]
-    total: int
-    page: int
-    page_size: int
 
 
 class InsightPatchIn(StrictModel):

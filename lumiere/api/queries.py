@@ -5,23 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query as QueryParam, Response
+from fastapi import APIRouter, Response
+from fastapi import Query as QueryParam
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import IdPath
+from lumiere.api.schemas import IdPath, QueryList, QueryOut, ResultOut
+from lumiere.core.enums import QueryStatus
 from lumiere.services.ask import public_answer, rerun_query
 from lumiere.services.history import HistoryFilter, delete_query, get_query, list_queries, live_source_ids, public_query
 
 router = APIRouter(prefix="/api/queries", tags=["history"])
 
 
-@router.get("")
+@router.get("", response_model=QueryList)
 def list_history(
     user: CurrentUser,
     session: DbSession,
     search: Annotated[str | None, QueryParam(max_length=200)] = None,
     source_id: Annotated[int | None, QueryParam(ge=1, le=2**53)] = None,
-    status: Annotated[str | None, QueryParam(pattern="^(ok|error|refused)$")] = None,
+    status: QueryStatus | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     page: Annotated[int, QueryParam(ge=1, le=1_000_000)] = 1,
@@ -38,13 +40,13 @@ def list_history(
     }
 
 
-@router.get("/{query_id}")
+@router.get("/{query_id}", response_model=QueryOut)
 def get_one(query_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     query = get_query(session, user, query_id)
     return public_query(query, source_exists=query.source_id in live_source_ids(session, user))
 
 
-@router.post("/{query_id}/rerun")
+@router.post("/{query_id}/rerun", response_model=ResultOut)
 def rerun(query_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     return public_answer(rerun_query(session, user, query_id))
 

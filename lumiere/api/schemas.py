@@ -1,15 +1,25 @@
 """Request and response shapes of the REST contract (see API.md).
 
 Request models bound sizes and types; the services still validate meaning (email format,
-password length in bytes) so that pages and API say the same thing.
+password length in bytes) so that pages and API say the same thing. Every route that returns a
+body names its response model here, so `/api/openapi.json` is the whole contract.
+
+Values that come from the data (cells, profile statistics, Plotly figures) are `Any`/`JsonValue`:
+the models describe their place, not their type, and never coerce them (an int stays an int).
+Keys that a service only sends in some cases (a CSV's `table_name`, a database's `connection`,
+a numeric column's `min`) are optional here, and those routes leave unset keys out, so a body
+holds exactly the keys it held before it had a model.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.services.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
 
@@ -33,7 +43,7 @@ class UserOut(BaseModel):
     id: int
     email: str
     name: str
-    role: str
+    role: Literal["user", "admin"]
     plan: str
     created_at: str
 
@@ -55,3 +65,190 @@ class UserPatchIn(StrictModel):
 class UserPatchOut(UserOut):
     access_token: str | None = None
     expires_in: int | None = None
+
+
+# --- data sources -------------------------------------------------------------------------------
+
+SourceKind = Literal["csv", "postgresql", "mysql"]
+
+
+class ColumnOut(BaseModel):
+    name: str
+    type: str = Field(description="The type name as the source reports it")
+    kind: ColumnKind
+
+
+class TableOut(BaseModel):
+    name: str = Field(description="The table's name to use in SQL")
+    row_count: int | None
+    columns: list[ColumnOut]
+
+
+class ConnectionOut(BaseModel):
+    """A database source's connection, without its password."""
+
+    host: str | None
+    port: int | None
+    database: str | None
+    user: str | None
+    schema_: str | None = Field(alias="schema")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class TopValue(BaseModel):
+    value: JsonValue
+    count: int
+
+
+class StoredJson(BaseModel):
+    """Read from JSON stored with a source by earlier versions too: keys not named here pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ColumnProfile(StoredJson):
+    name: str
+    type: str
+    kind: ColumnKind
+    null_count: int
+    distinct_count: int | None
+    samples: list[JsonValue] = []
+    min: JsonValue = None
+    max: JsonValue = None
+    mean: JsonValue = None
+    max_length: int | None = Field(default=None, description="Text columns: the longest value's length")
+    top_values: list[TopValue] = []
+
+
+class TableProfile(StoredJson):
+    name: str | None = None
+    row_count: int | None
+    approximate: bool | None = None
+    columns: list[ColumnProfile]
+    error: str | None = Field(default=None, description="Why this table could not be profiled")
+
+
+class SourceProfile(StoredJson):
+    tables: list[TableProfile]
+    columns: list[ColumnProfile] | None = Field(default=None, description="A CSV's one table's columns")
+    approximate: bool | None = None
+    computed_at: str | None = None
+
+
+class SourceOut(BaseModel):
+    id: int
+    name: str
+    kind: SourceKind
+    tables: list[TableOut]
+    row_count: int | None
+    column_count: int | None
+    size_bytes: int | None
+    created_at: str
+    table_name: str | None = Field(default=None, description="CSV sources: the table to use in SQL")
+    connection: ConnectionOut | None = Field(default=None, description="Database sources only")
+
+
+class SourceDetailOut(SourceOut):
+    details: dict[str, JsonValue] = Field(description="How the file was read (encoding, delimiter, notes) or connected")
+    profile: SourceProfile | None
+    suggested_questions: list[str]
+
+
+class SourceList(BaseModel):
+    items: list[SourceOut]
+    total: int
+
+
+class PreviewOut(BaseModel):
+    table: str
+    columns: list[ColumnOut]
+    rows: list[list[Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class ConnectionTestOut(BaseModel):
+    ok: Literal[True]
+    tables: list[TableOut]
+
+
+# --- answers and history ------------------------------------------------------------------------
+
+
+class ChartOut(BaseModel):
+    type: Literal["bar", "line", "pie", "scatter", "histogram", "area", "kpi", "table"]
+    x: str | None
+    y: str | None
+    color: str | None
+    title: str
+    figure: dict[str, Any] = Field(description="Plotly JSON (fig.to_plotly_json()): plain data, no code")
+    notes: list[str]
+
+
+class ResultOut(BaseModel):
+    """An answer: the SQL that ran, its rows and a chart."""
+
+    query_id: int
+    question: str
+    sql: str
+    engine: Engine = Field(description="Who wrote the SQL: the LLM, the built-in engine, or the user")
+    origin: QueryOrigin
+    source_id: int | None
+    columns: list[ColumnOut]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    duration_ms: int
+    chart: ChartOut | None
+    explanation: str
+    notes: list[str]
+
+
+class QueryOut(BaseModel):
+    """A history entry."""
+
+    id: int
+    question: str
+    sql: str
+    status: QueryStatus
+    error: str | None
+    row_count: int | None
+    duration_ms: int | None
+    source_id: int | None
+    source_name: str
+    engine: Engine
+    origin: QueryOrigin
+    note: str | None
+    chart: dict[str, JsonValue] | None = Field(description="The chart chosen for this query, reused on re-run")
+    created_at: str
+    source_exists: bool = Field(description="False once the query's data source was deleted")
+
+
+class QueryList(BaseModel):
+    items: list[QueryOut]
+    total: int
+    page: int
+    page_size: int
+
+
+# --- insights -----------------------------------------------------------------------------------
+
+
+class InsightOut(BaseModel):
+    id: int
+    query_id: int
+    text: str = Field(description="Markdown without HTML, links or images")
+    facts: list[dict[str, JsonValue]]
+    engine: Literal[Engine.LLM, Engine.BUILTIN] = Field(description="Who wrote the text")
+    saved: bool
+    created_at: str
+    question: str | None = None
+
+
+class InsightList(BaseModel):
+    items: list[InsightOut]
+    total: int
+    page: int
+    page_size: int

@@ -5,7 +5,7 @@ Nothing here opens a database session, knows a user or calls an LLM; the service
 `spec` (the chart spec), `profile` (what the result's columns are), `choice` (the chart the shape
 calls for), `overrides` (checking asked-for charts), `proposal` (the LLM's proposal, checked the
 same way), `kinds/` (one module per chart kind over a shared base), `theme`, `escaping`,
-`jsonsafe` and `figure` (spec and rows to the API's chart object).
+`figure` (spec and rows to the API's chart object).
 """
 
 from lumiere.charts.choice import choose_chart

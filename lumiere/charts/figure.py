@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from lumiere.charts.choice import choose_chart
-from lumiere.charts.jsonsafe import json_safe
+from lumiere.core.json_values import json_strict
 from lumiere.charts.kinds import BUILDERS, draw_table
 from lumiere.charts.overrides import fitting_spec
 from lumiere.charts.profile import profile_columns
@@ -30,7 +30,7 @@ def build_figure(spec: ChartSpec, result: ResultSet, *, theme: str = "light") ->
         builder = draw_table
     figure = builder(spec, profiles, result, notes)
     apply_theme(figure, spec, theme)
-    figure_json = json_safe(figure.to_plotly_json())
+    figure_json = json_strict(figure.to_plotly_json())
     figure_json["layout"]["template"] = theme_template(theme)
     return figure_json, list(dict.fromkeys(notes))
 

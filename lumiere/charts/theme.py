@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from lumiere.charts.escaping import inert
-from lumiere.charts.jsonsafe import json_safe
+from lumiere.core.json_values import json_strict
 from lumiere.charts.spec import ChartSpec
 
 THEMES = ("light", "dark")
@@ -24,7 +24,7 @@ _THEMES = {
 
 @lru_cache(maxsize=len(THEMES))
 def _template_json(template_name: str) -> str:
-    return json.dumps(json_safe(pio.templates[template_name].to_plotly_json()))
+    return json.dumps(json_strict(pio.templates[template_name].to_plotly_json()))
 
 
 def apply_theme(figure: go.Figure, spec: ChartSpec, theme: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from lumiere.core.enums import Engine
 from lumiere.services.errors import Invalid
 
 
@@ -59,7 +60,7 @@ class QuestionContext:
 @dataclass
 class GeneratedSQL:
     sql: str
-    engine: str  # "llm" | "builtin"
+    engine: Engine
     explanation: str = ""
     notes: list[str] = field(default_factory=list)
     chart_hint: dict[str, Any] | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lumiere.core.enums import Engine
 from lumiere.llm.base import (
     Attempt,
     CannotAnswer,
@@ -25,11 +26,13 @@ from lumiere.llm.builtin_render import build_tree, chart_hint, describe
 from lumiere.llm.builtin_schema import SchemaIndex
 from lumiere.llm.suggestions import suggest_questions
 
-MAX_QUESTION_CHARS = 400
+# Not the user-facing limit (lumiere.core.limits.MAX_QUESTION_CHARS): the most the rule-based
+# reader takes on; a longer text is nearly always several questions at once, which it cannot place.
+MAX_READABLE_QUESTION_CHARS = 400
 
 
 class BuiltinEngine:
-    name = "builtin"
+    name = Engine.BUILTIN
 
     def generate(
         self, question: str, context: QuestionContext, *, attempts: list[Attempt] | None = None
@@ -37,9 +40,9 @@ class BuiltinEngine:
         text = " ".join(question.split())
         if not text:
             raise CannotAnswer("Ask a question about your data.", suggest_questions(context.tables))
-        if len(text) > MAX_QUESTION_CHARS:
+        if len(text) > MAX_READABLE_QUESTION_CHARS:
             raise CannotAnswer(
-                f"Questions are limited to {MAX_QUESTION_CHARS} characters; ask one thing at a time.",
+                f"Questions are limited to {MAX_READABLE_QUESTION_CHARS} characters; ask one thing at a time.",
                 suggest_questions(context.tables),
             )
         if not context.tables:

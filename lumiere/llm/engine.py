@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from lumiere.core.enums import Engine
+from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext, TableInfo, ValueMatch
 from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
@@ -38,7 +40,6 @@ MAX_VALUE_CHARS = 60
 MAX_EXAMPLES = 5
 MAX_VALUE_MATCHES = 10
 MAX_PHRASES = 40
-MAX_QUESTION_CHARS = 2000
 MAX_SQL_CHARS = 4000
 MAX_ERROR_CHARS = 600
 CHART_TYPES = ("bar", "line", "pie", "scatter", "histogram", "area", "kpi", "table")
@@ -266,7 +267,7 @@ class SqlAnswer(BaseModel):
 
 
 class LlmEngine:
-    name = "llm"
+    name = Engine.LLM
 
     def __init__(self, client: LlmClient) -> None:
         self.client = client

@@ -2,8 +2,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
+from lumiere.core.enums import Engine
 from lumiere.models._base import utcnow
 
 
@@ -15,6 +16,6 @@ class Insight(SQLModel, table=True):
     query_id: int = Field(foreign_key="queries.id", index=True, ondelete="CASCADE")
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     facts_json: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    engine: str = Field(default="builtin", max_length=20)
+    engine: Engine = Field(default=Engine.BUILTIN, sa_type=AutoString(length=20))  # llm | builtin
     saved: bool = Field(default=False, index=True)
     created_at: datetime = Field(default_factory=utcnow)

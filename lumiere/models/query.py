@@ -2,8 +2,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
+from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.models._base import utcnow
 
 
@@ -19,12 +20,14 @@ class Query(SQLModel, table=True):
     source_name: str = Field(default="", max_length=200)
     question: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     sql: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    status: str = Field(default="ok", max_length=20, index=True)  # ok | error | refused
+    # Stored as text (AutoString), so a new enum member needs no schema change; rows read back hold
+    # the plain string, which equals the member.
+    status: QueryStatus = Field(default=QueryStatus.OK, sa_type=AutoString(length=20), index=True)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     row_count: int | None = Field(default=None)
     duration_ms: int | None = Field(default=None)
-    engine: str = Field(default="builtin", max_length=20)  # llm | builtin | user
-    origin: str = Field(default="question", max_length=20)  # question | sql | rerun
+    engine: Engine = Field(default=Engine.BUILTIN, sa_type=AutoString(length=20))
+    origin: QueryOrigin = Field(default=QueryOrigin.QUESTION, sa_type=AutoString(length=20))
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The chart chosen for this query (type, x, y, color, title), reused on re-run.
     chart_json: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -15,6 +15,8 @@ from sqlglot.errors import SqlglotError
 from sqlmodel import Session
 
 from lumiere import charts
+from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
 from lumiere.llm.builtin import BuiltinEngine
 from lumiere.llm.client import LlmUnavailable, client_for_user
@@ -28,7 +30,6 @@ from lumiere.services.resultset import ResultSet
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
 
-MAX_QUESTION_CHARS = 1000
 MAX_SQL_CHARS = 20_000
 SELF_CORRECTION_TRIES = 2
 
@@ -92,7 +93,9 @@ def run_sql(session: Session, user: User, *, source_id: int, sql: object, questi
     sql = _clean_text(sql, "sql", MAX_SQL_CHARS, "Write a SELECT statement to run.")
     question = question.strip()[:MAX_QUESTION_CHARS] if isinstance(question, str) else ""
     source = get_source(session, user, source_id)
-    return _execute_and_record(session, user, source, question=question, sql=sql, engine="builtin", origin="sql")
+    return _execute_and_record(
+        session, user, source, question=question, sql=sql, engine=Engine.USER, origin=QueryOrigin.SQL
+    )
 
 
 def rerun_query(session: Session, user: User, query_id: int) -> Answer:
@@ -107,8 +110,8 @@ def rerun_query(session: Session, user: User, query_id: int) -> Answer:
         source,
         question=earlier.question,
         sql=earlier.sql,
-        engine=earlier.engine if earlier.engine in ("llm", "builtin") else "builtin",
-        origin="rerun",
+        engine=earlier.engine,
+        origin=QueryOrigin.RERUN,
         saved_chart=earlier.chart_json,
     )
 
@@ -116,7 +119,7 @@ def rerun_query(session: Session, user: User, query_id: int) -> Answer:
 def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query, ResultSet]:
     """A history entry's rows, re-read from its source (for charts and insights); records nothing."""
     query = get_query(session, user, query_id)
-    if query.status != "ok":
+    if query.status != QueryStatus.OK:
         raise Invalid("This query did not succeed, so it has no rows to chart or summarise. Fix it and run it again.")
     return query, warehouse.execute(_source_of(session, user, query), query.sql)
 
@@ -127,7 +130,7 @@ def open_history_entry(session: Session, user: User, query_id: int) -> dict[str,
     entry = get_query(session, user, query_id)
     live = entry.source_id in live_source_ids(session, user)
     opened: dict[str, Any] = {"entry": public_query(entry, source_exists=live), "answer": None, "error": None}
-    if entry.status != "ok" or not live:
+    if entry.status != QueryStatus.OK or not live:
         return opened
     try:
         query, result = result_for_query(session, user, query_id)
@@ -165,7 +168,7 @@ def _answer_with_llm(
         try:
             generated = engine.generate(question, context, attempts=attempts)
         except CannotAnswer as error:
-            _record_failure(session, user, source, question, "", "error", error.detail, "llm")
+            _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.LLM)
             raise
         try:
             result = warehouse.execute(source, generated.sql)
@@ -173,15 +176,15 @@ def _answer_with_llm(
             attempts.append(Attempt(sql=generated.sql, error=error.detail))
             if len(attempts) <= SELF_CORRECTION_TRIES:
                 continue
-            status = "refused" if isinstance(error, SqlRefused) else "error"
-            _record_failure(session, user, source, question, generated.sql, status, error.detail, "llm")
+            status = _failure_status(error)
+            _record_failure(session, user, source, question, generated.sql, status, error.detail, Engine.LLM)
             error.detail = f"The LLM's SQL still failed after {len(attempts)} tries: {error.detail}"
             raise
         except ServiceError as error:
-            _record_failure(session, user, source, question, generated.sql, "error", error.detail, "llm")
+            _record_failure(session, user, source, question, generated.sql, QueryStatus.ERROR, error.detail, Engine.LLM)
             raise
         notes = [f"The first {len(attempts)} SQL attempt(s) failed and were corrected."] if attempts else []
-        return _record_success(session, user, source, question, generated, result, notes, origin="question")
+        return _record_success(session, user, source, question, generated, result, notes, origin=QueryOrigin.QUESTION)
 
 
 def _answer_with_builtin(
@@ -190,13 +193,14 @@ def _answer_with_builtin(
     try:
         generated = BuiltinEngine().generate(question, context)
     except CannotAnswer as error:
-        _record_failure(session, user, source, question, "", "error", error.detail, "builtin")
+        _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.BUILTIN)
         raise
     try:
         result = warehouse.execute(source, generated.sql)
     except ServiceError as error:
-        status = "refused" if isinstance(error, SqlRefused) else "error"
-        _record_failure(session, user, source, question, generated.sql, status, error.detail, "builtin")
+        _record_failure(
+            session, user, source, question, generated.sql, _failure_status(error), error.detail, Engine.BUILTIN
+        )
         if isinstance(error, QueryRejected):
             # the database rejected the engine's own SQL: the question was misread, not the user's fault
             raise CannotAnswer(
@@ -205,7 +209,7 @@ def _answer_with_builtin(
                 suggest_questions(context.tables),
             ) from error
         raise
-    return _record_success(session, user, source, question, generated, result, notes, origin="question")
+    return _record_success(session, user, source, question, generated, result, notes, origin=QueryOrigin.QUESTION)
 
 
 def _execute_and_record(
@@ -215,18 +219,22 @@ def _execute_and_record(
     *,
     question: str,
     sql: str,
-    engine: str,
-    origin: str,
+    engine: Engine,
+    origin: QueryOrigin,
     saved_chart: dict[str, Any] | None = None,
 ) -> Answer:
     try:
         result = warehouse.execute(source, sql)
     except ServiceError as error:
-        status = "refused" if isinstance(error, SqlRefused) else "error"
+        status = _failure_status(error)
         _record_failure(session, user, source, question, sql, status, error.detail, engine, origin=origin)
         raise
     generated = GeneratedSQL(sql=sql, engine=engine, chart_hint=saved_chart)
     return _record_success(session, user, source, question, generated, result, [], origin=origin)
+
+
+def _failure_status(error: ServiceError) -> QueryStatus:
+    return QueryStatus.REFUSED if isinstance(error, SqlRefused) else QueryStatus.ERROR
 
 
 def _display_sql(sql: str, dialect: str) -> str:
@@ -249,7 +257,7 @@ def _record_success(
     result: ResultSet,
     notes: list[str],
     *,
-    origin: str,
+    origin: QueryOrigin,
 ) -> Answer:
     spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
@@ -258,7 +266,7 @@ def _record_success(
         source_name=source.name,
         question=question,
         sql=_display_sql(generated.sql, warehouse.dialect_of(source)),
-        status="ok",
+        status=QueryStatus.OK,
         row_count=result.row_count,
         duration_ms=result.duration_ms,
         engine=generated.engine,
@@ -283,11 +291,11 @@ def _record_failure(
     source: Source,
     question: str,
     sql: str,
-    status: str,
+    status: QueryStatus,
     error: str,
-    engine: str,
+    engine: Engine,
     *,
-    origin: str = "question",
+    origin: QueryOrigin = QueryOrigin.QUESTION,
 ) -> None:
     """Failed attempts are history too: committed now, because the caller's transaction is about to roll back."""
     session.add(

@@ -5,6 +5,7 @@ The password is checked by a real connection, stored encrypted, and never return
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -66,9 +67,18 @@ def _text(value: object, field: str, max_chars: int) -> str:
     return value
 
 
-def test_connection(params: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """A connection that worked, and the tables a source made from it would have:
+    [{name, row_count, columns: [{name, type, kind}]}]. A failed check raises instead."""
+
+    tables: list[dict[str, Any]]
+    ok: bool = True
+
+
+def test_connection(params: dict[str, Any]) -> ConnectionCheck:
     """Connect (short timeout, read-only) and list the tables and columns the source would have."""
-    return {"ok": True, "tables": _tables_with_kinds(describe(parse_connection(params)))}
+    return ConnectionCheck(tables=_tables_with_kinds(describe(parse_connection(params))))
 
 
 def create_connection(session: Session, user: User, params: dict[str, Any], *, name: str | None = None) -> Source:

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from lumiere.core.enums import QueryOrigin, QueryStatus
 from lumiere.llm.base import Example
 from lumiere.models import Query, Source, User
 from lumiere.models._base import iso_utc
 from lumiere.services.errors import Invalid, NotFound
 
-STATUSES = ("ok", "error", "refused")
+STATUSES = tuple(QueryStatus)
 MAX_PAGE_SIZE = 200
 MAX_SEARCH_CHARS = 200
 
@@ -23,7 +24,7 @@ MAX_SEARCH_CHARS = 200
 class HistoryFilter:
     search: str | None = None
     source_id: int | None = None
-    status: str | None = None
+    status: QueryStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
 
@@ -119,8 +120,8 @@ def few_shot_examples(session: Session, user: User, source_id: int, *, limit: in
         .where(
             Query.user_id == user.id,
             Query.source_id == source_id,
-            Query.status == "ok",
-            Query.origin == "question",
+            Query.status == QueryStatus.OK,
+            Query.origin == QueryOrigin.QUESTION,
             Query.question != "",
         )
         .order_by(col(Query.created_at).desc(), col(Query.id).desc())

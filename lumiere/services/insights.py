@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from lumiere.charts.choice import asked_first
 from lumiere.charts.limits import MAX_KPI_VALUES
 from lumiere.charts.profile import ColumnProfile, aggregation_for, as_number, profile_columns
+from lumiere.core.enums import Engine
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
@@ -411,13 +413,20 @@ def _written_text(answer: dict[str, Any]) -> str:
     return text.strip()
 
 
-def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> tuple[str, str, str | None]:
-    """(text, engine, note): the LLM's text when one is configured and it only quotes the facts'
-    numbers; otherwise the composed text, with a note saying why when the LLM was tried."""
+@dataclass(frozen=True)
+class Narrative:
+    text: str
+    engine: Engine  # LLM or BUILTIN (composed from the facts)
+    note: str | None = None  # why the LLM's text was not used, when it was tried
+
+
+def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> Narrative:
+    """The LLM's text when one is configured and it only quotes the facts' numbers; otherwise the
+    composed text, with a note saying why when the LLM was tried."""
     composed = compose_narrative(facts, question=question)
     client = client_for_user(user)
     if client is None:
-        return composed, "builtin", None
+        return Narrative(composed, Engine.BUILTIN)
     prompt = render_prompt(
         "insight_prompt",
         question=as_data(question[:2000]),
@@ -428,23 +437,18 @@ def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -
             purpose="insight", system=SYSTEM_PROMPT, prompt=prompt, user_id=user.id, validate=_written_text
         )
     except LlmUnavailable:
-        return (
-            composed,
-            "builtin",
-            "The LLM could not be reached, so this summary was composed from the computed facts.",
-        )
+        reason = "The LLM could not be reached, so this summary was composed from the computed facts."
+        return Narrative(composed, Engine.BUILTIN, reason)
     invented = unsupported_numbers(written, facts, question=question)
     if invented:
         shown = ", ".join(invented[:5])
-        return (
+        return Narrative(
             composed,
-            "builtin",
-            (
-                f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
-                "so this summary was composed from the facts instead."
-            ),
+            Engine.BUILTIN,
+            f"The LLM's summary quoted numbers that are not in the computed facts ({shown}), "
+            "so this summary was composed from the facts instead.",
         )
-    return safe_markdown(written), "llm", None
+    return Narrative(safe_markdown(written), Engine.LLM)
 
 
 # --------------------------------------------------------------------------------------
@@ -456,10 +460,11 @@ def create_insight(session: Session, user: User, query_id: int) -> Insight:
     """Facts and narrative for one of the user's queries, re-read from its source, stored and linked to it."""
     query, result = result_for_query(session, user, query_id)
     facts = compute_facts(result, question=query.question)
-    text, engine, note = write_narrative(facts, question=query.question, user=user)
-    if note:
-        text = f"{text}\n\n_{safe_markdown(note)}_"
-    insight = Insight(user_id=user.id, query_id=query.id, text=text, facts_json=facts, engine=engine)
+    narrative = write_narrative(facts, question=query.question, user=user)
+    text = narrative.text
+    if narrative.note:
+        text = f"{text}\n\n_{safe_markdown(narrative.note)}_"
+    insight = Insight(user_id=user.id, query_id=query.id, text=text, facts_json=facts, engine=narrative.engine)
     session.add(insight)
     session.flush()
     return insight

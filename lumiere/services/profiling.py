@@ -13,7 +13,8 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from lumiere.services.warehouse import json_safe, kind_of
+from lumiere.core.json_values import json_safe
+from lumiere.services.warehouse import kind_of
 
 # Up to this many rows, distinct counts are exact (above, HyperLogLog estimates within a few %)
 # and every text column gets top values.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +35,7 @@ from lumiere.services.ingest import (
     rename_table,
     table_name_from_filename,
 )
+from lumiere.services.resultset import ResultColumn
 from lumiere.storage.datasets import new_storage_key, new_temp_path, place_dataset, remove_dataset_file
 
 MAX_SOURCE_NAME_CHARS = 200
@@ -123,9 +125,21 @@ def table_infos(source: Source) -> list[TableInfo]:
     return infos
 
 
+@dataclass(frozen=True)
+class PreviewPage:
+    """One page of a table's rows; `total` counts the whole table."""
+
+    table: str
+    columns: list[ResultColumn]
+    rows: list[list[Any]]
+    total: int
+    limit: int
+    offset: int
+
+
 def preview(
     session: Session, user: User, source_id: int, *, limit: int = 100, offset: int = 0, table: str | None = None
-) -> dict[str, Any]:
+) -> PreviewPage:
     """One page of a table's rows, read through the guarded warehouse like any query."""
     if not isinstance(limit, int) or not 1 <= limit <= MAX_PREVIEW_ROWS:
         raise Invalid(f"limit must be between 1 and {MAX_PREVIEW_ROWS}.", field="limit")
@@ -142,14 +156,9 @@ def preview(
     else:
         count_sql = exp.select(exp.func("COUNT", exp.Star())).from_(table_expr.copy()).sql(dialect=dialect)
         total = int(warehouse.execute(source, count_sql, max_rows=1).rows[0][0])
-    return {
-        "table": entry["name"],
-        "columns": [{"name": column.name, "type": column.type, "kind": column.kind} for column in result.columns],
-        "rows": result.rows,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    return PreviewPage(
+        table=entry["name"], columns=result.columns, rows=result.rows, total=total, limit=limit, offset=offset
+    )
 
 
 def _table_entry(source: Source, table: str | None) -> dict[str, Any]:

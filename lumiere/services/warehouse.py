@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlglot import exp
 
 from lumiere.config import get_settings
+from lumiere.core.json_values import json_safe  # noqa: F401 - part of this module's API
 from lumiere.llm.base import ValueMatch
 from lumiere.models import Source
 from lumiere.services import query_workers
@@ -27,7 +28,6 @@ from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.services.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
 from lumiere.storage.datasets import dataset_path
-from lumiere.storage.json_values import json_safe  # noqa: F401 - part of this module's API
 from lumiere.storage.worker_protocol import Failure
 
 _DIALECT_OF_KIND = {"csv": "duckdb", "postgresql": "postgres", "mysql": "mysql"}

@@ -11,11 +11,11 @@ from lumiere import routes
 from lumiere.models import User
 from lumiere.services import connections, sources
 from lumiere.state.arguments import form_text, one_of
+from lumiere.services.connections import DEFAULT_PORTS
 from lumiere.state.auth import AuthState
 from lumiere.state.display import source_row
 from lumiere.state.service_calls import Failed
 
-DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306"}
 
 
 def _connection_params(form_data: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class DataState(AuthState):
 
     @rx.var
     def default_port(self) -> str:
-        return DEFAULT_PORTS.get(self.connect_kind, "")
+        return str(DEFAULT_PORTS.get(self.connect_kind, ""))
 
     async def _refresh(self) -> Failed | None:
         rows = await self._call_service(_source_rows)
@@ -149,7 +149,7 @@ class DataState(AuthState):
         async with self:
             self.connect_busy = False
             if intent == "test":
-                self.connect_tables = [_table_summary(table) for table in outcome.get("tables", [])]
+                self.connect_tables = [_table_summary(table) for table in outcome.tables]
                 return None
             self.connect_open = False
         await self._refresh()

@@ -116,9 +116,9 @@ class SourceDetailState(AuthState):
             self.preview_loading = False
             self.preview_error = ""
             self.preview_offset = wanted
-            self.preview_total = int(page.get("total") or 0)
-            self.preview_columns = [str(column["name"]) for column in page.get("columns", [])]
-            self.preview_rows = [[format_cell(value) for value in row] for row in page.get("rows", [])]
+            self.preview_total = page.total
+            self.preview_columns = [column.name for column in page.columns]
+            self.preview_rows = [[format_cell(value) for value in row] for row in page.rows]
         return None
 
     @rx.event(background=True)

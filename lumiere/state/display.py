@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from lumiere.core.enums import Engine
+
 KIND_LABELS = {"csv": "CSV", "postgresql": "PostgreSQL", "mysql": "MySQL"}
 STATUS_LABELS = {"ok": "Succeeded", "error": "Failed", "refused": "Refused"}
+ENGINE_LABELS = {Engine.LLM: "LLM", Engine.BUILTIN: "Built-in engine", Engine.USER: "Your SQL"}
 
 
 def human_size(size_bytes: int | None) -> str:

@@ -18,7 +18,7 @@ from lumiere.services.errors import NotFound, ServiceError
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
-from lumiere.state.display import STATUS_LABELS, kind_label, short_time
+from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, kind_label, short_time
 from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
 from lumiere.state.service_calls import Failed
@@ -321,7 +321,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self._clear_error()
         self.answer_question = payload.get("question") or ""
         self.answer_sql = payload.get("sql") or ""
-        self.answer_engine = {"llm": "LLM", "builtin": "Built-in engine"}.get(payload.get("engine", ""), "")
+        self.answer_engine = ENGINE_LABELS.get(payload.get("engine", ""), "")
         self.answer_explanation = payload.get("explanation") or ""
         self.answer_notes = [str(note) for note in payload.get("notes") or []]
         self.answer_source_name = self.selected_source_name

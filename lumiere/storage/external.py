@@ -7,16 +7,13 @@ reports errors without the host or the password in them.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import secrets
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import psycopg2
@@ -29,8 +26,9 @@ from pymysql.constants import FIELD_TYPE
 from sqlglot import exp
 
 from lumiere.config import get_settings
+from lumiere.core.json_values import json_safe
 from lumiere.models import Source
-from lumiere.services.address_filter import first_refused, parse_address
+from lumiere.storage.address_filter import first_refused, parse_address
 from lumiere.services.crypto import decrypt_secret
 from lumiere.services.errors import BadRequest, QueryRejected, Timeout
 from lumiere.services.resultset import ResultColumn
@@ -294,7 +292,7 @@ def run_readonly(
                 columns, fetched = _fetch_mysql(connection, sql, max_rows + 1)
     except (psycopg2.Error, pymysql.err.MySQLError) as error:
         raise _database_error(error, params, timeout_s) from None
-    rows = [[_json_value(value) for value in row] for row in fetched[:max_rows]]
+    rows = [[json_safe(value) for value in row] for row in fetched[:max_rows]]
     return columns, rows, len(fetched) > max_rows
 
 
@@ -345,28 +343,6 @@ def _postgres_columns(connection: Any, description: Any) -> list[ResultColumn]:
 def _mysql_column(item: tuple[Any, ...]) -> ResultColumn:
     type_name, kind = _MYSQL_TYPES.get(item[1], ("UNKNOWN", "other"))
     return ResultColumn(name=str(item[0]), type=type_name, kind=kind)  # type: ignore[arg-type]
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, (list, tuple)):
-        return [_json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _json_value(item) for key, item in value.items()}
-    if isinstance(value, (uuid.UUID, set, frozenset)):
-        return str(value) if isinstance(value, uuid.UUID) else sorted(str(item) for item in value)
-    return str(value)
 
 
 # --------------------------------------------------------------------------------------------

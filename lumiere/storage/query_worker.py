@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 import duckdb
 
-from lumiere.storage.json_values import json_safe
+from lumiere.core.json_values import json_safe
 from lumiere.storage.plan_check import foreign_reads
 from lumiere.storage.sandbox import DATASET_ALIAS, SandboxConfig, sandboxed_connection
 from lumiere.storage.worker_protocol import Failure, encode, read_frame

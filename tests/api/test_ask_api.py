@@ -104,6 +104,23 @@ def test_a_runaway_query_is_interrupted_with_408(client, sample, monkeypatch):
     assert client.get("/api/queries", headers=user["headers"]).json()["items"][0]["status"] == "error"
 
 
+def test_sql_the_user_wrote_is_recorded_as_theirs_and_stays_theirs_on_rerun(client, sample):
+    user, source = sample
+    table = source["tables"][0]["name"]
+    ran = client.post("/api/ai/sql", json={"source_id": source["id"], "sql": f"SELECT COUNT(*) FROM {table}"},
+                      headers=user["headers"]).json()
+    assert (ran["engine"], ran["origin"]) == ("user", "sql")
+    refused = client.post("/api/ai/sql", json={"source_id": source["id"], "sql": f"DELETE FROM {table}"},
+                          headers=user["headers"])
+    assert refused.status_code == 400
+    rerun = client.post(f"/api/queries/{ran['query_id']}/rerun", headers=user["headers"]).json()
+    assert (rerun["engine"], rerun["origin"]) == ("user", "rerun")
+    history = client.get("/api/queries", headers=user["headers"]).json()["items"]
+    assert [(item["engine"], item["origin"], item["status"]) for item in history] == [
+        ("user", "rerun", "ok"), ("user", "sql", "refused"), ("user", "sql", "ok"),
+    ]
+
+
 def test_history_search_rerun_delete_and_a_deleted_source(client, sample):
     user, source = sample
     first = _ask(client, user, source, "how many countries are there").json()

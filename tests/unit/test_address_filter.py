@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from lumiere.services.address_filter import decide, embedded_ipv4, first_refused, parse_address
+from lumiere.storage.address_filter import decide, embedded_ipv4, first_refused, parse_address
 
 REFUSED = [
     # (address, words the reason must contain)

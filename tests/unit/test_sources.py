@@ -122,12 +122,12 @@ def test_preview_pages_through_the_rows_in_file_order(db_session, users):
     frame = plotly.data.tips()
     source = upload(db_session, users[0], "tips.csv", tips_csv())
     page = sources.preview(db_session, users[0], source.id, limit=5, offset=100)
-    assert page["total"] == 244
-    assert [c["name"] for c in page["columns"]] == list(frame.columns)
+    assert page.total == 244
+    assert [c.name for c in page.columns] == list(frame.columns)
     frame["smoker"] = frame["smoker"] == "Yes"  # DuckDB reads Yes/No as a boolean
-    assert page["rows"] == [[*row] for row in frame.iloc[100:105].itertuples(index=False)]
+    assert page.rows == [[*row] for row in frame.iloc[100:105].itertuples(index=False)]
     last = sources.preview(db_session, users[0], source.id, limit=100, offset=200)
-    assert len(last["rows"]) == 44
+    assert len(last.rows) == 44
     with pytest.raises(Invalid):
         sources.preview(db_session, users[0], source.id, limit=0)
     with pytest.raises(Invalid):

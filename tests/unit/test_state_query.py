@@ -94,6 +94,20 @@ def test_an_answer_fills_table_chart_and_insight_slot(owner):
     assert state.insight_query_id == payload["query_id"] and state.insight_busy
 
 
+def test_the_answer_says_who_wrote_its_sql(owner):
+    user, first, _, token = owner
+    with session_scope() as session:
+        asked = ask.public_answer(ask.ask_question(session, user, source_id=first, question=QUESTION))
+        written = ask.public_answer(ask.run_sql(session, user, source_id=first, sql="SELECT 1 AS one"))
+    state = page_state(QueryState, token, "/query")
+    settled(state.load())
+    state.selected_source = str(first)
+    state._show_answer(asked)
+    assert state.answer_engine == "Built-in engine"
+    state._show_answer(written)
+    assert state.answer_engine == "Your SQL"
+
+
 def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
     state = page_state(QueryState)
     state._finish_with_error(CannotAnswer("I could not place 'zzz'.", ["How many rows are there?"]), sql="")

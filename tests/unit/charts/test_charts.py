@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lumiere.charts import CHART_TYPES, ChartSpec, build_figure, chart_payload, choose_chart, validate_override
-from lumiere.charts.jsonsafe import json_safe
+from lumiere.core.json_values import json_strict
 from lumiere.charts.limits import MAX_CATEGORIES, MAX_HISTOGRAM_BINS, MAX_SCATTER_POINTS
 from lumiere.services.errors import Invalid
 from lumiere.services.resultset import ResultColumn, ResultSet
@@ -500,13 +500,13 @@ def test_figure_json_holds_no_code_for_any_chart_type(chart_type: str) -> None:
 
 
 def test_json_safe_refuses_anything_that_is_not_json() -> None:
-    assert json_safe({"a": (1, 2.5, float("nan"), Decimal("1.5"), date(2024, 1, 2))}) == {
+    assert json_strict({"a": (1, 2.5, float("nan"), Decimal("1.5"), date(2024, 1, 2))}) == {
         "a": [1, 2.5, None, 1.5, "2024-01-02"]
     }
     with pytest.raises(TypeError):
-        json_safe({"onclick": print})
+        json_strict({"onclick": print})
     with pytest.raises(TypeError):
-        json_safe([object()])
+        json_strict([object()])
 
 
 KINDS = {

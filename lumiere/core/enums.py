@@ -1,0 +1,31 @@
+"""The closed sets of values stored in the history and sent by the API, defined once.
+
+`StrEnum` members are plain strings too: they compare equal to the stored text, go into the
+database and JSON unchanged, and appear as enums in `/api/openapi.json`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Engine(StrEnum):
+    """Who wrote a query's SQL (or an insight's text)."""
+
+    LLM = "llm"
+    BUILTIN = "builtin"
+    USER = "user"  # SQL the user wrote or edited themselves
+
+
+class QueryStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    REFUSED = "refused"  # the SQL guard refused the SQL
+
+
+class QueryOrigin(StrEnum):
+    """How a history entry came about."""
+
+    QUESTION = "question"
+    SQL = "sql"  # the user ran SQL they wrote or edited
+    RERUN = "rerun"  # an earlier entry's SQL run again
