@@ -268,7 +268,7 @@ def _is_dev(qid: str) -> bool:
 
 def _make_engine(name: str) -> QuestionEngine:
     if name == "builtin":
-        from lumiere.llm.builtin import BuiltinEngine
+        from lumiere.nlq.engine import BuiltinEngine
 
         return BuiltinEngine()
     from lumiere.llm.client import client_for_user

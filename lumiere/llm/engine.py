@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext, TableInfo, ValueMatch
 from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
-from lumiere.llm.suggestions import suggest_questions
+from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services.errors import ServiceError
 
 log = logging.getLogger("lumiere.llm")

@@ -15,10 +15,10 @@ from sqlglot.errors import SqlglotError
 from sqlmodel import Session
 
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.nlq.engine import BuiltinEngine
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import LlmEngine
-from lumiere.llm.suggestions import suggest_questions
+from lumiere.nlq.suggestions import suggest_questions
 from lumiere.models import Query, Source, User
 from lumiere.services import charts, warehouse
 from lumiere.services.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError

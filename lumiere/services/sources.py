@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from lumiere.config import get_settings
 from lumiere.llm.base import ColumnInfo, TableInfo
-from lumiere.llm.suggestions import suggest_questions
+from lumiere.nlq.suggestions import suggest_questions
 from lumiere.models import Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.services import warehouse

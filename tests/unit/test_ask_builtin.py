@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from lumiere.llm.base import CannotAnswer, GeneratedSQL
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.nlq.engine import BuiltinEngine
 from lumiere.models import Query
 from lumiere.services import sources
 from lumiere.services.ask import ask_question

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from lumiere.config import reset_settings
 from lumiere.llm.base import CannotAnswer, ColumnInfo, GeneratedSQL, QuestionContext, TableInfo
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.nlq.engine import BuiltinEngine
 from lumiere.models import Source
 from lumiere.services import warehouse
 from lumiere.services.ingest import ingest_csv_file

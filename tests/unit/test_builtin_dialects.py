@@ -21,7 +21,7 @@ import pymysql
 import pytest
 
 from lumiere.llm.base import CannotAnswer, ColumnInfo, QuestionContext, TableInfo, ValueMatch
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.nlq.engine import BuiltinEngine
 
 TIPS = plotly.data.tips()
 

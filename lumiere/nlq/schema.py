@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from lumiere.llm.base import ColumnInfo, TableInfo
-from lumiere.llm.builtin_lexicon import (
+from lumiere.nlq.lexicon import (
     ABBREVIATIONS,
     ORDINAL_WORDS,
     edit_distance_at_most_one,

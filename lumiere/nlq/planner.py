@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lumiere.llm.builtin_lexicon import SIZE_ADJECTIVES, verb_lemmas
-from lumiere.llm.builtin_link import Linked, Mention
-from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
+from lumiere.nlq.lexicon import SIZE_ADJECTIVES, verb_lemmas
+from lumiere.nlq.linking import Linked, Mention
+from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _SKIP = ("stop", "filler", "punct")
 _RELATIVE_CUES = frozenset("that who which whose with are is were was been be have has having where by for among".split())

@@ -10,7 +10,7 @@ from typing import Any
 import lemminflect
 
 from lumiere.llm.base import ValueMatch
-from lumiere.llm.builtin_lexicon import (
+from lumiere.nlq.lexicon import (
     CONCEPT_NOUNS,
     COUNT_UNITS,
     FILLER_WORDS,
@@ -30,7 +30,7 @@ from lumiere.llm.builtin_lexicon import (
     tokenize,
     word_forms,
 )
-from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
+from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 
 MAX_VALUE_WORDS = 6
 MAX_COLUMN_SPAN = 6
