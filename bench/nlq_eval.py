@@ -31,7 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from lumiere.config import reset_settings  # noqa: E402
-from lumiere.llm.base import (  # noqa: E402
+from lumiere.core.engine import (  # noqa: E402
     CannotAnswer,
     ColumnInfo,
     QuestionContext,

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext, TableInfo, ValueMatch
+from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionContext, TableInfo, ValueMatch
 from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.nlq.suggestions import suggest_questions

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lumiere.llm.base import (
+from lumiere.core.engine import (
     Attempt,
     CannotAnswer,
     GeneratedSQL,

@@ -9,7 +9,7 @@ from typing import Any
 
 import lemminflect
 
-from lumiere.llm.base import ValueMatch
+from lumiere.core.engine import ValueMatch
 from lumiere.nlq.lexicon import (
     CONCEPT_NOUNS,
     COUNT_UNITS,
@@ -23,11 +23,11 @@ from lumiere.nlq.lexicon import (
     VALUE_SYNONYMS,
     Token,
     edit_distance_at_most_one,
-    is_english_word,
     has_verb_reading,
-    verb_lemmas,
+    is_english_word,
     is_verb_only,
     tokenize,
+    verb_lemmas,
     word_forms,
 )
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lumiere.llm.base import TableInfo, ValueMatch
+from lumiere.core.engine import TableInfo, ValueMatch
 from lumiere.nlq.linking import link
 from lumiere.nlq.planner import Plan, Planner, Unplaced
 from lumiere.nlq.schema import SchemaIndex

@@ -3,7 +3,7 @@ offered when a question could not be answered."""
 
 from __future__ import annotations
 
-from lumiere.llm.base import ColumnInfo, TableInfo
+from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.nlq.reader import read_question
 from lumiere.nlq.schema import SchemaIndex, split_identifier
 

@@ -27,7 +27,7 @@ import duckdb
 from sqlglot import exp
 
 from lumiere.config import get_settings
-from lumiere.llm.base import ValueMatch
+from lumiere.core.engine import ValueMatch
 from lumiere.models import Source
 from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.services.resultset import ColumnKind, ResultColumn, ResultSet

@@ -6,8 +6,8 @@ import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 
+from lumiere.core.engine import CannotAnswer
 from lumiere.db import session_scope
-from lumiere.llm.base import CannotAnswer
 from lumiere.services import ask, insights, sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.state.history import HistoryState, history_row

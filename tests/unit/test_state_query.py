@@ -7,12 +7,12 @@ import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 
+from lumiere.core.engine import CannotAnswer
 from lumiere.db import session_scope
-from lumiere.llm.base import CannotAnswer
 from lumiere.services import ask, sources
+from lumiere.services.ask import open_history_entry
 from lumiere.services.auth import issue_token, register_user
 from lumiere.services.errors import Timeout
-from lumiere.services.ask import open_history_entry
 from lumiere.state.query import QueryState, _as_id
 from lumiere.state.result_table import format_cell, sorted_rows
 

@@ -8,7 +8,7 @@ import plotly.data
 import pytest
 
 from lumiere.config import reset_settings
-from lumiere.llm.base import ColumnInfo, TableInfo
+from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
