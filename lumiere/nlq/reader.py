@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from lumiere.core.engine import TableInfo, ValueMatch
 from lumiere.nlq.linking import link
-from lumiere.nlq.planner import Plan, Planner, Unplaced
+from lumiere.nlq.plan import Plan, Unplaced
+from lumiere.nlq.planner import Planner
 from lumiere.nlq.schema import SchemaIndex
 
 

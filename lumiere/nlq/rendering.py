@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from lumiere.nlq.planner import Cond, Difference, Expr, Plan, RowComparison, Side
+from lumiere.nlq.plan import Cond, Difference, Expr, Plan, RowComparison, Side
 from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
