@@ -8,7 +8,7 @@ from collections.abc import Callable
 from lumiere.core.engine import TableInfo, ValueMatch
 from lumiere.nlq.linking import link
 from lumiere.nlq.plan import Plan, Unplaced
-from lumiere.nlq.planner import Planner
+from lumiere.nlq.planner import plan_question
 from lumiere.nlq.schema import SchemaIndex
 
 
@@ -23,7 +23,7 @@ def read_question(
         linked = link(question, schema, find_values)
         placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
         try:
-            readings.append(((1, placed), schema, Planner(linked).run(), None))
+            readings.append(((1, placed), schema, plan_question(linked), None))
         except Unplaced as refusal:
             readings.append(((-len(refusal.words), placed), schema, None, refusal))
     _, schema, plan, refusal = max(readings, key=lambda reading: reading[0])
