@@ -33,7 +33,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from lumiere.config import reset_settings  # noqa: E402
-from lumiere.llm.base import (  # noqa: E402
+from lumiere.core.engine import (  # noqa: E402
     CannotAnswer,
     ColumnInfo,
     QuestionContext,
@@ -277,7 +277,7 @@ def _is_dev(qid: str) -> bool:
 
 def _make_engine(name: str) -> QuestionEngine:
     if name == "builtin":
-        from lumiere.llm.builtin import BuiltinEngine
+        from lumiere.nlq.engine import BuiltinEngine
 
         return BuiltinEngine()
     from lumiere.llm.client import client_for_user

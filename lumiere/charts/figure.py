@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from lumiere.charts.choice import choose_chart
-from lumiere.core.json_values import json_strict
 from lumiere.charts.kinds import BUILDERS, draw_table
 from lumiere.charts.overrides import fitting_spec
 from lumiere.charts.profile import profile_columns
 from lumiere.charts.spec import ChartSpec
 from lumiere.charts.theme import THEMES, apply_theme, theme_template
 from lumiere.core.errors import Invalid
+from lumiere.core.json_values import json_strict
 from lumiere.core.resultset import ResultSet
 
 

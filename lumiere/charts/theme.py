@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from lumiere.charts.escaping import inert
-from lumiere.core.json_values import json_strict
 from lumiere.charts.spec import ChartSpec
+from lumiere.core.json_values import json_strict
 
 THEMES = ("light", "dark")
 

@@ -1,2 +1,2 @@
-"""What every layer needs and that depends on no other part of Lumiere: shared value types,
-limits and converters."""
+"""What every layer needs and that depends on no other part of Lumiere: errors, the result set,
+shared value types, limits, converters and the question-engine contract."""

@@ -1,1 +1,1 @@
-"""Question engines: the OpenAI-compatible LLM engine and the built-in offline engine."""
+"""The LLM question engine: the OpenAI-compatible client, its prompts, costs and the engine."""

@@ -15,14 +15,14 @@ from sqlglot.errors import SqlglotError
 from sqlmodel import Session
 
 from lumiere import charts
+from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.core.limits import MAX_QUESTION_CHARS
-from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
-from lumiere.llm.builtin import BuiltinEngine
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import LlmEngine
-from lumiere.llm.suggestions import suggest_questions
 from lumiere.models import Query, Source, User
+from lumiere.nlq.engine import BuiltinEngine
+from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
 from lumiere.services.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.services.history import few_shot_examples, get_query, live_source_ids, public_query

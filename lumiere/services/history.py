@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from lumiere.core.engine import Example
 from lumiere.core.enums import QueryOrigin, QueryStatus
-from lumiere.llm.base import Example
 from lumiere.models import Query, Source, User
 from lumiere.models._base import iso_utc
 from lumiere.services.errors import Invalid, NotFound

@@ -21,10 +21,10 @@ from sqlglot import exp
 from sqlmodel import Session, select
 
 from lumiere.config import get_settings
-from lumiere.llm.base import ColumnInfo, TableInfo
-from lumiere.llm.suggestions import suggest_questions
+from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.models import Source, User
 from lumiere.models._base import iso_utc, utcnow
+from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
 from lumiere.services.errors import Invalid, NotFound, Timeout
 from lumiere.services.ingest import (

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from sqlglot import exp
 
 from lumiere.config import get_settings
+from lumiere.core.engine import ValueMatch
 from lumiere.core.json_values import json_safe  # noqa: F401 - part of this module's API
-from lumiere.llm.base import ValueMatch
 from lumiere.models import Source
 from lumiere.services import query_workers
 from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout

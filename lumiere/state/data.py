@@ -10,12 +10,11 @@ from sqlmodel import Session
 from lumiere import routes
 from lumiere.models import User
 from lumiere.services import connections, sources
-from lumiere.state.arguments import form_text, one_of
 from lumiere.services.connections import DEFAULT_PORTS
+from lumiere.state.arguments import form_text, one_of
 from lumiere.state.auth import AuthState
 from lumiere.state.display import source_row
 from lumiere.state.service_calls import Failed
-
 
 
 def _connection_params(form_data: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -28,10 +28,10 @@ from sqlglot import exp
 from lumiere.config import get_settings
 from lumiere.core.json_values import json_safe
 from lumiere.models import Source
-from lumiere.storage.address_filter import first_refused, parse_address
 from lumiere.services.crypto import decrypt_secret
 from lumiere.services.errors import BadRequest, QueryRejected, Timeout
 from lumiere.services.resultset import ResultColumn
+from lumiere.storage.address_filter import first_refused, parse_address
 
 KINDS = ("postgresql", "mysql")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}

@@ -65,7 +65,7 @@ def test_edited_sql_runs_through_the_same_guard(client, sample):
     assert good.status_code == 200, good.text
     assert [row[0] for row in good.json()["rows"]] == ["China", "India", "United States"]
 
-    for attack in (f"DELETE FROM {table}", f"SELECT * FROM read_csv('/etc/passwd')", f"COPY {table} TO '/tmp/x.csv'",
+    for attack in (f"DELETE FROM {table}", "SELECT * FROM read_csv('/etc/passwd')", f"COPY {table} TO '/tmp/x.csv'",
                    f"SELECT 1; DROP TABLE {table}"):
         refused = client.post("/api/ai/sql", json={"source_id": source["id"], "sql": attack}, headers=user["headers"])
         assert refused.status_code == 400, attack

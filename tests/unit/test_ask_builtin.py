@@ -8,9 +8,9 @@ import plotly.data
 import pytest
 from sqlmodel import select
 
-from lumiere.llm.base import CannotAnswer, GeneratedSQL
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.core.engine import CannotAnswer, GeneratedSQL
 from lumiere.models import Query
+from lumiere.nlq.engine import BuiltinEngine
 from lumiere.services import sources
 from lumiere.services.ask import ask_question
 from lumiere.services.auth import register_user

@@ -17,9 +17,9 @@ import sqlglot
 from sqlglot import exp
 
 from lumiere.config import reset_settings
-from lumiere.llm.base import CannotAnswer, ColumnInfo, GeneratedSQL, QuestionContext, TableInfo
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.core.engine import CannotAnswer, ColumnInfo, GeneratedSQL, QuestionContext, TableInfo
 from lumiere.models import Source
+from lumiere.nlq.engine import BuiltinEngine
 from lumiere.services import warehouse
 from lumiere.services.ingest import ingest_csv_file
 from lumiere.storage.datasets import path_for_key

@@ -20,8 +20,8 @@ import psycopg2
 import pymysql
 import pytest
 
-from lumiere.llm.base import CannotAnswer, ColumnInfo, QuestionContext, TableInfo, ValueMatch
-from lumiere.llm.builtin import BuiltinEngine
+from lumiere.core.engine import CannotAnswer, ColumnInfo, QuestionContext, TableInfo, ValueMatch
+from lumiere.nlq.engine import BuiltinEngine
 
 TIPS = plotly.data.tips()
 

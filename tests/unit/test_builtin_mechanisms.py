@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.data
 import pytest
 
-from lumiere.llm.base import CannotAnswer
+from lumiere.core.engine import CannotAnswer
 from tests.unit.test_builtin import ENGINE, Dataset, ask, close, scalar, upload, uploaded
 
 

@@ -17,12 +17,11 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "lumiere"
 # Lowest first; a module may import only from its own layer or a lower one.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
-    frozenset({"config", "models"}),
-    frozenset({"db", "storage"}),
+    frozenset({"config", "models", "routes"}),
+    frozenset({"db", "storage", "web"}),
     frozenset({"nlq", "llm", "charts"}),
     frozenset({"services"}),
     frozenset({"api", "state"}),
-    frozenset({"routes"}),
     frozenset({"components"}),
     frozenset({"pages"}),
     frozenset({"lumiere", "cli"}),
@@ -49,7 +48,8 @@ def _imports(module: str, path: Path, known: set[str]) -> Iterator[str]:
             base = node.module or ""
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            names = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            # `from package import module` imports the module; `from module import name` the module.
+            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
         else:
             continue
         for name in names:

@@ -15,8 +15,8 @@ import plotly.data
 import pytest
 from sqlmodel import select
 
+from lumiere.core.engine import Attempt, CannotAnswer, ColumnInfo, Example, QuestionContext, TableInfo, ValueMatch
 from lumiere.db import session_scope
-from lumiere.llm.base import Attempt, CannotAnswer, ColumnInfo, Example, QuestionContext, TableInfo, ValueMatch
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import MAX_PROMPT_COLUMNS, LlmEngine, question_phrases, render_schema
 from lumiere.llm.prompts import PROMPTS_DIR

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lumiere.core.engine import CannotAnswer
 from lumiere.db import session_scope
-from lumiere.llm.base import CannotAnswer
 from lumiere.services import ask, history, insights, sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.state.arguments import INVALID_LINK, MAX_LABEL_CHARS, NOT_A_PAGE

@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.data
 import pytest
 
+from lumiere.core.engine import CannotAnswer
 from lumiere.db import session_scope
-from lumiere.llm.base import CannotAnswer
 from lumiere.services import ask, sources
 from lumiere.services.ask import open_history_entry
 from lumiere.services.auth import issue_token, register_user

@@ -8,9 +8,9 @@ import plotly.data
 import pytest
 
 from lumiere.config import reset_settings
-from lumiere.llm.base import ColumnInfo, TableInfo
-from lumiere.llm.builtin import BuiltinEngine
-from lumiere.llm.suggestions import suggest_questions
+from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.nlq.engine import BuiltinEngine
+from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
 from tests.unit.test_builtin import Dataset, upload
 

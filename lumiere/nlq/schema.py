@@ -6,16 +6,16 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from lumiere.llm.base import ColumnInfo, TableInfo
-from lumiere.llm.builtin_lexicon import (
+from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.nlq.lexicon import (
     ABBREVIATIONS,
-    ORDINAL_WORDS,
-    edit_distance_at_most_one,
     CONCEPT_WORDS,
     FALSE_VALUES,
     FUNCTION_WORDS,
+    ORDINAL_WORDS,
     SYNONYMS,
     TRUE_VALUES,
+    edit_distance_at_most_one,
     is_english_word,
     word_forms,
 )

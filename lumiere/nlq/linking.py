@@ -9,8 +9,8 @@ from typing import Any
 
 import lemminflect
 
-from lumiere.llm.base import ValueMatch
-from lumiere.llm.builtin_lexicon import (
+from lumiere.core.engine import ValueMatch
+from lumiere.nlq.lexicon import (
     CONCEPT_NOUNS,
     COUNT_UNITS,
     FILLER_WORDS,
@@ -23,14 +23,14 @@ from lumiere.llm.builtin_lexicon import (
     VALUE_SYNONYMS,
     Token,
     edit_distance_at_most_one,
-    is_english_word,
     has_verb_reading,
-    verb_lemmas,
+    is_english_word,
     is_verb_only,
     tokenize,
+    verb_lemmas,
     word_forms,
 )
-from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
+from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 
 MAX_VALUE_WORDS = 6
 MAX_COLUMN_SPAN = 6

@@ -3,8 +3,9 @@ offered when a question could not be answered."""
 
 from __future__ import annotations
 
-from lumiere.llm.base import ColumnInfo, TableInfo
-from lumiere.llm.builtin_schema import SchemaIndex, split_identifier
+from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.nlq.reader import read_question
+from lumiere.nlq.schema import SchemaIndex, split_identifier
 
 MAX_GROUP_VALUES = 50
 
@@ -50,8 +51,6 @@ def _candidates(table: TableInfo) -> list[str]:
 
 def suggest_questions(tables: list[TableInfo], *, limit: int = 6) -> list[str]:
     """Up to `limit` questions, each checked to be answerable by the built-in engine."""
-    from lumiere.llm.builtin import read_question  # the engine imports this module
-
     out: list[str] = []
     for table in tables:
         for question in _candidates(table):

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from lumiere.llm.builtin_plan import Cond, Difference, Expr, Plan, RowComparison, Side
-from lumiere.llm.builtin_schema import ColumnRef, SchemaIndex
+from lumiere.nlq.plan import Cond, Difference, Expr, Plan, RowComparison, Side
+from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
     "avg": exp.Avg,

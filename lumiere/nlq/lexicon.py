@@ -1,7 +1,7 @@
 """Words the built-in engine knows: tokenizing, light lemmatizing and the phrase vocabulary.
 
 Everything here is about English, never about a particular table: schema words come from the
-user's own column names at question time (see builtin_schema).
+user's own column names at question time (see schema).
 """
 
 from __future__ import annotations

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lumiere.core.enums import Engine
-from lumiere.llm.base import (
+from lumiere.core.engine import (
     Attempt,
     CannotAnswer,
     GeneratedSQL,
     QuestionContext,
-    TableInfo,
     ValueMatch,
 )
-from lumiere.llm.builtin_link import link
-from lumiere.llm.builtin_plan import Plan, Planner, Unplaced
-from lumiere.llm.builtin_render import build_tree, chart_hint, describe
-from lumiere.llm.builtin_schema import SchemaIndex
-from lumiere.llm.suggestions import suggest_questions
+from lumiere.core.enums import Engine
+from lumiere.nlq.reader import read_question
+from lumiere.nlq.rendering import build_tree, chart_hint, describe
+from lumiere.nlq.suggestions import suggest_questions
 
 # Not the user-facing limit (lumiere.core.limits.MAX_QUESTION_CHARS): the most the rule-based
 # reader takes on; a longer text is nearly always several questions at once, which it cannot place.
@@ -90,21 +87,3 @@ def _remembering(
         return cache[key]
 
     return lookup
-
-
-def read_question(
-    question: str, tables: list[TableInfo], find_values: Callable[[list[str]], list[ValueMatch]]
-) -> tuple[SchemaIndex, Plan | None, Unplaced | None]:
-    """Read the question against each table; keep the table that places the most of it (with the
-    planner's refusal when no table gave a plan)."""
-    readings = []
-    for table in tables:
-        schema = SchemaIndex.build(table)
-        linked = link(question, schema, find_values)
-        placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
-        try:
-            readings.append(((1, placed), schema, Planner(linked).run(), None))
-        except Unplaced as refusal:
-            readings.append(((-len(refusal.words), placed), schema, None, refusal))
-    _, schema, plan, refusal = max(readings, key=lambda reading: reading[0])
-    return schema, plan, refusal

@@ -1,0 +1,72 @@
+"""From linked mentions to a query plan: which columns to show, filter, group, order and count.
+
+The planner reads the mentions in passes, in the order `PASSES` gives (in the manner of sqlglot's
+optimizer rules); each pass marks the mentions it used and records its findings in the shared
+`PlanState`. Anything no pass could use is reported back (`Unplaced`) so the engine can refuse
+instead of guessing. To fix a misread question, find the pass family that should read it (one
+module each) and its fixture file under tests/unit/nlq/fixtures/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lumiere.nlq.linking import Linked
+from lumiere.nlq.plan import Plan
+from lumiere.nlq.planner import (
+    aggregates,
+    checks,
+    comparisons,
+    differences,
+    filters,
+    finishing,
+    grouping,
+    numbers,
+    ordering,
+    projection,
+    superlatives,
+)
+from lumiere.nlq.planner.cursor import Cursor
+from lumiere.nlq.planner.state import PlanState
+
+# Order matters: an earlier pass takes the mentions it understands before a later, more general
+# one sees them (a number after `top` is a limit, not a filter; a column left over is shown).
+PASSES: tuple[Callable[[PlanState], None], ...] = (
+    projection.select_all,
+    filters.like_filters,
+    ordering.limits,
+    ordering.sort_only_superlatives,
+    ordering.order_phrases,
+    comparisons.column_comparisons,
+    differences.yes_no_question,
+    differences.differences,
+    differences.choices,
+    comparisons.same_as_row,
+    comparisons.than_a_row,
+    numbers.number_filters,
+    filters.position_filter,
+    filters.value_filters,
+    filters.boolean_filters,
+    filters.absence_filters,
+    superlatives.superlatives,
+    aggregates.counts_and_aggregates,
+    aggregates.shares,
+    grouping.groups,
+    grouping.time_buckets,
+    projection.question_word,
+    projection.projection,
+    finishing.finish,
+    checks.check_measures,
+    checks.check_row_comparison,
+    checks.check_unplaced,
+)
+
+
+def plan_question(linked: Linked) -> Plan:
+    """Runs every pass over the linked question; raises Unplaced when part of it is left over."""
+    state = PlanState(
+        cursor=Cursor(linked.mentions), schema=linked.schema, tokens=linked.tokens, summary_rows=linked.summary_rows
+    )
+    for run_pass in PASSES:
+        run_pass(state)
+    return state.plan

@@ -1,0 +1,166 @@
+"""Passes that read counts, aggregates and shares: `how many`, `the average and maximum tip`,
+`the share of smokers`."""
+
+from __future__ import annotations
+
+from lumiere.nlq.linking import Mention
+from lumiere.nlq.plan import Expr
+from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after
+from lumiere.nlq.planner.state import PlanState
+
+
+def counts_and_aggregates(state: PlanState) -> None:
+    """`how many`, `the average and maximum tip`: counts and aggregates of the shown columns."""
+    cursor = state.cursor
+    i = 0
+    while i < len(cursor.mentions):
+        mention = cursor.mentions[i]
+        if mention.used or mention.kind != "kw":
+            i += 1
+            continue
+        if mention.has("agg") and not (mention.has("sup") and is_comparison_after(state, i)):
+            i = _aggregate_list(state, i)
+            continue
+        if mention.has("count"):
+            _count(state, i)
+        i += 1
+
+
+def _aggregate_list(state: PlanState, i: int) -> int:
+    cursor = state.cursor
+    aggs = [i]
+    j = i
+    while True:
+        k = cursor.next_index(j, skip=("stop", "punct"))
+        if k is not None and cursor.is_keyword(k, "and", "or"):
+            k2 = cursor.next_index(k, skip=("stop", "punct"))
+            if cursor.is_keyword(k2, "agg") and not cursor.mentions[k2].used:
+                aggs.append(k2)
+                cursor.mentions[k].used = True
+                j = k2
+                continue
+        if (
+            k is not None
+            and cursor.mentions[k - 1].kind == "punct"
+            and cursor.is_keyword(k, "agg")
+            and not cursor.mentions[k].used
+        ):
+            aggs.append(k)
+            j = k
+            continue
+        break
+    target_index = cursor.next_index(j, skip=("stop", "punct", "filler"))
+    target = cursor.at(target_index)
+    if target is not None and target.kind == "kw" and target.has("count") and not target.used and not target.columns:
+        # "average number of staff": the column holding that number
+        following = cursor.at(cursor.next_index(target_index, skip=("punct", "filler")))
+        if following is not None and following.kind == "column" and not following.used:
+            target.used = True
+            target = following
+            target_index = cursor.mentions.index(following)
+    if (
+        target is not None
+        and target.kind == "kw"
+        and (target.has("share") or target.has("count"))
+        and target.columns
+        and not target.used
+    ):
+        target.used = True
+        for a in aggs:
+            cursor.mentions[a].used = True
+            state.plan.add_select(Expr(target.columns[0], cursor.mentions[a].payload("agg")))
+        return (target_index or j) + 1
+    if target is not None and target.kind == "column" and not target.used:
+        target.used = True
+        column = first_numeric_column(target)
+        for a in aggs:
+            cursor.mentions[a].used = True
+            state.plan.add_select(Expr(column, cursor.mentions[a].payload("agg")))
+        return (target_index or j) + 1
+    # an aggregate word that is itself a column name ("the average" column)
+    for a in aggs:
+        if cursor.mentions[a].columns:
+            cursor.mentions[a].used = True
+            state.plan.add_select(Expr(cursor.mentions[a].columns[0]))
+    return j + 1
+
+
+def _count(state: PlanState, i: int) -> None:
+    cursor = state.cursor
+    mention = cursor.mentions[i]
+    j = cursor.next_index(i, skip=("stop", "punct", "filler"))
+    if cursor.is_keyword(j, "agg") and cursor.mentions[j].payload("agg") == "sum" and not cursor.mentions[j].used:
+        cursor.mentions[j].used = True  # "how many total robots": `total` restates the count
+        j = cursor.next_index(j, skip=("stop", "punct", "filler"))
+    while cursor.at(j) is not None and cursor.mentions[j].kind == "value" and cursor.mentions[j].used:
+        j = cursor.next_index(j, skip=("stop", "punct", "filler"))  # "how many Asian countries": the noun is counted
+    distinct = False
+    if cursor.is_keyword(j, "distinct"):
+        cursor.mentions[j].used = True
+        distinct = True
+        j = cursor.next_index(j, skip=("stop", "punct", "filler"))
+    target = cursor.at(j)
+    mention.used = True
+    if target is not None and target.kind == "column" and not target.used and not target.also_table and not distinct:
+        column = target.column
+        if column.numeric_measure and not column.yearish and column.boolean_values is None:
+            # "how many points", "how many people" (a population): the numbers add up
+            target.used = True
+            state.plan.add_select(Expr(column, "sum"))
+            return
+    if target is not None and target.kind == "column" and not target.used and not target.also_table:
+        columns: list[Mention] = [target]
+        k = j
+        while True:
+            a = cursor.next_index(k, skip=("stop", "punct"))
+            b = cursor.next_index(a, skip=("stop", "punct")) if a is not None else None
+            if (
+                a is not None
+                and cursor.is_keyword(a, "and")
+                and cursor.at(b) is not None
+                and cursor.mentions[b].kind == "column"
+                and not cursor.mentions[b].used
+                and distinct
+            ):
+                columns.append(cursor.mentions[b])
+                cursor.mentions[a].used = True
+                k = b
+                continue
+            break
+        for column_mention in columns:
+            column_mention.used = True
+            state.plan.add_select(Expr(column_mention.column, "count", distinct=True))
+        return
+    if target is not None and target.kind in ("table", "column") and not target.used:
+        target.used = True
+        state.rows_counted = state.rows_counted or target.row_noun
+    state.count_requested = True
+
+
+def shares(state: PlanState) -> None:
+    """`the share of smokers`, `percentage of the total bill per day`: a share of the total."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind != "kw" or not mention.has("share"):
+            continue
+        if mention.columns and _share_is_column(state, i):
+            continue
+        mention.used = True
+        state.plan.share = True
+        following = cursor.at(cursor.next_index(i, skip=("stop", "punct", "filler")))
+        if (
+            following is not None
+            and following.kind == "column"
+            and not following.used
+            and following.column.numeric_measure
+        ):
+            following.used = True
+            state.plan.share_measure = following.column
+        elif following is not None and following.kind == "table":
+            following.used = True
+
+
+def _share_is_column(state: PlanState, i: int) -> bool:
+    cursor = state.cursor
+    before = cursor.at(cursor.previous_index(i))
+    return before is not None and (before.kind == "kw" and (before.has("agg") or before.has("sup")))

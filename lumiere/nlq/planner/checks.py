@@ -1,0 +1,101 @@
+"""Passes that check the finished plan and refuse rather than guess: text added up or compared
+with a number, a named row that is several rows, words no pass could place."""
+
+from __future__ import annotations
+
+from lumiere.nlq.plan import Unplaced
+from lumiere.nlq.planner.state import PlanState
+
+_NUMBER_AGGREGATES = frozenset("avg sum median stddev".split())  # meaningless on text
+_ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
+
+
+def check_row_comparison(state: PlanState) -> None:
+    """The named row must be one row: `France` in a table of countries by year needs a year."""
+    comparison = state.plan.row_comparison
+    if comparison is None or comparison.anchor.expr.column.unique or comparison.anchor_filters(state.plan):
+        return
+    value = comparison.anchor.values[0]
+    raise Unplaced(
+        [str(value)],
+        f"'{value}' has several rows in {comparison.anchor.expr.column.name}; say which one to compare with "
+        "(a year, for instance).",
+    )
+
+
+def check_measures(state: PlanState) -> None:
+    """Adding up text, or comparing it with a number, means the question was misread: say so
+    rather than send the database SQL it rejects."""
+    plan = state.plan
+    if any(expr.agg == "count" for expr in plan.select):
+        # "how many total robots are there": `total` restates the count, it adds nothing up
+        added_text = {e.key() for e in plan.select if e.agg == "sum" and e.column is not None and not e.column.numeric}
+        plan.select = [e for e in plan.select if e.key() not in added_text]
+        plan.order = [(e, descending) for e, descending in plan.order if e.key() not in added_text]
+    measures = [*plan.select, *(expr for expr, _ in plan.order), *(cond.expr for cond in plan.having)]
+    if plan.difference is not None:
+        measures += [plan.difference.first.measure, plan.difference.second.measure]
+    for expr in measures:
+        if expr.agg in _NUMBER_AGGREGATES and expr.column is not None and not expr.column.numeric:
+            name = expr.column.name
+            raise Unplaced(
+                [name],
+                f"'{name}' holds text, not numbers: it cannot be added up or averaged. "
+                f"Ask how many rows there are, or name a numeric column.",
+            )
+    for cond in (cond for group in plan.where for cond in group):
+        column = cond.expr.column
+        compares_numbers = cond.op in _ORDER_OPS and all(isinstance(v, int | float) for v in cond.values)
+        if (
+            compares_numbers
+            and column is not None
+            and cond.expr.agg is None
+            and cond.other is None
+            and not cond.year_of
+            and column.text
+            and not column.numeric
+        ):
+            raise Unplaced(
+                [column.name],
+                f"'{column.name}' holds text, so it cannot be compared with a number. "
+                f"Name a numeric or date column to compare.",
+            )
+
+
+def check_unplaced(state: PlanState) -> None:
+    """Refuses when a word that carries meaning was used by no pass."""
+    cursor = state.cursor
+    leftovers = []
+    for mention in cursor.mentions:
+        if mention.used:
+            continue
+        if mention.kind in ("unknown", "quoted", "value"):
+            leftovers.append(mention.text)
+        elif mention.kind == "number":
+            leftovers.append(mention.text)
+        elif (
+            mention.kind == "kw"
+            and any(
+                mention.has(tag)
+                for tag in (
+                    "cmp",
+                    "cmpcol",
+                    "like",
+                    "common",
+                    "supcol",
+                    "share",
+                    "between",
+                    "position",
+                    "sup",
+                    "same",
+                    "diff",
+                )
+            )
+            and not (mention.has("between") and mention.low == "from")
+            and not mention.has("group")
+        ):
+            if mention.has("supcol") and (mention.has("top") or mention.has("bottom")):
+                continue
+            leftovers.append(mention.text)
+    if leftovers:
+        raise Unplaced(leftovers)

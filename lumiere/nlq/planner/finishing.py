@@ -1,0 +1,232 @@
+"""The pass that completes the plan: shown columns grouped or aggregated, orders resolved to what
+the answer shows, pending limits applied, and a stable order for grouped answers."""
+
+from __future__ import annotations
+
+from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Cond, Expr
+from lumiere.nlq.planner.shared import count_expr
+from lumiere.nlq.planner.state import PlanState
+
+_AGG_WORDS = frozenset("count avg sum min max median stddev".split())
+# Values named together are compared one by one ("smokers vs non-smokers", "compare France and
+# Germany") or taken as one group ("Europe or Asia", "China and Japan combined", "both").
+_COMPARING_WORDS = frozenset("vs versus compare compared comparing each respectively separately".split())
+_COMBINING_WORDS = frozenset("or combined together altogether total overall both sum".split())
+
+
+def _leave_out_summary_rows(state: PlanState) -> None:
+    """A `Total` line would win every superlative and double every sum: leave it out, unless
+    the question names it."""
+    cursor = state.cursor
+    named = {
+        (id(column), value)
+        for mention in cursor.mentions
+        if mention.kind == "value"
+        for column, value in mention.values
+    }
+    for column, value in state.summary_rows:
+        if (id(column), value) in named:
+            continue
+        state.plan.where.append([Cond(Expr(column), "distinct", [value])])
+        state.plan.notes.append(f"Left out the row where {column.name} is '{value}' (it sums up the others).")
+
+
+def _label_named_values(state: PlanState) -> None:
+    """Values named together: compared (`smokers vs non-smokers`), each gets its own aggregate;
+    otherwise one figure covers them all (`the average population of Acre, Ariel and Dimona`).
+    Numbers listed for values that each cover many rows say whose they are."""
+    plan = state.plan
+    if plan.group or plan.star or not plan.select:
+        return
+    words = {t.low for t in state.tokens}
+    aggregated = any(e.agg for e in plan.select)
+    if aggregated and (not all(e.agg for e in plan.select) or not words & _COMPARING_WORDS):
+        return
+    if not aggregated and (
+        words & _COMBINING_WORDS or not any(e.column is not None and e.column.numeric for e in plan.select)
+    ):
+        return
+    for group in plan.where:
+        columns = {id(c.expr.column): c.expr.column for c in group if c.op == "=" and c.expr.column is not None}
+        if len(group) < 2 or len(columns) != 1 or len(group) != sum(c.op == "=" for c in group):
+            continue
+        column = next(iter(columns.values()))
+        if aggregated:
+            plan.group.append(Expr(column))
+            plan.select.insert(0, Expr(column))
+        elif not column.unique and all(e.column is not column for e in plan.select):
+            plan.select.insert(0, Expr(column))
+        return
+
+
+def _categories_once(state: PlanState) -> None:
+    """`species with petal length above 5` lists each species once, not once per flower."""
+    plan = state.plan
+    if plan.group or plan.star or plan.order or plan.limit or plan.file_order or len(plan.select) != 1:
+        return
+    (shown,) = plan.select
+    column = shown.column
+    if shown.agg is None and column is not None and column.text and column.category:
+        plan.distinct = True
+
+
+def finish(state: PlanState) -> None:
+    """Completes the plan once every mention is read (see the module docstring)."""
+    cursor = state.cursor
+    _leave_out_summary_rows(state)
+    plan = state.plan
+    if plan.difference is not None:
+        plan.select, plan.order, plan.limit, plan.group = [], [], None, []
+        return  # the answer is the difference (or the comparison) itself
+    plain = [e for e in plan.select if e.agg is None]
+    yes_no_over_all_rows = plan.answer == "yes_no" and bool(plan.having) and not plan.group
+    if state.count_requested:
+        plan.add_select(COUNT_ROWS)
+    for expr, _ in plan.order:
+        if expr.agg in _AGG_WORDS:
+            plan.add_select(expr)  # "order the continents by average life expectancy" shows it
+    _superlative_among_aggregates(state)
+    has_agg = any(e.agg for e in plan.select)
+    if state.count_requested and COUNT_ROWS.key() != count_expr(state).key():
+        plan.select = [count_expr(state) if e.key() == COUNT_ROWS.key() else e for e in plan.select]
+    if state.rank_groups_by is not None:
+        descending, expr = state.rank_groups_by
+        if not plan.group:
+            targets = plain or _yes_no_subject(state) or [Expr(state.schema.display_column)]
+            for t in targets:
+                plan.group.append(t)
+                plan.add_select(t)
+        plan.order.insert(0, (expr, descending))
+        plan.add_select(expr)
+        plan.order.extend((g, descending) for g in plan.group)  # ties broken the same way every time
+    elif (has_agg or plan.having or state.group_all) and plain and not plan.group:
+        plan.group = list(plain)
+    if plan.group:
+        for e in plain:
+            if all(g.key() != e.key() for g in plan.group):
+                plan.group.append(e)  # every shown column is either grouped or aggregated
+    if plan.having and not plan.group and not yes_no_over_all_rows:
+        targets = plain or [Expr(state.schema.display_column)]
+        plan.group = list(targets)
+        for t in targets:
+            plan.add_select(t)
+    if plan.share:
+        plan.share_filter = plan.where if not plan.group else []
+        if not plan.group:
+            plan.where = []
+    if not plan.select and not plan.star and not plan.share:
+        rows_asked = any(mention.kind == "table" and mention.row_noun for mention in cursor.mentions)
+        if state.asked_value is not None:
+            plan.add_select(Expr(state.asked_value))
+        elif (
+            not rows_asked
+            and state.schema.display_is_identifier
+            and (plan.order or plan.where or plan.row_comparison or _mentions_table(state))
+        ):
+            plan.add_select(Expr(state.schema.display_column))
+        elif rows_asked or not plan.order:
+            plan.star = True
+    _label_named_values(state)
+    _categories_once(state)
+    # resolve "order by whatever is shown"
+    resolved = []
+    for expr, descending in plan.order:
+        if expr is ORDER_BY_SHOWN:
+            shown = [e for e in plan.select if e.agg is None and e.column is not None]
+            counted = [e for e in plan.select if e.agg]
+            if plan.group and counted and not shown:
+                resolved.append((counted[0], descending))
+            elif shown:
+                texty = [e for e in shown if e.column.text] or shown
+                resolved.append((texty[0], descending))
+            continue
+        if expr is ORDER_BY_SHOWN_MEASURE:
+            counted = [e for e in plan.select if e.agg]
+            shown = [e for e in plan.select if e.agg is None and e.column is not None]
+            measures = [e for e in shown if e.column.numeric or e.column.temporal]
+            chosen = (counted if plan.group else []) or measures or counted or shown
+            if chosen:
+                resolved.append((chosen[0], descending))
+            continue
+        resolved.append((expr, descending))
+    plan.order = []
+    for expr, descending in (_prefer_group_column(state, expr, descending) for expr, descending in resolved):
+        if all(expr.key() != kept.key() for kept, _ in plan.order):
+            plan.order.append((expr, descending))
+    if state.pending_limit and plan.limit is None:
+        plan.limit = state.pending_limit
+        if not plan.order and state.pending_descending is not None:
+            measures = [e for e in plan.select if e.column is not None and e.column.numeric_measure]
+            if measures:
+                plan.order.append((measures[0], state.pending_descending))
+    # show what the rows were ordered by, next to what was asked
+    if not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select):
+        for expr, _ in plan.order:
+            plan.add_select(expr)
+    if plan.group and not plan.share:
+        _order_groups(state)
+        # the labels first, then the measures: tables and charts read left to right
+        plan.select = [e for e in plan.select if e.agg is None] + [e for e in plan.select if e.agg]
+
+
+def _yes_no_subject(state: PlanState) -> list[Expr]:
+    """`Was Sat the day with the highest total tip?`: days are compared, Sat is checked."""
+    if state.plan.answer != "yes_no":
+        return []
+    named = [
+        g[0].expr for g in state.plan.where if g[0].op == "=" and g[0].expr.column is not None and g[0].expr.column.text
+    ]
+    return named[:1]
+
+
+def _superlative_among_aggregates(state: PlanState) -> None:
+    """`how many people live in Asia, and what is the largest GNP among them`: next to other
+    totals, a superlative is the largest value, not the row that has it."""
+    plan = state.plan
+    if plan.group or state.rank_groups_by is not None or plan.limit != 1 or len(plan.order) != 1:
+        return
+    if not any(e.agg for e in plan.select) or any(e.agg is None for e in plan.select):
+        return
+    expr, descending = plan.order[0]
+    if expr.agg is None and expr.column is not None and expr.column.numeric:
+        plan.add_select(Expr(expr.column, "max" if descending else "min"))
+        plan.order, plan.limit = [], None
+
+
+def _order_groups(state: PlanState) -> None:
+    """Grouped answers always come back in the same, sensible order unless the question gave one.
+
+    Groups with a natural order (time, years, numbers such as a party size) are listed in that
+    order; groups of labels are ranked by the first measure, largest first. The group keys
+    break ties, so two runs never differ.
+    """
+    plan = state.plan
+    keys = [(g, False) for g in plan.group]
+    if plan.order:
+        plan.order.extend(k for k in keys if all(k[0].key() != o.key() for o, _ in plan.order))
+        return
+    first = plan.group[0]
+    ordered_domain = first.bucket is not None or (
+        first.column is not None and (first.column.temporal or first.column.yearish or first.column.numeric)
+    )
+    measures = [e for e in plan.select if e.agg]
+    if ordered_domain or not measures:
+        plan.order = keys
+    else:
+        plan.order = [(measures[0], True), *keys]
+
+
+def _prefer_group_column(state: PlanState, expr: Expr, descending: bool) -> tuple[Expr, bool]:
+    """`ordered by id` in a grouped answer means the grouped id, not another id column."""
+    plan = state.plan
+    if not plan.group or expr.agg or expr.column is None or any(g.column is expr.column for g in plan.group):
+        return expr, descending
+    for g in plan.group:
+        if g.column is not None and g.column.word_set & expr.column.word_set:
+            return g, descending
+    return expr, descending
+
+
+def _mentions_table(state: PlanState) -> bool:
+    cursor = state.cursor
+    return any(mention.kind == "table" for mention in cursor.mentions)

@@ -1,0 +1,103 @@
+"""Passes that read groups: `for each day`, `by sex and smoker`, `per month`, a trend over time."""
+
+from __future__ import annotations
+
+from lumiere.nlq.plan import Expr
+from lumiere.nlq.planner.state import PlanState
+from lumiere.nlq.schema import ColumnRef
+
+
+def groups(state: PlanState) -> None:
+    """`for each day`, `by sex and smoker`: group keys (or every shown column, `for each`)."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used:
+            continue
+        if mention.kind == "kw" and mention.has("group"):
+            j = cursor.next_index(i, skip=("stop", "punct", "filler"))
+            if cursor.is_keyword(j, "distinct"):
+                cursor.mentions[j].used = True
+                j = cursor.next_index(j, skip=("stop", "punct", "filler"))
+            target = cursor.at(j)
+            mention.used = True
+            if target is not None and target.kind == "column" and not target.used and not target.also_table:
+                target.used = True
+                _group_by(state, target.column)
+                _more_group_columns(state, j)
+            elif target is not None and target.kind == "table":
+                target.used = True
+            elif target is None or target.kind in ("kw", "punct"):
+                state.group_all = True
+        elif mention.kind == "stop" and mention.low == "by":
+            j = cursor.next_index(i, skip=("stop",))
+            target = cursor.at(j)
+            verb_before = i > 0 and cursor.mentions[i - 1].kind == "filler"
+            if (
+                target is not None
+                and target.kind == "column"
+                and not target.used
+                and _has_aggregate(state)
+                and not verb_before
+            ):
+                target.used = mention.used = True
+                _group_by(state, target.column)
+                _more_group_columns(state, j)
+
+
+def _more_group_columns(state: PlanState, j: int) -> None:
+    """`by sex and smoker`: every listed column is a group key."""
+    cursor = state.cursor
+    while True:
+        joiner = cursor.next_index(j, skip=("stop",))
+        following_index = cursor.next_index(joiner, skip=("stop",)) if joiner is not None else None
+        if joiner is None or not (cursor.is_keyword(joiner, "and") or cursor.mentions[joiner].low == ","):
+            return
+        target = cursor.at(following_index)
+        if target is None or target.kind != "column" or target.used:
+            return
+        target.used = True
+        cursor.mentions[joiner].used = True
+        _group_by(state, target.column)
+        j = following_index
+
+
+def _has_aggregate(state: PlanState) -> bool:
+    return state.count_requested or any(e.agg for e in state.plan.select) or state.plan.share
+
+
+def _group_by(state: PlanState, column: ColumnRef) -> None:
+    expr = Expr(column)
+    if all(g.key() != expr.key() for g in state.plan.group):
+        state.plan.group.append(expr)
+    state.plan.add_select(expr)
+
+
+def time_buckets(state: PlanState) -> None:
+    """`per month`, `over time`: the time column cut to a unit, grouped and ordered by it."""
+    cursor = state.cursor
+    for mention in cursor.mentions:
+        if mention.used or mention.kind != "kw" or not (mention.has("bucket") or mention.has("trend")):
+            continue
+        unit = mention.payload("bucket")
+        columns = _time_columns(state)
+        if not columns:
+            continue
+        mention.used = True
+        column = columns[0]
+        expr = Expr(column, bucket=unit) if column.temporal and unit else Expr(column)
+        state.plan.group.append(expr)
+        state.plan.add_select(expr)
+        if column.temporal or column.yearish:
+            state.plan.order.append((expr, False))
+        state.trend = True
+
+
+def _time_columns(state: PlanState) -> list[ColumnRef]:
+    cursor = state.cursor
+    mentioned = [
+        c for mention in cursor.mentions if mention.kind == "column" for c in mention.columns if c.temporal or c.yearish
+    ]
+    for mention in cursor.mentions:
+        if mention.kind == "column" and not mention.used and any(c in mentioned for c in mention.columns):
+            mention.used = True
+    return mentioned or state.schema.concept_columns("time")

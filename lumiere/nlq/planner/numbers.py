@@ -1,0 +1,259 @@
+"""The pass that reads numbers as filters: `above 20`, `between 1990 and 2000`, `in 2007`, `more
+than one employee` (a count per group), with the column each number belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr
+from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
+from lumiere.nlq.planner.state import PlanState
+
+_YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
+_NUMBER_LINKS = frozenset("than of the a an is are was were".split())
+_EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".split())
+
+
+def number_filters(state: PlanState) -> None:
+    """Each number left over is a condition on the column it belongs to; numbers joined by
+    `and`/`or` share that column."""
+    cursor = state.cursor
+    previous_subject: tuple[Expr, bool] | None = None
+    previous_end = -1
+    for i, mention in enumerate(cursor.mentions):
+        if mention.kind != "number" or mention.used:
+            continue
+        op, op_index, concept, explicit, inner_subject = _operator_before(state, i)
+        after = cursor.next_index(i, skip=("stop",))
+        if op is None and cursor.is_keyword(after, "cmp") and cursor.mentions[after].payload("cmp") in (">=", "<="):
+            op, op_index, explicit = cursor.mentions[after].payload("cmp"), after, True
+            cursor.mentions[after].used = True
+            after = cursor.next_index(after, skip=("stop",))
+        values: list[Any] = [mention.number]
+        if op == "between":
+            second = _between_second(state, i)
+            if second is None:
+                op = None
+            else:
+                values.append(cursor.mentions[second].number)
+                cursor.mentions[second].used = True
+                after = cursor.next_index(second, skip=("stop",))
+        connector = _connector(state, previous_end, op_index if op_index is not None else i)
+        subject = _number_subject(state, i, op_index, concept, after, values[0], explicit, inner_subject)
+        if subject is None and previous_subject is not None and connector is not None and op in (None, "="):
+            subject = previous_subject
+        if subject is None:
+            continue
+        expr, is_having = subject
+        mention.used = True
+        if op_index is not None:
+            cursor.mentions[op_index].used = True
+        cond = Cond(expr, op or "=", values, year_of=bool(expr.column and expr.column.temporal and not is_having))
+        if is_having:
+            state.plan.having.append(cond)
+        else:
+            add_condition(state, cond, join_previous=connector == "or")
+        previous_subject, previous_end = subject, i
+
+
+def _connector(state: PlanState, previous_end: int, start: int) -> str | None:
+    cursor = state.cursor
+    if previous_end < 0:
+        return None
+    between = cursor.mentions[previous_end + 1 : start]
+    if any(x.kind == "kw" and x.has("or") for x in between):
+        return "or"
+    if any(x.kind == "kw" and x.has("and") for x in between) or any(x.low == "," for x in between):
+        return "and"
+    return None
+
+
+def _operator_before(state: PlanState, i: int) -> tuple[str | None, int | None, str | None, bool, int | None]:
+    """(op, index of the operator mention, implied concept, operator said explicitly, index of the
+    column said between the operator and the number: `above age 20`)."""
+    cursor = state.cursor
+    k = i - 1
+    saw_than = False
+    steps = 0
+    inner_subject: int | None = None
+    adjacent = True  # only "than"/"of"/articles may separate that column from the number
+    while k >= 0 and steps < 4:
+        mention = cursor.mentions[k]
+        if mention.kind == "stop" or mention.kind == "punct":
+            saw_than = saw_than or mention.low == "than"
+            if mention.kind == "punct" and mention.low in ",;.?!":
+                break
+            adjacent = adjacent and mention.low in _NUMBER_LINKS
+            k -= 1
+            continue
+        if mention.kind == "column" and not mention.used and steps == 0 and inner_subject is None and adjacent:
+            # "above age 20", "a greater weight than 10": the column sits between operator and number
+            inner_subject = k
+            k -= 1
+            steps += 1
+            continue
+        if mention.kind == "kw" and not mention.used:
+            if mention.has("cmpcol"):
+                op, concept = mention.payload("cmpcol")
+                return _maybe_negate(state, k, op), k, concept, True, inner_subject
+            if mention.has("cmp"):
+                return _maybe_negate(state, k, mention.payload("cmp")), k, None, True, inner_subject
+            if mention.has("between"):
+                return "between", k, None, True, inner_subject
+            if saw_than and mention.has("sup"):
+                return (">" if mention.payload("sup") == "desc" else "<"), k, None, True, inner_subject
+            if mention.has("neg"):
+                return "!=", k, None, True, inner_subject
+            if mention.has("or") or mention.has("and"):
+                return None, None, None, False, inner_subject
+        if mention.kind in ("filler",):
+            k -= 1
+            continue
+        break
+    return None, None, None, False, None
+
+
+def _maybe_negate(state: PlanState, k: int, op: str) -> str:
+    cursor = state.cursor
+    before = cursor.previous_index(k, skip=("stop",))
+    if cursor.is_keyword(before, "neg") and not cursor.mentions[before].used:
+        cursor.mentions[before].used = True
+        return NEGATED[op]
+    return op
+
+
+def _between_second(state: PlanState, i: int) -> int | None:
+    cursor = state.cursor
+    j = cursor.next_index(i, skip=("stop", "punct"))
+    if j is not None and (cursor.is_keyword(j, "and") or cursor.mentions[j].low == "to"):
+        k = cursor.next_index(j, skip=("stop",))
+        if k is not None and cursor.mentions[k].kind == "number":
+            return k
+    if j is not None and cursor.mentions[j].kind == "number":
+        return j
+    k = i + 1
+    if k < len(cursor.mentions) and cursor.mentions[k].low == "to":
+        k2 = cursor.next_index(k, skip=("stop",))
+        if k2 is not None and cursor.mentions[k2].kind == "number":
+            return k2
+    return None
+
+
+def _number_subject(
+    state: PlanState,
+    i: int,
+    op_index: int | None,
+    concept: str | None,
+    after: int | None,
+    number: float,
+    explicit: bool,
+    inner_subject: int | None,
+) -> tuple[Expr, bool] | None:
+    cursor = state.cursor
+    inner = cursor.at(inner_subject)
+    if inner is not None and inner.kind == "column" and not inner.used:
+        inner.used = True
+        return Expr(first_numeric_column(inner)), False
+    after_mention = cursor.at(after)
+    # "more than one employee": a count of rows per group
+    if after_mention is not None and after_mention.kind == "table" and explicit:
+        after_mention.used = True
+        return COUNT_ROWS, True
+    if (
+        after_mention is not None
+        and after_mention.kind == "column"
+        and after_mention.also_table
+        and explicit
+        and not after_mention.column.numeric
+    ):
+        after_mention.used = True
+        return COUNT_ROWS, True
+    # "more than 4 cylinders", "8 cylinders"
+    if after_mention is not None and after_mention.kind == "column" and not after_mention.used:
+        numeric = [c for c in after_mention.columns if c.numeric]
+        if numeric:
+            after_mention.used = True
+            return Expr(numeric[0]), False
+        if explicit:
+            after_mention.used = True
+            return Expr(after_mention.column, "count", distinct=True), True
+    # "age above 20", "grade 10", "average life expectancy longer than 72"
+    start = op_index if op_index is not None else i
+    subject = _column_before(state, start, allow_gap=explicit)
+    if subject is not None:
+        return subject
+    if concept is not None:
+        columns = state.schema.concept_columns(concept)
+        if columns:
+            return Expr(prefer_mentioned(state, columns)), False
+    if looks_like_year(number) and (concept == "time" or _year_preposition(state, i)):
+        columns = state.schema.concept_columns("time")
+        if columns:
+            return Expr(prefer_mentioned(state, columns)), False
+    return None
+
+
+def _column_before(state: PlanState, start: int, *, allow_gap: bool) -> tuple[Expr, bool] | None:
+    cursor = state.cursor
+    k = start - 1
+    gap = 0
+    while k >= 0 and gap <= (3 if allow_gap else 1):
+        mention = cursor.mentions[k]
+        if mention.kind in ("stop", "punct", "filler") or (mention.kind == "kw" and mention.has("neg")):
+            if mention.kind == "punct" and mention.low == ",":
+                return None
+            if not allow_gap and mention.kind == "stop" and mention.low not in _EQUALITY_LINKS:
+                return None  # "per continent in 2007": the year is not a continent
+            k -= 1
+            continue
+        if mention.kind == "column" and not mention.used:
+            numeric = [c for c in mention.columns if c.numeric or c.temporal] or mention.columns
+            agg_index = cursor.previous_index(k)
+            mention.used = True
+            if cursor.is_keyword(agg_index, "agg") and not cursor.mentions[agg_index].used:
+                cursor.mentions[agg_index].used = True
+                return Expr(numeric[0], cursor.mentions[agg_index].payload("agg")), True
+            return Expr(numeric[0]), False
+        if mention.kind == "column" and mention.used:
+            return None
+        if mention.kind == "kw" and (mention.has("count") and not mention.used):
+            mention.used = True
+            return COUNT_ROWS, True
+        gap += 1
+        k -= 1
+        if mention.kind in ("table", "value", "number", "kw"):
+            if mention.kind == "value" and allow_gap:
+                return _aggregate_before(state, k)  # "the average life expectancy in Europe above 70"
+            if mention.kind != "kw":
+                return None
+    return None
+
+
+def _aggregate_before(state: PlanState, k: int) -> tuple[Expr, bool] | None:
+    """An aggregated column said before the filters: the comparison tests the aggregate."""
+    cursor = state.cursor
+    while k >= 0 and cursor.mentions[k].kind in ("stop", "value", "punct"):
+        k -= 1
+    mention = cursor.at(k)
+    agg_index = cursor.previous_index(k) if k >= 0 else None
+    if (
+        mention is None
+        or mention.kind != "column"
+        or mention.used
+        or not cursor.is_keyword(agg_index, "agg")
+        or cursor.mentions[agg_index].used
+    ):
+        return None
+    mention.used = cursor.mentions[agg_index].used = True
+    return Expr(first_numeric_column(mention), cursor.mentions[agg_index].payload("agg")), True
+
+
+def _year_preposition(state: PlanState, i: int) -> bool:
+    cursor = state.cursor
+    if i == 0:
+        return True
+    return (
+        cursor.mentions[i - 1].low in _YEAR_PREPOSITIONS
+        or cursor.is_keyword(i - 1, "or", "and")
+        or cursor.mentions[i - 1].kind == "punct"
+    )

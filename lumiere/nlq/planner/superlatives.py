@@ -1,0 +1,309 @@
+"""The pass that reads superlatives: `the highest score`, `the most common species`, `the first
+year`, `which continent has the largest population` (groups ranked by an aggregate)."""
+
+from __future__ import annotations
+
+from lumiere.nlq.lexicon import SIZE_ADJECTIVES
+from lumiere.nlq.linking import Mention
+from lumiere.nlq.plan import COUNT_ROWS, Expr
+from lumiere.nlq.planner.shared import (
+    additive_aggregate,
+    count_expr,
+    first_numeric_column,
+    is_comparison_after,
+    prefer_mentioned,
+    superlative_limit,
+)
+from lumiere.nlq.planner.state import PlanState
+from lumiere.nlq.schema import ColumnRef
+
+_BE_WORDS = frozenset("is are was were be been being".split())
+
+
+def superlatives(state: PlanState) -> None:
+    """`the most common`, `the first`, `the highest`: a superlative keeps the top rows or
+    ranks groups."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind != "kw":
+            continue
+        if mention.has("common"):
+            _most_common(state, i, mention.payload("common") == "desc")
+        elif mention.has("supcol"):
+            _superlative_concept(state, i)
+        elif mention.has("sup") and not (mention.has("agg") and not _after_with(state, i)):
+            _superlative(state, i, mention.payload("sup") == "desc")
+
+
+def _after_with(state: PlanState, i: int) -> bool:
+    """`the stadium with the maximum capacity` picks a row; `the maximum capacity` aggregates."""
+    cursor = state.cursor
+    k = i - 1
+    while k >= 0 and cursor.mentions[k].low in ("the", "a"):
+        k -= 1
+    return k >= 0 and cursor.mentions[k].low in ("with", "has", "have", "had", "having", "by")
+
+
+def _most_common(state: PlanState, i: int, descending: bool) -> None:
+    cursor = state.cursor
+    mention = cursor.mentions[i]
+    target = None
+    for k in (
+        cursor.next_index(i, skip=("stop", "punct", "filler")),
+        cursor.previous_index(i, skip=("stop", "punct", "filler")),
+    ):
+        near = cursor.at(k)
+        if near is not None and near.kind == "column":
+            target = near
+            break
+    mention.used = True
+    if target is not None:
+        target.used = True
+        state.plan.add_select(Expr(target.column))
+        state.plan.group.append(Expr(target.column))
+    state.rank_groups_by = (descending, COUNT_ROWS)
+    state.plan.limit = superlative_limit(state)
+
+
+def _superlative_concept(state: PlanState, i: int) -> None:
+    cursor = state.cursor
+    mention = cursor.mentions[i]
+    direction, concept = mention.payload("supcol")
+    descending = direction == "desc"
+    column: ColumnRef | None = None
+    if (mention.has("top") or mention.has("bottom")) and _about_the_listing(state):
+        # "the first name listed", "the last match on the chart": the file's own order
+        mention.used = True
+        state.plan.file_order = (descending, state.pending_limit or 1)
+        _asked_value(state, i)
+        return
+    # an explicit column next to the adjective wins ("first ... to register" -> date_first_registered)
+    for k in range(i + 1, min(len(cursor.mentions), i + 6)):
+        near = cursor.mentions[k]
+        if near.kind == "column" and not near.used:
+            fitting = [
+                c
+                for c in near.columns
+                if (c.numeric or c.temporal) and (c.has_concept(concept) or (concept == "time" and c.temporal))
+            ]
+            if fitting:
+                column = fitting[0]
+                near.used = True
+                break
+    following = cursor.at(cursor.next_index(i, skip=("stop",)))
+    if column is None and following is not None and following.kind == "column" and not following.used:
+        measures = [c for c in following.columns if c.numeric or c.temporal]
+        if measures and not state.schema.concept_columns(concept):
+            # "the shortest life expectancy": the adjective only says which end
+            column = measures[0]
+            following.used = True
+    if column is None:
+        candidates = state.schema.concept_columns(concept)
+        if not candidates and concept == "age":
+            born = [c for c in state.schema.columns if "birth" in c.word_set and (c.temporal or c.numeric)]
+            if born:
+                candidates, descending = born, not descending
+        if not candidates:
+            if mention.has("top") or mention.has("bottom"):
+                # "the last representative listed": the last row in the file's order
+                mention.used = True
+                state.plan.file_order = (descending, state.pending_limit or 1)
+            return
+        column = prefer_mentioned(state, candidates)
+    mention.used = True
+    state.plan.order.append((Expr(column), descending))
+    state.plan.limit = superlative_limit(state)
+    _asked_value(state, i)
+
+
+def _about_the_listing(state: PlanState) -> bool:
+    """The question is about the table as it is laid out: `listed`, `on the list/chart/table`."""
+    cursor = state.cursor
+    for k, mention in enumerate(cursor.mentions):
+        if mention.low in ("listed", "listing") or (
+            mention.low in ("list", "chart", "table") and k > 0 and cursor.mentions[k - 1].low == "the"
+        ):
+            if mention.kind in ("filler", "stop", "unknown", "table"):
+                mention.used = True
+                return True
+    return False
+
+
+def _asked_value(state: PlanState, i: int) -> None:
+    """`what is the first year?`, `what was the highest score?`: the superlative's own column is
+    the answer, not the row's name."""
+    cursor = state.cursor
+    if any(mention.kind not in ("stop", "punct") for mention in cursor.mentions[:i]) or cursor.mentions[0].low not in (
+        "what",
+        "which",
+        "when",
+    ):
+        return
+    column = cursor.at(cursor.next_index(i, skip=("stop",)))
+    if (
+        column is not None
+        and column.kind == "column"
+        and cursor.next_index(cursor.mentions.index(column), skip=("stop", "punct", "filler")) is None
+    ):
+        state.asked_value = column.column
+
+
+def _superlative(state: PlanState, i: int, descending: bool) -> None:
+    cursor = state.cursor
+    mention = cursor.mentions[i]
+    j = cursor.next_index(i, skip=("stop", "punct", "filler"))
+    near = cursor.at(j)
+    if near is not None and near.kind == "kw" and near.has("count") and near.columns and not near.used:
+        after_count = cursor.at(cursor.next_index(j, skip=("punct", "filler")))
+        if after_count is None or after_count.low not in ("of",):
+            near.used = mention.used = True  # "the highest count" where count is a column
+            state.plan.order.append((Expr(near.columns[0]), descending))
+            state.plan.limit = superlative_limit(state)
+            return
+    if near is not None and near.kind == "kw" and near.has("count") and not near.used:
+        near.used = True
+        k = cursor.next_index(j, skip=("stop", "punct", "filler", "kw"))
+        target = cursor.at(k)
+        if target is not None and target.kind in ("table",):
+            target.used = True
+        elif target is not None and target.kind == "column" and not target.used:
+            if not target.also_table:
+                target.used = True
+                mention.used = True
+                state.rank_groups_by = (descending, Expr(target.column, "count", distinct=True))
+                state.plan.limit = superlative_limit(state)
+                return
+            target.used = True
+        mention.used = True
+        state.rank_groups_by = (descending, COUNT_ROWS)
+        state.plan.limit = superlative_limit(state)
+        return
+    if near is not None and near.kind == "kw" and near.has("distinct") and not near.used:
+        near.used = True
+        j = cursor.next_index(j, skip=("stop", "punct", "filler"))
+        near = cursor.at(j)
+    names_rows = near is not None and (
+        near.kind == "table" or (near.kind == "column" and near.also_table and not near.column.numeric_measure)
+    )  # "the biggest tip" in a table of tips is the largest amount, not the largest party
+    if names_rows and mention.low in SIZE_ADJECTIVES and not near.row_noun:
+        sizes = state.schema.concept_columns("size") or state.schema.concept_columns("population")
+        if sizes:  # "the 5 largest countries": by their area (or population), not by a count
+            near.used = mention.used = True
+            state.plan.order.append((Expr(prefer_mentioned(state, sizes)), descending))
+            state.plan.limit = superlative_limit(state)
+            return
+    if near is not None and near.kind == "table":
+        near.used = mention.used = True
+        state.rank_groups_by = (descending, COUNT_ROWS)
+        state.plan.limit = superlative_limit(state)
+        return
+    if near is not None and near.kind == "kw" and near.has("agg") and not near.used:
+        k = cursor.next_index(j, skip=("stop", "punct", "filler"))
+        target = cursor.at(k)
+        if target is not None and target.kind == "column" and not target.used:
+            near.used = target.used = mention.used = True
+            state.rank_groups_by = (descending, Expr(first_numeric_column(target), near.payload("agg")))
+            state.plan.limit = superlative_limit(state)
+            return
+    if near is not None and near.kind == "kw" and near.has("agg") and near.columns and not near.used:
+        # "the highest total" where `total` is a column
+        near.used = mention.used = True
+        state.plan.order.append((Expr(near.columns[0]), descending))
+        state.plan.limit = superlative_limit(state)
+        return
+    if (
+        near is not None
+        and near.kind == "column"
+        and not near.used
+        and not any(c.numeric or c.temporal for c in near.columns)
+    ):
+        # "the most medals" where medal is a label: the most rows; "the continent with the most
+        # countries" where countries repeat within a continent: the most distinct countries
+        near.used = mention.used = True
+        subject = _repeating_target(state, i)
+        counted = near.column
+        finer = (
+            subject is not None
+            and subject is not counted
+            and (counted.info.distinct_count or 0) > (subject.info.distinct_count or 0)
+            and not counted.unique
+        )
+        state.rank_groups_by = (descending, Expr(counted, "count", distinct=True) if finer else count_expr(state))
+        state.plan.limit = superlative_limit(state)
+        return
+    if (near is None or near.kind in ("punct", "kw", "stop")) and _column_just_before(state, i) is not None:
+        near = _column_just_before(state, i)
+    if near is not None and near.kind == "column" and not near.used:
+        if is_comparison_after(state, i):
+            return
+        near.used = mention.used = True
+        column = first_numeric_column(near)
+        if column.rank_like:
+            descending = not descending  # "the highest position" is number 1
+        group_target = _repeating_target(state, i)
+        if group_target is not None and column.numeric_measure and group_target is not column:
+            # "which continent has the largest population": continents repeat, so compare totals
+            agg = additive_aggregate(column)
+            state.rank_groups_by = (descending, Expr(column, agg))
+            state.plan.limit = superlative_limit(state)
+            return
+        state.plan.order.append((Expr(column), descending))
+        state.plan.limit = superlative_limit(state)
+        return
+    if near is not None and near.kind == "kw" and near.has("share") and near.columns and not near.used:
+        near.used = mention.used = True
+        state.plan.order.append((Expr(near.columns[0]), descending))
+        state.plan.limit = superlative_limit(state)
+        return
+    if (near is None or near.kind == "punct") and mention.low in (
+        "the most",
+        "most",
+        "the least",
+        "least",
+        "the fewest",
+        "fewest",
+    ):
+        # "which position was drafted the most": the label with the most rows
+        mention.used = True
+        state.rank_groups_by = (descending, count_expr(state))
+        state.plan.limit = superlative_limit(state)
+
+
+def _repeating_target(state: PlanState, i: int) -> ColumnRef | None:
+    """The label a `which X has the highest Y` question asks for, when X repeats across rows."""
+    cursor = state.cursor
+    for k in range(i):
+        mention = cursor.mentions[k]
+        if mention.kind == "column" and not mention.used:
+            column = mention.column
+            repeats = (
+                column.info.distinct_count is not None
+                and column.info.distinct_count * 2 <= state.schema.table.row_count
+            )
+            if column.text and repeats and not column.name_like:
+                return column
+            return None
+    return None
+
+
+def _column_just_before(state: PlanState, i: int) -> Mention | None:
+    """The adjective follows its column: `When was MSFT highest?`, `the singer who is worth the
+    most`, `the shop whose number of products is the largest`."""
+    cursor = state.cursor
+    k = i - 1
+    while k >= 0 and cursor.mentions[k].low in ("the", "a"):
+        k -= 1
+    said_with_be = k >= 0 and cursor.mentions[k].low in _BE_WORDS
+    if said_with_be:
+        k -= 1  # "X is the largest"
+    before = cursor.at(k)
+    if (
+        before is None
+        or before.kind != "column"
+        or before.used
+        or not any(c.numeric or c.temporal for c in before.columns)
+    ):
+        return None
+    if k == i - 1 or said_with_be or cursor.mentions[k - 1].low in _BE_WORDS:
+        return before
+    return None

@@ -1,0 +1,30 @@
+"""Reads a question against each table of a source and keeps the best reading: the one table
+that places the most of the question (the suggestions check their questions with it too)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lumiere.core.engine import TableInfo, ValueMatch
+from lumiere.nlq.linking import link
+from lumiere.nlq.plan import Plan, Unplaced
+from lumiere.nlq.planner import plan_question
+from lumiere.nlq.schema import SchemaIndex
+
+
+def read_question(
+    question: str, tables: list[TableInfo], find_values: Callable[[list[str]], list[ValueMatch]]
+) -> tuple[SchemaIndex, Plan | None, Unplaced | None]:
+    """Read the question against each table; keep the table that places the most of it (with the
+    planner's refusal when no table gave a plan)."""
+    readings = []
+    for table in tables:
+        schema = SchemaIndex.build(table)
+        linked = link(question, schema, find_values)
+        placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
+        try:
+            readings.append(((1, placed), schema, plan_question(linked), None))
+        except Unplaced as refusal:
+            readings.append(((-len(refusal.words), placed), schema, None, refusal))
+    _, schema, plan, refusal = max(readings, key=lambda reading: reading[0])
+    return schema, plan, refusal
