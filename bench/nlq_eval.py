@@ -41,8 +41,8 @@ from lumiere.core.engine import (  # noqa: E402
     TableInfo,
     ValueMatch,
 )
+from lumiere.core.errors import ServiceError  # noqa: E402
 from lumiere.models import Source  # noqa: E402
-from lumiere.services.errors import ServiceError  # noqa: E402
 
 SAMPLE_VALUES = 5
 

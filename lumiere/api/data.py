@@ -27,8 +27,8 @@ from lumiere.api.schemas import (
     SourceProfile,
 )
 from lumiere.config import get_settings
+from lumiere.core.errors import BadRequest, TooLarge, UnsupportedMedia
 from lumiere.services import connections, sources
-from lumiere.services.errors import BadRequest, TooLarge, UnsupportedMedia
 from lumiere.services.ingest import StagedUpload, receive_upload
 
 router = APIRouter(prefix="/api/data", tags=["data"])

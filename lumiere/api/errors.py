@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lumiere.services.errors import ServiceError, Unauthorized
+from lumiere.core.errors import ServiceError, Unauthorized
 
 log = logging.getLogger("lumiere.api")
 

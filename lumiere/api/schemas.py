@@ -19,7 +19,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
-from lumiere.services.resultset import ColumnKind
+from lumiere.core.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lumiere.core.enums import Engine
-from lumiere.services.errors import Invalid
+from lumiere.core.errors import Invalid
 
 
 @dataclass

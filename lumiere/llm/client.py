@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lumiere.config import Settings, get_settings
+from lumiere.core.errors import Unavailable
 from lumiere.db import session_scope
 from lumiere.llm.costs import cost_usd, price_for
 from lumiere.models import LlmCall, User
-from lumiere.services.crypto import decrypt_secret
-from lumiere.services.errors import Unavailable
+from lumiere.storage.crypto import decrypt_secret
 
 if TYPE_CHECKING:
     import openai

@@ -20,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionContext, TableInfo, ValueMatch
 from lumiere.core.enums import Engine
+from lumiere.core.errors import ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services.errors import ServiceError
 
 log = logging.getLogger("lumiere.llm")
 

@@ -17,16 +17,16 @@ from sqlmodel import Session
 from lumiere import charts
 from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
+from lumiere.core.resultset import ResultSet
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
-from lumiere.services.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.services.history import few_shot_examples, get_query, live_source_ids, public_query
-from lumiere.services.resultset import ResultSet
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
 

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lumiere.config import get_settings
+from lumiere.core.errors import Conflict, Invalid, Unauthorized
 from lumiere.models import RevokedToken, User
-from lumiere.services.errors import Conflict, Invalid, Unauthorized
 
 BCRYPT_MAX_BYTES = 72
 MIN_PASSWORD_CHARS = 8

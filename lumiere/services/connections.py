@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lumiere.core.errors import BadRequest
 from lumiere.models import Source, User
 from lumiere.services import warehouse
-from lumiere.services.crypto import encrypt_secret
-from lumiere.services.errors import BadRequest
 from lumiere.services.sources import validate_source_name
+from lumiere.storage.crypto import encrypt_secret
 from lumiere.storage.external import DEFAULT_PORTS, KINDS, ExternalParams, describe
 
 KIND_ALIASES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}

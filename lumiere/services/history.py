@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from lumiere.core.engine import Example
 from lumiere.core.enums import QueryOrigin, QueryStatus
+from lumiere.core.errors import Invalid, NotFound
 from lumiere.models import Query, Source, User
 from lumiere.models._base import iso_utc
-from lumiere.services.errors import Invalid, NotFound
 
 STATUSES = tuple(QueryStatus)
 MAX_PAGE_SIZE = 200

@@ -22,14 +22,14 @@ from lumiere.charts.choice import asked_first
 from lumiere.charts.limits import MAX_KPI_VALUES
 from lumiere.charts.profile import ColumnProfile, aggregation_for, as_number, profile_columns
 from lumiere.core.enums import Engine
+from lumiere.core.errors import Invalid, NotFound
+from lumiere.core.resultset import ResultSet
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
 from lumiere.models._base import iso_utc
 from lumiere.services.ask import result_for_query
-from lumiere.services.errors import Invalid, NotFound
 from lumiere.services.markdown_safety import safe_markdown
-from lumiere.services.resultset import ResultSet
 
 MAX_MEASURES = 2  # facts for the first two measures keep the narrative short
 TOP_ITEMS = 3

@@ -6,10 +6,10 @@ import re
 
 from sqlmodel import Session
 
+from lumiere.core.errors import Invalid
 from lumiere.models import User
 from lumiere.models._base import utcnow
-from lumiere.services.crypto import encrypt_secret
-from lumiere.services.errors import Invalid
+from lumiere.storage.crypto import encrypt_secret
 
 MAX_KEY_CHARS = 400
 # Keys go into an HTTP header: printable ASCII without spaces.

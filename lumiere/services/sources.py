@@ -22,11 +22,12 @@ from sqlmodel import Session, select
 
 from lumiere.config import get_settings
 from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.core.errors import Invalid, NotFound, Timeout
+from lumiere.core.resultset import ResultColumn
 from lumiere.models import Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
-from lumiere.services.errors import Invalid, NotFound, Timeout
 from lumiere.services.ingest import (
     StagedUpload,
     detect_encoding,
@@ -35,7 +36,6 @@ from lumiere.services.ingest import (
     rename_table,
     table_name_from_filename,
 )
-from lumiere.services.resultset import ResultColumn
 from lumiere.storage.datasets import new_storage_key, new_temp_path, place_dataset, remove_dataset_file
 
 MAX_SOURCE_NAME_CHARS = 200

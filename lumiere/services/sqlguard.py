@@ -18,7 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from lumiere.services.errors import BadRequest
+from lumiere.core.errors import BadRequest
 from lumiere.services.sqlnames import ascii_lower, cte_name, lookalike_problem, same_name, visible_ctes
 from lumiere.services.sqlsizes import ValueTooBig, check_value_sizes
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lumiere.core.errors import Conflict, Invalid, NotFound
 from lumiere.models import User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.services.auth import (
@@ -18,7 +19,6 @@ from lumiere.services.auth import (
     validate_password,
     verify_password,
 )
-from lumiere.services.errors import Conflict, Invalid, NotFound
 
 
 def public_user(user: User) -> dict[str, Any]:

@@ -21,11 +21,11 @@ from sqlglot import exp
 
 from lumiere.config import get_settings
 from lumiere.core.engine import ValueMatch
+from lumiere.core.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.core.json_values import json_safe  # noqa: F401 - part of this module's API
+from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.models import Source
 from lumiere.services import query_workers
-from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
-from lumiere.services.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
 from lumiere.storage.datasets import dataset_path
 from lumiere.storage.worker_protocol import Failure

@@ -9,6 +9,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.errors import Invalid, ServiceError, Unauthorized
 from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services.auth import (
@@ -21,7 +22,6 @@ from lumiere.services.auth import (
     validate_name,
     validate_password,
 )
-from lumiere.services.errors import Invalid, ServiceError, Unauthorized
 from lumiere.state.arguments import form_text
 from lumiere.state.service_calls import Failed, anonymous_in_thread, in_thread
 

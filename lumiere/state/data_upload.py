@@ -17,10 +17,10 @@ from typing import Any
 import reflex as rx
 
 from lumiere.config import get_settings
+from lumiere.core.errors import ServiceError, Unavailable
 from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services import sources
-from lumiere.services.errors import ServiceError, Unavailable
 from lumiere.state.arguments import bounded_text, clamped
 from lumiere.state.auth import AuthState
 from lumiere.state.display import human_size

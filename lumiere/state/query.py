@@ -12,9 +12,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.errors import NotFound, ServiceError
 from lumiere.models import User
 from lumiere.services import ask, sources
-from lumiere.services.errors import NotFound, ServiceError
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin

@@ -17,9 +17,9 @@ import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel import Session
 
+from lumiere.core.errors import ServiceError, Unauthorized, Unavailable
 from lumiere.db import session_scope
 from lumiere.models import User
-from lumiere.services.errors import ServiceError, Unauthorized, Unavailable
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

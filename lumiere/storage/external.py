@@ -26,12 +26,12 @@ from pymysql.constants import FIELD_TYPE
 from sqlglot import exp
 
 from lumiere.config import get_settings
+from lumiere.core.errors import BadRequest, QueryRejected, Timeout
 from lumiere.core.json_values import json_safe
+from lumiere.core.resultset import ResultColumn
 from lumiere.models import Source
-from lumiere.services.crypto import decrypt_secret
-from lumiere.services.errors import BadRequest, QueryRejected, Timeout
-from lumiere.services.resultset import ResultColumn
 from lumiere.storage.address_filter import first_refused, parse_address
+from lumiere.storage.crypto import decrypt_secret
 
 KINDS = ("postgresql", "mysql")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}

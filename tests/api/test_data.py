@@ -21,7 +21,7 @@ from sqlmodel import select
 from lumiere.config import reset_settings
 from lumiere.db import session_scope
 from lumiere.models import Source
-from lumiere.services.crypto import decrypt_secret
+from lumiere.storage.crypto import decrypt_secret
 
 TIPS = plotly.data.tips().to_csv(index=False).encode()
 

@@ -9,11 +9,11 @@ import io
 import pytest
 from sqlmodel import select
 
+from lumiere.core.errors import BadRequest
 from lumiere.models import Query
 from lumiere.services import sources
 from lumiere.services.ask import ask_question
 from lumiere.services.auth import register_user
-from lumiere.services.errors import BadRequest
 from lumiere.services.sqlguard import SqlRefused
 
 

@@ -19,8 +19,8 @@ import plotly.data
 import pytest
 
 from lumiere.config import PROJECT_ROOT, get_settings, reset_settings
+from lumiere.core.errors import BadRequest, Timeout
 from lumiere.services import query_workers, warehouse
-from lumiere.services.errors import BadRequest, Timeout
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
 from tests.unit.test_warehouse import frame_dataset

@@ -17,8 +17,8 @@ import plotly.data
 import pytest
 
 from lumiere.config import get_settings, reset_settings
+from lumiere.core.errors import BadRequest, Timeout
 from lumiere.services import warehouse
-from lumiere.services.errors import BadRequest, Timeout
 from lumiere.storage.datasets import dataset_path
 from tests.unit.test_warehouse import frame_dataset
 

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from lumiere.config import get_settings
+from lumiere.core.errors import Conflict, Invalid, Unauthorized
 from lumiere.models import RevokedToken, User
 from lumiere.services.auth import (
     WRONG_LOGIN,
@@ -20,7 +21,6 @@ from lumiere.services.auth import (
     user_from_token,
     validate_password,
 )
-from lumiere.services.errors import Conflict, Invalid, Unauthorized
 
 
 def test_first_account_is_admin_and_the_next_is_user(db_session):

@@ -16,10 +16,10 @@ import pymysql
 import pytest
 
 from lumiere.config import reset_settings
+from lumiere.core.errors import BadRequest, Timeout
 from lumiere.models import Source
-from lumiere.services.crypto import encrypt_secret
-from lumiere.services.errors import BadRequest, Timeout
 from lumiere.services.sqlguard import SqlRefused, guard_sql
+from lumiere.storage.crypto import encrypt_secret
 from lumiere.storage.external import (
     ExternalParams,
     check_host_allowed,

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from lumiere.core.errors import Invalid, NotFound
 from lumiere.models import Query
 from lumiere.services.auth import register_user
-from lumiere.services.errors import Invalid, NotFound
 from lumiere.services.history import (
     HistoryFilter,
     delete_query,

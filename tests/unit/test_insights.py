@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lumiere.core.resultset import ResultColumn, ResultSet
 from lumiere.services.insights import (
     compose_narrative,
     compute_facts,
@@ -18,7 +19,6 @@ from lumiere.services.insights import (
     numbers_in,
     unsupported_numbers,
 )
-from lumiere.services.resultset import ResultColumn, ResultSet
 from tests.unit.charts.test_charts import result_of
 
 GAPMINDER = plotly.data.gapminder()

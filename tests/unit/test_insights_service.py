@@ -12,10 +12,10 @@ import plotly.data
 import pytest
 from sqlmodel import Session, select
 
+from lumiere.core.errors import Invalid, NotFound
 from lumiere.models import Insight, LlmCall, Query, User
 from lumiere.services.ask import run_sql
 from lumiere.services.auth import register_user
-from lumiere.services.errors import Invalid, NotFound
 from lumiere.services.ingest import StagedUpload
 from lumiere.services.insights import (
     compose_narrative,

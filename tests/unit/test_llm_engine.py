@@ -16,12 +16,12 @@ import pytest
 from sqlmodel import select
 
 from lumiere.core.engine import Attempt, CannotAnswer, ColumnInfo, Example, QuestionContext, TableInfo, ValueMatch
+from lumiere.core.errors import Timeout
 from lumiere.db import session_scope
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import MAX_PROMPT_COLUMNS, LlmEngine, question_phrases, render_schema
 from lumiere.llm.prompts import PROMPTS_DIR
 from lumiere.models import LlmCall
-from lumiere.services.errors import Timeout
 
 
 def _kind(series: pd.Series) -> str:

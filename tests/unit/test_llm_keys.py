@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import select
 
 from lumiere.config import reset_settings
+from lumiere.core.errors import BadRequest, Invalid
 from lumiere.db import session_scope
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.models import LlmCall, User
-from lumiere.services.crypto import decrypt_secret
-from lumiere.services.errors import BadRequest, Invalid
 from lumiere.services.llm_keys import clear_user_llm_key, has_user_llm_key, set_user_llm_key
+from lumiere.storage.crypto import decrypt_secret
 
 
 def _new_user(name: str = "Key Owner") -> User:

@@ -12,11 +12,11 @@ import plotly.data
 import pytest
 from sqlmodel import select
 
+from lumiere.core.errors import Invalid, NotFound, UnsupportedMedia
 from lumiere.db import session_scope
 from lumiere.models import Query, Source
 from lumiere.services import sources
 from lumiere.services.auth import register_user
-from lumiere.services.errors import Invalid, NotFound, UnsupportedMedia
 from lumiere.storage.datasets import dataset_path
 
 

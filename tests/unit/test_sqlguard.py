@@ -10,7 +10,7 @@ import plotly.data
 import pytest
 import sqlglot
 
-from lumiere.services.errors import BadRequest
+from lumiere.core.errors import BadRequest
 from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
 
 SPIDER = Path("/work/shared/eval/spider_single/questions.jsonl")

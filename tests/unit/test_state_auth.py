@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from lumiere.core.errors import Unauthorized
 from lumiere.db import session_scope
 from lumiere.services.auth import issue_token, register_user, user_from_token
-from lumiere.services.errors import Unauthorized
 from lumiere.state.auth import AuthState, LoginState, RegisterState
 from lumiere.state.dashboard import DashboardState
 from lumiere.state.profile import ProfileState

@@ -12,11 +12,11 @@ import reflex as rx
 from sqlmodel import select
 
 from lumiere.config import get_settings
+from lumiere.core.errors import ServiceError
 from lumiere.db import session_scope
 from lumiere.models import Source
 from lumiere.services import sources
 from lumiere.services.auth import issue_token, register_user
-from lumiere.services.errors import ServiceError
 from lumiere.state.arguments import NOT_A_PAGE
 from lumiere.state.data import DataState, _connection_params, _table_summary
 from lumiere.state.data_detail import SourceDetailState, _profile_rows

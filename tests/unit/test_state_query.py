@@ -6,11 +6,11 @@ import plotly.data
 import pytest
 
 from lumiere.core.engine import CannotAnswer
+from lumiere.core.errors import Timeout
 from lumiere.db import session_scope
 from lumiere.services import ask, sources
 from lumiere.services.ask import open_history_entry
 from lumiere.services.auth import issue_token, register_user
-from lumiere.services.errors import Timeout
 from lumiere.state.arguments import INVALID_LINK, NOT_A_PAGE
 from lumiere.state.chart import NOT_A_COLUMN
 from lumiere.state.query import QueryState, _as_id
@@ -221,7 +221,7 @@ def test_cells_read_well():
 def test_a_crash_in_a_service_call_reaches_the_page_as_a_plain_message(app_db):
     import asyncio
 
-    from lumiere.services.errors import ServiceError
+    from lumiere.core.errors import ServiceError
     from lumiere.state.service_calls import in_thread
 
     with session_scope() as session:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lumiere.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from lumiere.services.auth import authenticate, register_user, user_from_token
-from lumiere.services.errors import Conflict, Invalid, NotFound, Unauthorized
 from lumiere.services.users import get_visible_user, public_user, update_user
 
 

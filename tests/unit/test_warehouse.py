@@ -17,9 +17,9 @@ import pytest
 from sqlglot import exp
 
 from lumiere.config import get_settings, reset_settings
+from lumiere.core.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.models import Source
 from lumiere.services import warehouse
-from lumiere.services.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
 

@@ -16,9 +16,9 @@ import pymysql
 import pytest
 
 from lumiere.config import reset_settings
+from lumiere.core.errors import BadRequest, QueryRejected, Timeout
 from lumiere.models import Source
 from lumiere.services import warehouse
-from lumiere.services.errors import BadRequest, QueryRejected, Timeout
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage import external
 

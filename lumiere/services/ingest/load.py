@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from lumiere.config import Settings, get_settings
-from lumiere.services.errors import Invalid
+from lumiere.core.errors import Invalid
 from lumiere.services.ingest.encoding import ENCODING_NAMES, transcode_to_utf8
 from lumiere.services.ingest.refusals import field_count_phrase, max_line_bytes, read_error, refuse_huge_fields
 from lumiere.services.ingest.retype import read_numbers_stored_as_text, silently_converted, spread_sample, wider_type

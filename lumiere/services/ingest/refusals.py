@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from lumiere.config import Settings
-from lumiere.services.errors import Invalid
+from lumiere.core.errors import Invalid
 from lumiere.services.warehouse import scrub_message
 
 DUCKDB_MAX_LINE_BYTES = 2 * 1024 * 1024

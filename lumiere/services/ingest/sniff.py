@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lumiere.config import Settings
-from lumiere.services.errors import BadRequest, Invalid
+from lumiere.core.errors import BadRequest, Invalid
 from lumiere.services.ingest.values import (
     DECIMAL_COMMA_TEXT,
     GROUPED_COMMA_DECIMAL_TEXT,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lumiere.config import get_settings
-from lumiere.services.errors import BadRequest, TooLarge, UnsupportedMedia
+from lumiere.core.errors import BadRequest, TooLarge, UnsupportedMedia
 from lumiere.services.ingest.encoding import COPY_CHUNK, bom_encoding
 from lumiere.storage.datasets import new_temp_path
 

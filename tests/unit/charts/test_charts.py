@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from lumiere.charts import CHART_TYPES, ChartSpec, build_figure, chart_payload, choose_chart, validate_override
 from lumiere.charts.limits import MAX_CATEGORIES, MAX_HISTOGRAM_BINS, MAX_SCATTER_POINTS
+from lumiere.core.errors import Invalid
 from lumiere.core.json_values import json_strict
-from lumiere.services.errors import Invalid
-from lumiere.services.resultset import ResultColumn, ResultSet
+from lumiere.core.resultset import ResultColumn, ResultSet
 
 DATASETS = {
     "gapminder": plotly.data.gapminder(),

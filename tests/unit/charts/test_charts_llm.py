@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import Session, select
 
 from lumiere.charts import ChartSpec, chart_payload, saved_chart_payload
+from lumiere.core.errors import Invalid, NotFound
 from lumiere.llm.client import client_for_user
 from lumiere.models import LlmCall, Query, User
 from lumiere.services.charts import chart_for_query, propose_chart
-from lumiere.services.errors import Invalid, NotFound
 from tests.fake_llm import FakeLlm
 from tests.unit.charts.test_charts import assert_inert, result_of
 from tests.unit.test_insights_service import make_query, make_user

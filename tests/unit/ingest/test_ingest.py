@@ -18,7 +18,7 @@ import plotly.data
 import pytest
 
 from lumiere.config import get_settings, reset_settings
-from lumiere.services.errors import BadRequest, Invalid, ServiceError, TooLarge, UnsupportedMedia
+from lumiere.core.errors import BadRequest, Invalid, ServiceError, TooLarge, UnsupportedMedia
 from lumiere.services.ingest import (
     StreamInspector,
     ingest_csv_file,

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lumiere.config import get_settings
-from lumiere.services.errors import BadRequest
+from lumiere.core.errors import BadRequest
 
 
 @lru_cache(maxsize=4)
