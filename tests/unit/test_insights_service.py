@@ -56,7 +56,7 @@ def make_query(
     return query
 
 
-@pytest.fixture()
+@pytest.fixture
 def owner(db_session: Session) -> User:
     user = make_user(db_session)
     db_session.commit()

@@ -24,7 +24,7 @@ from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
 
 
-@pytest.fixture()
+@pytest.fixture
 def settings_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Points the settings at a fresh data dir; call it with NAME=value to set more."""
 
@@ -67,12 +67,12 @@ def frame_dataset(frame: pd.DataFrame, table: str, user_id: int = 1) -> Source:
     return make_dataset(build, table, user_id)
 
 
-@pytest.fixture()
+@pytest.fixture
 def tips(settings_env) -> Source:
     return frame_dataset(plotly.data.tips(), "tips")
 
 
-@pytest.fixture()
+@pytest.fixture
 def gapminder(settings_env) -> Source:
     return frame_dataset(plotly.data.gapminder(), "gapminder")
 
@@ -93,7 +93,7 @@ def test_dialect_and_allowed_tables_come_from_the_source():
 
 
 @pytest.mark.parametrize(
-    "type_name, kind",
+    ("type_name", "kind"),
     [
         ("BIGINT", "integer"), ("INTEGER", "integer"), ("UTINYINT", "integer"), ("HUGEINT", "integer"),
         ("int unsigned", "integer"), ("smallint", "integer"), ("int4", "integer"), ("bigserial", "integer"),
@@ -257,7 +257,7 @@ def test_parallel_queries_on_one_dataset(tips):
     def run() -> None:
         try:
             results.append(warehouse.execute(tips, "SELECT COUNT(*) FROM tips").rows[0][0])
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
+        except Exception as error:  # collected and asserted below
             errors.append(error)
 
     threads = [threading.Thread(target=run) for _ in range(6)]
@@ -390,7 +390,7 @@ def test_timeouts_racing_completion_in_parallel_never_hang(tips):
                 outcomes.append(("rows" if rows == expected else f"wrong rows: {rows}", time.monotonic() - started))
             except Timeout:
                 outcomes.append(("timeout", time.monotonic() - started))
-            except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            except BaseException as error:  # collected and asserted below
                 failures.append(error)
 
     def in_parallel(timeouts_per_thread: list[list[float]]) -> None:

@@ -19,7 +19,7 @@ from tests.unit.test_insights_service import make_query, make_user
 BY_DAY_AND_TIME = 'SELECT "day", "time", SUM(tip) AS tips, COUNT(*) AS n FROM tips GROUP BY ALL'
 
 
-@pytest.fixture()
+@pytest.fixture
 def owner(db_session: Session) -> User:
     user = make_user(db_session)
     db_session.commit()
