@@ -15,6 +15,7 @@ from sqlglot.errors import SqlglotError
 from sqlmodel import Session
 
 from lumiere import charts
+from lumiere.db import saved_id
 from lumiere.llm.base import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
 from lumiere.llm.builtin import BuiltinEngine
 from lumiere.llm.client import LlmUnavailable, client_for_user
@@ -67,7 +68,7 @@ def build_context(session: Session, user: User, source: Source) -> QuestionConte
     return QuestionContext(
         dialect=warehouse.dialect_of(source),
         tables=table_infos(source),
-        examples=few_shot_examples(session, user, source.id),
+        examples=few_shot_examples(session, user, saved_id(source)),
         find_values=lambda phrases: warehouse.find_values(source, phrases),
         user_id=user.id,
     )
@@ -253,7 +254,7 @@ def _record_success(
 ) -> Answer:
     spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
-        user_id=user.id,
+        user_id=saved_id(user),
         source_id=source.id,
         source_name=source.name,
         question=question,
@@ -292,7 +293,7 @@ def _record_failure(
     """Failed attempts are history too: committed now, because the caller's transaction is about to roll back."""
     session.add(
         Query(
-            user_id=user.id,
+            user_id=saved_id(user),
             source_id=source.id,
             source_name=source.name,
             question=question,
