@@ -23,7 +23,7 @@ from lumiere.services import query_workers, warehouse
 from lumiere.services.errors import BadRequest, Timeout
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
-from tests.unit.test_warehouse import frame_dataset
+from tests.helpers.datasets import frame_dataset
 
 LPAD_ATTACK = "SELECT max(length(lpad(country, 750000, 'x') || 'y')) FROM gapminder"
 # The attack used 3,000,000; under this module's small memory limit that dies on memory

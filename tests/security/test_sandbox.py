@@ -21,7 +21,7 @@ from lumiere.config import get_settings, reset_settings
 from lumiere.services import warehouse
 from lumiere.services.errors import BadRequest, Timeout
 from lumiere.storage.datasets import dataset_path
-from tests.unit.test_warehouse import frame_dataset
+from tests.helpers.datasets import frame_dataset
 
 
 @pytest.fixture

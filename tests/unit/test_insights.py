@@ -19,7 +19,7 @@ from lumiere.services.insights import (
     unsupported_numbers,
 )
 from lumiere.services.resultset import ResultColumn, ResultSet
-from tests.unit.charts.test_charts import result_of
+from tests.helpers.charts import result_of
 
 GAPMINDER = plotly.data.gapminder()
 TIPS = plotly.data.tips()

@@ -13,8 +13,8 @@ from lumiere.models import LlmCall, Query, User
 from lumiere.services.charts import chart_for_query, propose_chart
 from lumiere.services.errors import Invalid, NotFound
 from tests.fake_llm import FakeLlm
-from tests.unit.charts.test_charts import assert_inert, result_of
-from tests.unit.test_insights_service import make_query, make_user
+from tests.helpers.charts import assert_inert, result_of
+from tests.helpers.queries import make_query, make_user
 
 BY_DAY_AND_TIME = 'SELECT "day", "time", SUM(tip) AS tips, COUNT(*) AS n FROM tips GROUP BY ALL'
 
