@@ -1,5 +1,6 @@
-# Lumiere: `make run` starts the app at http://localhost:3000, `make test` runs every test.
-# Both set up what they need first (idempotent, quick when already done).
+# Lumiere: `make run` starts the app at http://localhost:3000, `make test` runs every test, `make lint` runs
+# ruff and mypy (CI runs both).
+# Each sets up what it needs first (idempotent, quick when already done).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -19,7 +20,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export PATH := $(NODEBIN):$(abspath $(BIN)):$(PATH)
 
-.PHONY: setup run dev test migrate chromium bench clean
+.PHONY: setup run dev test lint migrate chromium bench clean
 
 setup: $(DEPS_STAMP) $(NODEBIN)/node
 
@@ -60,6 +61,10 @@ chromium:
 
 test: setup chromium
 	$(BIN)/python -m pytest $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/ingest.py

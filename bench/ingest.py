@@ -213,7 +213,8 @@ def bench_duckdb(csv_path: Path, work: Path) -> dict[str, float]:
     target = work / "duckdb_only.duckdb"
     started = time.perf_counter()
     con = duckdb.connect(str(target))
-    rows = con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')").fetchone()[0]
+    created = con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')").fetchone()
+    rows = created[0] if created else 0
     con.close()
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
@@ -249,7 +250,8 @@ def main() -> None:
     size_mb = csv_path.stat().st_size / 1e6
     print(f"file: {csv_path.name}, {size_mb:,.0f} MB, {os.cpu_count()} CPUs", flush=True)
 
-    runs_a, runs_b = [], []
+    runs_a: list[dict[str, float]] = []
+    runs_b: list[dict[str, float]] = []
     for run in range(args.repeat):
         app_upload = functools.partial(bench_app_upload, warm=not args.cold)
         for label, bench, runs in (("b", bench_duckdb, runs_b), ("a", app_upload, runs_a)):

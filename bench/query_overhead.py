@@ -91,9 +91,11 @@ def main() -> None:
                 timings[name].append((time.perf_counter() - started) * 1000)
     medians = {name: statistics.median(values) for name, values in timings.items()}
     for name, values in timings.items():
-        print(f"{name:>10}: median {medians[name]:6.2f} ms   p90 {percentile(values, 0.9):6.2f} ms   ({len(values)} queries)")
+        p90 = percentile(values, 0.9)
+        print(f"{name:>10}: median {medians[name]:6.2f} ms   p90 {p90:6.2f} ms   ({len(values)} queries)")
     added = medians["worker"] - medians["in process"]
-    print(f"     added: median {added:+6.2f} ms   ratio {medians['worker'] / medians['in process']:.2f}x   (target <= 5 ms)")
+    ratio = medians["worker"] / medians["in process"]
+    print(f"     added: median {added:+6.2f} ms   ratio {ratio:.2f}x   (target <= 5 ms)")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,8 @@ app = rx.App(
 )
 # Reflex hands the websocket server the CORS list, which would refuse the page's own origin
 # whenever it differs from deploy_url (e.g. 127.0.0.1 vs localhost); same host or listed origin.
+if app.sio is None:
+    raise RuntimeError("Reflex did not create the websocket server this app needs")
 app.sio.eio.cors_allowed_origins = websocket_origin_check(list(rx.config.get_config().cors_allowed_origins))
 app.register_lifespan_task(_apply_migrations)
 

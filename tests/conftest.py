@@ -77,14 +77,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         _drop_pg_database(name)
 
 
-@pytest.fixture()
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
 
 
-@pytest.fixture()
+@pytest.fixture
 def app_db(database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Points the settings at the backend under test and a fresh data dir; empties tables after."""
     monkeypatch.setenv("LUMIERE_DATABASE_URL", database_url)
@@ -99,7 +99,7 @@ def app_db(database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     reset_settings()
 
 
-@pytest.fixture()
+@pytest.fixture
 def db_session(app_db: str):
     from lumiere.db import session_scope
 

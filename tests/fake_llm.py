@@ -147,7 +147,7 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request stderr lines
+        def log_message(self, format: str, *args: Any) -> None:  # silences per-request stderr lines
             return
 
         def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -171,7 +171,7 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
                 )
             )
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:  # http.server's naming
             self._record(None)
             if self.path.rstrip("/").endswith("/models"):
                 models = [{"id": fake.model, "object": "model", "owned_by": "test"}]
@@ -179,7 +179,7 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send_json(404, {"error": {"message": "no such route", "type": "invalid_request_error"}})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             try:
@@ -218,7 +218,7 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture()
+@pytest.fixture
 def fake_llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLlm]:
     """Starts the server and points the LLM settings at it (short timeouts, fast backoff)."""
     fake = FakeLlm(api_key="test-key-" + secrets.token_hex(12), model="gpt-4o-mini")

@@ -1,4 +1,7 @@
-"""What each column of a result can play in a chart (measure, time, category, label, id), read from its kind, name and values."""
+"""What each column of a result can play in a chart (measure, time, category, label, id).
+
+Read from the column's kind, name and values.
+"""
 
 from __future__ import annotations
 
@@ -113,8 +116,9 @@ def _role_of(profile: ColumnProfile, present: list[Any]) -> tuple[str, bool]:
     if profile.kind in ("date", "datetime"):
         return "time", False
     if profile.kind in NUMERIC_KINDS:
-        numbers = [as_number(value) for value in present]
-        if any(number is None for number in numbers):
+        maybe_numbers = [as_number(value) for value in present]
+        numbers = [number for number in maybe_numbers if number is not None]
+        if len(numbers) < len(maybe_numbers):
             return "other", False
         if (
             present

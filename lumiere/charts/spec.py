@@ -38,6 +38,16 @@ class ChartSpec:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def x_column(self) -> str:
+        """The x column of a kind that needs one; the choice and `validate_override` always set it."""
+        return _required(self.x, "x", self.type)
+
+    @property
+    def y_column(self) -> str:
+        """The y column of a kind that needs one; the choice and `validate_override` always set it."""
+        return _required(self.y, "y", self.type)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChartSpec:
         """Shape only; meaning is checked against a result by `validate_override`."""
@@ -48,6 +58,12 @@ class ChartSpec:
             color=_optional_str(data.get("color")),
             title=str(data.get("title") or ""),
         )
+
+
+def _required(column: str | None, axis: str, chart_type: str) -> str:
+    if column is None:
+        raise ValueError(f"a {chart_type} chart needs an {axis} column")
+    return column
 
 
 def _optional_str(value: Any) -> str | None:

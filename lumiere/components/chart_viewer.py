@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 from plotly.graph_objs import Figure
 from plotly.io import templates
+from reflex.event import EventSpec
 
 from lumiere.state.chart import SWITCHABLE_TYPES, ChartMixin
 
@@ -48,7 +49,7 @@ _EXPORT_SCRIPT = """(() => {{
 }})()"""
 
 
-def export_chart(filename: rx.Var[str], fmt: str) -> rx.event.EventSpec:
+def export_chart(filename: rx.Var[str], fmt: str) -> EventSpec:
     script = _EXPORT_SCRIPT.format(
         element=CHART_ELEMENT_ID, fmt=fmt, filename=rx.Var.create(filename).to_string(), scale=2 if fmt == "png" else 1
     )

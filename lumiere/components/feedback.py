@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 
 def empty_state(icon: str, title: str, body: str | rx.Var[str], *actions: rx.Component) -> rx.Component:
@@ -95,7 +96,7 @@ def confirm_dialog(
     )
 
 
-def page_arrow(direction: str, on_click: rx.EventSpec, disabled: rx.Var[bool], label: str) -> rx.Component:
+def page_arrow(direction: str, on_click: EventSpec, disabled: rx.Var[bool], label: str) -> rx.Component:
     """One of the previous/next buttons every paged list has (`direction`: left or right)."""
     return rx.icon_button(
         rx.icon(f"chevron-{direction}", size=16),

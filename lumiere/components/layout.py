@@ -101,7 +101,9 @@ def user_menu() -> rx.Component:
             ),
         ),
         rx.menu.content(
-            rx.menu.item(rx.hstack(rx.icon("user", size=14), rx.text("Profile")), on_select=rx.redirect(routes.PROFILE.path)),
+            rx.menu.item(
+                rx.hstack(rx.icon("user", size=14), rx.text("Profile")), on_select=rx.redirect(routes.PROFILE.path)
+            ),
             rx.menu.separator(),
             rx.menu.item(
                 rx.hstack(rx.icon("log-out", size=14), rx.text("Log out")),

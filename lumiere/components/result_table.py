@@ -73,7 +73,12 @@ def _pager(state: type[ResultTableMixin]) -> rx.Component:
             ),
             page_arrow("left", state.go_to_table_page(state.table_page - 1), state.table_page <= 1, "Previous page"),
             rx.text(state.table_page, " / ", state.table_page_count, size="2", aria_live="polite"),
-            page_arrow("right", state.go_to_table_page(state.table_page + 1), state.table_page >= state.table_page_count, "Next page"),
+            page_arrow(
+                "right",
+                state.go_to_table_page(state.table_page + 1),
+                state.table_page >= state.table_page_count,
+                "Next page",
+            ),
             align="center",
             spacing="2",
         ),

@@ -83,7 +83,8 @@ class CannotAnswer(Invalid):
 
 
 class QuestionEngine(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def generate(
         self, question: str, context: QuestionContext, *, attempts: list[Attempt] | None = None

@@ -9,7 +9,9 @@ def stat_card(label: str, value: rx.Var[int], icon: str, href: str) -> rx.Compon
     return rx.link(
         rx.card(
             rx.hstack(
-                rx.center(rx.icon(icon, size=20), background=rx.color("accent", 3), padding="0.6rem", border_radius="full"),
+                rx.center(
+                    rx.icon(icon, size=20), background=rx.color("accent", 3), padding="0.6rem", border_radius="full"
+                ),
                 rx.vstack(
                     rx.text(label, size="2", color_scheme="gray"),
                     rx.heading(value, size="6"),
@@ -67,9 +69,27 @@ def empty_state() -> rx.Component:
 
 def next_steps() -> rx.Component:
     return rx.grid(
-        step_card("Ask a question", "Type a question about your data and get SQL, rows and a chart.", "message-circle-question", routes.QUERY.path, "Ask"),
-        step_card("Add more data", "Upload another CSV or connect PostgreSQL or MySQL.", "database", routes.DATA.path, "Manage data"),
-        step_card("Look back", "Re-run, edit or search the questions you asked before.", "history", routes.HISTORY.path, "Open history"),
+        step_card(
+            "Ask a question",
+            "Type a question about your data and get SQL, rows and a chart.",
+            "message-circle-question",
+            routes.QUERY.path,
+            "Ask",
+        ),
+        step_card(
+            "Add more data",
+            "Upload another CSV or connect PostgreSQL or MySQL.",
+            "database",
+            routes.DATA.path,
+            "Manage data",
+        ),
+        step_card(
+            "Look back",
+            "Re-run, edit or search the questions you asked before.",
+            "history",
+            routes.HISTORY.path,
+            "Open history",
+        ),
         columns=rx.breakpoints(initial="1", sm="2", lg="3"),
         spacing="4",
         width="100%",

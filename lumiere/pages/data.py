@@ -97,7 +97,7 @@ def connect_form() -> rx.Component:
                             align="center",
                         ),
                         rx.el.ul(
-                            rx.foreach(DataState.connect_tables, lambda table: rx.el.li(table)),
+                            rx.foreach(DataState.connect_tables, rx.el.li),
                             style={"margin": "0", "padding_left": "1.25rem"},
                         ),
                         spacing="2",

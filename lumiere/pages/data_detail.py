@@ -119,7 +119,9 @@ def preview_card() -> rx.Component:
                 rx.heading("Preview", size="4", as_="h2"),
                 rx.hstack(
                     rx.text(SourceDetailState.preview_label, size="2", color_scheme="gray"),
-                    page_arrow("left", SourceDetailState.previous_rows, ~SourceDetailState.has_previous_rows, "Previous rows"),
+                    page_arrow(
+                        "left", SourceDetailState.previous_rows, ~SourceDetailState.has_previous_rows, "Previous rows"
+                    ),
                     page_arrow("right", SourceDetailState.next_rows, ~SourceDetailState.has_more_rows, "Next rows"),
                     align="center",
                     spacing="2",
@@ -263,7 +265,9 @@ def found_content() -> rx.Component:
 def detail_content() -> rx.Component:
     return rx.cond(
         SourceDetailState.loaded,
-        rx.cond(SourceDetailState.found, found_content(), not_found_state("Data source", "Back to Data", routes.DATA.path)),
+        rx.cond(
+            SourceDetailState.found, found_content(), not_found_state("Data source", "Back to Data", routes.DATA.path)
+        ),
         skeleton_lines(6, "2rem"),
     )
 

@@ -192,7 +192,12 @@ def pager() -> rx.Component:
         rx.hstack(
             page_arrow("left", HistoryState.go_to_page(HistoryState.page - 1), HistoryState.page <= 1, "Previous page"),
             rx.text(HistoryState.page, " / ", HistoryState.page_count, size="2"),
-            page_arrow("right", HistoryState.go_to_page(HistoryState.page + 1), HistoryState.page >= HistoryState.page_count, "Next page"),
+            page_arrow(
+                "right",
+                HistoryState.go_to_page(HistoryState.page + 1),
+                HistoryState.page >= HistoryState.page_count,
+                "Next page",
+            ),
             spacing="2",
             align="center",
         ),

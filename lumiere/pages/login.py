@@ -14,7 +14,12 @@ def auth_card(*children: rx.Component) -> rx.Component:
             max_width="26rem",
             size="3",
         ),
-        rx.box(rx.color_mode.button(aria_label="Toggle dark mode", variant="ghost"), position="fixed", top="1rem", right="1rem"),
+        rx.box(
+            rx.color_mode.button(aria_label="Toggle dark mode", variant="ghost"),
+            position="fixed",
+            top="1rem",
+            right="1rem",
+        ),
         min_height="100vh",
         padding="1rem",
         background=rx.color("gray", 2),
@@ -31,7 +36,11 @@ def login_page() -> rx.Component:
             rx.vstack(
                 labelled_input("Email", "email", LoginState.email_error, input_type="email", autocomplete="email"),
                 labelled_input(
-                    "Password", "password", LoginState.password_error, input_type="password", autocomplete="current-password"
+                    "Password",
+                    "password",
+                    LoginState.password_error,
+                    input_type="password",
+                    autocomplete="current-password",
                 ),
                 rx.button("Sign in", type="submit", size="3", width="100%"),
                 spacing="4",

@@ -15,15 +15,28 @@ def details_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading("Your details", size="4", as_="h2"),
-                labelled_input("Name", "name", field_error("name", field, error), default_value=ProfileState.user_name, autocomplete="name"),
                 labelled_input(
-                    "Email", "email", field_error("email", field, error), input_type="email",
-                    default_value=ProfileState.user_email, autocomplete="email",
+                    "Name",
+                    "name",
+                    field_error("name", field, error),
+                    default_value=ProfileState.user_name,
+                    autocomplete="name",
                 ),
                 labelled_input(
-                    "Current password (only to change your email)", "current_password",
-                    field_error("current_password", field, error), input_type="password",
-                    autocomplete="current-password", required=False,
+                    "Email",
+                    "email",
+                    field_error("email", field, error),
+                    input_type="email",
+                    default_value=ProfileState.user_email,
+                    autocomplete="email",
+                ),
+                labelled_input(
+                    "Current password (only to change your email)",
+                    "current_password",
+                    field_error("current_password", field, error),
+                    input_type="password",
+                    autocomplete="current-password",
+                    required=False,
                 ),
                 rx.cond((error != "") & (field == ""), rx.text(error, color_scheme="red", role="alert"), rx.fragment()),
                 rx.button("Save details", type="submit"),
@@ -44,9 +57,27 @@ def password_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading("Change password", size="4", as_="h2"),
-                labelled_input("Current password", "current_password", field_error("current_password", field, error), input_type="password", autocomplete="current-password"),
-                labelled_input("New password", "new_password", field_error("password", field, error), input_type="password", autocomplete="new-password"),
-                labelled_input("Confirm new password", "confirm_password", field_error("confirm_password", field, error), input_type="password", autocomplete="new-password"),
+                labelled_input(
+                    "Current password",
+                    "current_password",
+                    field_error("current_password", field, error),
+                    input_type="password",
+                    autocomplete="current-password",
+                ),
+                labelled_input(
+                    "New password",
+                    "new_password",
+                    field_error("password", field, error),
+                    input_type="password",
+                    autocomplete="new-password",
+                ),
+                labelled_input(
+                    "Confirm new password",
+                    "confirm_password",
+                    field_error("confirm_password", field, error),
+                    input_type="password",
+                    autocomplete="new-password",
+                ),
                 rx.cond((error != "") & (field == ""), rx.text(error, color_scheme="red", role="alert"), rx.fragment()),
                 rx.button("Change password", type="submit"),
                 spacing="3",
@@ -64,7 +95,9 @@ def password_form() -> rx.Component:
 def profile_content() -> rx.Component:
     return rx.vstack(
         page_header("Profile", "Your name, email and password."),
-        rx.grid(details_form(), password_form(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.grid(
+            details_form(), password_form(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"
+        ),
         rx.text("Role: ", ProfileState.user_role, " · Plan: ", ProfileState.user_plan, color_scheme="gray", size="2"),
         width="100%",
         spacing="4",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from lumiere import routes
@@ -15,7 +17,7 @@ from lumiere.components.sql_block import sql_block
 from lumiere.state.query import QueryState
 
 # Enter sends the question, Shift+Enter (or an IME composition) keeps the new line.
-_SUBMIT_ON_ENTER = rx.Var(
+_SUBMIT_ON_ENTER: rx.Var[Any] = rx.Var(  # a JavaScript event handler
     "((event) => { if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) "
     "{ event.preventDefault(); event.currentTarget.form?.requestSubmit(); } })"
 )

@@ -18,7 +18,11 @@ def register_page() -> rx.Component:
                 labelled_input("Name", "name", RegisterState.name_error, autocomplete="name"),
                 labelled_input("Email", "email", RegisterState.email_error, input_type="email", autocomplete="email"),
                 labelled_input(
-                    "Password", "password", RegisterState.password_error, input_type="password", autocomplete="new-password"
+                    "Password",
+                    "password",
+                    RegisterState.password_error,
+                    input_type="password",
+                    autocomplete="new-password",
                 ),
                 rx.text("At least 8 characters.", size="1", color_scheme="gray"),
                 rx.button("Create account", type="submit", size="3", width="100%"),

@@ -20,6 +20,7 @@ from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.core.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.core.resultset import ResultSet
+from lumiere.db import saved_id
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
@@ -68,7 +69,7 @@ def build_context(session: Session, user: User, source: Source) -> QuestionConte
     return QuestionContext(
         dialect=warehouse.dialect_of(source),
         tables=table_infos(source),
-        examples=few_shot_examples(session, user, source.id),
+        examples=few_shot_examples(session, user, saved_id(source)),
         find_values=lambda phrases: warehouse.find_values(source, phrases),
         user_id=user.id,
     )
@@ -261,7 +262,7 @@ def _record_success(
 ) -> Answer:
     spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
-        user_id=user.id,
+        user_id=saved_id(user),
         source_id=source.id,
         source_name=source.name,
         question=question,
@@ -300,7 +301,7 @@ def _record_failure(
     """Failed attempts are history too: committed now, because the caller's transaction is about to roll back."""
     session.add(
         Query(
-            user_id=user.id,
+            user_id=saved_id(user),
             source_id=source.id,
             source_name=source.name,
             question=question,

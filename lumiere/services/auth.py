@@ -16,10 +16,11 @@ import jwt
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lumiere.config import get_settings
 from lumiere.core.errors import Conflict, Invalid, Unauthorized
+from lumiere.db import saved_id
 from lumiere.models import RevokedToken, User
 
 BCRYPT_MAX_BYTES = 72
@@ -104,7 +105,7 @@ def register_user(session: Session, *, email: object, password: object, name: ob
     # Whoever holds the lowest id is the first account: atomic even when two sign up at once.
     first_id = session.exec(select(func.min(User.id))).one()
     if first_id == user.id:
-        session.execute(update(User).where(User.id == user.id).values(role="admin"))
+        session.execute(update(User).where(col(User.id) == user.id).values(role="admin"))
         user.role = "admin"
     session.flush()
     return user
@@ -190,9 +191,9 @@ def revoke_token(session: Session, token: str | None) -> None:
     """Sign out: the token stops working at once, the user's other sessions keep theirs.
     Rows of tokens that have expired anyway are purged on the way."""
     holder = verify_token(session, token)
-    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < datetime.now(UTC)))
+    session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) < datetime.now(UTC)))
     try:
         with session.begin_nested():
-            session.add(RevokedToken(jti=holder.jti, user_id=holder.user.id, expires_at=holder.expires_at))
+            session.add(RevokedToken(jti=holder.jti, user_id=saved_id(holder.user), expires_at=holder.expires_at))
     except IntegrityError:
         pass  # the same token signed out twice at once: it is revoked either way

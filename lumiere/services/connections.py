@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from lumiere.core.errors import BadRequest
+from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.services import warehouse
 from lumiere.services.sources import validate_source_name
@@ -95,7 +96,7 @@ def create_connection(session: Session, user: User, params: dict[str, Any], *, n
             field="schema",
         )
     source = Source(
-        user_id=user.id,
+        user_id=saved_id(user),
         name=display_name,
         kind=connection.kind,
         row_count=sum(table["row_count"] or 0 for table in tables),
@@ -106,8 +107,10 @@ def create_connection(session: Session, user: User, params: dict[str, Any], *, n
             "schema": connection.effective_schema,
             "table_count": len(tables),
             "notes": [
-                f"{len(tables)} table(s) of schema {connection.effective_schema!r}, read through a read-only "
-                "connection; row counts are the database's estimates for large tables.",
+                (
+                    f"{len(tables)} table(s) of schema {connection.effective_schema!r}, read through a read-only "
+                    "connection; row counts are the database's estimates for large tables."
+                ),
             ],
         },
         connection_json={

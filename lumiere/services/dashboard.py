@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lumiere.models import Insight, Query, Source, User
 
@@ -18,11 +18,11 @@ class DashboardSummary:
 
 
 def summarize(session: Session, user: User) -> DashboardSummary:
-    def count(model, *conditions) -> int:  # noqa: ANN001
+    def count(model, *conditions) -> int:
         return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
 
     return DashboardSummary(
         sources=count(Source, Source.user_id == user.id),
         queries=count(Query, Query.user_id == user.id),
-        saved_insights=count(Insight, Insight.user_id == user.id, Insight.saved.is_(True)),
+        saved_insights=count(Insight, Insight.user_id == user.id, col(Insight.saved).is_(True)),
     )

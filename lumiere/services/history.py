@@ -57,20 +57,22 @@ def list_queries(
     filters = _validated(filters)
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}.", field="page")
-    conditions = [Query.user_id == user.id]
+    conditions = [col(Query.user_id) == user.id]
     if filters.search and filters.search.strip():
         pattern = f"%{_escape_like(filters.search.strip().lower())}%"
         conditions.append(
             or_(func.lower(Query.question).like(pattern, escape="\\"), func.lower(Query.sql).like(pattern, escape="\\"))
         )
     if filters.source_id is not None:
-        conditions.append(Query.source_id == filters.source_id)
+        conditions.append(col(Query.source_id) == filters.source_id)
     if filters.status:
-        conditions.append(Query.status == filters.status)
+        conditions.append(col(Query.status) == filters.status)
     if filters.date_from:
-        conditions.append(Query.created_at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
+        conditions.append(col(Query.created_at) >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
     if filters.date_to:
-        conditions.append(Query.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+        conditions.append(
+            col(Query.created_at) < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        )
     total = session.exec(select(func.count()).select_from(Query).where(*conditions)).one()
     items = session.exec(
         select(Query)
@@ -88,7 +90,8 @@ def delete_query(session: Session, user: User, query_id: int) -> None:
 
 
 def live_source_ids(session: Session, user: User) -> set[int]:
-    return set(session.exec(select(Source.id).where(Source.user_id == user.id)).all())
+    ids = session.exec(select(Source.id).where(Source.user_id == user.id)).all()
+    return {source_id for source_id in ids if source_id is not None}
 
 
 def public_query(query: Query, *, source_exists: bool | None = None) -> dict[str, Any]:

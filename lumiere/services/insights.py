@@ -24,6 +24,7 @@ from lumiere.charts.profile import ColumnProfile, aggregation_for, as_number, pr
 from lumiere.core.enums import Engine
 from lumiere.core.errors import Invalid, NotFound
 from lumiere.core.resultset import ResultSet
+from lumiere.db import saved_id
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
@@ -234,7 +235,7 @@ def _ranking_facts(measure: ColumnProfile, label: ColumnProfile, how: str) -> li
         return entries, "; ".join(words)
 
     top = ordered[: min(TOP_ITEMS, len(ordered) - 1)] if len(ordered) <= TOP_ITEMS else ordered[:TOP_ITEMS]
-    bottom = [item for item in reversed(ordered[len(top) :])][:TOP_ITEMS]
+    bottom = list(reversed(ordered[len(top) :]))[:TOP_ITEMS]
     top_entries, top_words = described(top)
     facts = [
         _fact(
@@ -331,7 +332,9 @@ def _outlier_facts(measure: ColumnProfile, label: ColumnProfile | None) -> list[
     middle = float(np.median(numbers))
     outside.sort(key=lambda point: -abs(point[1] - middle))
     shown = outside[:MAX_OUTLIERS]
-    items = [{"label": _plain(label.values[i]) if label else None, "value": _json_number(n)} for i, n in shown]
+    items: list[dict[str, Any]] = [
+        {"label": _plain(label.values[i]) if label else None, "value": _json_number(n)} for i, n in shown
+    ]
     words = ", ".join(
         f"{format_number(item['value'])}" + (f" ({item['label']})" if item["label"] is not None else "")
         for item in items
@@ -464,7 +467,9 @@ def create_insight(session: Session, user: User, query_id: int) -> Insight:
     text = narrative.text
     if narrative.note:
         text = f"{text}\n\n_{safe_markdown(narrative.note)}_"
-    insight = Insight(user_id=user.id, query_id=query.id, text=text, facts_json=facts, engine=narrative.engine)
+    insight = Insight(
+        user_id=saved_id(user), query_id=saved_id(query), text=text, facts_json=facts, engine=narrative.engine
+    )
     session.add(insight)
     session.flush()
     return insight
@@ -527,7 +532,7 @@ def questions_for(session: Session, insights: list[Insight]) -> dict[int, str]:
     if not query_ids:
         return {}
     rows = session.exec(select(Query.id, Query.question).where(col(Query.id).in_(query_ids))).all()
-    return {query_id: question for query_id, question in rows}
+    return {query_id: question for query_id, question in rows if query_id is not None}
 
 
 def public_insight(insight: Insight, *, question: str | None = None) -> dict[str, Any]:

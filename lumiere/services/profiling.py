@@ -8,6 +8,7 @@ distinct counts are HyperLogLog estimates and only low-cardinality text columns 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -36,6 +37,14 @@ def quote_literal(value: str) -> str:
     return exp.Literal.string(value).sql(dialect="duckdb")
 
 
+def one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate without GROUP BY)."""
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError(f"DuckDB returned no row for: {sql[:200]}")
+    return row
+
+
 def _sample_value(value: Any) -> Any:
     value = json_safe(value)
     if isinstance(value, str) and len(value) > SAMPLE_TEXT_CHARS:
@@ -46,7 +55,7 @@ def _sample_value(value: Any) -> Any:
 def profile_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> dict[str, Any]:
     """Profile every column of `table` (columns as (name, DuckDB type))."""
     table_sql = quote_ident(table)
-    row_count = con.execute(f"SELECT count(*) FROM {table_sql}").fetchone()[0]
+    row_count = one_row(con, f"SELECT count(*) FROM {table_sql}")[0]
     exact = row_count <= EXACT_PROFILE_ROWS
     kinds = [kind_of(type_name) for _, type_name in columns]
 
@@ -71,8 +80,8 @@ def profile_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[tupl
         if kind == "boolean":
             add(f"count_if({col})", "true_count")
         slots.append(slot)
-    stats = con.execute(f"SELECT {', '.join(select_list)} FROM {table_sql}").fetchone()
-    storage_stats = con.execute(
+    stats = one_row(con, f"SELECT {', '.join(select_list)} FROM {table_sql}")
+    storage_stats: Sequence[Any] = con.execute(
         f"SELECT {', '.join(f'stats({quote_ident(name)})' for name, _ in columns)} FROM {table_sql} LIMIT 1"
     ).fetchone() or [{} for _ in columns]
     first_rows = con.execute(f"SELECT * FROM {table_sql} LIMIT 1000").fetchall()

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,9 @@ class QueryWorker:
                     raise WorkerTimedOut
         except (BrokenPipeError, ConnectionResetError, EOFError):
             raise WorkerGone(self._reap()) from None
-        logger.error("A query ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s, self.process.pid)
+        logger.error(
+            "A query ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s, self.process.pid
+        )
         self.kill()
         raise WorkerTimedOut
 
@@ -120,10 +122,8 @@ class QueryWorker:
         self._cleanup()
 
     def kill(self) -> None:
-        try:
+        with suppress(OSError):
             self.process.send_signal(signal.SIGKILL)
-        except OSError:
-            pass
         self.process.wait()
         self._cleanup()
 

@@ -18,12 +18,13 @@ import duckdb
 import plotly.data
 from sqlalchemy import event, update
 from sqlglot import exp
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lumiere.config import get_settings
 from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.core.errors import Invalid, NotFound, Timeout
 from lumiere.core.resultset import ResultColumn
+from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.nlq.suggestions import suggest_questions
@@ -53,7 +54,11 @@ TOP_VALUES = 5
 
 
 def list_sources(session: Session, user: User) -> list[Source]:
-    statement = select(Source).where(Source.user_id == user.id).order_by(Source.created_at.desc(), Source.id.desc())
+    statement = (
+        select(Source)
+        .where(Source.user_id == user.id)
+        .order_by(col(Source.created_at).desc(), col(Source.id).desc())
+    )
     return list(session.exec(statement))
 
 
@@ -205,7 +210,7 @@ def _profile_external_table(source: Source, table: dict[str, Any]) -> dict[str, 
     dialect = warehouse.dialect_of(source)
     table_expr = exp.Table(this=exp.to_identifier(table["name"], quoted=True))
     columns = table.get("columns", [])
-    aggregates: list[exp.Expression] = [exp.func("COUNT", exp.Star())]
+    aggregates: list[exp.Expr] = [exp.func("COUNT", exp.Star())]
     layout: list[tuple[int, str]] = []
     for column in columns:
         kind = column.get("kind") or warehouse.kind_of(column.get("type", ""))
@@ -310,11 +315,11 @@ def register_upload(session: Session, user: User, staged: StagedUpload, *, name:
         table_name = unique_table_name(session, user, base_table)
         if table_name != result.table_name:  # another upload of the same name won the race
             rename_table(work, result.table_name, table_name)
-        storage_key = new_storage_key(user.id)
+        storage_key = new_storage_key(saved_id(user))
         place_dataset(work, storage_key)
         try:
             source = Source(
-                user_id=user.id,
+                user_id=saved_id(user),
                 name=display_name,
                 kind="csv",
                 table_name=table_name,
@@ -372,8 +377,9 @@ def unique_table_name(session: Session, user: User, base: str) -> str:
     taken = {
         name.lower()
         for name in session.exec(
-            select(Source.table_name).where(Source.user_id == user.id, Source.table_name.is_not(None))
+            select(Source.table_name).where(Source.user_id == user.id, col(Source.table_name).is_not(None))
         )
+        if name is not None
     }
     candidate, number = base, 1
     while candidate.lower() in taken:
@@ -388,7 +394,7 @@ def _lock_users_sources(session: Session, user: User) -> None:
     lock (SQLite) until the transaction ends."""
     session.execute(
         update(User)
-        .where(User.id == user.id)
+        .where(col(User.id) == user.id)
         .values(token_version=User.token_version)
         .execution_options(synchronize_session=False)
     )

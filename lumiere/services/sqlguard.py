@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -210,9 +211,9 @@ def guard_sql(
         raise ValueError(f"unsupported dialect {dialect!r}")
     if row_cap < 1:
         raise ValueError("row_cap must be at least 1")
-    query = _parse_single_query(sql, dialect)
+    parsed = _parse_single_query(sql, dialect)
     try:
-        query = query.transform(_plain_string)
+        query = cast(exp.Query, parsed.transform(_plain_string))  # only literals change, never the root
         _check_nodes(query, dialect)
         _check_value_sizes(query)
         if dialect == "postgres":
@@ -278,11 +279,11 @@ def _parse_single_query(sql: str, dialect: str) -> exp.Query:
     return statement
 
 
-def _only_this(node: exp.Expression) -> bool:
+def _only_this(node: exp.Expr) -> bool:
     return all(value in (None, [], False) for key, value in node.args.items() if key != "this")
 
 
-def _statement_name(statement: exp.Expression, text: str = "") -> str:
+def _statement_name(statement: exp.Expr, text: str = "") -> str:
     if isinstance(statement, exp.Command):
         return str(statement.this).upper()
     for cls, name in _STATEMENT_NAMES.items():
@@ -323,14 +324,14 @@ _CONSTRUCT_NAMES = {
 }
 
 
-def _plain_string(node: exp.Expression) -> exp.Expression:
+def _plain_string(node: exp.Expr) -> exp.Expr:
     """$$dollar-quoted$$ text is just a string: render it as an ordinary quoted literal."""
     if isinstance(node, exp.RawString):
         return exp.Literal.string(str(node.this))
     return node
 
 
-def _check_nodes(query: exp.Expression, dialect: str) -> None:
+def _check_nodes(query: exp.Expr, dialect: str) -> None:
     for node in query.walk():
         cls = type(node)
         allowed_args = _ALLOWED_ARGS.get(cls)
@@ -347,7 +348,9 @@ def _check_nodes(query: exp.Expression, dialect: str) -> None:
         elif isinstance(node, exp.Func):
             raise SqlRefused(_function_message(_function_name(node, dialect)))
         elif isinstance(node, (exp.Placeholder, exp.Parameter, exp.SessionParameter)):
-            raise SqlRefused("Parameters and server variables ($1, ?, @var, @@setting) are not allowed; write values in.")
+            raise SqlRefused(
+                "Parameters and server variables ($1, ?, @var, @@setting) are not allowed; write values in."
+            )
         elif isinstance(node, exp.Into):
             raise SqlRefused(_ARG_WORDS["into"])
         elif isinstance(node, exp.Lock):
@@ -361,14 +364,14 @@ def _check_nodes(query: exp.Expression, dialect: str) -> None:
             raise SqlRefused(f"{construct} cannot be used here; rewrite it as a plain SELECT.")
 
 
-def _check_value_sizes(query: exp.Expression) -> None:
+def _check_value_sizes(query: exp.Expr) -> None:
     try:
         check_value_sizes(query)
     except ValueTooBig as error:
         raise SqlRefused(str(error)) from None
 
 
-def _check_args(node: exp.Expression, allowed: frozenset[str]) -> None:
+def _check_args(node: exp.Expr, allowed: frozenset[str]) -> None:
     for key, value in node.args.items():
         if key in allowed or value in (None, False, []):
             continue
@@ -379,7 +382,7 @@ def _check_args(node: exp.Expression, allowed: frozenset[str]) -> None:
         raise SqlRefused(f"The {key.strip('_').upper()} clause is not supported here; rewrite it as a plain SELECT.")
 
 
-def _check_structure(node: exp.Expression, dialect: str) -> None:
+def _check_structure(node: exp.Expr, dialect: str) -> None:
     if isinstance(node, exp.Identifier) and (problem := lookalike_problem(node)):
         raise SqlRefused(problem)
     if isinstance(node, exp.Dot) and not isinstance(node.expression, exp.Identifier):
@@ -398,7 +401,7 @@ def _check_structure(node: exp.Expression, dialect: str) -> None:
         raise SqlRefused(_function_message(name))
 
 
-def _function_name(node: exp.Expression, dialect: str) -> str:
+def _function_name(node: exp.Expr, dialect: str) -> str:
     rendered = node.sql(dialect=dialect)
     match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", rendered)
     return match.group(1).lower() if match else type(node).__name__.lower()
@@ -420,7 +423,7 @@ def _function_message(name: str) -> str:
 
 
 def _check_tables(
-    query: exp.Expression,
+    query: exp.Expr,
     dialect: str,
     allowed_tables: list[str],
     allowed_schemas: list[str],
@@ -476,7 +479,8 @@ def _resolve_name(identifier: exp.Identifier, candidates: list[str], dialect: st
 
 def _is_visible_cte(table: exp.Table, written: exp.Identifier, dialect: str) -> bool:
     """True when a WITH in scope defines this name, so the reference cannot reach a real table."""
-    return any(same_name(written, cte_name(cte), dialect) for cte in visible_ctes(table) if cte_name(cte) is not None)
+    names = (cte_name(cte) for cte in visible_ctes(table))
+    return any(same_name(written, name, dialect) for name in names if name is not None)
 
 
 def _table_message(name: str, allowed_tables: list[str]) -> str:
@@ -519,7 +523,7 @@ def _apply_row_cap(query: exp.Query, row_cap: int) -> bool:
     return True
 
 
-def _whole_number(node: exp.Expression | None) -> int | None:
+def _whole_number(node: exp.Expr | None) -> int | None:
     if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+", str(node.this)):
         return int(node.this)
     return None
@@ -534,5 +538,5 @@ def _count_query(query: exp.Query) -> exp.Select:
     )
 
 
-def _render(query: exp.Expression, dialect: str) -> str:
+def _render(query: exp.Expr, dialect: str) -> str:
     return query.sql(dialect=dialect, identify=True, comments=False)

@@ -66,7 +66,7 @@ def cte_name(cte: exp.CTE) -> exp.Identifier | None:
     return None
 
 
-def visible_ctes(node: exp.Expression) -> Iterator[exp.CTE]:
+def visible_ctes(node: exp.Expr) -> Iterator[exp.CTE]:
     """The CTEs `node` can see, walking out through every enclosing WITH.
 
     Inside the body of a CTE only the earlier CTEs of its WITH are visible, and the CTE itself
@@ -88,13 +88,13 @@ def visible_ctes(node: exp.Expression) -> Iterator[exp.CTE]:
         came_from, child, parent = child, parent, parent.parent
 
 
-def _in_recursive_branch(node: exp.Expression, cte: exp.CTE) -> bool:
+def _in_recursive_branch(node: exp.Expr, cte: exp.CTE) -> bool:
     """True when `node` lies in the last branch of the CTE body's top-level UNION [ALL]."""
     body = cte.this
     if type(body) is not exp.Union:
         return False
     branch = body.expression
-    ancestor: exp.Expression | None = node
+    ancestor: exp.Expr | None = node
     while ancestor is not None and ancestor is not cte:
         if ancestor is branch:
             return True

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlglot import exp
 
@@ -54,6 +55,7 @@ class Size:
 
 
 STORED = Size(copies=1)
+_Estimate = TypeVar("_Estimate", Size, Size | None)
 NUMBER = Size(chars=_NUMBER_CHARS)
 
 _JOINING = (exp.DPipe, exp.Concat, exp.ConcatWs, exp.Array, exp.Struct)
@@ -68,7 +70,7 @@ _FORMAT_NUMBER = re.compile(r"\d+")
 _DYNAMIC_WIDTH = re.compile(r"%[^a-zA-Z%]*\*|\{[^}]*\{")
 
 
-def check_value_sizes(query: exp.Expression) -> None:
+def check_value_sizes(query: exp.Expr) -> None:
     """Raise ValueTooBig when a function in `query` can build a value past the bounds."""
     nodes = list(query.walk())
     for node in nodes:
@@ -94,13 +96,13 @@ _BUILDERS = (
 )
 
 
-def _builds_text(node: exp.Expression) -> bool:
+def _builds_text(node: exp.Expr) -> bool:
     if isinstance(node, _BUILDERS):
         return True
     return isinstance(node, exp.Anonymous) and ascii_lower(str(node.this)) == "printf"
 
 
-def _check_built(node: exp.Expression, size: Size) -> None:
+def _check_built(node: exp.Expr, size: Size) -> None:
     if size.chars > MAX_BUILT_CHARS or size.copies > MAX_COPIES:
         raise ValueTooBig(
             f"This query could build text values too big to handle ({_describe(size)}); a built value may add "
@@ -108,13 +110,13 @@ def _check_built(node: exp.Expression, size: Size) -> None:
         )
 
 
-_FUNCTION_NAMES = {
+_FUNCTION_NAMES: dict[type[exp.Expr], str] = {
     exp.GroupConcat: "string_agg (group_concat)", exp.ArrayAgg: "array_agg (list)", exp.List: "list",
     exp.Levenshtein: "levenshtein", exp.JarowinklerSimilarity: "jaro_winkler_similarity",
 }
 
 
-def _check_collected(node: exp.Expression, sizes: _Sizes) -> None:
+def _check_collected(node: exp.Expr, sizes: _Sizes) -> None:
     name = _FUNCTION_NAMES[type(node)]
     separator = node.args.get("separator")
     collected = sum((sizes.of(child) for child in node.iter_expressions() if child is not separator), Size())
@@ -128,7 +130,7 @@ def _check_collected(node: exp.Expression, sizes: _Sizes) -> None:
         raise ValueTooBig(f"{name}'s separator must be quoted text of at most {MAX_COLLECTED_CHARS} characters.")
 
 
-def _check_compared(node: exp.Expression, sizes: _Sizes) -> None:
+def _check_compared(node: exp.Expr, sizes: _Sizes) -> None:
     name = _FUNCTION_NAMES[type(node)]
     for side in (node.this, node.expression):
         if side is None:
@@ -141,19 +143,19 @@ def _check_compared(node: exp.Expression, sizes: _Sizes) -> None:
             )
 
 
-def _literal_count(node: exp.Expression | None, what: str) -> None:
+def _literal_count(node: exp.Expr | None, what: str) -> None:
     value = _whole_number(node)
     if value is None or value > MAX_BUILT_CHARS:
         raise ValueTooBig(f"{what} must be a number up to {MAX_BUILT_CHARS:,}.")
 
 
-def _whole_number(node: exp.Expression | None) -> int | None:
+def _whole_number(node: exp.Expr | None) -> int | None:
     if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+", str(node.this)):
         return int(node.this)
     return None
 
 
-def _text(node: exp.Expression | None) -> str | None:
+def _text(node: exp.Expr | None) -> str | None:
     return str(node.this) if isinstance(node, exp.Literal) and node.is_string else None
 
 
@@ -172,7 +174,7 @@ class _Sizes:
         self._known: dict[int, Size] = {}
         self._resolving: set[int] = set()  # nodes whose estimate is being computed
 
-    def of(self, node: exp.Expression) -> Size:
+    def of(self, node: exp.Expr) -> Size:
         key = id(node)
         if key in self._resolving:  # a value defined through itself: a recursive CTE or alias cycle
             return Size(chars=_UNBOUNDED)
@@ -184,7 +186,7 @@ class _Sizes:
                 self._resolving.discard(key)
         return self._known[key]
 
-    def _estimate(self, node: exp.Expression) -> Size:
+    def _estimate(self, node: exp.Expr) -> Size:
         if isinstance(node, exp.Literal):
             return Size(chars=len(str(node.this)))
         if isinstance(node, exp.Column):
@@ -212,21 +214,23 @@ class _Sizes:
             if separator is None:
                 raise ValueTooBig("array_to_string's separator must be quoted text.")
             return self.of(node.this).times(1 + len(separator))
-        if isinstance(node, exp.Format) or (isinstance(node, exp.Anonymous) and ascii_lower(str(node.this)) == "printf"):
+        if isinstance(node, exp.Format) or (
+            isinstance(node, exp.Anonymous) and ascii_lower(str(node.this)) == "printf"
+        ):
             return self._formatted(node)
         children = [self.of(child) for child in node.iter_expressions()]
         if isinstance(node, _ONE_OF):
             return _widest(children)
         return sum(children, Size())
 
-    def _replaced(self, node: exp.Expression) -> Size:
+    def _replaced(self, node: exp.Expr) -> Size:
         replacement = node.args.get("replacement")
         text = "" if replacement is None else _text(replacement)
         if text is None:
             raise ValueTooBig("The replacement text of replace and regexp_replace must be quoted text.")
         return self.of(node.this).times(1 + len(text))
 
-    def _formatted(self, node: exp.Expression) -> Size:
+    def _formatted(self, node: exp.Expr) -> Size:
         template_node, *arguments = [node.this, *node.expressions] if isinstance(node, exp.Format) else node.expressions
         template = _text(template_node)
         if template is None:
@@ -246,12 +250,11 @@ class _Sizes:
         if select is None:
             return STORED
         found = [self._named_in_select(select, column.name, skip=column)] if not column.table else []
-        for source in _sources(select, column.table):
-            found.append(self._named_in_source(source, column.name))
+        found.extend(self._named_in_source(source, column.name) for source in _sources(select, column.table))
         known = [size for size in found if size is not None]
         return _widest(known) if known else STORED
 
-    def _named_in_select(self, select: exp.Select, name: str, skip: exp.Expression) -> Size | None:
+    def _named_in_select(self, select: exp.Select, name: str, skip: exp.Expr) -> Size | None:
         matches = [
             expression for expression in select.expressions
             if isinstance(expression, exp.Alias) and ascii_lower(expression.alias) == ascii_lower(name)
@@ -259,15 +262,15 @@ class _Sizes:
         ]
         return _widest([self.of(expression.this) for expression in matches]) if matches else None
 
-    def _named_in_source(self, source: exp.Expression, name: str) -> Size | None:
+    def _named_in_source(self, source: exp.Expr, name: str) -> Size | None:
         query = _query_of(source)
         return None if query is None else self._through(query, lambda: self._named_in_query(query, name))
 
-    def _source_output(self, source: exp.Expression) -> Size:
+    def _source_output(self, source: exp.Expr) -> Size:
         query = _query_of(source)
         return STORED if query is None else self._through(query, lambda: self._query_output(query))
 
-    def _through(self, query: exp.Expression, estimate: Callable[[], Size | None]) -> Size | None:
+    def _through(self, query: exp.Expr, estimate: Callable[[], _Estimate]) -> _Estimate:
         """Estimate a value read from `query`; reading a query from inside itself (a recursive CTE)
         can grow without bound, so it counts as unbounded: built text over it is refused."""
         key = id(query)
@@ -279,7 +282,7 @@ class _Sizes:
         finally:
             self._resolving.discard(key)
 
-    def _named_in_query(self, query: exp.Expression, name: str) -> Size | None:
+    def _named_in_query(self, query: exp.Expr, name: str) -> Size | None:
         if isinstance(query, exp.SetOperation | exp.Values):
             return self._query_output(query)
         if not isinstance(query, exp.Select):
@@ -294,7 +297,7 @@ class _Sizes:
                 found.append(self.of(expression.this if isinstance(expression, exp.Alias) else expression))
         return _widest(found) if found else None
 
-    def _query_output(self, query: exp.Expression) -> Size:
+    def _query_output(self, query: exp.Expr) -> Size:
         """The largest value any column of the query can hold (set operations: any branch)."""
         if isinstance(query, exp.SetOperation):
             return self._query_output(query.this).widest(self._query_output(query.expression))
@@ -303,7 +306,7 @@ class _Sizes:
         if isinstance(query, exp.Values):
             return _widest([self.of(row) for row in query.expressions])
         if isinstance(query, exp.Select):
-            sizes = []
+            sizes: list[Size] = []
             for expression in query.expressions:
                 if isinstance(expression, exp.Star):
                     sizes.extend(self._source_output(source) for source in _sources(query, ""))
@@ -313,7 +316,7 @@ class _Sizes:
         return STORED
 
 
-def _sources(select: exp.Select, table: str) -> list[exp.Expression]:
+def _sources(select: exp.Select, table: str) -> list[exp.Expr]:
     """FROM and JOIN sources of `select`, only the one aliased or named `table` when given."""
     from_ = select.args.get("from_")
     candidates = ([from_.this] if from_ is not None else []) + [join.this for join in select.args.get("joins") or []]
@@ -322,7 +325,7 @@ def _sources(select: exp.Select, table: str) -> list[exp.Expression]:
     return [source for source in candidates if ascii_lower(source.alias_or_name) == ascii_lower(table)]
 
 
-def _query_of(source: exp.Expression) -> exp.Expression | None:
+def _query_of(source: exp.Expr) -> exp.Expr | None:
     if isinstance(source, exp.Subquery):
         return source.this
     if isinstance(source, exp.Values):

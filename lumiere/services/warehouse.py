@@ -288,8 +288,10 @@ def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[
         for column, value in result.rows:
             if not isinstance(value, str):
                 continue
-            for phrase in wanted.get(value.strip(" ").lower(), []):
-                matches.append(ValueMatch(table=str(table["name"]), column=str(column), value=value, phrase=phrase))
+            matches.extend(
+                ValueMatch(table=str(table["name"]), column=str(column), value=value, phrase=phrase)
+                for phrase in wanted.get(value.strip(" ").lower(), [])
+            )
         if len(matches) >= limit:
             break
     return matches[:limit]
@@ -305,7 +307,7 @@ def _value_lookup_query(
     """
     table_node = exp.Table(this=exp.to_identifier(table, quoted=True))
     sample: exp.Select | None = None
-    bound: exp.Expression | None = None
+    bound: exp.Expr | None = None
     if dialect == "duckdb" and "rowid" not in {name.lower() for name in all_columns}:
         # rowid bounds the scan without a sort: DuckDB skips the row groups past it.
         bound = exp.LT(this=exp.column("rowid"), expression=exp.Literal.number(scan_rows))
@@ -318,8 +320,10 @@ def _value_lookup_query(
         )
         table_node = exp.Table(this=exp.to_identifier("lumiere_sample", quoted=True))
 
-    def is_a_phrase(value: exp.Expression) -> exp.In:
-        return exp.In(this=exp.Lower(this=value), expressions=[exp.Literal.string(phrase) for phrase in lowered_phrases])
+    def is_a_phrase(value: exp.Expr) -> exp.In:
+        return exp.In(
+            this=exp.Lower(this=value), expressions=[exp.Literal.string(phrase) for phrase in lowered_phrases]
+        )
 
     branches: list[exp.Select] = []
     for name in columns:

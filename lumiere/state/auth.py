@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from lumiere import routes
@@ -87,7 +88,7 @@ class AuthState(rx.State):
             return None
         return user
 
-    def _login_redirect(self) -> rx.event.EventSpec:
+    def _login_redirect(self) -> EventSpec:
         return rx.redirect(routes.login_url(self.router.url.path or routes.HOME.path), replace=True)
 
     def _authorized_user(self) -> User | None:

@@ -5,17 +5,21 @@ A mixin, so the chat and dashboards can show the same viewer for their own answe
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
 from lumiere.charts import CHART_TYPES
+from lumiere.models import User
 from lumiere.services import charts
 from lumiere.state.arguments import MAX_LABEL_CHARS, bounded_text, form_text, one_of
 from lumiere.state.service_calls import Failed
 
 SWITCHABLE_TYPES = ("bar", "line", "area", "pie", "scatter", "histogram")
 NO_COLOUR = "(none)"
+T = TypeVar("T")
 MAX_TITLE_CHARS = 200
 REQUEST_KEYS = frozenset({"type", "x", "y", "color", "title"})
 NOT_A_COLUMN = "Pick the chart type and the columns from the lists."
@@ -43,6 +47,10 @@ class ChartMixin(rx.State, mixin=True):
     chart_notes: list[str] = []
     chart_columns: list[str] = []
     chart_busy: bool = False
+
+    if TYPE_CHECKING:
+        # AuthState's, which every page state that mixes this in extends.
+        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
     chart_error: str = ""
     chart_title_key: int = 0
 
@@ -99,12 +107,12 @@ class ChartMixin(rx.State, mixin=True):
     def set_chart_type(self, chart_type: str):
         if one_of(chart_type, CHART_TYPES) is None:
             return rx.toast.error(NOT_A_COLUMN)
-        return type(self).apply_chart(self._chart_request(type=chart_type))
+        return type(self).apply_chart(self._chart_request(type=chart_type))  # type: ignore[misc]
 
     def _pick_column(self, axis: str, column: Any, allowed: list[str]):
         if one_of(column, allowed) is None:
             return rx.toast.error(NOT_A_COLUMN)
-        return type(self).apply_chart(self._chart_request(**{axis: column}))
+        return type(self).apply_chart(self._chart_request(**{axis: column}))  # type: ignore[misc]
 
     @rx.event
     def set_chart_x(self, column: str):
@@ -122,7 +130,7 @@ class ChartMixin(rx.State, mixin=True):
     def submit_chart_title(self, form_data: dict):
         title = bounded_text(form_text(form_data, "chart_title"), MAX_TITLE_CHARS).strip()
         if title and title != self.chart_title:
-            return type(self).apply_chart(self._chart_request(title=title))
+            return type(self).apply_chart(self._chart_request(title=title))  # type: ignore[misc]
         return None
 
     @rx.event(background=True)

@@ -131,28 +131,33 @@ class DataState(AuthState):
             if intent == "test":
                 self.connect_tables = []
         params = _connection_params(form_data, kind)
-        name = form_text(form_data, "name").strip()
-        if intent == "save":
-            outcome = await self._call_service(
-                lambda session, user: sources.public_source(
-                    connections.create_connection(session, user, params, name=name or None)
-                )
-            )
-        else:
-            outcome = await self._call_service(lambda session, user: connections.test_connection(params))
-        if isinstance(outcome, Failed):
+        if intent == "test":
+            checked = await self._call_service(lambda session, user: connections.test_connection(params))
+            if isinstance(checked, Failed):
+                return await self._connection_failed(checked)
             async with self:
                 self.connect_busy = False
-                self.connect_error = outcome.message
-            return outcome.unless_shown_inline()
+                self.connect_tables = [_table_summary(table) for table in checked.tables]
+            return None
+        name = form_text(form_data, "name").strip()
+        saved = await self._call_service(
+            lambda session, user: sources.public_source(
+                connections.create_connection(session, user, params, name=name or None)
+            )
+        )
+        if isinstance(saved, Failed):
+            return await self._connection_failed(saved)
         async with self:
             self.connect_busy = False
-            if intent == "test":
-                self.connect_tables = [_table_summary(table) for table in outcome.tables]
-                return None
             self.connect_open = False
         await self._refresh()
         return [
-            rx.toast.success(f"Connection '{outcome['name']}' saved."),
-            rx.redirect(routes.source_url(outcome["id"])),
+            rx.toast.success(f"Connection '{saved['name']}' saved."),
+            rx.redirect(routes.source_url(saved["id"])),
         ]
+
+    async def _connection_failed(self, failed: Failed):
+        async with self:
+            self.connect_busy = False
+            self.connect_error = failed.message
+        return failed.unless_shown_inline()

@@ -68,7 +68,7 @@ class SourceDetailState(AuthState):
             self.loaded = True
             return detail.unless_shown_inline()  # the page says "not found" itself
         self._show_detail(detail)
-        return [SourceDetailState.load_preview(0), SourceDetailState.load_profile]
+        return [SourceDetailState.load_preview(0), SourceDetailState.load_profile]  # type: ignore[misc]
 
     def _show_detail(self, detail: dict[str, Any]) -> None:
         row = source_row(detail)
@@ -143,11 +143,11 @@ class SourceDetailState(AuthState):
 
     @rx.event
     def next_rows(self):
-        return SourceDetailState.load_preview(self.preview_offset + PREVIEW_PAGE_SIZE)
+        return SourceDetailState.load_preview(self.preview_offset + PREVIEW_PAGE_SIZE)  # type: ignore[misc]
 
     @rx.event
     def previous_rows(self):
-        return SourceDetailState.load_preview(max(0, self.preview_offset - PREVIEW_PAGE_SIZE))
+        return SourceDetailState.load_preview(max(0, self.preview_offset - PREVIEW_PAGE_SIZE))  # type: ignore[misc]
 
     @rx.event
     def ask_delete(self):
@@ -199,16 +199,16 @@ def _profile_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for table in tables:
         prefix = f"{table['name']}." if len(tables) > 1 and table.get("name") else ""
-        for column in table.get("columns", []):
-            rows.append(
-                {
-                    "column": prefix + str(column["name"]),
-                    "type": str(column.get("type", "")),
-                    "nulls": human_count(column.get("null_count")),
-                    "distinct": human_count(column.get("distinct_count")),
-                    "summary": _column_summary(column),
-                }
-            )
+        rows.extend(
+            {
+                "column": prefix + str(column["name"]),
+                "type": str(column.get("type", "")),
+                "nulls": human_count(column.get("null_count")),
+                "distinct": human_count(column.get("distinct_count")),
+                "summary": _column_summary(column),
+            }
+            for column in table.get("columns", [])
+        )
     return rows
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
@@ -205,7 +205,7 @@ class UploadState(AuthState):
         received = 0
         last_report = time.monotonic()
 
-        async def counted() -> AsyncIterator[bytes]:
+        async def counted() -> AsyncGenerator[bytes, None]:
             nonlocal received, last_report
             async for data in streams.file_bytes():
                 received += len(data)
@@ -220,7 +220,7 @@ class UploadState(AuthState):
         try:
             async with aclosing(counted()) as stream:
                 source = await _ingest(user, name, stream)
-        except Exception as failure:  # noqa: BLE001  (one file's crash must not stop the others)
+        except Exception as failure:  # one file's crash must not stop the others
             error = failure if isinstance(failure, ServiceError) else _unexpected(failure)
             async with self:
                 self._update(key, status="error", message=error.detail, percent=_percent(received, size))

@@ -33,7 +33,7 @@ def short_time(iso: str | None) -> str:
     if not iso:
         return ""
     try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(iso)
     except ValueError:
         return iso
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

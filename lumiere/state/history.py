@@ -8,6 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.enums import QueryStatus
 from lumiere.models import User
 from lumiere.services import history, sources
 from lumiere.state.arguments import (
@@ -100,7 +101,7 @@ class HistoryState(AuthState):
         return history.HistoryFilter(
             search=self.search.strip() or None,
             source_id=positive_id(self.source_filter),
-            status=self.status_filter if self.status_filter in history.STATUSES else None,
+            status=QueryStatus(self.status_filter) if self.status_filter in history.STATUSES else None,
             date_from=_parse_day(self.date_from),
             date_to=_parse_day(self.date_to),
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -14,6 +15,8 @@ from lumiere.state.arguments import INVALID_LINK, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.display import short_time
 from lumiere.state.service_calls import Failed
+
+T = TypeVar("T")
 
 
 def _saved_items(session: Session, user: User) -> list[dict[str, str]]:
@@ -48,6 +51,10 @@ class InsightMixin(rx.State, mixin=True):
     insight_saved: bool = False
     insight_busy: bool = False
     insight_error: str = ""
+
+    if TYPE_CHECKING:
+        # AuthState's, which every page state that mixes this in extends.
+        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
 
     def _clear_insight(self) -> None:
         self.insight_query_id = self.insight_id = 0

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from lumiere.db import saved_id
 from lumiere.services.users import update_user
 from lumiere.state.arguments import form_text
 from lumiere.state.auth import AuthState
@@ -25,7 +26,7 @@ class ProfileState(AuthState):
             lambda session, user: update_user(
                 session,
                 user,
-                user.id,
+                saved_id(user),
                 name=name,
                 email=email if email.lower() != user.email else None,
                 current_password=current_password,
@@ -50,7 +51,7 @@ class ProfileState(AuthState):
         current_password = form_text(form_data, "current_password")
         changed = await self._call_service(
             lambda session, user: update_user(
-                session, user, user.id, password=new_password, current_password=current_password
+                session, user, saved_id(user), password=new_password, current_password=current_password
             )
         )
         if isinstance(changed, Failed):

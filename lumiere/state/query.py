@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from lumiere import routes
@@ -98,9 +99,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.question = bounded_text(params.get("q", ""), ask.MAX_QUESTION_CHARS)
         events: list = [QueryState.load_suggestions]
         if _as_id(params.get("rerun")):
-            events.append(QueryState.rerun(_as_id(params.get("rerun"))))
+            events.append(QueryState.rerun(_as_id(params.get("rerun"))))  # type: ignore[misc]
         elif _as_id(params.get("query")):
-            events.append(QueryState.open_entry(_as_id(params.get("query"))))
+            events.append(QueryState.open_entry(_as_id(params.get("query"))))  # type: ignore[misc]
         elif self.question and self.selected_source:
             events.append(QueryState.ask)
         return events
@@ -345,6 +346,6 @@ def _as_id(value: Any) -> int:
     return positive_id(value) or 0
 
 
-def _replace_url(query_id: int) -> rx.event.EventSpec:
+def _replace_url(query_id: int) -> EventSpec:
     """Reloading the page then opens this answer from history instead of asking again."""
     return rx.call_script(f"window.history.replaceState(null, '', '{routes.query_url(int(query_id))}')")

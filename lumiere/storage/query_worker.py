@@ -79,7 +79,10 @@ class Runner:
 
     def _run(self, request: dict[str, Any]) -> tuple[list[list[str]], list[list[Any]], bool]:
         config = SandboxConfig(
-            str(request["memory_limit"]), int(request["threads"]), Path(request["spill_root"]), str(request["spill_prefix"])
+            str(request["memory_limit"]),
+            int(request["threads"]),
+            Path(request["spill_root"]),
+            str(request["spill_prefix"]),
         )
         try:
             with sandboxed_connection(Path(request["dataset"]), config) as connection:

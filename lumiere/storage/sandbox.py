@@ -41,7 +41,8 @@ def sandboxed_connection(dataset_file: Path, config: SandboxConfig) -> Iterator[
                 "threads": config.threads,
                 "temp_directory": str(spill_dir),
                 "max_temp_directory_size": _SPILL_LIMIT,
-                # EXPLAIN also gives the unoptimized plan, which still names tables the optimizer answers from statistics.
+                # EXPLAIN also gives the unoptimized plan, which still names tables the optimizer answers
+                # from statistics.
                 "explain_output": "all",
             },
         )

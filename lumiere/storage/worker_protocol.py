@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 import struct
-from enum import Enum
+from enum import StrEnum
 from typing import Any, BinaryIO
 
 HEADER = struct.Struct(">I")
 MAX_FRAME_BYTES = 2**31 - 1
 
 
-class Failure(str, Enum):
+class Failure(StrEnum):
     """Why a worker did not return rows (its message says the details)."""
 
     OPEN_FAILED = "open_failed"  # the dataset file could not be attached

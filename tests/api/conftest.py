@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 _counter = itertools.count(1)
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(app_db: str) -> TestClient:
     from lumiere.api import create_api
 
     return TestClient(create_api(), raise_server_exceptions=False)
 
 
-@pytest.fixture()
+@pytest.fixture
 def make_user(client: TestClient) -> Callable[..., dict]:
     """Register and sign in a user; returns the user with `headers` for authenticated calls."""
 

@@ -13,7 +13,9 @@ USER_FIELDS = {"id", "email", "name", "role", "plan", "created_at"}
 
 
 def test_register_login_me_flow(client):
-    created = client.post("/api/auth/register", json={"email": "ada@example.com", "password": "analytical", "name": "Ada"})
+    created = client.post(
+        "/api/auth/register", json={"email": "ada@example.com", "password": "analytical", "name": "Ada"}
+    )
     assert created.status_code == 201
     user = created.json()
     assert set(user) == USER_FIELDS
@@ -146,7 +148,9 @@ BAD_REGISTRATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("label", "body", "status", "fragment"), BAD_REGISTRATIONS, ids=[row[0] for row in BAD_REGISTRATIONS])
+@pytest.mark.parametrize(
+    ("label", "body", "status", "fragment"), BAD_REGISTRATIONS, ids=[row[0] for row in BAD_REGISTRATIONS]
+)
 def test_bad_registrations(client, label, body, status, fragment):
     if isinstance(body, bytes):
         response = client.post("/api/auth/register", content=body, headers={"Content-Type": "application/json"})

@@ -138,7 +138,7 @@ REFUSED_UPLOADS = [
     ("ragged rows", "ragged.csv", lambda: b"a,b,c\n" + b"1,2,3\n" * 90 + b"1,2\n" * 5 + b"1,2,3,4\n" * 5, 422,
      "Line 92 has 2 fields where 3 were expected"),
     ("2,001 columns", "wide.csv",
-     lambda: (",".join(f"c{i}" for i in range(2001)) + "\n" + ",".join(["1"] * 2001) + "\n").encode(), 422,
+     lambda: (",".join(f"c{i}" for i in range(2001)) + "\n" + ",".join(["1"] * 2001) + "\n").encode(), 422,  # noqa: PLW0108
      "The file has 2,001 columns; at most 2,000 are allowed"),
     ("a 2 MB field", "long.csv", lambda: b"id,essay\n1," + b"x" * (2 * 1024 * 1024) + b"\n2,short\n", 422,
      "at most 1,024 KB"),
@@ -264,7 +264,7 @@ def test_another_users_source_is_404_on_every_route(client, make_user, data_dir)
 # --- database connections ------------------------------------------------------------------------
 
 
-@pytest.fixture()
+@pytest.fixture
 def pg_schema(monkeypatch):
     monkeypatch.setenv("LUMIERE_ALLOW_PRIVATE_HOSTS", "true")
     reset_settings()
@@ -346,7 +346,7 @@ def test_connection_failures_are_400_with_a_reason(client, make_user, pg_schema,
     assert client.post("/api/data/connect/test", json=connection_body(pg_schema)).status_code == 401
 
 
-@pytest.fixture()
+@pytest.fixture
 def mysql_database(monkeypatch):
     monkeypatch.setenv("LUMIERE_ALLOW_PRIVATE_HOSTS", "true")
     reset_settings()

@@ -25,6 +25,8 @@ def test_a_deeply_nested_question_is_a_4xx(client, make_user):
     user = make_user()
     source = client.post("/api/data/sample", headers=user["headers"]).json()
     question = "(" * 490 + "population" + ")" * 490
-    response = client.post("/api/ai/query", json={"source_id": source["id"], "question": question}, headers=user["headers"])
+    response = client.post(
+        "/api/ai/query", json={"source_id": source["id"], "question": question}, headers=user["headers"]
+    )
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["detail"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.data
 from fastapi.testclient import TestClient
 
-from tests.api.test_charts_api import make_query
 from tests.fake_llm import FakeLlm
+from tests.helpers.api import make_query
 
 TIPS_BY_DAY = 'SELECT "day", SUM(tip) AS tips FROM tips GROUP BY "day"'
 

@@ -23,7 +23,7 @@ JSON_TYPES = {
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def document(client) -> dict[str, Any]:
     response = client.get("/api/openapi.json")
     assert response.status_code == 200

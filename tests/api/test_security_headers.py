@@ -50,7 +50,7 @@ def test_docs_page_uses_only_local_assets_that_are_served(client):
     assert client.get("/api/openapi.json").json()["info"]["title"] == "Lumiere API"
 
 
-@pytest.fixture()
+@pytest.fixture
 def framing_allowed(monkeypatch):
     monkeypatch.setenv("LUMIERE_FRAME_ANCESTORS", "'self' https://intranet.example.com")
     reset_settings()

@@ -6,6 +6,7 @@ JavaScript error or on any Content-Security-Policy violation the page reports.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -122,14 +123,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ARG001
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture()
-def page(browser, live_server: str, request: pytest.FixtureRequest):  # noqa: ANN001
+@pytest.fixture
+def page(browser, live_server: str, request: pytest.FixtureRequest):
     """A fresh browser context per test (own localStorage); screenshot at the end; console messages
     recorded, and the test fails on a JavaScript error or a CSP violation."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800}, accept_downloads=True)
@@ -147,10 +148,8 @@ def page(browser, live_server: str, request: pytest.FixtureRequest):  # noqa: AN
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
     name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
-    try:
+    with contextlib.suppress(Exception):  # a screenshot must not hide the test's own result
         page.screenshot(path=str(ARTIFACTS / f"{name}{'-FAILED' if failed else ''}.png"), full_page=True)
-    except Exception:  # noqa: BLE001  (a screenshot must not hide the test's own result)
-        pass
     context.close()
     (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console), encoding="utf-8")
     csp_messages = [line for line in console if "Content Security Policy" in line]
@@ -158,7 +157,7 @@ def page(browser, live_server: str, request: pytest.FixtureRequest):  # noqa: AN
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-def register_in_browser(page, name: str, email: str, password: str = "correct horse battery") -> None:  # noqa: ANN001
+def register_in_browser(page, name: str, email: str, password: str = "correct horse battery") -> None:
     page.goto("/register")
     page.get_by_label("Name").fill(name)
     page.get_by_label("Email").fill(email)

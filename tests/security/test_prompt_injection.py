@@ -31,11 +31,13 @@ def _poisoned_csv(canary: str) -> bytes:
     return buffer.getvalue().encode()
 
 
-@pytest.fixture()
+@pytest.fixture
 def poisoned_source(db_session, tmp_path):
     canary = tmp_path / "canary.csv"
     user = register_user(db_session, email="victim@example.com", password="password-1", name="Victim")
-    source = asyncio.run(sources.ingest_upload(db_session, user, filename="sales.csv", chunks=_chunks(_poisoned_csv(str(canary)))))
+    source = asyncio.run(
+        sources.ingest_upload(db_session, user, filename="sales.csv", chunks=_chunks(_poisoned_csv(str(canary))))
+    )
     db_session.commit()
     return user, source, canary
 
@@ -69,7 +71,12 @@ def test_malicious_llm_sql_is_refused_and_no_file_is_written(db_session, poisone
 
 def test_poisoned_column_names_reach_the_model_only_as_delimited_data(db_session, poisoned_source, fake_llm):
     user, source, canary = poisoned_source
-    fake_llm.reply_json({"sql": f'SELECT "region", SUM("sales") AS total FROM {source.table_name} GROUP BY 1 ORDER BY 1', "explanation": "sum"})
+    fake_llm.reply_json(
+        {
+            "sql": f'SELECT "region", SUM("sales") AS total FROM {source.table_name} GROUP BY 1 ORDER BY 1',
+            "explanation": "sum",
+        }
+    )
 
     answer = ask_question(db_session, user, source_id=source.id, question="total sales by region")
 

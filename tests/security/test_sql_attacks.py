@@ -270,7 +270,7 @@ ATTACKS = [
 ]
 
 
-@pytest.mark.parametrize("dialect, sql, expected", ATTACKS, ids=[f"{d}:{s[:50]}" for d, s, _ in ATTACKS])
+@pytest.mark.parametrize(("dialect", "sql", "expected"), ATTACKS, ids=[f"{d}:{s[:50]}" for d, s, _ in ATTACKS])
 def test_attack_is_refused_with_a_reason(dialect: str, sql: str, expected: str) -> None:
     with pytest.raises(SqlRefused) as caught:
         guard_sql(sql, dialect=dialect, allowed_tables=ALLOWED, row_cap=100, allowed_schemas=["main"])
@@ -291,14 +291,14 @@ SAFE_LOOKALIKES = [
 ]
 
 
-@pytest.mark.parametrize("dialect, sql", SAFE_LOOKALIKES)
+@pytest.mark.parametrize(("dialect", "sql"), SAFE_LOOKALIKES)
 def test_lookalikes_pass_and_keep_their_text_as_data(dialect: str, sql: str) -> None:
     guarded = guard_sql(sql, dialect=dialect, allowed_tables=ALLOWED, row_cap=100)
     assert guarded.tables == ["tips"]
 
 
 @pytest.mark.parametrize(
-    "dialect, sql, literal",
+    ("dialect", "sql", "literal"),
     [
         ("duckdb", "SELECT * FROM tips WHERE day = 'x'' OR 1=1; DROP TABLE tips; --'", "x' OR 1=1; DROP TABLE tips; --"),
         ("mysql", "SELECT * FROM tips WHERE day = 'x\\' ; DROP TABLE tips; -- '", "x' ; DROP TABLE tips; -- "),

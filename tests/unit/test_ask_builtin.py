@@ -28,7 +28,9 @@ def test_sql_the_database_rejects_is_a_misreading_with_suggestions(db_session, m
     source = asyncio.run(sources.ingest_upload(db_session, user, filename="tips.csv", chunks=_chunks(data)))
     db_session.commit()
     misread = 'SELECT "day", "tip" FROM "tips" GROUP BY "day"'
-    monkeypatch.setattr(BuiltinEngine, "generate", lambda self, question, context, **_: GeneratedSQL(sql=misread, engine="builtin"))
+    monkeypatch.setattr(
+        BuiltinEngine, "generate", lambda self, question, context, **_: GeneratedSQL(sql=misread, engine="builtin")
+    )
 
     with pytest.raises(CannotAnswer) as refusal:
         ask_question(db_session, user, source_id=source.id, question="tip of each day")

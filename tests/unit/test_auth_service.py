@@ -87,9 +87,17 @@ def test_token_round_trip_and_rejections(db_session):
 
     secret = get_settings().resolved_secret_key
     now = datetime.now(UTC)
-    expired = jwt.encode({"sub": str(user.id), "ver": 0, "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)}, secret, algorithm="HS256")
-    forged = jwt.encode({"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)}, "not-the-key", algorithm="HS256")
-    unsigned = jwt.encode({"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)}, None, algorithm="none")
+    expired = jwt.encode(
+        {"sub": str(user.id), "ver": 0, "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)},
+        secret,
+        algorithm="HS256",
+    )
+    forged = jwt.encode(
+        {"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)}, "not-the-key", algorithm="HS256"
+    )
+    unsigned = jwt.encode(
+        {"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)}, None, algorithm="none"
+    )
     for bad in (expired, forged, unsigned, "garbage", token[:-3] + "abc", ""):
         with pytest.raises(Unauthorized):
             user_from_token(db_session, bad)

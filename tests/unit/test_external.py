@@ -33,7 +33,7 @@ PG_DSN = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres
 MYSQL_DSN = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 
 
-@pytest.fixture()
+@pytest.fixture
 def allow_private(monkeypatch):
     monkeypatch.setenv("LUMIERE_ALLOW_PRIVATE_HOSTS", "true")
     reset_settings()
@@ -41,7 +41,7 @@ def allow_private(monkeypatch):
     reset_settings()
 
 
-@pytest.fixture()
+@pytest.fixture
 def deny_private(monkeypatch):
     monkeypatch.setenv("LUMIERE_ALLOW_PRIVATE_HOSTS", "false")
     reset_settings()
@@ -49,7 +49,7 @@ def deny_private(monkeypatch):
     reset_settings()
 
 
-@pytest.fixture()
+@pytest.fixture
 def pg_schema(allow_private):
     schema = f"lumiere_ext_{secrets.token_hex(4)}"
     admin = psycopg2.connect(**PG_DSN)
@@ -75,7 +75,7 @@ def pg_schema(allow_private):
     admin.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def mysql_database(allow_private):
     database = f"lumiere_ext_{secrets.token_hex(4)}"
     admin = pymysql.connect(**MYSQL_DSN, autocommit=True)
@@ -349,7 +349,7 @@ MYSQL_STOPPED_BY_THE_GUARD_ONLY = [
 ]
 
 
-@pytest.fixture()
+@pytest.fixture
 def mysql_writer(mysql_database):
     """A stored procedure that inserts an order when called."""
     admin = pymysql.connect(**MYSQL_DSN, database=mysql_database.database, autocommit=True)
@@ -433,7 +433,7 @@ class Interrupted(Exception):
     """Raised by a signal handler in the middle of a query, as a shutdown or a cancel would."""
 
 
-@pytest.fixture()
+@pytest.fixture
 def opened_connections(monkeypatch):
     """Every real connection storage.external opens during the test."""
     opened: list = []

@@ -19,7 +19,7 @@ from lumiere.services.history import (
 )
 
 
-@pytest.fixture()
+@pytest.fixture
 def two_users(db_session):
     return (
         register_user(db_session, email="h1@example.com", password="password-1", name="One"),
@@ -48,8 +48,12 @@ def test_search_matches_question_or_sql_case_insensitively(db_session, two_users
     _add(db_session, me, "Average tip by day", 'SELECT "day", AVG("tip") FROM tips GROUP BY 1')
     _add(db_session, me, "How many rows?", "SELECT COUNT(*) FROM gapminder")
     _add(db_session, other, "Average tip for someone else", "SELECT 1")
-    assert [q.question for q in list_queries(db_session, me, HistoryFilter(search="AVERAGE"))[0]] == ["Average tip by day"]
-    assert [q.question for q in list_queries(db_session, me, HistoryFilter(search="gapminder"))[0]] == ["How many rows?"]
+    assert [q.question for q in list_queries(db_session, me, HistoryFilter(search="AVERAGE"))[0]] == [
+        "Average tip by day"
+    ]
+    assert [q.question for q in list_queries(db_session, me, HistoryFilter(search="gapminder"))[0]] == [
+        "How many rows?"
+    ]
     assert list_queries(db_session, me, HistoryFilter(search="100%"))[1] == 0  # LIKE wildcards are literal
 
 
@@ -106,6 +110,17 @@ def test_few_shot_examples_are_distinct_successful_questions_on_the_source(db_se
 def test_public_query_shape(db_session, two_users):
     me, _ = two_users
     shown = public_query(_add(db_session, me, "q", "SELECT 1"), source_exists=False)
-    for key in ("id", "question", "sql", "status", "error", "row_count", "duration_ms", "source_id", "engine", "created_at"):
+    for key in (
+        "id",
+        "question",
+        "sql",
+        "status",
+        "error",
+        "row_count",
+        "duration_ms",
+        "source_id",
+        "engine",
+        "created_at",
+    ):
         assert key in shown
     assert shown["source_exists"] is False and shown["created_at"].endswith("Z")

@@ -19,7 +19,7 @@ from lumiere.services.insights import (
     numbers_in,
     unsupported_numbers,
 )
-from tests.unit.charts.test_charts import result_of
+from tests.helpers.charts import result_of
 
 GAPMINDER = plotly.data.gapminder()
 TIPS = plotly.data.tips()

@@ -42,7 +42,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("convert", [json_safe, json_strict])
-def test_known_values_become_plain_json_in_both_modes(convert) -> None:  # noqa: ANN001
+def test_known_values_become_plain_json_in_both_modes(convert) -> None:
     converted = convert(ODD_VALUES)
     assert converted == EXPECTED
     assert json.loads(json.dumps(converted, allow_nan=False)) == EXPECTED

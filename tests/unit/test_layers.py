@@ -47,12 +47,14 @@ def _imports(module: str, path: Path, known: set[str]) -> Iterator[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             # `from package import module` imports the module; `from module import name` the module.
             names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
         else:
             continue
-        for name in names:
+        for imported in names:
+            name = imported
             while name and name not in known:
                 name = name.rpartition(".")[0]
             if name and name.startswith("lumiere") and name != module:
@@ -129,7 +131,8 @@ def test_no_module_import_cycle() -> None:
 def test_no_package_import_cycle() -> None:
     packages: dict[str, set[str]] = {}
     for module, targets in _graph().items():
-        packages.setdefault(_unit(module), set()).update(_unit(target) for target in targets if _unit(target) != _unit(module))
+        outside = {_unit(target) for target in targets if _unit(target) != _unit(module)}
+        packages.setdefault(_unit(module), set()).update(outside)
     assert not _cycles(packages), f"import cycles between packages: {_cycles(packages)}"
 
 

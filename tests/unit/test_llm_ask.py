@@ -31,7 +31,7 @@ def _upload_tips(session, user: User) -> Source:
     return source
 
 
-@pytest.fixture()
+@pytest.fixture
 def two_users(db_session):
     alice = register_user(db_session, email="alice@example.com", password="password-a1", name="Alice")
     bob = register_user(db_session, email="bob@example.com", password="password-b2", name="Bob")
@@ -69,7 +69,7 @@ def test_the_model_sees_only_the_asking_users_schema_and_history(db_session, two
     assert {day: pytest.approx(total) for day, total in second.result.rows} == expected.to_dict()
     assert first.query.engine == second.query.engine == "llm"
 
-    bob_request, first_request, second_request = fake_llm.chat_requests
+    _bob_request, first_request, second_request = fake_llm.chat_requests
     assert _sql_section(first_request.messages[1]["content"], "examples") == "(none)"
     examples = _sql_section(second_request.messages[1]["content"], "examples")
     assert "what is the average tip?" in examples and "AVG(tip)" in examples

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from itertools import pairwise
 
 import pytest
 from openai import OpenAI
@@ -136,7 +137,7 @@ def test_json_in_a_fenced_block_or_with_prose_around_it_is_accepted(app_db, fake
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    ("content", "message"),
     [("", "empty"), ("[1, 2]", "not a JSON object"), ('{"answer": 1', "not a JSON object"), ("no json", "not a JSON")],
 )
 def test_extract_json_object_refuses_what_is_not_an_object(content: str, message: str) -> None:
@@ -214,7 +215,7 @@ def test_server_errors_back_off_exponentially_then_give_up(app_db, fake_llm, mon
         _ask(_server_client())
     assert caught.value.outcome == "server_error"
     times = [r.received_at for r in fake_llm.chat_requests]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
     # waits of 0.2, 0.4, 0.8 s, each with jitter between half and all of it
     for gap, ceiling in zip(gaps, (0.2, 0.4, 0.8), strict=True):
         assert ceiling * 0.5 - 0.02 <= gap <= ceiling + 0.3
@@ -342,10 +343,9 @@ def test_a_200_that_is_not_a_chat_completion_is_a_server_error(app_db, fake_llm)
 
 def test_records_survive_the_callers_rollback(app_db, fake_llm) -> None:
     fake_llm.reply_status(401)
-    with pytest.raises(LlmUnavailable):
-        with session_scope() as session:
-            session.exec(select(User)).all()
-            _ask(_server_client())
+    with pytest.raises(LlmUnavailable), session_scope() as session:
+        session.exec(select(User)).all()
+        _ask(_server_client())
     assert [c.outcome for c in _calls()] == ["auth_error"]
 
 

@@ -78,12 +78,12 @@ def duckdb_find_values(name: str, frame: pd.DataFrame):
     return find
 
 
-@pytest.fixture()
+@pytest.fixture
 def tips() -> pd.DataFrame:
     return plotly.data.tips()
 
 
-@pytest.fixture()
+@pytest.fixture
 def tips_context(tips: pd.DataFrame) -> QuestionContext:
     return QuestionContext(
         dialect="duckdb", tables=[table_info("tips", tips)], find_values=duckdb_find_values("tips", tips)

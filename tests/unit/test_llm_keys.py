@@ -46,7 +46,7 @@ def test_the_key_is_stored_encrypted_and_can_be_cleared(app_db) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad, message",
+    ("bad", "message"),
     [
         ("", "cannot be empty"),
         ("   \n", "cannot be empty"),
@@ -60,9 +60,8 @@ def test_the_key_is_stored_encrypted_and_can_be_cleared(app_db) -> None:
 )
 def test_bad_keys_are_refused_and_the_old_key_stays(app_db, bad, message) -> None:
     user = _store_key(_new_user(), "sk-original-key-1")
-    with pytest.raises(Invalid, match=message) as caught:
-        with session_scope() as session:
-            set_user_llm_key(session, session.get(User, user.id), bad)
+    with pytest.raises(Invalid, match=message) as caught, session_scope() as session:
+        set_user_llm_key(session, session.get(User, user.id), bad)
     assert caught.value.status_code == 422 and caught.value.extra["field"] == "api_key"
     with session_scope() as session:
         assert decrypt_secret(session.get(User, user.id).llm_api_key_encrypted) == "sk-original-key-1"

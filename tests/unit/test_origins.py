@@ -14,7 +14,7 @@ from lumiere.config import Settings, reset_settings
 from lumiere.web.origins import cross_origins, origin_of, websocket_origin_check
 
 
-@pytest.fixture()
+@pytest.fixture
 def partner_origin(monkeypatch):
     monkeypatch.setenv("LUMIERE_CORS_ORIGINS", "https://partner.example, https://bi.example:8443/")
     reset_settings()

@@ -30,11 +30,11 @@ def test_policy_allows_hashes_not_inline_scripts():
 def _response_headers(headers: SecurityHeaders) -> dict[str, str]:
     sent: list[dict] = []
 
-    async def app(scope, receive, send):  # noqa: ANN001
+    async def app(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": [(b"x-frame-options", b"SAMEORIGIN")]})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    async def send(message):  # noqa: ANN001
+    async def send(message):
         sent.append(message)
 
     asyncio.run(headers.wrap(app)({"type": "http", "path": "/"}, None, send))

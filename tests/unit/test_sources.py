@@ -20,7 +20,7 @@ from lumiere.services.auth import register_user
 from lumiere.storage.datasets import dataset_path
 
 
-@pytest.fixture()
+@pytest.fixture
 def users(db_session):
     first = register_user(db_session, email="s1@example.com", password="password-1", name="One")
     second = register_user(db_session, email="s2@example.com", password="password-2", name="Two")

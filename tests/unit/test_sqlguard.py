@@ -143,7 +143,7 @@ def test_count_query_drops_ordering_and_counts_everything(tips_db):
 
 
 @pytest.mark.parametrize(
-    "sql, expected",
+    ("sql", "expected"),
     [
         ("SELECT * FROM tips LIMIT 10 PERCENT", "LIMIT ... PERCENT"),
         ("SELECT * FROM tips LIMIT (SELECT 3)", "LIMIT must be a whole number"),
@@ -265,7 +265,7 @@ def test_lookalike_letters_are_every_non_ascii_letter_that_case_folds_into_ascii
         for char in map(chr, range(0x80, 0x110000))
         if any(mapped.isascii() for mapped in (char.lower(), char.upper(), char.casefold()))
     }
-    assert LOOKALIKE_LETTERS == folding_into_ascii - {"\u00df", "\u1e9e"}
+    assert folding_into_ascii - {"\u00df", "\u1e9e"} == LOOKALIKE_LETTERS
     assert "U+212A" in refusal('SELECT "\u212aelvin" FROM tips')
     assert guard('SELECT 1 AS "stra\u00dfe" FROM tips').tables == ["tips"]
 
@@ -292,7 +292,7 @@ def test_bounded_text_building_passes_and_runs(tips_db, sql):
 
 def test_value_size_limits_are_exact():
     assert guard("SELECT lpad(day, 10000) FROM tips")
-    assert "lpad's length must be a number up to 10,000." == refusal("SELECT lpad(day, 10001) FROM tips")
+    assert refusal("SELECT lpad(day, 10001) FROM tips") == "lpad's length must be a number up to 10,000."
     assert guard("SELECT concat(" + ", ".join(["day"] * 32) + ") FROM tips")
     assert "32 stored values" in refusal("SELECT concat(" + ", ".join(["day"] * 33) + ") FROM tips")
     assert guard("SELECT string_agg(day || '" + "x" * 100 + "', ',') FROM tips")
@@ -313,9 +313,9 @@ def test_schema_prefixes():
 
 
 def test_unknown_dialect_is_a_programming_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="oracle"):
         guard_sql("SELECT 1", dialect="oracle", allowed_tables=["t"], row_cap=10)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="row_cap"):
         guard_sql("SELECT 1", dialect="duckdb", allowed_tables=["t"], row_cap=0)
 
 
@@ -377,7 +377,7 @@ TYPICAL = {
 
 
 @pytest.mark.parametrize(
-    "dialect, sql", [(dialect, sql) for dialect, queries in TYPICAL.items() for sql in queries]
+    ("dialect", "sql"), [(dialect, sql) for dialect, queries in TYPICAL.items() for sql in queries]
 )
 def test_typical_analytics_sql_passes(dialect, sql):
     """What people and LLMs write for analytics is accepted, in each dialect."""

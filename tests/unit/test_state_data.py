@@ -24,7 +24,7 @@ from lumiere.state.data_upload import UploadState, _base_name, _FileStreams, _in
 from tests.helpers.page_state import page_state, settled
 
 
-def _user(email: str):  # noqa: ANN202
+def _user(email: str):
     with session_scope() as session:
         user = register_user(session, email=email, password="correct horse", name=email.split("@")[0])
         session.expunge(user)

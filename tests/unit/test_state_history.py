@@ -15,8 +15,8 @@ from lumiere.state.query import QueryState
 from tests.helpers.page_state import page_state, settled
 
 
-@pytest.fixture()
-def asked(app_db):  # noqa: ANN001, ANN201
+@pytest.fixture
+def asked(app_db):
     """A user with two sources, a good answer on each and a failed question on the first."""
     with session_scope() as session:
         user = register_user(session, email="historian@example.com", password="correct horse", name="Historian")

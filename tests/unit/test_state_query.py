@@ -20,12 +20,12 @@ from tests.helpers.page_state import page_state, settled
 QUESTION = "How many rows are there for each continent?"
 
 
-def _handler_names(events) -> list[str]:  # noqa: ANN001
+def _handler_names(events) -> list[str]:
     return [getattr(getattr(event, "handler", event), "fn", event).__name__ for event in events]
 
 
-@pytest.fixture()
-def owner(app_db):  # noqa: ANN001, ANN201
+@pytest.fixture
+def owner(app_db):
     """A user with the sample dataset loaded twice (two sources), and a token for the state."""
     with session_scope() as session:
         user = register_user(session, email="asker@example.com", password="correct horse", name="Asker")
@@ -227,7 +227,7 @@ def test_a_crash_in_a_service_call_reaches_the_page_as_a_plain_message(app_db):
     with session_scope() as session:
         user = register_user(session, email="crash@example.com", password="correct horse", name="Crash")
 
-    def broken(session, user):  # noqa: ANN001, ANN202
+    def broken(session, user):
         raise KeyError("/srv/secret/path")
 
     with pytest.raises(ServiceError) as caught:

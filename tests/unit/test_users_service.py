@@ -9,7 +9,7 @@ from lumiere.services.auth import authenticate, register_user, user_from_token
 from lumiere.services.users import get_visible_user, public_user, update_user
 
 
-@pytest.fixture()
+@pytest.fixture
 def people(db_session):
     admin = register_user(db_session, email="admin@example.com", password="password-a", name="Admin")
     alice = register_user(db_session, email="alice@example.com", password="password-b", name="Alice")

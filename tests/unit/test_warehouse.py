@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +21,10 @@ from lumiere.models import Source
 from lumiere.services import warehouse
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
+from tests.helpers.datasets import frame_dataset, make_dataset
 
 
-@pytest.fixture()
+@pytest.fixture
 def settings_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Points the settings at a fresh data dir; call it with NAME=value to set more."""
 
@@ -39,40 +39,12 @@ def settings_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..
     reset_settings()
 
 
-def make_dataset(build: Callable[[duckdb.DuckDBPyConnection], None], table: str, user_id: int = 1) -> Source:
-    """A dataset file laid out as uploads are (datasets/<user>/<random>.duckdb), and its unsaved Source."""
-    source = Source(user_id=user_id, name=table, kind="csv", table_name=table,
-                    storage_key=f"{user_id}/{secrets.token_hex(16)}.duckdb")
-    path = dataset_path(source)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path))
-    try:
-        build(connection)
-        quoted = exp.to_identifier(table, quoted=True).sql("duckdb")
-        described = connection.execute(f"DESCRIBE {quoted}").fetchall()
-        row_count = connection.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
-    finally:
-        connection.close()
-    source.tables_json = [{"name": table, "row_count": row_count,
-                           "columns": [{"name": name, "type": kind} for name, kind, *_ in described]}]
-    source.row_count = row_count
-    return source
-
-
-def frame_dataset(frame: pd.DataFrame, table: str, user_id: int = 1) -> Source:
-    def build(connection: duckdb.DuckDBPyConnection) -> None:
-        connection.register("frame", frame)
-        connection.execute(f"CREATE TABLE {exp.to_identifier(table, quoted=True).sql('duckdb')} AS SELECT * FROM frame")
-
-    return make_dataset(build, table, user_id)
-
-
-@pytest.fixture()
+@pytest.fixture
 def tips(settings_env) -> Source:
     return frame_dataset(plotly.data.tips(), "tips")
 
 
-@pytest.fixture()
+@pytest.fixture
 def gapminder(settings_env) -> Source:
     return frame_dataset(plotly.data.gapminder(), "gapminder")
 
@@ -93,7 +65,7 @@ def test_dialect_and_allowed_tables_come_from_the_source():
 
 
 @pytest.mark.parametrize(
-    "type_name, kind",
+    ("type_name", "kind"),
     [
         ("BIGINT", "integer"), ("INTEGER", "integer"), ("UTINYINT", "integer"), ("HUGEINT", "integer"),
         ("int unsigned", "integer"), ("smallint", "integer"), ("int4", "integer"), ("bigserial", "integer"),
@@ -257,7 +229,7 @@ def test_parallel_queries_on_one_dataset(tips):
     def run() -> None:
         try:
             results.append(warehouse.execute(tips, "SELECT COUNT(*) FROM tips").rows[0][0])
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
+        except Exception as error:  # collected and asserted below
             errors.append(error)
 
     threads = [threading.Thread(target=run) for _ in range(6)]
@@ -390,7 +362,7 @@ def test_timeouts_racing_completion_in_parallel_never_hang(tips):
                 outcomes.append(("rows" if rows == expected else f"wrong rows: {rows}", time.monotonic() - started))
             except Timeout:
                 outcomes.append(("timeout", time.monotonic() - started))
-            except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            except BaseException as error:  # collected and asserted below
                 failures.append(error)
 
     def in_parallel(timeouts_per_thread: list[list[float]]) -> None:

@@ -160,8 +160,8 @@ def q(backend: Backend, name: str) -> str:
 def test_aggregate_runs_on_the_source_with_kinds(backend):
     result = warehouse.execute(
         backend.source,
-        f"SELECT region, SUM(amount) AS total, COUNT(*) AS n, MIN(sold_on) AS first_sale FROM {q(backend, backend.sales)} "
-        "GROUP BY region ORDER BY total DESC",
+        "SELECT region, SUM(amount) AS total, COUNT(*) AS n, MIN(sold_on) AS first_sale "
+        f"FROM {q(backend, backend.sales)} GROUP BY region ORDER BY total DESC",
     )
     assert result.rows == [
         ["South", 210.25, 2, "2024-01-20"], ["North", 200.5, 2, "2024-01-05"], ["East", 99.99, 1, "2024-03-02"]
@@ -249,7 +249,9 @@ def test_find_values_ignores_spaces_around_stored_values_on_an_external_source(b
     matches = warehouse.find_values(backend.source, ["GIZMO"])
     assert [(match.column, match.value, match.phrase) for match in matches] == [("Product Name", " Gizmo ", "GIZMO")]
     name = q(backend, "Product Name")
-    rows = warehouse.execute(backend.source, f"SELECT id FROM {q(backend, backend.items)} WHERE {name} = ' Gizmo '").rows
+    rows = warehouse.execute(
+        backend.source, f"SELECT id FROM {q(backend, backend.items)} WHERE {name} = ' Gizmo '"
+    ).rows
     assert rows == [[3]]
 
 

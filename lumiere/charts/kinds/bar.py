@@ -29,7 +29,7 @@ from lumiere.core.resultset import ResultSet
 
 
 def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
-    x_profile = profiles[spec.x]
+    x_profile = profiles[spec.x_column]
     frame = plot_frame(profiles, x=spec.x, y=spec.y, c=spec.color)
     keys = ["x", "c"] if spec.color else ["x"]
     keep_row_order = not frame.duplicated(subset=keys).any() and monotonic(frame["y"].tolist())
@@ -50,7 +50,7 @@ def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
                 y=[by_x[value] for value in xs],
                 name=label_text(name) if spec.color else inert(spec.y),
                 hovertemplate=hover_template(
-                    spec.x, x_hover_field(x_profile), measure_title(spec, how), "%{y:" + y_format + "}", name
+                    spec.x_column, x_hover_field(x_profile), measure_title(spec, how), "%{y:" + y_format + "}", name
                 ),
             )
         )
@@ -60,5 +60,5 @@ def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
     else:
         axis_order = [axis_value(value, x_profile) for value in order]
         figure.update_xaxes(type="category", categoryorder="array", categoryarray=axis_order)
-    set_axes(figure, spec.x, measure_title(spec, how), y_format=y_format)
+    set_axes(figure, spec.x_column, measure_title(spec, how), y_format=y_format)
     return figure

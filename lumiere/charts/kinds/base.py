@@ -131,7 +131,7 @@ def aggregate(
         return frame, None
     how = aggregation_for(spec.y or "")
     grouped = frame.groupby(keys, dropna=False, sort=False)["y"].agg(lambda s: _combine(s, how)).reset_index()
-    per = spec.x + (f" and {spec.color}" if spec.color and "c" in keys else "")
+    per = spec.x_column + (f" and {spec.color}" if spec.color and "c" in keys else "")
     word = "Summed" if how == "sum" else "Averaged"
     notes.append(f"{word} {spec.y} per {per}: {len(frame):,} rows make {len(grouped):,} points.")
     return grouped, how

@@ -27,7 +27,7 @@ from lumiere.core.resultset import ResultSet
 def draw_histogram(
     spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]
 ) -> go.Figure:
-    profile = profiles[spec.x]
+    profile = profiles[spec.x_column]
     numbers = [n for n in (as_number(v) for v in profile.values) if n is not None]
     figure = new_figure()
     binned = _numeric_bins(numbers) if profile.kind in NUMERIC_KINDS and profile.role != "time" else None
@@ -46,7 +46,7 @@ def draw_histogram(
             )
         )
         figure.update_layout(bargap=0.02)
-        set_axes(figure, spec.x, "rows", y_format=",", x_format=number_format(numbers))
+        set_axes(figure, spec.x_column, "rows", y_format=",", x_format=number_format(numbers))
     else:
         frame = pd.DataFrame({"x": profile.values, "y": [1] * len(profile.values)}, dtype=object)
         frame["x"] = [EMPTY_LABEL if value is None else value for value in frame["x"]]
@@ -57,17 +57,17 @@ def draw_histogram(
         order = category_order(frame[frame["x"] != EMPTY_LABEL], profile, keep_row_order=False)
         if len(order) < len(frame):
             order.append(EMPTY_LABEL)
-        counts = dict(zip(frame["x"].tolist(), frame["y"].tolist(), strict=True))
+        rows_per_value = dict(zip(frame["x"].tolist(), frame["y"].tolist(), strict=True))
         figure.add_trace(
             go.Bar(
                 x=[axis_value(value, profile) if value != EMPTY_LABEL else EMPTY_LABEL for value in order],
-                y=[int(counts[value]) for value in order],
+                y=[int(rows_per_value[value]) for value in order],
                 name="rows",
                 hovertemplate=f"{inert(spec.x)}: {x_hover_field(profile)}<br>rows: %{{y:,}}<extra></extra>",
             )
         )
         figure.update_xaxes(type="date" if profile.role == "time" else "category")
-        set_axes(figure, spec.x, "rows", y_format=",")
+        set_axes(figure, spec.x_column, "rows", y_format=",")
     figure.update_layout(showlegend=False)
     return figure
 

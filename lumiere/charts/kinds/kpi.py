@@ -13,7 +13,7 @@ from lumiere.core.resultset import ResultSet
 
 
 def draw_kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
-    first = profiles[spec.y]
+    first = profiles[spec.y_column]
     others = [p for p in profiles.values() if p is not first and p.role == "measure"]
     shown = [first, *others[: MAX_KPI_VALUES - 1]]
     label = profiles[spec.x].values[0] if spec.x and profiles[spec.x].values else None

@@ -31,7 +31,7 @@ from lumiere.core.resultset import ResultSet
 
 
 def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
-    x_profile = profiles[spec.x]
+    x_profile = profiles[spec.x_column]
     frame = plot_frame(profiles, x=spec.x, y=spec.y, c=spec.color)
     frame, how = aggregate(frame, ["x", "c"] if spec.color else ["x"], spec, notes)
     if spec.color:
@@ -39,7 +39,8 @@ def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resul
     stacked = spec.type == "area" and bool(spec.color)
     y_format = number_format(frame["y"].tolist())
     figure = new_figure()
-    for name, part in series_of(frame, spec.color):
+    for name, group in series_of(frame, spec.color):
+        part = group
         if ordered_axis(x_profile):
             part = part.assign(_key=[sort_key(v, x_profile) for v in part["x"]]).sort_values("_key", kind="stable")
         part = _thin(part, MAX_LINE_POINTS, notes)
@@ -58,7 +59,7 @@ def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resul
                 stackgroup="one" if stacked else None,
                 connectgaps=False,
                 hovertemplate=hover_template(
-                    spec.x, x_hover_field(x_profile), measure_title(spec, how), "%{y:" + y_format + "}", name
+                    spec.x_column, x_hover_field(x_profile), measure_title(spec, how), "%{y:" + y_format + "}", name
                 ),
             )
         )
@@ -70,7 +71,7 @@ def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resul
         x_format = number_format(x_profile.values)
     else:
         figure.update_xaxes(type="category")
-    set_axes(figure, spec.x, measure_title(spec, how), y_format=y_format, x_format=x_format)
+    set_axes(figure, spec.x_column, measure_title(spec, how), y_format=y_format, x_format=x_format)
     return figure
 
 

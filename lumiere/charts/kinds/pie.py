@@ -27,7 +27,7 @@ def draw_pie(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
     if len(labels) > MAX_PIE_SLICES:
         kept = MAX_PIE_SLICES - 1
         notes.append(f"The {len(labels) - kept:,} smallest of {len(labels):,} slices are combined into 'Other'.")
-        labels, values = labels[:kept] + ["Other"], values[:kept] + [sum(values[kept:])]
+        labels, values = [*labels[:kept], "Other"], [*values[:kept], sum(values[kept:])]
     return new_figure(
         go.Pie(
             labels=labels,

@@ -24,7 +24,7 @@ from lumiere.core.resultset import ResultSet
 
 
 def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
-    x_profile, y_profile = profiles[spec.x], profiles[spec.y]
+    x_profile, y_profile = profiles[spec.x_column], profiles[spec.y_column]
     color_profile = profiles[spec.color] if spec.color else None
     label_profile = next((p for p in profiles.values() if p.role == "label" and p.unique), None)
     positions = [
@@ -50,9 +50,9 @@ def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Re
             marker={"size": 7, "opacity": 0.75, **marker},
             hovertemplate=("%{text}<br>" if label_profile else "")
             + hover_template(
-                spec.x,
+                spec.x_column,
                 "%{x:" + x_format + "}" if x_format else x_hover_field(x_profile),
-                spec.y,
+                spec.y_column,
                 "%{y:" + y_format + "}",
                 name,
             ),
@@ -86,5 +86,5 @@ def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Re
     figure.update_layout(showlegend=color_profile is not None and not continuous)
     if x_profile.role == "time":
         figure.update_xaxes(type="date")
-    set_axes(figure, spec.x, spec.y or "", y_format=y_format, x_format=x_format)
+    set_axes(figure, spec.x_column, spec.y_column, y_format=y_format, x_format=x_format)
     return figure

@@ -15,7 +15,8 @@ from lumiere.core.resultset import ResultSet
 def draw_table(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
     if len(result.rows) > MAX_TABLE_ROWS:
         notes.append(f"The table figure shows the first {MAX_TABLE_ROWS:,} of {len(result.rows):,} rows.")
-    cells, formats = [], []
+    cells: list[list[float | None] | list[str]] = []
+    formats: list[str] = []
     for profile in profiles.values():
         values = profile.values[:MAX_TABLE_ROWS]
         if profile.kind in NUMERIC_KINDS and profile.role in ("measure", "id"):

@@ -20,7 +20,7 @@ from lumiere.services.ingest.refusals import field_count_phrase, max_line_bytes,
 from lumiere.services.ingest.retype import read_numbers_stored_as_text, silently_converted, spread_sample, wider_type
 from lumiere.services.ingest.sniff import DELIMITER_NAMES, CsvLayout, sniff_file
 from lumiere.services.ingest.upload import detect_encoding
-from lumiere.services.profiling import profile_table, quote_ident, quote_literal
+from lumiere.services.profiling import one_row, profile_table, quote_ident, quote_literal
 from lumiere.storage.datasets import new_temp_path
 
 MAX_RETYPE_ROUNDS = 3
@@ -215,11 +215,12 @@ def _load_table(
     current = {name: type_name for name, type_name, *_ in con.execute(f"DESCRIBE {table_sql}").fetchall()}
     numbers_from_text = read_numbers_stored_as_text(con, table_name, current, spread, layout)
 
-    row_count = con.execute(f"SELECT count(*) FROM {table_sql}").fetchone()[0]
-    bad = con.execute(
+    row_count = one_row(con, f"SELECT count(*) FROM {table_sql}")[0]
+    bad = one_row(
+        con,
         "SELECT count(DISTINCT line), min(line) FROM reject_errors WHERE error_type IN "
-        f"({', '.join(quote_literal(kind) for kind in MALFORMED_ERRORS)})"
-    ).fetchone()
+        f"({', '.join(quote_literal(kind) for kind in MALFORMED_ERRORS)})",
+    )
     bad_lines, first_bad = bad[0] or 0, bad[1]
     if row_count == 0 and not bad_lines:
         raise Invalid("The file has a header row but no data rows.")

@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 
 from lumiere.services.ingest.sniff import CsvLayout
 from lumiere.services.ingest.values import DASH_PLACEHOLDERS, INTEGER_TEXT, NULL_MARKERS, UNICODE_MINUS, cell_class
-from lumiere.services.profiling import quote_ident, quote_literal
+from lumiere.services.profiling import one_row, quote_ident, quote_literal
 
 SPREAD_WINDOWS = 32  # windows across a big file whose values check the sniffed integer/date types
 SPREAD_WINDOW_BYTES = 64 * 1024
@@ -59,11 +59,12 @@ def read_numbers_stored_as_text(
         column = quote_ident(name)
         trimmed = f"trim({column})"
         not_placeholder = f"{trimmed} NOT IN ({', '.join(quote_literal(value) for value in placeholders)})"
-        misfits, decimals = con.execute(
+        misfits, decimals = one_row(
+            con,
             f"SELECT count(*) FILTER (WHERE {not_placeholder} AND NOT regexp_full_match({trimmed}, "
             f"{quote_literal(pattern.pattern)})), bool_or({not_placeholder} AND contains({trimmed}, "
-            f"{quote_literal(',' if layout.decimal_comma else '.')})) FROM {table_sql}"
-        ).fetchone()
+            f"{quote_literal(',' if layout.decimal_comma else '.')})) FROM {table_sql}",
+        )
         if misfits:
             continue
         digits = (f"replace(replace(replace({trimmed}, {quote_literal('.' if layout.decimal_comma else ',')}, ''), "
@@ -145,7 +146,7 @@ def _integer_fits(thousands: str | None) -> Callable[[str], object]:
     return lambda value: _STRICT_INT.fullmatch(value.replace(thousands, ""))
 
 
-def wider_type(current: str, failing_values: list[str | None], decimal_comma: bool) -> str:
+def wider_type(current: str, failing_values: Sequence[str | None], decimal_comma: bool) -> str:
     """The narrowest type that holds both the sniffed values and the ones that did not fit."""
     values = [value.strip() for value in failing_values if value]
     classes = {cell_class(value, decimal_comma) for value in values}

@@ -13,13 +13,13 @@ from lumiere.llm.client import client_for_user
 from lumiere.models import LlmCall, Query, User
 from lumiere.services.charts import chart_for_query, propose_chart
 from tests.fake_llm import FakeLlm
-from tests.unit.charts.test_charts import assert_inert, result_of
-from tests.unit.test_insights_service import make_query, make_user
+from tests.helpers.charts import assert_inert, result_of
+from tests.helpers.queries import make_query, make_user
 
 BY_DAY_AND_TIME = 'SELECT "day", "time", SUM(tip) AS tips, COUNT(*) AS n FROM tips GROUP BY ALL'
 
 
-@pytest.fixture()
+@pytest.fixture
 def owner(db_session: Session) -> User:
     user = make_user(db_session)
     db_session.commit()

@@ -28,7 +28,7 @@ from lumiere.services.ingest import (
 )
 
 
-@pytest.fixture()
+@pytest.fixture
 def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LUMIERE_DATA_DIR", str(data_dir))
     reset_settings()
@@ -36,7 +36,7 @@ def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
     reset_settings()
 
 
-@pytest.fixture()
+@pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     path = tmp_path / "work"
     path.mkdir()

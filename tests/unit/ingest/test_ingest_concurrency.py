@@ -73,7 +73,7 @@ def _upload(user_id: int, csv_path: Path) -> dict:
     return {"table": table, "started": started, "ended": time.monotonic()}
 
 
-@pytest.fixture()
+@pytest.fixture
 def orders_csv(tmp_path: Path) -> Path:
     path = tmp_path / "orders.csv"
     with duckdb.connect() as con:
