@@ -215,7 +215,8 @@ def _ranking_facts(measure: ColumnProfile, label: ColumnProfile, how: str) -> li
     if len(items) < 2:
         return []
     whole = sum(value for _, value in items)
-    with_share = how == "sum" and whole > 0 and all(value >= 0 for _, value in items)
+    # A sum that overflowed to infinity has no meaningful shares (inf / inf is NaN, which JSON cannot carry).
+    with_share = how == "sum" and 0 < whole < math.inf and all(value >= 0 for _, value in items)
     ordered = sorted(items, key=lambda item: -item[1])
     what = f"{measure.name} per {label.name} ({'sum' if how == 'sum' else 'average'})" if repeated else measure.name
 
