@@ -327,7 +327,7 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
             if j == i:
                 break
             continue
-        if token.low in FUNCTION_WORDS and token.low not in ("no",):
+        if token.low in FUNCTION_WORDS and token.low != "no":
             break
         content_idx.append(j)
         for column in schema.columns:
@@ -349,9 +349,11 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
                 results.append(_SpanMatch(i, j + 1, [], matched, coverage, is_table=True, literal=literal))
         if len(content_idx) == 2 and content_idx[1] == content_idx[0] + 1:
             first, second = tokens[content_idx[0]], tokens[content_idx[1]]
-            for column in schema.columns:
-                if _compound_hits(first, second, column.words):
-                    results.append(_SpanMatch(i, j + 1, [column], 1, 1 / len(column.words)))
+            results.extend(
+                _SpanMatch(i, j + 1, [column], 1, 1 / len(column.words))
+                for column in schema.columns
+                if _compound_hits(first, second, column.words)
+            )
             if table_matchers and _compound_hits(first, second, table_matchers):
                 results.append(_SpanMatch(i, j + 1, [], 1, 1.0, is_table=True))
     return results

@@ -219,7 +219,7 @@ class SchemaIndex:
     def build(cls, table: TableInfo) -> SchemaIndex:
         columns = []
         for position, info in enumerate(table.columns):
-            words = [w for w in split_identifier(info.name) if w not in FUNCTION_WORDS or w in ("no",)]
+            words = [w for w in split_identifier(info.name) if w not in FUNCTION_WORDS or w == "no"]
             if not words:
                 words = split_identifier(info.name) or [info.name.lower()]
             columns.append(ColumnRef(info, table.name, position, table.row_count, [WordMatcher.of(w) for w in words]))

@@ -69,9 +69,7 @@ def check_unplaced(state: PlanState) -> None:
     for mention in cursor.mentions:
         if mention.used:
             continue
-        if mention.kind in ("unknown", "quoted", "value"):
-            leftovers.append(mention.text)
-        elif mention.kind == "number":
+        if mention.kind in ("unknown", "quoted", "value", "number"):
             leftovers.append(mention.text)
         elif (
             mention.kind == "kw"

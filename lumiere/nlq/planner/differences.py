@@ -24,10 +24,14 @@ def yes_no_question(state: PlanState) -> None:
     """`Did France have a higher life expectancy than Germany?`, `Is there a tip over 10?`."""
     cursor = state.cursor
     first = cursor.at(0)
-    if first is not None and first.kind == "stop" and first.low in _YES_NO_STARTS:
-        if not any(mention.kind == "kw" and mention.has("or") for mention in cursor.mentions):
-            state.plan.answer = "yes_no"
-            first.used = True
+    if (
+        first is not None
+        and first.kind == "stop"
+        and first.low in _YES_NO_STARTS
+        and not any(mention.kind == "kw" and mention.has("or") for mention in cursor.mentions)
+    ):
+        state.plan.answer = "yes_no"
+        first.used = True
 
 
 def differences(state: PlanState) -> None:

@@ -79,7 +79,7 @@ def order_phrases(state: PlanState) -> None:
         if target is None:
             target = (
                 ORDER_BY_SHOWN
-                if mention.has("alpha") or mention.has("order") and not mention.has("dir")
+                if mention.has("alpha") or (mention.has("order") and not mention.has("dir"))
                 else ORDER_BY_SHOWN_MEASURE
             )
         state.plan.order.append((target, descending))
