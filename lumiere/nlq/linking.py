@@ -403,11 +403,17 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
             continue
         text = " ".join(t.text for t in tokens[start:end])
         # The table's own noun names the rows unless a column says more (`document id`).
-        if tables and (not cols or ((cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched) and tables[0].coverage >= 1.0)):
-            mention = Mention("table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage)
+        if tables and (
+            not cols or ((cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched) and tables[0].coverage >= 1.0)
+        ):
+            mention = Mention(
+                "table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage
+            )
             mention.row_noun = tables[0].row_noun
         else:
-            columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.is_id, c.position))
+            columns = sorted(
+                (c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.is_id, c.position)
+            )
             mention = Mention("column", start, end, text, columns=columns, coverage=cols[0].coverage)
             mention.also_table = any(not t.row_noun for t in tables)
         for k in range(start, end):
@@ -417,7 +423,12 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
 def _counts_rows_instead(tokens: list[Token], match: _SpanMatch) -> bool:
     """`the number of flights` counts flights; it does not name the identifier column FlightNo."""
     column = match.columns[0]
-    if tokens[match.start].low not in ("number", "numbers") or column.words[-1].word not in ("no", "number", "num", "nbr"):
+    if tokens[match.start].low not in ("number", "numbers") or column.words[-1].word not in (
+        "no",
+        "number",
+        "num",
+        "nbr",
+    ):
         return False
     rest = [tokens[k] for k in range(match.start + 1, match.end) if tokens[k].low not in _INSIDE_SPAN_WORDS]
     return bool(rest) and all(any(m.matches(t.forms, t.low) for m in schema_table_words(column)) for t in rest)
@@ -433,7 +444,9 @@ def _content_count(tokens: list[Token], match: _SpanMatch) -> int:
 
 def _exactness(column: ColumnRef, tokens: list[Token], start: int, end: int) -> float:
     """Prefer the column whose words are said literally over one reached through a synonym."""
-    said = {tokens[k].low for k in range(start, end)} | {f for k in range(start, end) for f in word_forms(tokens[k].low)}
+    said = {tokens[k].low for k in range(start, end)} | {
+        f for k in range(start, end) for f in word_forms(tokens[k].low)
+    }
     literal = sum(1 for matcher in column.words if matcher.word in said)
     return literal / len(column.words)
 
@@ -443,7 +456,9 @@ _LIST_JOINERS = frozenset({"and", "or", ",", "the", "&"})
 
 def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
     """`first, middle, and last name`: the shared head noun completes each listed word."""
-    for mention in [m for k, m in enumerate(taken) if m is not None and m.kind == "column" and (k == 0 or taken[k - 1] is not m)]:
+    for mention in [
+        m for k, m in enumerate(taken) if m is not None and m.kind == "column" and (k == 0 or taken[k - 1] is not m)
+    ]:
         content = [k for k in range(mention.start, mention.end) if tokens[k].low not in _INSIDE_SPAN_WORDS]
         if len(content) < 2:
             continue
@@ -551,7 +566,13 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             taken[i] = Mention("unknown", i, i + 1, token.text)
 
 
-_TIME_UNITS = {"day": ("date", "datetime"), "date": ("date", "datetime"), "year": ("integer",), "month": ("date",), "week": ("date",)}
+_TIME_UNITS = {
+    "day": ("date", "datetime"),
+    "date": ("date", "datetime"),
+    "year": ("integer",),
+    "month": ("date",),
+    "week": ("date",),
+}
 
 
 def _time_rows(token: Token, schema: SchemaIndex) -> bool:

@@ -152,7 +152,12 @@ def cond_node(cond: Cond) -> exp.Expression:
         node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
         return exp.Not(this=node) if cond.op == "notlike" else node
     values = [_comparable(cond, v) for v in cond.values]
-    if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text and _is_number(cond.values[0]):
+    if (
+        cond.expr.column is not None
+        and cond.expr.agg is None
+        and cond.expr.column.numeric_text
+        and _is_number(cond.values[0])
+    ):
         target = measure_node(cond.expr.column)
         values = [_literal(v) for v in cond.values]
     return _OPS[cond.op](this=target, expression=values[0])
@@ -164,7 +169,13 @@ def _is_number(value: Any) -> bool:
 
 def _comparable(cond: Cond, value: Any) -> exp.Expression:
     column = cond.expr.column
-    if column is not None and cond.expr.agg is None and column.text and isinstance(value, int | float) and not isinstance(value, bool):
+    if (
+        column is not None
+        and cond.expr.agg is None
+        and column.text
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         # numbers stored as text compare as text written the way they are stored
         text = str(int(value)) if float(value).is_integer() else str(value)
         return exp.Literal.string(text)
@@ -266,7 +277,9 @@ def _row_comparison_condition(comparison: RowComparison, plan: Plan, table: exp.
     assert measure.column is not None and anchor.expr.column is not None
     kept = _and_all([[anchor], *([cond] for cond in comparison.anchor_filters(plan))])
     anchor_value = exp.select(measure_node(measure.column)).from_(table.copy()).where(kept).limit(1)
-    compared = _COMPARISON_NODES[comparison.op](this=measure_node(measure.column), expression=exp.Subquery(this=anchor_value))
+    compared = _COMPARISON_NODES[comparison.op](
+        this=measure_node(measure.column), expression=exp.Subquery(this=anchor_value)
+    )
     other_rows = exp.NullSafeNEQ(this=column_node(anchor.expr.column.name), expression=_literal(anchor.values[0]))
     return exp.And(this=compared, expression=other_rows)
 
@@ -278,7 +291,9 @@ def _side_node(side: Side) -> exp.Expression:
         return expr_node(measure) if measure.agg else measure_node(measure.column)
     kept = _and_all([[c] for c in side.conditions])
     if measure.column is None:  # rows counted
-        return exp.Sum(this=exp.Case(ifs=[exp.If(this=kept, true=exp.Literal.number(1))], default=exp.Literal.number(0)))
+        return exp.Sum(
+            this=exp.Case(ifs=[exp.If(this=kept, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+        )
     value = measure_node(measure.column)
     picked = exp.Case(ifs=[exp.If(this=kept, true=value)])
     if measure.agg == "count":
@@ -300,7 +315,10 @@ def _difference_tree(plan: Plan, difference: Difference, table: exp.Table, schem
         )
         projections = [exp.alias_(answer, "answer", quoted=True)]
     elif plan.answer == "yes_no":
-        answer = exp.Case(ifs=[exp.If(this=exp.GT(this=first, expression=second), true=exp.Literal.string("yes"))], default=exp.Literal.string("no"))
+        answer = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=first, expression=second), true=exp.Literal.string("yes"))],
+            default=exp.Literal.string("no"),
+        )
         projections = [exp.alias_(answer, "answer", quoted=True)]
     else:
         gap: exp.Expression = exp.Sub(this=first, expression=second)
@@ -322,9 +340,14 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
         test = _and_all([[h] for h in plan.having])
         check = exp.Case(ifs=[exp.If(this=test, true=yes)], default=no)
     elif plan.order and plan.limit is not None:
-        named = [g for g in plan.where if all(c.op == "=" and c.expr.column is not None and c.expr.column.text for c in g)]
+        named = [
+            g for g in plan.where if all(c.op == "=" and c.expr.column is not None and c.expr.column.text for c in g)
+        ]
         if not named:
-            check = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)], default=no)
+            check = exp.Case(
+                ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)],
+                default=no,
+            )
             return _wrapped(check, plan, table)
         subject = named[0][0]
         rest = Plan(**{**plan.__dict__, "where": [g for g in plan.where if g is not named[0]], "answer": "rows"})
@@ -335,7 +358,10 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
         is_subject = cond_node(subject)
         return exp.select(exp.alias_(check, "answer", quoted=True)).from_(top).where(is_subject)
     else:
-        check = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)], default=no)
+        check = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)],
+            default=no,
+        )
     return _wrapped(check, plan, table)
 
 
@@ -355,7 +381,9 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
             decimals=exp.Literal.number(2),
         )
         groups = [expr_node(g) for g in plan.group]
-        projections = [exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group]
+        projections = [
+            exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group
+        ]
         select = exp.select(*projections, exp.alias_(percent, "percent", quoted=True)).from_(table)
         where = _and_all(plan.where)
         if where is not None:
@@ -381,7 +409,9 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     if plan.difference is not None:
         parts.append(_difference_words(plan, plan.difference))
     elif plan.answer == "yes_no":
-        parts.append(f"Answers yes or no: whether {schema.table.name} has such rows" if not plan.having else "Answers yes or no")
+        parts.append(
+            f"Answers yes or no: whether {schema.table.name} has such rows" if not plan.having else "Answers yes or no"
+        )
     elif plan.share:
         measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
         if plan.group:
@@ -466,7 +496,11 @@ def chart_hint(plan: Plan) -> dict[str, Any] | None:
     if plan.difference is not None:
         return None if plan.difference.per_row else {"type": "kpi", "x": None, "y": "difference"}
     names = [alias_for(e) or (e.column.name if e.column else "count") for e in plan.select]
-    measures = [n for e, n in zip(plan.select, names, strict=True) if e.agg or (e.column is not None and e.column.numeric_measure)]
+    measures = [
+        n
+        for e, n in zip(plan.select, names, strict=True)
+        if e.agg or (e.column is not None and e.column.numeric_measure)
+    ]
     if plan.share:
         if plan.group:
             return {"type": "pie", "x": alias_for(plan.group[0]) or plan.group[0].column.name, "y": "percent"}
@@ -477,7 +511,9 @@ def chart_hint(plan: Plan) -> dict[str, Any] | None:
         y = next((n for e, n in zip(plan.select, names, strict=True) if e.agg), None)
         if y is None:
             return None
-        temporal = x_expr.bucket is not None or (x_expr.column is not None and (x_expr.column.temporal or x_expr.column.yearish))
+        temporal = x_expr.bucket is not None or (
+            x_expr.column is not None and (x_expr.column.temporal or x_expr.column.yearish)
+        )
         return {"type": "line" if temporal else "bar", "x": x, "y": y}
     if len(plan.select) == 1 and plan.select[0].agg:
         return {"type": "kpi", "x": None, "y": names[0]}
