@@ -185,7 +185,7 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
     names_rows = near is not None and (
         near.kind == "table" or (near.kind == "column" and near.also_table and not near.column.numeric_measure)
     )  # "the biggest tip" in a table of tips is the largest amount, not the largest party
-    if names_rows and mention.low in SIZE_ADJECTIVES and not near.row_noun:
+    if names_rows and near is not None and mention.low in SIZE_ADJECTIVES and not near.row_noun:
         sizes = state.schema.concept_columns("size") or state.schema.concept_columns("population")
         if sizes:  # "the 5 largest countries": by their area (or population), not by a count
             near.used = mention.used = True
