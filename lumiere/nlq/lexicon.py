@@ -108,10 +108,13 @@ _SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "
 
 def _scale_number(tokens: list[Token]) -> None:
     """`100 million` is one number, 100,000,000."""
-    if len(tokens) < 2 or tokens[-1].low not in _SCALES or tokens[-2].kind != "number" or tokens[-2].number is None:
+    if len(tokens) < 2 or tokens[-1].low not in _SCALES or tokens[-2].kind != "number":
+        return
+    amount = tokens[-2].number
+    if amount is None:
         return
     scale, number = tokens.pop(), tokens[-1]
-    value = number.number * _SCALES[scale.low]
+    value = amount * _SCALES[scale.low]
     number.text, number.low, number.end = f"{number.text} {scale.text}", f"{number.low} {scale.low}", scale.end
     number.number = value
     number.forms = frozenset({number.low, str(int(value))}) if value.is_integer() else frozenset({number.low})

@@ -180,16 +180,18 @@ def _link_values(
                 if all(other is not column or stored != value for _, other, stored in listed):
                     listed.append((exact, column, value))
     candidates = []
-    for (i, j), options in by_span.items():
-        options.sort(key=lambda option: not option[0])
+    for (i, j), span_options in by_span.items():
+        span_options.sort(key=lambda option: not option[0])
         first = tokens[i]
-        exact = options[0][0]
-        candidates.append(((first.kind != "quoted", -(tokens[j - 1].end - first.start), not exact), (i, j), options))
-    for _, (i, j), options in sorted(candidates, key=lambda c: c[0]):
+        exact = span_options[0][0]
+        candidates.append(
+            ((first.kind != "quoted", -(tokens[j - 1].end - first.start), not exact), (i, j), span_options)
+        )
+    for _, (i, j), span_options in sorted(candidates, key=lambda c: c[0]):
         if any(taken[k] is not None for k in range(i, j)):
             continue
         text = tokens[i].text if tokens[i].kind == "quoted" else question[tokens[i].start : tokens[j - 1].end]
-        mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in options])
+        mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in span_options])
         for k in range(i, j):
             taken[k] = mention
     return summary_rows
@@ -557,8 +559,7 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             taken[i] = Mention("punct", i, i + 1, token.text)
         elif token.low in FUNCTION_WORDS:
             taken[i] = Mention("stop", i, i + 1, token.text)
-        elif _concept_column(token, schema) is not None:
-            column = _concept_column(token, schema)
+        elif (column := _concept_column(token, schema)) is not None:
             taken[i] = Mention("column", i, i + 1, token.text, columns=[column], coverage=1.0)
         elif token.low in FILLER_WORDS or is_verb_only(token.low) or _verb_in_place(tokens, taken, i):
             taken[i] = Mention("filler", i, i + 1, token.text)

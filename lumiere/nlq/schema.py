@@ -182,9 +182,8 @@ class ColumnRef:
 
     @cached_property
     def unique(self) -> bool:
-        return bool(self.info.distinct_count) and self.info.distinct_count >= max(
-            1, self.row_count - (self.info.null_count or 0)
-        )
+        distinct = self.info.distinct_count  # None or 0 (unknown or empty) is never unique: max() is at least 1
+        return distinct is not None and distinct >= max(1, self.row_count - (self.info.null_count or 0))
 
     @cached_property
     def is_id(self) -> bool:
