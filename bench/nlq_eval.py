@@ -329,7 +329,7 @@ def run_set(
                 outcome.detail = json.dumps(rows[:3], default=str)[:200]
         except CannotAnswer as refusal:
             outcome.status, outcome.detail = "cannot", refusal.detail
-        except Exception as error:  # noqa: BLE001 - a benchmark records every failure and goes on
+        except Exception as error:  # a benchmark records every failure and goes on
             outcome.status, outcome.detail = "error", f"{type(error).__name__}: {error}"[:300]
         outcome.seconds = time.perf_counter() - started
         report.outcomes.append(outcome)

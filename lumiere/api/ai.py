@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -23,7 +25,7 @@ class SqlIn(BaseModel):
     question: str = Field(default="", max_length=5000, description="The question this SQL answers, if any")
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "SQL refused by the guard or rejected by the database"},
     404: {"description": "No such source (or not yours)"},
     408: {"description": "The query ran longer than the time limit"},

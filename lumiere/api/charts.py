@@ -33,7 +33,7 @@ class InsightIn(StrictModel):
     query_id: int = Field(ge=1, le=2**53)
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The query's SQL is refused or fails on the current data"},
     404: {"description": "No such query (or not yours), or its data source was deleted"},
     408: {"description": "Re-reading the rows took longer than the time limit"},

@@ -61,7 +61,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("Unhandled error on %s %s", request.method, request.url.path)
+        log.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=error)
         return JSONResponse(
             status_code=500, content={"detail": "Something went wrong on our side. It has been logged; try again."}
         )

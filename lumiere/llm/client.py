@@ -27,6 +27,7 @@ from lumiere.storage.crypto import decrypt_secret
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger("lumiere.llm")
 
@@ -206,7 +207,10 @@ class LlmClient:
             raise ValueError(f"purpose must be one of {sorted(PURPOSES)}")
         settings = self._settings
         deadline = time.monotonic() + settings.llm_deadline_s
-        base_messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+        base_messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": prompt},
+        ]
         messages = list(base_messages)
         failures = 0
         last: _Failure | None = None
@@ -251,7 +255,7 @@ class LlmClient:
             time.sleep(delay)
         raise self._unavailable(last)
 
-    def _send(self, messages: list[dict[str, str]], timeout: float) -> _Reply | _Failure | _RejectedParam:
+    def _send(self, messages: list[ChatCompletionMessageParam], timeout: float) -> _Reply | _Failure | _RejectedParam:
         """One HTTP call, its result sorted into a reply, a failure, or an optional parameter the server refused."""
         import openai  # loaded by __init__ already: this only names its error classes
 
@@ -408,7 +412,7 @@ def _json_of(reply: _Reply) -> dict[str, Any]:
     return extract_json_object(reply.content)
 
 
-def _correction(bad_content: str | None, reason: str) -> list[dict[str, str]]:
+def _correction(bad_content: str | None, reason: str) -> list[ChatCompletionMessageParam]:
     """The unusable reply and why, so the next answer can fix it rather than repeat it."""
     return [
         {"role": "assistant", "content": bad_content or ""},

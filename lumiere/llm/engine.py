@@ -80,11 +80,12 @@ def name_words(text: str) -> set[str]:
     for word in _WORD_RE.findall(_CAMEL_RE.sub(r"\1 \2", text).lower()):
         if word in _STOPWORDS:
             continue
+        stem = word
         if len(word) > 3 and word.endswith("ies"):
-            word = word[:-3] + "y"
+            stem = word[:-3] + "y"
         elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.add(word)
+            stem = word[:-1]
+        words.add(stem)
     return words
 
 

@@ -47,6 +47,7 @@ class BuiltinEngine:
         find_values = _remembering(context.find_values)
         schema, plan, refusal = read_question(text, context.tables, find_values)
         if plan is None:
+            assert refusal is not None  # read_question gives the planner's refusal whenever it gives no plan
             raise CannotAnswer(
                 refusal.reason
                 or "I could not work out what "

@@ -108,10 +108,13 @@ _SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "
 
 def _scale_number(tokens: list[Token]) -> None:
     """`100 million` is one number, 100,000,000."""
-    if len(tokens) < 2 or tokens[-1].low not in _SCALES or tokens[-2].kind != "number" or tokens[-2].number is None:
+    if len(tokens) < 2 or tokens[-1].low not in _SCALES or tokens[-2].kind != "number":
+        return
+    amount = tokens[-2].number
+    if amount is None:
         return
     scale, number = tokens.pop(), tokens[-1]
-    value = number.number * _SCALES[scale.low]
+    value = amount * _SCALES[scale.low]
     number.text, number.low, number.end = f"{number.text} {scale.text}", f"{number.low} {scale.low}", scale.end
     number.number = value
     number.forms = frozenset({number.low, str(int(value))}) if value.is_integer() else frozenset({number.low})
@@ -195,10 +198,7 @@ def edit_distance_at_most_one(a: str, b: str) -> bool:
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
         return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(long_)):
-        if long_[:i] + long_[i + 1 :] == short:
-            return True
-    return False
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 # --------------------------------------------------------------------------- vocabulary

@@ -180,16 +180,18 @@ def _link_values(
                 if all(other is not column or stored != value for _, other, stored in listed):
                     listed.append((exact, column, value))
     candidates = []
-    for (i, j), options in by_span.items():
-        options.sort(key=lambda option: not option[0])
+    for (i, j), span_options in by_span.items():
+        span_options.sort(key=lambda option: not option[0])
         first = tokens[i]
-        exact = options[0][0]
-        candidates.append(((first.kind != "quoted", -(tokens[j - 1].end - first.start), not exact), (i, j), options))
-    for _, (i, j), options in sorted(candidates, key=lambda c: c[0]):
+        exact = span_options[0][0]
+        candidates.append(
+            ((first.kind != "quoted", -(tokens[j - 1].end - first.start), not exact), (i, j), span_options)
+        )
+    for _, (i, j), span_options in sorted(candidates, key=lambda c: c[0]):
         if any(taken[k] is not None for k in range(i, j)):
             continue
         text = tokens[i].text if tokens[i].kind == "quoted" else question[tokens[i].start : tokens[j - 1].end]
-        mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in options])
+        mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in span_options])
         for k in range(i, j):
             taken[k] = mention
     return summary_rows
@@ -327,7 +329,7 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
             if j == i:
                 break
             continue
-        if token.low in FUNCTION_WORDS and token.low not in ("no",):
+        if token.low in FUNCTION_WORDS and token.low != "no":
             break
         content_idx.append(j)
         for column in schema.columns:
@@ -349,9 +351,11 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
                 results.append(_SpanMatch(i, j + 1, [], matched, coverage, is_table=True, literal=literal))
         if len(content_idx) == 2 and content_idx[1] == content_idx[0] + 1:
             first, second = tokens[content_idx[0]], tokens[content_idx[1]]
-            for column in schema.columns:
-                if _compound_hits(first, second, column.words):
-                    results.append(_SpanMatch(i, j + 1, [column], 1, 1 / len(column.words)))
+            results.extend(
+                _SpanMatch(i, j + 1, [column], 1, 1 / len(column.words))
+                for column in schema.columns
+                if _compound_hits(first, second, column.words)
+            )
             if table_matchers and _compound_hits(first, second, table_matchers):
                 results.append(_SpanMatch(i, j + 1, [], 1, 1.0, is_table=True))
     return results
@@ -401,11 +405,17 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
             continue
         text = " ".join(t.text for t in tokens[start:end])
         # The table's own noun names the rows unless a column says more (`document id`).
-        if tables and (not cols or ((cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched) and tables[0].coverage >= 1.0)):
-            mention = Mention("table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage)
+        if tables and (
+            not cols or ((cols[0].coverage < 1.0 or tables[0].matched > cols[0].matched) and tables[0].coverage >= 1.0)
+        ):
+            mention = Mention(
+                "table", start, end, text, columns=[c.columns[0] for c in cols], coverage=tables[0].coverage
+            )
             mention.row_noun = tables[0].row_noun
         else:
-            columns = sorted((c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.is_id, c.position))
+            columns = sorted(
+                (c.columns[0] for c in cols), key=lambda c: (-_exactness(c, tokens, start, end), c.is_id, c.position)
+            )
             mention = Mention("column", start, end, text, columns=columns, coverage=cols[0].coverage)
             mention.also_table = any(not t.row_noun for t in tables)
         for k in range(start, end):
@@ -415,7 +425,12 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
 def _counts_rows_instead(tokens: list[Token], match: _SpanMatch) -> bool:
     """`the number of flights` counts flights; it does not name the identifier column FlightNo."""
     column = match.columns[0]
-    if tokens[match.start].low not in ("number", "numbers") or column.words[-1].word not in ("no", "number", "num", "nbr"):
+    if tokens[match.start].low not in ("number", "numbers") or column.words[-1].word not in (
+        "no",
+        "number",
+        "num",
+        "nbr",
+    ):
         return False
     rest = [tokens[k] for k in range(match.start + 1, match.end) if tokens[k].low not in _INSIDE_SPAN_WORDS]
     return bool(rest) and all(any(m.matches(t.forms, t.low) for m in schema_table_words(column)) for t in rest)
@@ -431,7 +446,9 @@ def _content_count(tokens: list[Token], match: _SpanMatch) -> int:
 
 def _exactness(column: ColumnRef, tokens: list[Token], start: int, end: int) -> float:
     """Prefer the column whose words are said literally over one reached through a synonym."""
-    said = {tokens[k].low for k in range(start, end)} | {f for k in range(start, end) for f in word_forms(tokens[k].low)}
+    said = {tokens[k].low for k in range(start, end)} | {
+        f for k in range(start, end) for f in word_forms(tokens[k].low)
+    }
     literal = sum(1 for matcher in column.words if matcher.word in said)
     return literal / len(column.words)
 
@@ -441,7 +458,9 @@ _LIST_JOINERS = frozenset({"and", "or", ",", "the", "&"})
 
 def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
     """`first, middle, and last name`: the shared head noun completes each listed word."""
-    for mention in [m for k, m in enumerate(taken) if m is not None and m.kind == "column" and (k == 0 or taken[k - 1] is not m)]:
+    for mention in [
+        m for k, m in enumerate(taken) if m is not None and m.kind == "column" and (k == 0 or taken[k - 1] is not m)
+    ]:
         content = [k for k in range(mention.start, mention.end) if tokens[k].low not in _INSIDE_SPAN_WORDS]
         if len(content) < 2:
             continue
@@ -540,8 +559,7 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             taken[i] = Mention("punct", i, i + 1, token.text)
         elif token.low in FUNCTION_WORDS:
             taken[i] = Mention("stop", i, i + 1, token.text)
-        elif _concept_column(token, schema) is not None:
-            column = _concept_column(token, schema)
+        elif (column := _concept_column(token, schema)) is not None:
             taken[i] = Mention("column", i, i + 1, token.text, columns=[column], coverage=1.0)
         elif token.low in FILLER_WORDS or is_verb_only(token.low) or _verb_in_place(tokens, taken, i):
             taken[i] = Mention("filler", i, i + 1, token.text)
@@ -549,7 +567,13 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             taken[i] = Mention("unknown", i, i + 1, token.text)
 
 
-_TIME_UNITS = {"day": ("date", "datetime"), "date": ("date", "datetime"), "year": ("integer",), "month": ("date",), "week": ("date",)}
+_TIME_UNITS = {
+    "day": ("date", "datetime"),
+    "date": ("date", "datetime"),
+    "year": ("integer",),
+    "month": ("date",),
+    "week": ("date",),
+}
 
 
 def _time_rows(token: Token, schema: SchemaIndex) -> bool:

@@ -17,14 +17,14 @@ def read_question(
 ) -> tuple[SchemaIndex, Plan | None, Unplaced | None]:
     """Read the question against each table; keep the table that places the most of it (with the
     planner's refusal when no table gave a plan)."""
-    readings = []
+    readings: list[tuple[tuple[int, int], SchemaIndex, Plan | None, Unplaced | None]] = []
     for table in tables:
         schema = SchemaIndex.build(table)
         linked = link(question, schema, find_values)
         placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
         try:
             readings.append(((1, placed), schema, plan_question(linked), None))
-        except Unplaced as refusal:
-            readings.append(((-len(refusal.words), placed), schema, None, refusal))
+        except Unplaced as unplaced:
+            readings.append(((-len(unplaced.words), placed), schema, None, unplaced))
     _, schema, plan, refusal = max(readings, key=lambda reading: reading[0])
     return schema, plan, refusal

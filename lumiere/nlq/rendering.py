@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -60,6 +60,15 @@ def alias_for(expr: Expr) -> str | None:
     return None
 
 
+def _key_name(expr: Expr) -> str:
+    """The name a group key's column is shown under: its alias, else the column's own name."""
+    alias = alias_for(expr)
+    if alias:
+        return alias
+    assert expr.column is not None  # a group key is a column (only COUNT(*) has none, and it has an alias)
+    return expr.column.name
+
+
 # The number a text cell starts with, after dropping thousands separators: "$1,200" -> 1200,
 # "3,880 days" -> 3880, "12[a]" -> 12. Other servers have no capture group: no currency sign.
 _THOUSANDS_SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f")
@@ -67,12 +76,12 @@ _LEADING_NUMBER = "^ *[$€£]?([-+]?[0-9]*[.]?[0-9]+)"
 _PLAIN_LEADING_NUMBER = "^ *[-+]?[0-9]*[.]?[0-9]+"
 
 
-def measure_node(column: ColumnRef) -> exp.Expression:
+def measure_node(column: ColumnRef) -> exp.Expr:
     """The column as a number: text cells holding numbers give that number, others NULL."""
     node = column_node(column.name)
     if not column.numeric_text:
         return node
-    digits: exp.Expression = node
+    digits: exp.Expr = node
     for separator in _THOUSANDS_SEPARATORS:
         digits = exp.Replace(this=digits, expression=exp.Literal.string(separator), replacement=exp.Literal.string(""))
     number = exp.RegexpExtract(this=digits, expression=exp.Literal.string(_LEADING_NUMBER), group=exp.Literal.number(1))
@@ -82,7 +91,7 @@ def measure_node(column: ColumnRef) -> exp.Expression:
 _EXTREMES = {"max": exp.ArgMax, "min": exp.ArgMin}
 
 
-def _portable(node: exp.Expression) -> exp.Expression:
+def _portable(node: exp.Expr) -> exp.Expr:
     """PostgreSQL and MySQL spell REGEXP_EXTRACT as REGEXP_SUBSTR, without a capture group, and
     have no ARG_MAX: there the largest number itself is shown."""
     if isinstance(node, exp.RegexpExtract):
@@ -93,10 +102,10 @@ def _portable(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def expr_node(expr: Expr) -> exp.Expression:
+def expr_node(expr: Expr) -> exp.Expr:
     if expr.column is None:
         return exp.Count(this=exp.Star())
-    node: exp.Expression = column_node(expr.column.name)
+    node: exp.Expr = column_node(expr.column.name)
     if expr.agg in _AGG_NODES:
         node = measure_node(expr.column)
     if expr.bucket == "year" or (expr.bucket and expr.column.kind == "date" and expr.bucket == "year"):
@@ -114,7 +123,7 @@ def expr_node(expr: Expr) -> exp.Expression:
     return node
 
 
-def _literal(value: Any) -> exp.Expression:
+def _literal(value: Any) -> exp.Expr:
     if isinstance(value, bool):
         return exp.Boolean(this=value)
     if isinstance(value, int | float):
@@ -123,7 +132,7 @@ def _literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def cond_node(cond: Cond) -> exp.Expression:
+def cond_node(cond: Cond) -> exp.Expr:
     if cond.other is not None and cond.expr.column is not None and cond.other.column is not None:
         left, right = cond.expr.column, cond.other.column
         numeric = left.numeric and right.numeric
@@ -142,7 +151,7 @@ def cond_node(cond: Cond) -> exp.Expression:
     if cond.op == "empty" and cond.expr.column is not None:
         column = cond.expr.column
         if column.numeric and not column.numeric_text:
-            blank: exp.Expression = exp.EQ(this=column_node(column.name), expression=exp.Literal.number(0))
+            blank: exp.Expr = exp.EQ(this=column_node(column.name), expression=exp.Literal.number(0))
         else:
             blank = exp.EQ(this=exp.Trim(this=column_node(column.name)), expression=exp.Literal.string(""))
         return exp.Paren(this=exp.Or(this=exp.Is(this=target, expression=exp.Null()), expression=blank))
@@ -152,7 +161,12 @@ def cond_node(cond: Cond) -> exp.Expression:
         node = exp.ILike(this=target, expression=exp.Literal.string(str(cond.values[0])))
         return exp.Not(this=node) if cond.op == "notlike" else node
     values = [_comparable(cond, v) for v in cond.values]
-    if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text and _is_number(cond.values[0]):
+    if (
+        cond.expr.column is not None
+        and cond.expr.agg is None
+        and cond.expr.column.numeric_text
+        and _is_number(cond.values[0])
+    ):
         target = measure_node(cond.expr.column)
         values = [_literal(v) for v in cond.values]
     return _OPS[cond.op](this=target, expression=values[0])
@@ -162,16 +176,22 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _comparable(cond: Cond, value: Any) -> exp.Expression:
+def _comparable(cond: Cond, value: Any) -> exp.Expr:
     column = cond.expr.column
-    if column is not None and cond.expr.agg is None and column.text and isinstance(value, int | float) and not isinstance(value, bool):
+    if (
+        column is not None
+        and cond.expr.agg is None
+        and column.text
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         # numbers stored as text compare as text written the way they are stored
         text = str(int(value)) if float(value).is_integer() else str(value)
         return exp.Literal.string(text)
     return _literal(value)
 
 
-def _or_group(group: list[Cond]) -> exp.Expression:
+def _or_group(group: list[Cond]) -> exp.Expr:
     nodes = [cond_node(c) for c in group]
     if len(nodes) == 1:
         return nodes[0]
@@ -181,7 +201,7 @@ def _or_group(group: list[Cond]) -> exp.Expression:
     return exp.Paren(this=combined)
 
 
-def _and_all(groups: list[list[Cond]]) -> exp.Expression | None:
+def _and_all(groups: list[list[Cond]]) -> exp.Expr | None:
     nodes = [_or_group(g) for g in groups if g]
     if not nodes:
         return None
@@ -193,7 +213,8 @@ def _and_all(groups: list[list[Cond]]) -> exp.Expression | None:
 
 def build_tree(plan: Plan, schema: SchemaIndex, dialect: str = "duckdb") -> exp.Select:
     tree = _build(plan, schema)
-    return tree if dialect == "duckdb" else tree.transform(_portable)
+    # `_portable` rewrites function nodes inside the query, never the SELECT at its root.
+    return tree if dialect == "duckdb" else cast(exp.Select, tree.transform(_portable))
 
 
 def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
@@ -208,7 +229,7 @@ def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
 
 
 def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     if plan.star:
         projections.append(exp.Star())
     for expr in plan.select:
@@ -260,25 +281,32 @@ def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
 _COMPARISON_NODES = {"=": exp.EQ, ">": exp.GT, "<": exp.LT}
 
 
-def _row_comparison_condition(comparison: RowComparison, plan: Plan, table: exp.Table) -> exp.Expression:
+def _row_comparison_condition(comparison: RowComparison, plan: Plan, table: exp.Table) -> exp.Expr:
     """The rows whose measure compares with that of the named row, the named row left out."""
     anchor, measure = comparison.anchor, comparison.measure
     assert measure.column is not None and anchor.expr.column is not None
     kept = _and_all([[anchor], *([cond] for cond in comparison.anchor_filters(plan))])
     anchor_value = exp.select(measure_node(measure.column)).from_(table.copy()).where(kept).limit(1)
-    compared = _COMPARISON_NODES[comparison.op](this=measure_node(measure.column), expression=exp.Subquery(this=anchor_value))
+    compared = _COMPARISON_NODES[comparison.op](
+        this=measure_node(measure.column), expression=exp.Subquery(this=anchor_value)
+    )
     other_rows = exp.NullSafeNEQ(this=column_node(anchor.expr.column.name), expression=_literal(anchor.values[0]))
     return exp.And(this=compared, expression=other_rows)
 
 
-def _side_node(side: Side) -> exp.Expression:
+def _side_node(side: Side) -> exp.Expr:
     """One side's number: its aggregate over the rows its conditions keep (one scan, no subquery)."""
     measure = side.measure
     if not side.conditions:
-        return expr_node(measure) if measure.agg else measure_node(measure.column)
+        if measure.agg:
+            return expr_node(measure)
+        assert measure.column is not None  # a measure without an aggregate is a column's numbers
+        return measure_node(measure.column)
     kept = _and_all([[c] for c in side.conditions])
     if measure.column is None:  # rows counted
-        return exp.Sum(this=exp.Case(ifs=[exp.If(this=kept, true=exp.Literal.number(1))], default=exp.Literal.number(0)))
+        return exp.Sum(
+            this=exp.Case(ifs=[exp.If(this=kept, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+        )
     value = measure_node(measure.column)
     picked = exp.Case(ifs=[exp.If(this=kept, true=value)])
     if measure.agg == "count":
@@ -300,10 +328,13 @@ def _difference_tree(plan: Plan, difference: Difference, table: exp.Table, schem
         )
         projections = [exp.alias_(answer, "answer", quoted=True)]
     elif plan.answer == "yes_no":
-        answer = exp.Case(ifs=[exp.If(this=exp.GT(this=first, expression=second), true=exp.Literal.string("yes"))], default=exp.Literal.string("no"))
+        answer = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=first, expression=second), true=exp.Literal.string("yes"))],
+            default=exp.Literal.string("no"),
+        )
         projections = [exp.alias_(answer, "answer", quoted=True)]
     else:
-        gap: exp.Expression = exp.Sub(this=first, expression=second)
+        gap: exp.Expr = exp.Sub(this=first, expression=second)
         if difference.mode == "abs":
             gap = exp.Abs(this=gap)
         projections = [exp.alias_(gap, "difference", quoted=True)]
@@ -322,9 +353,14 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
         test = _and_all([[h] for h in plan.having])
         check = exp.Case(ifs=[exp.If(this=test, true=yes)], default=no)
     elif plan.order and plan.limit is not None:
-        named = [g for g in plan.where if all(c.op == "=" and c.expr.column is not None and c.expr.column.text for c in g)]
+        named = [
+            g for g in plan.where if all(c.op == "=" and c.expr.column is not None and c.expr.column.text for c in g)
+        ]
         if not named:
-            check = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)], default=no)
+            check = exp.Case(
+                ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)],
+                default=no,
+            )
             return _wrapped(check, plan, table)
         subject = named[0][0]
         rest = Plan(**{**plan.__dict__, "where": [g for g in plan.where if g is not named[0]], "answer": "rows"})
@@ -335,11 +371,14 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
         is_subject = cond_node(subject)
         return exp.select(exp.alias_(check, "answer", quoted=True)).from_(top).where(is_subject)
     else:
-        check = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)], default=no)
+        check = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)],
+            default=no,
+        )
     return _wrapped(check, plan, table)
 
 
-def _wrapped(check: exp.Expression, plan: Plan, table: exp.Table) -> exp.Select:
+def _wrapped(check: exp.Expr, plan: Plan, table: exp.Table) -> exp.Select:
     select = exp.select(exp.alias_(check, "answer", quoted=True)).from_(table)
     where = _and_all(plan.where)
     return select.where(where) if where is not None else select
@@ -355,7 +394,9 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
             decimals=exp.Literal.number(2),
         )
         groups = [expr_node(g) for g in plan.group]
-        projections = [exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group]
+        projections = [
+            exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group
+        ]
         select = exp.select(*projections, exp.alias_(percent, "percent", quoted=True)).from_(table)
         where = _and_all(plan.where)
         if where is not None:
@@ -381,7 +422,9 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     if plan.difference is not None:
         parts.append(_difference_words(plan, plan.difference))
     elif plan.answer == "yes_no":
-        parts.append(f"Answers yes or no: whether {schema.table.name} has such rows" if not plan.having else "Answers yes or no")
+        parts.append(
+            f"Answers yes or no: whether {schema.table.name} has such rows" if not plan.having else "Answers yes or no"
+        )
     elif plan.share:
         measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
         if plan.group:
@@ -466,18 +509,24 @@ def chart_hint(plan: Plan) -> dict[str, Any] | None:
     if plan.difference is not None:
         return None if plan.difference.per_row else {"type": "kpi", "x": None, "y": "difference"}
     names = [alias_for(e) or (e.column.name if e.column else "count") for e in plan.select]
-    measures = [n for e, n in zip(plan.select, names, strict=True) if e.agg or (e.column is not None and e.column.numeric_measure)]
+    measures = [
+        n
+        for e, n in zip(plan.select, names, strict=True)
+        if e.agg or (e.column is not None and e.column.numeric_measure)
+    ]
     if plan.share:
         if plan.group:
-            return {"type": "pie", "x": alias_for(plan.group[0]) or plan.group[0].column.name, "y": "percent"}
+            return {"type": "pie", "x": _key_name(plan.group[0]), "y": "percent"}
         return {"type": "kpi", "x": None, "y": "percent"}
     if plan.group:
         x_expr = plan.group[0]
-        x = alias_for(x_expr) or x_expr.column.name
+        x = _key_name(x_expr)
         y = next((n for e, n in zip(plan.select, names, strict=True) if e.agg), None)
         if y is None:
             return None
-        temporal = x_expr.bucket is not None or (x_expr.column is not None and (x_expr.column.temporal or x_expr.column.yearish))
+        temporal = x_expr.bucket is not None or (
+            x_expr.column is not None and (x_expr.column.temporal or x_expr.column.yearish)
+        )
         return {"type": "line" if temporal else "bar", "x": x, "y": y}
     if len(plan.select) == 1 and plan.select[0].agg:
         return {"type": "kpi", "x": None, "y": names[0]}

@@ -21,9 +21,13 @@ from lumiere.nlq.lexicon import (
 )
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-GENERIC_TABLE_WORDS = frozenset("data table info information list ref reference details other tbl dim fact raw clean final".split())
+GENERIC_TABLE_WORDS = frozenset(
+    "data table info information list ref reference details other tbl dim fact raw clean final".split()
+)
 NAME_WORDS = ("name", "title", "label")
-_NULL_WORDS = frozenset({"", "null", "na", "n/a", "none", "nan", "-", "\u2212", "\u2013", "\u2014", "?", "tba", "tbd", "n.a."})
+_NULL_WORDS = frozenset(
+    {"", "null", "na", "n/a", "none", "nan", "-", "\u2212", "\u2013", "\u2014", "?", "tba", "tbd", "n.a."}
+)
 # A number as people type it into a spreadsheet: thousands separators, a currency sign, then
 # optionally a unit or a footnote mark ("8,000", "$1,200", "3,880 days", "12[a]", "45*", "10 PS (7 kW)").
 _NUMBER_CELL = re.compile(
@@ -127,7 +131,12 @@ class ColumnRef:
         if "year" in self.word_set or "yr" in self.word_set:
             return True
         low, high = self.info.min, self.info.max
-        return isinstance(low, int | float) and isinstance(high, int | float) and 1800 <= low <= high <= 2100 and self.info.kind == "integer"
+        return (
+            isinstance(low, int | float)
+            and isinstance(high, int | float)
+            and 1800 <= low <= high <= 2100
+            and self.info.kind == "integer"
+        )
 
     @cached_property
     def boolean_values(self) -> tuple[object, object] | None:
@@ -155,7 +164,9 @@ class ColumnRef:
         compared, sorted and added up through the number each cell starts with."""
         if self.info.kind != "text":
             return False
-        seen = [str(v).strip() for v in self.info.samples if v is not None and str(v).strip().lower() not in _NULL_WORDS]
+        seen = [
+            str(v).strip() for v in self.info.samples if v is not None and str(v).strip().lower() not in _NULL_WORDS
+        ]
         return bool(seen) and all(_NUMBER_CELL.fullmatch(v) for v in seen)
 
     @cached_property
@@ -171,11 +182,14 @@ class ColumnRef:
 
     @cached_property
     def unique(self) -> bool:
-        return bool(self.info.distinct_count) and self.info.distinct_count >= max(1, self.row_count - (self.info.null_count or 0))
+        distinct = self.info.distinct_count  # None or 0 (unknown or empty) is never unique: max() is at least 1
+        return distinct is not None and distinct >= max(1, self.row_count - (self.info.null_count or 0))
 
     @cached_property
     def is_id(self) -> bool:
-        return bool(self.words) and self.words[-1].word in ("id", "key", "code", "no", "num") and not self.numeric_measure
+        return (
+            bool(self.words) and self.words[-1].word in ("id", "key", "code", "no", "num") and not self.numeric_measure
+        )
 
     @cached_property
     def numeric_measure(self) -> bool:
@@ -219,7 +233,7 @@ class SchemaIndex:
     def build(cls, table: TableInfo) -> SchemaIndex:
         columns = []
         for position, info in enumerate(table.columns):
-            words = [w for w in split_identifier(info.name) if w not in FUNCTION_WORDS or w in ("no",)]
+            words = [w for w in split_identifier(info.name) if w not in FUNCTION_WORDS or w == "no"]
             if not words:
                 words = split_identifier(info.name) or [info.name.lower()]
             columns.append(ColumnRef(info, table.name, position, table.row_count, [WordMatcher.of(w) for w in words]))
@@ -252,7 +266,9 @@ class SchemaIndex:
         """Whether the display column really names rows (rather than being any text column)."""
         column = self.display_column
         table_forms = {form for matcher in self.table_words for form in matcher.forms}
-        return column.name_like or column.unique or (len(column.words) == 1 and bool(column.words[0].forms & table_forms))
+        return (
+            column.name_like or column.unique or (len(column.words) == 1 and bool(column.words[0].forms & table_forms))
+        )
 
     @cached_property
     def display_column(self) -> ColumnRef:

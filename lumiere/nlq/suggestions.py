@@ -16,11 +16,16 @@ def _words(column: ColumnInfo) -> str:
 
 def _candidates(table: TableInfo) -> list[str]:
     schema = SchemaIndex.build(table)
-    measures = [c for c in schema.columns if c.numeric_measure and not c.yearish and not c.is_id and c.boolean_values is None]
+    measures = [
+        c for c in schema.columns if c.numeric_measure and not c.yearish and not c.is_id and c.boolean_values is None
+    ]
     categories = [
         c
         for c in schema.columns
-        if c.text and c.info.distinct_count and 1 < c.info.distinct_count <= MAX_GROUP_VALUES and c.boolean_values is None
+        if c.text
+        and c.info.distinct_count
+        and 1 < c.info.distinct_count <= MAX_GROUP_VALUES
+        and c.boolean_values is None
     ]
     times = [c for c in schema.columns if c.temporal or c.yearish]
     display = schema.display_column

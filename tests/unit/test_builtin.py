@@ -56,7 +56,13 @@ def upload(frame: pd.DataFrame, name: str, folder: Path) -> Dataset:
         table_name=name,
         storage_key=key,
         row_count=result.row_count,
-        tables_json=[{"name": name, "row_count": result.row_count, "columns": [{"name": c["name"], "type": c["type"]} for c in columns]}],
+        tables_json=[
+            {
+                "name": name,
+                "row_count": result.row_count,
+                "columns": [{"name": c["name"], "type": c["type"]} for c in columns],
+            }
+        ],
     )
     info = TableInfo(
         name=name,
@@ -152,7 +158,10 @@ def test_row_counts(datasets, question):
         ("What is the median tip?", lambda f: f.tip.median()),
         ("What is the standard deviation of the tip?", lambda f: f.tip.std()),
         ("What is the average tip for women?", lambda f: f[f.sex == "Female"].tip.mean()),
-        ("average tip of male smokers on Saturday", lambda f: f[(f.sex == "Male") & f.smoker.eq("Yes") & (f.day == "Sat")].tip.mean()),
+        (
+            "average tip of male smokers on Saturday",
+            lambda f: f[(f.sex == "Male") & f.smoker.eq("Yes") & (f.day == "Sat")].tip.mean(),
+        ),
         ("How many tips were given on Sunday?", lambda f: (f.day == "Sun").sum()),
         ("How many smokers are there?", lambda f: (f.smoker == "Yes").sum()),
         ("How many female non-smokers?", lambda f: ((f.sex == "Female") & (f.smoker == "No")).sum()),
@@ -174,7 +183,12 @@ def test_tips_single_numbers(datasets, question, expected):
 
 @pytest.mark.parametrize(
     "question",
-    ["What is the average tip for each day?", "average tip by day", "Average tip per day", "For each day, what is the mean tip?"],
+    [
+        "What is the average tip for each day?",
+        "average tip by day",
+        "Average tip per day",
+        "For each day, what is the mean tip?",
+    ],
 )
 def test_group_by_one_column(datasets, question):
     tips = datasets["tips"]
@@ -248,7 +262,9 @@ def rows_as_pairs(rows: list[list[Any]]) -> list[tuple[Any, float]]:
 
 
 def same_pairs(got: list[tuple[Any, float]], expected: list[tuple[Any, float]]) -> bool:
-    return len(got) == len(expected) and all(a[0] == b[0] and close(a[1], b[1]) for a, b in zip(got, expected, strict=True))
+    return len(got) == len(expected) and all(
+        a[0] == b[0] and close(a[1], b[1]) for a, b in zip(got, expected, strict=True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -315,7 +331,10 @@ def test_grouped_answers_show_the_groups_first(datasets, question):
 def test_filters_on_values_and_years(datasets):
     gap = datasets["gapminder"]
     frame = gap.frame
-    assert close(scalar(gap, "What was the life expectancy of Japan in 2002?"), frame[(frame.country == "Japan") & (frame.year == 2002)].lifeExp.iloc[0])
+    assert close(
+        scalar(gap, "What was the life expectancy of Japan in 2002?"),
+        frame[(frame.country == "Japan") & (frame.year == 2002)].lifeExp.iloc[0],
+    )
     assert scalar(gap, "How many countries are in Europe?") == frame[frame.continent == "Europe"].country.nunique()
     _, rows = ask(gap, "countries with a life expectancy over 80 in 2007")
     assert {row[0] for row in rows} == set(frame[(frame.lifeExp > 80) & (frame.year == 2007)].country)
@@ -371,7 +390,9 @@ def test_iris_species(datasets):
     iris = datasets["iris"]
     frame = iris.frame
     assert scalar(iris, "how many setosa are there?") == (frame.species == "setosa").sum()
-    assert close(scalar(iris, "maximum petal width of virginica"), frame[frame.species == "virginica"].petal_width.max())
+    assert close(
+        scalar(iris, "maximum petal width of virginica"), frame[frame.species == "virginica"].petal_width.max()
+    )
     _, rows = ask(iris, "average sepal length by species")
     assert same_mapping(as_mapping(rows, 0, 1), frame.groupby("species").sepal_length.mean())
     _, rows = ask(iris, "Which species has the longest average petal length?")
@@ -391,7 +412,10 @@ def test_election_winners(datasets):
 def test_counts_stored_in_a_count_column_are_added_up(datasets):
     medals = datasets["medals_long"]
     frame = medals.frame
-    assert scalar(medals, "How many gold medals did China win?") == frame[(frame.nation == "China") & (frame.medal == "gold")]["count"].sum()
+    assert (
+        scalar(medals, "How many gold medals did China win?")
+        == frame[(frame.nation == "China") & (frame.medal == "gold")]["count"].sum()
+    )
     _, rows = ask(medals, "Which nation won the most medals?")
     assert rows[0][0] == frame.groupby("nation")["count"].sum().idxmax()
 
@@ -499,7 +523,9 @@ def test_rows_before_and_after_a_named_row(datasets, tmp_path):
 
 def test_rows_where_a_column_is_empty(datasets, tmp_path):
     drivers = upload(
-        pd.DataFrame({"driver": ["Ann", "Bob", "Cid", "Dee"], "laps_led": [0, 12, None, 3], "team": ["A", None, "B", "B"]}),
+        pd.DataFrame(
+            {"driver": ["Ann", "Bob", "Cid", "Dee"], "laps_led": [0, 12, None, 3], "team": ["A", None, "B", "B"]}
+        ),
         "drivers",
         tmp_path,
     )

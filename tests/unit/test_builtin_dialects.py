@@ -88,7 +88,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
         def quote(name: str) -> str:
             return '"' + name.replace('"', '""') + '"'
     else:
-        connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", database="test", autocommit=True)
+        connection = pymysql.connect(
+            host="127.0.0.1", port=3306, user="root", password="", database="test", autocommit=True
+        )
 
         def quote(name: str) -> str:
             return "`" + name.replace("`", "``") + "`"
@@ -184,7 +186,9 @@ def test_median_where_the_server_has_one(server):
 def test_differences_choices_and_yes_no_render_in_each_dialect(server):
     by_day = TIPS.groupby("day")
     saturday_more = int((TIPS.day == "Sat").sum() - (TIPS.day == "Fri").sum())
-    assert [tuple(int(v) for v in row) for row in _ask(server, "How many more rows are there for Saturday than Friday?")] == [(saturday_more,)]
+    assert [
+        tuple(int(v) for v in row) for row in _ask(server, "How many more rows are there for Saturday than Friday?")
+    ] == [(saturday_more,)]
     richer = "Sun" if by_day.tip.mean()["Sun"] > by_day.tip.mean()["Sat"] else "Sat"
     assert _ask(server, "Which had the higher average tip, Sun or Sat?") == [(richer,)]
     anyone = "yes" if (TIPS.tip > 9).any() else "no"

@@ -160,24 +160,36 @@ def test_size_adjectives_and_people(data):
 def test_a_superlative_next_to_totals_is_the_extreme_value(data):
     countries = data["countries"]
     asia = countries.frame[countries.frame.continent == "Asia"]
-    _, rows = ask(countries, "What was the largest gdp per capita among Asian countries, and how many people lived there in total?")
+    _, rows = ask(
+        countries,
+        "What was the largest gdp per capita among Asian countries, and how many people lived there in total?",
+    )
     assert len(rows) == 1 and sorted(rows[0]) == sorted([asia["pop"].sum(), asia.gdpPercap.max()])
 
 
 def test_the_group_with_the_most_distinct_members(data):
     gap = data["gapminder"]
     _, rows = ask(gap, "Which continent has the most countries?")
-    assert rows[0][:2] == [gap.frame.groupby("continent").country.nunique().idxmax(), gap.frame.groupby("continent").country.nunique().max()]
+    assert rows[0][:2] == [
+        gap.frame.groupby("continent").country.nunique().idxmax(),
+        gap.frame.groupby("continent").country.nunique().max(),
+    ]
 
 
 # --------------------------------------------------------------------------- demonyms
 def test_nationality_adjectives_find_their_country(data):
     gap, medals = data["gapminder"], data["medals"]
     frame = gap.frame
-    assert close(scalar(gap, "What was the French life expectancy in 2007?"), frame[(frame.country == "France") & (frame.year == 2007)].lifeExp.iloc[0])
+    assert close(
+        scalar(gap, "What was the French life expectancy in 2007?"),
+        frame[(frame.country == "France") & (frame.year == 2007)].lifeExp.iloc[0],
+    )
     assert scalar(gap, "How many Asian countries are there?") == frame[frame.continent == "Asia"].country.nunique()
     medal_frame = medals.frame
-    assert scalar(medals, "How many gold medals did the Canadians win?") == medal_frame[medal_frame.nation == "Canada"].gold.sum()
+    assert (
+        scalar(medals, "How many gold medals did the Canadians win?")
+        == medal_frame[medal_frame.nation == "Canada"].gold.sum()
+    )
     _, rows = ask(gap, "Which non-European countries had a life expectancy over 80 in 2007?")
     latest = frame[(frame.year == 2007) & (frame.continent != "Europe") & (frame.lifeExp > 80)]
     assert {row[0] for row in rows} == set(latest.country)
@@ -228,21 +240,31 @@ def test_difference_between_two_named_rows(data):
 def test_difference_between_two_years_of_one_row(data):
     gap = data["gapminder"]
     france = gap.frame[gap.frame.country == "France"].set_index("year")["pop"]
-    assert scalar(gap, "what was the difference in population of France between 1952 and 2007?") == abs(france[2007] - france[1952])
+    assert scalar(gap, "what was the difference in population of France between 1952 and 2007?") == abs(
+        france[2007] - france[1952]
+    )
 
 
 def test_difference_between_extremes_and_between_columns(data):
     gap, iris = data["gapminder"], data["iris"]
     latest = gap.frame[gap.frame.year == 2007]
-    assert close(scalar(gap, "What is the difference between the highest and lowest life expectancy in 2007?"), latest.lifeExp.max() - latest.lifeExp.min())
+    assert close(
+        scalar(gap, "What is the difference between the highest and lowest life expectancy in 2007?"),
+        latest.lifeExp.max() - latest.lifeExp.min(),
+    )
     _, rows = ask(iris, "difference between sepal length and sepal width")
-    assert sorted(row[-1] for row in rows) == pytest.approx(sorted((iris.frame.sepal_length - iris.frame.sepal_width).abs()))
+    assert sorted(row[-1] for row in rows) == pytest.approx(
+        sorted((iris.frame.sepal_length - iris.frame.sepal_width).abs())
+    )
 
 
 def test_difference_in_counted_rows(data):
     tips = data["tips"]
     frame = tips.frame
-    assert scalar(tips, "How many more rows are there for Saturday than Friday?") == (frame.day == "Sat").sum() - (frame.day == "Fri").sum()
+    assert (
+        scalar(tips, "How many more rows are there for Saturday than Friday?")
+        == (frame.day == "Sat").sum() - (frame.day == "Fri").sum()
+    )
 
 
 def test_which_of_two_named_rows(data):
@@ -259,14 +281,38 @@ def test_which_of_two_named_rows(data):
 @pytest.mark.parametrize(
     ("question", "truth"),
     [
-        ("Did France have a higher life expectancy than Germany in 2007?", lambda f: in_2007(f, "France", "lifeExp") > in_2007(f, "Germany", "lifeExp")),
-        ("Did Germany have fewer people than France in 2007?", lambda f: in_2007(f, "Germany", "pop") < in_2007(f, "France", "pop")),
-        ("Was there any country in Oceania with a life expectancy over 80?", lambda f: ((f.continent == "Oceania") & (f.lifeExp > 80)).any()),
-        ("Is there a country in Africa with a life expectancy above 80 in 2007?", lambda f: ((f.continent == "Africa") & (f.lifeExp > 80) & (f.year == 2007)).any()),
-        ("Was Japan the country with the highest life expectancy in 2007?", lambda f: f[f.year == 2007].set_index("country").lifeExp.idxmax() == "Japan"),
-        ("Was France the country with the highest life expectancy in 2007?", lambda f: f[f.year == 2007].set_index("country").lifeExp.idxmax() == "France"),
-        ("Is the average life expectancy in Europe above 70?", lambda f: f[f.continent == "Europe"].lifeExp.mean() > 70),
-        ("Was the average life expectancy in Africa over 60 in 2007?", lambda f: f[(f.continent == "Africa") & (f.year == 2007)].lifeExp.mean() > 60),
+        (
+            "Did France have a higher life expectancy than Germany in 2007?",
+            lambda f: in_2007(f, "France", "lifeExp") > in_2007(f, "Germany", "lifeExp"),
+        ),
+        (
+            "Did Germany have fewer people than France in 2007?",
+            lambda f: in_2007(f, "Germany", "pop") < in_2007(f, "France", "pop"),
+        ),
+        (
+            "Was there any country in Oceania with a life expectancy over 80?",
+            lambda f: ((f.continent == "Oceania") & (f.lifeExp > 80)).any(),
+        ),
+        (
+            "Is there a country in Africa with a life expectancy above 80 in 2007?",
+            lambda f: ((f.continent == "Africa") & (f.lifeExp > 80) & (f.year == 2007)).any(),
+        ),
+        (
+            "Was Japan the country with the highest life expectancy in 2007?",
+            lambda f: f[f.year == 2007].set_index("country").lifeExp.idxmax() == "Japan",
+        ),
+        (
+            "Was France the country with the highest life expectancy in 2007?",
+            lambda f: f[f.year == 2007].set_index("country").lifeExp.idxmax() == "France",
+        ),
+        (
+            "Is the average life expectancy in Europe above 70?",
+            lambda f: f[f.continent == "Europe"].lifeExp.mean() > 70,
+        ),
+        (
+            "Was the average life expectancy in Africa over 60 in 2007?",
+            lambda f: f[(f.continent == "Africa") & (f.year == 2007)].lifeExp.mean() > 60,
+        ),
     ],
 )
 def test_yes_no_questions_get_one_row(data, question, truth):
@@ -281,7 +327,10 @@ def test_rows_sharing_a_named_rows_value(data):
     _, rows = ask(countries, "Which countries are in the same continent as France?")
     expected = set(frame[frame.continent == frame.continent["France"]].index) - {"France"}
     assert {row[0] for row in rows} == expected
-    assert scalar(countries, "how many countries have the same continent as Egypt?") == (frame.continent == frame.continent["Egypt"]).sum() - 1
+    assert (
+        scalar(countries, "how many countries have the same continent as Egypt?")
+        == (frame.continent == frame.continent["Egypt"]).sum() - 1
+    )
 
 
 # --------------------------------------------------------------------------- summary rows
@@ -339,7 +388,10 @@ def test_rows_compared_with_a_named_row(data):
     assert {row[0] for row in rows} == set(frame[frame.lifeExp > frame.lifeExp["France"]].index)
     _, rows = ask(countries, "countries with a population smaller than Chad")
     assert {row[0] for row in rows} == set(frame[frame["pop"] < frame["pop"]["Chad"]].index)
-    assert scalar(countries, "How many countries have a larger population than Germany?") == (frame["pop"] > frame["pop"]["Germany"]).sum()
+    assert (
+        scalar(countries, "How many countries have a larger population than Germany?")
+        == (frame["pop"] > frame["pop"]["Germany"]).sum()
+    )
 
 
 def test_a_named_row_with_several_rows_needs_the_year(data):

@@ -92,7 +92,7 @@ def _count(state: PlanState, i: int) -> None:
     if cursor.is_keyword(j, "agg") and cursor.mentions[j].payload("agg") == "sum" and not cursor.mentions[j].used:
         cursor.mentions[j].used = True  # "how many total robots": `total` restates the count
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))
-    while cursor.at(j) is not None and cursor.mentions[j].kind == "value" and cursor.mentions[j].used:
+    while cursor.is_index(j) and cursor.mentions[j].kind == "value" and cursor.mentions[j].used:
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))  # "how many Asian countries": the noun is counted
     distinct = False
     if cursor.is_keyword(j, "distinct"):
@@ -117,7 +117,7 @@ def _count(state: PlanState, i: int) -> None:
             if (
                 a is not None
                 and cursor.is_keyword(a, "and")
-                and cursor.at(b) is not None
+                and cursor.is_index(b)
                 and cursor.mentions[b].kind == "column"
                 and not cursor.mentions[b].used
                 and distinct

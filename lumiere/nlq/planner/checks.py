@@ -13,12 +13,16 @@ _ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
 def check_row_comparison(state: PlanState) -> None:
     """The named row must be one row: `France` in a table of countries by year needs a year."""
     comparison = state.plan.row_comparison
-    if comparison is None or comparison.anchor.expr.column.unique or comparison.anchor_filters(state.plan):
+    if comparison is None:
+        return
+    anchor_column = comparison.anchor.expr.column
+    assert anchor_column is not None  # the named row is always picked by a column's value
+    if anchor_column.unique or comparison.anchor_filters(state.plan):
         return
     value = comparison.anchor.values[0]
     raise Unplaced(
         [str(value)],
-        f"'{value}' has several rows in {comparison.anchor.expr.column.name}; say which one to compare with "
+        f"'{value}' has several rows in {anchor_column.name}; say which one to compare with "
         "(a year, for instance).",
     )
 
@@ -69,9 +73,7 @@ def check_unplaced(state: PlanState) -> None:
     for mention in cursor.mentions:
         if mention.used:
             continue
-        if mention.kind in ("unknown", "quoted", "value"):
-            leftovers.append(mention.text)
-        elif mention.kind == "number":
+        if mention.kind in ("unknown", "quoted", "value", "number"):
             leftovers.append(mention.text)
         elif (
             mention.kind == "kw"

@@ -30,8 +30,10 @@ def column_comparisons(state: PlanState) -> None:
         negated = cursor.is_keyword(left_index, "neg") and not cursor.mentions[left_index].used
         if negated:
             left_index = cursor.previous_index(left_index, skip=("stop", "filler"))
-        left = cursor.at(left_index)
-        if left is None or left.kind != "column" or left.used:
+        if not cursor.is_index(left_index):
+            continue
+        left = cursor.mentions[left_index]
+        if left.kind != "column" or left.used:
             continue
         right_column, right_mentions = _compared_column(state, i, left.column)
         if right_column is None or right_column is left.column:
@@ -95,11 +97,13 @@ def same_as_row(state: PlanState) -> None:
         target_index = cursor.next_index(i, skip=("stop", "filler"))
         if cursor.is_keyword(target_index, "count") and not cursor.mentions[target_index].used:
             counted = cursor.next_index(target_index, skip=("stop", "filler"))
-            if cursor.at(counted) is not None and cursor.mentions[counted].kind == "column":
+            if cursor.is_index(counted) and cursor.mentions[counted].kind == "column":
                 cursor.mentions[target_index].used = True
                 target_index = counted
-        target = cursor.at(target_index)
-        if target is None or target.kind != "column" or target.used:
+        if not cursor.is_index(target_index):
+            continue
+        target = cursor.mentions[target_index]
+        if target.kind != "column" or target.used:
             continue
         as_index = cursor.next_index(target_index, skip=("filler",))
         anchor_index = cursor.next_index(as_index, skip=("stop", "filler")) if as_index is not None else None
@@ -107,6 +111,7 @@ def same_as_row(state: PlanState) -> None:
         if (
             as_index is None
             or cursor.mentions[as_index].low != "as"
+            or anchor_index is None
             or anchor is None
             or anchor.kind != "value"
             or anchor.used
@@ -138,14 +143,14 @@ def than_a_row(state: PlanState) -> None:
         )
         anchor_index = cursor.next_index(than, skip=("stop", "filler")) if than is not None else None
         anchor = cursor.at(anchor_index)
-        if anchor is None or anchor.kind != "value" or anchor.used:
+        if than is None or anchor_index is None or anchor is None or anchor.kind != "value" or anchor.used:
             continue
         between = [k for k in range(i + 1, than) if cursor.mentions[k].kind == "column" and not cursor.mentions[k].used]
         before = cursor.previous_index(i, skip=("stop", "filler"))
         if between:
             measure_index = between[0]
         elif (
-            cursor.at(before) is not None
+            cursor.is_index(before)
             and cursor.mentions[before].kind == "column"
             and not cursor.mentions[before].used
         ):

@@ -24,10 +24,14 @@ def yes_no_question(state: PlanState) -> None:
     """`Did France have a higher life expectancy than Germany?`, `Is there a tip over 10?`."""
     cursor = state.cursor
     first = cursor.at(0)
-    if first is not None and first.kind == "stop" and first.low in _YES_NO_STARTS:
-        if not any(mention.kind == "kw" and mention.has("or") for mention in cursor.mentions):
-            state.plan.answer = "yes_no"
-            first.used = True
+    if (
+        first is not None
+        and first.kind == "stop"
+        and first.low in _YES_NO_STARTS
+        and not any(mention.kind == "kw" and mention.has("or") for mention in cursor.mentions)
+    ):
+        state.plan.answer = "yes_no"
+        first.used = True
 
 
 def differences(state: PlanState) -> None:
@@ -141,7 +145,8 @@ def _difference_of_extremes(state: PlanState, i: int) -> Difference | None:
     target = cursor.next_index(second, skip=("stop", "filler"))
     column = cursor.at(target)
     if (
-        column is None
+        target is None
+        or column is None
         or column.kind != "column"
         or column.used
         or not any(c.numeric or c.temporal for c in column.columns)
@@ -161,10 +166,12 @@ def _difference_of_columns(state: PlanState, i: int) -> Difference | None:
     first = cursor.next_index(i, skip=("stop", "filler"))
     joiner = cursor.next_index(first, skip=("stop",)) if first is not None else None
     second = cursor.next_index(joiner, skip=("stop", "filler")) if joiner is not None else None
-    mentions = [cursor.at(first), cursor.at(second)]
-    if not cursor.is_keyword(joiner, "and") or any(x is None or x.kind != "column" or x.used for x in mentions):
+    if not (cursor.is_keyword(joiner, "and") and cursor.is_index(first) and cursor.is_index(second)):
         return None
-    columns = [first_numeric_column(x) for x in mentions]  # type: ignore[arg-type]
+    mentions = [cursor.mentions[first], cursor.mentions[second]]
+    if any(x.kind != "column" or x.used for x in mentions):
+        return None
+    columns = [first_numeric_column(x) for x in mentions]
     if not all(c.numeric for c in columns) or columns[0] is columns[1]:
         return None
     for k in (first, joiner, second):
@@ -210,8 +217,10 @@ def choices(state: PlanState) -> None:
     ors = [k for k, mention in enumerate(cursor.mentions) if cursor.is_keyword(k, "or") and not mention.used]
     for k in ors:
         before, after = cursor.previous_index(k), cursor.next_index(k)
-        a, b = cursor.at(before), cursor.at(after)
-        if a is None or b is None or a.kind != "value" or b.kind != "value" or a.used or b.used:
+        if not (cursor.is_index(before) and cursor.is_index(after)):
+            continue
+        a, b = cursor.mentions[before], cursor.mentions[after]
+        if a.kind != "value" or b.kind != "value" or a.used or b.used:
             continue
         shared = [
             (c, va, next(vb for cb, vb in b.values if cb is c))

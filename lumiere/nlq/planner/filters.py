@@ -46,14 +46,14 @@ def like_filters(state: PlanState) -> None:
         add_condition(state, Cond(Expr(column), "notlike" if negated else "like", [pattern]))
 
 
-def _like_column(state: PlanState, i: int, j: int, literal: Mention) -> ColumnRef:
+def _like_column(state: PlanState, i: int, j: int | None, literal: Mention) -> ColumnRef:
     cursor = state.cursor
     if literal.kind == "value":
         return literal.values[0][0]
     # "whose name contains ..." (column before) or "... in their description" (column after)
     for k in (cursor.previous_index(i), cursor.next_index(j, skip=("stop", "punct", "filler"))):
         mention = cursor.at(k)
-        if mention is not None and mention.kind == "column" and not mention.used:
+        if cursor.is_index(k) and mention is not None and mention.kind == "column" and not mention.used:
             text_cols = [c for c in mention.columns if c.text] or mention.columns
             mention.used = True
             owner = _owner_of_name(state, k)
@@ -129,7 +129,7 @@ def _choose_value_column(state: PlanState, i: int) -> tuple[ColumnRef, Any]:
     options = mention.values
     before = cursor.previous_index(i, skip=("stop", "filler", "punct"))
     if cursor.is_keyword(before, "neg") or (
-        cursor.at(before) is not None and cursor.mentions[before].payload("cmp") == "!="
+        cursor.is_index(before) and cursor.mentions[before].payload("cmp") == "!="
     ):
         before = cursor.previous_index(before, skip=("stop", "filler", "punct"))
     if cursor.is_keyword(before, "between") and cursor.mentions[before].low == "from":
@@ -137,7 +137,7 @@ def _choose_value_column(state: PlanState, i: int) -> tuple[ColumnRef, Any]:
     neighbours = [before, cursor.next_index(i, skip=("stop", "filler"))]
     for k in neighbours:
         near = cursor.at(k)
-        if near is not None and near.kind in ("column", "table") and not near.used:
+        if cursor.is_index(k) and near is not None and near.kind in ("column", "table") and not near.used:
             fitting = [(column, value) for column, value in options if column in near.columns]
             if len(fitting) > 1:
                 fitting = _narrowed_by_words_before(state, k, fitting)
@@ -187,7 +187,8 @@ def boolean_filters(state: PlanState) -> None:
             or before.kind in ("table", "filler", "value")
             or (before.kind == "kw" and before.has("neg"))
         )
-        count_before = cursor.is_keyword(cursor.previous_index(i), "count")
+        count_index = cursor.previous_index(i)
+        count_before = cursor.is_keyword(count_index, "count")
         if not (cue or count_before) and not mention.low.endswith("s"):
             continue
         if not (cue or count_before):
@@ -197,9 +198,9 @@ def boolean_filters(state: PlanState) -> None:
         negated = negated_before(state, i)
         mention.used = True
         add_condition(state, Cond(Expr(column), "=", [falsy if negated else truthy]))
-        if count_before:
+        if cursor.is_keyword(count_index, "count"):
             state.count_requested = True
-            cursor.mentions[cursor.previous_index(i)].used = True
+            cursor.mentions[count_index].used = True
 
 
 def absence_filters(state: PlanState) -> None:

@@ -137,13 +137,13 @@ def finish(state: PlanState) -> None:
             if plan.group and counted and not shown:
                 resolved.append((counted[0], descending))
             elif shown:
-                texty = [e for e in shown if e.column.text] or shown
+                texty = [e for e in shown if e.column is not None and e.column.text] or shown
                 resolved.append((texty[0], descending))
             continue
         if expr is ORDER_BY_SHOWN_MEASURE:
             counted = [e for e in plan.select if e.agg]
             shown = [e for e in plan.select if e.agg is None and e.column is not None]
-            measures = [e for e in shown if e.column.numeric or e.column.temporal]
+            measures = [e for e in shown if e.column is not None and (e.column.numeric or e.column.temporal)]
             chosen = (counted if plan.group else []) or measures or counted or shown
             if chosen:
                 resolved.append((chosen[0], descending))

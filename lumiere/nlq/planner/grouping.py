@@ -44,7 +44,7 @@ def groups(state: PlanState) -> None:
                 _more_group_columns(state, j)
 
 
-def _more_group_columns(state: PlanState, j: int) -> None:
+def _more_group_columns(state: PlanState, j: int | None) -> None:
     """`by sex and smoker`: every listed column is a group key."""
     cursor = state.cursor
     while True:

@@ -106,7 +106,7 @@ def _operator_before(state: PlanState, i: int) -> tuple[str | None, int | None, 
                 return "!=", k, None, True, inner_subject
             if mention.has("or") or mention.has("and"):
                 return None, None, None, False, inner_subject
-        if mention.kind in ("filler",):
+        if mention.kind == "filler":
             k -= 1
             continue
         break

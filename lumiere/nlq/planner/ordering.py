@@ -40,7 +40,7 @@ def limits(state: PlanState) -> None:
 def _counted_subject(state: PlanState, i: int, after: int | None) -> bool:
     cursor = state.cursor
     subject = cursor.at(after)
-    if subject is None or subject.kind not in ("table", "column") or i == 0:
+    if after is None or subject is None or subject.kind not in ("table", "column") or i == 0:
         return False
     if cursor.mentions[i - 1].low not in ("which", "what", "the", "top", "first", "show", "list", "give", "find"):
         return False
@@ -79,7 +79,7 @@ def order_phrases(state: PlanState) -> None:
         if target is None:
             target = (
                 ORDER_BY_SHOWN
-                if mention.has("alpha") or mention.has("order") and not mention.has("dir")
+                if mention.has("alpha") or (mention.has("order") and not mention.has("dir"))
                 else ORDER_BY_SHOWN_MEASURE
             )
         state.plan.order.append((target, descending))
@@ -135,7 +135,7 @@ def _rank_verb(state: PlanState) -> None:
     if first is not None and first.low in ("rank", "ranked") and first.kind in ("unknown", "column") and not first.used:
         by = _by_after(state, 0)
         key = _sort_key_at(state, by)
-        if key is not None:
+        if key is not None and by is not None:  # a sort key was found, so `by` points at it
             first.used = True
             descending = _direction_near(state, by)
             state.plan.order.append((key, True if descending is None else descending))
@@ -148,7 +148,7 @@ def _order_target(state: PlanState, i: int) -> tuple[Expr | None, int | None]:
     j = cursor.next_index(i, skip=("stop", "punct", "filler", "table"))
     if cursor.is_keyword(j, "dir", "alpha") and not cursor.mentions[j].used:
         j = cursor.next_index(j, skip=("stop", "punct", "filler", "table"))  # "ordered descending by age"
-    if cursor.at(j) is not None and cursor.mentions[j].low == "by":
+    if cursor.is_index(j) and cursor.mentions[j].low == "by":
         j = cursor.next_index(j, skip=("stop", "punct", "filler", "table"))
     said_by = mention.low.endswith((" by", " of")) or _word_before_is(state, j, ("by", "of"))
     if mention.has("order") and not said_by:

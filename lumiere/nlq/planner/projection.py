@@ -105,9 +105,9 @@ def projection(state: PlanState) -> None:
             c.expr.column is mention.column and c.op != "distinct" for group in state.plan.where for c in group
         ):
             continue  # "how many teams played only one season": `played` is the filtered column again
-        distinct = cursor.is_keyword(cursor.previous_index(i, skip=("stop", "punct", "filler")), "distinct")
-        if distinct:
-            cursor.mentions[cursor.previous_index(i, skip=("stop", "punct", "filler"))].used = True
+        distinct_index = cursor.previous_index(i, skip=("stop", "punct", "filler"))
+        if cursor.is_keyword(distinct_index, "distinct"):
+            cursor.mentions[distinct_index].used = True
             state.plan.distinct = True
         for column in _projected_columns(mention):
             if state.trend and column.numeric_measure:

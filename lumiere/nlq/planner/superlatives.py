@@ -120,12 +120,12 @@ def _about_the_listing(state: PlanState) -> bool:
     """The question is about the table as it is laid out: `listed`, `on the list/chart/table`."""
     cursor = state.cursor
     for k, mention in enumerate(cursor.mentions):
-        if mention.low in ("listed", "listing") or (
-            mention.low in ("list", "chart", "table") and k > 0 and cursor.mentions[k - 1].low == "the"
-        ):
-            if mention.kind in ("filler", "stop", "unknown", "table"):
-                mention.used = True
-                return True
+        if (
+            mention.low in ("listed", "listing")
+            or (mention.low in ("list", "chart", "table") and k > 0 and cursor.mentions[k - 1].low == "the")
+        ) and mention.kind in ("filler", "stop", "unknown", "table"):
+            mention.used = True
+            return True
     return False
 
 
@@ -155,7 +155,7 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
     near = cursor.at(j)
     if near is not None and near.kind == "kw" and near.has("count") and near.columns and not near.used:
         after_count = cursor.at(cursor.next_index(j, skip=("punct", "filler")))
-        if after_count is None or after_count.low not in ("of",):
+        if after_count is None or after_count.low != "of":
             near.used = mention.used = True  # "the highest count" where count is a column
             state.plan.order.append((Expr(near.columns[0]), descending))
             state.plan.limit = superlative_limit(state)
@@ -164,7 +164,7 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         near.used = True
         k = cursor.next_index(j, skip=("stop", "punct", "filler", "kw"))
         target = cursor.at(k)
-        if target is not None and target.kind in ("table",):
+        if target is not None and target.kind == "table":
             target.used = True
         elif target is not None and target.kind == "column" and not target.used:
             if not target.also_table:
@@ -185,7 +185,7 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
     names_rows = near is not None and (
         near.kind == "table" or (near.kind == "column" and near.also_table and not near.column.numeric_measure)
     )  # "the biggest tip" in a table of tips is the largest amount, not the largest party
-    if names_rows and mention.low in SIZE_ADJECTIVES and not near.row_noun:
+    if names_rows and near is not None and mention.low in SIZE_ADJECTIVES and not near.row_noun:
         sizes = state.schema.concept_columns("size") or state.schema.concept_columns("population")
         if sizes:  # "the 5 largest countries": by their area (or population), not by a count
             near.used = mention.used = True
