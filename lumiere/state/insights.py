@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import reflex as rx
@@ -19,19 +20,30 @@ from lumiere.state.service_calls import Failed
 T = TypeVar("T")
 
 
-def _saved_items(session: Session, user: User) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class SavedInsightRow:
+    """A saved insight as the Saved insights page lists it (text already made safe Markdown)."""
+
+    id: str
+    query_id: str
+    question: str
+    text: str
+    created: str
+
+
+def _saved_items(session: Session, user: User) -> list[SavedInsightRow]:
     """The user's saved insights as the Saved insights page lists them, newest first."""
     saved = insights.list_insights(session, user, saved=True)
     questions = insights.questions_for(session, saved)
     shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
     return [
-        {
-            "id": str(item["id"]),
-            "query_id": str(item["query_id"]),
-            "question": item["question"] or "(SQL written by hand)",
-            "text": safe_markdown(str(item.get("text") or "")),
-            "created": short_time(item.get("created_at")),
-        }
+        SavedInsightRow(
+            id=str(item["id"]),
+            query_id=str(item["query_id"]),
+            question=item["question"] or "(SQL written by hand)",
+            text=safe_markdown(str(item.get("text") or "")),
+            created=short_time(item.get("created_at")),
+        )
         for item in shown
     ]
 
@@ -137,7 +149,7 @@ class InsightMixin(rx.State, mixin=True):
 class InsightsState(AuthState):
     """/insights: the insights the user saved, newest first, each linked to its query."""
 
-    saved_items: list[dict[str, str]] = []
+    saved_items: list[SavedInsightRow] = []
     loaded: bool = False
     pending_delete: int = 0
 

@@ -19,7 +19,7 @@ from lumiere.services import ask, sources
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
-from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, kind_label, short_time
+from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, SourceOption, kind_label, short_time
 from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
 from lumiere.state.service_calls import Failed
@@ -38,7 +38,7 @@ ERROR_HINTS = {
 class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     """What the Ask page shows; rows stay on the server (see ResultTableMixin)."""
 
-    source_options: list[dict[str, str]] = []
+    source_options: list[SourceOption] = []
     selected_source: str = ""
     last_source: str = rx.LocalStorage("", name="lumiere_last_source", sync=True)
     suggestions: list[str] = []
@@ -66,8 +66,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.var
     def selected_source_name(self) -> str:
         for option in self.source_options:
-            if option["id"] == self.selected_source:
-                return option["name"]
+            if option.id == self.selected_source:
+                return option.name
         return ""
 
     @rx.var
@@ -86,13 +86,13 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.sources_loaded = True
         params = self.router.url.query_parameters
         wanted = str(params.get("source", "") or "")
-        known = {option["id"] for option in self.source_options}
+        known = {option.id for option in self.source_options}
         if wanted in known:
             self.selected_source = wanted
         elif self.last_source in known:
             self.selected_source = self.last_source
         elif self.source_options:
-            self.selected_source = self.source_options[0]["id"]
+            self.selected_source = self.source_options[0].id
         else:
             self.selected_source = ""
         self._reset_answer()
@@ -151,7 +151,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event
     def choose_source(self, source_id: str):
-        if one_of(source_id, {option["id"] for option in self.source_options}) is not None:
+        if one_of(source_id, {option.id for option in self.source_options}) is not None:
             self.selected_source = source_id
             self.last_source = source_id
             self.suggestions = []
@@ -300,7 +300,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         return None
 
     def _select_if_known(self, source_id: Any) -> None:
-        if source_id is not None and str(source_id) in {option["id"] for option in self.source_options}:
+        if source_id is not None and str(source_id) in {option.id for option in self.source_options}:
             self.selected_source = str(source_id)
 
     def _start_waiting(self, question: str) -> None:
@@ -310,7 +310,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     def _finish_with_error(self, error: ServiceError, *, sql: str) -> None:
         if error.status_code == 404 and isinstance(error, NotFound):
-            self.source_options = [option for option in self.source_options if option["id"] != self.selected_source]
+            self.source_options = [option for option in self.source_options if option.id != self.selected_source]
         self.asking = False
         self.has_answer = False
         self.failed_sql = sql
@@ -334,9 +334,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self._prepare_insight(payload["query_id"])
 
 
-def _source_options(session: Session, user: User) -> list[dict[str, str]]:
+def _source_options(session: Session, user: User) -> list[SourceOption]:
     return [
-        {"id": str(source.id), "name": source.name, "kind": kind_label(source.kind)}
+        SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
         for source in sources.list_sources(session, user)
     ]
 

@@ -6,6 +6,7 @@ A mixin: any page state that shows a ResultSet (query page now, chat later) gets
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -51,10 +52,19 @@ def sorted_rows(rows: list[list[Any]], column: int, descending: bool) -> list[li
     return sorted(present, key=lambda row: sort_key(row[column]), reverse=descending) + missing
 
 
+@dataclass(frozen=True)
+class ResultColumn:
+    """A result column's header: its name, SQL type and kind (the kind right-aligns numbers)."""
+
+    name: str
+    type: str
+    kind: str
+
+
 class ResultTableMixin(rx.State, mixin=True):
     """The rows of the answer on screen; `_rows` never leaves the server, `page_rows` does."""
 
-    result_columns: list[dict[str, str]] = []
+    result_columns: list[ResultColumn] = []
     page_rows: list[list[str]] = []
     result_row_count: int = 0
     result_truncated: bool = False
@@ -68,7 +78,7 @@ class ResultTableMixin(rx.State, mixin=True):
 
     @rx.var
     def numeric_columns(self) -> list[bool]:
-        return [column.get("kind") in NUMERIC_KINDS for column in self.result_columns]
+        return [column.kind in NUMERIC_KINDS for column in self.result_columns]
 
     @rx.var
     def table_page_count(self) -> int:
@@ -93,7 +103,9 @@ class ResultTableMixin(rx.State, mixin=True):
         self, columns: list[dict[str, Any]], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
     ) -> None:
         self.result_columns = [
-            {"name": str(column["name"]), "type": str(column.get("type", "")), "kind": str(column.get("kind", "other"))}
+            ResultColumn(
+                name=str(column["name"]), type=str(column.get("type", "")), kind=str(column.get("kind", "other"))
+            )
             for column in columns
         ]
         self._rows = rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from lumiere.core.engine import CannotAnswer
@@ -35,23 +37,23 @@ def test_filters_search_status_and_source(asked):
     _, token, ids = asked
     state = page_state(HistoryState, token, "/history")
     settled(state.load())
-    assert state.total == 3 and [item["status"] for item in state.items] == ["error", "ok", "ok"]
-    assert {item["id"]: item["name"] for item in state.filter_sources} == {
+    assert state.total == 3 and [item.status for item in state.items] == ["error", "ok", "ok"]
+    assert {item.id: item.name for item in state.filter_sources} == {
         str(ids["first"]): "gapminder",
         str(ids["second"]): "gapminder",
     }
 
     settled(state.set_search("CONTINENT"))
-    assert [item["id"] for item in state.items] == [str(ids["good"])]
+    assert [item.id for item in state.items] == [str(ids["good"])]
     settled(state.set_search("group by"))  # matches the SQL, not the question
-    assert [item["id"] for item in state.items] == [str(ids["good"])]
+    assert [item.id for item in state.items] == [str(ids["good"])]
     settled(state.clear_filters())
     settled(state.set_status_filter("error"))
-    assert [item["status_label"] for item in state.items] == ["Failed"] and state.items[0]["error"]
+    assert [item.status_label for item in state.items] == ["Failed"] and state.items[0].error
     settled(state.set_status_filter("bogus"))
     assert state.status_filter == "all" and state.total == 3
     settled(state.set_source_filter(str(ids["second"])))
-    assert [item["id"] for item in state.items] == [str(ids["other"])]
+    assert [item.id for item in state.items] == [str(ids["other"])]
     assert state.filtered
     settled(state.set_date_from("2999-01-01"))
     assert state.items == [] and state.total == 0
@@ -65,9 +67,9 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
         sources.delete_source(session, user, ids["second"])
     state = page_state(HistoryState, token, "/history")
     settled(state.load())
-    gone = next(item for item in state.items if item["id"] == str(ids["other"]))
-    assert gone["source_gone"] == "gone" and gone["source_name"] == "gapminder"
-    assert str(ids["second"]) not in {item["id"] for item in state.filter_sources}
+    gone = next(item for item in state.items if item.id == str(ids["other"]))
+    assert gone.source_gone == "gone" and gone.source_name == "gapminder"
+    assert str(ids["second"]) not in {item.id for item in state.filter_sources}
 
     state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")
     assert state.confirming_delete
@@ -75,7 +77,7 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
     assert state.total == 3
     state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")
     settled(state.confirm_delete())
-    assert state.total == 2 and str(ids["good"]) not in {item["id"] for item in state.items}
+    assert state.total == 2 and str(ids["good"]) not in {item.id for item in state.items}
     assert f"'/query?rerun={ids['other']}'" in str(state.rerun(str(ids["other"])))
 
 
@@ -95,7 +97,7 @@ def test_history_rows_read_as_text():
             "created_at": "2025-03-01T14:05:09Z",
         }
     )
-    assert row == {
+    assert asdict(row) == {
         "id": "3",
         "question": "(SQL written by hand)",
         "sql": "SELECT 1 FROM t",
@@ -119,10 +121,10 @@ def test_saved_insights_list_unsave_and_delete(asked):
         insight_id = insight.id
     page = page_state(InsightsState, token, "/insights")
     settled(page.load())
-    assert [(item["id"], item["question"]) for item in page.saved_items] == [
+    assert [(item.id, item.question) for item in page.saved_items] == [
         (str(insight_id), "How many rows are there for each continent?")
     ]
-    assert "Africa" in page.saved_items[0]["text"]
+    assert "Africa" in page.saved_items[0].text
 
     settled(page.unsave(str(insight_id)))
     assert page.saved_items == []

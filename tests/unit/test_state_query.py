@@ -41,7 +41,7 @@ def test_load_prefers_the_url_source_then_the_last_used_one(owner):
     state.last_source = str(first)
     events = settled(state.load())
     assert state.selected_source == str(second)
-    assert {option["id"] for option in state.source_options} == {str(first), str(second)}
+    assert {option.id for option in state.source_options} == {str(first), str(second)}
     assert _handler_names(events) == ["load_suggestions"]
 
     state = page_state(QueryState, token, "/query")
@@ -84,7 +84,7 @@ def test_an_answer_fills_table_chart_and_insight_slot(owner):
 
     expected = plotly.data.gapminder().groupby("continent").size()
     shown = {tuple(row) for row in state.page_rows}
-    names = [column["name"] for column in state.result_columns]
+    names = [column.name for column in state.result_columns]
     continent, count = names.index("continent"), names.index("count")
     assert {(row[continent], row[count]) for row in shown} == {(name, str(n)) for name, n in expected.items()}
     assert state.has_answer and "GROUP BY" in state.answer_sql
