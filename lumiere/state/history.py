@@ -48,22 +48,22 @@ class HistoryRow:
     created: str
 
 
-def history_row(entry: dict) -> HistoryRow:
+def history_row(entry: history.HistoryEntry) -> HistoryRow:
     """One history entry as the list shows it (all text)."""
-    sql = " ".join((entry.get("sql") or "").split())
+    sql = " ".join((entry.sql or "").split())
     return HistoryRow(
-        id=str(entry["id"]),
-        question=entry.get("question") or "(SQL written by hand)",
+        id=str(entry.id),
+        question=entry.question or "(SQL written by hand)",
         sql=sql if len(sql) <= 160 else sql[:159] + "…",
-        status=entry["status"],
-        status_label=STATUS_LABELS.get(entry["status"], entry["status"]),
-        error=entry.get("error") or "",
-        source_name=entry.get("source_name") or "",
-        source_gone="" if entry.get("source_exists", True) else "gone",
-        origin=ORIGIN_LABELS.get(entry.get("origin") or "", ""),
-        rows=human_count(entry.get("row_count")) if entry["status"] == "ok" else "",
-        duration=f"{entry['duration_ms']:,} ms" if entry.get("duration_ms") is not None else "",
-        created=short_time(entry.get("created_at")),
+        status=str(entry.status),
+        status_label=STATUS_LABELS.get(entry.status, entry.status),
+        error=entry.error or "",
+        source_name=entry.source_name or "",
+        source_gone="" if entry.source_exists else "gone",
+        origin=ORIGIN_LABELS.get(entry.origin or "", ""),
+        rows=human_count(entry.row_count) if entry.status == "ok" else "",
+        duration=f"{entry.duration_ms:,} ms" if entry.duration_ms is not None else "",
+        created=short_time(entry.created_at),
     )
 
 

@@ -16,6 +16,7 @@ from lumiere import routes
 from lumiere.core.errors import NotFound, ServiceError
 from lumiere.models import User
 from lumiere.services import ask, sources
+from lumiere.services.ask import AnswerView
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
@@ -211,7 +212,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         async with self:
             self.last_source = str(source_id)
             self._show_answer(payload)
-        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+        return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
     async def run_edited_sql(self):
@@ -240,7 +241,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         async with self:
             self._show_answer(payload)
             self.editing_sql = False
-        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+        return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
     async def rerun(self, query_id: int):
@@ -257,9 +258,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 self._finish_with_error(payload.error, sql="")
             return payload.unless_shown_inline()
         async with self:
-            self._select_if_known(payload.get("source_id"))
+            self._select_if_known(payload.source_id)
             self._show_answer(payload)
-        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+        return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
     async def open_entry(self, query_id: int):
@@ -275,27 +276,27 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 self._finish_with_error(opened.error, sql="")
             return opened.unless_shown_inline()
         async with self:
-            entry = opened["entry"]
-            self._select_if_known(entry.get("source_id"))
-            self.question = entry["question"]
-            if opened["answer"] is not None:
-                self._show_answer(opened["answer"])
-                self.answer_from_history = short_time(entry["created_at"])
+            entry = opened.entry
+            self._select_if_known(entry.source_id)
+            self.question = entry.question
+            if opened.answer is not None:
+                self._show_answer(opened.answer)
+                self.answer_from_history = short_time(entry.created_at)
             else:
                 self.asking = False
-                self.answer_question = entry["question"]
-                self.failed_sql = entry["sql"]
-                if not entry.get("source_exists", True):
-                    self.error_message = f"The data source '{entry['source_name']}' of this entry was deleted."
+                self.answer_question = entry.question
+                self.failed_sql = entry.sql
+                if not entry.source_exists:
+                    self.error_message = f"The data source '{entry.source_name}' of this entry was deleted."
                     self.error_hint = "Its question and SQL are kept here; ask again on another source."
-                elif opened["error"] is not None:
-                    self.error_message = opened["error"]["detail"]
-                    self.error_hint = ERROR_HINTS.get(opened["error"]["status"], "")
+                elif opened.error is not None:
+                    self.error_message = opened.error.detail
+                    self.error_hint = ERROR_HINTS.get(opened.error.status_code, "")
                 else:
-                    label = STATUS_LABELS.get(entry["status"], entry["status"])
-                    self.error_message = f"{label}: {entry['error'] or 'no rows'}"
+                    label = STATUS_LABELS.get(entry.status, entry.status)
+                    self.error_message = f"{label}: {entry.error or 'no rows'}"
                     self.error_hint = ERROR_HINTS.get(400, "")
-        if opened["answer"] is not None:
+        if opened.answer is not None:
             return QueryState.load_latest_insight
         return None
 
@@ -316,22 +317,20 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.failed_sql = sql
         self._show_error(error)
 
-    def _show_answer(self, payload: dict[str, Any]) -> None:
+    def _show_answer(self, payload: AnswerView) -> None:
         self.asking = False
         self.has_answer = True
         self._clear_error()
-        self.answer_question = payload.get("question") or ""
-        self.answer_sql = payload.get("sql") or ""
-        self.answer_engine = ENGINE_LABELS.get(payload.get("engine", ""), "")
-        self.answer_explanation = payload.get("explanation") or ""
-        self.answer_notes = [str(note) for note in payload.get("notes") or []]
+        self.answer_question = payload.question or ""
+        self.answer_sql = payload.sql or ""
+        self.answer_engine = ENGINE_LABELS.get(payload.engine, "")
+        self.answer_explanation = payload.explanation or ""
+        self.answer_notes = [str(note) for note in payload.notes]
         self.answer_source_name = self.selected_source_name
         self.sql_draft = self.answer_sql
-        self._show_result(
-            payload["columns"], payload["rows"], payload["row_count"], payload["truncated"], payload["duration_ms"]
-        )
-        self._show_chart(payload["query_id"], payload.get("chart"), [column["name"] for column in payload["columns"]])
-        self._prepare_insight(payload["query_id"])
+        self._show_result(payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms)
+        self._show_chart(payload.query_id, payload.chart, [column.name for column in payload.columns])
+        self._prepare_insight(payload.query_id)
 
 
 def _source_options(session: Session, user: User) -> list[SourceOption]:

