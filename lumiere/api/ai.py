@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import ResultOut
-from lumiere.services.ask import ask_question, public_answer, run_sql
+from lumiere.services.ask import AnswerView, ask_question, public_answer, run_sql
 
 router = APIRouter(prefix="/api/ai", tags=["ask"])
 
@@ -34,10 +34,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/query", response_model=ResultOut, responses=ERRORS)
-def query(body: QuestionIn, user: CurrentUser, session: DbSession) -> dict[str, object]:
+def query(body: QuestionIn, user: CurrentUser, session: DbSession) -> AnswerView:
     return public_answer(ask_question(session, user, source_id=body.source_id, question=body.question))
 
 
 @router.post("/sql", response_model=ResultOut, responses=ERRORS)
-def sql(body: SqlIn, user: CurrentUser, session: DbSession) -> dict[str, object]:
+def sql(body: SqlIn, user: CurrentUser, session: DbSession) -> AnswerView:
     return public_answer(run_sql(session, user, source_id=body.source_id, sql=body.sql, question=body.question))

@@ -10,7 +10,7 @@ from pydantic import Field
 from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import ChartOut, InsightOut, StrictModel
 from lumiere.services.charts import chart_for_query
-from lumiere.services.insights import create_insight, public_insight
+from lumiere.services.insights import InsightView, create_insight, public_insight
 
 router = APIRouter(prefix="/api/ai", tags=["charts and insights"])
 
@@ -48,5 +48,5 @@ def chart(body: ChartIn, user: CurrentUser, session: DbSession) -> dict[str, Any
 
 
 @router.post("/insight", status_code=201, response_model=InsightOut, responses=ERRORS)
-def insight(body: InsightIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+def insight(body: InsightIn, user: CurrentUser, session: DbSession) -> InsightView:
     return public_insight(create_insight(session, user, body.query_id))

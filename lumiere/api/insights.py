@@ -12,6 +12,7 @@ from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import IdPath, InsightList, InsightOut, StrictModel
 from lumiere.services.insights import (
     MAX_PAGE_SIZE,
+    InsightView,
     delete_insight,
     page_insights,
     public_insight,
@@ -45,7 +46,7 @@ def list_all(
 
 
 @router.patch("/{insight_id}", response_model=InsightOut)
-def patch(insight_id: IdPath, body: InsightPatchIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+def patch(insight_id: IdPath, body: InsightPatchIn, user: CurrentUser, session: DbSession) -> InsightView:
     return public_insight(set_saved(session, user, insight_id, body.saved))
 
 

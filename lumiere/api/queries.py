@@ -11,8 +11,16 @@ from fastapi import Query as QueryParam
 from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import IdPath, QueryList, QueryOut, ResultOut
 from lumiere.core.enums import QueryStatus
-from lumiere.services.ask import public_answer, rerun_query
-from lumiere.services.history import HistoryFilter, delete_query, get_query, list_queries, live_source_ids, public_query
+from lumiere.services.ask import AnswerView, public_answer, rerun_query
+from lumiere.services.history import (
+    HistoryEntry,
+    HistoryFilter,
+    delete_query,
+    get_query,
+    list_queries,
+    live_source_ids,
+    public_query,
+)
 
 router = APIRouter(prefix="/api/queries", tags=["history"])
 
@@ -41,13 +49,13 @@ def list_history(
 
 
 @router.get("/{query_id}", response_model=QueryOut)
-def get_one(query_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+def get_one(query_id: IdPath, user: CurrentUser, session: DbSession) -> HistoryEntry:
     query = get_query(session, user, query_id)
     return public_query(query, source_exists=query.source_id in live_source_ids(session, user))
 
 
 @router.post("/{query_id}/rerun", response_model=ResultOut)
-def rerun(query_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+def rerun(query_id: IdPath, user: CurrentUser, session: DbSession) -> AnswerView:
     return public_answer(rerun_query(session, user, query_id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere.components.feedback import page_arrow, table_caption
-from lumiere.state.result_table import PAGE_SIZES, ResultTableMixin
+from lumiere.state.result_table import PAGE_SIZES, ColumnHeader, ResultTableMixin
 
 
 def _sort_icon(state: type[ResultTableMixin], index: rx.Var[int]) -> rx.Component:
@@ -16,14 +16,14 @@ def _sort_icon(state: type[ResultTableMixin], index: rx.Var[int]) -> rx.Componen
     )
 
 
-def _header_cell(state: type[ResultTableMixin], column: rx.Var[dict], index: rx.Var[int]) -> rx.Component:
+def _header_cell(state: type[ResultTableMixin], column: rx.Var[ColumnHeader], index: rx.Var[int]) -> rx.Component:
     sorted_here = state.sort_column == index
     return rx.table.column_header_cell(
         rx.el.button(
             rx.hstack(
                 rx.vstack(
-                    rx.text(column["name"], weight="bold", size="2"),
-                    rx.text(column["type"], size="1", color_scheme="gray", weight="regular"),
+                    rx.text(column.name, weight="bold", size="2"),
+                    rx.text(column.type, size="1", color_scheme="gray", weight="regular"),
                     spacing="0",
                     align="start",
                 ),

@@ -1,6 +1,7 @@
 """Shared column helpers."""
 
 from datetime import UTC, datetime
+from typing import overload
 
 
 def utcnow() -> datetime:
@@ -8,6 +9,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def iso_utc(moment: datetime) -> str: ...
+@overload
+def iso_utc(moment: None) -> None: ...
 def iso_utc(moment: datetime | None) -> str | None:
     if moment is None:
         return None

@@ -195,13 +195,13 @@ def sources_table() -> rx.Component:
                     DataState.source_list,
                     lambda source: rx.table.row(
                         rx.table.row_header_cell(
-                            rx.link(source["name"], href=routes.source_url(source["id"]), weight="medium")
+                            rx.link(source.name, href=routes.source_url(source.id), weight="medium")
                         ),
-                        rx.table.cell(rx.badge(source["kind"], variant="soft")),
-                        rx.table.cell(source["rows"], text_align="right"),
-                        rx.table.cell(source["columns"], text_align="right"),
-                        rx.table.cell(source["size"], text_align="right"),
-                        rx.table.cell(source["created"], white_space="nowrap"),
+                        rx.table.cell(rx.badge(source.kind, variant="soft")),
+                        rx.table.cell(source.rows, text_align="right"),
+                        rx.table.cell(source.columns, text_align="right"),
+                        rx.table.cell(source.size, text_align="right"),
+                        rx.table.cell(source.created, white_space="nowrap"),
                     ),
                 ),
             ),

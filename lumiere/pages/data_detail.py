@@ -22,11 +22,11 @@ def summary_card() -> rx.Component:
     summary = SourceDetailState.detail_summary
     return rx.card(
         rx.grid(
-            _fact("Kind", summary["kind"]),
-            _fact("Rows", summary["rows"]),
-            _fact("Columns", summary["columns"]),
-            _fact("Size", summary["size"]),
-            _fact("Created", summary["created"]),
+            _fact("Kind", summary.kind),
+            _fact("Rows", summary.rows),
+            _fact("Columns", summary.columns),
+            _fact("Size", summary.size),
+            _fact("Created", summary.created),
             columns=rx.breakpoints(initial="2", sm="3", md="5"),
             spacing="4",
             width="100%",
@@ -44,10 +44,10 @@ def schema_card() -> rx.Component:
                 lambda table: rx.vstack(
                     rx.hstack(
                         rx.icon("table-2", size=16),
-                        rx.code(table["name"], variant="ghost", weight="bold"),
+                        rx.code(table.name, variant="ghost", weight="bold"),
                         rx.cond(
-                            table["row_count"] != "",
-                            rx.text(table["row_count"].to(str) + " rows", size="1", color_scheme="gray"),
+                            table.row_count != "",
+                            rx.text(table.row_count.to(str) + " rows", size="1", color_scheme="gray"),
                             rx.fragment(),
                         ),
                         align="center",
@@ -55,10 +55,10 @@ def schema_card() -> rx.Component:
                     ),
                     rx.flex(
                         rx.foreach(
-                            table["columns"].to(list[dict[str, str]]),
+                            table.columns,
                             lambda column: rx.badge(
-                                rx.text(column["name"], weight="medium"),
-                                rx.text(column["type"], color_scheme="gray"),
+                                rx.text(column.name, weight="medium"),
+                                rx.text(column.type, color_scheme="gray"),
                                 variant="surface",
                                 color_scheme="gray",
                                 size="2",
@@ -91,13 +91,13 @@ def suggestions_card() -> rx.Component:
                         lambda suggestion: rx.link(
                             rx.button(
                                 rx.icon("sparkle", size=12),
-                                suggestion["question"],
+                                suggestion.question,
                                 variant="surface",
                                 size="1",
                                 radius="full",
                                 style={"height": "auto", "white_space": "normal", "padding_y": "0.3rem"},
                             ),
-                            href=suggestion["href"],
+                            href=suggestion.href,
                         ),
                     ),
                     spacing="2",
@@ -199,11 +199,11 @@ def profile_card() -> rx.Component:
                             rx.foreach(
                                 SourceDetailState.profile_rows,
                                 lambda row: rx.table.row(
-                                    rx.table.row_header_cell(row["column"], white_space="nowrap"),
-                                    rx.table.cell(row["type"], color=rx.color("gray", 11)),
-                                    rx.table.cell(row["nulls"], text_align="right"),
-                                    rx.table.cell(row["distinct"], text_align="right"),
-                                    rx.table.cell(row["summary"], min_width="16rem"),
+                                    rx.table.row_header_cell(row.column, white_space="nowrap"),
+                                    rx.table.cell(row.type, color=rx.color("gray", 11)),
+                                    rx.table.cell(row.nulls, text_align="right"),
+                                    rx.table.cell(row.distinct, text_align="right"),
+                                    rx.table.cell(row.summary, min_width="16rem"),
                                 ),
                             ),
                         ),

@@ -11,7 +11,7 @@ from reflex_components_core.el.elements.forms import Input
 
 from lumiere import routes
 from lumiere.components.layout import app_shell, page_header
-from lumiere.state.data_upload import ACCEPT, UploadState
+from lumiere.state.data_upload import ACCEPT, UploadRow, UploadState
 
 UPLOAD_ID = "csv-upload"
 FILE_INPUT_ID = "csv-file-input"
@@ -100,9 +100,9 @@ def drop_zone() -> rx.Component:
     return rx.box(_labelled_file_input(zone), role="region", aria_label="Drop zone for CSV files", width="100%")
 
 
-def _status_badge(item: rx.Var[dict]) -> rx.Component:
+def _status_badge(item: rx.Var[UploadRow]) -> rx.Component:
     return rx.match(
-        item["status"],
+        item.status,
         ("done", rx.badge(rx.icon("check", size=12), "Ready", color_scheme="green")),
         ("error", rx.badge(rx.icon("x", size=12), "Refused", color_scheme="red")),
         ("reading", rx.badge(rx.spinner(size="1"), "Reading", color_scheme="blue")),
@@ -110,14 +110,14 @@ def _status_badge(item: rx.Var[dict]) -> rx.Component:
     )
 
 
-def upload_row(item: rx.Var[dict]) -> rx.Component:
+def upload_row(item: rx.Var[UploadRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(
                 rx.hstack(
                     rx.icon("file-spreadsheet", size=18),
-                    rx.text(item["name"], weight="medium"),
-                    rx.text(item["size_label"], size="1", color_scheme="gray"),
+                    rx.text(item.name, weight="medium"),
+                    rx.text(item.size_label, size="1", color_scheme="gray"),
                     align="center",
                     spacing="2",
                 ),
@@ -127,31 +127,31 @@ def upload_row(item: rx.Var[dict]) -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                item["status"] != "error",
+                item.status != "error",
                 rx.progress(
-                    value=item["percent"].to(int),
+                    value=item.percent.to(int),
                     max=100,
                     width="100%",
-                    aria_label="Upload progress of " + item["name"].to(str),
-                    color_scheme=rx.cond(item["status"] == "done", "green", "indigo"),
+                    aria_label="Upload progress of " + item.name.to(str),
+                    color_scheme=rx.cond(item.status == "done", "green", "indigo"),
                 ),
                 rx.fragment(),
             ),
             rx.cond(
-                item["status"] == "error",
-                rx.text(item["message"], color_scheme="red", size="2", role="alert"),
-                rx.cond(item["message"] != "", rx.text(item["message"], size="2", color_scheme="gray"), rx.fragment()),
+                item.status == "error",
+                rx.text(item.message, color_scheme="red", size="2", role="alert"),
+                rx.cond(item.message != "", rx.text(item.message, size="2", color_scheme="gray"), rx.fragment()),
             ),
             rx.cond(
-                item["source_id"] != "",
+                item.source_id != "",
                 rx.link(
                     rx.hstack(
-                        rx.text("Open ", item["source_name"]),
+                        rx.text("Open ", item.source_name),
                         rx.icon("arrow-right", size=14),
                         align="center",
                         spacing="1",
                     ),
-                    href=routes.source_url(item["source_id"]),
+                    href=routes.source_url(item.source_id),
                     weight="medium",
                 ),
                 rx.fragment(),

@@ -8,7 +8,7 @@ from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
-from lumiere.state.history import ANY, HistoryState
+from lumiere.state.history import ANY, HistoryRow, HistoryState
 
 
 def filters() -> rx.Component:
@@ -38,7 +38,7 @@ def filters() -> rx.Component:
                         rx.select.item("All sources", value=ANY),
                         rx.foreach(
                             HistoryState.filter_sources,
-                            lambda source: rx.select.item(source["name"], value=source["id"]),
+                            lambda source: rx.select.item(source.name, value=source.id),
                         ),
                     ),
                     value=HistoryState.source_filter,
@@ -87,24 +87,24 @@ def filters() -> rx.Component:
     )
 
 
-def _status_badge(item: rx.Var[dict]) -> rx.Component:
+def _status_badge(item: rx.Var[HistoryRow]) -> rx.Component:
     return rx.match(
-        item["status"],
-        ("ok", rx.badge(item["status_label"], color_scheme="green", variant="soft")),
-        ("refused", rx.badge(item["status_label"], color_scheme="orange", variant="soft")),
-        rx.badge(item["status_label"], color_scheme="red", variant="soft"),
+        item.status,
+        ("ok", rx.badge(item.status_label, color_scheme="green", variant="soft")),
+        ("refused", rx.badge(item.status_label, color_scheme="orange", variant="soft")),
+        rx.badge(item.status_label, color_scheme="red", variant="soft"),
     )
 
 
-def history_item(item: rx.Var[dict]) -> rx.Component:
+def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.link(item["question"], href=routes.query_url(item["id"]), weight="medium", size="3"),
+                rx.link(item.question, href=routes.query_url(item.id), weight="medium", size="3"),
                 rx.cond(
-                    item["sql"] != "",
+                    item.sql != "",
                     rx.code(
-                        item["sql"],
+                        item.sql,
                         variant="ghost",
                         size="1",
                         color_scheme="gray",
@@ -115,34 +115,30 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
                 rx.hstack(
                     _status_badge(item),
                     rx.cond(
-                        item["source_gone"] != "",
+                        item.source_gone != "",
                         rx.badge(
                             rx.icon("database", size=12),
-                            item["source_name"],
+                            item.source_name,
                             " (source deleted)",
                             color_scheme="gray",
                             variant="outline",
                         ),
-                        rx.badge(rx.icon("database", size=12), item["source_name"], variant="soft"),
+                        rx.badge(rx.icon("database", size=12), item.source_name, variant="soft"),
                     ),
                     rx.cond(
-                        item["origin"] != "",
-                        rx.badge(item["origin"], variant="outline", color_scheme="gray"),
+                        item.origin != "",
+                        rx.badge(item.origin, variant="outline", color_scheme="gray"),
                         rx.fragment(),
                     ),
-                    rx.cond(
-                        item["rows"] != "", rx.text(item["rows"], " rows", size="1", color_scheme="gray"), rx.fragment()
-                    ),
-                    rx.cond(
-                        item["duration"] != "", rx.text(item["duration"], size="1", color_scheme="gray"), rx.fragment()
-                    ),
-                    rx.text(item["created"], size="1", color_scheme="gray"),
+                    rx.cond(item.rows != "", rx.text(item.rows, " rows", size="1", color_scheme="gray"), rx.fragment()),
+                    rx.cond(item.duration != "", rx.text(item.duration, size="1", color_scheme="gray"), rx.fragment()),
+                    rx.text(item.created, size="1", color_scheme="gray"),
                     spacing="2",
                     wrap="wrap",
                     align="center",
                 ),
                 rx.cond(
-                    item["source_gone"] != "",
+                    item.source_gone != "",
                     rx.text(
                         "The data source of this entry was deleted; its question and SQL are kept.",
                         size="1",
@@ -150,7 +146,7 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
                     ),
                     rx.fragment(),
                 ),
-                rx.cond(item["error"] != "", rx.text(item["error"], size="1", color_scheme="red"), rx.fragment()),
+                rx.cond(item.error != "", rx.text(item.error, size="1", color_scheme="red"), rx.fragment()),
                 spacing="2",
                 align="start",
                 flex="1",
@@ -160,19 +156,19 @@ def history_item(item: rx.Var[dict]) -> rx.Component:
                 rx.button(
                     rx.icon("rotate-cw", size=14),
                     "Re-run",
-                    on_click=HistoryState.rerun(item["id"]),
+                    on_click=HistoryState.rerun(item.id),
                     variant="soft",
                     size="1",
-                    disabled=(item["source_gone"] != "") | (item["sql"] == ""),
-                    aria_label="Re-run: " + item["question"].to(str),
+                    disabled=(item.source_gone != "") | (item.sql == ""),
+                    aria_label="Re-run: " + item.question.to(str),
                 ),
                 rx.icon_button(
                     rx.icon("trash-2", size=14),
-                    on_click=HistoryState.ask_delete(item["id"], item["question"]),
+                    on_click=HistoryState.ask_delete(item.id, item.question),
                     variant="soft",
                     color_scheme="red",
                     size="1",
-                    aria_label="Delete: " + item["question"].to(str),
+                    aria_label="Delete: " + item.question.to(str),
                 ),
                 spacing="2",
             ),

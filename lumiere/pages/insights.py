@@ -8,36 +8,36 @@ from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, empty_state
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.markdown import safe_markdown_view
-from lumiere.state.insights import InsightsState
+from lumiere.state.insights import InsightsState, SavedInsightRow
 
 
-def saved_insight(item: rx.Var[dict]) -> rx.Component:
+def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(
                 rx.vstack(
                     rx.link(
-                        item["question"], href=routes.query_url(item["query_id"]), weight="medium", size="3"
+                        item.question, href=routes.query_url(item.query_id), weight="medium", size="3"
                     ),
-                    rx.text(item["created"], size="1", color_scheme="gray"),
+                    rx.text(item.created, size="1", color_scheme="gray"),
                     spacing="1",
                 ),
                 rx.hstack(
                     rx.button(
                         rx.icon("bookmark-x", size=14),
                         "Unsave",
-                        on_click=InsightsState.unsave(item["id"]),
+                        on_click=InsightsState.unsave(item.id),
                         variant="soft",
                         size="1",
-                        aria_label="Unsave: " + item["question"].to(str),
+                        aria_label="Unsave: " + item.question.to(str),
                     ),
                     rx.icon_button(
                         rx.icon("trash-2", size=14),
-                        on_click=InsightsState.ask_delete(item["id"]),
+                        on_click=InsightsState.ask_delete(item.id),
                         variant="soft",
                         color_scheme="red",
                         size="1",
-                        aria_label="Delete: " + item["question"].to(str),
+                        aria_label="Delete: " + item.question.to(str),
                     ),
                     spacing="2",
                 ),
@@ -46,7 +46,7 @@ def saved_insight(item: rx.Var[dict]) -> rx.Component:
                 width="100%",
                 spacing="3",
             ),
-            rx.box(safe_markdown_view(item["text"].to(str)), width="100%", style={"overflow_wrap": "anywhere"}),
+            rx.box(safe_markdown_view(item.text.to(str)), width="100%", style={"overflow_wrap": "anywhere"}),
             spacing="2",
             width="100%",
         ),

@@ -31,7 +31,7 @@ def source_picker() -> rx.Component:
             rx.select.content(
                 rx.foreach(
                     QueryState.source_options,
-                    lambda option: rx.select.item(option["name"] + " · " + option["kind"], value=option["id"]),
+                    lambda option: rx.select.item(option.name + " · " + option.kind, value=option.id),
                 ),
             ),
             value=QueryState.selected_source,

@@ -19,7 +19,7 @@ from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionCon
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.core.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
-from lumiere.core.resultset import ResultSet
+from lumiere.core.resultset import ResultColumn, ResultSet
 from lumiere.db import saved_id
 from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.llm.engine import LlmEngine
@@ -27,7 +27,7 @@ from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
-from lumiere.services.history import few_shot_examples, get_query, live_source_ids, public_query
+from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
 
@@ -44,25 +44,44 @@ class Answer:
     notes: list[str] = field(default_factory=list)
 
 
-def public_answer(answer: Answer) -> dict[str, Any]:
-    """The API's `result` object."""
+@dataclass(frozen=True)
+class AnswerView:
+    """The API's `result` object, and what the Ask page shows: the SQL that ran, its rows and chart."""
+
+    query_id: int
+    question: str
+    sql: str
+    engine: Engine
+    origin: QueryOrigin
+    source_id: int | None
+    columns: list[ResultColumn]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    duration_ms: int
+    chart: dict[str, Any] | None
+    explanation: str
+    notes: list[str]
+
+
+def public_answer(answer: Answer) -> AnswerView:
     result = answer.result
-    return {
-        "query_id": answer.query.id,
-        "question": answer.query.question,
-        "sql": answer.query.sql,
-        "engine": answer.query.engine,
-        "origin": answer.query.origin,
-        "source_id": answer.query.source_id,
-        "columns": [column.to_dict() for column in result.columns],
-        "rows": result.rows,
-        "row_count": result.row_count,
-        "truncated": result.truncated,
-        "duration_ms": result.duration_ms,
-        "chart": answer.chart,
-        "explanation": answer.explanation,
-        "notes": answer.notes + result.notes,
-    }
+    return AnswerView(
+        query_id=saved_id(answer.query),
+        question=answer.query.question,
+        sql=answer.query.sql,
+        engine=answer.query.engine,
+        origin=answer.query.origin,
+        source_id=answer.query.source_id,
+        columns=list(result.columns),
+        rows=result.rows,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        duration_ms=result.duration_ms,
+        chart=answer.chart,
+        explanation=answer.explanation,
+        notes=answer.notes + result.notes,
+    )
 
 
 def build_context(session: Session, user: User, source: Source) -> QuestionContext:
@@ -125,22 +144,29 @@ def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query
     return query, warehouse.execute(_source_of(session, user, query), query.sql)
 
 
-def open_history_entry(session: Session, user: User, query_id: int) -> dict[str, Any]:
-    """A history entry as the Ask page reopens it: the entry, plus its rows and chart when it
-    succeeded and its source still exists (read again; nothing new is recorded)."""
+@dataclass(frozen=True)
+class OpenedEntry:
+    """A history entry as the Ask page reopens it: the entry, plus its answer when its rows could be
+    read again, or the error that stopped them (neither when it failed or its source is gone)."""
+
+    entry: HistoryEntry
+    answer: AnswerView | None = None
+    error: ServiceError | None = None
+
+
+def open_history_entry(session: Session, user: User, query_id: int) -> OpenedEntry:
+    """Reads a successful entry's rows again from its live source; nothing new is recorded."""
     entry = get_query(session, user, query_id)
     live = entry.source_id in live_source_ids(session, user)
-    opened: dict[str, Any] = {"entry": public_query(entry, source_exists=live), "answer": None, "error": None}
+    shown = public_query(entry, source_exists=live)
     if entry.status != QueryStatus.OK or not live:
-        return opened
+        return OpenedEntry(entry=shown)
     try:
         query, result = result_for_query(session, user, query_id)
     except ServiceError as error:
-        opened["error"] = {"detail": error.detail, "status": error.status_code}
-        return opened
+        return OpenedEntry(entry=shown, error=error)
     answer = Answer(query=query, result=result, chart=charts.saved_chart_payload(query, result))
-    opened["answer"] = public_answer(answer)
-    return opened
+    return OpenedEntry(entry=shown, answer=public_answer(answer))
 
 
 def _source_of(session: Session, user: User, query: Query) -> Source:

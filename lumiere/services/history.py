@@ -10,8 +10,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from lumiere.core.engine import Example
-from lumiere.core.enums import QueryOrigin, QueryStatus
+from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.core.errors import Invalid, NotFound
+from lumiere.db import saved_id
 from lumiere.models import Query, Source, User
 from lumiere.models._base import iso_utc
 
@@ -94,26 +95,45 @@ def live_source_ids(session: Session, user: User) -> set[int]:
     return {source_id for source_id in ids if source_id is not None}
 
 
-def public_query(query: Query, *, source_exists: bool | None = None) -> dict[str, Any]:
-    shown: dict[str, Any] = {
-        "id": query.id,
-        "question": query.question,
-        "sql": query.sql,
-        "status": query.status,
-        "error": query.error,
-        "row_count": query.row_count,
-        "duration_ms": query.duration_ms,
-        "source_id": query.source_id,
-        "source_name": query.source_name,
-        "engine": query.engine,
-        "origin": query.origin,
-        "note": query.note,
-        "chart": query.chart_json,
-        "created_at": iso_utc(query.created_at),
-    }
-    if source_exists is not None:
-        shown["source_exists"] = source_exists
-    return shown
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A history entry as it leaves the service: the API's `QueryOut`, and what the pages list."""
+
+    id: int
+    question: str
+    sql: str
+    status: QueryStatus
+    error: str | None
+    row_count: int | None
+    duration_ms: int | None
+    source_id: int | None
+    source_name: str
+    engine: Engine
+    origin: QueryOrigin
+    note: str | None
+    chart: dict[str, Any] | None
+    created_at: str
+    source_exists: bool
+
+
+def public_query(query: Query, *, source_exists: bool) -> HistoryEntry:
+    return HistoryEntry(
+        id=saved_id(query),
+        question=query.question,
+        sql=query.sql,
+        status=query.status,
+        error=query.error,
+        row_count=query.row_count,
+        duration_ms=query.duration_ms,
+        source_id=query.source_id,
+        source_name=query.source_name,
+        engine=query.engine,
+        origin=query.origin,
+        note=query.note,
+        chart=query.chart_json,
+        created_at=iso_utc(query.created_at),
+        source_exists=source_exists,
+    )
 
 
 def few_shot_examples(session: Session, user: User, source_id: int, *, limit: int = 5) -> list[Example]:

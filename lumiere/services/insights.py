@@ -536,17 +536,28 @@ def questions_for(session: Session, insights: list[Insight]) -> dict[int, str]:
     return {query_id: question for query_id, question in rows if query_id is not None}
 
 
-def public_insight(insight: Insight, *, question: str | None = None) -> dict[str, Any]:
-    """The API's `insight` object (text and fact texts are already inert markdown)."""
-    shown = {
-        "id": insight.id,
-        "query_id": insight.query_id,
-        "text": insight.text,
-        "facts": insight.facts_json,
-        "engine": insight.engine,
-        "saved": insight.saved,
-        "created_at": iso_utc(insight.created_at),
-    }
-    if question is not None:
-        shown["question"] = question
-    return shown
+@dataclass(frozen=True)
+class InsightView:
+    """The API's `insight` object (text and fact texts are already inert markdown); `question` only in lists."""
+
+    id: int
+    query_id: int
+    text: str
+    facts: list[dict[str, Any]]
+    engine: Engine
+    saved: bool
+    created_at: str
+    question: str | None = None
+
+
+def public_insight(insight: Insight, *, question: str | None = None) -> InsightView:
+    return InsightView(
+        id=saved_id(insight),
+        query_id=insight.query_id,
+        text=insight.text,
+        facts=insight.facts_json,
+        engine=insight.engine,
+        saved=insight.saved,
+        created_at=iso_utc(insight.created_at),
+        question=question,
+    )

@@ -13,7 +13,7 @@ from lumiere.services import connections, sources
 from lumiere.services.connections import DEFAULT_PORTS
 from lumiere.state.arguments import form_text, one_of
 from lumiere.state.auth import AuthState
-from lumiere.state.display import source_row
+from lumiere.state.display import SourceRow, source_row
 from lumiere.state.service_calls import Failed
 
 
@@ -40,12 +40,12 @@ def _table_summary(table: dict[str, Any]) -> str:
     return f"{table['name']} ({', '.join(parts)})"
 
 
-def _source_rows(session: Session, user: User) -> list[dict[str, str]]:
+def _source_rows(session: Session, user: User) -> list[SourceRow]:
     return [source_row(sources.public_source(source)) for source in sources.list_sources(session, user)]
 
 
 class DataState(AuthState):
-    source_list: list[dict[str, str]] = []
+    source_list: list[SourceRow] = []
     loaded: bool = False
     sample_loading: bool = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -10,12 +11,49 @@ from lumiere import routes
 from lumiere.services import sources
 from lumiere.state.arguments import NOT_A_PAGE, clamped, positive_id
 from lumiere.state.auth import AuthState
-from lumiere.state.display import human_count, source_row
+from lumiere.state.display import SourceRow, human_count, source_row
 from lumiere.state.result_table import format_cell
 from lumiere.state.service_calls import Failed
 
 PREVIEW_PAGE_SIZE = 25
 MAX_PREVIEW_OFFSET = 10**12  # past the last row the preview is empty, as for any offset past the end
+NO_SUMMARY = SourceRow(id="", name="", kind="", rows="", columns="", size="", created="")
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    """A column in the schema list: its name and its SQL type as text."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A table in the schema list; row_count is empty when the source does not know it."""
+
+    name: str
+    row_count: str
+    columns: tuple[ColumnRow, ...]
+
+
+@dataclass(frozen=True)
+class SuggestionLink:
+    """A suggested question and the Ask page link that asks it."""
+
+    question: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One column of the profile as one line of text (a multi-table source names the table too)."""
+
+    column: str
+    type: str
+    nulls: str
+    distinct: str
+    summary: str
 
 
 class SourceDetailState(AuthState):
@@ -24,11 +62,11 @@ class SourceDetailState(AuthState):
     detail_id: int = 0
     detail_name: str = ""
     detail_kind: str = ""
-    detail_summary: dict[str, str] = {}
-    detail_tables: list[dict[str, Any]] = []
+    detail_summary: SourceRow = NO_SUMMARY
+    detail_tables: list[TableRow] = []
     detail_notes: list[str] = []
-    detail_suggestions: list[dict[str, str]] = []
-    profile_rows: list[dict[str, str]] = []
+    detail_suggestions: list[SuggestionLink] = []
+    profile_rows: list[ProfileRow] = []
     profile_loading: bool = False
     preview_columns: list[str] = []
     preview_rows: list[list[str]] = []
@@ -74,21 +112,21 @@ class SourceDetailState(AuthState):
         row = source_row(detail)
         self.found = self.loaded = True
         self.detail_name = detail["name"]
-        self.detail_kind = row["kind"]
+        self.detail_kind = row.kind
         self.detail_summary = row
         self.detail_tables = [
-            {
-                "name": table["name"],
-                "row_count": f"{table['row_count']:,}" if isinstance(table.get("row_count"), int) else "",
-                "columns": [
-                    {"name": column["name"], "type": column.get("type", "")} for column in table.get("columns", [])
-                ],
-            }
+            TableRow(
+                name=table["name"],
+                row_count=f"{table['row_count']:,}" if isinstance(table.get("row_count"), int) else "",
+                columns=tuple(
+                    ColumnRow(name=column["name"], type=column.get("type", "")) for column in table.get("columns", [])
+                ),
+            )
             for table in detail.get("tables", [])
         ]
         self.detail_notes = [str(note) for note in _detail_notes(detail.get("details") or {})]
         self.detail_suggestions = [
-            {"question": str(question), "href": routes.ask_url(detail["id"], str(question))}
+            SuggestionLink(question=str(question), href=routes.ask_url(detail["id"], str(question)))
             for question in detail.get("suggested_questions", [])[:8]
         ]
 
@@ -191,22 +229,22 @@ def _detail_notes(details: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _profile_rows(profile: dict[str, Any]) -> list[dict[str, str]]:
+def _profile_rows(profile: dict[str, Any]) -> list[ProfileRow]:
     """The column profile as one line of text per column (a multi-table source names the table too)."""
     tables = profile.get("tables")
     if not isinstance(tables, list):
         tables = [{"name": "", "columns": profile.get("columns", [])}]
-    rows: list[dict[str, str]] = []
+    rows: list[ProfileRow] = []
     for table in tables:
         prefix = f"{table['name']}." if len(tables) > 1 and table.get("name") else ""
         rows.extend(
-            {
-                "column": prefix + str(column["name"]),
-                "type": str(column.get("type", "")),
-                "nulls": human_count(column.get("null_count")),
-                "distinct": human_count(column.get("distinct_count")),
-                "summary": _column_summary(column),
-            }
+            ProfileRow(
+                column=prefix + str(column["name"]),
+                type=str(column.get("type", "")),
+                nulls=human_count(column.get("null_count")),
+                distinct=human_count(column.get("distinct_count")),
+                summary=_column_summary(column),
+            )
             for column in table.get("columns", [])
         )
     return rows

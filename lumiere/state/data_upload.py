@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -108,8 +109,24 @@ class _FileStreams:
                 yield chunk.data
 
 
+@dataclass(frozen=True)
+class UploadRow:
+    """One file's line in the upload list: progress, then the outcome (source_id stays empty until it is ready)."""
+
+    key: str
+    name: str
+    size: int
+    size_label: str
+    received: int
+    percent: int
+    status: str
+    message: str
+    source_id: str
+    source_name: str
+
+
 class UploadState(AuthState):
-    uploads: list[dict[str, Any]] = []
+    uploads: list[UploadRow] = []
     uploading: bool = False
     max_upload_bytes: int = get_settings().max_upload_bytes
 
@@ -127,7 +144,7 @@ class UploadState(AuthState):
 
     @rx.event
     def clear_finished(self):
-        self.uploads = [item for item in self.uploads if item["status"] in ("waiting", "uploading", "reading")]
+        self.uploads = [item for item in self.uploads if item.status in ("waiting", "uploading", "reading")]
 
     @rx.event
     def files_rejected(self, rejections: list[dict]):
@@ -147,24 +164,24 @@ class UploadState(AuthState):
             size = clamped(rejection.get("size"), 0, MAX_ANNOUNCED_BYTES) or 0
             self.uploads.insert(0, self._row(name, size, "error", message))
 
-    def _row(self, name: str, size: int, status: str, message: str = "") -> dict[str, Any]:
-        return {
-            "key": f"{time.monotonic_ns()}-{len(self.uploads)}",
-            "name": name,
-            "size": size,
-            "size_label": human_size(size) if size else "",
-            "received": 0,
-            "percent": 0,
-            "status": status,
-            "message": message,
-            "source_id": "",
-            "source_name": "",
-        }
+    def _row(self, name: str, size: int, status: str, message: str = "") -> UploadRow:
+        return UploadRow(
+            key=f"{time.monotonic_ns()}-{len(self.uploads)}",
+            name=name,
+            size=size,
+            size_label=human_size(size) if size else "",
+            received=0,
+            percent=0,
+            status=status,
+            message=message,
+            source_id="",
+            source_name="",
+        )
 
     def _update(self, key: str, **changes: Any) -> None:
         for index, item in enumerate(self.uploads):
-            if item["key"] == key:
-                self.uploads[index] = {**item, **changes}
+            if item.key == key:
+                self.uploads[index] = replace(item, **changes)
                 return
 
     @rx.event(background=True)
@@ -190,10 +207,8 @@ class UploadState(AuthState):
             async with self:
                 self.uploading = False
                 for item in self.uploads:
-                    if item["status"] in ("uploading", "reading"):
-                        self._update(
-                            item["key"], status="error", message="The upload stopped before the end; try again."
-                        )
+                    if item.status in ("uploading", "reading"):
+                        self._update(item.key, status="error", message="The upload stopped before the end; try again.")
         return events
 
     async def _ingest_one(self, user: User, streams: _FileStreams, filename: str, size: int) -> Any:
@@ -201,7 +216,7 @@ class UploadState(AuthState):
         async with self:
             row = self._row(name, size, "uploading")
             self.uploads.insert(0, row)
-        key = row["key"]
+        key = row.key
         received = 0
         last_report = time.monotonic()
 

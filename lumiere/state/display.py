@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lumiere.core.enums import Engine
@@ -39,17 +40,39 @@ def short_time(iso: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def source_row(source: dict) -> dict[str, str]:
+@dataclass(frozen=True)
+class SourceOption:
+    """A data source offered in a select (id as text, as the select's value)."""
+
+    id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A data source as the sources list and the detail summary show it (all text)."""
+
+    id: str
+    name: str
+    kind: str
+    rows: str
+    columns: str
+    size: str
+    created: str
+
+
+def source_row(source: dict) -> SourceRow:
     """A data source as the sources list shows it (all text, so the page needs no formatting)."""
     column_count = source.get("column_count")
     if column_count is None:
         column_count = sum(len(table.get("columns", [])) for table in source.get("tables", []))
-    return {
-        "id": str(source["id"]),
-        "name": source["name"],
-        "kind": kind_label(source["kind"]),
-        "rows": human_count(source.get("row_count")),
-        "columns": human_count(column_count),
-        "size": human_size(source.get("size_bytes")) if source["kind"] == "csv" else "-",
-        "created": short_time(source.get("created_at")),
-    }
+    return SourceRow(
+        id=str(source["id"]),
+        name=source["name"],
+        kind=kind_label(source["kind"]),
+        rows=human_count(source.get("row_count")),
+        columns=human_count(column_count),
+        size=human_size(source.get("size_bytes")) if source["kind"] == "csv" else "-",
+        created=short_time(source.get("created_at")),
+    )

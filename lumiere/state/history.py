@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import reflex as rx
@@ -21,7 +22,7 @@ from lumiere.state.arguments import (
     positive_id,
 )
 from lumiere.state.auth import AuthState
-from lumiere.state.display import STATUS_LABELS, human_count, short_time
+from lumiere.state.display import STATUS_LABELS, SourceOption, human_count, kind_label, short_time
 from lumiere.state.service_calls import Failed
 
 PAGE_SIZE = 20
@@ -29,23 +30,41 @@ ANY = "all"
 ORIGIN_LABELS = {"question": "Question", "sql": "Edited SQL", "rerun": "Re-run"}
 
 
-def history_row(entry: dict) -> dict[str, str]:
+@dataclass(frozen=True)
+class HistoryRow:
+    """One history entry as the list shows it (all text; empty text means "not shown")."""
+
+    id: str
+    question: str
+    sql: str
+    status: str
+    status_label: str
+    error: str
+    source_name: str
+    source_gone: str
+    origin: str
+    rows: str
+    duration: str
+    created: str
+
+
+def history_row(entry: history.HistoryEntry) -> HistoryRow:
     """One history entry as the list shows it (all text)."""
-    sql = " ".join((entry.get("sql") or "").split())
-    return {
-        "id": str(entry["id"]),
-        "question": entry.get("question") or "(SQL written by hand)",
-        "sql": sql if len(sql) <= 160 else sql[:159] + "…",
-        "status": entry["status"],
-        "status_label": STATUS_LABELS.get(entry["status"], entry["status"]),
-        "error": entry.get("error") or "",
-        "source_name": entry.get("source_name") or "",
-        "source_gone": "" if entry.get("source_exists", True) else "gone",
-        "origin": ORIGIN_LABELS.get(entry.get("origin") or "", ""),
-        "rows": human_count(entry.get("row_count")) if entry["status"] == "ok" else "",
-        "duration": f"{entry['duration_ms']:,} ms" if entry.get("duration_ms") is not None else "",
-        "created": short_time(entry.get("created_at")),
-    }
+    sql = " ".join((entry.sql or "").split())
+    return HistoryRow(
+        id=str(entry.id),
+        question=entry.question or "(SQL written by hand)",
+        sql=sql if len(sql) <= 160 else sql[:159] + "…",
+        status=str(entry.status),
+        status_label=STATUS_LABELS.get(entry.status, entry.status),
+        error=entry.error or "",
+        source_name=entry.source_name or "",
+        source_gone="" if entry.source_exists else "gone",
+        origin=ORIGIN_LABELS.get(entry.origin or "", ""),
+        rows=human_count(entry.row_count) if entry.status == "ok" else "",
+        duration=f"{entry.duration_ms:,} ms" if entry.duration_ms is not None else "",
+        created=short_time(entry.created_at),
+    )
 
 
 def _parse_day(text: str) -> date | None:
@@ -57,17 +76,20 @@ def _parse_day(text: str) -> date | None:
 
 def _history_page(
     session: Session, user: User, filters: history.HistoryFilter, page: int
-) -> tuple[list[dict[str, str]], list[dict[str, str]], int]:
+) -> tuple[list[HistoryRow], list[SourceOption], int]:
     """One page of history as the list shows it, the sources the filter offers, and the total."""
     entries, total = history.list_queries(session, user, filters, page=page, page_size=PAGE_SIZE)
     live = history.live_source_ids(session, user)
     items = [history_row(history.public_query(entry, source_exists=entry.source_id in live)) for entry in entries]
-    offered = [{"id": str(source.id), "name": source.name} for source in sources.list_sources(session, user)]
+    offered = [
+        SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
+        for source in sources.list_sources(session, user)
+    ]
     return items, offered, total
 
 
 class HistoryState(AuthState):
-    items: list[dict[str, str]] = []
+    items: list[HistoryRow] = []
     total: int = 0
     page: int = 1
     loaded: bool = False
@@ -77,7 +99,7 @@ class HistoryState(AuthState):
     date_from: str = ""
     date_to: str = ""
     filter_error: str = ""
-    filter_sources: list[dict[str, str]] = []
+    filter_sources: list[SourceOption] = []
     pending_delete: int = 0
     pending_delete_question: str = ""
 

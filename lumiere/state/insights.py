@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -19,24 +20,35 @@ from lumiere.state.service_calls import Failed
 T = TypeVar("T")
 
 
-def _saved_items(session: Session, user: User) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class SavedInsightRow:
+    """A saved insight as the Saved insights page lists it (text already made safe Markdown)."""
+
+    id: str
+    query_id: str
+    question: str
+    text: str
+    created: str
+
+
+def _saved_items(session: Session, user: User) -> list[SavedInsightRow]:
     """The user's saved insights as the Saved insights page lists them, newest first."""
     saved = insights.list_insights(session, user, saved=True)
     questions = insights.questions_for(session, saved)
     shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
     return [
-        {
-            "id": str(item["id"]),
-            "query_id": str(item["query_id"]),
-            "question": item["question"] or "(SQL written by hand)",
-            "text": safe_markdown(str(item.get("text") or "")),
-            "created": short_time(item.get("created_at")),
-        }
+        SavedInsightRow(
+            id=str(item.id),
+            query_id=str(item.query_id),
+            question=item.question or "(SQL written by hand)",
+            text=safe_markdown(item.text or ""),
+            created=short_time(item.created_at),
+        )
         for item in shown
     ]
 
 
-def _latest_insight(session: Session, user: User, query_id: int) -> dict[str, Any] | None:
+def _latest_insight(session: Session, user: User, query_id: int) -> insights.InsightView | None:
     for insight in insights.list_insights(session, user):
         if insight.query_id == query_id:
             return insights.public_insight(insight)
@@ -66,13 +78,13 @@ class InsightMixin(rx.State, mixin=True):
         self.insight_query_id = query_id
         self.insight_busy = True
 
-    def _show_insight(self, insight: dict[str, Any]) -> None:
-        self.insight_id = int(insight["id"])
-        self.insight_text = safe_markdown(str(insight.get("text") or ""))
+    def _show_insight(self, insight: insights.InsightView) -> None:
+        self.insight_id = insight.id
+        self.insight_text = safe_markdown(insight.text or "")
         self.insight_engine = {"llm": "Written by the LLM", "builtin": "Computed from the rows"}.get(
-            str(insight.get("engine", "")), ""
+            str(insight.engine), ""
         )
-        self.insight_saved = bool(insight.get("saved"))
+        self.insight_saved = insight.saved
         self.insight_busy = False
         self.insight_error = ""
 
@@ -130,14 +142,14 @@ class InsightMixin(rx.State, mixin=True):
         )
         if isinstance(updated, Failed):
             return updated.event
-        self.insight_saved = bool(updated["saved"])
+        self.insight_saved = updated.saved
         return rx.toast.success("Insight saved." if self.insight_saved else "Insight removed from Saved insights.")
 
 
 class InsightsState(AuthState):
     """/insights: the insights the user saved, newest first, each linked to its query."""
 
-    saved_items: list[dict[str, str]] = []
+    saved_items: list[SavedInsightRow] = []
     loaded: bool = False
     pending_delete: int = 0
 

@@ -16,10 +16,11 @@ from lumiere import routes
 from lumiere.core.errors import NotFound, ServiceError
 from lumiere.models import User
 from lumiere.services import ask, sources
+from lumiere.services.ask import AnswerView
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
-from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, kind_label, short_time
+from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, SourceOption, kind_label, short_time
 from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
 from lumiere.state.service_calls import Failed
@@ -38,7 +39,7 @@ ERROR_HINTS = {
 class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     """What the Ask page shows; rows stay on the server (see ResultTableMixin)."""
 
-    source_options: list[dict[str, str]] = []
+    source_options: list[SourceOption] = []
     selected_source: str = ""
     last_source: str = rx.LocalStorage("", name="lumiere_last_source", sync=True)
     suggestions: list[str] = []
@@ -66,8 +67,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.var
     def selected_source_name(self) -> str:
         for option in self.source_options:
-            if option["id"] == self.selected_source:
-                return option["name"]
+            if option.id == self.selected_source:
+                return option.name
         return ""
 
     @rx.var
@@ -86,13 +87,13 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.sources_loaded = True
         params = self.router.url.query_parameters
         wanted = str(params.get("source", "") or "")
-        known = {option["id"] for option in self.source_options}
+        known = {option.id for option in self.source_options}
         if wanted in known:
             self.selected_source = wanted
         elif self.last_source in known:
             self.selected_source = self.last_source
         elif self.source_options:
-            self.selected_source = self.source_options[0]["id"]
+            self.selected_source = self.source_options[0].id
         else:
             self.selected_source = ""
         self._reset_answer()
@@ -151,7 +152,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event
     def choose_source(self, source_id: str):
-        if one_of(source_id, {option["id"] for option in self.source_options}) is not None:
+        if one_of(source_id, {option.id for option in self.source_options}) is not None:
             self.selected_source = source_id
             self.last_source = source_id
             self.suggestions = []
@@ -211,7 +212,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         async with self:
             self.last_source = str(source_id)
             self._show_answer(payload)
-        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+        return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
     async def run_edited_sql(self):
@@ -240,7 +241,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         async with self:
             self._show_answer(payload)
             self.editing_sql = False
-        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+        return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
     async def rerun(self, query_id: int):
@@ -257,9 +258,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 self._finish_with_error(payload.error, sql="")
             return payload.unless_shown_inline()
         async with self:
-            self._select_if_known(payload.get("source_id"))
+            self._select_if_known(payload.source_id)
             self._show_answer(payload)
-        return [QueryState.generate_insight, _replace_url(payload["query_id"])]
+        return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
     async def open_entry(self, query_id: int):
@@ -275,32 +276,32 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 self._finish_with_error(opened.error, sql="")
             return opened.unless_shown_inline()
         async with self:
-            entry = opened["entry"]
-            self._select_if_known(entry.get("source_id"))
-            self.question = entry["question"]
-            if opened["answer"] is not None:
-                self._show_answer(opened["answer"])
-                self.answer_from_history = short_time(entry["created_at"])
+            entry = opened.entry
+            self._select_if_known(entry.source_id)
+            self.question = entry.question
+            if opened.answer is not None:
+                self._show_answer(opened.answer)
+                self.answer_from_history = short_time(entry.created_at)
             else:
                 self.asking = False
-                self.answer_question = entry["question"]
-                self.failed_sql = entry["sql"]
-                if not entry.get("source_exists", True):
-                    self.error_message = f"The data source '{entry['source_name']}' of this entry was deleted."
+                self.answer_question = entry.question
+                self.failed_sql = entry.sql
+                if not entry.source_exists:
+                    self.error_message = f"The data source '{entry.source_name}' of this entry was deleted."
                     self.error_hint = "Its question and SQL are kept here; ask again on another source."
-                elif opened["error"] is not None:
-                    self.error_message = opened["error"]["detail"]
-                    self.error_hint = ERROR_HINTS.get(opened["error"]["status"], "")
+                elif opened.error is not None:
+                    self.error_message = opened.error.detail
+                    self.error_hint = ERROR_HINTS.get(opened.error.status_code, "")
                 else:
-                    label = STATUS_LABELS.get(entry["status"], entry["status"])
-                    self.error_message = f"{label}: {entry['error'] or 'no rows'}"
+                    label = STATUS_LABELS.get(entry.status, entry.status)
+                    self.error_message = f"{label}: {entry.error or 'no rows'}"
                     self.error_hint = ERROR_HINTS.get(400, "")
-        if opened["answer"] is not None:
+        if opened.answer is not None:
             return QueryState.load_latest_insight
         return None
 
     def _select_if_known(self, source_id: Any) -> None:
-        if source_id is not None and str(source_id) in {option["id"] for option in self.source_options}:
+        if source_id is not None and str(source_id) in {option.id for option in self.source_options}:
             self.selected_source = str(source_id)
 
     def _start_waiting(self, question: str) -> None:
@@ -310,33 +311,31 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     def _finish_with_error(self, error: ServiceError, *, sql: str) -> None:
         if error.status_code == 404 and isinstance(error, NotFound):
-            self.source_options = [option for option in self.source_options if option["id"] != self.selected_source]
+            self.source_options = [option for option in self.source_options if option.id != self.selected_source]
         self.asking = False
         self.has_answer = False
         self.failed_sql = sql
         self._show_error(error)
 
-    def _show_answer(self, payload: dict[str, Any]) -> None:
+    def _show_answer(self, payload: AnswerView) -> None:
         self.asking = False
         self.has_answer = True
         self._clear_error()
-        self.answer_question = payload.get("question") or ""
-        self.answer_sql = payload.get("sql") or ""
-        self.answer_engine = ENGINE_LABELS.get(payload.get("engine", ""), "")
-        self.answer_explanation = payload.get("explanation") or ""
-        self.answer_notes = [str(note) for note in payload.get("notes") or []]
+        self.answer_question = payload.question or ""
+        self.answer_sql = payload.sql or ""
+        self.answer_engine = ENGINE_LABELS.get(payload.engine, "")
+        self.answer_explanation = payload.explanation or ""
+        self.answer_notes = [str(note) for note in payload.notes]
         self.answer_source_name = self.selected_source_name
         self.sql_draft = self.answer_sql
-        self._show_result(
-            payload["columns"], payload["rows"], payload["row_count"], payload["truncated"], payload["duration_ms"]
-        )
-        self._show_chart(payload["query_id"], payload.get("chart"), [column["name"] for column in payload["columns"]])
-        self._prepare_insight(payload["query_id"])
+        self._show_result(payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms)
+        self._show_chart(payload.query_id, payload.chart, [column.name for column in payload.columns])
+        self._prepare_insight(payload.query_id)
 
 
-def _source_options(session: Session, user: User) -> list[dict[str, str]]:
+def _source_options(session: Session, user: User) -> list[SourceOption]:
     return [
-        {"id": str(source.id), "name": source.name, "kind": kind_label(source.kind)}
+        SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
         for source in sources.list_sources(session, user)
     ]
 

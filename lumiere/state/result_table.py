@@ -6,10 +6,12 @@ A mixin: any page state that shows a ResultSet (query page now, chat later) gets
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
 
+from lumiere.core.resultset import ResultColumn
 from lumiere.state.arguments import NOT_A_PAGE, clamped, one_of, whole_number
 
 PAGE_SIZES = ("25", "50", "100")
@@ -51,10 +53,19 @@ def sorted_rows(rows: list[list[Any]], column: int, descending: bool) -> list[li
     return sorted(present, key=lambda row: sort_key(row[column]), reverse=descending) + missing
 
 
+@dataclass(frozen=True)
+class ColumnHeader:
+    """A result column's header: its name, SQL type and kind (the kind right-aligns numbers)."""
+
+    name: str
+    type: str
+    kind: str
+
+
 class ResultTableMixin(rx.State, mixin=True):
     """The rows of the answer on screen; `_rows` never leaves the server, `page_rows` does."""
 
-    result_columns: list[dict[str, str]] = []
+    result_columns: list[ColumnHeader] = []
     page_rows: list[list[str]] = []
     result_row_count: int = 0
     result_truncated: bool = False
@@ -68,7 +79,7 @@ class ResultTableMixin(rx.State, mixin=True):
 
     @rx.var
     def numeric_columns(self) -> list[bool]:
-        return [column.get("kind") in NUMERIC_KINDS for column in self.result_columns]
+        return [column.kind in NUMERIC_KINDS for column in self.result_columns]
 
     @rx.var
     def table_page_count(self) -> int:
@@ -90,12 +101,9 @@ class ResultTableMixin(rx.State, mixin=True):
         return f"Rows {first:,}-{last:,} of {total:,}"
 
     def _show_result(
-        self, columns: list[dict[str, Any]], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
+        self, columns: list[ResultColumn], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
     ) -> None:
-        self.result_columns = [
-            {"name": str(column["name"]), "type": str(column.get("type", "")), "kind": str(column.get("kind", "other"))}
-            for column in columns
-        ]
+        self.result_columns = [ColumnHeader(name=column.name, type=column.type, kind=column.kind) for column in columns]
         self._rows = rows
         self._sorted = rows
         self.result_row_count = row_count

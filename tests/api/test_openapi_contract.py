@@ -4,6 +4,7 @@ real responses match the published document key for key."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -148,4 +149,4 @@ def test_response_models_drop_nothing_the_services_send(client, make_user, db_se
     sent_source = sources.public_source(sources.get_source(db_session, account, source_id), detail=True)
     sent_query = public_query(get_query(db_session, account, asked["query_id"]), source_exists=True)
     assert served_source == json.loads(json.dumps(sent_source))
-    assert served_query == json.loads(json.dumps(sent_query))
+    assert served_query == json.loads(json.dumps(asdict(sent_query)))

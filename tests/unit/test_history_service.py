@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from lumiere.api.schemas import QueryOut
+from lumiere.core.enums import QueryStatus
 from lumiere.core.errors import Invalid, NotFound
 from lumiere.models import Query
 from lumiere.services.auth import register_user
@@ -110,17 +113,6 @@ def test_few_shot_examples_are_distinct_successful_questions_on_the_source(db_se
 def test_public_query_shape(db_session, two_users):
     me, _ = two_users
     shown = public_query(_add(db_session, me, "q", "SELECT 1"), source_exists=False)
-    for key in (
-        "id",
-        "question",
-        "sql",
-        "status",
-        "error",
-        "row_count",
-        "duration_ms",
-        "source_id",
-        "engine",
-        "created_at",
-    ):
-        assert key in shown
-    assert shown["source_exists"] is False and shown["created_at"].endswith("Z")
+    assert {field.name for field in fields(shown)} == set(QueryOut.model_fields)
+    assert (shown.question, shown.sql, shown.status) == ("q", "SELECT 1", QueryStatus.OK)
+    assert shown.source_exists is False and shown.created_at.endswith("Z")

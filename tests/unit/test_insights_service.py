@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict, fields
 
 import plotly.data
 import pytest
 from sqlmodel import Session, select
 
+from lumiere.api.schemas import InsightOut
 from lumiere.core.errors import Invalid, NotFound
 from lumiere.models import Insight, LlmCall, Query, User
 from lumiere.services.insights import (
@@ -49,9 +51,10 @@ def test_builtin_insight_is_composed_from_facts_and_linked_to_the_query(db_sessi
     db_session.expire_all()
     stored = db_session.get(Insight, insight.id)
     shown = public_insight(stored)
-    assert set(shown) == {"id", "query_id", "text", "facts", "engine", "saved", "created_at"}
-    assert shown["saved"] is False and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", shown["created_at"])
-    assert json.loads(json.dumps(shown)) == shown
+    assert {field.name for field in fields(shown)} == set(InsightOut.model_fields)
+    assert shown.question is None and shown.id == insight.id
+    assert shown.saved is False and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", shown.created_at)
+    assert json.loads(json.dumps(asdict(shown))) == asdict(shown)
 
 
 def test_insight_for_another_users_or_a_failed_query_is_refused(db_session, owner, tmp_path) -> None:

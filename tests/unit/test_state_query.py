@@ -7,6 +7,7 @@ import pytest
 
 from lumiere.core.engine import CannotAnswer
 from lumiere.core.errors import Timeout
+from lumiere.core.resultset import ResultColumn
 from lumiere.db import session_scope
 from lumiere.services import ask, sources
 from lumiere.services.ask import open_history_entry
@@ -41,7 +42,7 @@ def test_load_prefers_the_url_source_then_the_last_used_one(owner):
     state.last_source = str(first)
     events = settled(state.load())
     assert state.selected_source == str(second)
-    assert {option["id"] for option in state.source_options} == {str(first), str(second)}
+    assert {option.id for option in state.source_options} == {str(first), str(second)}
     assert _handler_names(events) == ["load_suggestions"]
 
     state = page_state(QueryState, token, "/query")
@@ -84,14 +85,14 @@ def test_an_answer_fills_table_chart_and_insight_slot(owner):
 
     expected = plotly.data.gapminder().groupby("continent").size()
     shown = {tuple(row) for row in state.page_rows}
-    names = [column["name"] for column in state.result_columns]
+    names = [column.name for column in state.result_columns]
     continent, count = names.index("continent"), names.index("count")
     assert {(row[continent], row[count]) for row in shown} == {(name, str(n)) for name, n in expected.items()}
     assert state.has_answer and "GROUP BY" in state.answer_sql
     assert state.answer_source_name == "gapminder"
     assert state.chart_type == "bar" and state.chart_figure["data"]
     assert state.chart_columns == names
-    assert state.insight_query_id == payload["query_id"] and state.insight_busy
+    assert state.insight_query_id == payload.query_id and state.insight_busy
 
 
 def test_the_answer_says_who_wrote_its_sql(owner):
@@ -127,17 +128,17 @@ def test_opening_a_history_entry_reads_its_rows_again_until_the_source_goes(owne
         query_id = ask.ask_question(session, user, source_id=first, question=QUESTION).query.id
     with session_scope() as session:
         opened = open_history_entry(session, user, query_id)
-    assert opened["entry"]["source_exists"] is True
-    assert opened["answer"]["row_count"] == 5
-    assert opened["answer"]["chart"]["type"] == "bar"
+    assert opened.entry.source_exists is True
+    assert opened.answer is not None and opened.answer.row_count == 5
+    assert opened.answer.chart is not None and opened.answer.chart["type"] == "bar"
 
     with session_scope() as session:
         sources.delete_source(session, user, first)
     with session_scope() as session:
         opened = open_history_entry(session, user, query_id)
-    assert opened["entry"]["source_exists"] is False
-    assert opened["entry"]["question"] == QUESTION
-    assert opened["answer"] is None
+    assert opened.entry.source_exists is False
+    assert opened.entry.question == QUESTION
+    assert opened.answer is None and opened.error is None
 
 
 def test_sorting_cycles_and_paging_over_real_rows(app_db):
@@ -146,9 +147,9 @@ def test_sorting_cycles_and_paging_over_real_rows(app_db):
     rows[3][2] = None
     state = page_state(QueryState)
     columns = [
-        {"name": "country", "type": "VARCHAR", "kind": "text"},
-        {"name": "year", "type": "BIGINT", "kind": "integer"},
-        {"name": "lifeExp", "type": "DOUBLE", "kind": "number"},
+        ResultColumn(name="country", type="VARCHAR", kind="text"),
+        ResultColumn(name="year", type="BIGINT", kind="integer"),
+        ResultColumn(name="lifeExp", type="DOUBLE", kind="number"),
     ]
     state._show_result(columns, rows, len(rows), False, 12)
     assert state.table_page_count == 3 and state.shown_rows_label == "Rows 1-25 of 60"
