@@ -7,11 +7,12 @@ from lumiere.models import Query, User
 from lumiere.services.ask import rerun_query
 from tests.helpers.api import make_query
 from tests.helpers.charts import assert_inert
+from tests.helpers.rows import present, stored
 
 
 def saved_chart(query_id: int) -> dict | None:
     with session_scope() as session:
-        return session.get(Query, query_id).chart_json
+        return stored(session, Query, query_id).chart_json
 
 
 def test_chart_of_a_query(client, make_user) -> None:
@@ -39,8 +40,9 @@ def test_override_is_saved_and_kept_on_rerun(client, make_user) -> None:
     again = client.post("/api/ai/chart", json={"query_id": query_id}, headers=user["headers"]).json()
     assert (again["type"], again["x"], again["y"], again["color"]) == ("line", "day", "n", "time")
     with session_scope() as session:
-        rerun = rerun_query(session, session.get(User, user["id"]), query_id)
-        assert (rerun.chart["type"], rerun.chart["y"]) == ("line", "n")
+        rerun = rerun_query(session, stored(session, User, user["id"]), query_id)
+        chart = present(rerun.chart)
+        assert (chart["type"], chart["y"]) == ("line", "n")
 
 
 def test_bad_overrides_are_422_naming_what_is_valid(client, make_user) -> None:
@@ -91,7 +93,7 @@ def test_another_users_or_a_missing_query_is_404(client, make_user) -> None:
         assert response.status_code == 404
         details.append(response.json()["detail"].replace(str(target), "N"))
     assert details[0] == details[1]  # someone else's query reads exactly like one that does not exist
-    assert saved_chart(query_id)["type"] == "bar"
+    assert present(saved_chart(query_id))["type"] == "bar"
 
 
 def test_dark_theme(client, make_user) -> None:
@@ -107,7 +109,7 @@ def test_a_deleted_source_is_a_clear_404(client, make_user) -> None:
     user = make_user()
     query_id = make_query(client, user)
     with session_scope() as session:
-        source_id = session.get(Query, query_id).source_id
+        source_id = stored(session, Query, query_id).source_id
     assert client.delete(f"/api/data/source/{source_id}", headers=user["headers"]).status_code == 204
     response = client.post("/api/ai/chart", json={"query_id": query_id}, headers=user["headers"])
     assert response.status_code == 404

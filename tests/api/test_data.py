@@ -22,6 +22,7 @@ from lumiere.config import reset_settings
 from lumiere.db import session_scope
 from lumiere.models import Source
 from lumiere.storage.crypto import decrypt_secret
+from tests.helpers.rows import stored
 
 TIPS = plotly.data.tips().to_csv(index=False).encode()
 
@@ -307,7 +308,7 @@ def test_connect_test_then_save_a_postgres_source(client, make_user, pg_schema):
                                   "schema": pg_schema}
     assert "never-shown" not in saved.text
     with session_scope() as session:
-        row = session.get(Source, body["id"])
+        row = stored(session, Source, body["id"])
         assert row.password_encrypted and "never-shown" not in row.password_encrypted
         assert decrypt_secret(row.password_encrypted) == "never-shown-7Q"
     detail = client.get(f"/api/data/source/{body['id']}", headers=user["headers"])

@@ -13,7 +13,7 @@ from lumiere.models import User
 from lumiere.services import sources
 from lumiere.services.history import get_query, public_query
 
-JSON_TYPES = {
+JSON_TYPES: dict[str, Any] = {  # Any: `isinstance` below checks the value, the code after reads it freely
     "object": dict,
     "array": list,
     "string": str,

@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.data
 from fastapi.testclient import TestClient
 
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.models import User
 from lumiere.services.ask import run_sql
+from tests.helpers.rows import stored
 
 TIPS_BY_DAY_AND_TIME = 'SELECT "day", "time", SUM(tip) AS tips, COUNT(*) AS n FROM tips GROUP BY ALL'
 
@@ -27,5 +28,5 @@ def make_query(client: TestClient, user: dict, sql: str = TIPS_BY_DAY_AND_TIME, 
     """A real source uploaded through the API, and a query on it recorded by the ask service."""
     source = upload(client, user, plotly.data.tips(), "tips.csv")
     with session_scope() as session:
-        account = session.get(User, user["id"])
-        return run_sql(session, account, source_id=source["id"], sql=sql, question=question).query.id
+        account = stored(session, User, user["id"])
+        return saved_id(run_sql(session, account, source_id=source["id"], sql=sql, question=question).query)

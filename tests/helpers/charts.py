@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import plotly.data
 
-from lumiere.core.resultset import ResultColumn, ResultSet
+from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 
 DATASETS = {
     "gapminder": plotly.data.gapminder(),
@@ -23,7 +23,7 @@ DATASETS = {
 }
 
 
-def _kind(type_name: str) -> str:
+def _kind(type_name: str) -> ColumnKind:
     name = type_name.upper()
     if name in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"):
         return "integer"

@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from lumiere.models import Source
 from lumiere.storage.datasets import dataset_path
+from tests.helpers.rows import present
 
 
 def make_dataset(build: Callable[[duckdb.DuckDBPyConnection], None], table: str, user_id: int = 1) -> Source:
@@ -24,7 +25,7 @@ def make_dataset(build: Callable[[duckdb.DuckDBPyConnection], None], table: str,
         build(connection)
         quoted = exp.to_identifier(table, quoted=True).sql("duckdb")
         described = connection.execute(f"DESCRIBE {quoted}").fetchall()
-        row_count = connection.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
+        row_count = present(connection.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone())[0]
     finally:
         connection.close()
     source.tables_json = [{"name": table, "row_count": row_count,

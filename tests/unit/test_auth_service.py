@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from lumiere.config import get_settings
 from lumiere.core.errors import Conflict, Invalid, Unauthorized
+from lumiere.db import saved_id
 from lumiere.models import RevokedToken, User
 from lumiere.services.auth import (
     WRONG_LOGIN,
@@ -96,7 +97,9 @@ def test_token_round_trip_and_rejections(db_session):
         {"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)}, "not-the-key", algorithm="HS256"
     )
     unsigned = jwt.encode(
-        {"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)}, None, algorithm="none"
+        {"sub": str(user.id), "ver": 0, "iat": now, "exp": now + timedelta(hours=1)},
+        None,  # type: ignore[arg-type]  # no key: a forged unsigned token, which must be refused
+        algorithm="none",
     )
     for bad in (expired, forged, unsigned, "garbage", token[:-3] + "abc", ""):
         with pytest.raises(Unauthorized):
@@ -114,7 +117,7 @@ def test_token_of_a_deleted_user_is_refused(db_session):
 
 def test_revoking_a_token_purges_revocations_that_have_expired(db_session):
     user = register_user(db_session, email="out@example.com", password="password-1", name="O")
-    stale = RevokedToken(jti="stale", user_id=user.id, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    stale = RevokedToken(jti="stale", user_id=saved_id(user), expires_at=datetime.now(UTC) - timedelta(minutes=1))
     db_session.add(stale)
     db_session.flush()
     kept, revoked = issue_token(user).access_token, issue_token(user).access_token

@@ -240,7 +240,7 @@ def test_shares(datasets):
     generated, rows = ask(tips, "What share of rows are from each day?")
     expected = tips.frame.day.value_counts(normalize=True) * 100
     assert all(abs(row[1] - expected[row[0]]) < 0.01 for row in rows) and len(rows) == len(expected)
-    assert generated.chart_hint["type"] == "pie"
+    assert generated.chart_hint is not None and generated.chart_hint["type"] == "pie"
     share = scalar(tips, "What percentage of rows are smokers?")
     assert abs(share - (tips.frame.smoker == "Yes").mean() * 100) < 0.01
 
@@ -367,7 +367,7 @@ def test_trends_over_years(datasets):
     expected = frame.groupby("year").lifeExp.mean()
     assert [row[0] for row in rows] == list(expected.index)
     assert all(close(row[1], expected[row[0]]) for row in rows)
-    assert generated.chart_hint["type"] == "line"
+    assert generated.chart_hint is not None and generated.chart_hint["type"] == "line"
     generated, rows = ask(gap, "Show the population of France over time")
     france = frame[frame.country == "France"].set_index("year")["pop"]
     assert [row[0] for row in rows] == list(france.index) and [row[1] for row in rows] == list(france)
@@ -380,7 +380,7 @@ def test_monthly_trend_on_a_date_column(datasets):
     expected = frame.groupby("month").AAPL.mean()
     assert len(rows) == len(expected)
     assert all(close(a[1], b) for a, b in zip(rows, expected, strict=True))
-    assert generated.chart_hint["type"] == "line"
+    assert generated.chart_hint is not None and generated.chart_hint["type"] == "line"
     _, rows = ask(stocks, "When was MSFT highest?")
     assert rows[0][0] == stocks.frame.loc[stocks.frame.MSFT.idxmax(), "date"]
 

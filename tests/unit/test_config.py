@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
+
+from pydantic import SecretStr
 
 from lumiere.config import Settings
 
@@ -19,7 +22,7 @@ def test_generated_secret_key_is_kept_with_mode_0600_and_reused(tmp_path, monkey
 
 
 def test_configured_secret_key_wins(tmp_path):
-    settings = Settings(data_dir=tmp_path, secret_key="from-the-environment")
+    settings = Settings(data_dir=tmp_path, secret_key=SecretStr("from-the-environment"))
     assert settings.resolved_secret_key == "from-the-environment"
     assert not (tmp_path / ".secret_key").exists()
 
@@ -31,4 +34,4 @@ def test_default_database_is_a_sqlite_file_under_var(tmp_path):
 
 def test_relative_data_dir_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert Settings(data_dir="rel/data").data_dir == tmp_path / "rel" / "data"
+    assert Settings(data_dir=Path("rel/data")).data_dir == tmp_path / "rel" / "data"

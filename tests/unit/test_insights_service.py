@@ -8,10 +8,12 @@ from dataclasses import asdict, fields
 
 import plotly.data
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lumiere.api.schemas import InsightOut
+from lumiere.core.enums import QueryStatus
 from lumiere.core.errors import Invalid, NotFound
+from lumiere.db import saved_id
 from lumiere.models import Insight, LlmCall, Query, User
 from lumiere.services.insights import (
     compose_narrative,
@@ -37,7 +39,7 @@ def owner(db_session: Session) -> User:
 
 def test_builtin_insight_is_composed_from_facts_and_linked_to_the_query(db_session, owner, tmp_path) -> None:
     query = make_query(db_session, owner, tmp_path)
-    insight = create_insight(db_session, owner, query.id)
+    insight = create_insight(db_session, owner, saved_id(query))
     expected_facts = compute_facts(
         result_of("SELECT day, SUM(tip) AS tips FROM tips GROUP BY day"), question="Tips by day"
     )
@@ -61,20 +63,21 @@ def test_insight_for_another_users_or_a_failed_query_is_refused(db_session, owne
     query = make_query(db_session, owner, tmp_path)
     stranger = make_user(db_session)
     with pytest.raises(NotFound):
-        create_insight(db_session, stranger, query.id)
-    failed = Query(user_id=owner.id, source_id=query.source_id, question="x", sql="SELEC", status="error", error="bad")
+        create_insight(db_session, stranger, saved_id(query))
+    failed = Query(user_id=owner.id, source_id=query.source_id, question="x", sql="SELEC", status=QueryStatus.ERROR,
+                   error="bad")
     db_session.add(failed)
     db_session.flush()
     with pytest.raises(Invalid):
-        create_insight(db_session, owner, failed.id)
+        create_insight(db_session, owner, saved_id(failed))
     assert db_session.exec(select(Insight)).all() == []
 
 
 def test_saving_listing_and_deleting_are_per_user(db_session, owner, tmp_path) -> None:
     query = make_query(db_session, owner, tmp_path)
-    first, second, third = (create_insight(db_session, owner, query.id) for _ in range(3))
+    first, second, third = (create_insight(db_session, owner, saved_id(query)) for _ in range(3))
     stranger = make_user(db_session)
-    assert set_saved(db_session, owner, second.id, True).saved is True
+    assert set_saved(db_session, owner, saved_id(second), True).saved is True
     assert [i.id for i in list_insights(db_session, owner)] == [third.id, second.id, first.id]
     assert [i.id for i in list_insights(db_session, owner, saved=True)] == [second.id]
     assert [i.id for i in list_insights(db_session, owner, saved=False)] == [third.id, first.id]
@@ -85,24 +88,24 @@ def test_saving_listing_and_deleting_are_per_user(db_session, owner, tmp_path) -
         page_insights(db_session, owner, page=0)
 
     for action in (
-        lambda: set_saved(db_session, stranger, second.id, False),
-        lambda: delete_insight(db_session, stranger, second.id),
+        lambda: set_saved(db_session, stranger, saved_id(second), False),
+        lambda: delete_insight(db_session, stranger, saved_id(second)),
     ):
         with pytest.raises(NotFound):
             action()
     assert db_session.get(Insight, second.id).saved is True
     with pytest.raises(Invalid):
-        set_saved(db_session, owner, second.id, "yes")
+        set_saved(db_session, owner, saved_id(second), "yes")  # type: ignore[arg-type]  # refused: not a bool
 
-    delete_insight(db_session, owner, second.id)
+    delete_insight(db_session, owner, saved_id(second))
     assert db_session.get(Insight, second.id) is None
     with pytest.raises(NotFound):
-        delete_insight(db_session, owner, second.id)
+        delete_insight(db_session, owner, saved_id(second))
 
 
 def _llm_calls(session: Session) -> list[LlmCall]:
     session.expire_all()
-    return list(session.exec(select(LlmCall).order_by(LlmCall.id)).all())
+    return list(session.exec(select(LlmCall).order_by(col(LlmCall.id))).all())
 
 
 def test_llm_writes_the_narrative_from_the_facts(db_session, owner, tmp_path, fake_llm: FakeLlm) -> None:
@@ -110,7 +113,7 @@ def test_llm_writes_the_narrative_from_the_facts(db_session, owner, tmp_path, fa
     sums = plotly.data.tips().groupby("day")["tip"].sum()
     written = f"**Saturday** brought the most tips: {sums['Sat']:,.2f}, ahead of Sunday ({sums['Sun']:,.2f})."
     fake_llm.reply_json({"text": written})
-    insight = create_insight(db_session, owner, query.id)
+    insight = create_insight(db_session, owner, saved_id(query))
     assert insight.engine == "llm"
     assert insight.text == written
 
@@ -127,7 +130,7 @@ def test_llm_writes_the_narrative_from_the_facts(db_session, owner, tmp_path, fa
 def test_llm_text_with_an_invented_number_falls_back_with_a_note(db_session, owner, tmp_path, fake_llm) -> None:
     query = make_query(db_session, owner, tmp_path)
     fake_llm.reply_json({"text": "Saturday brought in 1,000,000 in tips, 42% more than Friday."})
-    insight = create_insight(db_session, owner, query.id)
+    insight = create_insight(db_session, owner, saved_id(query))
     assert insight.engine == "builtin"
     composed = compose_narrative(insight.facts_json, question="Tips by day")
     assert insight.text.startswith(composed)
@@ -138,7 +141,7 @@ def test_llm_text_with_an_invented_number_falls_back_with_a_note(db_session, own
 def test_unreachable_llm_falls_back_with_a_note(db_session, owner, tmp_path, fake_llm) -> None:
     query = make_query(db_session, owner, tmp_path)
     fake_llm.reply_status(401, {"error": {"message": "bad key"}})
-    insight = create_insight(db_session, owner, query.id)
+    insight = create_insight(db_session, owner, saved_id(query))
     assert insight.engine == "builtin"
     assert "could not be reached" in insight.text
     assert [call.outcome for call in _llm_calls(db_session)] == ["auth_error"]
@@ -147,6 +150,6 @@ def test_unreachable_llm_falls_back_with_a_note(db_session, owner, tmp_path, fak
 def test_malformed_llm_answers_are_retried(db_session, owner, tmp_path, fake_llm) -> None:
     query = make_query(db_session, owner, tmp_path)
     fake_llm.reply_json({"summary": "wrong key"}).reply_json({"text": "Tips by day, summarised."})
-    insight = create_insight(db_session, owner, query.id)
+    insight = create_insight(db_session, owner, saved_id(query))
     assert (insight.engine, insight.text) == ("llm", "Tips by day, summarised.")
     assert [call.outcome for call in _llm_calls(db_session)] == ["invalid_output", "ok"]

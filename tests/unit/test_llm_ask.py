@@ -10,8 +10,9 @@ import asyncio
 
 import plotly.data
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
+from lumiere.db import saved_id
 from lumiere.models import LlmCall, Query, Source, User
 from lumiere.services import sources
 from lumiere.services.ask import ask_question
@@ -41,7 +42,7 @@ def two_users(db_session):
 
 def _ask(session, user: User, source: Source, question: str):
     """One request: the API's session commits when the route returns."""
-    answer = ask_question(session, user, source_id=source.id, question=question)
+    answer = ask_question(session, user, source_id=saved_id(source), question=question)
     session.commit()
     return answer
 
@@ -78,7 +79,7 @@ def test_the_model_sees_only_the_asking_users_schema_and_history(db_session, two
         assert "bob private question" not in prompt and "smokers" not in prompt
         assert f'"table": "{table}"' in _sql_section(request.messages[1]["content"], "schema")
         assert fake_llm.api_key not in str(request.body)
-    calls = db_session.exec(select(LlmCall).order_by(LlmCall.id)).all()
+    calls = db_session.exec(select(LlmCall).order_by(col(LlmCall.id))).all()
     assert [(c.user_id, c.purpose, c.outcome) for c in calls] == [
         (bob.id, "sql", "ok"), (alice.id, "sql", "ok"), (alice.id, "sql", "ok")
     ]

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import plotly.data
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lumiere.core.engine import Attempt, CannotAnswer, ColumnInfo, Example, QuestionContext, TableInfo, ValueMatch
 from lumiere.core.errors import Timeout
@@ -231,7 +231,7 @@ def test_an_answer_with_neither_sql_nor_reason_is_asked_again(app_db, fake_llm, 
     fake_llm.reply_json({"sql": "", "explanation": "hmm"}).reply_json({"sql": "SELECT 1", "explanation": "one"})
     assert _engine().generate("one", tips_context).sql == "SELECT 1"
     with session_scope() as session:
-        outcomes = [c.outcome for c in session.exec(select(LlmCall).order_by(LlmCall.id)).all()]
+        outcomes = [c.outcome for c in session.exec(select(LlmCall).order_by(col(LlmCall.id))).all()]
     assert outcomes == ["invalid_output", "ok"]
     assert '"sql"' in fake_llm.chat_requests[1].messages[3]["content"]
 

@@ -6,7 +6,7 @@ import logging
 import time
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lumiere.config import reset_settings
 from lumiere.core.errors import BadRequest, Invalid
@@ -15,6 +15,7 @@ from lumiere.llm.client import LlmUnavailable, client_for_user
 from lumiere.models import LlmCall, User
 from lumiere.services.llm_keys import clear_user_llm_key, has_user_llm_key, set_user_llm_key
 from lumiere.storage.crypto import decrypt_secret
+from tests.helpers.rows import present, stored
 
 
 def _new_user(name: str = "Key Owner") -> User:
@@ -27,21 +28,21 @@ def _new_user(name: str = "Key Owner") -> User:
 
 def _store_key(user: User, key: str) -> User:
     with session_scope() as session:
-        fresh = session.get(User, user.id)
+        fresh = stored(session, User, user.id)
         set_user_llm_key(session, fresh, key)
     with session_scope() as session:
-        return session.get(User, user.id)
+        return stored(session, User, user.id)
 
 
 def test_the_key_is_stored_encrypted_and_can_be_cleared(app_db) -> None:
     user = _store_key(_new_user(), "  sk-user-Abc123_XYZ.456\n")
     assert has_user_llm_key(user)
-    assert "sk-user-Abc123" not in user.llm_api_key_encrypted
-    assert decrypt_secret(user.llm_api_key_encrypted) == "sk-user-Abc123_XYZ.456"
+    assert "sk-user-Abc123" not in present(user.llm_api_key_encrypted)
+    assert decrypt_secret(present(user.llm_api_key_encrypted)) == "sk-user-Abc123_XYZ.456"
     with session_scope() as session:
-        clear_user_llm_key(session, session.get(User, user.id))
+        clear_user_llm_key(session, stored(session, User, user.id))
     with session_scope() as session:
-        cleared = session.get(User, user.id)
+        cleared = stored(session, User, user.id)
     assert cleared.llm_api_key_encrypted is None and not has_user_llm_key(cleared)
 
 
@@ -61,15 +62,15 @@ def test_the_key_is_stored_encrypted_and_can_be_cleared(app_db) -> None:
 def test_bad_keys_are_refused_and_the_old_key_stays(app_db, bad, message) -> None:
     user = _store_key(_new_user(), "sk-original-key-1")
     with pytest.raises(Invalid, match=message) as caught, session_scope() as session:
-        set_user_llm_key(session, session.get(User, user.id), bad)
+        set_user_llm_key(session, stored(session, User, user.id), bad)
     assert caught.value.status_code == 422 and caught.value.extra["field"] == "api_key"
     with session_scope() as session:
-        assert decrypt_secret(session.get(User, user.id).llm_api_key_encrypted) == "sk-original-key-1"
+        assert decrypt_secret(present(stored(session, User, user.id).llm_api_key_encrypted)) == "sk-original-key-1"
 
 
 def test_a_key_of_exactly_400_characters_is_accepted(app_db) -> None:
     user = _store_key(_new_user(), "k" * 400)
-    assert decrypt_secret(user.llm_api_key_encrypted) == "k" * 400
+    assert decrypt_secret(present(user.llm_api_key_encrypted)) == "k" * 400
 
 
 def test_each_user_calls_the_model_with_their_own_key_and_it_leaks_nowhere(app_db, fake_llm, caplog) -> None:
@@ -86,7 +87,7 @@ def test_each_user_calls_the_model_with_their_own_key_and_it_leaks_nowhere(app_d
     seen = [request.headers["authorization"] for request in fake_llm.chat_requests]
     assert seen == ["Bearer sk-alice-" + "a1" * 12, "Bearer sk-bob-" + "b2" * 12, f"Bearer {fake_llm.api_key}"]
     with session_scope() as session:
-        calls = session.exec(select(LlmCall).order_by(LlmCall.id)).all()
+        calls = session.exec(select(LlmCall).order_by(col(LlmCall.id))).all()
     assert [call.user_id for call in calls] == [alice.id, bob.id, carol.id]
     for request in fake_llm.chat_requests:
         assert "sk-" not in str(request.body) and fake_llm.api_key not in str(request.body)
@@ -102,10 +103,11 @@ def test_a_rejected_user_key_is_scrubbed_from_the_error_and_the_record(app_db, f
     echo = {"error": {"message": f"Incorrect API key provided: {masked}.", "code": "invalid_api_key"}}
     fake_llm.reply_status(401, echo)
     with pytest.raises(LlmUnavailable) as caught:
-        client_for_user(user).complete_json(purpose="sql", system="JSON", prompt="q", user_id=user.id, validate=dict)
+        client = present(client_for_user(user))
+        client.complete_json(purpose="sql", system="JSON", prompt="q", user_id=user.id, validate=dict)
     with session_scope() as session:
         (call,) = session.exec(select(LlmCall)).all()
-    for text in (caught.value.detail, call.error):
+    for text in (caught.value.detail, present(call.error)):
         assert key not in text and masked not in text and key[-4:] not in text
 
 

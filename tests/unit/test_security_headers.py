@@ -37,7 +37,13 @@ def _response_headers(headers: SecurityHeaders) -> dict[str, str]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(headers.wrap(app)({"type": "http", "path": "/"}, None, send))
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def respond() -> None:
+        await headers.wrap(app)({"type": "http", "path": "/"}, receive, send)
+
+    asyncio.run(respond())
     return {name.decode(): value.decode() for name, value in sent[0]["headers"]}
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from lumiere.core.errors import Invalid, NotFound, UnsupportedMedia
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.models import Query, Source
 from lumiere.services import sources
 from lumiere.services.auth import register_user
@@ -104,15 +104,15 @@ def test_list_get_and_isolation(db_session, users):
     newer = upload(db_session, first, "iris.csv", plotly.data.iris().to_csv(index=False).encode())
     theirs = upload(db_session, second, "tips.csv", tips_csv())
     assert [s.id for s in sources.list_sources(db_session, first)] == [newer.id, older.id]
-    assert sources.get_source(db_session, first, older.id).id == older.id
+    assert sources.get_source(db_session, first, saved_id(older)).id == older.id
     with pytest.raises(NotFound):
-        sources.get_source(db_session, first, theirs.id)
+        sources.get_source(db_session, first, saved_id(theirs))
     with pytest.raises(NotFound):
-        sources.preview(db_session, first, theirs.id)
+        sources.preview(db_session, first, saved_id(theirs))
     with pytest.raises(NotFound):
-        sources.column_profile(db_session, first, theirs.id)
+        sources.column_profile(db_session, first, saved_id(theirs))
     with pytest.raises(NotFound):
-        sources.delete_source(db_session, first, theirs.id)
+        sources.delete_source(db_session, first, saved_id(theirs))
     with pytest.raises(NotFound):
         sources.get_source(db_session, first, 10**9)
     assert dataset_path(theirs).is_file()
@@ -121,23 +121,23 @@ def test_list_get_and_isolation(db_session, users):
 def test_preview_pages_through_the_rows_in_file_order(db_session, users):
     frame = plotly.data.tips()
     source = upload(db_session, users[0], "tips.csv", tips_csv())
-    page = sources.preview(db_session, users[0], source.id, limit=5, offset=100)
+    page = sources.preview(db_session, users[0], saved_id(source), limit=5, offset=100)
     assert page.total == 244
     assert [c.name for c in page.columns] == list(frame.columns)
     frame["smoker"] = frame["smoker"] == "Yes"  # DuckDB reads Yes/No as a boolean
     assert page.rows == [[*row] for row in frame.iloc[100:105].itertuples(index=False)]
-    last = sources.preview(db_session, users[0], source.id, limit=100, offset=200)
+    last = sources.preview(db_session, users[0], saved_id(source), limit=100, offset=200)
     assert len(last.rows) == 44
     with pytest.raises(Invalid):
-        sources.preview(db_session, users[0], source.id, limit=0)
+        sources.preview(db_session, users[0], saved_id(source), limit=0)
     with pytest.raises(Invalid):
-        sources.preview(db_session, users[0], source.id, limit=5, offset=-1)
+        sources.preview(db_session, users[0], saved_id(source), limit=5, offset=-1)
 
 
 def test_column_profile_and_table_infos(db_session, users):
     frame = plotly.data.gapminder()
     source = upload(db_session, users[0], "gapminder.csv", frame.to_csv(index=False).encode())
-    profile = sources.column_profile(db_session, users[0], source.id)
+    profile = sources.column_profile(db_session, users[0], saved_id(source))
     columns = {c["name"]: c for c in profile["columns"]}
     assert columns["country"]["distinct_count"] == frame.country.nunique() == 142
     africa = int((frame.continent == "Africa").sum())
@@ -160,7 +160,7 @@ def test_delete_removes_file_and_row_once_committed_and_history_stays(db_session
                          sql="SELECT COUNT(*) FROM tips"))
     db_session.commit()
     path = dataset_path(source)
-    sources.delete_source(db_session, user, source.id)
+    sources.delete_source(db_session, user, saved_id(source))
     assert path.exists()  # not before the deletion is committed
     db_session.commit()
     assert not path.exists()
@@ -182,7 +182,7 @@ def test_a_rolled_back_upload_leaves_no_file(app_db, users, data_dir):
 
 def test_a_rolled_back_delete_keeps_the_file(app_db, users, data_dir):
     with session_scope() as session:
-        source_id = upload(session, users[0], "tips.csv", tips_csv()).id
+        source_id = saved_id(upload(session, users[0], "tips.csv", tips_csv()))
     with pytest.raises(RuntimeError), session_scope() as session:
         sources.delete_source(session, users[0], source_id)
         raise RuntimeError("rolled back")

@@ -12,6 +12,7 @@ import sqlglot
 
 from lumiere.core.errors import BadRequest
 from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
+from tests.helpers.rows import present
 
 SPIDER = Path("/work/shared/eval/spider_single/questions.jsonl")
 
@@ -128,7 +129,7 @@ def test_row_cap_is_added_kept_or_lowered():
     assert at_cap.sql.endswith("LIMIT 50") and not at_cap.limited
     big = guard("SELECT * FROM tips LIMIT 5000 OFFSET 3", cap=50)
     assert big.sql.endswith("LIMIT 51 OFFSET 3") and big.limited
-    assert big.count_sql.endswith("LIMIT 5000 OFFSET 3) AS \"lumiere_counted\"")
+    assert present(big.count_sql).endswith("LIMIT 5000 OFFSET 3) AS \"lumiere_counted\"")
     fetch = guard("SELECT * FROM tips FETCH FIRST 7 ROWS ONLY", "postgres", cap=50)
     assert fetch.sql.endswith("LIMIT 7") and not fetch.limited
     union = guard("SELECT day FROM tips UNION SELECT time FROM tips", cap=3)
@@ -137,7 +138,7 @@ def test_row_cap_is_added_kept_or_lowered():
 
 def test_count_query_drops_ordering_and_counts_everything(tips_db):
     guarded = guard("SELECT * FROM tips ORDER BY tip", cap=10)
-    assert "ORDER BY" not in guarded.count_sql
+    assert "ORDER BY" not in present(guarded.count_sql)
     assert tips_db.execute(guarded.count_sql).fetchall() == [(244,)]
     assert len(tips_db.execute(guarded.sql).fetchall()) == 11
 

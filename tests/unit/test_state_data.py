@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import plotly.data
 import pytest
@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from lumiere.config import get_settings
 from lumiere.core.errors import ServiceError
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.models import Source
 from lumiere.services import sources
 from lumiere.services.auth import issue_token, register_user
@@ -22,7 +22,7 @@ from lumiere.state.data import DataState, _connection_params, _table_summary
 from lumiere.state.data_detail import SourceDetailState, _profile_rows
 from lumiere.state.data_upload import UploadState, _base_name, _FileStreams, _ingest
 from lumiere.state.display import SourceRow
-from tests.helpers.page_state import page_state, settled
+from tests.helpers.page_state import handler, page_state, settled
 
 
 def _user(email: str):
@@ -54,11 +54,12 @@ def test_the_upload_stream_splits_into_files_even_with_equal_names():
     )
 
     async def read_all() -> list[tuple[str, bytes]]:
-        files = []
+        files: list[tuple[str, bytes]] = []
         while (name := await stream.next_file()) is not None:
             if len(files) == 1:  # a consumer that gives up early: the rest of its file is skipped
                 reader = stream.file_bytes()
                 await anext(reader)
+                assert isinstance(reader, AsyncGenerator)
                 await reader.aclose()
                 files.append((name, b"(refused)"))
                 continue
@@ -111,7 +112,7 @@ def test_files_the_browser_refused_get_a_reason_each(app_db):
 def test_sources_list_detail_profile_and_delete(app_db):
     owner = _user("owner@example.com")
     with session_scope() as session:
-        source_id = sources.load_sample_dataset(session, owner).id
+        source_id = saved_id(sources.load_sample_dataset(session, owner))
         profile = sources.column_profile(session, owner, source_id)
     token = issue_token(owner).access_token
 
@@ -201,8 +202,8 @@ def test_the_data_pages_check_what_the_browser_sends(app_db):
 
     detail = page_state(SourceDetailState, token, f"/data/{source_id}")
     settled(detail.load())
-    assert NOT_A_PAGE in str(settled(SourceDetailState.load_preview.fn(detail, "next")))
-    settled(SourceDetailState.load_preview.fn(detail, -50))  # before the first row: the first page
+    assert NOT_A_PAGE in str(settled(handler(SourceDetailState.load_preview)(detail, "next")))
+    settled(handler(SourceDetailState.load_preview)(detail, -50))  # before the first row: the first page
     assert detail.preview_offset == 0 and len(detail.preview_rows) == 25 and detail.preview_error == ""
 
     for path in ("/data/abc", "/data/0", f"/data/{'9' * 40}"):
@@ -213,4 +214,4 @@ def test_the_data_pages_check_what_the_browser_sends(app_db):
     listing.set_connect_kind(["postgresql"])
     listing.set_connect_open("yes")
     assert listing.connect_kind == "postgresql" and listing.connect_open is False
-    assert _connection_params("not a form", "mysql")["host"] == ""
+    assert _connection_params("not a form", "mysql")["host"] == ""  # type: ignore[arg-type]  # a non-form is refused

@@ -8,7 +8,7 @@ import pytest
 
 from lumiere.core.engine import CannotAnswer
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.services import ask, history, insights, sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.services.history import HistoryEntry
@@ -24,8 +24,8 @@ def asked(app_db):
     """A user with two sources, a good answer on each and a failed question on the first."""
     with session_scope() as session:
         user = register_user(session, email="historian@example.com", password="correct horse", name="Historian")
-        first = sources.load_sample_dataset(session, user).id
-        second = sources.load_sample_dataset(session, user).id
+        first = saved_id(sources.load_sample_dataset(session, user))
+        second = saved_id(sources.load_sample_dataset(session, user))
         good = ask.ask_question(session, user, source_id=first, question="How many rows are there for each continent?")
         other = ask.ask_question(session, user, source_id=second, question="How many rows are there?")
         ids = {"first": first, "second": second, "good": good.query.id, "other": other.query.id}
@@ -123,8 +123,8 @@ def test_saved_insights_list_unsave_and_delete(asked):
     user, token, ids = asked
     with session_scope() as session:
         insight = insights.create_insight(session, user, ids["good"])
-        insights.set_saved(session, user, insight.id, True)
-        insight_id = insight.id
+        insights.set_saved(session, user, saved_id(insight), True)
+        insight_id = saved_id(insight)
     page = page_state(InsightsState, token, "/insights")
     settled(page.load())
     assert [(item.id, item.question) for item in page.saved_items] == [

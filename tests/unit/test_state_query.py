@@ -8,7 +8,7 @@ import pytest
 from lumiere.core.engine import CannotAnswer
 from lumiere.core.errors import Timeout
 from lumiere.core.resultset import ResultColumn
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.services import ask, sources
 from lumiere.services.ask import open_history_entry
 from lumiere.services.auth import issue_token, register_user
@@ -16,7 +16,7 @@ from lumiere.state.arguments import INVALID_LINK, NOT_A_PAGE
 from lumiere.state.chart import NOT_A_COLUMN
 from lumiere.state.query import QueryState, _as_id
 from lumiere.state.result_table import format_cell, sorted_rows
-from tests.helpers.page_state import page_state, settled
+from tests.helpers.page_state import handler, page_state, settled
 
 QUESTION = "How many rows are there for each continent?"
 
@@ -125,7 +125,7 @@ def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
 def test_opening_a_history_entry_reads_its_rows_again_until_the_source_goes(owner):
     user, first, _, _ = owner
     with session_scope() as session:
-        query_id = ask.ask_question(session, user, source_id=first, question=QUESTION).query.id
+        query_id = saved_id(ask.ask_question(session, user, source_id=first, question=QUESTION).query)
     with session_scope() as session:
         opened = open_history_entry(session, user, query_id)
     assert opened.entry.source_exists is True
@@ -183,8 +183,8 @@ def test_the_ask_page_checks_what_the_browser_sends(owner):
     state = page_state(QueryState, token, f"/query?source={first}")
     settled(state.load())
     for bad in ("abc", 0, -4, "1.5", None):
-        assert INVALID_LINK in str(settled(QueryState.rerun.fn(state, bad)))
-        assert INVALID_LINK in str(settled(QueryState.open_entry.fn(state, bad)))
+        assert INVALID_LINK in str(settled(handler(QueryState.rerun)(state, bad)))
+        assert INVALID_LINK in str(settled(handler(QueryState.open_entry)(state, bad)))
     assert not state.asking and state.error_message == ""
 
     state.set_question("q" * 5000)
@@ -201,7 +201,7 @@ def test_the_ask_page_checks_what_the_browser_sends(owner):
         assert NOT_A_COLUMN in str(event)
     assert "apply_chart" in str(state.set_chart_y("n"))
     for wanted in ({"type": "bar", "sql": "SELECT 1"}, {"x": ["continent"]}, "bar", {"title": "t" * 5000}):
-        assert NOT_A_COLUMN in str(settled(QueryState.apply_chart.fn(state, wanted)))
+        assert NOT_A_COLUMN in str(settled(handler(QueryState.apply_chart)(state, wanted)))
     assert not state.chart_busy and state.chart_error == ""
 
 
@@ -232,7 +232,7 @@ def test_a_crash_in_a_service_call_reaches_the_page_as_a_plain_message(app_db):
         raise KeyError("/srv/secret/path")
 
     with pytest.raises(ServiceError) as caught:
-        asyncio.run(in_thread(user.id, broken))
+        asyncio.run(in_thread(saved_id(user), broken))
     assert caught.value.status_code == 503 and "secret" not in caught.value.detail
     with pytest.raises(ServiceError, match="sign in again"):
         asyncio.run(in_thread(10**9, lambda session, user: None))

@@ -40,5 +40,5 @@ def test_url_builders_give_the_pages_paths_for_values_and_for_vars():
     assert routes.ask_url(2) == "/query?source=2"
     assert routes.ask_url(2, "Top 5 by sales & margin?") == "/query?source=2&q=Top+5+by+sales+%26+margin%3F"
     assert routes.login_url("/data/2") == "/login?next=/data/2" and routes.login_url() == "/login"
-    in_browser = str(rx.Var.create(routes.query_url(HistoryState.items[0]["id"])))
+    in_browser = str(rx.Var.create(routes.query_url(HistoryState.items[0].id)))
     assert in_browser.startswith('("/query?query="+') and "items" in in_browser

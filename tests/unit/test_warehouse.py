@@ -6,7 +6,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -25,7 +25,7 @@ from tests.helpers.datasets import frame_dataset, make_dataset
 
 
 @pytest.fixture
-def settings_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+def settings_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     """Points the settings at a fresh data dir; call it with NAME=value to set more."""
 
     def apply(**values: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ from lumiere.charts import CHART_TYPES, ChartSpec, build_figure, chart_payload, 
 from lumiere.charts.limits import MAX_CATEGORIES, MAX_HISTOGRAM_BINS, MAX_SCATTER_POINTS
 from lumiere.core.errors import Invalid
 from lumiere.core.json_values import json_strict
-from lumiere.core.resultset import ResultColumn, ResultSet
+from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 from tests.helpers.charts import DATASETS, assert_inert, result_of
 
 
@@ -428,7 +429,7 @@ def test_json_safe_refuses_anything_that_is_not_json() -> None:
         json_strict([object()])
 
 
-KINDS = {
+KINDS: dict[ColumnKind, st.SearchStrategy[Any]] = {
     "integer": st.integers(-(10**12), 10**12),
     "number": st.floats(allow_nan=True, allow_infinity=True, width=64).map(lambda f: f if math.isfinite(f) else None),
     "text": st.sampled_from([*HOSTILE, "a", "b", "Mon", "Tue", "", "2024-01-01"]),

@@ -26,6 +26,7 @@ from lumiere.services.ingest import (
     table_name_from_filename,
     validate_upload_filename,
 )
+from tests.helpers.rows import present
 
 
 @pytest.fixture
@@ -502,7 +503,7 @@ def test_values_duckdb_would_round_or_truncate_past_its_sample_are_caught(workdi
     assert result.row_count == 150_000
     assert column_types(result) == {"id": "BIGINT", "amount": "DOUBLE", "zip": "VARCHAR", "day": "TIMESTAMP"}
     with duckdb.connect(str(dest), read_only=True) as con:
-        row = con.execute("SELECT amount, zip, day FROM t WHERE id = 100007").fetchone()
+        row = present(con.execute("SELECT amount, zip, day FROM t WHERE id = 100007").fetchone())
     assert row[0] == 100007.5 and row[1] == "030007" and str(row[2]) == "2024-01-20 10:30:00"
     assert any("'amount' was read as DOUBLE" in note for note in result.details["notes"])
 

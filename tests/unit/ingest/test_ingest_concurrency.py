@@ -18,10 +18,11 @@ import duckdb
 import pytest
 
 from lumiere.config import reset_settings
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.models import Source, User
 from lumiere.services import sources, warehouse
 from lumiere.services.auth import register_user
+from tests.helpers.rows import stored
 
 UPLOAD_ROWS = 250_000
 
@@ -36,9 +37,10 @@ def query_loop(database_url: str, data_dir: str, source_id: int, ready, stop, re
     """Runs guarded queries on one dataset until told to stop; reports (start, end) of each."""
     _use(database_url, data_dir)
     with session_scope() as session:
-        source = session.get(Source, source_id)
+        source = stored(session, Source, source_id)
         session.expunge(source)
-    spans, errors = [], []
+    spans: list[tuple[float, float]] = []
+    errors: list[str] = []
     while not stop.is_set() and len(spans) < 10_000:
         started = time.monotonic()
         try:
@@ -67,7 +69,7 @@ def _upload(user_id: int, csv_path: Path) -> dict:
 
     started = time.monotonic()
     with session_scope() as session:
-        user = session.get(User, user_id)
+        user = stored(session, User, user_id)
         source = asyncio.run(sources.ingest_upload(session, user, filename="orders.csv", chunks=chunks()))
         table = source.table_name
     return {"table": table, "started": started, "ended": time.monotonic()}
@@ -90,7 +92,7 @@ def test_uploads_and_queries_from_other_processes_do_not_block_each_other(app_db
     with session_scope() as session:
         user = register_user(session, email="busy@example.com", password="password-1", name="Busy")
         gapminder = sources.load_sample_dataset(session, user)
-        user_id, source_id = user.id, gapminder.id
+        user_id, source_id = saved_id(user), saved_id(gapminder)
 
     context = multiprocessing.get_context("spawn")
     ready, stop, results, uploads = context.Queue(), context.Event(), context.Queue(), context.Queue()
@@ -122,7 +124,7 @@ def test_uploads_and_queries_from_other_processes_do_not_block_each_other(app_db
         assert len(during) >= 3, "queries stopped while the uploads ran"
         assert max(end - start for start, end in during) < 10
     with session_scope() as session:
-        user = session.get(User, user_id)
+        user = stored(session, User, user_id)
         assert [s.row_count for s in sources.list_sources(session, user)] == [UPLOAD_ROWS, UPLOAD_ROWS, 1704]
         for source in sources.list_sources(session, user):
             assert warehouse.execute(source, f'SELECT count(*) FROM "{source.table_name}"').rows[0][0] == (
