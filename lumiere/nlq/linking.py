@@ -97,6 +97,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _absorb_generic_heads(tokens, taken)
     _absorb_count_units(tokens, taken, schema)
     _link_everyday_names(tokens, taken, schema)
+    _group_by_number_of(tokens, taken)
     _link_rest(tokens, taken, schema)
     mentions: list[Mention] = []
     for mention in taken:
@@ -639,6 +640,23 @@ def _link_measure_adjective(tokens: list[Token], taken: list[Mention | None], sc
         taken[i] = taken[i + 1] = mention
     elif token.low.endswith("est"):
         taken[i] = Mention("kw", i, i + 1, token.text, tags=[("supcol", (direction, column.name))], reading=reading)
+
+
+def _group_by_number_of(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`for each number of cylinders`, `by number of gears`: the groups are the column's values,
+    not a count or a sum of it."""
+    for i, mention in enumerate(taken):
+        if mention is None or mention.kind != "kw" or not mention.has("count") or mention.start != i:
+            continue
+        before = taken[i - 1] if i > 0 else None
+        grouped = (before is not None and before.kind == "kw" and before.has("group")) or (
+            i > 0 and before is None and tokens[i - 1].low == "by"
+        )
+        after = taken[mention.end] if mention.end < len(taken) else None
+        if grouped and after is not None and after.kind == "column" and mention.low.endswith(" of"):
+            filler = Mention("filler", mention.start, mention.end, mention.text)
+            for k in range(mention.start, mention.end):
+                taken[k] = filler
 
 
 # --------------------------------------------------------------------------- the rest

@@ -29,7 +29,7 @@ def groups(state: PlanState) -> None:
             elif target is None or target.kind in ("kw", "punct"):
                 state.group_all = True
         elif mention.kind == "stop" and mention.low == "by":
-            j = cursor.next_index(i, skip=("stop",))
+            j = cursor.next_index(i, skip=("stop", "filler"))
             target = cursor.at(j)
             verb_before = i > 0 and cursor.mentions[i - 1].kind == "filler"
             if (

@@ -74,6 +74,12 @@ def test_synonym_reaches_an_abbreviated_column(tables: dict[str, Dataset]) -> No
     assert "I read 'mileage' as mpg." in notes
 
 
+def test_for_each_number_of_a_column_groups_by_it(tables: dict[str, Dataset]) -> None:
+    sql, rows, _ = _answer(tables["mtcars"], "average hp for each number of cylinders")
+    assert 'GROUP BY "cyl"' in sql and "SUM" not in sql
+    assert {int(c): v for c, v in rows} == pytest.approx(MTCARS.groupby("cyl")["hp"].mean().to_dict())
+
+
 def test_initialism_names_a_column_spelled_out(tables: dict[str, Dataset]) -> None:
     _, rows, notes = _answer(tables["cars"], "how many rows have more than 25 mpg")
     assert rows == [[int((CARS["Miles_per_Gallon"] > 25).sum())]]
