@@ -98,6 +98,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _absorb_count_units(tokens, taken, schema)
     _link_everyday_names(tokens, taken, schema)
     _group_by_number_of(tokens, taken)
+    _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
     mentions: list[Mention] = []
     for mention in taken:
@@ -562,7 +563,10 @@ def _spelled_column(words: list[str], schema: SchemaIndex) -> tuple[ColumnRef, b
         return exact[0], True
     phrase = " ".join(words)
     joined = len(words) >= 3 and any(w in ("per", "of", "by") for w in words[1:-1])
-    found = columns_named(words, schema) if phrase in EVERYDAY_NAMES else initialism_columns(words, schema) if joined else []
+    if phrase in EVERYDAY_NAMES:
+        found = columns_named(words, schema)
+    else:
+        found = initialism_columns(words, schema) if joined else []
     return (found[0], False) if len(found) == 1 else None
 
 
@@ -657,6 +661,47 @@ def _group_by_number_of(tokens: list[Token], taken: list[Mention | None]) -> Non
             filler = Mention("filler", mention.start, mention.end, mention.text)
             for k in range(mention.start, mention.end):
                 taken[k] = filler
+
+
+_MONTHS = "january february march april may june july august september october november december".split()
+_TIME_BUCKETS = ("year", "quarter", "month", "week", "day")
+
+
+def _link_date_parts(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`for each year` on a date column cuts it to years; `in July` is month 7 of a month column."""
+    temporal = any(column.temporal for column in schema.columns)
+    for i, token in enumerate(tokens):
+        mention = taken[i]
+        if mention is not None and mention.kind == "kw" and mention.has("group") and mention.end == i + 1 and temporal:
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            unit = next((u for u in _TIME_BUCKETS if following is not None and u in following.forms), None)
+            if unit is not None and taken[i + 1] is None:
+                text = f"{mention.text} {following.text}"
+                bucket = Mention("kw", mention.start, i + 2, text, tags=[("bucket", unit)])
+                for k in range(mention.start, i + 2):
+                    taken[k] = bucket
+        elif mention is None and token.kind == "word" and token.low in _MONTHS:
+            if token.low in ("may", "march") and (i == 0 or not token.text[:1].isupper()):
+                continue  # the verbs
+            column = _month_column(schema)
+            if column is not None:
+                number = _MONTHS.index(token.low) + 1
+                reading = f"I read '{token.text}' as {column.name} = {number}."
+                taken[i] = Mention("value", i, i + 1, token.text, values=[(column, number)], reading=reading)
+
+
+def _month_column(schema: SchemaIndex) -> ColumnRef | None:
+    """The one whole-number column of months (named so, its values within 1-12)."""
+    found = [
+        column
+        for column in schema.columns
+        if column.kind == "integer"
+        and ({"month", "mo"} & column.word_set)
+        and isinstance(column.info.min, int | float)
+        and isinstance(column.info.max, int | float)
+        and 1 <= column.info.min <= column.info.max <= 12
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 # --------------------------------------------------------------------------- the rest

@@ -85,6 +85,8 @@ def time_buckets(state: PlanState) -> None:
         mention.used = True
         column = columns[0]
         expr = Expr(column, bucket=unit) if column.temporal and unit else Expr(column)
+        if any(g.key() == expr.key() for g in state.plan.group):
+            continue  # "by year ... for each year": one cut, said twice
         state.plan.group.append(expr)
         state.plan.add_select(expr)
         if column.temporal or column.yearish:

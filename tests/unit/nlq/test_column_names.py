@@ -48,11 +48,22 @@ CEREAL = pd.DataFrame(
         "fibre": [30.3, 27.3, 2.0, 1.0, 3.0],
     }
 )
+AIRQUALITY = pd.DataFrame(
+    {
+        "Ozone": [41, 36, 12, 135, 49, 32, 64],
+        "Temp": [67, 72, 74, 84, 85, 81, 83],
+        "Month": [5, 5, 6, 7, 7, 8, 8],
+        "Day": [1, 2, 3, 1, 2, 1, 2],
+    }
+)
 
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
-    yield from uploaded(tmp_path_factory, {"mtcars": MTCARS, "cars": CARS, "weather": WEATHER, "uscereal": CEREAL})
+    yield from uploaded(
+        tmp_path_factory,
+        {"mtcars": MTCARS, "cars": CARS, "weather": WEATHER, "uscereal": CEREAL, "airquality": AIRQUALITY},
+    )
 
 
 def _answer(dataset: Dataset, question: str) -> tuple[str, list[list[object]], list[str]]:
@@ -128,3 +139,16 @@ def test_spelling_variant(tables: dict[str, Dataset]) -> None:
 def test_an_adjective_with_no_column_is_still_refused(tables: dict[str, Dataset]) -> None:
     with pytest.raises(CannotAnswer):
         ENGINE.generate("which model is the prettiest", tables["mtcars"].context())
+
+
+def test_a_month_name_is_a_value_of_the_month_column(tables: dict[str, Dataset]) -> None:
+    _, rows, notes = _answer(tables["airquality"], "average Ozone in July")
+    assert rows == [[pytest.approx(AIRQUALITY.loc[AIRQUALITY["Month"] == 7, "Ozone"].mean())]]
+    assert "I read 'July' as Month = 7." in notes
+
+
+def test_for_each_year_cuts_a_date_column(tables: dict[str, Dataset]) -> None:
+    sql, rows, _ = _answer(tables["weather"], "total precipitation for each year")
+    assert 'GROUP BY YEAR("date")' in sql
+    expected = WEATHER.groupby(WEATHER["date"].dt.year)["precipitation"].sum()
+    assert {int(y): v for y, v in rows} == pytest.approx(expected.to_dict())
