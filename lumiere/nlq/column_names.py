@@ -38,6 +38,8 @@ EVERYDAY_NAMES: dict[str, tuple[str, ...]] = {
     "maker": ("manufacturer", "make", "brand"),
     "brand": ("manufacturer", "make", "maker"),
     "manufacturer": ("make", "maker", "brand"),
+    "country of origin": ("origin",),
+    "place of origin": ("origin",),
     "rain": ("precipitation",),
     "rainfall": ("precipitation",),
     "temperature": ("temperature",),
