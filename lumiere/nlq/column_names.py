@@ -79,7 +79,7 @@ def _constructed(words: list[str], schema: SchemaIndex) -> list[ColumnRef]:
         return direct
     if len(words) == 1:
         word = words[0]
-        shortened = [c for c in schema.columns if any(_abbreviates(m, word) for m in c.words)]
+        shortened = [c for c in schema.columns if not _numbers_rows(c) and any(_abbreviates(m, word) for m in c.words)]
         if shortened:
             return shortened
         return [c for c in schema.columns if _initials(split_identifier(c.name)) == word and len(c.words) >= 2]
@@ -90,6 +90,11 @@ def initialism_columns(words: list[str], schema: SchemaIndex) -> list[ColumnRef]
     """`miles per gallon` -> mpg, `personal consumption expenditures` -> pce."""
     initials = _initials(words)
     return [c for c in schema.columns if any(m.word == initials and not is_english_word(m.word) for m in c.words)]
+
+
+def _numbers_rows(column: ColumnRef) -> bool:
+    """`Eps #`, `ep_no`: a numbering of the rows; "episodes" names the rows, not this column."""
+    return "#" in column.name or column.is_id
 
 
 def _names_directly(words: list[str], column: ColumnRef) -> bool:
