@@ -10,6 +10,14 @@ from typing import Any
 import lemminflect
 
 from lumiere.core.engine import ValueMatch
+from lumiere.nlq.column_names import (
+    EVERYDAY_NAMES,
+    adjective_base,
+    columns_named,
+    initialism_columns,
+    is_candidate_word,
+    measure_of_adjective,
+)
 from lumiere.nlq.lexicon import (
     CONCEPT_NOUNS,
     COUNT_UNITS,
@@ -51,6 +59,7 @@ class Mention:
     also_table: bool = False  # a column named like the table itself (`Airline` in airlines)
     row_noun: bool = False  # a table mention by a generic word: rows, records, entries
     used: bool = False
+    reading: str = ""  # how an everyday word was read ("I read 'horsepower' as hp"), for the explanation
 
     def has(self, tag: str) -> bool:
         return any(t == tag for t, _ in self.tags)
@@ -80,12 +89,16 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     taken: list[Mention | None] = [None] * len(tokens)
     summary_rows = _link_values(question, tokens, taken, schema, find_values)
     _correct_typos(tokens, taken, schema)
+    _link_spelled_names(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=True)
     _link_keywords(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=False)
     _distribute_heads(tokens, taken, schema)
     _absorb_generic_heads(tokens, taken)
     _absorb_count_units(tokens, taken, schema)
+    _link_everyday_names(tokens, taken, schema)
+    _group_by_number_of(tokens, taken)
+    _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
     mentions: list[Mention] = []
     for mention in taken:
@@ -232,7 +245,7 @@ def _correct_typos(tokens: list[Token], taken: list[Mention | None], schema: Sch
     for i, token in enumerate(tokens):
         if taken[i] is not None or token.kind != "word" or len(token.low) < 3 or is_english_word(token.low):
             continue
-        if _matches_schema(token, schema):
+        if _matches_schema(token, schema) or columns_named([token.low], schema):
             continue
         vocabulary = vocabulary if vocabulary is not None else _vocabulary(schema)
         close = sorted(word for word in vocabulary if edit_distance_at_most_one(token.low, word))
@@ -527,6 +540,187 @@ def _completes(tokens: list[Token], k: int, head: list[int], schema: SchemaIndex
         if _assign(hits, len(column.words)) == len(column.words):
             return column
     return None
+
+
+# --------------------------------------------------------------------------- everyday column names
+_NAME_JOINERS = frozenset("_.-/")
+
+
+def _link_spelled_names(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`Miles_per_Gallon`, `miles per gallon`, `fuel economy`: a column said in several words is one
+    span before its inner `per` or `by` can read as a grouping."""
+    for i in range(len(tokens)):
+        if taken[i] is not None or tokens[i].kind != "word":
+            continue
+        words: list[str] = []
+        best: tuple[int, ColumnRef, bool] | None = None
+        for j in range(i, min(len(tokens), i + 2 * MAX_COLUMN_SPAN)):
+            token = tokens[j]
+            if taken[j] is not None:
+                break
+            if token.kind == "punct" and token.text in _NAME_JOINERS and words:
+                continue
+            if token.kind != "word":
+                break
+            words.append(token.low)
+            if len(words) >= 2:
+                found = _spelled_column(words, schema)
+                if found is not None:
+                    best = (j + 1, *found)
+            if len(words) >= MAX_COLUMN_SPAN:
+                break
+        if best is not None:
+            end, column, exact = best
+            _take_column(tokens, taken, i, end, column, exact)
+
+
+def _spelled_column(words: list[str], schema: SchemaIndex) -> tuple[ColumnRef, bool] | None:
+    """(column, said exactly) for a name whose words include a joining word or a keyword, its
+    initials (`miles per gallon` for mpg) or an everyday phrase of the lexicon (`fuel economy`)."""
+    exact = [c for c in schema.columns if _spells(words, split_identifier(c.name))]
+    if len(exact) == 1:
+        return exact[0], True
+    phrase = " ".join(words)
+    joined = len(words) >= 3 and any(w in ("per", "of", "by") for w in words[1:-1])
+    if phrase in EVERYDAY_NAMES:
+        found = columns_named(words, schema)
+    else:
+        found = initialism_columns(words, schema) if joined else []
+    return (found[0], False) if len(found) == 1 else None
+
+
+def _spells(words: list[str], name_words: list[str]) -> bool:
+    if len(words) != len(name_words) or len(words) < 2:
+        return False
+    if not any(w in FUNCTION_WORDS or w in PHRASE_INDEX or w == "per" for w in name_words):
+        return False  # plain names are linked by _link_columns, which weighs them against the rest
+    return all(w == n or WordMatcher.of(n).matches(word_forms(w), w) for w, n in zip(words, name_words, strict=True))
+
+
+def _take_column(
+    tokens: list[Token], taken: list[Mention | None], start: int, end: int, column: ColumnRef, exact: bool
+) -> Mention:
+    text = " ".join(t.text for t in tokens[start:end] if t.kind == "word")
+    reading = "" if exact else f"I read '{text}' as {column.name}."
+    if _restated(tokens, taken, end, column):
+        end += 3  # "miles per gallon (mpg)": the name in brackets says the same again
+    mention = Mention("column", start, end, text, columns=[column], coverage=1.0, reading=reading)
+    for k in range(start, end):
+        taken[k] = mention
+    return mention
+
+
+def _restated(tokens: list[Token], taken: list[Mention | None], end: int, column: ColumnRef) -> bool:
+    if end + 2 >= len(tokens) or any(taken[k] is not None for k in range(end, end + 3)):
+        return False
+    opening, word, closing = tokens[end : end + 3]
+    if opening.text != "(" or closing.text != ")" or word.kind != "word":
+        return False
+    return column.name.lower() == word.low or any(m.matches(word.forms, word.low) for m in column.words)
+
+
+def _link_everyday_names(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """Words no column name holds as such: abbreviations and initialisms built from the names
+    (`weight` for wt, `mpg` for Miles_per_Gallon), everyday synonyms (`mileage`), and measure
+    adjectives (`windiest` ranks by wind, `hotter than` compares the temperature)."""
+    for i, token in enumerate(tokens):
+        if taken[i] is not None or token.kind != "word" or not is_candidate_word(token.low):
+            continue
+        for size in (3, 2, 1):
+            span = range(i, i + size)
+            if i + size > len(tokens) or any(taken[k] is not None or tokens[k].kind != "word" for k in span):
+                continue
+            words = [tokens[k].low for k in span]
+            if words[-1] in FUNCTION_WORDS or words[-1] == "per":
+                continue
+            if size == 1 and (is_verb_only(words[0]) or words[0] in FILLER_WORDS):
+                continue
+            columns = columns_named(words, schema)
+            if len(columns) == 1:
+                _take_column(tokens, taken, i, i + size, columns[0], exact=False)
+                break
+        if taken[i] is None:
+            _link_measure_adjective(tokens, taken, schema, i)
+
+
+def _link_measure_adjective(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex, i: int) -> None:
+    token = tokens[i]
+    previous = taken[i - 1] if i > 0 else None
+    if previous is not None and previous.kind == "kw" and previous.has("sup"):
+        measure = measure_of_adjective(token.low, schema)  # "the most powerful": a column after `most`
+        if measure is not None:
+            _take_column(tokens, taken, i, i + 1, measure[1], exact=False)
+        return
+    base = adjective_base(token.low)
+    measure = measure_of_adjective(base, schema) if base else None
+    if measure is None:
+        return
+    direction, column = measure
+    reading = f"I read '{token.text}' as {column.name}."
+    if token.low.endswith("er") and i + 1 < len(tokens) and taken[i + 1] is None and tokens[i + 1].low == "than":
+        op = ">" if direction == "desc" else "<"
+        mention = Mention("kw", i, i + 2, f"{token.text} than", tags=[("cmpcol", (op, column.name))], reading=reading)
+        taken[i] = taken[i + 1] = mention
+    elif token.low.endswith("est"):
+        taken[i] = Mention("kw", i, i + 1, token.text, tags=[("supcol", (direction, column.name))], reading=reading)
+
+
+def _group_by_number_of(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`for each number of cylinders`, `by number of gears`: the groups are the column's values,
+    not a count or a sum of it."""
+    for i, mention in enumerate(taken):
+        if mention is None or mention.kind != "kw" or not mention.has("count") or mention.start != i:
+            continue
+        before = taken[i - 1] if i > 0 else None
+        grouped = (before is not None and before.kind == "kw" and before.has("group")) or (
+            i > 0 and before is None and tokens[i - 1].low == "by"
+        )
+        after = taken[mention.end] if mention.end < len(taken) else None
+        if grouped and after is not None and after.kind == "column" and mention.low.endswith(" of"):
+            filler = Mention("filler", mention.start, mention.end, mention.text)
+            for k in range(mention.start, mention.end):
+                taken[k] = filler
+
+
+_MONTHS = "january february march april may june july august september october november december".split()
+_TIME_BUCKETS = ("year", "quarter", "month", "week", "day")
+
+
+def _link_date_parts(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`for each year` on a date column cuts it to years; `in July` is month 7 of a month column."""
+    temporal = any(column.temporal for column in schema.columns)
+    for i, token in enumerate(tokens):
+        mention = taken[i]
+        if mention is not None and mention.kind == "kw" and mention.has("group") and mention.end == i + 1 and temporal:
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            unit = next((u for u in _TIME_BUCKETS if following is not None and u in following.forms), None)
+            if unit is not None and taken[i + 1] is None:
+                text = f"{mention.text} {following.text}"
+                bucket = Mention("kw", mention.start, i + 2, text, tags=[("bucket", unit)])
+                for k in range(mention.start, i + 2):
+                    taken[k] = bucket
+        elif mention is None and token.kind == "word" and token.low in _MONTHS:
+            if token.low in ("may", "march") and (i == 0 or not token.text[:1].isupper()):
+                continue  # the verbs
+            column = _month_column(schema)
+            if column is not None:
+                number = _MONTHS.index(token.low) + 1
+                reading = f"I read '{token.text}' as {column.name} = {number}."
+                taken[i] = Mention("value", i, i + 1, token.text, values=[(column, number)], reading=reading)
+
+
+def _month_column(schema: SchemaIndex) -> ColumnRef | None:
+    """The one whole-number column of months (named so, its values within 1-12)."""
+    found = [
+        column
+        for column in schema.columns
+        if column.kind == "integer"
+        and ({"month", "mo"} & column.word_set)
+        and isinstance(column.info.min, int | float)
+        and isinstance(column.info.max, int | float)
+        and 1 <= column.info.min <= column.info.max <= 12
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 # --------------------------------------------------------------------------- the rest

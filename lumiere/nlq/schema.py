@@ -246,7 +246,12 @@ class SchemaIndex:
         return next(column for column in self.columns if column.name == name)
 
     def concept_columns(self, concept: str) -> list[ColumnRef]:
-        """Columns an adjective like `oldest` or `before` refers to, best first."""
+        """Columns an adjective like `oldest` or `before` refers to, best first (a column's own
+        name when the adjective was read from the data: `windiest` -> `wind`)."""
+        if concept not in CONCEPT_WORDS:
+            named = [c for c in self.columns if c.name == concept]
+            if named:
+                return named
         if concept == "time":
             found = [c for c in self.columns if c.temporal]
             found += [c for c in self.columns if c.yearish and c not in found]

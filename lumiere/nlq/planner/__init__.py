@@ -69,4 +69,5 @@ def plan_question(linked: Linked) -> Plan:
     )
     for run_pass in PASSES:
         run_pass(state)
+    state.plan.notes[:0] = [m.reading for m in linked.mentions if m.reading]
     return state.plan

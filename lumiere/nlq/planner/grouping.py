@@ -29,7 +29,7 @@ def groups(state: PlanState) -> None:
             elif target is None or target.kind in ("kw", "punct"):
                 state.group_all = True
         elif mention.kind == "stop" and mention.low == "by":
-            j = cursor.next_index(i, skip=("stop",))
+            j = cursor.next_index(i, skip=("stop", "filler"))
             target = cursor.at(j)
             verb_before = i > 0 and cursor.mentions[i - 1].kind == "filler"
             if (
@@ -85,6 +85,8 @@ def time_buckets(state: PlanState) -> None:
         mention.used = True
         column = columns[0]
         expr = Expr(column, bucket=unit) if column.temporal and unit else Expr(column)
+        if any(g.key() == expr.key() for g in state.plan.group):
+            continue  # "by year ... for each year": one cut, said twice
         state.plan.group.append(expr)
         state.plan.add_select(expr)
         if column.temporal or column.yearish:
