@@ -4,7 +4,7 @@ a number, a known phrase, a harmless word - or stays unknown."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import lemminflect
@@ -38,50 +38,12 @@ from lumiere.nlq.lexicon import (
     verb_lemmas,
     word_forms,
 )
+from lumiere.nlq.mention import Linked, Mention
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 
 MAX_VALUE_WORDS = 6
 MAX_COLUMN_SPAN = 6
 _INSIDE_SPAN_WORDS = frozenset({"of", "the", "a", "an", "per"})
-
-
-@dataclass
-class Mention:
-    kind: str  # value | column | table | number | quoted | kw | stop | filler | unknown | punct
-    start: int
-    end: int
-    text: str
-    tags: list[tuple[str, Any]] = field(default_factory=list)  # kw: (tag, payload) readings
-    columns: list[ColumnRef] = field(default_factory=list)  # column: candidates, best first
-    values: list[tuple[ColumnRef, Any]] = field(default_factory=list)  # value: (column, stored value)
-    number: float | None = None
-    coverage: float = 0.0
-    also_table: bool = False  # a column named like the table itself (`Airline` in airlines)
-    row_noun: bool = False  # a table mention by a generic word: rows, records, entries
-    used: bool = False
-    reading: str = ""  # how an everyday word was read ("I read 'horsepower' as hp"), for the explanation
-
-    def has(self, tag: str) -> bool:
-        return any(t == tag for t, _ in self.tags)
-
-    def payload(self, tag: str) -> Any:
-        return next((p for t, p in self.tags if t == tag), None)
-
-    @property
-    def low(self) -> str:
-        return self.text.lower()
-
-    @property
-    def column(self) -> ColumnRef:
-        return self.columns[0]
-
-
-@dataclass
-class Linked:
-    tokens: list[Token]
-    mentions: list[Mention]
-    schema: SchemaIndex
-    summary_rows: list[tuple[ColumnRef, Any]] = field(default_factory=list)  # ("Nation", "Total")
 
 
 def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], list[ValueMatch]]) -> Linked:
@@ -694,7 +656,7 @@ def _link_date_parts(tokens: list[Token], taken: list[Mention | None], schema: S
         if mention is not None and mention.kind == "kw" and mention.has("group") and mention.end == i + 1 and temporal:
             following = tokens[i + 1] if i + 1 < len(tokens) else None
             unit = next((u for u in _TIME_BUCKETS if following is not None and u in following.forms), None)
-            if unit is not None and taken[i + 1] is None:
+            if unit is not None and following is not None and taken[i + 1] is None:
                 text = f"{mention.text} {following.text}"
                 bucket = Mention("kw", mention.start, i + 2, text, tags=[("bucket", unit)])
                 for k in range(mention.start, i + 2):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lumiere.nlq.linking import Linked
+from lumiere.nlq.mention import Linked
 from lumiere.nlq.plan import Plan
 from lumiere.nlq.planner import (
     aggregates,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr
 from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState

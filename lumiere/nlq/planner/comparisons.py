@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Cond, Expr, RowComparison
 from lumiere.nlq.planner.shared import NEGATED, add_condition, comparison_operator, first_numeric_column
 from lumiere.nlq.planner.state import PlanState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 
 # Mentions that carry no meaning of their own: skipped when looking for the next or previous one.
 SKIPPED_KINDS = ("stop", "filler", "punct")

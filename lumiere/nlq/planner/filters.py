@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Cond, Expr
 from lumiere.nlq.planner.shared import add_condition, negated_before
 from lumiere.nlq.planner.state import PlanState

@@ -4,7 +4,7 @@ and the columns left over once filters, orders and groups took theirs."""
 from __future__ import annotations
 
 from lumiere.nlq.lexicon import verb_lemmas
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr
 from lumiere.nlq.planner.shared import additive_aggregate
 from lumiere.nlq.planner.state import PlanState

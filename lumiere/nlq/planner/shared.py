@@ -3,7 +3,7 @@ question mentions among candidates, what `how many` counts, and adding a conditi
 
 from __future__ import annotations
 
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef

@@ -4,7 +4,7 @@ year`, `which continent has the largest population` (groups ranked by an aggrega
 from __future__ import annotations
 
 from lumiere.nlq.lexicon import SIZE_ADJECTIVES
-from lumiere.nlq.linking import Mention
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Expr
 from lumiere.nlq.planner.shared import (
     additive_aggregate,

@@ -5,6 +5,7 @@ the real ingest; every answer is checked against pandas."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -66,7 +67,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Datas
     )
 
 
-def _answer(dataset: Dataset, question: str) -> tuple[str, list[list[object]], list[str]]:
+def _answer(dataset: Dataset, question: str) -> tuple[str, list[list[Any]], list[str]]:
     generated = ENGINE.generate(question, dataset.context())
     return generated.sql, warehouse.execute(dataset.source, generated.sql).rows, generated.notes
 
