@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from lumiere.core.enums import Engine
 from lumiere.core.errors import Invalid
+from lumiere.core.semantics import SourceSemantics
 
 
 @dataclass
@@ -55,6 +56,8 @@ class QuestionContext:
     # Looks phrases up among the stored values of text columns (runs guarded SQL on the source).
     find_values: Callable[[list[str]], list[ValueMatch]] = lambda phrases: []
     user_id: int | None = None
+    # What the user (or inference) says the columns and coded values mean; empty when nothing is known.
+    semantics: SourceSemantics = field(default_factory=SourceSemantics)
 
 
 @dataclass

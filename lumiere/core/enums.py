@@ -29,3 +29,18 @@ class QueryOrigin(StrEnum):
     QUESTION = "question"
     SQL = "sql"  # the user ran SQL they wrote or edited
     RERUN = "rerun"  # an earlier entry's SQL run again
+
+
+class Feedback(StrEnum):
+    """A user's verdict on an answer."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class ExampleOrigin(StrEnum):
+    """How a learned (question, SQL) pair came to be stored for a source."""
+
+    CONFIRMED = "confirmed"  # thumbs up on an engine's answer
+    EDITED = "edited"  # the user edited the SQL of a question and ran it
+    CORRECTED = "corrected"  # thumbs down with a corrected SQL

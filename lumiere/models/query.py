@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import AutoString, Field, SQLModel
 
-from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.enums import Engine, Feedback, QueryOrigin, QueryStatus
 from lumiere.models._base import utcnow
 
 
@@ -31,4 +31,6 @@ class Query(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The chart chosen for this query (type, x, y, color, title), reused on re-run.
     chart_json: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The user's thumbs up/down on this answer; None until they give one.
+    feedback: Feedback | None = Field(default=None, sa_type=AutoString(length=10))
     created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -30,5 +30,8 @@ class Source(SQLModel, table=True):
     details_json: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # External databases: host, port, database, user, schema (no password here).
     connection_json: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The user's edits to the semantic layer (descriptions, synonyms, units, value words) by
+    # table and column; what the engine infers is added on read, so only edits are stored.
+    semantics_json: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     password_encrypted: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
