@@ -34,7 +34,9 @@ def breakdowns_and_joins(state: PlanState) -> None:
         column = group[0].expr.column
         assert column is not None  # an equality on a stored value always names its column
         values = {value for cond in group for value in cond.values}
-        if _covers_every_value(column.info.distinct_count, column.info.null_count, len(values)):
+        if _covers_every_value(column.info.distinct_count, column.info.null_count, len(values)) and not _said_or(
+            state, group
+        ):
             expr = Expr(column)
             if all(g.key() != expr.key() for g in plan.group):
                 plan.group.append(expr)
@@ -68,13 +70,28 @@ def _covers_every_value(distinct: int | None, nulls: int | None, chosen: int) ->
 
 def _value_mentions(state: PlanState, group: list[Cond]) -> list[Mention]:
     wanted = {(cond.expr.column.name if cond.expr.column else None, value) for cond in group for value in cond.values}
-    found = []
-    for mention in state.cursor.mentions:
-        if mention.kind == "value" and any((column.name, value) in wanted for column, value in mention.values):
-            found.append(mention)
-        elif mention.kind == "column" and mention.used and group[0].expr.column in mention.columns:
-            found.append(mention)  # a yes/no column named by its word ("survivors")
-    return found
+    found = [
+        mention
+        for mention in state.cursor.mentions
+        if mention.kind == "value" and any((column.name, value) in wanted for column, value in mention.values)
+    ]
+    if found or not all(isinstance(value, bool) for value in values_of(group)):
+        return found
+    # a yes/no column named by its own word: "survivors and non-survivors"
+    return [m for m in state.cursor.mentions if m.kind == "column" and m.used and group[0].expr.column in m.columns]
+
+
+def values_of(group: list[Cond]) -> list[object]:
+    return [value for cond in group for value in cond.values]
+
+
+def _said_or(state: PlanState, group: list[Cond]) -> bool:
+    """`in 2014 or 2015` keeps a filter even when those are the only two years."""
+    mentions = state.cursor.mentions
+    positions = sorted(i for i, m in enumerate(mentions) if m in _value_mentions(state, group))
+    if len(positions) < 2:
+        return True
+    return any(mentions[i].low in ("or", "either", "nor") for i in range(positions[0], positions[-1] + 1))
 
 
 def _joined_words(state: PlanState, group: list[Cond]) -> str:
@@ -93,8 +110,10 @@ def _joined_in_question(state: PlanState, group: list[Cond]) -> bool:
             continue
         if between.kind == "punct" or between.low in _JOINING_WORDS or between.has("and"):
             continue
-        if between.kind == "stop" and between.low in ("the", "a", "an"):
+        if between.kind == "stop" and between.low in ("the", "a", "an", "of"):
             continue
+        if between.kind == "column" and group[0].expr.column in between.columns:
+            continue  # "Hawaii or the state of Wisconsin": the column named again
         return False
     return True
 
