@@ -22,6 +22,7 @@ from lumiere.services.ingest.sniff import DELIMITER_NAMES, CsvLayout, sniff_file
 from lumiere.services.ingest.units import read_amounts_stored_as_text
 from lumiere.services.ingest.upload import detect_encoding
 from lumiere.services.profiling import one_row, profile_table, quote_ident, quote_literal
+from lumiere.services.value_index import build_value_index
 from lumiere.storage.datasets import new_temp_path
 
 MAX_RETYPE_ROUNDS = 3
@@ -92,6 +93,11 @@ def ingest_csv_file(
             ]
             profile = profile_table(con, table_name, columns)
             refuse_huge_fields(profile, settings)
+            index = build_value_index(con, table_name, columns, settings.value_index_max_distinct)
+            details["value_index"] = {
+                "indexed_columns": list(index.indexed), "skipped_columns": list(index.skipped),
+                "values": index.values, "seconds": round(index.seconds, 3),
+            }
             con.execute("CHECKPOINT")
         finally:
             con.close()

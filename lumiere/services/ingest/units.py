@@ -133,7 +133,7 @@ def recorded_unit(units: Sequence[str]) -> str:
     if not units:
         return ""
     symbols = [form for form in units if _SYMBOL.search(form)]
-    return sorted(symbols or units, key=lambda form: (len(form), form))[0]
+    return min(symbols or units, key=lambda form: (len(form), form))
 
 
 def read_amounts_stored_as_text(

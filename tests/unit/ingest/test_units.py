@@ -6,6 +6,7 @@ read back from the DuckDB file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ import pytest
 from lumiere.config import get_settings, reset_settings
 from lumiere.services.ingest import ingest_csv_file
 from lumiere.services.ingest.units import COMMA, POINT, cell_pattern, propose, recorded_unit, unit_of
+from tests.helpers.rows import present
 
 
 @pytest.fixture
@@ -168,8 +170,5 @@ def test_unit_helpers():
     pattern = cell_pattern(["$"], POINT)
     with duckdb.connect() as con:  # the same pattern reads the same in DuckDB's RE2
         for cell in ("$1,234.50", "-$3.00", "$(45.10)", "$ -", "$-3", "1,234", "$1,23", "$$5", "$1.2.3"):
-            import re
-
-            assert bool(re.fullmatch(pattern, cell)) == con.execute(
-                "SELECT regexp_full_match(?, ?)", [cell, pattern]
-            ).fetchone()[0], cell
+            in_duckdb = present(con.execute("SELECT regexp_full_match(?, ?)", [cell, pattern]).fetchone())[0]
+            assert bool(re.fullmatch(pattern, cell)) == in_duckdb, cell
