@@ -410,6 +410,9 @@ def test_money_and_percent_columns_upload_as_numbers_with_their_units(client, ma
     notes = detail["details"]["notes"]
     assert any(note.startswith("Column 'Amount' was read as amounts in $") for note in notes)
     assert any(note.startswith("Column 'Discount' was read as percentages") for note in notes)
+    # The word-to-value index was built at ingest, over the text columns.
+    assert detail["details"]["value_index"]["indexed_columns"] == ["Invoice", "Region"]
+    assert detail["details"]["value_index"]["values"] == 7
     preview = client.get(f"/api/data/source/{source['id']}/preview?limit=10", headers=user["headers"]).json()
     assert preview["rows"] == [
         ["INV-001", "West", 1234.5, 12, -1200.0], ["INV-002", "East", 980.0, 5, -3.0],
