@@ -164,7 +164,12 @@ def test_long_values_stay_out_and_a_renamed_table_keeps_its_index(settings_env):
 
 def test_queries_cannot_read_the_index(settings_env):
     source, _ = uploaded(plotly.data.tips(), "tips")
-    for sql in ("SELECT * FROM lumiere_index.text_values", "SELECT value FROM lumiere_index.columns"):
+    for sql in (
+        "SELECT * FROM lumiere_index.text_values", "SELECT column_name FROM lumiere_index.columns",
+        'SELECT * FROM "lumiere_index"."text_values"', "SELECT * FROM dataset.lumiere_index.text_values",
+        "SELECT * FROM tips WHERE sex IN (SELECT value FROM lumiere_index.text_values)",
+        "SELECT * FROM duckdb_tables()", "SELECT * FROM information_schema.tables",
+    ):
         with pytest.raises(SqlRefused):
             warehouse.execute(source, sql)
     assert warehouse.execute(source, "SELECT count(*) FROM tips").rows == [[244]]
