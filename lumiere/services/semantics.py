@@ -308,7 +308,7 @@ def update_semantics(session: Session, user: User, source_id: int, patch: object
                       field="columns")
     if len(items) > MAX_PATCH_COLUMNS:
         raise Invalid(f"At most {MAX_PATCH_COLUMNS} columns can be changed at once.", field="columns")
-    known = {(table, column) for table, column, _ in _schema_columns(source)}
+    known = [(table, column) for table, column, _ in _schema_columns(source)]
     edits = {table: dict(columns) for table, columns in _stored_edits(source).items()}
     touched: set[tuple[str, str]] = set()
     for position, item in enumerate(items):
@@ -328,7 +328,7 @@ def update_semantics(session: Session, user: User, source_id: int, patch: object
 
 
 def _validated_item(
-    item: object, position: int, known: set[tuple[str, str]]
+    item: object, position: int, known: list[tuple[str, str]]
 ) -> tuple[str, str, dict[str, Any] | None]:
     if not isinstance(item, dict):
         raise Invalid(f"Column change {position + 1} must be an object with `table` and `column`.", field="columns")
@@ -336,7 +336,7 @@ def _validated_item(
     if not isinstance(table, str) or not isinstance(column, str):
         raise Invalid(f"Column change {position + 1} must name its `table` and `column` as text.", field="columns")
     if (table, column) not in known:
-        valid = ", ".join(f"{t}.{c}" for t, c in sorted(known)[:60])
+        valid = ", ".join(f"{t}.{c}" for t, c in known[:60])
         more = "" if len(known) <= 60 else f" and {len(known) - 60} more"
         raise Invalid(f"This source has no column {table}.{column}. Its columns are: {valid}{more}.",
                       field="columns")

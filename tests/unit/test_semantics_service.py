@@ -156,7 +156,7 @@ def test_reset_and_replace(db_session, users, tips):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"table": "tips", "column": "tips_total"}, "no column tips.tips_total. Its columns are: tips.day"),
+    ({"table": "tips", "column": "tips_total"}, "no column tips.tips_total. Its columns are: tips.total_bill,"),
     ({"table": "other", "column": "tip"}, "no column other.tip"),
     ({"table": "tips", "column": "tip", "description": "x" * 501}, "limit is 500"),
     ({"table": "tips", "column": "tip", "synonyms": [f"s{i}" for i in range(21)]}, "at most 20"),
