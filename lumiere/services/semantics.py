@@ -423,16 +423,17 @@ def parse_list_text(text: str) -> list[str]:
     return [part.strip() for part in text.split(",")]
 
 
-def parse_values_text(text: str) -> list[dict[str, Any]]:
+def parse_values_text(text: str, *, column: str = "") -> list[dict[str, Any]]:
     """"Mon = Monday; F = female, woman" -> [{stored: Mon, words: [Monday]}, {stored: F, words: [female, woman]}]."""
     meanings = []
+    where = f" of {column}" if column else ""
     for part in text.split(";"):
         if not part.strip():
             continue
         stored, sep, words = part.partition("=")
         if not sep:
-            raise Invalid(f"Write each value meaning as `stored = words` (e.g. Mon = Monday); {part.strip()!r} has "
-                          "no `=`.", field="values")
+            raise Invalid(f"Write each value meaning{where} as `stored = words` (e.g. Mon = Monday); "
+                          f"{part.strip()!r} has no `=`.", field="values")
         meanings.append({"stored": stored, "words": parse_list_text(words)})
     return meanings
 
