@@ -9,6 +9,7 @@ from lumiere.services import semantics, sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.state.data_detail import SourceDetailState
 from tests.helpers.page_state import page_state, settled
+from tests.helpers.rows import present, stored
 
 
 def _owner_with_sample():
@@ -45,8 +46,8 @@ def test_saving_changes_only_the_edited_columns_and_reset_undoes_it(app_db):
     assert rows["continent"].value_text == "Americas = America, the Americas"
     assert not rows["year"].edited
     with session_scope() as session:
-        stored = session.get(Source, source_id).semantics_json
-    assert set(stored["gapminder"]) == {"pop", "continent"}
+        edits = present(stored(session, Source, source_id).semantics_json)
+    assert set(edits["gapminder"]) == {"pop", "continent"}
 
     settled(state.reset_meaning(rows["pop"].key))
     assert not {row.column: row for row in state.meaning_rows}["pop"].edited
@@ -62,5 +63,5 @@ def test_a_bad_field_is_shown_and_nothing_is_saved(app_db):
     settled(state.save_meanings(_form(state, **{"pop.unit": "people", "country.description": "x" * 600})))
     assert "limit is 500" in state.meanings_error
     with session_scope() as session:
-        assert session.get(Source, source_id).semantics_json is None
+        assert stored(session, Source, source_id).semantics_json is None
     assert not any(row.edited for row in state.meaning_rows)
