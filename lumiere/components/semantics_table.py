@@ -12,7 +12,7 @@ from lumiere.components.feedback import skeleton_lines, table_caption
 from lumiere.components.forms import form_error
 from lumiere.state.data_detail import MeaningRow, SourceDetailState
 
-_HEADERS = ("Column", "Type", "Description", "Synonyms", "Unit", "Value meanings", "Status", "")
+_HEADERS = ("Column", "Type", "Description", "Synonyms", "Unit", "Value meanings", "Status")
 
 
 def _field(row: MeaningRow, name: str, value: rx.Var[str], label: str, placeholder: str, width: str) -> rx.Component:
@@ -31,30 +31,29 @@ def _meaning_row(row: MeaningRow) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.code(row.column, variant="ghost", weight="medium"), white_space="nowrap"),
         rx.table.cell(row.type, color=rx.color("gray", 11), white_space="nowrap"),
-        rx.table.cell(_field(row, "description", row.description, "Description", "What this column holds", "14rem")),
-        rx.table.cell(_field(row, "synonyms", row.synonyms, "Synonyms", "other names, comma-separated", "10rem")),
+        rx.table.cell(_field(row, "description", row.description, "Description", "What this column holds", "12rem")),
+        rx.table.cell(_field(row, "synonyms", row.synonyms, "Synonyms", "comma-separated", "9rem")),
         rx.table.cell(_field(row, "unit", row.unit, "Unit", "$, %, kg", "4rem")),
-        rx.table.cell(_field(row, "value_text", row.value_text, "Value meanings", "Mon = Monday; F = female", "12rem")),
+        rx.table.cell(_field(row, "value_text", row.value_text, "Value meanings", "Mon = Monday; F = female", "11rem")),
         rx.table.cell(
             rx.cond(
                 row.edited,
-                rx.badge("edited", color_scheme="blue", variant="soft"),
-                rx.badge("inferred", color_scheme="gray", variant="soft"),
-            )
-        ),
-        rx.table.cell(
-            rx.cond(
-                row.edited,
-                rx.button(
-                    "Reset",
-                    type="button",
-                    size="1",
-                    variant="ghost",
-                    aria_label="Reset " + row.column + " to what is inferred",
-                    on_click=SourceDetailState.reset_meaning(row.key),
+                rx.vstack(
+                    rx.badge("edited", color_scheme="blue", variant="soft"),
+                    rx.button(
+                        "Reset",
+                        type="button",
+                        size="1",
+                        variant="ghost",
+                        aria_label="Reset " + row.column + " to what is inferred",
+                        on_click=SourceDetailState.reset_meaning(row.key),
+                    ),
+                    align="start",
+                    spacing="1",
                 ),
-                rx.fragment(),
-            )
+                rx.badge("inferred", color_scheme="gray", variant="soft"),
+            ),
+            white_space="nowrap",
         ),
         align="center",
     )
