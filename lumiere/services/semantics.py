@@ -302,6 +302,9 @@ def update_semantics(session: Session, user: User, source_id: int, patch: object
     removes the edit so the column shows what is inferred again.
     """
     source = get_source(session, user, source_id)
+    # Two saves at once must not lose one another's columns: hold the row until this one commits
+    # (PostgreSQL; SQLite serialises writers anyway).
+    session.refresh(source, with_for_update=True)
     items = patch.get("columns") if isinstance(patch, dict) else patch
     if not isinstance(items, list):
         raise Invalid("Send the columns to change as a list: {\"columns\": [{\"table\", \"column\", ...}]}.",
