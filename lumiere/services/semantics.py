@@ -355,6 +355,9 @@ def _validated_item(
         if given:
             raise Invalid(f"Reset {column} or change it, not both in one request.", field="columns")
         return table, column, None
+    if not given:
+        raise Invalid(f"Nothing to change for {column}: send description, synonyms, unit or values, or "
+                      "`reset: true`.", field="columns")
     edit: dict[str, Any] = {}
     if item.get("description") is not None:
         edit["description"] = clean_text(item["description"], max_chars=MAX_DESCRIPTION_CHARS,

@@ -156,8 +156,8 @@ def test_reset_and_replace(db_session, users, tips):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"table": "tips", "column": "tips_total"}, "no column tips.tips_total. Its columns are: tips.total_bill,"),
-    ({"table": "other", "column": "tip"}, "no column other.tip"),
+    ({"table": "tips", "column": "tips_total", "unit": "$"}, "tips.tips_total. Its columns are: tips.total_bill,"),
+    ({"table": "other", "column": "tip", "unit": "$"}, "no column other.tip"),
     ({"table": "tips", "column": "tip", "description": "x" * 501}, "limit is 500"),
     ({"table": "tips", "column": "tip", "synonyms": [f"s{i}" for i in range(21)]}, "at most 20"),
     ({"table": "tips", "column": "tip", "synonyms": ["x" * 61]}, "limit is 60"),
@@ -172,6 +172,7 @@ def test_reset_and_replace(db_session, users, tips):
     ({"table": "tips", "column": "tip", "description": 5}, "must be text"),
     ({"table": "tips", "column": "tip", "colour": "red"}, "Unknown field"),
     ({"table": "tips", "column": "tip", "unit": "$", "reset": True}, "not both"),
+    ({"table": "tips", "column": "tip"}, "Nothing to change for tip"),
 ])
 def test_invalid_changes_save_nothing(db_session, users, tips, change, message):
     good = {"table": "tips", "column": "day", "description": "Day of the week"}
