@@ -250,6 +250,7 @@ def test_another_users_source_is_404_on_every_route(client, make_user, data_dir)
         ("GET", f"/api/data/source/{source_id}"),
         ("GET", f"/api/data/source/{source_id}/preview"),
         ("GET", f"/api/data/source/{source_id}/profile"),
+        ("GET", f"/api/data/source/{source_id}/semantics"),
         ("DELETE", f"/api/data/source/{source_id}"),
     ]:
         response = client.request(method, path, headers=intruder["headers"])
