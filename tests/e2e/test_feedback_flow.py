@@ -44,6 +44,7 @@ def test_thumbs_up_and_a_correction_are_reused_for_other_values(page: Page):
     up.click()
     expect(feedback.get_by_text("You marked this right")).to_be_visible()
     expect(up).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=str(ARTIFACTS / "feedback-marked-right.png"))
 
     # ...so the same question with other values reuses its SQL, with those values.
     _ask_and_wait(page, "total population in Europe in 1997")
@@ -62,6 +63,7 @@ def test_thumbs_up_and_a_correction_are_reused_for_other_values(page: Page):
     editor = page.get_by_label("SQL", exact=True)
     expect(editor).to_be_visible()
     editor.fill(CORRECTED_SQL)
+    page.screenshot(path=str(ARTIFACTS / "feedback-correcting.png"), full_page=True)
     before = page.url
     page.get_by_role("button", name="Run and save correction").click()
     page.wait_for_url(lambda url: url != before and "query=" in url, timeout=60_000)
