@@ -212,8 +212,8 @@ def remember(session: Session, user: User, query: Query, sql: str, origin: Examp
     """
     if query.user_id != user.id:
         raise NotFound(f"No query with id {query.id} in your history.")
-    question = tidy_question(query.question)
-    if not question:
+    question = query.question.strip()
+    if not tidy_question(question):
         raise Invalid("Only the answer to a question can be remembered; this entry has no question.")
     if query.source_id is None:
         raise NotFound("The data source of this query was deleted, so its SQL cannot be remembered.")

@@ -110,7 +110,7 @@ def test_an_edited_sql_is_remembered_and_a_correction_replaces_the_pair(db_sessi
     (pair,) = _pairs(db_session)
     assert pair.origin == ExampleOrigin.CORRECTED and "AVG" in pair.sql.upper()
     again = ask_question(db_session, user, source_id=saved_id(source), question="population in Oceania in 1952")
-    assert again.explanation.startswith("Reused the SQL you corrected for")
+    assert again.explanation.startswith("Reused the SQL you corrected for “population in Asia in 2007”")
     assert again.result.rows == [[pytest.approx(_population("Oceania", 1952, "mean"))]]
 
 
@@ -207,3 +207,30 @@ def test_the_same_question_reuses_its_sql_as_is(db_session, gapminder) -> None:
     expected = frame[frame.year == 1952].nlargest(5, "lifeExp")[["country", "lifeExp"]]
     assert [row[0] for row in answer.result.rows] == list(expected.country)
     assert pd.Series([row[1] for row in answer.result.rows]).tolist() == pytest.approx(list(expected.lifeExp))
+
+
+def _prompt_section(prompt: str, name: str) -> str:
+    return prompt.split(f'<data name="{name}">\n', 1)[1].split("\n</data>", 1)[0]
+
+
+def test_with_an_llm_a_taught_question_skips_the_model_and_taught_pairs_lead_its_examples(
+    db_session, gapminder, fake_llm
+) -> None:
+    user, source = gapminder
+    fake_llm.reply_json({"sql": POPULATION_SQL, "explanation": "Asia's population in 2007."})
+    first = ask_question(db_session, user, source_id=saved_id(source), question="total population in Asia in 2007")
+    db_session.commit()  # the LLM client records its calls in its own session
+    assert first.query.engine == Engine.LLM
+    feedback.record_feedback(db_session, user, saved_id(first.query), "up")
+    db_session.commit()
+
+    again = ask_question(db_session, user, source_id=saved_id(source), question="total population in Africa in 1982")
+    db_session.commit()
+    assert again.query.engine == Engine.USER and len(fake_llm.chat_requests) == 1  # the model was not asked
+    assert again.result.rows == [[pytest.approx(_population("Africa", 1982))]]
+
+    fake_llm.reply_json({"sql": 'SELECT COUNT(*) AS n FROM gapminder', "explanation": "Rows."})
+    ask_question(db_session, user, source_id=saved_id(source), question="how many rows")
+    db_session.commit()
+    shown = _prompt_section(fake_llm.chat_requests[-1].messages[1]["content"], "examples")
+    assert shown.index("total population in Asia in 2007") < shown.index("total population in Africa in 1982")
