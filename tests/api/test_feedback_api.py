@@ -148,9 +148,24 @@ def test_another_users_objects_are_404_and_no_token_is_401(client, sample, make_
     assert _examples(client, owner, source)["total"] == 1
     assert client.get(f"/api/queries/{ran['query_id']}", headers=owner["headers"]).json()["feedback"] is None
 
+    borrowed = client.post("/api/ai/sql", json={"source_id": source["id"], "sql": POPULATION_SQL,
+                                                 "query_id": ran["query_id"]}, headers=intruder["headers"])
+    assert borrowed.status_code == 404 and "history" in borrowed.json()["detail"]
+
     anonymous = [
         client.post(f"/api/queries/{ran['query_id']}/feedback", json={"verdict": "up"}),
         client.get(f"/api/data/source/{source['id']}/examples"),
         client.delete(f"/api/data/source/{source['id']}/examples/{pair['id']}"),
     ]
     assert [response.status_code for response in anonymous] == [401, 401, 401]
+
+
+def test_an_edit_named_by_query_id_takes_that_entrys_question(client, sample) -> None:
+    user, source = sample
+    first = _run(client, user, source, POPULATION_SQL, question="population of asia in 2007")
+    client.delete(f"/api/data/source/{source['id']}/examples/{_examples(client, user, source)['items'][0]['id']}",
+                  headers=user["headers"])
+    edited = _run(client, user, source, MEDIAN_SQL, query_id=first["query_id"])
+    assert edited["question"] == "population of asia in 2007"
+    (pair,) = _examples(client, user, source)["items"]
+    assert pair["origin"] == "edited" and pair["question"] == "population of asia in 2007" and "MEDIAN" in pair["sql"]

@@ -234,3 +234,16 @@ def test_with_an_llm_a_taught_question_skips_the_model_and_taught_pairs_lead_its
     db_session.commit()
     shown = _prompt_section(fake_llm.chat_requests[-1].messages[1]["content"], "examples")
     assert shown.index("total population in Asia in 2007") < shown.index("total population in Africa in 1982")
+
+
+def test_a_value_with_a_quote_is_a_literal_and_injected_text_is_never_reused(db_session, gapminder) -> None:
+    user, source = gapminder
+    sql = """SELECT "pop" FROM gapminder WHERE "country" = 'Kenya' AND "year" = 2007"""
+    run_sql(db_session, user, source_id=saved_id(source), sql=sql, question="population of Kenya in 2007")
+
+    quoted = ask_question(db_session, user, source_id=saved_id(source), question="population of Cote d'Ivoire in 1962")
+    frame = plotly.data.gapminder()
+    expected = frame[(frame.country == "Cote d'Ivoire") & (frame.year == 1962)]["pop"].tolist()
+    assert quoted.query.engine == Engine.USER and [row[0] for row in quoted.result.rows] == expected
+    for attack in ("population of Kenya' OR '1'='1 in 2007", "population of Kenya'; DROP TABLE gapminder; -- in 2007"):
+        assert examples.recall(db_session, user, source, attack) is None
