@@ -283,7 +283,11 @@ def infer_values(profile: Mapping[str, Any], distinct: Sequence[str] | None = No
     Without it the profile's top values and samples are all there is.
     """
     complete = distinct is not None and profile.get("kind") in (None, "text") and _index_holds_all(profile)
-    seen = list(dict.fromkeys(v for v in distinct or () if v.strip())) if complete else _seen_text_values(profile)
+    seen = _seen_text_values(profile)
+    if complete:  # the profile's most frequent values first, as before, then the rest
+        every = [value for value in distinct or () if value.strip()]
+        held = set(every)
+        seen = list(dict.fromkeys([*(value for value in seen if value in held), *every]))
     if not seen:
         return ()
     lowered = {value.strip().lower() for value in seen}
@@ -295,10 +299,12 @@ def infer_values(profile: Mapping[str, Any], distinct: Sequence[str] | None = No
         # Every value seen must be a day (or month) name, abbreviated or not: "Sat" in a column of
         # names is someone's name.
         if lowered <= set(abbreviations) | set(full) and lowered & set(abbreviations):
+            # in calendar order, as people read a list of days or months
+            coded = sorted((full.index(abbreviations[value.strip().lower()]), value) for value in seen
+                           if value.strip().lower() in abbreviations)
             return tuple(
                 ValueMeaning(stored=value, words=(abbreviations[value.strip().lower()].capitalize(),))
-                for value in seen
-                if value.strip().lower() in abbreviations
+                for _, value in coded
             )
     return ()
 
