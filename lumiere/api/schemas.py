@@ -78,6 +78,14 @@ class ColumnOut(BaseModel):
     kind: ColumnKind
 
 
+class ResultColumnOut(ColumnOut):
+    unit: str | None = Field(
+        default=None,
+        description='The unit of the numbers ("$", "€", "%", "kg"...) when the column is, or sums, averages, '
+        "takes the minimum, maximum or median of, a source column with that unit in the semantic layer",
+    )
+
+
 class TableOut(BaseModel):
     name: str = Field(description="The table's name to use in SQL")
     row_count: int | None
@@ -244,7 +252,7 @@ class ResultOut(BaseModel):
     engine: Engine = Field(description="Who wrote the SQL: the LLM, the built-in engine, or the user")
     origin: QueryOrigin
     source_id: int | None
-    columns: list[ColumnOut]
+    columns: list[ResultColumnOut]
     rows: list[list[Any]]
     row_count: int
     truncated: bool

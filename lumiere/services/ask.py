@@ -28,6 +28,7 @@ from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import examples, warehouse
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
+from lumiere.services.result_units import annotate_units, source_catalog
 from lumiere.services.semantics import semantics_for_engine
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
@@ -175,7 +176,13 @@ def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query
     query = get_query(session, user, query_id)
     if query.status != QueryStatus.OK:
         raise Invalid("This query did not succeed, so it has no rows to chart or summarise. Fix it and run it again.")
-    return query, warehouse.execute(_source_of(session, user, query), query.sql)
+    source = _source_of(session, user, query)
+    return query, _with_units(source, warehouse.execute(source, query.sql))
+
+
+def _with_units(source: Source, result: ResultSet) -> ResultSet:
+    """The result with each column's unit, read from the SQL that ran and the source's semantics."""
+    return annotate_units(result, source_catalog(source), warehouse.dialect_of(source))
 
 
 @dataclass(frozen=True)
@@ -332,6 +339,7 @@ def _record_success(
     *,
     origin: QueryOrigin,
 ) -> Answer:
+    result = _with_units(source, result)
     spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
         user_id=saved_id(user),

@@ -31,6 +31,7 @@ from lumiere.models import Insight, Query, User
 from lumiere.models._base import iso_utc
 from lumiere.services.ask import result_for_query
 from lumiere.services.markdown_safety import safe_markdown
+from lumiere.services.result_units import with_unit
 
 MAX_MEASURES = 2  # facts for the first two measures keep the narrative short
 TOP_ITEMS = 3
@@ -132,7 +133,7 @@ def compute_facts(result: ResultSet, *, question: str = "") -> list[dict[str, An
     )
     facts = [_fact("rows", coverage, rows=rows, row_count=result.row_count, truncated=result.truncated)]
     if rows == 1:
-        return facts + _single_row_facts(measures, labels)
+        return facts + _single_row_facts(measures, labels, result)
     for measure in measures[:MAX_MEASURES]:
         facts += _measure_facts(measure, labels[0] if labels else None, times[0] if times else None)
     if len(measures) >= 2:
@@ -140,18 +141,23 @@ def compute_facts(result: ResultSet, *, question: str = "") -> list[dict[str, An
     return facts
 
 
-def _single_row_facts(measures: list[ColumnProfile], labels: list[ColumnProfile]) -> list[dict[str, Any]]:
+def _single_row_facts(
+    measures: list[ColumnProfile], labels: list[ColumnProfile], result: ResultSet
+) -> list[dict[str, Any]]:
+    """One number per measure, with its unit when the answer has one ("total: $1,234.5.")."""
     label = labels[0].values[0] if labels else None
     facts = []
     for measure in measures[:MAX_KPI_VALUES]:
         value = _json_number(measure.values[0])
+        unit = result.unit_of(measure.name) if value is not None else None
         about = f" for {_plain(label)}" if label is not None else ""
         facts.append(
             _fact(
                 "value",
-                f"{measure.name}{about}: {format_number(value)}.",
+                f"{measure.name}{about}: {with_unit(format_number(value), unit)}.",
                 column=measure.name,
                 value=value,
+                unit=unit,
                 label=_plain(label) if label is not None else None,
             )
         )
