@@ -140,7 +140,7 @@ def read_roles(table: dict[str, Any], focus: tuple[str, ...] = ()) -> ColumnRole
             elif not tokens & _ID_TOKENS and not (kind == "integer" and distinct >= non_null > 20):
                 measures.append(Measure(name, kind, low, high, as_number(column.get("mean")), non_null))
         elif kind in ("text", "boolean"):
-            if distinct <= MAX_CATEGORY_VALUES:
+            if distinct <= MAX_CATEGORY_VALUES and 2 * distinct <= non_null:  # values repeat: a grouping
                 categories.append(Category(name, distinct, non_null))
             elif kind == "text" and not tokens & _ID_TOKENS:
                 labels.append((distinct, name))

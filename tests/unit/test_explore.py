@@ -286,3 +286,21 @@ def test_a_refused_question_with_an_exploration_intent_gets_a_focused_overview(d
     assert any("could not read all of that question" in note for note in answer.notes)
     with pytest.raises(CannotAnswer):  # without the intent the refusal stands
         ask_question(db_session, owner, source_id=saved_id(source), question="flurbination of zorbles per day")
+
+
+def test_awkward_column_names_are_quoted_and_small_tables_still_get_a_card(db_session, owner, tmp_path) -> None:
+    frame = TIPS.rename(columns={"day": "Jour de la semaine", "total_bill": 'Coût "total"', "tip": "select"})
+    source = upload_frame(db_session, owner, frame, "awkward.csv", tmp_path)
+    exploration = explore(db_session, owner, source)
+    _check_common(exploration, source)
+    counts = _card(exploration, "categories")
+    assert '"Jour de la semaine"' in counts.sql
+    assert dict(zip(_column(counts, "Jour de la semaine"), _column(counts, "rows"), strict=True)) == (
+        TIPS["day"].value_counts().to_dict()
+    )
+    correlation = _card(exploration, "correlation")
+    assert '"Coût ""total"""' in correlation.sql and '"select"' in correlation.sql
+
+    names = pd.DataFrame({"name": ["Ada", "Grace", "Edsger"]})  # nothing to chart: the rows themselves
+    tiny = explore(db_session, owner, upload_frame(db_session, owner, names, "names.csv", tmp_path))
+    assert [card.kind for card in tiny.cards] == ["sample"] and len(tiny.cards[0].rows) == 3
