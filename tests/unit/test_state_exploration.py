@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.services import ask, sources
 from lumiere.services.auth import issue_token, register_user
 from lumiere.state.exploration import NOT_A_CARD
@@ -16,7 +16,7 @@ from tests.helpers.page_state import handler, page_state, settled
 def explored(app_db):
     with session_scope() as session:
         user = register_user(session, email="explorer@example.com", password="correct horse", name="Ex")
-        source_id = sources.load_sample_dataset(session, user).id
+        source_id = saved_id(sources.load_sample_dataset(session, user))
         payload = ask.public_answer(ask.ask_question(session, user, source_id=source_id, question="what stands out?"))
         session.expunge(user)
     state = page_state(QueryState, issue_token(user).access_token, "/query")
