@@ -12,7 +12,7 @@ the time budget is spent.
 
 from __future__ import annotations
 
-import math
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,11 +30,12 @@ from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.services import warehouse
 from lumiere.services.explore_plan import CardPlan, ColumnRoles, Stats, plan_cards, read_roles, stats_plan
+from lumiere.services.explore_request import is_vague_request as is_vague_request  # the request half
 from lumiere.services.facts import compute_facts, format_number
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.services.sources import column_profile
 
-MIN_CARDS = 3
+logger = logging.getLogger(__name__)
 MAX_CARDS = 6
 BUDGET_S = 4.0  # no new card starts after this long; a 50k-row upload takes well under 1 s in all
 QUERY_TIMEOUT_S = 5.0
@@ -159,14 +160,19 @@ def _run_card(source: Source, plan: CardPlan, dialect: str, stats: Stats) -> Exp
         return None  # one card that cannot run leaves the others
     if not result.rows:
         return None
-    spec = _spec(plan, result)
-    insight = INSIGHTS[plan.kind](plan, result, stats)
+    try:
+        spec = _spec(plan, result)
+        chart = chart_payload(spec, result)
+        insight = INSIGHTS[plan.kind](plan, result, stats)
+    except Exception:  # a card the data trips up is left out (and logged); the others still answer
+        logger.exception("Exploration card %r could not be drawn", plan.title)
+        return None
     return ExplorationCard(
         title=plan.title,
         sql=sql,
         columns=list(result.columns),
         rows=result.rows,
-        chart=chart_payload(spec, result),
+        chart=chart,
         insight_text=safe_markdown(insight),
         kind=plan.kind,
         spec=spec.to_dict(),
@@ -223,7 +229,7 @@ def _distribution_insight(plan: CardPlan, result: ResultSet, stats: Stats) -> st
     step = plan.step or 0.0
     share = count / total * 100 if total else 0.0
     text = (
-        f"Most values of {plan.y_source} lie between {format_number(start)} and {format_number(start + step)}: "
+        f"The most common range of {plan.y_source} is {format_number(start)} to {format_number(start + step)}: "
         f"{format_number(count)} of {format_number(total)} rows ({share:.1f}%)."
     )
     if plan.low is not None and plan.high is not None:
@@ -285,7 +291,3 @@ INSIGHTS: dict[str, Callable[[CardPlan, ResultSet, Stats], str]] = {
     "outliers": _outliers_insight,
     "sample": _sample_insight,
 }
-
-
-def is_finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -167,7 +167,7 @@ def test_tips_cards_match_pandas(db_session, owner, tmp_path) -> None:
     bins = (np.floor(TIPS["total_bill"] / 2.5) * 2.5).value_counts()
     got = dict(zip(_column(histogram, "total_bill from"), _column(histogram, "rows"), strict=True))
     assert got == bins.to_dict() and sum(got.values()) == len(TIPS)
-    assert f"between 15 and 17.5: {bins[15.0]}" in histogram.insight_text
+    assert f"range of total_bill is 15 to 17.5: {bins[15.0]} of 244 rows" in histogram.insight_text
 
     correlation = _card(exploration, "correlation")
     r = TIPS["total_bill"].corr(TIPS["tip"])
