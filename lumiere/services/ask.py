@@ -177,7 +177,19 @@ def open_history_entry(session: Session, user: User, query_id: int) -> OpenedEnt
     except ServiceError as error:
         return OpenedEntry(entry=shown, error=error)
     answer = Answer(query=query, result=result, chart=charts.saved_chart_payload(query, result))
+    answer.exploration = _explored_again(session, user, query)
     return OpenedEntry(entry=shown, answer=public_answer(answer))
+
+
+def _explored_again(session: Session, user: User, query: Query) -> list[ExplorationCard]:
+    """A vague request's cards, read again (so reloading the page keeps them); nothing is recorded."""
+    source = _source_of(session, user, query)
+    if not read_request(query.question, table_infos(source)).vague:
+        return []
+    try:
+        return explore(session, user, source).cards
+    except ServiceError:
+        return []  # the entry's own answer still shows
 
 
 def _source_of(session: Session, user: User, query: Query) -> Source:

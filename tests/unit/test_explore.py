@@ -20,7 +20,7 @@ from lumiere.core.semantics import ColumnMeaning, SourceSemantics
 from lumiere.db import saved_id
 from lumiere.models import Query, Source, User
 from lumiere.services import warehouse
-from lumiere.services.ask import ask_question, public_answer
+from lumiere.services.ask import ask_question, open_history_entry, public_answer
 from lumiere.services.explore import Exploration, ExplorationCard, explore
 from lumiere.services.explore_request import is_vague_request, read_request
 from lumiere.services.profiling import profile_table, quote_ident
@@ -271,6 +271,11 @@ def test_a_vague_question_is_answered_with_an_exploration_and_recorded(db_sessio
     assert entry.status == QueryStatus.OK and entry.question == "show me something interesting"
     assert sqlglot.parse_one(entry.sql, read="duckdb") == sqlglot.parse_one(first.sql, read="duckdb")
     assert view.sql == entry.sql and view.query_id == entry.id
+
+    opened = open_history_entry(db_session, owner, saved_id(entry))  # a reload keeps the cards
+    assert opened.answer is not None and opened.answer.exploration is not None
+    assert [card.title for card in opened.answer.exploration] == [card.title for card in view.exploration]
+    assert opened.answer.rows == first.rows and len(db_session.exec(select(Query)).all()) == 1
 
 
 def test_words_the_overview_does_not_use_are_named(db_session, owner, tmp_path) -> None:
