@@ -309,3 +309,11 @@ def test_awkward_column_names_are_quoted_and_small_tables_still_get_a_card(db_se
     names = pd.DataFrame({"name": ["Ada", "Grace", "Edsger"]})  # nothing to chart: the rows themselves
     tiny = explore(db_session, owner, upload_frame(db_session, owner, names, "names.csv", tmp_path))
     assert [card.kind for card in tiny.cards] == ["sample"] and len(tiny.cards[0].rows) == 3
+
+
+def test_a_vague_request_is_explored_before_the_llm_is_asked(db_session, owner, tmp_path, fake_llm) -> None:
+    """With a model configured, 'what stands out?' costs no LLM call: the profile already says what to show."""
+    source = upload_frame(db_session, owner, TIPS, "tips.csv", tmp_path)
+    answer = ask_question(db_session, owner, source_id=saved_id(source), question="What stands out?")
+    assert answer.exploration and answer.query.engine == Engine.BUILTIN
+    assert fake_llm.chat_requests == []
