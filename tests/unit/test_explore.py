@@ -317,3 +317,12 @@ def test_a_vague_request_is_explored_before_the_llm_is_asked(db_session, owner, 
     answer = ask_question(db_session, owner, source_id=saved_id(source), question="What stands out?")
     assert answer.exploration and answer.query.engine == Engine.BUILTIN
     assert fake_llm.chat_requests == []
+
+
+def test_values_that_look_like_markup_stay_text_in_the_sentences(db_session, owner, tmp_path) -> None:
+    evil = ["[win](http://evil.example)", "<img src=x onerror=alert(1)>"]
+    frame = pd.DataFrame({"label": [evil[i % 2] for i in range(40)], "amount": [float(i % 7) for i in range(40)]})
+    exploration = explore(db_session, owner, upload_frame(db_session, owner, frame, "evil.csv", tmp_path))
+    sentences = " ".join(card.insight_text for card in exploration.cards)
+    assert "evil.example" in sentences  # the value is quoted ...
+    assert "](http" not in sentences and "<img" not in sentences  # ... as inert text
