@@ -243,6 +243,17 @@ class ChartOut(BaseModel):
     notes: list[str]
 
 
+class ExplorationCardOut(BaseModel):
+    """One card of an exploration: its own SQL (run through the same guard), rows, chart and a sentence."""
+
+    title: str
+    sql: str
+    columns: list[ColumnOut]
+    rows: list[list[Any]]
+    chart: ChartOut | None
+    insight: str = Field(description="Inert markdown computed from the card's rows and the column profile")
+
+
 class ResultOut(BaseModel):
     """An answer: the SQL that ran, its rows and a chart."""
 
@@ -260,6 +271,11 @@ class ResultOut(BaseModel):
     chart: ChartOut | None
     explanation: str
     notes: list[str]
+    exploration: list[ExplorationCardOut] | None = Field(
+        default=None,
+        description="For a vague request (\"show me something interesting\"): 3-6 cards picked from the source's "
+        "profile; the answer's own fields are the first card's. Null for an ordinary answer.",
+    )
 
 
 class QueryOut(BaseModel):
