@@ -393,6 +393,12 @@ def _wrapped(check: exp.Expr, plan: Plan, table: exp.Table) -> exp.Select:
     return select.where(where) if where is not None else select
 
 
+def _kept(plan: Plan, condition: exp.Expr) -> exp.Expr:
+    """What the part adds up: the measure (or one per row) where the part's condition holds."""
+    kept = measure_node(plan.share_measure) if plan.share_measure else exp.Literal.number(1)
+    return exp.Sum(this=exp.If(this=condition, true=kept, false=exp.Literal.number(0)))
+
+
 def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
     """Percent of all rows (or of a measure's total) per group, or of the rows a filter keeps."""
     measure = exp.Sum(this=measure_node(plan.share_measure)) if plan.share_measure else exp.Count(this=exp.Star())
@@ -400,6 +406,11 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
         total = exp.Window(this=exp.Sum(this=measure.copy()))
         # Unrounded: the answer table formats it, and a rounded figure cannot be computed with.
         percent = exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=measure.copy()), expression=total)
+        part = _and_all(plan.share_filter)
+        if part is not None:  # a rate within each group
+            percent = exp.Div(
+                this=exp.Mul(this=exp.Literal.number(100.0), expression=_kept(plan, part)), expression=measure.copy()
+            )
         groups = [expr_node(g) for g in plan.group]
         projections = [
             exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group
@@ -412,10 +423,7 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
     condition = _and_all(plan.share_filter)
     if condition is None:
         condition = exp.true()
-    if plan.share_measure:
-        kept = exp.Sum(this=exp.If(this=condition, true=measure_node(plan.share_measure), false=exp.Literal.number(0)))
-    else:
-        kept = exp.Sum(this=exp.If(this=condition, true=exp.Literal.number(1), false=exp.Literal.number(0)))
+    kept = _kept(plan, condition)
     percent = exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=kept), expression=measure)
     select = exp.select(exp.alias_(percent, "percent", quoted=True)).from_(table)
     where = _and_all(plan.where)  # limits both the part and the whole
@@ -433,7 +441,11 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
         )
     elif plan.share:
         measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
-        if plan.group:
+        if plan.group and plan.share_filter:
+            part = " and ".join(" or ".join(_cond_words(c) for c in group) for group in plan.share_filter)
+            keys = ", ".join(_name(g) for g in plan.group)
+            parts.append(f"Shows, for each {keys}, the percentage of its {measure} where {part}")
+        elif plan.group:
             parts.append(f"Shows each {', '.join(_name(g) for g in plan.group)} as a percentage of all {measure}")
         else:
             part = " and ".join(" or ".join(_cond_words(c) for c in group) for group in plan.share_filter)

@@ -29,15 +29,28 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     after_count = previous is not None and previous.kind == "kw" and previous.has("count")
     # "how long" is not a noun phrase; it only named rows in tables called like `data`
     question_words = _QUESTION_WORDS if not schema.table_words else ("which", "what")
-    question_word = i == 1 and tokens[0].low in question_words
-    if not (after_count or question_word):
-        return False
+    # "which cereal ...": answered by naming rows, so only where a column names each row
+    question_word = i == 1 and tokens[0].low in question_words and (
+        not schema.table_words or schema.display_is_identifier
+    )
     if not schema.table_words:
-        return True
+        return after_count or question_word
     if not any(len(matcher.word) >= _MIN_NAME_CHARS for matcher in schema.table_words):
         # a table called like `t_204_65` has no name to read the rows by; measured on
         # WikiTableQuestions, reading nouns as its rows gave more wrong answers than right ones
         return False
+    # elsewhere in the question, the first plural noun the data does not know: "the cars with
+    # more than 200 horsepower", "top 3 saltiest cereals" (one noun per question names the rows)
+    elsewhere = _is_plural_noun(token.low) and not any(
+        mention is not None and mention.kind == "table" and mention.row_noun for mention in taken[:i]
+    )
+    if not (after_count or question_word or elsewhere):
+        return False
+    before = taken[i - 1]
+    if tokens[i - 1].kind == "number":
+        return False  # "hotter than 90 degrees": a unit
+    if before is None or before.kind in ("filler", "unknown"):
+        return False  # "endangered animals": a word that says which rows, not placed, must not vanish
     if _modifies_next_noun(tokens, taken, i):
         return False  # "how many Ford cars": `Ford` says which cars
     following = tokens[i + 1].low if i + 1 < len(tokens) else ""
@@ -46,6 +59,11 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     if following in _PARTICLES and lemminflect.getAllLemmas(token.low).get("VERB"):
         return False  # "what stands out": a verb with its particle, not a noun
     return not _like_a_stored_value(token.low, schema)
+
+
+def _is_plural_noun(word: str) -> bool:
+    nouns = lemminflect.getAllLemmas(word).get("NOUN", ())
+    return bool(nouns) and word not in nouns and not lemminflect.getAllLemmas(word).get("VERB")
 
 
 def _is_noun(word: str) -> bool:

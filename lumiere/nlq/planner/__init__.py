@@ -64,6 +64,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     soundness.check_share_part,
     soundness.check_counts_per_row,
     soundness.check_sort_on_groups,
+    soundness.check_superlative_as_place,
     checks.check_measures,
     checks.check_row_comparison,
     checks.check_unplaced,

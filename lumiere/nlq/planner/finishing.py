@@ -113,6 +113,12 @@ def finish(state: PlanState) -> None:
             plan.add_select(t)
     if plan.share and not plan.group:
         plan.where, plan.share_filter = _share_base_and_part(state, plan.where)
+    elif plan.share:
+        # "percentage of passengers who survived in each class" is a rate within each group; with
+        # only time or `of the` conditions it stays each group's share of the total
+        whole = [group for group in plan.where if _limits_the_whole(state, group)]
+        plan.share_filter = [group for group in plan.where if not _limits_the_whole(state, group)]
+        plan.where = whole
     if not plan.select and not plan.star and not plan.share:
         rows_asked = any(mention.kind == "table" and mention.row_noun for mention in cursor.mentions)
         if state.asked_value is not None:

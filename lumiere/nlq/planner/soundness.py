@@ -171,3 +171,27 @@ def check_sort_on_groups(state: PlanState) -> None:
                 f"I could not tell how to rank the groups by {expr.column.name}: say 'highest average "
                 f"{expr.column.name}' or 'highest total {expr.column.name}'.",
             )
+
+
+_PLACE_PREPOSITIONS = frozenset(("on", "at", "in", "from", "during", "for"))
+
+
+def check_superlative_as_place(state: PlanState) -> None:
+    """`average calories of the cereals on the top shelf`, `median length at the highest dose`: the
+    superlative picks the rows (those at the top value), it is not a second number to show."""
+    plan = state.plan
+    if plan.group or sum(1 for expr in plan.select if expr.agg) < 2:
+        return
+    mentions = state.cursor.mentions
+    for i, mention in enumerate(mentions):
+        if not (mention.used and mention.kind == "kw" and (mention.has("sup") or mention.has("supcol"))):
+            continue
+        k = i - 1
+        while k >= 0 and mentions[k].low in ("the", "a"):
+            k -= 1
+        if k >= 0 and mentions[k].low in _PLACE_PREPOSITIONS:
+            raise Unplaced(
+                [mention.text],
+                f"I could not read '{mentions[k].text} the {mention.text} …' as a condition: name the value "
+                f"instead (for example 'where shelf is 3').",
+            )
