@@ -109,8 +109,8 @@ def _joined_in_question(state: PlanState, group: list[Cond]) -> bool:
         between = mentions[i]
         if i in positions:
             continue
-        if between.kind == "punct" or between.low in _JOINING_WORDS or between.has("and"):
-            continue
+        if between.kind in ("punct", "kw") or between.low in _JOINING_WORDS:
+            continue  # "A and B", "A, B", "difference between A and B", "A larger than B"
         if between.kind == "stop" and between.low in ("the", "a", "an", "of"):
             continue
         if between.kind == "column" and group[0].expr.column in between.columns:
