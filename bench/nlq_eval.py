@@ -42,6 +42,7 @@ from lumiere.core.engine import (  # noqa: E402
     ValueMatch,
 )
 from lumiere.core.errors import ServiceError  # noqa: E402
+from lumiere.core.semantics import ColumnMeaning, SourceSemantics  # noqa: E402
 from lumiere.models import Source  # noqa: E402
 
 SAMPLE_VALUES = 5
@@ -289,8 +290,19 @@ def _make_engine(name: str) -> QuestionEngine:
     return LlmEngine(client)
 
 
-def _ask(engine: QuestionEngine, table: LoadedTable, question: str, outcome: Outcome) -> list[list[Any]]:
-    context = QuestionContext(dialect="duckdb", tables=[table.info], find_values=table.find_values)
+def _ask(
+    engine: QuestionEngine,
+    table: LoadedTable,
+    question: str,
+    outcome: Outcome,
+    semantics: SourceSemantics | None = None,
+) -> list[list[Any]]:
+    context = QuestionContext(
+        dialect="duckdb",
+        tables=[table.info],
+        find_values=table.find_values,
+        semantics=semantics or SourceSemantics(),
+    )
     started = time.perf_counter()
     table.lookup_seconds = 0.0
     try:
@@ -310,6 +322,7 @@ def run_set(
     base: Path,
     score: Callable[[dict[str, Any], list[list[Any]]], bool],
     table_name: Callable[[dict[str, Any]], str],
+    semantics: dict[str, SourceSemantics] | None = None,
 ) -> SetReport:
     report = SetReport(name)
     for item in questions:
@@ -322,7 +335,8 @@ def run_set(
             continue
         started = time.perf_counter()
         try:
-            rows = _ask(engine, table, item["question"], outcome)
+            known = (semantics or {}).get(item.get("table", ""))
+            rows = _ask(engine, table, item["question"], outcome, _for_table(known, table.info))
             outcome.correct = score(item, rows)
             outcome.status = "ok" if outcome.correct else "wrong"
             if not outcome.correct:
@@ -358,6 +372,43 @@ def _load_analytics(base: Path, limit: int | None) -> list[dict[str, Any]]:
             item["table_csv"] = f"tables/{item['table']}.csv"
             item["gold_result"] = [[json_safe(v) for v in row] for row in con.execute(item["sql"]).fetchall()]
     return items
+
+
+_README_SECTION = re.compile(r"^###\s+`(?P<table>[^`]+)`", re.MULTILINE)
+_README_ROW = re.compile(r"^\|\s*`(?P<column>[^`]+)`\s*\|[^|]*\|(?P<meaning>[^|]*)\|\s*$", re.MULTILINE)
+
+
+def readme_semantics(readme: Path) -> dict[str, SourceSemantics]:
+    """The per-table column notes of a set's README (`| column | DuckDB type | meaning |`), each
+    meaning kept word for word as the column's description, as a user would type it in."""
+    text = readme.read_text(encoding="utf-8")
+    sections = list(_README_SECTION.finditer(text))
+    out: dict[str, SourceSemantics] = {}
+    for n, section in enumerate(sections):
+        body = text[section.end() : sections[n + 1].start() if n + 1 < len(sections) else len(text)]
+        body = body.split("\n## ", 1)[0]
+        columns = tuple(
+            ColumnMeaning(table=section["table"], column=row["column"], description=row["meaning"].strip())
+            for row in _README_ROW.finditer(body)
+            if row["meaning"].strip()
+        )
+        if columns:
+            out[section["table"]] = SourceSemantics(columns=columns)
+    return out
+
+
+def _for_table(semantics: SourceSemantics | None, info: TableInfo) -> SourceSemantics | None:
+    """The README names the table as its CSV stem; the upload may name it otherwise."""
+    if semantics is None:
+        return None
+    names = {column.name for column in info.columns}
+    return SourceSemantics(
+        columns=tuple(
+            ColumnMeaning(table=info.name, column=m.column, description=m.description)
+            for m in semantics.columns
+            if m.column in names
+        )
+    )
 
 
 def print_report(report: SetReport, show_misses: int, split: str) -> None:
@@ -415,6 +466,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / "bench" / "out" / "nlq_data")
     parser.add_argument("--save", type=Path, default=None, help="write every outcome as JSON lines, to compare runs")
+    parser.add_argument(
+        "--semantics",
+        choices=["none", "readme"],
+        default="none",
+        help="analytics set: load its README's column notes into the semantic layer as descriptions",
+    )
     args = parser.parse_args(argv)
 
     engine = _make_engine(args.engine)
@@ -460,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
                     item["gold_result"], rows, bool(item["ordered"]), ANALYTICS_SIGNIFICANT_DIGITS
                 ),
                 lambda item: item["table"],
+                readme_semantics(base / "README.md") if args.semantics == "readme" else None,
             )
         )
     for report in reports:
