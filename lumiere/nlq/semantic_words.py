@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 import lemminflect
 
 from lumiere.core.semantics import ColumnMeaning, ValueMeaning
+from lumiere.nlq.column_names import EVERYDAY_NAMES
 from lumiere.nlq.lexicon import (
     FALSE_VALUES,
     FILLER_WORDS,
     FUNCTION_WORDS,
     PHRASE_INDEX,
+    SYNONYMS,
     TRUE_VALUES,
     Token,
     tokenize,
@@ -416,7 +418,7 @@ def link_description_words(tokens: list[Token], taken: list[Mention | None], sch
         occupant = taken[i]
         if occupant is None or occupant.kind != "unknown" or token.kind != "word":
             continue
-        column_name = next((c for w, c in words.distinctive.items() if _meets(token.low, w)), None)
+        column_name = _described_column(token.low, words)
         if any(_meets(token.low, noun) for noun in words.row_nouns):
             mention = Mention(
                 "table", i, i + 1, token.text, coverage=1.0,
@@ -427,6 +429,24 @@ def link_description_words(tokens: list[Token], taken: list[Mention | None], sch
         elif column_name is not None:
             _take(tokens, taken, i, i + 1, columns[column_name], "its description")
     _rescale_numbers(tokens, taken, words)
+
+
+def _described_column(word: str, words: TableWords) -> str | None:
+    """The one column whose description has this word as a distinctive word, or whose head phrase
+    or distinctive word is an everyday synonym of it (`gearbox` for "transmission: ...")."""
+    hit = next((column for w, column in words.distinctive.items() if _meets(word, w)), None)
+    if hit is not None:
+        return hit
+    alternatives: set[str] = set()
+    for form in {word} | word_forms(word):
+        alternatives |= set(EVERYDAY_NAMES.get(form, ())) | set(SYNONYMS.get(form, ()))
+    found: set[str] = set()
+    for alternative in alternatives:
+        alt = phrase_words(alternative)
+        found |= {h.column for h in words.heads if len(h.words) == len(alt) and all(map(_meets, alt, h.words))}
+        if len(alt) == 1:
+            found |= {column for w, column in words.distinctive.items() if _meets(alt[0], w)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _take(
@@ -454,29 +474,31 @@ def _take(
 
 def _link_units(tokens: list[Token], taken: list[Mention | None], words: TableWords, schema: SchemaIndex) -> None:
     """`over 12 mph`: a unit word right after a number is consumed when the column it measures has
-    that unit — as a plain word when that column is named elsewhere, else as the column itself."""
+    that unit — as a plain word when that column is named elsewhere, else as the column itself.
+    `in pounds`, `hours of sleep`: beside a named column that has the unit, it only says the unit."""
     columns = _columns_by_name(schema)
     named = _named_columns(taken, schema)
     for i in range(1, len(tokens)):
         occupant, before = taken[i], taken[i - 1]
-        if occupant is None or occupant.kind != "unknown" or before is None or before.kind != "number":
+        if occupant is None or occupant.kind != "unknown":
             continue
         spelled = tokens[i].low
         unit = _UNIT_OF.get(spelled) or next((_UNIT_OF[f] for f in word_forms(spelled) if f in _UNIT_OF), None)
         if unit is None:
             continue
         measured = [name for name, units in words.units.items() if unit in units and columns[name].numeric]
-        if not measured:
-            continue
-        subject = _comparison_subject(taken, i - 1, schema)
         following = _following_column(tokens, taken, i)  # "10 grams of sugar"
-        if following in measured:
-            subject = following
+        if before is None or before.kind != "number":
+            said_with = following if following in measured else None
+            if said_with is None and tokens[i - 1].low == "in":  # "average weight in pounds"
+                in_question = [name for name in measured if name in named]
+                said_with = in_question[0] if len(in_question) == 1 else None
+            if said_with is not None:
+                taken[i] = _unit_mention(tokens, i, said_with)
+            continue
+        subject = following if following in measured else _comparison_subject(taken, i - 1)
         if subject in measured:
-            taken[i] = Mention(
-                "stop", i, i + 1, tokens[i].text,
-                reading=f"I read '{tokens[i].text}' as the unit of {subject}.",
-            )  # fmt: skip
+            taken[i] = _unit_mention(tokens, i, subject)
             continue
         adjective = [name for name in measured if name in named]
         chosen = adjective if len(adjective) == 1 else measured
@@ -488,6 +510,10 @@ def _link_units(tokens: list[Token], taken: list[Mention | None], words: TableWo
             )  # fmt: skip
 
 
+def _unit_mention(tokens: list[Token], i: int, column: str | None) -> Mention:
+    return Mention("stop", i, i + 1, tokens[i].text, reading=f"I read '{tokens[i].text}' as the unit of {column}.")
+
+
 def _following_column(tokens: list[Token], taken: list[Mention | None], unit: int) -> str | None:
     """The column named right after a unit, over an `of`: `10 grams of sugar`."""
     k = unit + 1
@@ -497,7 +523,7 @@ def _following_column(tokens: list[Token], taken: list[Mention | None], unit: in
     return mention.columns[0].name if mention is not None and mention.kind == "column" and mention.columns else None
 
 
-def _comparison_subject(taken: list[Mention | None], number: int, schema: SchemaIndex) -> str | None:
+def _comparison_subject(taken: list[Mention | None], number: int) -> str | None:
     """The column a number is compared with when said before it: `wind over 12`, `wind speed
     of more than 12` (the column mention closest before the number, within its clause)."""
     k = number - 1
