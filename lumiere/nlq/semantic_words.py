@@ -280,7 +280,8 @@ def table_words(schema: SchemaIndex) -> TableWords:
         units = {_UNIT_OF[w] for w in (*phrase_words(meaning.unit), *phrase_words(text)) if w in _UNIT_OF}
         if units:
             out.units[name] = units
-    out.distinctive = _distinctive(schema, description_words)
+    head_words = {h.column: set(h.words) for h in out.heads}
+    out.distinctive = _distinctive(schema, head_words, description_words)
     display = schema.display_column
     if display.name in out.columns and schema.display_is_identifier:
         words = phrase_words(_head_phrase(out.columns[display.name].description))
@@ -289,10 +290,13 @@ def table_words(schema: SchemaIndex) -> TableWords:
     return out
 
 
-def _distinctive(schema: SchemaIndex, description_words: dict[str, set[str]]) -> dict[str, str]:
-    """Description words that no other column's name or description shares, by column."""
+def _distinctive(
+    schema: SchemaIndex, head_words: dict[str, set[str]], description_words: dict[str, set[str]]
+) -> dict[str, str]:
+    """Words of a description's head phrase that no other column's name or description shares
+    (`party` in "number of diners in the party" says where, not what: only the head counts)."""
     owners: dict[str, set[str]] = {}
-    for name, words in description_words.items():
+    for name, words in head_words.items():
         for word in _content(words):
             if _is_noun(word) or "ADJ" not in lemminflect.getAllLemmas(word):
                 owners.setdefault(word, set()).add(name)
@@ -371,7 +375,7 @@ def link_semantic_names(tokens: list[Token], taken: list[Mention | None], schema
             )
             mention = Mention("value", i, end, text, values=seen, reading=reading + ".")
         else:
-            found = list(dict.fromkeys(columns[n.column] for _, n in matches))
+            found = [columns[name] for name in dict.fromkeys(n.column for _, n in matches)]
             mention = Mention(
                 "column", i, end, text, columns=found, coverage=1.0,
                 reading=f"I read '{text}' as {found[0].name} (from the column's synonyms).",
