@@ -51,7 +51,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     tokens = tokenize(question)
     taken: list[Mention | None] = [None] * len(tokens)
     summary_rows = _link_values(question, tokens, taken, schema, find_values)
-    link_semantic_names(tokens, taken, schema)  # the semantic layer's synonyms and value meanings
+    link_semantic_names(tokens, taken, schema, find_values)  # the semantic layer's synonyms and value meanings
     _correct_typos(tokens, taken, schema)
     _link_spelled_names(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=True)

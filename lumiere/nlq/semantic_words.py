@@ -17,11 +17,12 @@ words nothing else could, so a source without a semantic layer reads exactly as 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import lemminflect
 
+from lumiere.core.engine import ValueMatch
 from lumiere.core.semantics import ColumnMeaning, ValueMeaning
 from lumiere.nlq.column_names import EVERYDAY_NAMES
 from lumiere.nlq.lexicon import (
@@ -44,6 +45,7 @@ _COMMON_WORDS = frozenset(
     number total type kind average mean median maximum minimum max min count amount value values level
     measure measured measurement recorded record data row name names code codes id identifier label
     some blank blanks missing unknown quote stored per each daily yearly monthly weekly annual
+    ratio percentage proportion fraction share difference change growth trend distribution frequency
     source spelling lower upper case e.g etc see note notes
     """.split()
 )
@@ -84,6 +86,9 @@ _UNIT_GROUPS: tuple[frozenset[str], ...] = tuple(
 )
 _UNIT_OF = {spelling: group for group in _UNIT_GROUPS for spelling in group}
 _CONNECTIVES = frozenset("a an the".split())
+_PARSED = "description's code list"
+# Adjectives that qualify a name ("common name", "full name") rather than say what a row is.
+_NAME_QUALIFIERS = frozenset("common full official short long display proper given scientific local original".split())
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,7 @@ def table_words(schema: SchemaIndex) -> TableWords:
             if words:
                 out.synonyms.append(SemanticName(words, name, "synonyms"))
         written = [(v, "value meanings") for v in meaning.values]
-        parsed = [(v, "description's code list") for v in parse_value_codes(meaning.description)]
+        parsed = [(v, _PARSED) for v in parse_value_codes(meaning.description)]
         said = {v.stored for v in meaning.values}
         for value, origin in written + [p for p in parsed if p[0].stored not in said]:
             ok, stored = _stored_value(column, value.stored)
@@ -286,7 +291,9 @@ def table_words(schema: SchemaIndex) -> TableWords:
     if display.name in out.columns and schema.display_is_identifier:
         words = phrase_words(_head_phrase(out.columns[display.name].description))
         if words and words[-1] in _NAMING_HEADS:
-            out.row_nouns = frozenset(w for w in _content(words[:-1]) if _is_noun(w) and w not in _NAMING_HEADS)
+            out.row_nouns = frozenset(
+                w for w in _content(words[:-1]) if _is_noun(w) and w not in _NAMING_HEADS | _NAME_QUALIFIERS
+            )
     return out
 
 
@@ -342,13 +349,19 @@ def _columns_by_name(schema: SchemaIndex) -> dict[str, ColumnRef]:
     return {c.name: c for c in schema.columns}
 
 
-def link_semantic_names(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
-    """Synonyms and value meanings, before the keywords: the longest phrase wins."""
+def link_semantic_names(
+    tokens: list[Token],
+    taken: list[Mention | None],
+    schema: SchemaIndex,
+    find_values: Callable[[list[str]], list[ValueMatch]],
+) -> None:
+    """Synonyms and value meanings, before the keywords: the longest phrase wins. A text code read
+    from a description is used only once the data is found to hold it (as stored, in its case)."""
     words = table_words(schema)
     if not words:
         return
     columns = _columns_by_name(schema)
-    names = words.synonyms + words.values
+    names = words.synonyms + [n for n in words.values if not _names_another_column(n, schema)]
     for i in range(len(tokens)):
         if taken[i] is not None:
             continue
@@ -359,29 +372,57 @@ def link_semantic_names(tokens: list[Token], taken: list[Mention | None], schema
                 matches.append((end, name))
         longest = max((end for end, _ in matches), default=0)
         matches = [(end, name) for end, name in matches if end == longest]
-        if not matches:
+        values = _checked_values([n for _, n in matches if n.has_value], schema, find_values)
+        synonyms = [n for _, n in matches if not n.has_value]
+        if not values and not synonyms:
             continue
-        end = matches[0][0]
-        text = " ".join(t.text for t in tokens[i:end])
-        values = [(columns[n.column], n.stored) for _, n in matches if n.has_value]
+        text = " ".join(t.text for t in tokens[i:longest])
         if values:
-            seen: list[tuple[ColumnRef, object]] = []
-            for column, stored in values:
-                if all(c is not column or s != stored for c, s in seen):
-                    seen.append((column, stored))
             reading = "; ".join(
-                f"I read '{text}' as {c.name} = {_literal(s)} (from the column's {n.origin})"
-                for (c, s), n in zip(seen, [n for _, n in matches if n.has_value], strict=False)
+                f"I read '{text}' as {n.column} = {_literal(n.stored)} (from the column's {n.origin})" for n in values
             )
-            mention = Mention("value", i, end, text, values=seen, reading=reading + ".")
+            pairs = [(columns[n.column], n.stored) for n in values]
+            mention = Mention("value", i, longest, text, values=pairs, reading=reading + ".")
         else:
-            found = [columns[name] for name in dict.fromkeys(n.column for _, n in matches)]
+            found = [columns[name] for name in dict.fromkeys(n.column for n in synonyms)]
             mention = Mention(
-                "column", i, end, text, columns=found, coverage=1.0,
+                "column", i, longest, text, columns=found, coverage=1.0,
                 reading=f"I read '{text}' as {found[0].name} (from the column's synonyms).",
             )  # fmt: skip
-        for k in range(i, end):
+        for k in range(i, longest):
             taken[k] = mention
+
+
+def _checked_values(
+    names: list[SemanticName], schema: SchemaIndex, find_values: Callable[[list[str]], list[ValueMatch]]
+) -> list[SemanticName]:
+    """One value name per (column, stored value); codes parsed from a description's text must be
+    found in the data (the user's own value meanings are taken as written)."""
+    out: list[SemanticName] = []
+    for name in names:
+        if any(n.column == name.column and n.stored == name.stored for n in out):
+            continue
+        if name.origin == _PARSED and isinstance(name.stored, str):
+            found = [
+                m.value for m in find_values([name.stored]) if m.table == schema.table.name and m.column == name.column
+            ]
+            if not found:
+                continue
+            out.append(SemanticName(name.words, name.column, name.origin, found[0], has_value=True))
+        else:
+            out.append(name)
+    return out
+
+
+def _names_another_column(name: SemanticName, schema: SchemaIndex) -> bool:
+    """`income` as a value of `type` when the table has an `income` column: the column wins."""
+    if len(name.words) != 1:
+        return False
+    word = name.words[0]
+    forms = word_forms(word)
+    return any(
+        c.name != name.column and len(c.words) == 1 and c.words[0].quality(forms, word) == 2 for c in schema.columns
+    )
 
 
 def _literal(value: object) -> str:

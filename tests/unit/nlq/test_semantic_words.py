@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
 import plotly.data
 import pytest
 
@@ -110,9 +109,9 @@ def test_a_column_synonym_names_the_column(tables: dict[str, Dataset]) -> None:
     question = "average receipt total by day"
     assert _refused(tables["tips"], question)
     semantics = _semantics("tips", ColumnMeaning("", "total_bill", synonyms=("receipt total",)))
-    sql, rows, notes = _answer(tables["tips"], question, semantics)
+    _sql, rows, notes = _answer(tables["tips"], question, semantics)
     expected = TIPS.groupby("day")["total_bill"].mean().to_dict()
-    assert {day: value for day, value in rows} == pytest.approx(expected)
+    assert dict(rows) == pytest.approx(expected)
     assert "I read 'receipt total' as total_bill (from the column's synonyms)." in notes
 
 
@@ -127,7 +126,7 @@ def test_description_head_phrase_and_distinctive_word(tables: dict[str, Dataset]
     semantics = _semantics("coded", ColumnMeaning("", "pty", description="number of diners in the party"))
     assert _refused(tables["coded"], "average number of diners per day")
     _, rows, notes = _answer(tables["coded"], "average number of diners per day", semantics)
-    assert {day: value for day, value in rows} == pytest.approx(CODED.groupby("day")["pty"].mean().to_dict())
+    assert dict(rows) == pytest.approx(CODED.groupby("day")["pty"].mean().to_dict())
     assert any("as pty (from its description)" in note for note in notes)
     sql, rows, _ = _answer(tables["coded"], "how many rows had more than 4 diners", semantics)
     assert rows[0][-1] == (CODED["pty"] > 4).sum(), sql
@@ -151,7 +150,7 @@ def test_written_value_meaning_is_a_filter(tables: dict[str, Dataset]) -> None:
         "tips", ColumnMeaning("", "day", values=(ValueMeaning("Sun", ("Sunday",)), ValueMeaning("Sat", ("Saturday",))))
     )
     assert _refused(tables["tips"], "average tip on Sundays")
-    sql, rows, notes = _answer(tables["tips"], "average tip on Sundays", semantics)
+    _sql, rows, notes = _answer(tables["tips"], "average tip on Sundays", semantics)
     assert rows[0][-1] == pytest.approx(TIPS[TIPS["day"] == "Sun"]["tip"].mean())
     assert "I read 'Sundays' as day = 'Sun' (from the column's value meanings)." in notes
 
@@ -201,3 +200,27 @@ def test_without_a_semantic_layer_nothing_changes(tables: dict[str, Dataset]) ->
         plain = ENGINE.generate(question, context).sql
         context.semantics = SourceSemantics()
         assert ENGINE.generate(question, context).sql == plain
+
+
+def test_a_text_code_from_a_description_must_be_in_the_data(tables: dict[str, Dataset]) -> None:
+    semantics = _semantics(
+        "tips",
+        ColumnMeaning("", "smoker", description="yes = smoking section, no = non-smoking section"),
+        ColumnMeaning("", "time", description="L = lunch service, D = dinner service"),  # the data says Lunch, Dinner
+    )
+    # the ingest stores Yes/No as a boolean: the code `yes` is its true value
+    _, rows, notes = _answer(tables["tips"], "average tip in the smoking section", semantics)
+    assert rows[0][-1] == pytest.approx(TIPS[TIPS["smoker"] == "Yes"]["tip"].mean())
+    assert "I read 'smoking section' as smoker = True (from the column's description's code list)." in notes
+    # `D` is not in the data: the code list is not used, the stored value Dinner is
+    sql, rows, notes = _answer(tables["tips"], "average tip of the dinner service", semantics)
+    assert "'D'" not in sql and not any("code list" in note for note in notes)
+    assert rows[0][-1] == pytest.approx(TIPS[TIPS["time"] == "Dinner"]["tip"].mean())
+
+
+def test_a_unit_said_after_in_is_the_unit_of_the_named_column(tables: dict[str, Dataset]) -> None:
+    semantics = _semantics("tips", ColumnMeaning("", "total_bill", description="bill including tax, in US dollars"))
+    assert _refused(tables["tips"], "average total bill in dollars by day")
+    _, rows, notes = _answer(tables["tips"], "average total bill in dollars by day", semantics)
+    assert dict(rows) == pytest.approx(TIPS.groupby("day")["total_bill"].mean().to_dict())
+    assert "I read 'dollars' as the unit of total_bill." in notes
