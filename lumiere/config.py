@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     max_result_mb: int = Field(default=64, ge=1)
     # Rows per table that find_values scans when placing a question's words on stored values.
     value_search_rows: int = Field(default=2_000_000, ge=1)
+    # Text columns with more distinct values than this stay out of a dataset's word-to-value index
+    # (built at ingest); find_values scans them per question instead.
+    value_index_max_distinct: int = Field(default=10_000, ge=0)
 
     # --- LLM ---------------------------------------------------------------------------
     llm_api_key: SecretStr | None = Field(

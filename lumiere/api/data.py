@@ -1,4 +1,5 @@
-"""/api/data: uploads, the sample dataset, database connections, and reading or deleting sources.
+"""/api/data: uploads, the sample dataset, database connections, reading or deleting sources, and
+the semantic layer of a source (what its columns mean).
 
 The upload route parses the multipart body as a stream: the file part goes straight to the
 sources service chunk by chunk, so a large upload is never held in memory or spooled twice.
@@ -21,6 +22,8 @@ from lumiere.api.schemas import (
     ConnectionTestOut,
     IdPath,
     PreviewOut,
+    SemanticsOut,
+    SemanticsPatchIn,
     SourceDetailOut,
     SourceList,
     SourceOut,
@@ -28,7 +31,7 @@ from lumiere.api.schemas import (
 )
 from lumiere.config import get_settings
 from lumiere.core.errors import BadRequest, TooLarge, UnsupportedMedia
-from lumiere.services import connections, sources
+from lumiere.services import connections, semantics, sources
 from lumiere.services.ingest import StagedUpload, receive_upload
 
 router = APIRouter(prefix="/api/data", tags=["data"])
@@ -228,6 +231,21 @@ def preview_source(
 def profile_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Per column: nulls, distinct count, min/max/mean, top values, date range."""
     return sources.column_profile(session, user, source_id)
+
+
+@router.get("/source/{source_id}/semantics", response_model=SemanticsOut)
+def get_semantics(source_id: IdPath, user: CurrentUser, session: DbSession) -> semantics.SemanticsView:
+    """Every column's meaning: description, synonyms, unit and value meanings (inferred or edited)."""
+    return semantics.source_semantics(session, user, source_id)
+
+
+@router.patch("/source/{source_id}/semantics", response_model=SemanticsOut)
+def patch_semantics(
+    source_id: IdPath, body: SemanticsPatchIn, user: CurrentUser, session: DbSession
+) -> semantics.SemanticsView:
+    """Change some columns' meanings, all or nothing; `reset: true` puts a column back to what is inferred."""
+    patch = [column.model_dump(exclude_unset=True) for column in body.columns]
+    return semantics.update_semantics(session, user, source_id, {"columns": patch})
 
 
 @router.delete("/source/{source_id}", status_code=204)

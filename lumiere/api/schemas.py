@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
 from lumiere.core.resultset import ColumnKind
@@ -172,6 +172,54 @@ class PreviewOut(BaseModel):
 class ConnectionTestOut(BaseModel):
     ok: Literal[True]
     tables: list[TableOut]
+
+
+# --- semantic layer -----------------------------------------------------------------------------
+# Request bounds here are loose guards on body size; the semantics service checks the real limits
+# (after trimming) and says which column and field to fix, for the page and the API alike.
+
+
+class ValueMeaningIO(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stored: StrictStr = Field(max_length=1000, description="The value as stored in the data, e.g. `Mon`")
+    words: list[StrictStr] = Field(max_length=100, description="Everyday words for it, e.g. `Monday`")
+
+
+class ColumnSemanticsOut(BaseModel):
+    table: str
+    column: str
+    type: str = Field(description="The type name as the source reports it")
+    description: str
+    synonyms: list[str]
+    unit: str = Field(description="Shown beside numbers: $, %, kg, minutes ...; empty when none")
+    values: list[ValueMeaningIO]
+    edited: bool = Field(description="True when the user saved this column; false when all of it is inferred")
+
+
+class SemanticsOut(BaseModel):
+    source_id: int
+    columns: list[ColumnSemanticsOut]
+
+
+class ColumnSemanticsIn(BaseModel):
+    """One column's new meaning; the fields sent replace the column's earlier edit, `reset` removes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: StrictStr = Field(max_length=1000)
+    column: StrictStr = Field(max_length=1000)
+    description: StrictStr | None = Field(default=None, max_length=5000)
+    synonyms: list[StrictStr] | None = Field(default=None, max_length=200)
+    unit: StrictStr | None = Field(default=None, max_length=200)
+    values: list[ValueMeaningIO] | None = Field(default=None, max_length=2000)
+    reset: StrictBool = Field(default=False, description="Back to what Lumiere infers for this column")
+
+
+class SemanticsPatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    columns: list[ColumnSemanticsIn] = Field(max_length=2000)
 
 
 # --- answers and history ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionCon
 from lumiere.core.enums import Engine
 from lumiere.core.errors import ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
+from lumiere.core.semantics import ColumnMeaning, SourceSemantics
 from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.nlq.suggestions import suggest_questions
@@ -42,6 +43,14 @@ MAX_VALUE_MATCHES = 10
 MAX_PHRASES = 40
 MAX_SQL_CHARS = 4000
 MAX_ERROR_CHARS = 600
+# The semantic layer in the schema section: per column, then for the whole prompt.
+MAX_DESCRIPTION_CHARS = 300
+MAX_UNIT_CHARS = 20
+MAX_PROMPT_SYNONYMS = 8
+MAX_PROMPT_VALUE_MEANINGS = 20
+MAX_WORDS_PER_MEANING = 5
+MAX_MEANING_CHARS = 800  # one column's description, unit, synonyms and value meanings together
+MAX_SEMANTICS_CHARS = 16_000
 CHART_TYPES = ("bar", "line", "pie", "scatter", "histogram", "area", "kpi", "table")
 
 _DIALECTS = {
@@ -111,8 +120,11 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _select_columns(tables: list[TableInfo], question: str, budget: int) -> list[list[int]]:
-    """Indexes of the columns to show per table: all when they fit, else the question's words first."""
+def _select_columns(
+    tables: list[TableInfo], question: str, budget: int, semantics: SourceSemantics | None = None
+) -> list[list[int]]:
+    """Indexes of the columns to show per table: all when they fit, else the question's words first
+    (a column's synonyms and description count as its words)."""
     if sum(len(table.columns) for table in tables) <= budget:
         return [list(range(len(table.columns))) for table in tables]
     wanted = name_words(question)
@@ -120,7 +132,11 @@ def _select_columns(tables: list[TableInfo], question: str, budget: int) -> list
     for table_index, table in enumerate(tables):
         table_hit = bool(wanted & name_words(table.name))
         for position, column in enumerate(table.columns):
-            score = 2 if wanted & name_words(column.name) else (1 if table_hit else 0)
+            words = name_words(column.name)
+            meaning = semantics.column(table.name, column.name) if semantics else None
+            if meaning is not None:
+                words |= name_words(" ".join((meaning.description, *meaning.synonyms)))
+            score = 2 if wanted & words else (1 if table_hit else 0)
             # Ties go to the first columns of every table in turn (ids, names, dates usually lead).
             ranked.append((-score, position, table_index))
     keep: list[list[int]] = [[] for _ in tables]
@@ -129,12 +145,48 @@ def _select_columns(tables: list[TableInfo], question: str, budget: int) -> list
     return [sorted(positions) for positions in keep]
 
 
-def render_schema(tables: list[TableInfo], question: str, *, max_columns: int = MAX_PROMPT_COLUMNS) -> SchemaPrompt:
+def meaning_entry(meaning: ColumnMeaning | None, column_name: str) -> dict[str, Any]:
+    """A column's semantic layer for the schema line, bounded like samples: a description that only
+    repeats the column name is left out, and value meanings stop at MAX_MEANING_CHARS."""
+    if meaning is None:
+        return {}
+    entry: dict[str, Any] = {}
+    description = " ".join(meaning.description.split())
+    if description and name_words(description) != name_words(column_name):
+        entry["description"] = _clip(description, MAX_DESCRIPTION_CHARS)
+    if meaning.unit.strip():
+        entry["unit"] = _clip(meaning.unit.strip(), MAX_UNIT_CHARS)
+    synonyms = [_clip(s, MAX_VALUE_CHARS) for s in meaning.synonyms[:MAX_PROMPT_SYNONYMS] if s.strip()]
+    if synonyms:
+        entry["synonyms"] = synonyms
+    used = len(as_data(entry))
+    meanings: dict[str, str] = {}
+    for value in meaning.values[:MAX_PROMPT_VALUE_MEANINGS]:
+        stored = _clip(value.stored, MAX_VALUE_CHARS)
+        words = " / ".join(_clip(word, MAX_VALUE_CHARS) for word in value.words[:MAX_WORDS_PER_MEANING])
+        used += len(stored) + len(words) + 8
+        if used > MAX_MEANING_CHARS:
+            break
+        meanings[stored] = words
+    if meanings:
+        entry["value_meanings"] = meanings
+    return entry
+
+
+def render_schema(
+    tables: list[TableInfo],
+    question: str,
+    *,
+    max_columns: int = MAX_PROMPT_COLUMNS,
+    semantics: SourceSemantics | None = None,
+) -> SchemaPrompt:
     lines: list[str] = []
     shown = 0
     total = sum(len(table.columns) for table in tables)
     tables_left_out = 0
-    for table, positions in zip(tables, _select_columns(tables, question, max_columns), strict=True):
+    semantics_left = MAX_SEMANTICS_CHARS
+    selected = _select_columns(tables, question, max_columns, semantics)
+    for table, positions in zip(tables, selected, strict=True):
         if not positions and table.columns:
             tables_left_out += 1
             continue
@@ -149,6 +201,10 @@ def render_schema(tables: list[TableInfo], question: str, *, max_columns: int = 
             samples = [data_value(value) for value in column.samples[:MAX_SAMPLES] if value is not None]
             if samples:
                 entry["samples"] = samples
+            meaning = meaning_entry(semantics.column(table.name, column.name) if semantics else None, column.name)
+            if meaning and len(as_data(meaning)) <= semantics_left:
+                semantics_left -= len(as_data(meaning))
+                entry.update(meaning)
             lines.append("  " + as_data(entry))
             shown += 1
     note = ""
@@ -199,7 +255,7 @@ def _json_lines(items: list[dict[str, Any]]) -> str:
 def build_sql_prompt(question: str, context: QuestionContext, attempts: list[Attempt] | None = None) -> tuple[str, str]:
     """The rendered prompt and the schema note (also shown to the user when columns were left out)."""
     dialect_name, quote = dialect_terms(context.dialect)
-    schema = render_schema(context.tables, question)
+    schema = render_schema(context.tables, question, semantics=context.semantics)
     matches = _matching_values(question, context)
     examples = [
         {"question": _clip(example.question, 500), "sql": _clip(example.sql, MAX_SQL_CHARS)}

@@ -39,6 +39,7 @@ _OP_WORDS = {
     "like": "matches",
     "notlike": "does not match",
     "empty": "is empty",
+    "missing": "is missing",
     "distinct": "is not",
 }
 
@@ -155,6 +156,14 @@ def cond_node(cond: Cond) -> exp.Expr:
         else:
             blank = exp.EQ(this=exp.Trim(this=column_node(column.name)), expression=exp.Literal.string(""))
         return exp.Paren(this=exp.Or(this=exp.Is(this=target, expression=exp.Null()), expression=blank))
+    if cond.op == "missing" and cond.expr.column is not None:
+        # "missing" is no value at all: a zero is a value (unlike "no laps led" above)
+        missing: exp.Expr = exp.Is(this=target, expression=exp.Null())
+        if cond.expr.column.text:
+            trimmed = exp.Trim(this=column_node(cond.expr.column.name))
+            blank_text = exp.EQ(this=trimmed, expression=exp.Literal.string(""))
+            missing = exp.Paren(this=exp.Or(this=missing, expression=blank_text))
+        return missing
     if cond.op == "distinct":
         return exp.NullSafeNEQ(this=target, expression=_literal(cond.values[0]))
     if cond.op in ("like", "notlike"):
@@ -389,10 +398,8 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
     measure = exp.Sum(this=measure_node(plan.share_measure)) if plan.share_measure else exp.Count(this=exp.Star())
     if plan.group:
         total = exp.Window(this=exp.Sum(this=measure.copy()))
-        percent = exp.Round(
-            this=exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=measure.copy()), expression=total),
-            decimals=exp.Literal.number(2),
-        )
+        # Unrounded: the answer table formats it, and a rounded figure cannot be computed with.
+        percent = exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=measure.copy()), expression=total)
         groups = [expr_node(g) for g in plan.group]
         projections = [
             exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group
@@ -409,11 +416,10 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
         kept = exp.Sum(this=exp.If(this=condition, true=measure_node(plan.share_measure), false=exp.Literal.number(0)))
     else:
         kept = exp.Sum(this=exp.If(this=condition, true=exp.Literal.number(1), false=exp.Literal.number(0)))
-    percent = exp.Round(
-        this=exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=kept), expression=measure),
-        decimals=exp.Literal.number(2),
-    )
-    return exp.select(exp.alias_(percent, "percent", quoted=True)).from_(table)
+    percent = exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=kept), expression=measure)
+    select = exp.select(exp.alias_(percent, "percent", quoted=True)).from_(table)
+    where = _and_all(plan.where)  # limits both the part and the whole
+    return select.where(where) if where is not None else select
 
 
 def describe(plan: Plan, schema: SchemaIndex) -> str:
@@ -430,15 +436,16 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
         if plan.group:
             parts.append(f"Shows each {', '.join(_name(g) for g in plan.group)} as a percentage of all {measure}")
         else:
-            parts.append(f"Shows the percentage of {measure} that match")
+            part = " and ".join(" or ".join(_cond_words(c) for c in group) for group in plan.share_filter)
+            parts.append(f"Shows the percentage of {measure} where {part}")
     elif plan.star:
         parts.append(f"Shows every column of {schema.table.name}")
     else:
         shown = ", ".join(_name(e) for e in plan.select)
         parts.append(f"Shows {'the distinct ' if plan.distinct else ''}{shown} from {schema.table.name}")
-    conditions = [" or ".join(_cond_words(c) for c in group) for group in (plan.where or plan.share_filter)]
+    conditions = [" or ".join(_cond_words(c) for c in group) for group in plan.where]
     if conditions:
-        parts.append("where " + " and ".join(conditions))
+        parts.append(("among rows where " if plan.share and not plan.group else "where ") + " and ".join(conditions))
     if plan.row_comparison is not None:
         comparison = plan.row_comparison
         how = {"=": "the same", ">": "a higher", "<": "a lower"}[comparison.op]

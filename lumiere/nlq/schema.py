@@ -52,6 +52,10 @@ def split_identifier(name: str) -> list[str]:
     return words
 
 
+# The largest value a calendar position can take, by the column's last name word.
+_CALENDAR_PARTS = {"day": 31, "month": 12, "week": 53, "quarter": 4, "weekday": 7, "hour": 24}
+
+
 @dataclass
 class WordMatcher:
     """One word of a schema name with every form a question may use for it."""
@@ -198,7 +202,17 @@ class ColumnRef:
         if not self.numeric:
             return False
         last = self.words[-1].word if self.words else ""
-        return last not in ("id", "key", "code")
+        return last not in ("id", "key", "code") and not self.calendar_part
+
+    @cached_property
+    def calendar_part(self) -> bool:
+        """`Day` holding 1..31, `Month` holding 1..12: a position in the calendar, not an amount
+        (`how many days` counts rows, it does not add the day numbers up)."""
+        if self.info.kind != "integer" or not self.words:
+            return False
+        limit = _CALENDAR_PARTS.get(self.words[-1].word)
+        high = self.info.max
+        return limit is not None and isinstance(high, int | float) and high <= limit
 
     @cached_property
     def name_like(self) -> bool:

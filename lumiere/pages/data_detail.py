@@ -1,4 +1,5 @@
-"""/data/[source_id]: one source's schema, a paged preview, the column profile and suggested questions."""
+"""/data/[source_id]: one source's schema, a paged preview, the column profile, the meaning of its
+columns and suggested questions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import reflex as rx
 from lumiere import routes
 from lumiere.components.feedback import confirm_dialog, not_found_state, page_arrow, skeleton_lines, table_caption
 from lumiere.components.layout import app_shell, page_header
+from lumiere.components.semantics_table import semantics_card
 from lumiere.state.data_detail import SourceDetailState
 
 
@@ -256,6 +258,7 @@ def found_content() -> rx.Component:
         schema_card(),
         preview_card(),
         profile_card(),
+        semantics_card(),
         delete_dialog(),
         spacing="4",
         width="100%",

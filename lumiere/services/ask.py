@@ -28,6 +28,7 @@ from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import warehouse
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
+from lumiere.services.semantics import semantics_for_engine
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
 
@@ -91,6 +92,7 @@ def build_context(session: Session, user: User, source: Source) -> QuestionConte
         examples=few_shot_examples(session, user, saved_id(source)),
         find_values=lambda phrases: warehouse.find_values(source, phrases),
         user_id=user.id,
+        semantics=semantics_for_engine(source),
     )
 
 

@@ -25,7 +25,7 @@ from lumiere.core.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.core.json_values import json_safe  # noqa: F401 - part of this module's API
 from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.models import Source
-from lumiere.services import query_workers
+from lumiere.services import query_workers, value_index
 from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
 from lumiere.storage.datasets import dataset_path
 from lumiere.storage.worker_protocol import Failure
@@ -257,9 +257,11 @@ def scrub_message(text: str) -> str:
 def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[ValueMatch]:
     """Stored values of the source's text columns equal to one of `phrases`, ignoring case and spaces around them.
 
-    Each match carries the value exactly as stored, so a filter on it finds the rows. One guarded
-    query per table; each scans at most settings.value_search_rows rows, so the work stays bounded
-    on big tables. A lookup that runs out of time returns what it found.
+    Each match carries the value exactly as stored, so a filter on it finds the rows. An upload's
+    columns covered by its word-to-value index (value_index.py, built at ingest) are a dictionary
+    lookup; other columns (too many distinct values, uploads from before the index, external
+    databases) take one guarded query per table that scans at most settings.value_search_rows rows,
+    so the work stays bounded on big tables. A lookup that runs out of time returns what it found.
     """
     wanted: dict[str, list[str]] = {}
     for phrase in phrases:
@@ -269,32 +271,57 @@ def find_values(source: Source, phrases: list[str], *, limit: int = 50) -> list[
             break
     if not wanted or limit < 1:
         return []
-    dialect = dialect_of(source)
-    scan_rows = get_settings().value_search_rows
-    timeout = min(get_settings().query_timeout_s, _VALUE_LOOKUP_TIMEOUT_S)
+    index = _value_index_of(source)
     matches: list[ValueMatch] = []
     for table in source.tables_json or []:
+        table_name = str(table["name"])
         text_columns = [
             str(column["name"]) for column in table.get("columns", []) if kind_of(str(column.get("type"))) == "text"
         ][:_MAX_TEXT_COLUMNS]
         if not text_columns:
             continue
-        all_columns = [str(column["name"]) for column in table.get("columns", [])]
-        lookup = _value_lookup_query(str(table["name"]), text_columns, all_columns, sorted(wanted), dialect, scan_rows)
-        try:
-            result = execute(source, lookup.sql(dialect=dialect), max_rows=limit - len(matches), timeout_s=timeout)
-        except Timeout:
-            break
-        for column, value in result.rows:
-            if not isinstance(value, str):
-                continue
+        rows: list[tuple[str, str]] = []
+        scanned = text_columns
+        if index is not None and table_name == source.table_name:
+            scanned = [name for name in text_columns if name not in index.indexed]
+            indexed = [name for name in text_columns if name in index.indexed]
+            rows = index.lookup(wanted, indexed)[: limit - len(matches)]
+        timed_out = False
+        if scanned and len(rows) < limit - len(matches):
+            try:
+                rows += _scan_values(source, table, scanned, sorted(wanted), limit - len(matches) - len(rows))
+            except Timeout:
+                timed_out = True
+        for column, value in rows:
             matches.extend(
-                ValueMatch(table=str(table["name"]), column=str(column), value=value, phrase=phrase)
+                ValueMatch(table=table_name, column=str(column), value=value, phrase=phrase)
                 for phrase in wanted.get(value.strip(" ").lower(), [])
             )
-        if len(matches) >= limit:
+        if timed_out or len(matches) >= limit:
             break
     return matches[:limit]
+
+
+def _value_index_of(source: Source) -> value_index.ValueIndex | None:
+    """The upload's word-to-value index, or None (external databases, uploads from before it)."""
+    if source.kind != "csv" or not source.storage_key:
+        return None
+    return value_index.load_value_index(dataset_path(source))
+
+
+def _scan_values(
+    source: Source, table: dict[str, Any], columns: list[str], lowered_phrases: list[str], cap: int
+) -> list[tuple[str, str]]:
+    """(column, value) rows of the guarded scan over `columns` of one table, at most `cap` of them."""
+    dialect = dialect_of(source)
+    settings = get_settings()
+    all_columns = [str(column["name"]) for column in table.get("columns", [])]
+    lookup = _value_lookup_query(
+        str(table["name"]), columns, all_columns, lowered_phrases, dialect, settings.value_search_rows
+    )
+    timeout = min(settings.query_timeout_s, _VALUE_LOOKUP_TIMEOUT_S)
+    result = execute(source, lookup.sql(dialect=dialect), max_rows=cap, timeout_s=timeout)
+    return [(str(column), value) for column, value in result.rows if isinstance(value, str)]
 
 
 def _value_lookup_query(

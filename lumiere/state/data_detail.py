@@ -1,4 +1,5 @@
-"""The page of one data source: schema, a paged preview, the column profile, suggested questions, delete."""
+"""The page of one data source: schema, a paged preview, the column profile, the meaning of its
+columns (the semantic layer), suggested questions, delete."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from lumiere import routes
-from lumiere.services import sources
+from lumiere.services import semantics, sources
 from lumiere.state.arguments import NOT_A_PAGE, clamped, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.display import SourceRow, human_count, source_row
@@ -56,6 +57,24 @@ class ProfileRow:
     summary: str
 
 
+@dataclass(frozen=True)
+class MeaningRow:
+    """One column of the semantic layer as the page's form shows it: lists as editable text."""
+
+    key: str  # its position, used in the form's field names
+    table: str
+    column: str
+    type: str
+    description: str
+    synonyms: str  # "tip, gratuity"
+    unit: str
+    value_text: str  # "Mon = Monday; F = female" (`values` would clash with the frontend's object methods)
+    edited: bool
+
+
+MEANING_FIELDS = ("description", "synonyms", "unit", "value_text")
+
+
 class SourceDetailState(AuthState):
     found: bool = False
     loaded: bool = False
@@ -75,6 +94,10 @@ class SourceDetailState(AuthState):
     preview_loading: bool = False
     preview_error: str = ""
     confirming_delete: bool = False
+    meaning_rows: list[MeaningRow] = []
+    meanings_loading: bool = False
+    meanings_error: str = ""
+    meanings_version: str = "0"  # a new value remounts the form, so its inputs show what was saved
 
     @rx.var
     def preview_label(self) -> str:
@@ -106,7 +129,12 @@ class SourceDetailState(AuthState):
             self.loaded = True
             return detail.unless_shown_inline()  # the page says "not found" itself
         self._show_detail(detail)
-        return [SourceDetailState.load_preview(0), SourceDetailState.load_profile]  # type: ignore[misc]
+        self.meaning_rows, self.meanings_error = [], ""
+        return [
+            SourceDetailState.load_preview(0),  # type: ignore[misc]
+            SourceDetailState.load_profile,
+            SourceDetailState.load_meanings,
+        ]
 
     def _show_detail(self, detail: dict[str, Any]) -> None:
         row = source_row(detail)
@@ -178,6 +206,95 @@ class SourceDetailState(AuthState):
                 self.profile_rows = _profile_rows(profile)
                 self.profile_loading = False
         return None
+
+    @rx.event(background=True)
+    async def load_meanings(self):
+        async with self:
+            source_id = self.detail_id
+            if not self.found:
+                return None
+            self.meanings_loading = True
+        view = await self._call_service(lambda session, user: semantics.source_semantics(session, user, source_id))
+        async with self:
+            self.meanings_loading = False
+            if isinstance(view, Failed):
+                self.meanings_error = view.message
+                return view.unless_shown_inline()
+            if self.detail_id == source_id:
+                self._show_meanings(view)
+        return None
+
+    def _show_meanings(self, view: semantics.SemanticsView) -> None:
+        self.meaning_rows = [
+            MeaningRow(
+                key=str(position),
+                table=column.table,
+                column=column.column,
+                type=column.type,
+                description=column.description,
+                synonyms=", ".join(column.synonyms),
+                unit=column.unit,
+                value_text=semantics.values_text(column.values),
+                edited=column.edited,
+            )
+            for position, column in enumerate(view.columns)
+        ]
+        self.meanings_version = str(int(self.meanings_version) + 1)
+
+    @rx.event
+    async def save_meanings(self, form: dict[str, Any]):
+        """Saves the columns whose fields differ from what is shown, all or nothing."""
+        source_id = self.detail_id
+        changed = []
+        for row in self.meaning_rows:
+            fields = {name: str(form.get(f"{name}-{row.key}", getattr(row, name))) for name in MEANING_FIELDS}
+            if any(fields[name].strip() != getattr(row, name).strip() for name in MEANING_FIELDS):
+                changed.append((row, fields))
+        if not changed:
+            self.meanings_error = ""
+            return rx.toast.info("Nothing to save: no column was changed.")
+
+        def save(session, user):
+            patch = [
+                {
+                    "table": row.table,
+                    "column": row.column,
+                    "description": fields["description"],
+                    "synonyms": semantics.parse_list_text(fields["synonyms"]),
+                    "unit": fields["unit"],
+                    "values": semantics.parse_values_text(fields["value_text"], column=row.column),
+                }
+                for row, fields in changed
+            ]
+            return semantics.update_semantics(session, user, source_id, {"columns": patch})
+
+        view = await self._call_service(save)
+        if isinstance(view, Failed):
+            self.meanings_error = view.message
+            return view.unless_shown_inline()
+        self.meanings_error = ""
+        self._show_meanings(view)
+        names = ", ".join(row.column for row, _ in changed[:5]) + (" ..." if len(changed) > 5 else "")
+        return rx.toast.success(f"Saved the meaning of {names}.")
+
+    @rx.event
+    async def reset_meaning(self, key: str):
+        """Back to what Lumiere infers for one column."""
+        row = next((row for row in self.meaning_rows if row.key == key), None)
+        if row is None:
+            return None
+        source_id, table, column = self.detail_id, row.table, row.column
+        view = await self._call_service(
+            lambda session, user: semantics.update_semantics(
+                session, user, source_id, {"columns": [{"table": table, "column": column, "reset": True}]}
+            )
+        )
+        if isinstance(view, Failed):
+            self.meanings_error = view.message
+            return view.unless_shown_inline()
+        self.meanings_error = ""
+        self._show_meanings(view)
+        return rx.toast.success(f"{column} shows what Lumiere infers again.")
 
     @rx.event
     def next_rows(self):

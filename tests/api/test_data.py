@@ -250,6 +250,7 @@ def test_another_users_source_is_404_on_every_route(client, make_user, data_dir)
         ("GET", f"/api/data/source/{source_id}"),
         ("GET", f"/api/data/source/{source_id}/preview"),
         ("GET", f"/api/data/source/{source_id}/profile"),
+        ("GET", f"/api/data/source/{source_id}/semantics"),
         ("DELETE", f"/api/data/source/{source_id}"),
     ]:
         response = client.request(method, path, headers=intruder["headers"])
@@ -388,3 +389,33 @@ def test_connect_a_mariadb_source_and_read_each_table(client, make_user, mysql_d
     assert country["top_values"] == [{"value": "France", "count": 2}, {"value": "Portugal", "count": 1}]
     people = next(c for c in cities["columns"] if c["name"] == "people")
     assert (people["min"], people["max"]) == (231800, 522250)
+
+
+def test_money_and_percent_columns_upload_as_numbers_with_their_units(client, make_user):
+    """A finance export: amounts in dollars, accounting negatives, a percent column; its numbers
+    are numbers over HTTP, with the unit in the details and a note naming the columns."""
+    text = ("Invoice,Region,Amount,Discount,Adjustment\n"
+            'INV-001,West,"$1,234.50",12 %,"(1,200.00)"\n'
+            "INV-002,East,$980.00,5 %,-3.00\n"
+            'INV-003,West,"$12,000.00",,"1,200.00"\n'
+            "INV-004,North,$75.99,0 %,0.00\n")
+    user = make_user()
+    response = upload(client, user, text.encode(), "invoices.csv")
+    assert response.status_code == 201, response.text
+    source = response.json()
+    columns = {column["name"]: (column["type"], column["kind"]) for column in source["tables"][0]["columns"]}
+    assert columns == {"Invoice": ("VARCHAR", "text"), "Region": ("VARCHAR", "text"), "Amount": ("DOUBLE", "number"),
+                       "Discount": ("BIGINT", "integer"), "Adjustment": ("DOUBLE", "number")}
+    detail = client.get(f"/api/data/source/{source['id']}", headers=user["headers"]).json()
+    assert detail["details"]["units"] == {"Amount": "$", "Discount": "%"}
+    notes = detail["details"]["notes"]
+    assert any(note.startswith("Column 'Amount' was read as amounts in $") for note in notes)
+    assert any(note.startswith("Column 'Discount' was read as percentages") for note in notes)
+    # The word-to-value index was built at ingest, over the text columns.
+    assert detail["details"]["value_index"]["indexed_columns"] == ["Invoice", "Region"]
+    assert detail["details"]["value_index"]["values"] == 7
+    preview = client.get(f"/api/data/source/{source['id']}/preview?limit=10", headers=user["headers"]).json()
+    assert preview["rows"] == [
+        ["INV-001", "West", 1234.5, 12, -1200.0], ["INV-002", "East", 980.0, 5, -3.0],
+        ["INV-003", "West", 12000.0, None, 1200.0], ["INV-004", "North", 75.99, 0, 0.0],
+    ]

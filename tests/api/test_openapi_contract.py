@@ -87,7 +87,7 @@ def test_every_route_with_a_body_names_its_schema(document) -> None:
                 resolved = _resolve(schema, document) if schema else {}
                 assert "$ref" in schema and resolved.get("properties"), f"{method.upper()} {path} {code} has no schema"
                 with_body.append((method, path))
-    assert len(with_body) == 22
+    assert len(with_body) == 24
 
 
 def test_a_question_flow_matches_the_published_schemas(client, make_user, document) -> None:
@@ -116,6 +116,11 @@ def test_a_question_flow_matches_the_published_schemas(client, make_user, docume
         ("post", "/api/ai/insight",
          client.post("/api/ai/insight", json={"query_id": asked["query_id"]}, headers=headers)),
         ("get", "/api/insights", client.get("/api/insights", headers=headers)),
+        ("get", "/api/data/source/{source_id}/semantics",
+         client.get(f"/api/data/source/{source['id']}/semantics", headers=headers)),
+        ("patch", "/api/data/source/{source_id}/semantics",
+         client.patch(f"/api/data/source/{source['id']}/semantics", headers=headers, json={"columns": [
+             {"table": table, "column": "pop", "unit": "people", "values": [{"stored": "x", "words": ["y"]}]}]})),
         ("get", "/api/auth/me", client.get("/api/auth/me", headers=headers)),
     ]
     for body, path in ((asked, "/api/ai/query"), (written, "/api/ai/sql")):

@@ -133,7 +133,7 @@ def test_sources_list_detail_profile_and_delete(app_db):
 
     detail = page_state(SourceDetailState, token, f"/data/{source_id}")
     events = settled(detail.load())
-    assert detail.found and detail.detail_name == "gapminder" and len(events) == 2
+    assert detail.found and detail.detail_name == "gapminder" and len(events) == 3
     assert [column.name for column in detail.detail_tables[0].columns][:3] == ["country", "continent", "year"]
     assert all(item.href.startswith(f"/query?source={source_id}&q=") for item in detail.detail_suggestions)
     assert any("UTF-8" in note for note in detail.detail_notes)

@@ -7,6 +7,7 @@ from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr
 from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
+from lumiere.nlq.schema import ColumnRef
 
 
 def counts_and_aggregates(state: PlanState) -> None:
@@ -94,6 +95,9 @@ def _count(state: PlanState, i: int) -> None:
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))
     while cursor.is_index(j) and cursor.mentions[j].kind == "value" and cursor.mentions[j].used:
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))  # "how many Asian countries": the noun is counted
+    if cursor.is_index(j) and j > 0 and cursor.mentions[j - 1].low in ("by", "per"):
+        state.count_requested = True  # "number of deaths by race": rows counted, grouped by race
+        return
     distinct = False
     if cursor.is_keyword(j, "distinct"):
         cursor.mentions[j].used = True
@@ -101,6 +105,18 @@ def _count(state: PlanState, i: int) -> None:
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))
     target = cursor.at(j)
     mention.used = True
+    if (
+        target is not None
+        and target.kind == "column"
+        and not target.used
+        and not distinct
+        and not state.plan.group
+        and _rows_are(state, target.column)
+    ):
+        # "on how many days was ozone missing": each row is a day, so the rows are counted
+        target.used = True
+        state.count_requested = True
+        return
     if target is not None and target.kind == "column" and not target.used and not target.also_table and not distinct:
         column = target.column
         if column.numeric_measure and not column.yearish and column.boolean_values is None:
@@ -164,3 +180,25 @@ def _share_is_column(state: PlanState, i: int) -> bool:
     cursor = state.cursor
     before = cursor.at(cursor.previous_index(i))
     return before is not None and (before.kind == "kw" and (before.has("agg") or before.has("sup")))
+
+
+_CALENDAR_GRAIN = ("hour", "day", "weekday", "week", "month", "quarter")
+_CALENDAR_SIZE = {"hour": 24, "day": 31, "weekday": 7, "week": 53, "month": 12, "quarter": 4}
+
+
+def _rows_are(state: PlanState, column: ColumnRef) -> bool:
+    """Whether each row is one `column` (`Day` in a table of daily readings with `Month` and
+    `Day`): it is the finest calendar column of the table, and the calendar columns together
+    have no more combinations than there are rows. Then `how many days` counts rows."""
+    if not column.calendar_part:
+        return False
+    parts = [c for c in state.schema.columns if c.calendar_part]
+    finest = min(parts, key=lambda c: _CALENDAR_GRAIN.index(c.words[-1].word))
+    if finest is not column:
+        return False
+    combinations = 1
+    for part in parts:
+        combinations *= _CALENDAR_SIZE[part.words[-1].word]
+    for yearly in (c for c in state.schema.columns if c.yearish):
+        combinations *= max(1, yearly.info.distinct_count or 1)
+    return column.row_count <= combinations

@@ -8,6 +8,8 @@ from lumiere.nlq.planner.state import PlanState
 
 _NUMBER_AGGREGATES = frozenset("avg sum median stddev".split())  # meaningless on text
 _ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
+# Aggregate words that always ask for a computation; "total" or "overall" often only restate one.
+_STRONG_AGGREGATES = frozenset(("avg", "median", "stddev"))
 
 
 def check_row_comparison(state: PlanState) -> None:
@@ -91,6 +93,7 @@ def check_unplaced(state: PlanState) -> None:
                     "sup",
                     "same",
                     "diff",
+                    "missing",
                 )
             )
             and not (mention.has("between") and mention.low == "from")
@@ -99,5 +102,7 @@ def check_unplaced(state: PlanState) -> None:
             if mention.has("supcol") and (mention.has("top") or mention.has("bottom")):
                 continue
             leftovers.append(mention.text)
+        elif mention.kind == "kw" and mention.payload("agg") in _STRONG_AGGREGATES and not mention.has("group"):
+            leftovers.append(mention.text)  # "average tooth length for each supplement" never averaged
     if leftovers:
         raise Unplaced(leftovers)

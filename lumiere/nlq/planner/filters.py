@@ -218,3 +218,20 @@ def absence_filters(state: PlanState) -> None:
             continue
         mention.used = target.used = True
         add_condition(state, Cond(Expr(target.column), "empty", []))
+
+
+def missing_filters(state: PlanState) -> None:
+    """`days when the ozone reading is missing`, `rows with a blank email`: the column has no value."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or not cursor.is_keyword(i, "missing"):
+            continue
+        for j in (
+            cursor.previous_index(i, skip=("stop", "filler", "punct")),
+            cursor.next_index(i, skip=("stop", "filler", "punct")),
+        ):
+            target = cursor.at(j)
+            if target is not None and target.kind == "column" and not target.used:
+                mention.used = target.used = True
+                add_condition(state, Cond(Expr(target.column), "missing", []))
+                break

@@ -3,6 +3,7 @@ the answer shows, pending limits applied, and a stable order for grouped answers
 
 from __future__ import annotations
 
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Cond, Expr
 from lumiere.nlq.planner.shared import count_expr
 from lumiere.nlq.planner.state import PlanState
@@ -110,10 +111,8 @@ def finish(state: PlanState) -> None:
         plan.group = list(targets)
         for t in targets:
             plan.add_select(t)
-    if plan.share:
-        plan.share_filter = plan.where if not plan.group else []
-        if not plan.group:
-            plan.where = []
+    if plan.share and not plan.group:
+        plan.where, plan.share_filter = _share_base_and_part(state, plan.where)
     if not plan.select and not plan.star and not plan.share:
         rows_asked = any(mention.kind == "table" and mention.row_noun for mention in cursor.mentions)
         if state.asked_value is not None:
@@ -230,3 +229,38 @@ def _prefer_group_column(state: PlanState, expr: Expr, descending: bool) -> tupl
 def _mentions_table(state: PlanState) -> bool:
     cursor = state.cursor
     return any(mention.kind == "table" for mention in cursor.mentions)
+
+
+def _share_base_and_part(state: PlanState, where: list[list[Cond]]) -> tuple[list[list[Cond]], list[list[Cond]]]:
+    """`what share of sales came from Europe in 2020` is 2020-Europe over 2020-all: a time
+    condition, or one the question puts after `of the`/`among` (`percentage of the children that
+    survived`), limits both parts; the other conditions pick the part. When nothing would be left
+    for the part, every condition picks it (`share of Europe`)."""
+    base = [group for group in where if _limits_the_whole(state, group)]
+    part = [group for group in where if not _limits_the_whole(state, group)]
+    if not part:
+        return [], where
+    return base, part
+
+
+def _limits_the_whole(state: PlanState, group: list[Cond]) -> bool:
+    if all(
+        cond.year_of or (cond.expr.column is not None and (cond.expr.column.temporal or cond.expr.column.yearish))
+        for cond in group
+    ):
+        return True
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if not _names_condition(mention, group):
+            continue
+        j = i - 1
+        while j >= 0 and cursor.mentions[j].low in ("the", "all", "all the", "those"):
+            j -= 1
+        if j >= 0 and cursor.mentions[j].low in ("of", "among", "amongst", "of all", "of the"):
+            return True
+    return False
+
+
+def _names_condition(mention: Mention, group: list[Cond]) -> bool:
+    names = {(cond.expr.column.name, value) for cond in group if cond.expr.column for value in cond.values}
+    return mention.kind == "value" and any((column.name, value) in names for column, value in mention.values)

@@ -67,6 +67,7 @@ def _has_aggregate(state: PlanState) -> bool:
 
 def _group_by(state: PlanState, column: ColumnRef) -> None:
     expr = Expr(column)
+    state.explicit_groups.add(expr.key())
     if all(g.key() != expr.key() for g in state.plan.group):
         state.plan.group.append(expr)
     state.plan.add_select(expr)
@@ -85,6 +86,7 @@ def time_buckets(state: PlanState) -> None:
         mention.used = True
         column = columns[0]
         expr = Expr(column, bucket=unit) if column.temporal and unit else Expr(column)
+        state.explicit_groups.add(expr.key())
         if any(g.key() == expr.key() for g in state.plan.group):
             continue  # "by year ... for each year": one cut, said twice
         state.plan.group.append(expr)

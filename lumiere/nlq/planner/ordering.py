@@ -79,12 +79,25 @@ def order_phrases(state: PlanState) -> None:
         if target is None:
             target = (
                 ORDER_BY_SHOWN
-                if mention.has("alpha") or (mention.has("order") and not mention.has("dir"))
+                if mention.has("alpha")
+                or (mention.has("order") and not mention.has("dir") and not _sorts_by_size(state, i))
                 else ORDER_BY_SHOWN_MEASURE
             )
         state.plan.order.append((target, descending))
     _order_from_to(state)
     _rank_verb(state)
+
+
+_SIZE_WORDS = frozenset("high highest low lowest most least large largest small smallest big biggest".split())
+
+
+def _sorts_by_size(state: PlanState, i: int) -> bool:
+    """`sorted from highest to lowest` sorts by an amount (the measure shown), not by a name."""
+    cursor = state.cursor
+    return any(
+        m.kind == "kw" and m.has("dir") and _SIZE_WORDS & set(m.low.split())
+        for m in cursor.mentions[i + 1 : i + 4]
+    )
 
 
 def sort_only_superlatives(state: PlanState) -> None:

@@ -5,7 +5,9 @@ checking them, so a bad upload is refused early and never held in memory; `inges
 (load.py) turns a CSV on disk into a DuckDB file with DuckDB's own CSV reader, using our own
 sniff (sniff.py, values.py) where DuckDB's is weak (delimiter with decimal commas, header row,
 null markers), checking its type guesses against the whole file (retype.py) and its rejects
-accounting for ragged rows. encoding.py reads the text encoding; refusals.py names the limits.
+accounting for ragged rows. units.py reads money and percentages written as text ("$1,234.50",
+"12 %") as numbers, keeping the unit. encoding.py reads the text encoding; refusals.py names the
+limits. The word-to-value index (services/value_index.py) is written into the same file.
 """
 
 from lumiere.services.ingest.load import IngestResult, ingest_csv_file, rename_table

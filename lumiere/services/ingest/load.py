@@ -19,8 +19,10 @@ from lumiere.services.ingest.encoding import ENCODING_NAMES, transcode_to_utf8
 from lumiere.services.ingest.refusals import field_count_phrase, max_line_bytes, read_error, refuse_huge_fields
 from lumiere.services.ingest.retype import read_numbers_stored_as_text, silently_converted, spread_sample, wider_type
 from lumiere.services.ingest.sniff import DELIMITER_NAMES, CsvLayout, sniff_file
+from lumiere.services.ingest.units import read_amounts_stored_as_text
 from lumiere.services.ingest.upload import detect_encoding
 from lumiere.services.profiling import one_row, profile_table, quote_ident, quote_literal
+from lumiere.services.value_index import build_value_index
 from lumiere.storage.datasets import new_temp_path
 
 MAX_RETYPE_ROUNDS = 3
@@ -91,6 +93,11 @@ def ingest_csv_file(
             ]
             profile = profile_table(con, table_name, columns)
             refuse_huge_fields(profile, settings)
+            index = build_value_index(con, table_name, columns, settings.value_index_max_distinct)
+            details["value_index"] = {
+                "indexed_columns": list(index.indexed), "skipped_columns": list(index.skipped),
+                "values": index.values, "seconds": round(index.seconds, 3),
+            }
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -142,6 +149,8 @@ def _notes(details: dict[str, Any], encoding: str) -> list[str]:
     for column, type_name in details.get("numbers_from_text", {}).items():
         notes.append(f"Column {column!r} was read as numbers ({type_name}): its values are written with "
                      "thousands separators, a plus sign or a placeholder such as — for a missing value.")
+    for column, amount in details.get("amounts_from_text", {}).items():
+        notes.append(_amount_note(column, amount))
     for column, type_name in details.get("widened_columns", {}).items():
         notes.append(f"Column {column!r} was read as {type_name}: some values further down did not fit "
                      "the type of its first rows.")
@@ -149,6 +158,19 @@ def _notes(details: dict[str, Any], encoding: str) -> list[str]:
         notes.append(f"Skipped {details['skipped_rows']:,} malformed row(s) with the wrong number of fields; "
                      f"the first is line {details['first_skipped_line']:,}.")
     return notes
+
+
+def _amount_note(column: str, amount: dict[str, str]) -> str:
+    """The sentence for one column of money or percentages read as numbers."""
+    example, unit, type_name = amount["example"], amount["unit"], amount["type"]
+    if unit == "%":
+        return (f"Column {column!r} was read as percentages ({type_name}): {example!r} is stored as the number "
+                "written (12 % is 12, not 0.12), with the unit % kept.")
+    if unit:
+        return (f"Column {column!r} was read as amounts in {unit} ({type_name}) from text such as {example!r}; "
+                f"the unit {unit} is kept.")
+    return (f"Column {column!r} was read as numbers ({type_name}) from text such as {example!r}: "
+            "amounts in parentheses are negative.")
 
 
 def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: dict[str, str]) -> str:
@@ -214,6 +236,8 @@ def _load_table(
         raise Invalid(f"{display_name} has values whose type could not be settled; check the file's columns.")
     current = {name: type_name for name, type_name, *_ in con.execute(f"DESCRIBE {table_sql}").fetchall()}
     numbers_from_text = read_numbers_stored_as_text(con, table_name, current, spread, layout)
+    current = {name: type_name for name, type_name, *_ in con.execute(f"DESCRIBE {table_sql}").fetchall()}
+    amounts = read_amounts_stored_as_text(con, table_name, current, spread, layout.decimal_comma)
 
     row_count = one_row(con, f"SELECT count(*) FROM {table_sql}")[0]
     bad = one_row(
@@ -239,11 +263,19 @@ def _load_table(
     if bad_lines:
         details["skipped_rows"] = bad_lines
         details["first_skipped_line"] = first_bad
-    widened = {column: type_name for column, type_name in forced.items() if column not in numbers_from_text}
+    widened = {column: type_name for column, type_name in forced.items()
+               if column not in numbers_from_text and column not in amounts}
     if widened:
         details["widened_columns"] = dict(sorted(widened.items()))
     if numbers_from_text:
         details["numbers_from_text"] = numbers_from_text
+    if amounts:
+        # {column: {type, unit, example}}; `units` is what the semantic layer and answers read.
+        details["amounts_from_text"] = {
+            column: {"type": amount.type_name, "unit": amount.unit, "example": amount.example}
+            for column, amount in amounts.items()
+        }
+        details["units"] = {column: amount.unit for column, amount in amounts.items() if amount.unit}
     return details
 
 

@@ -1,0 +1,167 @@
+"""Passes that catch a plan which would answer a different question than the one asked.
+
+Each looks for a shape that, on real questions, came from a misreading rather than a request: an
+OR between values the question never joined with "and"/"or", every value of a column OR-ed
+(which is a breakdown, not a filter), rows counted per key that is different on nearly every row,
+a share whose part is every row, a sort on a column the groups do not have. The first is mended
+where the meaning is certain (a breakdown becomes a group); the others refuse and name the words,
+because an honest refusal beats an answer that looks right.
+"""
+
+from __future__ import annotations
+
+from lumiere.nlq.mention import Mention
+from lumiere.nlq.plan import Cond, Expr, Unplaced
+from lumiere.nlq.planner.state import PlanState
+
+# A key with at least this share of distinct values among the rows is nearly one value per row.
+_NEARLY_UNIQUE = 0.9
+_MIN_ROWS_FOR_UNIQUENESS = 20
+# Words that may stand between two values the question joins: "A and B", "A, B or C".
+_JOINING_WORDS = frozenset(("and", "or", ",", "&", "/", "either", "nor", "both", "vs", "versus"))
+
+
+def breakdowns_and_joins(state: PlanState) -> None:
+    """`survivors and non-survivors`, `men and women`: every value of a column OR-ed is a
+    breakdown by that column; values OR-ed that the question did not join are a misreading
+    (`how many of the deaths were homicides` is not `Death OR Homicide`)."""
+    plan = state.plan
+    kept: list[list[Cond]] = []
+    for group in plan.where:
+        if not _is_value_choice(group):
+            kept.append(group)
+            continue
+        column = group[0].expr.column
+        assert column is not None  # an equality on a stored value always names its column
+        values = {value for cond in group for value in cond.values}
+        if _covers_every_value(column.info.distinct_count, column.info.null_count, len(values)) and not _said_or(
+            state, group
+        ):
+            expr = Expr(column)
+            if all(g.key() != expr.key() for g in plan.group):
+                plan.group.append(expr)
+            plan.add_select(expr)
+            plan.notes.append(f"I read '{_joined_words(state, group)}' as one row per {column.name}.")
+            continue
+        if not _joined_in_question(state, group):
+            words = [m.text for m in _value_mentions(state, group)]
+            raise Unplaced(
+                words,
+                f"I could not tell how {' and '.join(repr(w) for w in words)} go together: they are different "
+                f"values of {column.name}. Ask about one of them, or say 'A or B'.",
+            )
+        kept.append(group)
+    plan.where = kept
+
+
+def _is_value_choice(group: list[Cond]) -> bool:
+    if len(group) < 2:
+        return False
+    first = group[0].expr
+    return all(
+        cond.op == "=" and cond.other is None and not cond.year_of and cond.expr.key() == first.key()
+        for cond in group
+    ) and first.column is not None and first.agg is None
+
+
+def _covers_every_value(distinct: int | None, nulls: int | None, chosen: int) -> bool:
+    return distinct is not None and distinct >= 2 and chosen >= distinct and not nulls
+
+
+def _value_mentions(state: PlanState, group: list[Cond]) -> list[Mention]:
+    wanted = {(cond.expr.column.name if cond.expr.column else None, value) for cond in group for value in cond.values}
+    found = [
+        mention
+        for mention in state.cursor.mentions
+        if mention.kind == "value" and any((column.name, value) in wanted for column, value in mention.values)
+    ]
+    if found or not all(isinstance(value, bool) for value in values_of(group)):
+        return found
+    # a yes/no column named by its own word: "survivors and non-survivors"
+    return [m for m in state.cursor.mentions if m.kind == "column" and m.used and group[0].expr.column in m.columns]
+
+
+def values_of(group: list[Cond]) -> list[object]:
+    return [value for cond in group for value in cond.values]
+
+
+def _said_or(state: PlanState, group: list[Cond]) -> bool:
+    """`in 2014 or 2015` keeps a filter even when those are the only two years."""
+    mentions = state.cursor.mentions
+    positions = sorted(i for i, m in enumerate(mentions) if m in _value_mentions(state, group))
+    if len(positions) < 2:
+        return True
+    return any(mentions[i].low in ("or", "either", "nor") for i in range(positions[0], positions[-1] + 1))
+
+
+def _joined_words(state: PlanState, group: list[Cond]) -> str:
+    return " and ".join(m.text for m in _value_mentions(state, group)) or "those values"
+
+
+def _joined_in_question(state: PlanState, group: list[Cond]) -> bool:
+    """Whether only joining words stand between the first and last of the OR-ed values."""
+    mentions = state.cursor.mentions
+    positions = sorted(i for i, m in enumerate(mentions) if m in _value_mentions(state, group))
+    if len(positions) < 2:
+        return True  # one phrase that matched several stored values ("Ohio" in two spellings)
+    for i in range(positions[0] + 1, positions[-1]):
+        between = mentions[i]
+        if i in positions:
+            continue
+        if between.kind == "punct" or between.low in _JOINING_WORDS or between.has("and"):
+            continue
+        if between.kind == "stop" and between.low in ("the", "a", "an", "of"):
+            continue
+        if between.kind == "column" and group[0].expr.column in between.columns:
+            continue  # "Hawaii or the state of Wisconsin": the column named again
+        return False
+    return True
+
+
+def check_counts_per_row(state: PlanState) -> None:
+    """Rows counted per a key nobody asked to group by, when that key differs on nearly every row,
+    answer "1" for each: `what date had the highest number of unemployed` is not a count per date."""
+    plan = state.plan
+    counted = [e for e in (*plan.select, *(expr for expr, _ in plan.order)) if e.agg == "count"]
+    if not counted or not plan.group:
+        return
+    for key in plan.group:
+        column = key.column
+        if column is None or key.bucket is not None or key.key() in state.explicit_groups:
+            continue
+        rows = column.row_count or 0
+        distinct = column.info.distinct_count or 0
+        if rows >= _MIN_ROWS_FOR_UNIQUENESS and distinct >= _NEARLY_UNIQUE * rows:
+            raise Unplaced(
+                [column.name],
+                f"Counting rows for each {column.name} gives 1 almost everywhere: it differs on nearly every row. "
+                "Name the column that holds the number you want, or say what to count.",
+            )
+
+
+def check_share_part(state: PlanState) -> None:
+    """A share needs a part: `share of orders returned` with `returned` unread would be 100%."""
+    plan = state.plan
+    if plan.share and not plan.group and not plan.share_filter:
+        words = [m.text for m in state.cursor.mentions if m.kind == "kw" and m.has("share")]
+        raise Unplaced(
+            words or ["share"],
+            "I could not tell which rows make up the part of this share. Name the value or condition, "
+            "for example 'share of orders where status is cancelled'.",
+        )
+
+
+def check_sort_on_groups(state: PlanState) -> None:
+    """Grouped rows can only be sorted by a key or an aggregate: `highest ozone in each month`
+    sorted by ozone itself is a per-group extreme this engine does not write."""
+    plan = state.plan
+    if not plan.group:
+        return
+    keys = {g.key() for g in plan.group}
+    for expr, _ in plan.order:
+        if expr.agg is None and expr.column is not None and expr.key() not in keys:
+            raise Unplaced(
+                [expr.column.name],
+                f"I could not tell how to rank the groups by {expr.column.name}: say 'highest average "
+                f"{expr.column.name}' or 'highest total {expr.column.name}'.",
+            )
