@@ -235,6 +235,24 @@ def _head_phrase(description: str) -> str:
     return " ".join(w for w in head.split() if not _NUMBER.fullmatch(w))
 
 
+def _lists_values(description: str, column: ColumnRef) -> bool:
+    """`'adults' or 'child'`, `Male, Female`, `sun, fog, rain, drizzle, snow`: the description is
+    the column's values, not a name for it (quoted items, three or more short ones, or a value the
+    data holds). `diet: carni, herbi`: what comes before the colon is still a name."""
+    if ":" in description:
+        return False
+    text = _PAREN.sub(" ", description)
+    items = [item.strip() for item in re.split(r"\s*(?:[,;]|\bor\b)\s*", text) if item.strip()]
+    if len(items) < 2:
+        return False
+    if any(item[:1] in "'\"`" for item in items):
+        return True
+    if len(items) >= 3 and all(len(item.split()) <= 3 for item in items):
+        return True
+    seen = {str(value).strip().lower() for value in column.info.samples if value is not None}
+    return any(item.lower() in seen for item in items)
+
+
 def _content(words: Iterable[str]) -> list[str]:
     return [
         w
@@ -277,7 +295,7 @@ def table_words(schema: SchemaIndex) -> TableWords:
                     out.values.append(SemanticName(words, name, origin, stored, has_value=True))
         text = meaning.description
         description = _PAREN.sub(" ", text.split(":")[0] if "=" in text else text)
-        head = phrase_words(_head_phrase(text))
+        head = () if _lists_values(text, column) else phrase_words(_head_phrase(text))
         if head and _content(head):
             out.heads.append(SemanticName(head, name, "description"))
         value_words = {w for n in out.values if n.column == name for w in n.words}
