@@ -24,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ class LoadedTable:
             meta_file.write_text(json.dumps({"row_count": result.row_count, "profile": result.profile}, default=str))
         meta = json.loads(meta_file.read_text())
         profile_columns = meta["profile"]["columns"]
+        self.profile_columns: list[dict[str, Any]] = profile_columns
         self.source = Source(
             id=0,
             user_id=0,
@@ -322,7 +323,7 @@ def run_set(
     base: Path,
     score: Callable[[dict[str, Any], list[list[Any]]], bool],
     table_name: Callable[[dict[str, Any]], str],
-    semantics: dict[str, SourceSemantics] | None = None,
+    semantics: LayerChoice | None = None,
 ) -> SetReport:
     report = SetReport(name)
     for item in questions:
@@ -335,8 +336,7 @@ def run_set(
             continue
         started = time.perf_counter()
         try:
-            known = (semantics or {}).get(item.get("table", ""))
-            rows = _ask(engine, table, item["question"], outcome, _for_table(known, table.info))
+            rows = _ask(engine, table, item["question"], outcome, _layer(semantics, item.get("table", ""), table))
             outcome.correct = score(item, rows)
             outcome.status = "ok" if outcome.correct else "wrong"
             if not outcome.correct:
@@ -397,18 +397,40 @@ def readme_semantics(readme: Path) -> dict[str, SourceSemantics]:
     return out
 
 
-def _for_table(semantics: SourceSemantics | None, info: TableInfo) -> SourceSemantics | None:
-    """The README names the table as its CSV stem; the upload may name it otherwise."""
-    if semantics is None:
+@dataclass(frozen=True)
+class LayerChoice:
+    """Which semantic layer the analytics questions are asked with (`--semantics`)."""
+
+    inferred: bool = False  # what Lumiere infers from the data, as the app pre-fills it
+    notes: dict[str, SourceSemantics] = field(default_factory=dict)  # the README's notes, by table
+
+
+def _wanted_semantics(mode: str, readme: Path) -> LayerChoice | None:
+    if mode == "none":
         return None
-    names = {column.name for column in info.columns}
-    return SourceSemantics(
-        columns=tuple(
-            ColumnMeaning(table=info.name, column=m.column, description=m.description)
-            for m in semantics.columns
-            if m.column in names
+    notes = readme_semantics(readme) if "readme" in mode else {}
+    return LayerChoice(inferred="inferred" in mode, notes=notes)
+
+
+def _layer(wanted: LayerChoice | None, name: str, table: LoadedTable) -> SourceSemantics | None:
+    """The layer for one table: the README's notes as descriptions, over the inferred layer when
+    asked (as a user types a description over the pre-filled one)."""
+    if wanted is None:
+        return None
+    readme = wanted.notes.get(name)
+    notes = {m.column: m.description for m in readme.columns} if readme else {}
+    if not wanted.inferred:
+        return SourceSemantics(
+            columns=tuple(
+                ColumnMeaning(table=table.info.name, column=c.name, description=notes[c.name])
+                for c in table.info.columns
+                if c.name in notes
+            )
         )
-    )
+    from lumiere.services.semantics import infer_column
+
+    inferred = [infer_column(table.info.name, str(c["name"]), c) for c in table.profile_columns]
+    return SourceSemantics(columns=tuple(replace(m, description=notes.get(m.column, m.description)) for m in inferred))
 
 
 def print_report(report: SetReport, show_misses: int, split: str) -> None:
@@ -468,9 +490,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, default=None, help="write every outcome as JSON lines, to compare runs")
     parser.add_argument(
         "--semantics",
-        choices=["none", "readme"],
+        choices=["none", "inferred", "readme", "inferred+readme"],
         default="none",
-        help="analytics set: load its README's column notes into the semantic layer as descriptions",
+        help="analytics set: the semantic layer Lumiere infers from the data, the README's column notes"
+        " as descriptions, or both (the notes typed over the inferred descriptions)",
     )
     args = parser.parse_args(argv)
 
@@ -517,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
                     item["gold_result"], rows, bool(item["ordered"]), ANALYTICS_SIGNIFICANT_DIGITS
                 ),
                 lambda item: item["table"],
-                readme_semantics(base / "README.md") if args.semantics == "readme" else None,
+                _wanted_semantics(args.semantics, base / "README.md"),
             )
         )
     for report in reports:
