@@ -22,7 +22,14 @@ class QuestionIn(BaseModel):
 class SqlIn(BaseModel):
     source_id: int = Field(ge=1, le=2**53)
     sql: str = Field(max_length=100_000)
-    question: str = Field(default="", max_length=5000, description="The question this SQL answers, if any")
+    question: str = Field(
+        default="",
+        max_length=5000,
+        description="The question this SQL answers, if any: when the SQL runs, the question reuses it from then on",
+    )
+    query_id: int | None = Field(
+        default=None, ge=1, le=2**53, description="The history entry whose question this SQL is an edit of"
+    )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -40,4 +47,6 @@ def query(body: QuestionIn, user: CurrentUser, session: DbSession) -> AnswerView
 
 @router.post("/sql", response_model=ResultOut, responses=ERRORS)
 def sql(body: SqlIn, user: CurrentUser, session: DbSession) -> AnswerView:
-    return public_answer(run_sql(session, user, source_id=body.source_id, sql=body.sql, question=body.question))
+    return public_answer(
+        run_sql(session, user, source_id=body.source_id, sql=body.sql, question=body.question, query_id=body.query_id)
+    )

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import IdPath, QueryList, QueryOut, ResultOut
+from lumiere.api.schemas import FeedbackIn, IdPath, QueryList, QueryOut, ResultOut
 from lumiere.core.enums import QueryStatus
 from lumiere.services.ask import AnswerView, public_answer, rerun_query
+from lumiere.services.feedback import record_feedback
 from lumiere.services.history import (
     HistoryEntry,
     HistoryFilter,
@@ -57,6 +58,21 @@ def get_one(query_id: IdPath, user: CurrentUser, session: DbSession) -> HistoryE
 @router.post("/{query_id}/rerun", response_model=ResultOut)
 def rerun(query_id: IdPath, user: CurrentUser, session: DbSession) -> AnswerView:
     return public_answer(rerun_query(session, user, query_id))
+
+
+FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The corrected SQL was refused by the guard or rejected by the database"},
+    404: {"description": "No such query in your history (or its source was deleted, for a correction)"},
+    408: {"description": "The corrected SQL ran longer than the time limit"},
+    422: {"description": "A verdict other than 'up'/'down', SQL with 'up', or a thumbs up on a failed query"},
+}
+
+
+@router.post("/{query_id}/feedback", response_model=QueryOut, responses=FEEDBACK_ERRORS)
+def give_feedback(query_id: IdPath, body: FeedbackIn, user: CurrentUser, session: DbSession) -> HistoryEntry:
+    """Thumbs up stores the question's SQL for reuse; thumbs down forgets it, or replaces it by `sql`."""
+    result = record_feedback(session, user, query_id, body.verdict, body.sql)
+    return public_query(result.query, source_exists=result.query.source_id in live_source_ids(session, user))
 
 
 @router.delete("/{query_id}", status_code=204)

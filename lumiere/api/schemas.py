@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
-from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.enums import Engine, ExampleOrigin, Feedback, QueryOrigin, QueryStatus
 from lumiere.core.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
@@ -272,6 +272,7 @@ class QueryOut(BaseModel):
     chart: dict[str, JsonValue] | None = Field(description="The chart chosen for this query, reused on re-run")
     created_at: str
     source_exists: bool = Field(description="False once the query's data source was deleted")
+    feedback: Feedback | None = Field(default=None, description="The user's thumbs up/down on this answer, if given")
 
 
 class QueryList(BaseModel):
@@ -279,6 +280,31 @@ class QueryList(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+class FeedbackIn(StrictModel):
+    verdict: Feedback = Field(description="'up': the answer is right; 'down': it is wrong")
+    sql: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description="With 'down': the corrected SQL; it runs like /api/ai/sql and, if it runs, answers the question "
+        "from now on",
+    )
+
+
+class ExampleOut(BaseModel):
+    """A (question, SQL) pair the user taught on a source; the question (or the same with other values) reuses it."""
+
+    id: int
+    question: str
+    sql: str
+    origin: ExampleOrigin = Field(description="confirmed (thumbs up), edited (SQL edited and run) or corrected")
+    created_at: str
+
+
+class ExampleList(BaseModel):
+    items: list[ExampleOut]
+    total: int
 
 
 # --- insights -----------------------------------------------------------------------------------

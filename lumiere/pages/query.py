@@ -194,6 +194,18 @@ def error_card() -> rx.Component:
 def sql_editor() -> rx.Component:
     return rx.form(
         rx.vstack(
+            rx.cond(
+                QueryState.correcting,
+                rx.callout(
+                    "Correct the SQL and run it: when it runs, it answers this question from now on "
+                    "(and the same question with other values).",
+                    icon="pencil",
+                    size="1",
+                    color_scheme="amber",
+                    width="100%",
+                ),
+                rx.fragment(),
+            ),
             field_label("SQL", "sql-editor"),
             rx.text_area(
                 id="sql-editor",
@@ -211,7 +223,12 @@ def sql_editor() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.hstack(
-                rx.button(rx.icon("play", size=14), "Run SQL", type="submit", loading=QueryState.asking),
+                rx.button(
+                    rx.icon("play", size=14),
+                    rx.cond(QueryState.correcting, "Run and save correction", "Run SQL"),
+                    type="submit",
+                    loading=QueryState.asking,
+                ),
                 rx.button(
                     "Cancel", on_click=QueryState.cancel_editing, variant="soft", color_scheme="gray", type="button"
                 ),
@@ -259,6 +276,48 @@ def sql_section() -> rx.Component:
     )
 
 
+def _thumb(verdict: str, icon: str, label: str, color: str) -> rx.Component:
+    given = QueryState.answer_feedback == verdict
+    return rx.icon_button(
+        rx.icon(icon, size=16),
+        on_click=QueryState.give_feedback(verdict),
+        variant=rx.cond(given, "solid", "soft"),
+        color_scheme=rx.cond(given, color, "gray"),
+        loading=QueryState.giving_feedback,
+        size="2",
+        type="button",
+        aria_label=label,
+        custom_attrs={"aria-pressed": rx.cond(given, "true", "false")},
+        title=label,
+    )
+
+
+def feedback_bar() -> rx.Component:
+    """Thumbs up teaches Lumiere this SQL for the question; thumbs down opens the SQL to correct it."""
+    return rx.cond(
+        (QueryState.answer_query_id > 0) & (QueryState.answer_question != ""),
+        rx.hstack(
+            rx.text("Was this answer right?", size="2", color_scheme="gray"),
+            _thumb("up", "thumbs-up", "Mark this answer right", "green"),
+            _thumb("down", "thumbs-down", "Mark this answer wrong", "red"),
+            rx.match(
+                QueryState.answer_feedback,
+                ("up", rx.text("You marked this right: it will be reused for this question.", size="2",
+                               color_scheme="green", id="feedback-state")),
+                ("down", rx.text("You marked this wrong: correct the SQL to teach the right answer.", size="2",
+                                 color_scheme="red", id="feedback-state")),
+                rx.fragment(),
+            ),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+            role="group",
+            aria_label="Answer feedback",
+        ),
+        rx.fragment(),
+    )
+
+
 def answer_header() -> rx.Component:
     return rx.vstack(
         rx.heading(
@@ -293,6 +352,7 @@ def answer_header() -> rx.Component:
             QueryState.answer_notes,
             lambda note: rx.callout(note, icon="info", size="1", color_scheme="blue", width="100%"),
         ),
+        feedback_bar(),
         spacing="2",
         width="100%",
     )

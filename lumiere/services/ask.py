@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from lumiere import charts
 from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
-from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.enums import Engine, ExampleOrigin, QueryOrigin, QueryStatus
 from lumiere.core.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.core.resultset import ResultColumn, ResultSet
@@ -26,7 +26,7 @@ from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services import warehouse
+from lumiere.services import examples, warehouse
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
 from lumiere.services.semantics import semantics_for_engine
 from lumiere.services.sources import get_source, table_infos
@@ -100,8 +100,17 @@ def ask_question(session: Session, user: User, *, source_id: int, question: obje
     question = _clean_text(question, "question", MAX_QUESTION_CHARS, "Type a question about your data.")
     source = get_source(session, user, source_id)
     context = build_context(session, user, source)
-    client = client_for_user(user)
     notes: list[str] = []
+    recalled = examples.recall(session, user, source, question, find_values=context.find_values)
+    if recalled is not None:
+        try:
+            return _answer_with_recalled(session, user, source, question, recalled)
+        except ServiceError as error:
+            notes.append(
+                f"The SQL you {recalled.origin.value} for “{recalled.question}” did not run this time "
+                f"({error.detail}), so the engine answered instead."
+            )
+    client = client_for_user(user)
     if client is not None:
         try:
             return _answer_with_llm(session, user, source, question, context, LlmEngine(client))
@@ -110,14 +119,37 @@ def ask_question(session: Session, user: User, *, source_id: int, question: obje
     return _answer_with_builtin(session, user, source, question, context, notes)
 
 
-def run_sql(session: Session, user: User, *, source_id: int, sql: object, question: object = "") -> Answer:
-    """SQL the user wrote or edited: the same guard and sandbox as generated SQL."""
+def run_sql(
+    session: Session,
+    user: User,
+    *,
+    source_id: int,
+    sql: object,
+    question: object = "",
+    query_id: int | None = None,
+    learn_as: ExampleOrigin | None = ExampleOrigin.EDITED,
+) -> Answer:
+    """SQL the user wrote or edited: the same guard and sandbox as generated SQL.
+
+    When it answers a question (`question`, or the question of the history entry `query_id`) and
+    runs, the pair is remembered for the source (`learn_as`), so the question reuses it next time.
+    """
     sql = _clean_text(sql, "sql", MAX_SQL_CHARS, "Write a SELECT statement to run.")
     question = question.strip()[:MAX_QUESTION_CHARS] if isinstance(question, str) else ""
+    if query_id is not None and not question:
+        question = get_query(session, user, query_id).question
     source = get_source(session, user, source_id)
-    return _execute_and_record(
+    answer = _execute_and_record(
         session, user, source, question=question, sql=sql, engine=Engine.USER, origin=QueryOrigin.SQL
     )
+    if question and learn_as is not None:
+        try:
+            examples.remember(session, user, answer.query, answer.query.sql, learn_as)
+        except Invalid as error:
+            answer.notes.append(error.detail)
+        else:
+            answer.notes.append(f"Remembered: asking “{question}” again, or with other values, reuses this SQL.")
+    return answer
 
 
 def rerun_query(session: Session, user: User, query_id: int) -> Answer:
@@ -214,6 +246,18 @@ def _answer_with_llm(
             raise
         notes = [f"The first {len(attempts)} SQL attempt(s) failed and were corrected."] if attempts else []
         return _record_success(session, user, source, question, generated, result, notes, origin=QueryOrigin.QUESTION)
+
+
+def _answer_with_recalled(
+    session: Session, user: User, source: Source, question: str, recalled: examples.Recalled
+) -> Answer:
+    """A question the user taught: their pair's SQL (with this question's values) runs, guarded like any SQL.
+
+    The engine is `user`: the user wrote, edited or vouched for this SQL, and no engine read the question.
+    """
+    result = warehouse.execute(source, recalled.sql)
+    generated = GeneratedSQL(sql=recalled.sql, engine=Engine.USER, explanation=recalled.explanation)
+    return _record_success(session, user, source, question, generated, result, [], origin=QueryOrigin.QUESTION)
 
 
 def _answer_with_builtin(

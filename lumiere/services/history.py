@@ -10,10 +10,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from lumiere.core.engine import Example
-from lumiere.core.enums import Engine, QueryOrigin, QueryStatus
+from lumiere.core.enums import Engine, Feedback, QueryOrigin, QueryStatus
 from lumiere.core.errors import Invalid, NotFound
 from lumiere.db import saved_id
-from lumiere.models import Query, Source, User
+from lumiere.models import Query, QueryExample, Source, User
 from lumiere.models._base import iso_utc
 
 STATUSES = tuple(QueryStatus)
@@ -114,6 +114,7 @@ class HistoryEntry:
     chart: dict[str, Any] | None
     created_at: str
     source_exists: bool
+    feedback: Feedback | None = None
 
 
 def public_query(query: Query, *, source_exists: bool) -> HistoryEntry:
@@ -133,12 +134,20 @@ def public_query(query: Query, *, source_exists: bool) -> HistoryEntry:
         chart=query.chart_json,
         created_at=iso_utc(query.created_at),
         source_exists=source_exists,
+        feedback=Feedback(query.feedback) if query.feedback else None,
     )
 
 
 def few_shot_examples(session: Session, user: User, source_id: int, *, limit: int = 5) -> list[Example]:
-    """This user's latest distinct successful questions on this source: the LLM's few-shot examples."""
-    rows = session.exec(
+    """The LLM's few-shot examples: the pairs the user confirmed, edited or corrected on this source first,
+    then their latest distinct successful questions on it."""
+    taught = session.exec(
+        select(QueryExample.question, QueryExample.sql)
+        .where(QueryExample.user_id == user.id, QueryExample.source_id == source_id)
+        .order_by(col(QueryExample.updated_at).desc(), col(QueryExample.id).desc())
+        .limit(limit)
+    ).all()
+    rows = [*taught, *session.exec(
         select(Query.question, Query.sql)
         .where(
             Query.user_id == user.id,
@@ -149,7 +158,7 @@ def few_shot_examples(session: Session, user: User, source_id: int, *, limit: in
         )
         .order_by(col(Query.created_at).desc(), col(Query.id).desc())
         .limit(limit * 4)
-    ).all()
+    ).all()]
     seen: set[str] = set()
     examples: list[Example] = []
     for question, sql in rows:

@@ -96,8 +96,7 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
     started = time.monotonic()
     deadline = started + timeout
     if source.kind == "csv":
-        guarded = guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
-                            allowed_schemas=["main"])
+        guarded = check_sql(source, sql, row_cap=cap)
         path = dataset_path(source)
         if not path.is_file():
             raise NotFound("The data of this source is no longer available; upload the file again.")
@@ -108,9 +107,7 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
     from lumiere.storage import external
 
     params = external.params_for(source)
-    schema = params.effective_schema
-    guarded = guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
-                        allowed_schemas=[schema], qualify_schema=schema)
+    guarded = check_sql(source, sql, row_cap=cap, schema=params.effective_schema)
 
     def run(text: str, rows: int) -> tuple[list[ResultColumn], list[list[Any]], bool]:
         remaining = deadline - time.monotonic()
@@ -119,6 +116,23 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
         return external.run_readonly(params, text, timeout_s=remaining, max_rows=rows)
 
     return _collect(guarded, run, cap, started)
+
+
+def check_sql(source: Source, sql: str, *, row_cap: int | None = None, schema: str | None = None) -> GuardedSQL:
+    """The guard's verdict on `sql` for this source, without running it (SqlRefused says what to change).
+
+    Used before SQL is kept for later (a learned example) as well as before it runs.
+    """
+    cap = row_cap if row_cap is not None else get_settings().max_result_rows
+    if source.kind == "csv":
+        return guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
+                         allowed_schemas=["main"])
+    if schema is None:
+        from lumiere.storage import external
+
+        schema = external.params_for(source).effective_schema
+    return guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
+                     allowed_schemas=[schema], qualify_schema=schema)
 
 
 def _collect(guarded: GuardedSQL, run: _Run, cap: int, started: float) -> ResultSet:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from lumiere import routes
 from lumiere.core.errors import NotFound, ServiceError
 from lumiere.models import User
-from lumiere.services import ask, sources
+from lumiere.services import ask, feedback, sources
 from lumiere.services.ask import AnswerView
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
@@ -58,6 +58,13 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     editing_sql: bool = False
     sql_draft: str = ""
+
+    # The history entry the answer shown is, its thumbs up/down ("up", "down", ""), and whether the SQL
+    # editor is open to correct it (running the edited SQL then stores the correction).
+    answer_query_id: int = 0
+    answer_feedback: str = ""
+    correcting: bool = False
+    giving_feedback: bool = False
 
     error_message: str = ""
     error_hint: str = ""
@@ -114,6 +121,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.answer_question = self.answer_sql = self.answer_engine = self.answer_explanation = ""
         self.answer_source_name = self.answer_from_history = ""
         self.answer_notes = []
+        self.answer_query_id = 0
+        self.answer_feedback = ""
+        self.correcting = self.giving_feedback = False
         self._clear_error()
         self._clear_result()
         self._clear_chart()
@@ -182,6 +192,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.event
     def cancel_editing(self):
         self.editing_sql = False
+        self.correcting = False
 
     @rx.event
     def set_sql_draft(self, text: str):
@@ -216,12 +227,14 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event(background=True)
     async def run_edited_sql(self):
+        """Runs the SQL in the editor; for a question, its pair is stored (edited, or corrected after a thumbs down)."""
         async with self:
             source_id, sql, question = (
                 _as_id(self.selected_source),
                 self.sql_draft,
                 self.answer_question or self.question,
             )
+            edited_id, correcting = self.answer_query_id, self.correcting and self.answer_query_id > 0
             if self.asking:
                 return None
             if not source_id:
@@ -229,11 +242,18 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
                 return None
             self._start_waiting(question)
             self.editing_sql = True
-        payload = await self._call_service(
-            lambda session, user: ask.public_answer(
-                ask.run_sql(session, user, source_id=source_id, sql=sql, question=question)
+            self.answer_query_id, self.correcting = edited_id, correcting  # kept if the SQL fails
+        if correcting:
+            payload = await self._call_service(
+                lambda session, user: _corrected_answer(session, user, edited_id, sql)
             )
-        )
+        else:
+            payload = await self._call_service(
+                lambda session, user: ask.public_answer(
+                    ask.run_sql(session, user, source_id=source_id, sql=sql, question=question,
+                                query_id=edited_id or None)
+                )
+            )
         if isinstance(payload, Failed):
             async with self:
                 self._finish_with_error(payload.error, sql=sql)
@@ -242,6 +262,33 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             self._show_answer(payload)
             self.editing_sql = False
         return [QueryState.generate_insight, _replace_url(payload.query_id)]
+
+    @rx.event(background=True)
+    async def give_feedback(self, verdict: str):
+        """Thumbs up stores the question's SQL for reuse; thumbs down forgets it and opens the SQL to correct it."""
+        if verdict not in ("up", "down"):
+            return None
+        async with self:
+            query_id = self.answer_query_id
+            if not query_id or self.giving_feedback or self.asking:
+                return None
+            self.giving_feedback = True
+        judged = await self._call_service(
+            lambda session, user: feedback.record_feedback(session, user, query_id, verdict).query.feedback
+        )
+        async with self:
+            self.giving_feedback = False
+            if isinstance(judged, Failed):
+                return judged.event
+            if self.answer_query_id != query_id:
+                return None  # another answer is shown by now
+            self.answer_feedback = str(judged or "")
+            if verdict == "down":
+                self.sql_draft = self.answer_sql
+                self.editing_sql = self.correcting = True
+                return rx.toast.info("Marked wrong. Correct the SQL and run it: it answers this question from now on.")
+            self.correcting = False
+        return rx.toast.success("Marked right: this question, or the same with other values, will reuse this SQL.")
 
     @rx.event(background=True)
     async def rerun(self, query_id: int):
@@ -282,6 +329,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             if opened.answer is not None:
                 self._show_answer(opened.answer)
                 self.answer_from_history = short_time(entry.created_at)
+                self.answer_feedback = str(entry.feedback or "")
             else:
                 self.asking = False
                 self.answer_question = entry.question
@@ -328,6 +376,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.answer_notes = [str(note) for note in payload.notes]
         self.answer_source_name = self.selected_source_name
         self.sql_draft = self.answer_sql
+        self.answer_query_id = int(payload.query_id)
+        self.answer_feedback = ""
+        self.correcting = False
         self._show_result(payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms)
         self._show_chart(payload.query_id, payload.chart, [column.name for column in payload.columns])
         self._prepare_insight(payload.query_id)
@@ -338,6 +389,14 @@ def _source_options(session: Session, user: User) -> list[SourceOption]:
         SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
         for source in sources.list_sources(session, user)
     ]
+
+
+def _corrected_answer(session: Session, user: User, query_id: int, sql: str) -> AnswerView:
+    """A thumbs down with the corrected SQL: the same service as POST /api/queries/{id}/feedback."""
+    corrected = feedback.record_feedback(session, user, query_id, "down", sql).corrected
+    if corrected is None:  # record_feedback always runs the SQL it is given
+        raise NotFound("The corrected SQL did not run; try again.")
+    return ask.public_answer(corrected)
 
 
 def _as_id(value: Any) -> int:

@@ -87,7 +87,7 @@ def test_every_route_with_a_body_names_its_schema(document) -> None:
                 resolved = _resolve(schema, document) if schema else {}
                 assert "$ref" in schema and resolved.get("properties"), f"{method.upper()} {path} {code} has no schema"
                 with_body.append((method, path))
-    assert len(with_body) == 24
+    assert len(with_body) == 26
 
 
 def test_a_question_flow_matches_the_published_schemas(client, make_user, document) -> None:
@@ -122,6 +122,10 @@ def test_a_question_flow_matches_the_published_schemas(client, make_user, docume
          client.patch(f"/api/data/source/{source['id']}/semantics", headers=headers, json={"columns": [
              {"table": table, "column": "pop", "unit": "people", "values": [{"stored": "x", "words": ["y"]}]}]})),
         ("get", "/api/auth/me", client.get("/api/auth/me", headers=headers)),
+        ("post", "/api/queries/{query_id}/feedback",
+         client.post(f"/api/queries/{asked['query_id']}/feedback", json={"verdict": "up"}, headers=headers)),
+        ("get", "/api/data/source/{source_id}/examples",
+         client.get(f"/api/data/source/{source['id']}/examples", headers=headers)),
     ]
     for body, path in ((asked, "/api/ai/query"), (written, "/api/ai/sql")):
         assert _mismatches(body, _success_schema(document, "post", path), document) == [], path

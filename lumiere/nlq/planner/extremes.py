@@ -16,8 +16,8 @@ _ROW_PICKERS = frozenset(("which", "who", "whose", "what car", "name"))
 
 def extreme_pairs(state: PlanState) -> None:
     cursor = state.cursor
-    if any(m.low in _ROW_PICKERS for m in cursor.mentions):
-        return  # "which is the cheapest and which the dearest" picks rows
+    if any(m.low in _ROW_PICKERS or (m.kind == "kw" and m.has("diff")) for m in cursor.mentions):
+        return  # "which is the cheapest and which the dearest" picks rows; "difference between" subtracts
     for i, first in enumerate(cursor.mentions):
         if first.used or not cursor.is_keyword(i, "sup", "supcol"):
             continue

@@ -189,6 +189,8 @@ def boolean_filters(state: PlanState) -> None:
         )
         count_index = cursor.previous_index(i)
         count_before = cursor.is_keyword(count_index, "count")
+        # "what percentage of the survivors", "among smokers": the rows the share is taken of
+        cue = cue or cursor.is_keyword(count_index, "share") or _follows(state, i, ("among", "amongst"))
         if not (cue or count_before) and not mention.low.endswith("s"):
             continue
         if not (cue or count_before):
@@ -235,3 +237,11 @@ def missing_filters(state: PlanState) -> None:
                 mention.used = target.used = True
                 add_condition(state, Cond(Expr(target.column), "missing", []))
                 break
+
+
+def _follows(state: PlanState, i: int, words: tuple[str, ...]) -> bool:
+    """Whether one of `words` comes right before mention i, past articles."""
+    k = i - 1
+    while k >= 0 and state.cursor.mentions[k].low in ("the", "a", "an", "all", "all the"):
+        k -= 1
+    return k >= 0 and state.cursor.mentions[k].low in words

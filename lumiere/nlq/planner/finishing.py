@@ -263,4 +263,8 @@ def _limits_the_whole(state: PlanState, group: list[Cond]) -> bool:
 
 def _names_condition(mention: Mention, group: list[Cond]) -> bool:
     names = {(cond.expr.column.name, value) for cond in group if cond.expr.column for value in cond.values}
+    if mention.kind == "column":  # a yes/no column named by its word: "of the survivors"
+        return any(
+            cond.expr.column in mention.columns and all(isinstance(v, bool) for v in cond.values) for cond in group
+        )
     return mention.kind == "value" and any((column.name, value) in names for column, value in mention.values)

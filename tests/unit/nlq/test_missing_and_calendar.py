@@ -1,0 +1,54 @@
+"""`missing` reads as no value, and a calendar column (`Day` 1..31) that is the grain of the table
+counts rows: checked against pandas on real data with gaps and calendar columns added."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import plotly.data
+import pytest
+
+from lumiere.services import warehouse
+from tests.unit.test_builtin import ENGINE, Dataset, uploaded
+
+
+def _with_gaps() -> pd.DataFrame:
+    frame = plotly.data.gapminder()
+    frame.loc[(frame.year == 1952) & (frame.continent == "Africa"), "lifeExp"] = None
+    return frame
+
+
+def _daily() -> pd.DataFrame:
+    frame = plotly.data.stocks()
+    dates = pd.to_datetime(frame.pop("date"))
+    frame["Month"], frame["Day"] = dates.dt.month, dates.dt.day
+    return frame
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
+    yield from uploaded(tmp_path_factory, {"gaps": _with_gaps(), "daily": _daily()})
+
+
+def _answer(dataset: Dataset, question: str) -> tuple[str, list[list]]:
+    generated = ENGINE.generate(question, dataset.context())
+    return generated.sql, warehouse.execute(dataset.source, generated.sql).rows
+
+
+def test_missing_reads_as_no_value(data: dict[str, Dataset]) -> None:
+    frame = data["gaps"].frame
+    sql, rows = _answer(data["gaps"], "how many rows have a missing life expectancy?")
+    assert "IS NULL" in sql
+    assert rows == [[int(frame.lifeExp.isna().sum())]]
+    _, rows = _answer(data["gaps"], "average gdp per capita where life expectancy is missing")
+    assert rows[0][0] == pytest.approx(frame[frame.lifeExp.isna()].gdpPercap.mean())
+
+
+def test_days_of_a_daily_table_are_its_rows(data: dict[str, Dataset]) -> None:
+    frame = data["daily"].frame
+    sql, rows = _answer(data["daily"], "on how many days was GOOG above 1.2?")
+    assert "COUNT(*)" in sql
+    assert rows == [[int((frame.GOOG > 1.2).sum())]]
+    _, rows = _answer(data["daily"], "how many months are there")
+    assert rows == [[frame.Month.nunique()]]
