@@ -492,8 +492,8 @@ def main(argv: list[str] | None = None) -> int:
         "--semantics",
         choices=["none", "inferred", "readme", "inferred+readme"],
         default="none",
-        help="analytics set: the semantic layer Lumiere infers from the data, the README's column notes"
-        " as descriptions, or both (the notes typed over the inferred descriptions)",
+        help="the semantic layer Lumiere infers from the data (every set), the analytics README's column"
+        " notes as descriptions, or both (the notes typed over the inferred descriptions)",
     )
     args = parser.parse_args(argv)
 
@@ -501,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = TableCache(args.data_dir)
     print(f"engine: {args.engine}   tables loaded through: {cache.describe()}")
     reports: list[SetReport] = []
+    inferred_only = LayerChoice(inferred=True) if args.semantics.startswith("inferred") else None  # no README
     if args.which in ("spider", "all"):
         base = args.eval_dir / "spider_single"
         reports.append(
@@ -512,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
                 base,
                 lambda item, rows: spider_match(item["gold_result"], rows, bool(item["order_matters"])),
                 lambda item: item["table"],
+                inferred_only,
             )
         )
     if args.which in ("wtq", "all"):
@@ -525,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                 base,
                 lambda item, rows: wtq_match(item["gold_answers"], rows),
                 lambda item: "t_" + Path(item["table_csv"]).stem.replace("-", "_"),
+                inferred_only,
             )
         )
     if args.which in ("analytics", "all"):
