@@ -148,7 +148,10 @@ def _is_noun(word: str) -> bool:
 
 # --------------------------------------------------------------------------- code lists
 _PAREN = re.compile(r"\(([^()]*)\)")
-_CODE_EQUALS = re.compile(r"^\s*['\"`]?(?P<code>[\w.+-]{1,12}?)['\"`]?\s*(?:=|->|→)\s*(?P<words>[^=]+?)\s*$")
+_CODE_EQUALS = re.compile(
+    r"(?:^|\s)['\"`]?(?P<code>[\w.+-]{1,12}?)['\"`]?\s*(?:=|->|→)\s*['\"`]?(?P<words>[^=]+?)['\"`]?\s*$"
+)
+_CODE_IF = re.compile(r"(?:^|\s)(?P<code>[-+]?\d+)\s+(?:if|when|for)\s+(?P<words>[A-Za-z][\w' -]*?)\s*$")
 _WORDS_THEN_CODE = re.compile(r"(?P<words>[A-Za-z][A-Za-z' -]*?)\s*\(\s*['\"`]?(?P<code>[\w.+-]{1,6})['\"`]?\s*\)")
 _CODE_THEN_WORDS = re.compile(r"(?<![\w-])(?P<code>[A-Z0-9][A-Z0-9+]{0,3})\s*\((?P<words>[^()]+)\)")
 _ITEM_SPLIT = re.compile(r"\s*(?:[,;/|]|\bor\b|\band\b|\bto\b)\s*")
@@ -171,15 +174,20 @@ def parse_value_codes(description: str) -> tuple[ValueMeaning, ...]:
         if words not in found[code]:
             found[code].append(words)
 
-    # 1. `code = words`, in the text and inside brackets ("(3 = top)").
+    # 1. `code = words` ("coded 1 = low", and `female = 1` the other way round), in the text and
+    # inside brackets ("(3 = top)"); `1 if female, 0 otherwise`.
     segments = [_PAREN.sub(" ", description), *_PAREN.findall(description)]
     for segment in segments:
-        if "=" not in segment and "→" not in segment and "->" not in segment:
-            continue
-        for item in re.split(r"\s*[,;/|]\s*", segment):
-            match = _CODE_EQUALS.match(item.split(":")[-1])
-            if match and (_NUMBER.fullmatch(match["code"]) or len(match["code"]) <= 5):
-                add(match["code"], match["words"])
+        for listed in re.split(r"\s*[,;/|]\s*", segment):
+            item = listed.split(":")[-1]
+            match = _CODE_EQUALS.search(item) or _CODE_IF.search(item)
+            if match is None:
+                continue
+            code, words = match["code"], re.split(r"\s(?:is|are|was|were|has|have)\s", match["words"])[-1]
+            if _NUMBER.fullmatch(words) and not _NUMBER.fullmatch(code):
+                code, words = words, code
+            if _NUMBER.fullmatch(code) or len(code) <= 5:
+                add(code, words)
     if found:
         return _meanings(found)
     # 2. `words (code)` with a number or a short code in brackets, at least twice.

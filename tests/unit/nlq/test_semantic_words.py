@@ -70,6 +70,11 @@ def _refused(dataset: Dataset, question: str) -> bool:
         ("I1 (worst), SI2, SI1, VS2, IF (internally flawless, best)", {"IF": ("internally flawless",)}),
         ("manufacturer initial: G = General Mills, K = Kelloggs", {"G": ("General Mills",), "K": ("Kelloggs",)}),
         ("Mon = Monday, Tue = Tuesday", {"Mon": ("Monday",), "Tue": ("Tuesday",)}),
+        ("coded 1 = low, 2 = medium, 3 = high", {"1": ("low",), "2": ("medium",), "3": ("high",)}),
+        ("female = 1, male = 2", {"1": ("female",), "2": ("male",)}),
+        ("1 if female, 0 otherwise", {"1": ("female",)}),
+        ("indicator: 1 if the car is foreign", {"1": ("foreign",)}),
+        ("'M' = male, 'F' = female", {"M": ("male",), "F": ("female",)}),
     ],
 )
 def test_code_lists_as_people_write_them(description: str, expected: dict[str, tuple[str, ...]]) -> None:
