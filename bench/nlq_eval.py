@@ -154,7 +154,9 @@ def _as_number(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
+        # "44.7%" in a gold answer is the number 44.7: ingest stores percent text as numbers, with
+        # the unit in the semantic layer
+        text = value.strip().replace(",", "").removesuffix("%").rstrip()
         if re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
             return float(text)
     return None

@@ -78,6 +78,14 @@ class ColumnOut(BaseModel):
     kind: ColumnKind
 
 
+class ResultColumnOut(ColumnOut):
+    unit: str | None = Field(
+        default=None,
+        description='The unit of the numbers ("$", "€", "%", "kg"...) when the column is, or sums, averages, '
+        "takes the minimum, maximum or median of, a source column with that unit in the semantic layer",
+    )
+
+
 class TableOut(BaseModel):
     name: str = Field(description="The table's name to use in SQL")
     row_count: int | None
@@ -235,6 +243,17 @@ class ChartOut(BaseModel):
     notes: list[str]
 
 
+class ExplorationCardOut(BaseModel):
+    """One card of an exploration: its own SQL (run through the same guard), rows, chart and a sentence."""
+
+    title: str
+    sql: str
+    columns: list[ColumnOut]
+    rows: list[list[Any]]
+    chart: ChartOut | None
+    insight: str = Field(description="Inert markdown computed from the card's rows and the column profile")
+
+
 class ResultOut(BaseModel):
     """An answer: the SQL that ran, its rows and a chart."""
 
@@ -244,7 +263,7 @@ class ResultOut(BaseModel):
     engine: Engine = Field(description="Who wrote the SQL: the LLM, the built-in engine, or the user")
     origin: QueryOrigin
     source_id: int | None
-    columns: list[ColumnOut]
+    columns: list[ResultColumnOut]
     rows: list[list[Any]]
     row_count: int
     truncated: bool
@@ -252,6 +271,11 @@ class ResultOut(BaseModel):
     chart: ChartOut | None
     explanation: str
     notes: list[str]
+    exploration: list[ExplorationCardOut] | None = Field(
+        default=None,
+        description="For a vague request (\"show me something interesting\"): 3-6 cards picked from the source's "
+        "profile; the answer's own fields are the first card's. Null for an ordinary answer.",
+    )
 
 
 class QueryOut(BaseModel):

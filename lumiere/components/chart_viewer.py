@@ -24,12 +24,12 @@ TYPE_LABELS = {
 }
 
 # Text and grid colours per colour mode, laid over the figure (the service draws it for light mode).
-_LIGHT_LAYOUT = {
+LIGHT_LAYOUT = {
     "font": {"color": "#1f2937"},
     "xaxis": {"gridcolor": "#e5e7eb", "zerolinecolor": "#e5e7eb"},
     "yaxis": {"gridcolor": "#e5e7eb", "zerolinecolor": "#e5e7eb"},
 }
-_DARK_LAYOUT = {
+DARK_LAYOUT = {
     "font": {"color": "#e5e7eb"},
     "xaxis": {"gridcolor": "#374151", "zerolinecolor": "#4b5563"},
     "yaxis": {"gridcolor": "#374151", "zerolinecolor": "#4b5563"},
@@ -134,7 +134,7 @@ def _controls(state: type[ChartMixin]) -> rx.Component:
 def _figure(state: type[ChartMixin]) -> rx.Component:
     return rx.plotly(
         data=state.chart_figure.to(Figure),
-        layout=rx.color_mode_cond(light=_LIGHT_LAYOUT, dark=_DARK_LAYOUT),
+        layout=rx.color_mode_cond(light=LIGHT_LAYOUT, dark=DARK_LAYOUT),
         template=rx.color_mode_cond(light=templates["plotly_white"], dark=templates["plotly_dark"]),
         config={"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]},
         use_resize_handler=True,

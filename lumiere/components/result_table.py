@@ -22,7 +22,7 @@ def _header_cell(state: type[ResultTableMixin], column: rx.Var[ColumnHeader], in
         rx.el.button(
             rx.hstack(
                 rx.vstack(
-                    rx.text(column.name, weight="bold", size="2"),
+                    rx.text(column.label, weight="bold", size="2"),
                     rx.text(column.type, size="1", color_scheme="gray", weight="regular"),
                     spacing="0",
                     align="start",

@@ -13,9 +13,24 @@ class ResultColumn:
     name: str
     type: str  # the database's own type name, e.g. BIGINT, DOUBLE, VARCHAR, DATE
     kind: ColumnKind  # what charts and insights reason about
+    # "$", "%", "kg"... when the column is (or sums, averages...) a source column with that unit in
+    # the semantic layer; set by services.result_units after the query ran, None otherwise.
+    unit: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "type": self.type, "kind": self.kind}
+    def to_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "type": self.type, "kind": self.kind, "unit": self.unit}
+
+
+def unit_affixes(unit: str | None) -> tuple[str, str]:
+    """Where a unit goes around a number, as (prefix, suffix): "$" -> ("$", ""), "%" -> ("", "%"),
+    a code or word ("EUR", "kg", "minutes") -> ("", " EUR")."""
+    if not unit:
+        return "", ""
+    if unit == "%":
+        return "", "%"
+    if unit.isalpha() or len(unit) > 3:
+        return "", f" {unit}"
+    return unit, ""
 
 
 @dataclass
@@ -33,3 +48,6 @@ class ResultSet:
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    def unit_of(self, name: str) -> str | None:
+        return next((column.unit for column in self.columns if column.name == name), None)

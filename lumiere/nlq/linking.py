@@ -39,6 +39,7 @@ from lumiere.nlq.lexicon import (
     word_forms,
 )
 from lumiere.nlq.mention import Linked, Mention
+from lumiere.nlq.row_nouns import names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 from lumiere.nlq.semantic_words import link_description_words, link_semantic_names
 
@@ -696,10 +697,15 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
     for i, token in enumerate(tokens):
         if taken[i] is not None:
             continue
-        if not schema.table_words and _names_the_rows(tokens, taken, i):
-            # a table named like `data` or `t_203`: "how many players ..." counts its rows
+        if names_the_rows(tokens, taken, i, schema) and not (
+            schema.table_words and _concept_column(token, schema) is not None
+        ):  # "how many people live in Asia" adds up a population column
+            # "how many passengers ...", "which model ...": a noun no column or value has names the
+            # rows, whatever the table is called
             mention = Mention("table", i, i + 1, token.text, coverage=1.0)
             mention.row_noun = True
+            if schema.table_words:
+                mention.reading = f"I read '{token.text}' as the rows of {schema.table.name}."
             taken[i] = mention
             continue
         if _time_rows(token, schema):
@@ -753,18 +759,6 @@ def _concept_column(token: Token, schema: SchemaIndex) -> ColumnRef | None:
         if len(columns) == 1:
             return columns[0]
     return None
-
-
-def _names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
-    token = tokens[i]
-    if token.kind != "word" or token.low in FUNCTION_WORDS or i == 0:
-        return False
-    if "NOUN" not in lemminflect.getAllLemmas(token.low):
-        return False
-    previous = taken[i - 1]
-    after_count = previous is not None and previous.kind == "kw" and previous.has("count")
-    question_word = i == 1 and tokens[0].low in ("which", "what", "how")
-    return after_count or question_word
 
 
 _VERB_CUES = frozenset("that who which to do does did not also been be were was is are will can could".split())

@@ -8,6 +8,7 @@ import reflex as rx
 
 from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
+from lumiere.components.exploration_grid import exploration_grid
 from lumiere.components.feedback import empty_state, skeleton_lines
 from lumiere.components.forms import field_label
 from lumiere.components.insight_panel import insight_panel
@@ -361,6 +362,7 @@ def answer_header() -> rx.Component:
 def answer_section() -> rx.Component:
     return rx.vstack(
         answer_header(),
+        exploration_grid(QueryState),
         sql_section(),
         rx.card(
             rx.vstack(

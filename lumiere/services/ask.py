@@ -27,7 +27,10 @@ from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
 from lumiere.services import examples, warehouse
+from lumiere.services.explore import Exploration, ExplorationCard, ExplorationCardView, explore, public_card
+from lumiere.services.explore_request import has_exploration_intent, read_request
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
+from lumiere.services.result_units import annotate_units, source_catalog
 from lumiere.services.semantics import semantics_for_engine
 from lumiere.services.sources import get_source, table_infos
 from lumiere.services.sqlguard import SqlRefused
@@ -43,6 +46,7 @@ class Answer:
     chart: dict[str, Any] | None
     explanation: str = ""
     notes: list[str] = field(default_factory=list)
+    exploration: list[ExplorationCard] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class AnswerView:
     chart: dict[str, Any] | None
     explanation: str
     notes: list[str]
+    # A vague request's cards (the first is the answer above); None for an ordinary answer.
+    exploration: list[ExplorationCardView] | None = None
 
 
 def public_answer(answer: Answer) -> AnswerView:
@@ -82,6 +88,7 @@ def public_answer(answer: Answer) -> AnswerView:
         chart=answer.chart,
         explanation=answer.explanation,
         notes=answer.notes + result.notes,
+        exploration=[public_card(card) for card in answer.exploration] if answer.exploration else None,
     )
 
 
@@ -100,6 +107,11 @@ def ask_question(session: Session, user: User, *, source_id: int, question: obje
     question = _clean_text(question, "question", MAX_QUESTION_CHARS, "Type a question about your data.")
     source = get_source(session, user, source_id)
     context = build_context(session, user, source)
+    reading = read_request(question, context.tables, context.semantics)
+    if reading.vague:  # "show me something interesting": an overview, whichever engine would answer
+        unplaced = ", ".join(f"'{word}'" for word in reading.unplaced)
+        ignored = [f"Not used for this overview: {unplaced} (not a column or value of this source)."]
+        return _answer_with_exploration(session, user, source, question, ignored if unplaced else [])
     notes: list[str] = []
     recalled = examples.recall(session, user, source, question, find_values=context.find_values)
     if recalled is not None:
@@ -175,7 +187,13 @@ def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query
     query = get_query(session, user, query_id)
     if query.status != QueryStatus.OK:
         raise Invalid("This query did not succeed, so it has no rows to chart or summarise. Fix it and run it again.")
-    return query, warehouse.execute(_source_of(session, user, query), query.sql)
+    source = _source_of(session, user, query)
+    return query, _with_units(source, warehouse.execute(source, query.sql))
+
+
+def _with_units(source: Source, result: ResultSet) -> ResultSet:
+    """The result with each column's unit, read from the SQL that ran and the source's semantics."""
+    return annotate_units(result, source_catalog(source), warehouse.dialect_of(source))
 
 
 @dataclass(frozen=True)
@@ -200,7 +218,19 @@ def open_history_entry(session: Session, user: User, query_id: int) -> OpenedEnt
     except ServiceError as error:
         return OpenedEntry(entry=shown, error=error)
     answer = Answer(query=query, result=result, chart=charts.saved_chart_payload(query, result))
+    answer.exploration = _explored_again(session, user, query)
     return OpenedEntry(entry=shown, answer=public_answer(answer))
+
+
+def _explored_again(session: Session, user: User, query: Query) -> list[ExplorationCard]:
+    """A vague request's cards, read again (so reloading the page keeps them); nothing is recorded."""
+    source = _source_of(session, user, query)
+    if not read_request(query.question, table_infos(source)).vague:
+        return []
+    try:
+        return explore(session, user, source).cards
+    except ServiceError:
+        return []  # the entry's own answer still shows
 
 
 def _source_of(session: Session, user: User, query: Query) -> Source:
@@ -266,6 +296,13 @@ def _answer_with_builtin(
     try:
         generated = BuiltinEngine().generate(question, context)
     except CannotAnswer as error:
+        if has_exploration_intent(question):  # "what stands out about ...": an overview beats a refusal
+            note = f"I could not read all of that question ({error.detail}), so here is an overview of the data."
+            focus = read_request(question, context.tables, context.semantics).columns
+            try:
+                return _answer_with_exploration(session, user, source, question, [*notes, note], focus=focus)
+            except Invalid:
+                pass  # nothing to explore either: the refusal stands
         _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.BUILTIN)
         raise
     try:
@@ -283,6 +320,33 @@ def _answer_with_builtin(
             ) from error
         raise
     return _record_success(session, user, source, question, generated, result, notes, origin=QueryOrigin.QUESTION)
+
+
+def _answer_with_exploration(
+    session: Session, user: User, source: Source, question: str, notes: list[str], *, focus: tuple[str, ...] = ()
+) -> Answer:
+    """The exploration's cards; its first card is recorded as the question's answer (SQL, rows, chart)."""
+    exploration = explore(session, user, source, focus=focus)
+    first = exploration.cards[0]
+    if first.result is None:  # every card that is shown ran; this only keeps the type checker informed
+        raise Invalid("This source could not be explored; ask about one of its columns instead.")
+    generated = GeneratedSQL(
+        sql=first.sql, engine=Engine.BUILTIN, explanation=_exploration_explanation(exploration), chart_hint=first.spec
+    )
+    answer = _record_success(
+        session, user, source, question, generated, first.result, [*notes, *exploration.notes],
+        origin=QueryOrigin.QUESTION,
+    )
+    answer.exploration = exploration.cards
+    return answer
+
+
+def _exploration_explanation(exploration: Exploration) -> str:
+    titles = "; ".join(card.title for card in exploration.cards)
+    return (
+        f"That reads as a request for an overview, so I explored the table {exploration.table} from its profile: "
+        f"{titles}. The first card is shown below as the answer; open any card as a question to work on it."
+    )
 
 
 def _execute_and_record(
@@ -332,6 +396,7 @@ def _record_success(
     *,
     origin: QueryOrigin,
 ) -> Answer:
+    result = _with_units(source, result)
     spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
         user_id=saved_id(user),

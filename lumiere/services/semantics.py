@@ -11,7 +11,7 @@ so inference stays conservative: when in doubt it leaves a field empty.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ from lumiere.nlq.column_names import EVERYDAY_NAMES
 from lumiere.nlq.lexicon import ABBREVIATIONS, is_english_word
 from lumiere.nlq.schema import split_identifier
 from lumiere.services.sources import get_source
+from lumiere.services.value_index import MAX_VALUE_CHARS, ValueIndex, load_value_index
+from lumiere.storage.datasets import dataset_path
 
 MAX_DESCRIPTION_CHARS = 500
 MAX_SYNONYMS = 20
@@ -114,9 +116,12 @@ def semantics_view(source: Source) -> SemanticsView:
     edits = _stored_edits(source)
     profiles = _profiled_columns(source)
     units = _ingest_units(source)
+    schema = _schema_columns(source)
+    index = _value_index(source, schema)
     columns = []
-    for table, column, type_name in _schema_columns(source):
-        inferred = infer_column(table, column, profiles.get((table, column), {}), units.get(column, ""))
+    for table, column, type_name in schema:
+        distinct = index.values_of(column) if index is not None else None
+        inferred = infer_column(table, column, profiles.get((table, column), {}), units.get(column, ""), distinct)
         edit = edits.get(table, {}).get(column)
         merged = _merge(inferred, edit) if edit is not None else inferred
         columns.append(
@@ -145,6 +150,14 @@ def _schema_columns(source: Source) -> list[tuple[str, str, str]]:
         for table in source.tables_json or []
         for column in table.get("columns", [])
     ]
+
+
+def _value_index(source: Source, schema: list[tuple[str, str, str]]) -> ValueIndex | None:
+    """The upload's word-to-value index (every distinct value of its smaller text columns), or None
+    for external databases, older uploads and files with several tables (the index is of one)."""
+    if source.kind != "csv" or not source.storage_key or len({table for table, _, _ in schema}) != 1:
+        return None
+    return load_value_index(dataset_path(source))
 
 
 def _profiled_columns(source: Source) -> dict[tuple[str, str], dict[str, Any]]:
@@ -199,7 +212,10 @@ def _merge(inferred: ColumnMeaning, edit: Mapping[str, Any]) -> ColumnMeaning:
 # Inference: general, from the name and the data, never per dataset
 
 
-def infer_column(table: str, column: str, profile: Mapping[str, Any], unit: str = "") -> ColumnMeaning:
+def infer_column(
+    table: str, column: str, profile: Mapping[str, Any], unit: str = "", distinct: Sequence[str] | None = None
+) -> ColumnMeaning:
+    """`distinct`: every distinct value of the column when known (the upload's value index)."""
     words = split_identifier(column)
     return ColumnMeaning(
         table=table,
@@ -207,7 +223,7 @@ def infer_column(table: str, column: str, profile: Mapping[str, Any], unit: str 
         description=describe_name(words),
         synonyms=name_synonyms(words),
         unit=unit,
-        values=infer_values(profile),
+        values=infer_values(profile, distinct),
     )
 
 
@@ -259,26 +275,45 @@ def name_synonyms(words: list[str]) -> tuple[str, ...]:
     return tuple(clean_list(found, limit=MAX_SYNONYMS, max_chars=MAX_SYNONYM_CHARS, what="synonym"))
 
 
-def infer_values(profile: Mapping[str, Any]) -> tuple[ValueMeaning, ...]:
-    """Everyday words for coded text values seen in the profile, only where the reading is certain."""
+def infer_values(profile: Mapping[str, Any], distinct: Sequence[str] | None = None) -> tuple[ValueMeaning, ...]:
+    """Everyday words for coded text values, only where the reading is certain.
+
+    `distinct` holds every distinct value of the column when the upload's index has them: then a
+    month column gets a meaning for each of Jan..Dec, not only for the few the profile sampled.
+    Without it the profile's top values and samples are all there is.
+    """
+    complete = distinct is not None and profile.get("kind") in (None, "text") and _index_holds_all(profile)
     seen = _seen_text_values(profile)
+    if complete:  # the profile's most frequent values first, as before, then the rest
+        every = [value for value in distinct or () if value.strip()]
+        held = set(every)
+        seen = list(dict.fromkeys([*(value for value in seen if value in held), *every]))
     if not seen:
         return ()
     lowered = {value.strip().lower() for value in seen}
-    distinct = profile.get("distinct_count")
+    distinct_count = profile.get("distinct_count")
     for pair in _CODE_PAIRS:
-        if lowered == set(pair) and distinct == len(pair):
+        if lowered == set(pair) and (complete or distinct_count == len(pair)):
             return tuple(ValueMeaning(stored=value, words=(pair[value.strip().lower()],)) for value in seen)
     for abbreviations, full in ((_DAY_ABBREVIATIONS, _WEEKDAYS), (_MONTH_ABBREVIATIONS, _MONTHS)):
         # Every value seen must be a day (or month) name, abbreviated or not: "Sat" in a column of
         # names is someone's name.
         if lowered <= set(abbreviations) | set(full) and lowered & set(abbreviations):
+            # in calendar order, as people read a list of days or months
+            coded = sorted((full.index(abbreviations[value.strip().lower()]), value) for value in seen
+                           if value.strip().lower() in abbreviations)
             return tuple(
                 ValueMeaning(stored=value, words=(abbreviations[value.strip().lower()].capitalize(),))
-                for value in seen
-                if value.strip().lower() in abbreviations
+                for _, value in coded
             )
     return ()
+
+
+def _index_holds_all(profile: Mapping[str, Any]) -> bool:
+    """The index leaves out values longer than MAX_VALUE_CHARS; with one of those in the column its
+    list is not every value, and "all values are month names" cannot be told from it."""
+    longest = profile.get("max_length")
+    return not isinstance(longest, int) or longest <= MAX_VALUE_CHARS
 
 
 def _seen_text_values(profile: Mapping[str, Any]) -> list[str]:

@@ -60,6 +60,20 @@ class ValueIndex:
 
     indexed: frozenset[str]
     by_key: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)  # key -> (position, column, value)
+    _by_column: dict[str, tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def values_of(self, column: str) -> tuple[str, ...] | None:
+        """Every distinct value the index holds for `column`, sorted; None when the column is not
+        indexed (not text, or too many distinct values). Built once per loaded index."""
+        if column not in self.indexed:
+            return None
+        if self._by_column is None:
+            grouped: dict[str, list[str]] = {}
+            for entries in self.by_key.values():
+                for _, name, value in entries:
+                    grouped.setdefault(name, []).append(value)
+            self._by_column = {name: tuple(sorted(values)) for name, values in grouped.items()}
+        return self._by_column.get(column, ())
 
     def lookup(self, keys: Collection[str], columns: Sequence[str]) -> list[tuple[str, str]]:
         """(column, value) for every stored value whose key is one of `keys`, in `columns` only,

@@ -21,6 +21,7 @@ from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_o
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
 from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, SourceOption, kind_label, short_time
+from lumiere.state.exploration import ExplorationMixin
 from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
 from lumiere.state.service_calls import Failed
@@ -36,7 +37,7 @@ ERROR_HINTS = {
 }
 
 
-class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
+class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, AuthState):
     """What the Ask page shows; rows stay on the server (see ResultTableMixin)."""
 
     source_options: list[SourceOption] = []
@@ -128,6 +129,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self._clear_result()
         self._clear_chart()
         self._clear_insight()
+        self._clear_exploration()
 
     def _clear_error(self) -> None:
         self.error_message = self.error_hint = self.failed_sql = ""
@@ -187,6 +189,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     @rx.event
     def start_editing(self):
         self.sql_draft = self.answer_sql or self.failed_sql
+        self.exploration_question = ""
         self.editing_sql = True
 
     @rx.event
@@ -232,7 +235,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             source_id, sql, question = (
                 _as_id(self.selected_source),
                 self.sql_draft,
-                self.answer_question or self.question,
+                self.exploration_question or self.answer_question or self.question,
             )
             edited_id, correcting = self.answer_query_id, self.correcting and self.answer_query_id > 0
             if self.asking:
@@ -382,6 +385,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self._show_result(payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms)
         self._show_chart(payload.query_id, payload.chart, [column.name for column in payload.columns])
         self._prepare_insight(payload.query_id)
+        self._show_exploration(payload.exploration)
 
 
 def _source_options(session: Session, user: User) -> list[SourceOption]:

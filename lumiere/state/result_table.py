@@ -12,6 +12,7 @@ from typing import Any
 import reflex as rx
 
 from lumiere.core.resultset import ResultColumn
+from lumiere.services.result_units import header_label
 from lumiere.state.arguments import NOT_A_PAGE, clamped, one_of, whole_number
 
 PAGE_SIZES = ("25", "50", "100")
@@ -55,11 +56,14 @@ def sorted_rows(rows: list[list[Any]], column: int, descending: bool) -> list[li
 
 @dataclass(frozen=True)
 class ColumnHeader:
-    """A result column's header: its name, SQL type and kind (the kind right-aligns numbers)."""
+    """A result column's header: its name, SQL type and kind (the kind right-aligns numbers), and
+    the label shown, which carries the unit of its numbers ("amount ($)")."""
 
     name: str
     type: str
     kind: str
+    unit: str = ""
+    label: str = ""
 
 
 class ResultTableMixin(rx.State, mixin=True):
@@ -103,7 +107,16 @@ class ResultTableMixin(rx.State, mixin=True):
     def _show_result(
         self, columns: list[ResultColumn], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
     ) -> None:
-        self.result_columns = [ColumnHeader(name=column.name, type=column.type, kind=column.kind) for column in columns]
+        self.result_columns = [
+            ColumnHeader(
+                name=column.name,
+                type=column.type,
+                kind=column.kind,
+                unit=column.unit or "",
+                label=header_label(column.name, column.unit),
+            )
+            for column in columns
+        ]
         self._rows = rows
         self._sorted = rows
         self.result_row_count = row_count

@@ -228,3 +228,35 @@ def test_bad_history_filters(client, sample, params, status):
     user, _ = sample
     response = client.get("/api/queries", params=params, headers=user["headers"])
     assert response.status_code == status and isinstance(response.json()["detail"], str)
+
+
+def test_answers_say_the_unit_of_amounts_uploaded_as_dollars(client, make_user):
+    """A CSV whose amounts read "$1,234.50": the answer's columns say "$" where they are (or sum)
+    the amount, and nothing where they count rows or compute a share; reruns keep it."""
+    text = ("Invoice,Region,Amount,Discount\n"
+            'INV-001,West,"$1,234.50",12 %\n'
+            "INV-002,East,$980.00,5 %\n"
+            'INV-003,West,"$12,000.00",\n'
+            "INV-004,North,$75.99,0 %\n")
+    user = make_user()
+    created = client.post("/api/data/upload", files={"file": ("invoices.csv", text.encode(), "text/csv")},
+                          headers=user["headers"])
+    assert created.status_code == 201, created.text
+    source = created.json()
+    sql = ('SELECT "Region", SUM("Amount") AS total, AVG("Discount") AS discount, COUNT(*) AS n, '
+           '100.0 * SUM("Amount") / (SELECT SUM("Amount") FROM invoices) AS share FROM invoices GROUP BY 1 ORDER BY 1')
+    response = client.post("/api/ai/sql", json={"source_id": source["id"], "sql": sql}, headers=user["headers"])
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert [(c["name"], c["unit"]) for c in result["columns"]] == [
+        ("Region", None), ("total", "$"), ("discount", "%"), ("n", None), ("share", None)]
+    assert result["rows"][0][:2] == ["East", 980.0] and result["rows"][2][1] == pytest.approx(13234.5)
+
+    asked = _ask(client, user, source, "total amount by region")
+    assert asked.status_code == 200, asked.text
+    units = {c["name"]: c["unit"] for c in asked.json()["columns"]}
+    assert units["Region"] is None and list(units.values()).count("$") == 1
+
+    rerun = client.post(f"/api/queries/{result['query_id']}/rerun", headers=user["headers"])
+    assert rerun.status_code == 200, rerun.text
+    assert [c["unit"] for c in rerun.json()["columns"]] == [None, "$", "%", None, None]

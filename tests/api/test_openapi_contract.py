@@ -99,6 +99,9 @@ def test_a_question_flow_matches_the_published_schemas(client, make_user, docume
     asked = client.post("/api/ai/query", json=question, headers=headers).json()
     written = client.post("/api/ai/sql", json={"source_id": source["id"], "sql": f"SELECT MAX(year) FROM {table}"},
                           headers=headers).json()
+    explored = client.post("/api/ai/query", json={"source_id": source["id"], "question": "give me an overview"},
+                           headers=headers).json()
+    assert explored["exploration"], explored
     calls = [
         ("post", "/api/data/sample", client.post("/api/data/sample", headers=headers)),
         ("get", "/api/data/sources", client.get("/api/data/sources", headers=headers)),
@@ -127,7 +130,7 @@ def test_a_question_flow_matches_the_published_schemas(client, make_user, docume
         ("get", "/api/data/source/{source_id}/examples",
          client.get(f"/api/data/source/{source['id']}/examples", headers=headers)),
     ]
-    for body, path in ((asked, "/api/ai/query"), (written, "/api/ai/sql")):
+    for body, path in ((asked, "/api/ai/query"), (written, "/api/ai/sql"), (explored, "/api/ai/query")):
         assert _mismatches(body, _success_schema(document, "post", path), document) == [], path
     for method, path, response in calls:
         assert response.status_code in (200, 201), (path, response.text)

@@ -39,8 +39,8 @@ def test_the_layer_is_prefilled_and_lists_every_column(client, owner, tips_id):
     day = columns(body)["day"]
     assert day == {"table": "tips", "column": "day", "type": "VARCHAR", "description": "Day", "synonyms": [],
                    "unit": "", "edited": False,
-                   "values": [{"stored": "Sat", "words": ["Saturday"]}, {"stored": "Sun", "words": ["Sunday"]},
-                              {"stored": "Thur", "words": ["Thursday"]}, {"stored": "Fri", "words": ["Friday"]}]}
+                   "values": [{"stored": "Thur", "words": ["Thursday"]}, {"stored": "Fri", "words": ["Friday"]},
+                              {"stored": "Sat", "words": ["Saturday"]}, {"stored": "Sun", "words": ["Sunday"]}]}
 
 
 def test_patch_saves_returns_and_resets(client, owner, tips_id):

@@ -7,8 +7,8 @@ import re
 import plotly.data
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.flows import QUESTION, ask, table_rows, user_with_sample, wait_for_answer
+from tests.e2e.conftest import ARTIFACTS, register_in_browser
+from tests.e2e.flows import QUESTION, ask, new_email, table_rows, user_with_sample, wait_for_answer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -159,3 +159,26 @@ def test_edit_sql_runs_through_the_same_guard(page: Page):
     expect(page.get_by_role("region", name="SQL that failed")).to_contain_text("DROP TABLE")
     page.goto("/history")
     expect(page.get_by_role("list", name="History").get_by_role("listitem").first).to_contain_text("Refused")
+
+
+def test_an_amount_uploaded_in_dollars_shows_its_unit_in_the_answer(page: Page, tmp_path):
+    """Issue 11 item 6: amounts written "$1,234.50" become numbers at ingest, and an answer that sums
+    them says "$" in its header."""
+    tips = plotly.data.tips()
+    written = tips.assign(total_bill=tips.total_bill.map(lambda v: f"${v:,.2f}"))
+    csv = tmp_path / "bills.csv"
+    written.to_csv(csv, index=False)
+    register_in_browser(page, "Dollar User", new_email("dollar"))
+    page.goto("/data/upload")
+    page.get_by_label("Choose CSV files").set_input_files([csv])
+    expect(page.get_by_role("progressbar", name="Upload progress of bills.csv")).to_have_attribute(
+        "aria-valuenow", "100", timeout=60_000
+    )
+    page.get_by_role("link", name="Open bills.csv").click()
+    page.wait_for_url(re.compile(r".*/data/\d+$"))
+    source_id = int(page.url.rsplit("/", 1)[-1])
+    page.goto(f"/query?source={source_id}")
+    ask(page, "total bill by day")
+    header = page.get_by_role("table", name="Query results").locator("thead th").all_inner_texts()
+    assert any(text.startswith("day") and "$" not in text for text in header)
+    assert any("($)" in text for text in header), header

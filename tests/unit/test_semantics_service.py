@@ -87,6 +87,52 @@ def test_coded_pairs_and_month_abbreviations_are_read_only_when_certain(db_sessi
     assert columns["hh_size"].description == ""  # `hh` is not a word we can spell out for certain
 
 
+def test_value_meanings_come_from_every_distinct_value_in_the_index(db_session, users):
+    """plotly's stocks dates as a month column: the profile keeps 5 top values, the index all 12."""
+    dates = pd.to_datetime(plotly.data.stocks().date)
+    frame = pd.DataFrame({"month": dates.dt.strftime("%b"), "weekday": dates.dt.strftime("%a"),
+                          "GOOG": plotly.data.stocks().GOOG})
+    source = upload_frame(db_session, users[0], frame, "stocks.csv")
+    profile = {c["name"]: c for c in source.profile_json["tables"][0]["columns"]}
+    assert len(profile["month"]["top_values"]) < 12  # what inference had before
+    columns = by_column(semantics.source_semantics(db_session, users[0], source.id))
+    months = {m.stored: m.words for m in columns["month"].values}
+    expected = {short: (full,) for short, full in zip(
+        ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        ["January", "February", "March", "April", "June", "July", "August", "September", "October",
+         "November", "December"], strict=True)}
+    assert set(frame.month) == {*expected, "May"}
+    assert months == expected  # "May" is already its own name: nothing to explain
+    assert {m.stored: m.words for m in columns["weekday"].values} == {"Mon": ("Monday",)}
+    assert columns["GOOG"].values == ()
+
+
+def test_a_rare_value_the_profile_never_saw_stops_a_day_reading(db_session, users):
+    """The five most frequent values look like days, but the column holds names: with every
+    distinct value known, no weekday meaning is guessed."""
+    names = ["Sat"] * 9 + ["Sun"] * 8 + ["Mon"] * 7 + ["Fri"] * 6 + ["Wed"] * 5 + ["Ann", "Bob"]
+    frame = pd.DataFrame({"nickname": names, "score": range(len(names))})
+    source = upload_frame(db_session, users[0], frame, "nicknames.csv")
+    profile = next(c for c in source.profile_json["tables"][0]["columns"] if c["name"] == "nickname")
+    seen = {item["value"] for item in profile["top_values"]}
+    assert seen == {"Sat", "Sun", "Mon", "Fri", "Wed"}
+    assert infer_values(profile) != ()  # the samples alone would have read days
+    columns = by_column(semantics.source_semantics(db_session, users[0], source.id))
+    assert columns["nickname"].values == ()
+
+
+def test_without_the_index_the_profile_samples_are_read():
+    profile = {"kind": "text", "distinct_count": 2,
+               "top_values": [{"value": "F", "count": 3}, {"value": "M", "count": 2}]}
+    assert {m.stored for m in infer_values(profile, None)} == {"F", "M"}
+    # every distinct value known: the pair is read even if the profile's count is an estimate
+    assert {m.stored for m in infer_values({"kind": "text", "distinct_count": 3}, ["F", "M"])} == {"F", "M"}
+    assert infer_values({"kind": "text"}, ["F", "M", "X"]) == ()
+    # a value too long for the index may be missing from its list: fall back to the samples
+    long_column = {"kind": "text", "max_length": 5000, "samples": ["Jan", "Feb"]}
+    assert {m.stored for m in infer_values(long_column, ["Jan", "Feb", "Mar"])} == {"Jan", "Feb"}
+
+
 def test_names_are_spelled_out_from_abbreviations_and_initialisms():
     def described(name: str) -> str:
         return describe_name(split_identifier(name))

@@ -143,6 +143,20 @@ def test_columns_with_too_many_distinct_values_are_scanned_instead(settings_env)
         assert_same_answers(source, scanned, phrases)
 
 
+def test_distinct_values_of_a_column_for_the_semantic_layer(settings_env):
+    """values_of lists every distinct value of an indexed column (the semantic layer reads value
+    meanings from it) and None for a column left out, so the caller falls back to the profile."""
+    settings_env(value_index_max_distinct=100)
+    frame = plotly.data.gapminder()
+    source, _ = uploaded(frame, "gapminder")
+    index = value_index.load_value_index(dataset_path(source))
+    assert index is not None
+    assert index.values_of("continent") == tuple(sorted(frame.continent.unique()))
+    assert index.values_of("country") is None and index.values_of("year") is None
+    # and with no index at all (an older upload) there is nothing to read
+    assert value_index.load_value_index(dataset_path(without_index(source))) is None
+
+
 def test_the_index_covers_the_whole_table_where_the_scan_is_bounded(settings_env):
     frame = pd.DataFrame({"i": range(5000), "label": ["Common"] * 4999 + ["Rare"]})
     source, _ = uploaded(frame, "events")

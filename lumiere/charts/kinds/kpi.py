@@ -9,7 +9,7 @@ from lumiere.charts.kinds.base import new_figure, number_format
 from lumiere.charts.limits import MAX_KPI_VALUES
 from lumiere.charts.profile import ColumnProfile, as_number
 from lumiere.charts.spec import ChartSpec
-from lumiere.core.resultset import ResultSet
+from lumiere.core.resultset import ResultSet, unit_affixes
 
 
 def draw_kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
@@ -24,11 +24,12 @@ def draw_kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
         value = as_number(profile.values[0]) if profile.values else None
         heading = f"{label_text(label)} · {inert(profile.name)}" if label is not None else inert(profile.name)
         value_format = "d" if profile.year_like else (number_format([value]) if value is not None else ",")
+        prefix, suffix = unit_affixes(result.unit_of(profile.name))
         figure.add_trace(
             go.Indicator(
                 mode="number",
                 value=value,
-                number={"valueformat": value_format},
+                number={"valueformat": value_format, "prefix": inert(prefix), "suffix": inert(suffix)},
                 title={"text": heading if value is not None else f"{heading}: no value"},
                 domain={"x": [position / len(shown), (position + 1) / len(shown)], "y": [0, 1]},
             )

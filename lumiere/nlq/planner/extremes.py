@@ -28,6 +28,8 @@ def extreme_pairs(state: PlanState) -> None:
         if not cursor.is_keyword(j, "sup", "supcol") or cursor.mentions[j].used:
             continue
         second = cursor.mentions[j]
+        if first.has("agg") or second.has("agg"):
+            continue  # "maximum and minimum share": the aggregates pass reads those
         directions = (_direction(first), _direction(second))
         if None in directions or directions[0] == directions[1]:
             continue

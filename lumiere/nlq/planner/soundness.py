@@ -17,6 +17,7 @@ from lumiere.nlq.planner.state import PlanState
 # A key with at least this share of distinct values among the rows is nearly one value per row.
 _NEARLY_UNIQUE = 0.9
 _MIN_ROWS_FOR_UNIQUENESS = 20
+_MANY_AMOUNTS = 0.5
 # Words that may stand between two values the question joins: "A and B", "A, B or C".
 _JOINING_WORDS = frozenset(("and", "or", ",", "&", "/", "either", "nor", "both", "vs", "versus"))
 
@@ -131,7 +132,9 @@ def check_counts_per_row(state: PlanState) -> None:
             continue
         rows = column.row_count or 0
         distinct = column.info.distinct_count or 0
-        if rows >= _MIN_ROWS_FOR_UNIQUENESS and distinct >= _NEARLY_UNIQUE * rows:
+        # an amount (hours slept, a price) is counted per value only when asked in so many words
+        share = _MANY_AMOUNTS if column.numeric_measure and not column.yearish else _NEARLY_UNIQUE
+        if rows >= _MIN_ROWS_FOR_UNIQUENESS and distinct >= share * rows:
             raise Unplaced(
                 [column.name],
                 f"Counting rows for each {column.name} gives 1 almost everywhere: it differs on nearly every row. "
@@ -157,6 +160,9 @@ def check_sort_on_groups(state: PlanState) -> None:
     plan = state.plan
     if not plan.group:
         return
+    if plan.file_order is not None:
+        words = [m.text for m in state.cursor.mentions if m.kind == "kw" and (m.has("top") or m.has("bottom"))]
+        raise Unplaced(words or ["first"], "I could not tell what 'first' or 'last' means once the rows are grouped.")
     keys = {g.key() for g in plan.group}
     for expr, _ in plan.order:
         if expr.agg is None and expr.column is not None and expr.key() not in keys:

@@ -1,0 +1,72 @@
+"""A noun that names what a row is: "how many passengers survived", "which cereal has the most
+calories". No column or value is called `passengers`; right after `how many` or a question word,
+a noun the data does not know stands for the rows of the table, and the explanation says so.
+
+It must not swallow a value the data spells differently: "how many rodents" in a table whose
+`order` column holds `Rodentia` is a filter, not every row, so a noun that begins a stored value
+(or a value that begins it) is not read as the rows, and the engine refuses instead.
+"""
+
+from __future__ import annotations
+
+import lemminflect
+
+from lumiere.nlq.lexicon import FUNCTION_WORDS, Token
+from lumiere.nlq.mention import Mention
+from lumiere.nlq.schema import SchemaIndex
+
+_QUESTION_WORDS = ("which", "what", "how")
+_MIN_SHARED_PREFIX = 4
+
+
+def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, schema: SchemaIndex) -> bool:
+    token = tokens[i]
+    if token.kind != "word" or token.low in FUNCTION_WORDS or i == 0 or not _is_noun(token.low):
+        return False
+    previous = taken[i - 1]
+    after_count = previous is not None and previous.kind == "kw" and previous.has("count")
+    # "how long" is not a noun phrase; it only named rows in tables called like `data`
+    question_words = _QUESTION_WORDS if not schema.table_words else ("which", "what")
+    question_word = i == 1 and tokens[0].low in question_words
+    if not (after_count or question_word):
+        return False
+    if not schema.table_words:
+        return True
+    if _modifies_next_noun(tokens, taken, i):
+        return False  # "how many Ford cars": `Ford` says which cars
+    if i + 1 < len(tokens) and tokens[i + 1].low == "of":
+        return False  # "how many types of government": the noun after `of` is counted
+    return not _like_a_stored_value(token.low, schema)
+
+
+def _is_noun(word: str) -> bool:
+    return "NOUN" in lemminflect.getAllLemmas(word)
+
+
+def _modifies_next_noun(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
+    if i + 1 >= len(tokens):
+        return False
+    following = tokens[i + 1]
+    return (
+        taken[i + 1] is None
+        and following.kind == "word"
+        and following.low not in FUNCTION_WORDS
+        and _is_noun(following.low)
+        and not lemminflect.getAllLemmas(following.low).get("VERB")
+    )
+
+
+def _like_a_stored_value(word: str, schema: SchemaIndex) -> bool:
+    """`rodents` and `Rodentia`: the noun and a known value of a text column share their start."""
+    lemmas = {lemma for forms in lemminflect.getAllLemmas(word).values() for lemma in forms} | {word}
+    stems = {lemma.lower() for lemma in lemmas if len(lemma) >= _MIN_SHARED_PREFIX}
+    for column in schema.columns:
+        if not column.text:
+            continue
+        for sample in column.info.samples:
+            value = str(sample).lower()
+            if len(value) >= _MIN_SHARED_PREFIX and any(
+                value.startswith(stem) or stem.startswith(value) for stem in stems
+            ):
+                return True
+    return False
