@@ -30,6 +30,7 @@ from lumiere.nlq.lexicon import (
     FILLER_WORDS,
     FUNCTION_WORDS,
     PHRASE_INDEX,
+    ROW_NOUNS,
     SYNONYMS,
     TRUE_VALUES,
     Token,
@@ -348,15 +349,26 @@ def _distinctive(
 
 
 # --------------------------------------------------------------------------- linking
-def _match_at(tokens: list[Token], taken: list[Mention | None], i: int, words: tuple[str, ...], free: set[str]) -> int:
+def _match_at(
+    tokens: list[Token],
+    taken: list[Mention | None],
+    i: int,
+    words: tuple[str, ...],
+    free: set[str],
+    also: frozenset[int] = frozenset(),
+) -> int:
     """The end of the span from token i whose words are `words` (0 if none); every token must be
-    free (its mention's kind in `free`, or no mention yet when `free` is empty)."""
+    free (its mention's kind in `free`, or no mention yet when `free` is empty, or listed in `also`)."""
     position = 0
     j = i
     while j < len(tokens) and position < len(words):
         token = tokens[j]
         occupant = taken[j]
-        if (occupant is not None and occupant.kind not in free) or token.kind not in ("word", "number", "quoted"):
+        if (occupant is not None and occupant.kind not in free and j not in also) or token.kind not in (
+            "word",
+            "number",
+            "quoted",
+        ):
             return 0
         parts = [p for p in _token_parts(token) if p not in _CONNECTIVES]
         if not parts and j > i:
@@ -480,26 +492,50 @@ def link_description_words(tokens: list[Token], taken: list[Mention | None], sch
         return
     columns = _columns_by_name(schema)
     _link_units(tokens, taken, words, schema)
+    guessed = _guessed_rows(tokens, taken)
     for name in sorted(words.heads, key=lambda n: -len(n.words)):
         for i in range(len(tokens)):
-            end = _match_at(tokens, taken, i, name.words, {"unknown", "filler", "stop", "kw"})
-            if end and any(taken[k] is not None and taken[k].kind == "unknown" for k in range(i, end)):  # type: ignore[union-attr]
+            end = _match_at(tokens, taken, i, name.words, {"unknown", "filler", "stop", "kw"}, guessed)
+            if end and any(_open(taken, k, guessed) for k in range(i, end)):
                 _take(tokens, taken, i, end, columns[name.column], "its description")
     for i, token in enumerate(tokens):
-        occupant = taken[i]
-        if occupant is None or occupant.kind != "unknown" or token.kind != "word":
+        if not _open(taken, i, guessed) or token.kind != "word":
+            continue
+        if any(_meets(token.low, noun) for noun in words.row_nouns):
+            if i not in guessed:  # already read as the rows otherwise
+                taken[i] = Mention(
+                    "table", i, i + 1, token.text, coverage=1.0, row_noun=True,
+                    reading=f"I read '{token.text}' as the rows of {schema.table.name}"
+                    f" (from the description of {schema.display_column.name}).",
+                )  # fmt: skip
             continue
         column_name = _described_column(token.low, words)
-        if any(_meets(token.low, noun) for noun in words.row_nouns):
-            mention = Mention(
-                "table", i, i + 1, token.text, coverage=1.0,
-                reading=f"I read '{token.text}' as the rows of {schema.table.name}"
-                f" (from the description of {schema.display_column.name}).",
-            )  # fmt: skip
-            taken[i] = mention
-        elif column_name is not None:
+        if column_name is not None:
             _take(tokens, taken, i, i + 1, columns[column_name], "its description")
     _rescale_numbers(tokens, taken, words)
+
+
+_TIME_WORDS = frozenset("day date year month week".split())
+
+
+def _guessed_rows(tokens: list[Token], taken: list[Mention | None]) -> frozenset[int]:
+    """Nouns read as the rows only because nothing in the data named them ("how many diners"): a
+    description that names a column by that word says more."""
+    return frozenset(
+        k
+        for k, mention in enumerate(taken)
+        if mention is not None
+        and mention.kind == "table"
+        and mention.row_noun
+        and mention.end - mention.start == 1
+        and tokens[k].low not in ROW_NOUNS
+        and not tokens[k].forms & _TIME_WORDS
+    )
+
+
+def _open(taken: list[Mention | None], k: int, guessed: frozenset[int]) -> bool:
+    occupant = taken[k]
+    return occupant is not None and (occupant.kind == "unknown" or k in guessed)
 
 
 def _described_column(word: str, words: TableWords) -> str | None:
