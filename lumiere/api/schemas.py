@@ -248,7 +248,7 @@ class ExplorationCardOut(BaseModel):
 
     title: str
     sql: str
-    columns: list[ColumnOut]
+    columns: list[ResultColumnOut]
     rows: list[list[Any]]
     chart: ChartOut | None
     insight: str = Field(description="Inert markdown computed from the card's rows and the column profile")

@@ -19,6 +19,7 @@ from lumiere.core.engine import (
     ValueMatch,
 )
 from lumiere.core.enums import Engine
+from lumiere.nlq.closest import closest_names, rewritten_questions
 from lumiere.nlq.reader import read_question
 from lumiere.nlq.rendering import build_tree, chart_hint, describe
 from lumiere.nlq.suggestions import suggest_questions
@@ -48,14 +49,21 @@ class BuiltinEngine:
         schema, plan, refusal = read_question(text, context.tables, find_values, context.semantics)
         if plan is None:
             assert refusal is not None  # read_question gives the planner's refusal whenever it gives no plan
-            raise CannotAnswer(
-                refusal.reason
-                or "I could not work out what "
+            detail = refusal.reason or (
+                "I could not work out what "
                 + ", ".join(f"'{w}'" for w in refusal.words[:5])
                 + " refers to in this data. Use column names or values as they appear in the table,"
-                " or try one of the suggested questions.",
-                suggest_questions(context.tables),
+                " or try one of the suggested questions."
             )
+            rewrites: list[str] = []
+            for word in refusal.words[:5]:  # the first word that looks like something in the data
+                near = closest_names(word, context.tables)
+                if near:
+                    if not refusal.reason:
+                        detail += f" Closest to '{word}' in this data: {', '.join(near)}."
+                    rewrites = rewritten_questions(text, word, near)
+                    break
+            raise CannotAnswer(detail, [*rewrites, *suggest_questions(context.tables)][:8])
         if (plan.position is not None or plan.file_order is not None) and context.dialect != "duckdb":
             raise CannotAnswer(
                 "Questions about the row before or after another need an uploaded file, whose rows keep their order.",

@@ -17,6 +17,7 @@ from lumiere.nlq.schema import SchemaIndex
 
 _QUESTION_WORDS = ("which", "what", "how")
 _MIN_SHARED_PREFIX = 4
+_PARTICLES = frozenset(("out", "up", "off", "down", "over", "about", "away", "back"))
 
 
 def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, schema: SchemaIndex) -> bool:
@@ -34,8 +35,11 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
         return True
     if _modifies_next_noun(tokens, taken, i):
         return False  # "how many Ford cars": `Ford` says which cars
-    if i + 1 < len(tokens) and tokens[i + 1].low == "of":
+    following = tokens[i + 1].low if i + 1 < len(tokens) else ""
+    if following == "of":
         return False  # "how many types of government": the noun after `of` is counted
+    if following in _PARTICLES and lemminflect.getAllLemmas(token.low).get("VERB"):
+        return False  # "what stands out": a verb with its particle, not a noun
     return not _like_a_stored_value(token.low, schema)
 
 
