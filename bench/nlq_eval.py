@@ -24,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from lumiere.core.engine import (  # noqa: E402
     ValueMatch,
 )
 from lumiere.core.errors import ServiceError  # noqa: E402
+from lumiere.core.semantics import ColumnMeaning, SourceSemantics  # noqa: E402
 from lumiere.models import Source  # noqa: E402
 
 SAMPLE_VALUES = 5
@@ -72,6 +73,7 @@ class LoadedTable:
             meta_file.write_text(json.dumps({"row_count": result.row_count, "profile": result.profile}, default=str))
         meta = json.loads(meta_file.read_text())
         profile_columns = meta["profile"]["columns"]
+        self.profile_columns: list[dict[str, Any]] = profile_columns
         self.source = Source(
             id=0,
             user_id=0,
@@ -291,8 +293,19 @@ def _make_engine(name: str) -> QuestionEngine:
     return LlmEngine(client)
 
 
-def _ask(engine: QuestionEngine, table: LoadedTable, question: str, outcome: Outcome) -> list[list[Any]]:
-    context = QuestionContext(dialect="duckdb", tables=[table.info], find_values=table.find_values)
+def _ask(
+    engine: QuestionEngine,
+    table: LoadedTable,
+    question: str,
+    outcome: Outcome,
+    semantics: SourceSemantics | None = None,
+) -> list[list[Any]]:
+    context = QuestionContext(
+        dialect="duckdb",
+        tables=[table.info],
+        find_values=table.find_values,
+        semantics=semantics or SourceSemantics(),
+    )
     started = time.perf_counter()
     table.lookup_seconds = 0.0
     try:
@@ -312,6 +325,7 @@ def run_set(
     base: Path,
     score: Callable[[dict[str, Any], list[list[Any]]], bool],
     table_name: Callable[[dict[str, Any]], str],
+    semantics: LayerChoice | None = None,
 ) -> SetReport:
     report = SetReport(name)
     for item in questions:
@@ -324,7 +338,7 @@ def run_set(
             continue
         started = time.perf_counter()
         try:
-            rows = _ask(engine, table, item["question"], outcome)
+            rows = _ask(engine, table, item["question"], outcome, _layer(semantics, item.get("table", ""), table))
             outcome.correct = score(item, rows)
             outcome.status = "ok" if outcome.correct else "wrong"
             if not outcome.correct:
@@ -360,6 +374,65 @@ def _load_analytics(base: Path, limit: int | None) -> list[dict[str, Any]]:
             item["table_csv"] = f"tables/{item['table']}.csv"
             item["gold_result"] = [[json_safe(v) for v in row] for row in con.execute(item["sql"]).fetchall()]
     return items
+
+
+_README_SECTION = re.compile(r"^###\s+`(?P<table>[^`]+)`", re.MULTILINE)
+_README_ROW = re.compile(r"^\|\s*`(?P<column>[^`]+)`\s*\|[^|]*\|(?P<meaning>[^|]*)\|\s*$", re.MULTILINE)
+
+
+def readme_semantics(readme: Path) -> dict[str, SourceSemantics]:
+    """The per-table column notes of a set's README (`| column | DuckDB type | meaning |`), each
+    meaning kept word for word as the column's description, as a user would type it in."""
+    text = readme.read_text(encoding="utf-8")
+    sections = list(_README_SECTION.finditer(text))
+    out: dict[str, SourceSemantics] = {}
+    for n, section in enumerate(sections):
+        body = text[section.end() : sections[n + 1].start() if n + 1 < len(sections) else len(text)]
+        body = body.split("\n## ", 1)[0]
+        columns = tuple(
+            ColumnMeaning(table=section["table"], column=row["column"], description=row["meaning"].strip())
+            for row in _README_ROW.finditer(body)
+            if row["meaning"].strip()
+        )
+        if columns:
+            out[section["table"]] = SourceSemantics(columns=columns)
+    return out
+
+
+@dataclass(frozen=True)
+class LayerChoice:
+    """Which semantic layer the analytics questions are asked with (`--semantics`)."""
+
+    inferred: bool = False  # what Lumiere infers from the data, as the app pre-fills it
+    notes: dict[str, SourceSemantics] = field(default_factory=dict)  # the README's notes, by table
+
+
+def _wanted_semantics(mode: str, readme: Path) -> LayerChoice | None:
+    if mode == "none":
+        return None
+    notes = readme_semantics(readme) if "readme" in mode else {}
+    return LayerChoice(inferred="inferred" in mode, notes=notes)
+
+
+def _layer(wanted: LayerChoice | None, name: str, table: LoadedTable) -> SourceSemantics | None:
+    """The layer for one table: the README's notes as descriptions, over the inferred layer when
+    asked (as a user types a description over the pre-filled one)."""
+    if wanted is None:
+        return None
+    readme = wanted.notes.get(name)
+    notes = {m.column: m.description for m in readme.columns} if readme else {}
+    if not wanted.inferred:
+        return SourceSemantics(
+            columns=tuple(
+                ColumnMeaning(table=table.info.name, column=c.name, description=notes[c.name])
+                for c in table.info.columns
+                if c.name in notes
+            )
+        )
+    from lumiere.services.semantics import infer_column
+
+    inferred = [infer_column(table.info.name, str(c["name"]), c) for c in table.profile_columns]
+    return SourceSemantics(columns=tuple(replace(m, description=notes.get(m.column, m.description)) for m in inferred))
 
 
 def print_report(report: SetReport, show_misses: int, split: str) -> None:
@@ -417,12 +490,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / "bench" / "out" / "nlq_data")
     parser.add_argument("--save", type=Path, default=None, help="write every outcome as JSON lines, to compare runs")
+    parser.add_argument(
+        "--semantics",
+        choices=["none", "inferred", "readme", "inferred+readme"],
+        default="none",
+        help="the semantic layer Lumiere infers from the data (every set), the analytics README's column"
+        " notes as descriptions, or both (the notes typed over the inferred descriptions)",
+    )
     args = parser.parse_args(argv)
 
     engine = _make_engine(args.engine)
     cache = TableCache(args.data_dir)
     print(f"engine: {args.engine}   tables loaded through: {cache.describe()}")
     reports: list[SetReport] = []
+    inferred_only = LayerChoice(inferred=True) if args.semantics.startswith("inferred") else None  # no README
     if args.which in ("spider", "all"):
         base = args.eval_dir / "spider_single"
         reports.append(
@@ -434,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
                 base,
                 lambda item, rows: spider_match(item["gold_result"], rows, bool(item["order_matters"])),
                 lambda item: item["table"],
+                inferred_only,
             )
         )
     if args.which in ("wtq", "all"):
@@ -447,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
                 base,
                 lambda item, rows: wtq_match(item["gold_answers"], rows),
                 lambda item: "t_" + Path(item["table_csv"]).stem.replace("-", "_"),
+                inferred_only,
             )
         )
     if args.which in ("analytics", "all"):
@@ -462,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
                     item["gold_result"], rows, bool(item["ordered"]), ANALYTICS_SIGNIFICANT_DIGITS
                 ),
                 lambda item: item["table"],
+                _wanted_semantics(args.semantics, base / "README.md"),
             )
         )
     for report in reports:

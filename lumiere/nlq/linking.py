@@ -41,6 +41,7 @@ from lumiere.nlq.lexicon import (
 from lumiere.nlq.mention import Linked, Mention
 from lumiere.nlq.row_nouns import names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
+from lumiere.nlq.semantic_words import link_description_words, link_semantic_names
 
 MAX_VALUE_WORDS = 6
 MAX_COLUMN_SPAN = 6
@@ -51,6 +52,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     tokens = tokenize(question)
     taken: list[Mention | None] = [None] * len(tokens)
     summary_rows = _link_values(question, tokens, taken, schema, find_values)
+    link_semantic_names(tokens, taken, schema, find_values)  # the semantic layer's synonyms and value meanings
     _correct_typos(tokens, taken, schema)
     _link_spelled_names(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=True)
@@ -63,6 +65,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _group_by_number_of(tokens, taken)
     _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
+    link_description_words(tokens, taken, schema)  # units, descriptions: only words still unknown
     mentions: list[Mention] = []
     for mention in taken:
         if mention is not None and (not mentions or mentions[-1] is not mention):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lumiere.core.engine import TableInfo, ValueMatch
+from lumiere.core.semantics import SourceSemantics
 from lumiere.nlq.linking import link
 from lumiere.nlq.plan import Plan, Unplaced
 from lumiere.nlq.planner import plan_question
@@ -13,13 +14,16 @@ from lumiere.nlq.schema import SchemaIndex
 
 
 def read_question(
-    question: str, tables: list[TableInfo], find_values: Callable[[list[str]], list[ValueMatch]]
+    question: str,
+    tables: list[TableInfo],
+    find_values: Callable[[list[str]], list[ValueMatch]],
+    semantics: SourceSemantics | None = None,
 ) -> tuple[SchemaIndex, Plan | None, Unplaced | None]:
     """Read the question against each table; keep the table that places the most of it (with the
     planner's refusal when no table gave a plan)."""
     readings: list[tuple[tuple[int, int], SchemaIndex, Plan | None, Unplaced | None]] = []
     for table in tables:
-        schema = SchemaIndex.build(table)
+        schema = SchemaIndex.build(table, semantics.columns if semantics else ())
         linked = link(question, schema, find_values)
         placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.core.semantics import ColumnMeaning
 from lumiere.nlq.lexicon import (
     ABBREVIATIONS,
     CONCEPT_WORDS,
@@ -242,9 +243,11 @@ class SchemaIndex:
     columns: list[ColumnRef]
     table_words: list[WordMatcher]
     head_word: WordMatcher | None
+    # What the semantic layer says about the columns (read by lumiere.nlq.semantic_words).
+    meanings: tuple[ColumnMeaning, ...] = ()
 
     @classmethod
-    def build(cls, table: TableInfo) -> SchemaIndex:
+    def build(cls, table: TableInfo, meanings: tuple[ColumnMeaning, ...] = ()) -> SchemaIndex:
         columns = []
         for position, info in enumerate(table.columns):
             words = [w for w in split_identifier(info.name) if w not in FUNCTION_WORDS or w == "no"]
@@ -254,7 +257,7 @@ class SchemaIndex:
         table_words = [w for w in split_identifier(table.name) if w not in GENERIC_TABLE_WORDS and not w.isdigit()]
         matchers = [WordMatcher.of(w) for w in table_words]
         head = matchers[-1] if matchers else None
-        return cls(table, columns, matchers, head)
+        return cls(table, columns, matchers, head, tuple(m for m in meanings if m.table == table.name))
 
     def column(self, name: str) -> ColumnRef:
         return next(column for column in self.columns if column.name == name)
