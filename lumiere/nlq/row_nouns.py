@@ -14,6 +14,7 @@ import lemminflect
 from lumiere.nlq.lexicon import FUNCTION_WORDS, Token
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.schema import SchemaIndex
+from lumiere.nlq.semantic_words import UNIT_WORDS
 
 _QUESTION_WORDS = ("which", "what", "how")
 _MIN_SHARED_PREFIX = 4
@@ -47,8 +48,8 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     if not (after_count or question_word or elsewhere):
         return False
     before = taken[i - 1]
-    if tokens[i - 1].kind == "number":
-        return False  # "hotter than 90 degrees": a unit
+    if tokens[i - 1].kind == "number" or token.low in UNIT_WORDS:
+        return False  # "hotter than 90 degrees", "in dollars": a unit
     if before is None or before.kind in ("filler", "unknown"):
         return False  # "endangered animals": a word that says which rows, not placed, must not vanish
     if _modifies_next_noun(tokens, taken, i):

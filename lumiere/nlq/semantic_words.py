@@ -86,6 +86,7 @@ _UNIT_GROUPS: tuple[frozenset[str], ...] = tuple(
     )
 )
 _UNIT_OF = {spelling: group for group in _UNIT_GROUPS for spelling in group}
+UNIT_WORDS = frozenset(_UNIT_OF)  # every spelling of a unit: never a noun for the rows
 _CONNECTIVES = frozenset("a an the".split())
 _PARSED = "description's code list"
 # Adjectives that qualify a name ("common name", "full name") rather than say what a row is.
