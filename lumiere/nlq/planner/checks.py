@@ -94,6 +94,7 @@ def check_unplaced(state: PlanState) -> None:
                     "same",
                     "diff",
                     "missing",
+                    "arith",
                 )
             )
             and not (mention.has("between") and mention.low == "from")

@@ -190,7 +190,7 @@ def boolean_filters(state: PlanState) -> None:
         count_index = cursor.previous_index(i)
         count_before = cursor.is_keyword(count_index, "count")
         # "what percentage of the survivors", "among smokers": the rows the share is taken of
-        cue = cue or cursor.is_keyword(count_index, "share") or _follows(state, i, ("among", "amongst"))
+        cue = cue or cursor.is_keyword(count_index, "share") or _follows(state, i, ("among", "amongst", "of"))
         if not (cue or count_before) and not mention.low.endswith("s"):
             continue
         if not (cue or count_before):

@@ -20,6 +20,7 @@ def groups(state: PlanState) -> None:
                 j = cursor.next_index(j, skip=("stop", "punct", "filler"))
             target = cursor.at(j)
             mention.used = True
+            state.per_group_said = True
             if target is not None and target.kind == "column" and not target.used and not target.also_table:
                 target.used = True
                 _group_by(state, target.column)

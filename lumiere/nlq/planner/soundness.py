@@ -195,3 +195,86 @@ def check_superlative_as_place(state: PlanState) -> None:
                 f"I could not read '{mentions[k].text} the {mention.text} …' as a condition: name the value "
                 f"instead (for example 'where shelf is 3').",
             )
+
+
+_TIME_UNITS = {"year": "year", "years": "year", "month": "month", "months": "month", "week": "week",
+               "weeks": "week", "quarter": "quarter", "quarters": "quarter"}
+
+
+def time_unit_keys(state: PlanState) -> None:
+    """`which year had the highest average savings rate` over a date column: the groups are years,
+    not dates. A date key named by a unit word is cut to that unit."""
+    plan = state.plan
+    for key in list(plan.group):
+        column = key.column
+        if column is None or not column.temporal or key.bucket is not None:
+            continue
+        units = {
+            _TIME_UNITS[m.low.split()[-1]]
+            for m in state.cursor.mentions
+            if m.low.split()
+            and m.low.split()[-1] in _TIME_UNITS
+            and ((m.kind == "column" and column in m.columns) or (m.kind == "kw" and m.has("wh")))
+        }
+        if len(units) != 1:
+            continue
+        cut = Expr(column, bucket=units.pop())
+        plan.group = [cut if g.key() == key.key() else g for g in plan.group]
+        plan.select = [cut if e.key() == key.key() else e for e in plan.select]
+        plan.order = [(cut if e.key() == key.key() else e, d) for e, d in plan.order]
+
+
+def check_one_group(state: PlanState) -> None:
+    """Groups ranked or counted over a column the question fixed to one value (`the orange juice
+    group` → supp = 'OJ', then rows per supp) rank a single group: a misreading."""
+    plan = state.plan
+    fixed = {
+        group[0].expr.key()
+        for group in plan.where
+        if len(group) == 1 and group[0].op == "=" and group[0].expr.agg is None and len(group[0].values) == 1
+    }
+    for key in plan.group:
+        if key.key() in fixed and key.key() not in state.explicit_groups and key.column is not None:
+            raise Unplaced(
+                [key.column.name],
+                f"{key.column.name} is fixed to one value by the question, so there is nothing to rank by it. "
+                "Say which number to show.",
+            )
+
+
+def check_each_and_limit(state: PlanState) -> None:
+    """`the biggest diamond for each cut` asks for one answer per group; a limit over the whole
+    result would keep one group only."""
+    plan = state.plan
+    if state.per_group_said and plan.group and plan.limit is not None:
+        words = [m.text for m in state.cursor.mentions if m.kind == "kw" and m.has("group")]
+        raise Unplaced(
+            words or ["each"],
+            "I cannot yet answer a top or extreme within each group; ask for one group at a time, "
+            f"or for the maximum per group ('maximum <number column> for each {_key_name(plan.group[0])}').",
+        )
+
+
+def check_row_picked_beside_aggregate(state: PlanState) -> None:
+    """`how many carats is the most expensive diamond` picks one row by price: adding carats up
+    beside the maximum price answers something else."""
+    plan = state.plan
+    if plan.group or sum(1 for expr in plan.select if expr.agg) < 2:
+        return
+    mentions = state.cursor.mentions
+    for i, mention in enumerate(mentions):
+        if not (mention.used and mention.kind == "kw" and (mention.has("sup") or mention.has("supcol"))):
+            continue
+        j = i + 1
+        while j < len(mentions) and mentions[j].kind in ("stop", "filler"):
+            j += 1
+        if j < len(mentions) and mentions[j].kind == "table":
+            raise Unplaced(
+                [f"{mention.text} {mentions[j].text}"],
+                f"'{mention.text} {mentions[j].text}' picks one row: ask for its value, for example "
+                f"'<column> of the {mention.text} {mentions[j].text}'.",
+            )
+
+
+def _key_name(key: Expr) -> str:
+    return key.column.name if key.column is not None else "group"

@@ -31,6 +31,7 @@ class PlanState:
     rows_counted: bool = False  # "how many rows": the rows, even when a column holds counts
     trend: bool = False  # a trend question: shown measures are aggregated per period
     ordering_only: bool = False  # "most populous first": a superlative that sorts, keeping every row
-    asked_value: ColumnRef | None = None
+    asked_value: ColumnRef | None = None  # "what is the first year?": that column is the answer
     # group keys the question asked for in words ("for each day", "per month"), by Expr.key()
-    explicit_groups: set[tuple] = field(default_factory=set)  # "what is the first year?": that column is the answer
+    explicit_groups: set[tuple] = field(default_factory=set)
+    per_group_said: bool = False  # "for each", "per", "in every": the answer has one row per group
