@@ -121,6 +121,9 @@ def _value_word_variants(word: str) -> set[str]:
     variants = set(lemmas.get("NOUN", ())) - {word}
     if word.endswith("an") and len(word) > 4:
         variants |= {word[:-1], word[:-2]}
+    if word.endswith("y") and len(word) > 4 and word[-2] not in "aeiou":
+        stem = word[:-1]  # "rainy" -> rain, "sunny" -> sun, "foggy" -> fog
+        variants |= {stem, stem[:-1]} if stem[-1] == stem[-2] else {stem}
     return variants
 
 
