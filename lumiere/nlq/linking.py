@@ -39,6 +39,7 @@ from lumiere.nlq.lexicon import (
     word_forms,
 )
 from lumiere.nlq.mention import Linked, Mention
+from lumiere.nlq.plan import MonthOfYear
 from lumiere.nlq.row_nouns import names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 from lumiere.nlq.semantic_words import link_description_words, link_semantic_names
@@ -672,10 +673,15 @@ def _link_date_parts(tokens: list[Token], taken: list[Mention | None], schema: S
             if token.low in ("may", "march") and (i == 0 or not token.text[:1].isupper()):
                 continue  # the verbs
             column = _month_column(schema)
+            number = _MONTHS.index(token.low) + 1
+            dates = [c for c in schema.columns if c.temporal]
             if column is not None:
-                number = _MONTHS.index(token.low) + 1
                 reading = f"I read '{token.text}' as {column.name} = {number}."
                 taken[i] = Mention("value", i, i + 1, token.text, values=[(column, number)], reading=reading)
+            elif len(dates) == 1:  # "in July" over the one date column: its month, in any year
+                month = MonthOfYear(number, token.text.capitalize())
+                reading = f"I read '{token.text}' as the month of {dates[0].name} = {number}."
+                taken[i] = Mention("value", i, i + 1, token.text, values=[(dates[0], month)], reading=reading)
 
 
 def _month_column(schema: SchemaIndex) -> ColumnRef | None:

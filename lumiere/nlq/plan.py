@@ -23,6 +23,17 @@ class Expr:
         return (self.column.name if self.column else None, self.agg, self.distinct, self.bucket)
 
 
+@dataclass(frozen=True)
+class MonthOfYear:
+    """`in July` over a date column: a value that stands for month 7 of every year."""
+
+    number: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
 COUNT_ROWS = Expr(None, "count")
 # "sorted alphabetically" names no column: resolved to what the answer shows once it is known.
 ORDER_BY_SHOWN = Expr(None, "shown")

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from sqlglot import exp
 
-from lumiere.nlq.plan import Cond, Difference, Expr, Plan, RowComparison, Side
+from lumiere.nlq.plan import Cond, Difference, Expr, MonthOfYear, Plan, RowComparison, Side
 from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
@@ -144,6 +144,11 @@ def cond_node(cond: Cond) -> exp.Expr:
     target = expr_node(cond.expr)
     if cond.year_of and cond.expr.column is not None and cond.expr.agg is None:
         target = exp.Year(this=column_node(cond.expr.column.name))
+    months = [v for v in cond.values if isinstance(v, MonthOfYear)]
+    if months and cond.expr.column is not None and cond.op in ("=", "!="):
+        month_of = exp.Month(this=column_node(cond.expr.column.name))
+        tests = [_OPS[cond.op](this=month_of.copy(), expression=exp.Literal.number(m.number)) for m in months]
+        return tests[0] if len(tests) == 1 else exp.Paren(this=exp.or_(*tests))
     if cond.op == "between":
         low, high = sorted(cond.values[:2])
         if cond.expr.column is not None and cond.expr.agg is None and cond.expr.column.numeric_text:
@@ -507,6 +512,8 @@ def _name(expr: Expr) -> str:
 
 def _cond_words(cond: Cond) -> str:
     subject = f"the year of {_name(cond.expr)}" if cond.year_of else _name(cond.expr)
+    if any(isinstance(v, MonthOfYear) for v in cond.values):
+        subject = f"the month of {_name(cond.expr)}"
     if cond.other is not None:
         return f"{subject} {_OP_WORDS[cond.op]} {_name(cond.other)}"
     values = " and ".join(_value_words(v) for v in cond.values)
