@@ -9,4 +9,6 @@ from lumiere.models.source import Source
 from lumiere.models.usage import LlmCall
 from lumiere.models.user import User
 
-__all__ = ["ChatMessage", "ChatSession", "Insight", "LlmCall", "Query", "QueryExample", "RevokedToken", "Source", "User"]
+__all__ = [
+    "ChatMessage", "ChatSession", "Insight", "LlmCall", "Query", "QueryExample", "RevokedToken", "Source", "User"
+]
