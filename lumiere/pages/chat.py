@@ -10,6 +10,7 @@ from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.feedback import confirm_dialog, error_callout
 from lumiere.components.forms import field_label
+from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell
 from lumiere.components.result_table import result_summary, result_table
 from lumiere.components.sql_block import sql_block
@@ -159,6 +160,7 @@ def _answer_details(item: rx.Var[Bubble]) -> rx.Component:
                 result_summary(ChatState),
                 result_table(ChatState, "Answer rows"),
                 chart_viewer(ChatState),
+                insight_panel(ChatState),
                 spacing="3",
                 width="100%",
             ),
@@ -312,7 +314,7 @@ def conversation_view() -> rx.Component:
             spacing="3",
             width="100%",
             role="log",
-            aria_label="Messages",
+            aria_label="Conversation so far",
             aria_live="polite",
         ),
         rx.cond(ChatState.error_message != "", error_callout(ChatState.error_message, "Not sent"), rx.fragment()),

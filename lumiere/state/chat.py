@@ -23,6 +23,7 @@ from lumiere.state.arguments import bounded_text, form_text, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
 from lumiere.state.display import SourceOption, kind_label, short_time
+from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
 from lumiere.state.service_calls import Failed
 
@@ -66,7 +67,7 @@ def bubble(message: ChatMessageView) -> Bubble:
     )
 
 
-class ChatState(ResultTableMixin, ChartMixin, AuthState):
+class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     source_options: list[SourceOption] = []
     new_source: str = ""
     conversations: list[ConversationRow] = []
@@ -147,7 +148,7 @@ class ChatState(ResultTableMixin, ChartMixin, AuthState):
             self.session_id = wanted
             self._show_messages(messages)
             self.session_source = next((row.source_id for row in self.conversations if row.id == wanted), "")
-        return _scroll_to_end()
+        return [_scroll_to_end(), ChatState.load_latest_insight]
 
     @rx.event
     def new_chat(self):
@@ -164,6 +165,7 @@ class ChatState(ResultTableMixin, ChartMixin, AuthState):
         self.working = False
         self._clear_result()
         self._clear_chart()
+        self._clear_insight()
 
     def _show_messages(self, messages: list[ChatMessageView]) -> None:
         self.bubbles = [bubble(message) for message in messages]
@@ -177,6 +179,7 @@ class ChatState(ResultTableMixin, ChartMixin, AuthState):
         if not result:
             self._clear_result()
             self._clear_chart()
+            self._clear_insight()
             return
         columns = [ResultColumn(**column) for column in result.get("columns", [])]
         self._show_result(
@@ -184,12 +187,15 @@ class ChatState(ResultTableMixin, ChartMixin, AuthState):
             int(result.get("duration_ms", 0)),
         )
         self._show_chart(int(result.get("query_id", 0)), result.get("chart"), [column.name for column in columns])
+        self._prepare_insight(int(result.get("query_id", 0)))
 
     @rx.event
     def focus_answer(self, message_id: int):
         wanted = positive_id(message_id)
         if wanted is not None:
             self._focus(wanted)
+            return ChatState.load_latest_insight
+        return None
 
     # ---- inputs -----------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ class ChatState(ResultTableMixin, ChartMixin, AuthState):
             if exchange.signed_out:
                 yield exchange.event
             return
-        yield [ChatState.refresh_conversations, _scroll_to_end()]
+        yield [ChatState.refresh_conversations, _scroll_to_end(), ChatState.load_latest_insight]
 
     def _add_exchange(self, exchange: ChatExchange, source_id: str) -> None:
         self.session_id = exchange.session_id
