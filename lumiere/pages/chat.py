@@ -218,7 +218,11 @@ def _typing() -> rx.Component:
     return rx.flex(
         rx.hstack(
             rx.spinner(size="1"),
-            rx.text("Working on it…", size="2", color_scheme="gray"),
+            rx.cond(
+                ChatState.streamed != "",
+                rx.text(ChatState.streamed, size="2", white_space="pre-wrap", class_name="chat-streamed"),
+                rx.text("Working on it…", size="2", color_scheme="gray"),
+            ),
             background=rx.color("gray", 3),
             padding="0.6rem 0.9rem",
             border_radius="1rem",

@@ -10,6 +10,7 @@ first question. A message that cannot be answered is a reply saying so, with sug
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -205,9 +206,18 @@ def clean_message(message: object) -> str:
 
 
 def send_message(
-    session: Session, user: User, *, source_id: int, message: object, session_id: int | None = None
+    session: Session,
+    user: User,
+    *,
+    source_id: int,
+    message: object,
+    session_id: int | None = None,
+    on_partial: Callable[[str], None] | None = None,
 ) -> ChatExchange:
-    """Answers one message; without `session_id` it starts a conversation titled after the message."""
+    """Answers one message; without `session_id` it starts a conversation titled after the message.
+
+    `on_partial` gets the reply's words while the LLM writes a follow-up's answer (the page streams them).
+    """
     text = clean_message(message)
     chat = get_chat(session, user, session_id) if session_id is not None else None
     if chat is not None and chat.source_id != source_id:
@@ -218,7 +228,7 @@ def send_message(
         )
     source = get_source(session, user, source_id)
     earlier = _messages(session, saved_id(chat)) if chat is not None else []
-    reply = _answer(session, user, source, text, earlier)
+    reply = _answer(session, user, source, text, earlier, on_partial)
     if chat is None:
         chat = ChatSession(user_id=saved_id(user), source_id=source.id, title=title_from(text))
         session.add(chat)
@@ -260,13 +270,20 @@ def previous_turn(message: ChatMessage) -> PreviousTurn:
     )
 
 
-def _answer(session: Session, user: User, source: Source, text: str, earlier: list[ChatMessage]) -> _Reply:
+def _answer(
+    session: Session,
+    user: User,
+    source: Source,
+    text: str,
+    earlier: list[ChatMessage],
+    on_partial: Callable[[str], None] | None = None,
+) -> _Reply:
     turns = [m for m in earlier if m.role == ChatRole.ASSISTANT and m.sql and m.result_json is not None]
     context = build_context(session, user, source)
     try:
         if not turns:
             return _fresh(session, user, source, text, [])
-        follow, llm, notes = _read_follow_up(session, user, text, turns, context)
+        follow, llm, notes = _read_follow_up(user, text, turns, context, on_partial)
         if follow is None:  # no engine reads follow-ups: every message is a first question
             return _fresh(session, user, source, text, notes)
         return _handle(session, user, source, context, follow, turns[-1], llm, notes)
@@ -277,14 +294,18 @@ def _answer(session: Session, user: User, source: Source, text: str, earlier: li
 
 
 def _read_follow_up(
-    session: Session, user: User, text: str, turns: list[ChatMessage], context: QuestionContext
+    user: User,
+    text: str,
+    turns: list[ChatMessage],
+    context: QuestionContext,
+    on_partial: Callable[[str], None] | None = None,
 ) -> tuple[FollowUp | None, ChatLlmEngine | None, list[str]]:
     """The follow-up as the LLM (when configured) or the built-in engine reads it; None when neither can."""
     previous = [previous_turn(turn) for turn in turns]
     notes: list[str] = []
     client = client_for_user(user)
     if client is not None:
-        engine = ChatLlmEngine(client, previous)
+        engine = ChatLlmEngine(client, previous, on_partial)
         try:
             return engine.follow_up(text, previous[-1], context), engine, notes
         except LlmUnavailable as error:

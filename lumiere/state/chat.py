@@ -7,6 +7,7 @@ service calls are the ones /api/chat makes.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ from lumiere.state.display import SourceOption, kind_label, short_time
 from lumiere.state.insights import InsightMixin
 from lumiere.state.result_table import ResultTableMixin
 from lumiere.state.service_calls import Failed
+
+STREAM_EVERY_S = 0.15  # how often the words the LLM wrote so far are pushed to the page
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     draft: str = ""
     working: bool = False
     pending: str = ""  # the message being answered, shown at once
+    streamed: str = ""  # the reply's words so far, while the LLM writes them
     error_message: str = ""
 
     renaming_id: int = 0
@@ -161,7 +165,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
         self.bubbles = []
         self._results = {}
         self.focused_id = 0
-        self.pending = self.error_message = ""
+        self.pending = self.error_message = self.streamed = ""
         self.working = False
         self._clear_result()
         self._clear_chart()
@@ -241,14 +245,29 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             self.draft = ""
             self.error_message = ""
         yield _scroll_to_end()
-        exchange = await self._call_service(
-            lambda session, user: chat.send_message(
-                session, user, source_id=source_id, message=message, session_id=session_id
+        words = [""]  # written by the worker thread, read here: the reply so far
+
+        def heard(text: str) -> None:
+            words[0] = text
+
+        call = asyncio.ensure_future(
+            self._call_service(
+                lambda session, user: chat.send_message(
+                    session, user, source_id=source_id, message=message, session_id=session_id, on_partial=heard
+                )
             )
         )
+        shown = ""
+        while not call.done():
+            await asyncio.wait({call}, timeout=STREAM_EVERY_S)
+            if words[0] != shown:
+                shown = words[0]
+                async with self:
+                    self.streamed = shown
+        exchange = call.result()
         async with self:
             self.working = False
-            self.pending = ""
+            self.pending = self.streamed = ""
             if isinstance(exchange, Failed):
                 self.draft = message
                 self.error_message = exchange.message

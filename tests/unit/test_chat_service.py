@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 
 import plotly.data
@@ -241,3 +242,26 @@ def test_llm_clarifying_question_is_a_reply_without_result(db_session, fake_llm)
     fake_llm.reply_json({"reply": "Which one do you mean: the tip or the total bill?", "sql": None, "chart": None})
     second = _send(db_session, user, tips, "and the other one?", session_id=first.session_id)
     assert second.reply.result is None and second.reply.text.startswith("Which one do you mean")
+
+
+def test_llm_follow_up_reply_streams_while_the_model_writes(db_session, fake_llm) -> None:
+    user = _llm_user(db_session, fake_llm)
+    tips = _upload(db_session, user, plotly.data.tips(), "tips")
+    table = tips.table_name
+    fake_llm.reply_json({"sql": f"SELECT time, SUM(tip) AS tips FROM {table} GROUP BY time", "explanation": ""})
+    first = _send(db_session, user, tips, "total tips by time")
+    said = "Here are the tips for Saturday only, split by lunch and dinner."
+    fake_llm.reply_json({"reply": said, "question": "total tips by time on Saturday", "chart": None,
+                         "sql": f"SELECT time, SUM(tip) AS tips FROM {table} WHERE day = 'Sat' GROUP BY time"})
+    heard: list[str] = []
+    exchange = chat.send_message(db_session, user, source_id=saved_id(tips), message="and on Saturday?",
+                                 session_id=first.session_id, on_partial=heard.append)
+    db_session.commit()
+
+    assert fake_llm.chat_requests[-1].body["stream"] is True
+    assert len(heard) >= 4 and heard[-1] == said  # many growing pieces, ending with the whole reply
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(heard))
+    assert exchange.reply.text.startswith("Refined: “total tips by time on Saturday”. " + said)
+    frame = plotly.data.tips()
+    expected = frame[frame.day == "Sat"].groupby("time").tip.sum()
+    assert dict(exchange.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
