@@ -55,6 +55,15 @@ def test_chat_ask_follow_up_new_chat_delete(page: Page):
     page.locator(".chat-assistant").last.locator("summary").click()
     expect(page.locator(".chat-assistant").last.get_by_role("region", name="Generated SQL")).to_contain_text("2007")
     expect(page.locator("#chart-viewer .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.locator("#insight-text")).to_contain_text("Africa", timeout=60_000)
+
+    # an earlier answer opens on request (its own table, chart and insight), closing the newest
+    page.locator(".chat-assistant").first.get_by_role("button", name="Show table and chart").click()
+    expect(page.get_by_role("table", name="Answer rows")).to_have_count(1)
+    assert _shown_counts(page) == _counts(gapminder)
+    expect(page.locator("#insight-text")).to_contain_text("Africa", timeout=60_000)
+    page.locator(".chat-assistant").last.get_by_role("button", name="Show table and chart").click()
+    assert _shown_counts(page) == _counts(gapminder[gapminder.year == 2007])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-follow-up.png"), full_page=True)
 
@@ -73,3 +82,4 @@ def test_chat_ask_follow_up_new_chat_delete(page: Page):
     page.get_by_role("button", name="Delete conversation").click()
     expect(page.get_by_role("list", name="Conversations").get_by_role("listitem")).to_have_count(0)
     expect(page.get_by_text("No conversations yet.")).to_be_visible()
+    expect(page.get_by_text("An error occurred")).to_have_count(0)

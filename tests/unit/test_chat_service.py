@@ -264,4 +264,5 @@ def test_llm_follow_up_reply_streams_while_the_model_writes(db_session, fake_llm
     assert exchange.reply.text.startswith("Refined: “total tips by time on Saturday”. " + said)
     frame = plotly.data.tips()
     expected = frame[frame.day == "Sat"].groupby("time").tip.sum()
+    assert exchange.reply.result is not None
     assert dict(exchange.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
