@@ -16,6 +16,7 @@ from lumiere import routes
 from lumiere.api.app import api_in_front_of, create_api, security_headers
 from lumiere.config import get_settings
 from lumiere.db import migrate
+from lumiere.pages.chat import chat_page
 from lumiere.pages.dashboard import dashboard_page
 from lumiere.pages.data import data_page
 from lumiere.pages.data_detail import data_detail_page
@@ -27,6 +28,7 @@ from lumiere.pages.profile import profile_page
 from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
 from lumiere.state.auth import AuthState
+from lumiere.state.chat import ChatState
 from lumiere.state.dashboard import DashboardState
 from lumiere.state.data import DataState
 from lumiere.state.data_detail import SourceDetailState
@@ -62,6 +64,7 @@ PAGES: tuple[Page, ...] = (
     Page(routes.UPLOAD, upload_page, UploadState.load),
     Page(routes.SOURCE, data_detail_page, SourceDetailState.load),
     Page(routes.QUERY, query_page, QueryState.load),
+    Page(routes.CHAT, chat_page, ChatState.load),
     Page(routes.HISTORY, history_page, HistoryState.load),
     Page(routes.INSIGHTS, insights_page, InsightsState.load),
 )

@@ -39,6 +39,7 @@ DATA = Route("/data", "Data · Lumiere", "Data", "database")
 UPLOAD = Route("/data/upload", "Upload · Lumiere")
 SOURCE = Route("/data/[source_id]", "Data source · Lumiere")
 QUERY = Route("/query", "Ask · Lumiere", "Ask", "message-circle-question")
+CHAT = Route("/chat", "Chat · Lumiere", "Chat", "messages-square")
 HISTORY = Route("/history", "History · Lumiere", "History", "history")
 INSIGHTS = Route("/insights", "Saved insights · Lumiere", "Insights", "lightbulb")
 PROFILE = Route("/profile", "Profile · Lumiere")
@@ -54,6 +55,7 @@ ROUTES: tuple[Route, ...] = (
     UPLOAD,
     SOURCE,
     QUERY,
+    CHAT,
     HISTORY,
     INSIGHTS,
 )

@@ -160,6 +160,31 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _send_stream(self, completion: dict[str, Any]) -> None:
+            """The completion as server-sent events: its content in small deltas, then usage, then [DONE]."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            content = completion["choices"][0]["message"]["content"]
+            base = {key: completion[key] for key in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+            pieces = [content[start : start + 8] for start in range(0, len(content), 8)]
+            for index, piece in enumerate(pieces):
+                delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
+                event = base | {"choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                self.wfile.flush()
+            finish = completion["choices"][0]["finish_reason"]
+            ending = [
+                base | {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]},
+                base | {"choices": [], "usage": completion["usage"]},
+            ]
+            for event in ending:
+                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+
         def _record(self, body: dict[str, Any] | None) -> None:
             fake.record(
                 RecordedRequest(
@@ -211,6 +236,9 @@ def _make_handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
                 if reply.compute is not None:
                     computed = reply.compute(body)
                     content = computed if isinstance(computed, str) else json.dumps(computed)
+                if body.get("stream"):
+                    self._send_stream(_completion(body, reply, content or "", fake.model))
+                    return
                 self._send_json(200, _completion(body, reply, content or "", fake.model), reply.headers)
             except (BrokenPipeError, ConnectionResetError, OSError):
                 self.close_connection = True  # the client gave up (timeout); nothing to answer

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
-from lumiere.core.enums import Engine, ExampleOrigin, Feedback, QueryOrigin, QueryStatus
+from lumiere.core.enums import ChatRole, Engine, ExampleOrigin, Feedback, QueryOrigin, QueryStatus
 from lumiere.core.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
@@ -350,3 +350,32 @@ class InsightList(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+# --- chat ---------------------------------------------------------------------------------------
+
+
+class ChatMessageOut(BaseModel):
+    id: int
+    role: ChatRole
+    text: str = Field(description="The message; for a reply without a result, a clarifying question or a refusal")
+    query_id: int | None = Field(description="The history entry an assistant reply that ran SQL recorded")
+    result: ResultOut | None = Field(
+        description="For a reply that ran SQL: /api/ai/query's result (its `sql` is the full standalone SQL)"
+    )
+    created_at: str
+
+
+class ChatSessionOut(BaseModel):
+    id: int
+    title: str
+    source_id: int | None
+    message_count: int
+    created_at: str
+    updated_at: str
+
+
+class ChatExchangeOut(BaseModel):
+    session_id: int
+    user_message: ChatMessageOut
+    reply: ChatMessageOut

@@ -44,3 +44,10 @@ class ExampleOrigin(StrEnum):
     CONFIRMED = "confirmed"  # thumbs up on an engine's answer
     EDITED = "edited"  # the user edited the SQL of a question and ran it
     CORRECTED = "corrected"  # thumbs down with a corrected SQL
+
+
+class ChatRole(StrEnum):
+    """Who wrote a chat message."""
+
+    USER = "user"
+    ASSISTANT = "assistant"

@@ -120,6 +120,35 @@ def _read_completion(completion: Any) -> _Reply:
     )
 
 
+def _read_stream(chunks: Any, on_text: Callable[[str], None]) -> _Reply:
+    """A streamed completion put together as `_read_completion` reads a whole one; `on_text` sees it grow."""
+    parts: list[str] = []
+    finish_reason: str | None = None
+    model: str | None = None
+    prompt_tokens = completion_tokens = 0
+    for chunk in chunks:
+        model = getattr(chunk, "model", None) or model
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
+            completion_tokens = getattr(usage, "completion_tokens", 0) or 0
+        for choice in getattr(chunk, "choices", None) or []:
+            finish_reason = getattr(choice, "finish_reason", None) or finish_reason
+            text = getattr(getattr(choice, "delta", None), "content", None)
+            if isinstance(text, str) and text:
+                parts.append(text)
+                on_text("".join(parts))
+    if not parts and finish_reason is None:
+        raise _MalformedCompletion("the stream held no choices")
+    return _Reply(
+        content="".join(parts),
+        finish_reason=finish_reason,
+        model=model if isinstance(model, str) else None,
+        prompt_tokens=prompt_tokens if isinstance(prompt_tokens, int) else 0,
+        completion_tokens=completion_tokens if isinstance(completion_tokens, int) else 0,
+    )
+
+
 def extract_json_object(content: str | None) -> dict[str, Any]:
     """The JSON object in a reply: the whole text, a fenced block, or the outermost braces."""
     if not content or not content.strip():
@@ -193,8 +222,12 @@ class LlmClient:
         prompt: str,
         user_id: int | None,
         validate: Callable[[dict[str, Any]], T],
+        on_text: Callable[[str], None] | None = None,
     ) -> T:
         """Ask for one JSON object and return `validate(obj)`.
+
+        With `on_text`, the reply is streamed and `on_text` gets the text received so far as it grows
+        (a retried call starts again from the beginning).
 
         `validate` raises ValueError (pydantic's ValidationError is one) on a bad shape; that reply is
         recorded as invalid_output and asked again with the reason. 429, 5xx, timeouts and
@@ -220,7 +253,7 @@ class LlmClient:
                 break
             timeout = max(min(settings.llm_timeout_s, remaining), 0.05)
             started = time.monotonic()
-            sent = self._send(messages, timeout)
+            sent = self._send(messages, timeout, on_text)
             latency_ms = _elapsed_ms(started)
             if isinstance(sent, _RejectedParam):
                 self._record(purpose, user_id, "request_error", latency_ms, 0, 0, sent.error)
@@ -255,12 +288,20 @@ class LlmClient:
             time.sleep(delay)
         raise self._unavailable(last)
 
-    def _send(self, messages: list[ChatCompletionMessageParam], timeout: float) -> _Reply | _Failure | _RejectedParam:
+    def _send(
+        self, messages: list[ChatCompletionMessageParam], timeout: float, on_text: Callable[[str], None] | None = None
+    ) -> _Reply | _Failure | _RejectedParam:
         """One HTTP call, its result sorted into a reply, a failure, or an optional parameter the server refused."""
         import openai  # loaded by __init__ already: this only names its error classes
 
         params = {k: v for k, v in _OPTIONAL_PARAMS.items() if k not in self._unsupported()}
         try:
+            if on_text is not None:
+                chunks = self._sdk.chat.completions.create(
+                    model=self.model, messages=messages, timeout=timeout, stream=True,
+                    stream_options={"include_usage": True}, **params,
+                )
+                return _read_stream(chunks, on_text)
             completion = self._sdk.chat.completions.create(
                 model=self.model, messages=messages, timeout=timeout, **params
             )

@@ -450,3 +450,25 @@ def _record_failure(
         )
     )
     session.commit()
+
+
+def answer_with_generated(
+    session: Session, user: User, source: Source, question: str, generated: GeneratedSQL, notes: list[str]
+) -> Answer:
+    """SQL an engine already wrote for `question` (a chat follow-up written out in full): run through the
+    guard and sandbox and recorded in the history exactly like an Ask answer."""
+    try:
+        result = warehouse.execute(source, generated.sql)
+    except ServiceError as error:
+        status = _failure_status(error)
+        _record_failure(session, user, source, question, generated.sql, status, error.detail, generated.engine)
+        raise
+    return _record_success(session, user, source, question, generated, result, notes, origin=QueryOrigin.QUESTION)
+
+
+def answer_with_llm(
+    session: Session, user: User, source: Source, question: str, context: QuestionContext, engine: LlmEngine
+) -> Answer:
+    """Ask's LLM loop (guard, sandbox, up to two self-corrections, history) for another LLM engine,
+    such as the chat's, whose first `generate` returns the SQL it already wrote."""
+    return _answer_with_llm(session, user, source, question, context, engine)

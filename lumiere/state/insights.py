@@ -126,7 +126,8 @@ class InsightMixin(rx.State, mixin=True):
                     self.insight_error = found.message
             return found.unless_shown_inline()
         if found is None:
-            return type(self).generate_insight
+            # `self` is a StateProxy in a background handler: its __class__ (not type()) is the page state
+            return self.__class__.generate_insight
         async with self:
             if self.insight_query_id == query_id:
                 self._show_insight(found)
