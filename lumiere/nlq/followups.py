@@ -300,6 +300,11 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
                     changes.groups.append(expr)
             elif m.has("group"):
                 group_next = True
+            elif m.payload("wh") == "time" and not changes.filters:  # "when?", "on which date?": the time of the row behind it
+                moment = next((c for c in schema.columns if c.temporal), None) or next(
+                    (c for c in schema.columns if c.yearish), None
+                )
+                changes.asked = moment or changes.asked
             elif m.has("order"):
                 sort_next = True
             elif m.has("top") or m.has("bottom"):
