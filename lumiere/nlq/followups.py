@@ -56,7 +56,7 @@ _CHART_WORDS = re.compile(
 _CONTINUATION = re.compile(
     r"\b(instead|as well|too|also|what about|how about|what if|only|just|then|now|again|rather|anymore|"
     r"split (?:it|that|them|this)?|break (?:it|that|them)? ?down|same thing|the same|same|"
-    r"(?:and|but|ok|okay|so) (?=\S)|it|them|that one|those|change (?:it|that)? ?to|switch (?:it )?to|"
+    r"it|them|that one|those|change (?:it|that)? ?to|switch (?:it )?to|"
     r"show me|show|give me|list|make it|can you|could you|please)\b",
     re.IGNORECASE,
 )
@@ -114,7 +114,7 @@ def read_follow_up(
     chart = _chart_request(text)
     rest = _CHART.sub(" ", text)
     rest = _CHART_WORDS.sub(" ", rest)
-    rest_words = [w for w in re.findall(r"[\w'-]+", _CONTINUATION.sub(" ", rest)) if w.lower() not in _FILLER]
+    rest_words = [w for w in re.findall(r"[\w'-]+", _cleaned(rest)) if w.lower() not in _FILLER]
     if chart is not None and not rest_words:
         return _chart_only(chart, previous)
     continuing = bool(_CONTINUATION.search(text) or _LEADING.match(text))
@@ -178,7 +178,7 @@ def _tail(text: str) -> str:
 
 
 def _cleaned(text: str) -> str:
-    cleaned = " ".join(_CONTINUATION.sub(" ", text).split())
+    cleaned = " ".join(_CONTINUATION.sub(" ", _LEADING.sub(" ", text)).split())
     return cleaned.strip(" ,") or text
 
 
@@ -288,8 +288,9 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
     changes.filters = _fragment_filters(mentions, relink)
     filtered_columns = {c.expr.column.name for group in changes.filters for c in group if c.expr.column}
     filtered_numbers = {float(v) for group in changes.filters for c in group for v in c.values if _is_number(v)}
-    group_next = False
-    sort_next = False
+    group_next = sort_next = sort_word = False
+    last_group: Mention | None = None
+    loose: list[ColumnRef] = []
     asking = bool(_ASK_WORDS.match(original))
     for i, m in enumerate(mentions):
         before = text[: linked.tokens[m.start].start] if m.start < len(linked.tokens) else text
@@ -300,13 +301,14 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
                     changes.groups.append(expr)
             elif m.has("group"):
                 group_next = True
-            elif m.payload("wh") == "time" and not changes.filters:  # "when?", "on which date?": the time of the row behind it
+            elif m.payload("wh") == "time" and not changes.filters:
+                # "when?", "on which date?": the time of the row behind the answer
                 moment = next((c for c in schema.columns if c.temporal), None) or next(
                     (c for c in schema.columns if c.yearish), None
                 )
                 changes.asked = moment or changes.asked
             elif m.has("order"):
-                sort_next = True
+                sort_next = sort_word = True
             elif m.has("top") or m.has("bottom"):
                 changes.descending = m.has("top")
                 number = _number_after(mentions, i)
@@ -328,23 +330,28 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
                     changes.limit = int(number)
         elif m.kind == "column":
             column = m.column
-            if group_next or _GROUP_BEFORE.search(before):
+            content = [x for x in mentions[:i] if x.kind not in ("stop", "punct", "filler")]
+            after_group = len(content) >= 2 and content[-1].has("and") and content[-2] is last_group
+            if group_next or after_group or _GROUP_BEFORE.search(before):
                 changes.groups.append(Expr(column))
                 group_next = False
+                last_group = m
             elif sort_next or _SORT_BEFORE.search(before):
                 changes.order_by = Expr(column)
                 sort_next = False
             elif column.name in filtered_columns:
                 continue
+            elif column.boolean_values is not None and not column.numeric_measure:
+                # "just smokers", "non smokers": the yes/no column is the condition
+                negated = i > 0 and mentions[i - 1].kind == "kw" and mentions[i - 1].has("neg")
+                true_value, false_value = column.boolean_values
+                changes.filters.append([Cond(Expr(column), "=", [false_value if negated else true_value])])
             elif asking and not column.numeric_measure:
                 changes.asked = column
             elif column.numeric_measure:
                 changes.measure = Expr(column)
             else:
-                changes.ambiguity = (
-                    f"Do you mean the answer by {column.name} (say 'by {column.name}'), or only some of its "
-                    f"values (say 'only for …')?"
-                )
+                loose.append(column)  # "countries in Europe": a head noun, or something asked back below
         elif (
             m.kind == "number"
             and m.number is not None
@@ -359,6 +366,14 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
             and m.number > 0
         ):
             changes.limit = int(m.number)
+    if loose and (sort_word or changes.descending is not None) and changes.order_by is None:
+        changes.order_by = Expr(loose[0])  # "in descending order of day"
+    elif loose and not changes.any():
+        column = loose[0]
+        changes.ambiguity = (
+            f"Do you mean the answer by {column.name} (say 'by {column.name}'), or only some of its "
+            "values (say 'only for …')?"
+        )
     changes.add_groups = bool(_ADD_WORDS.search(original)) and not _REPLACE_WORDS.search(original)
     return changes
 
@@ -429,13 +444,16 @@ def apply_changes(previous: Plan, changes: _Changes, schema: SchemaIndex) -> Pla
         limit=previous.limit,
     )
     ordered_as_default = not previous.order or same_order(previous.order, default_order(previous))
+    kept, added = list(plan.where), []
     for group in changes.filters:
         columns = {c.expr.column.name for c in group if c.expr.column}
-        same = [g for g in plan.where if columns & {c.expr.column.name for c in g if c.expr.column}]
+        same = [g for g in kept if columns & {c.expr.column.name for c in g if c.expr.column}]
         if same and changes.add_groups and all(c.op == "=" for c in group):
             same[0].extend(group)  # "and for Asia too": one more value of the same column
             continue
-        plan.where = [g for g in plan.where if g not in same] + [group]
+        kept = [g for g in kept if g not in same]
+        added.append(group)  # the message's own conditions never replace each other
+    plan.where = kept + added
     if changes.asked is not None:
         return _row_behind(plan, changes.asked)
     if (changes.measure is not None or changes.measure_agg is not None) and not _swap_measure(plan, changes):
