@@ -188,12 +188,14 @@ def question_of(plan: Plan, table: str) -> str:
     conditions = [" or ".join(cond_words(c) for c in group) for group in plan.where]
     if conditions:
         text += " where " + " and ".join(conditions)
-    if plan.order and (plan.limit is not None or not same_order(plan.order, default_order(plan))):
+    if plan.order and plan.limit == 1 and extreme is not None:
+        text = f"{text} with the {'highest' if plan.order[0][1] else 'lowest'} {expr_words(extreme)}"
+    elif plan.order and plan.limit is not None:
         first, descending = plan.order[0]
-        if plan.limit == 1:
-            text = f"{text} with the {'highest' if descending else 'lowest'} {expr_words(first)}"
-        else:
-            text += f", {expr_words(first)} {'highest' if descending else 'lowest'} first"
-    if plan.limit is not None and plan.limit != 1:
-        text += f", top {plan.limit}" if plan.order else f", first {plan.limit}"
+        text += f", {'top' if descending else 'bottom'} {plan.limit} by {expr_words(first)}"
+    elif plan.order and not same_order(plan.order, default_order(plan)):
+        first, descending = plan.order[0]
+        text += f", sorted by {expr_words(first)} {'descending' if descending else 'ascending'}"
+    elif plan.limit is not None:
+        text += f", first {plan.limit}"
     return text

@@ -52,14 +52,15 @@ _CHART = re.compile(
 _CHART_WORDS = re.compile(
     r"\b(chart|graph|plot|diagram|visuali[sz]e|draw|make it|turn it into|show it)\b", re.IGNORECASE
 )
-# Words that say the message continues the previous answer; they are dropped before linking.
+# Words that say the message continues the previous answer; they are dropped before linking,
+# with the polite openings a fresh question has as well ("show me", "can you").
 _CONTINUATION = re.compile(
     r"\b(instead|as well|too|also|what about|how about|what if|only|just|then|now|again|rather|anymore|"
     r"split (?:it|that|them|this)?|break (?:it|that|them)? ?down|same thing|the same|same|"
-    r"it|them|that one|those|change (?:it|that)? ?to|switch (?:it )?to|"
-    r"show me|show|give me|list|make it|can you|could you|please)\b",
+    r"it|them|that one|those|change (?:it|that)? ?to|switch (?:it )?to|make it)\b",
     re.IGNORECASE,
 )
+_POLITE = re.compile(r"\b(show me|show|give me|list|can you|could you|please)\b", re.IGNORECASE)
 _LEADING = re.compile(r"^\s*(and|but|ok|okay|so|now|then)\b", re.IGNORECASE)
 _GROUP_BEFORE = re.compile(r"\b(by|per|each|every|across|for each|for every)\s+(the\s+)?$", re.IGNORECASE)
 _SORT_BEFORE = re.compile(r"\b(sort(?:ed)?|order(?:ed)?)\s+(?:it\s+|them\s+)?(by\s+)?(the\s+)?$", re.IGNORECASE)
@@ -114,7 +115,7 @@ def read_follow_up(
     chart = _chart_request(text)
     rest = _CHART.sub(" ", text)
     rest = _CHART_WORDS.sub(" ", rest)
-    rest_words = [w for w in re.findall(r"[\w'-]+", _cleaned(rest)) if w.lower() not in _FILLER]
+    rest_words = [w for w in re.findall(r"[\w'-]+", _stripped(rest)) if w.lower() not in _FILLER]
     if chart is not None and not rest_words:
         return _chart_only(chart, previous)
     continuing = bool(_CONTINUATION.search(text) or _LEADING.match(text))
@@ -177,9 +178,13 @@ def _tail(text: str) -> str:
     return _CONTINUATION.sub(" ", text).strip(" ?.!")
 
 
+def _stripped(text: str) -> str:
+    """The message without its follow-up and polite words."""
+    return " ".join(_POLITE.sub(" ", _CONTINUATION.sub(" ", _LEADING.sub(" ", text))).split()).strip(" ,")
+
+
 def _cleaned(text: str) -> str:
-    cleaned = " ".join(_CONTINUATION.sub(" ", _LEADING.sub(" ", text)).split())
-    return cleaned.strip(" ,") or text
+    return _stripped(text) or text
 
 
 def _chart_request(text: str) -> str | None:

@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -23,8 +23,8 @@ from lumiere.models import Source
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.services import warehouse
 
-Rows = list[tuple[Any, ...]]
-Frame = pd.DataFrame
+Rows: TypeAlias = list[tuple[Any, ...]]
+Frame: TypeAlias = pd.DataFrame
 FIRST = "first"
 
 
@@ -64,6 +64,11 @@ def by(
 def ranked(rows: Rows, *, descending: bool = True, limit: int | None = None) -> Rows:
     ordered = sorted(rows, key=lambda row: row[-1], reverse=descending)
     return ordered[:limit] if limit is not None else ordered
+
+
+def top_rows(frame: Frame, columns: list[str], limit: int) -> Rows:
+    """The first rows by the last column, largest first, showing `columns`."""
+    return [tuple(row) for row in frame.nlargest(limit, columns[-1])[columns].to_numpy().tolist()]
 
 
 def one(frame: Frame, measure: str, how: str, where: Callable[[Frame], Frame] | None = None) -> Rows:
@@ -526,6 +531,196 @@ DIALOGUES: list[Dialogue] = [
             _t("total count for South Korea", F, lambda f: one(f, "count", "sum", eq("nation", "South Korea"))),
             _t("what about Canada?", R, lambda f: one(f, "count", "sum", eq("nation", "Canada"))),
             _t("by medal", R, lambda f: by(f, "medal", "count", "sum", eq("nation", "Canada"))),
+        ),
+    ),
+]
+
+# Phrased differently from the dialogues above (other words for the same mechanisms), so the
+# table checks the mechanisms rather than sentences.
+DIALOGUES += [
+    Dialogue(
+        "tips",
+        (
+            _t("mean tip per day", F, lambda f: by(f, "day", "tip", "mean")),
+            _t("just smokers", R, lambda f: by(f, "day", "tip", "mean", SMOKER)),
+            _t("how about non smokers", R, lambda f: by(f, "day", "tip", "mean", NON_SMOKER)),
+            _t("max instead", R, lambda f: by(f, "day", "tip", "max", NON_SMOKER)),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("total tip by day", F, lambda f: by(f, "day", "tip", "sum")),
+            _t("break it down by time too", R, lambda f: by(f, ["day", "time"], "tip", "sum")),
+            _t("descending", R, lambda f: ranked(by(f, ["day", "time"], "tip", "sum")), ordered=True),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("sum of tips by sex", F, lambda f: by(f, "sex", "tip", "sum")),
+            _t("for lunch only", R, lambda f: by(f, "sex", "tip", "sum", eq("time", "Lunch"))),
+            _t("the average instead", R, lambda f: by(f, "sex", "tip", "mean", eq("time", "Lunch"))),
+            _t("as bars", C, chart="bar"),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average total bill", F, lambda f: one(f, "total_bill", "mean")),
+            _t("per day", R, lambda f: by(f, "day", "total_bill", "mean")),
+            _t("from highest to lowest", R, lambda f: ranked(by(f, "day", "total_bill", "mean")), ordered=True),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("highest tip", F, lambda f: one(f, "tip", "max")),
+            _t("which day was that?", R, lambda f: behind(f, "day", "tip")),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average tip by day", F, lambda f: by(f, "day", "tip", "mean")),
+            _t("split it by gender as well", R, lambda f: by(f, ["day", "sex"], "tip", "mean")),
+            _t("what about the weight?", CL),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average tip by day", F, lambda f: by(f, "day", "tip", "mean")),
+            _t("with a total bill under 15", R, lambda f: by(f, "day", "tip", "mean", lambda g: g[g.total_bill < 15])),
+            _t("how many rows by time", FR, lambda f: [(k, v) for k, v in f.groupby("time").size().items()]),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("average life expectancy by continent", F, lambda f: by(f, "continent", "lifeExp", "mean")),
+            _t("just for 1992", R, lambda f: by(f, "continent", "lifeExp", "mean", eq("year", 1992))),
+            _t("what about 2002?", R, lambda f: by(f, "continent", "lifeExp", "mean", eq("year", 2002))),
+            _t(
+                "sorted descending",
+                R,
+                lambda f: ranked(by(f, "continent", "lifeExp", "mean", eq("year", 2002))),
+                ordered=True,
+            ),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("population by year for Brazil", F, lambda f: by(f, "year", "pop", "sum", eq("country", "Brazil"))),
+            _t("and India?", R, lambda f: by(f, "year", "pop", "sum", eq("country", "India"))),
+            _t("as a line chart", C, chart="line"),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t(
+                "top 10 countries by population in 2007",
+                F,
+                lambda f: top_rows(f[f.year == 2007], ["country", "pop"], 10),
+            ),
+            _t("show 20 instead", R, lambda f: top_rows(f[f.year == 2007], ["country", "pop"], 20), ordered=True),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t(
+                "average life expectancy by continent in 2007",
+                F,
+                lambda f: by(f, "continent", "lifeExp", "mean", Y2007),
+            ),
+            _t(
+                "excluding Asia and Europe",
+                R,
+                lambda f: by(
+                    f, "continent", "lifeExp", "mean", both(Y2007, ne("continent", "Asia"), ne("continent", "Europe"))
+                ),
+            ),
+            _t(
+                "per country instead",
+                R,
+                lambda f: by(
+                    f, "country", "lifeExp", "mean", both(Y2007, ne("continent", "Asia"), ne("continent", "Europe"))
+                ),
+            ),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("average life expectancy by year", F, lambda f: by(f, "year", "lifeExp", "mean")),
+            _t(
+                "for Americas and Oceania",
+                R,
+                lambda f: by(f, "year", "lifeExp", "mean", isin("continent", ["Americas", "Oceania"])),
+            ),
+            _t("and the other one?", CL),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("average life expectancy in 2007", F, lambda f: one(f, "lifeExp", "mean", Y2007)),
+            _t("by continent and country", R, lambda f: by(f, ["continent", "country"], "lifeExp", "mean", Y2007)),
+        ),
+    ),
+    Dialogue(
+        "stocks",
+        (
+            _t("mean AAPL", F, lambda f: one(f, "AAPL", "mean")),
+            _t("and MSFT?", R, lambda f: one(f, "MSFT", "mean")),
+            _t("in 2019", R, lambda f: one(f, "MSFT", "mean", lambda g: g[g.date.str.startswith("2019")])),
+            _t("and 2018?", R, lambda f: one(f, "MSFT", "mean", lambda g: g[g.date.str.startswith("2018")])),
+        ),
+    ),
+    Dialogue(
+        "stocks",
+        (
+            _t("maximum GOOG", F, lambda f: one(f, "GOOG", "max")),
+            _t("when was that?", R, lambda f: behind(f, "date", "GOOG")),
+        ),
+    ),
+    Dialogue(
+        "iris",
+        (
+            _t("average petal length per species", F, lambda f: by(f, "species", "petal_length", "mean")),
+            _t("what about the maximum?", R, lambda f: by(f, "species", "petal_length", "max")),
+            _t("count instead", R, lambda f: [(k, v) for k, v in f.groupby("species").size().items()]),
+        ),
+    ),
+    Dialogue(
+        "iris",
+        (
+            _t("max sepal width by species", F, lambda f: by(f, "species", "sepal_width", "max")),
+            _t("min instead", R, lambda f: by(f, "species", "sepal_width", "min")),
+            _t(
+                "where sepal length is above 6",
+                R,
+                lambda f: by(f, "species", "sepal_width", "min", gt("sepal_length", 6)),
+            ),
+        ),
+    ),
+    Dialogue(
+        "medals_long",
+        (
+            _t("sum of count by nation", F, lambda f: by(f, "nation", "count", "sum")),
+            _t("gold only", R, lambda f: by(f, "nation", "count", "sum", eq("medal", "gold"))),
+            _t("and bronze?", R, lambda f: by(f, "nation", "count", "sum", eq("medal", "bronze"))),
+        ),
+    ),
+    Dialogue(
+        "medals_long",
+        (
+            _t("total count by nation", F, lambda f: by(f, "nation", "count", "sum")),
+            _t("what is the average count by medal", FR, lambda f: by(f, "medal", "count", "mean")),
+            _t("lowest first", R, lambda f: ranked(by(f, "medal", "count", "mean"), descending=False), ordered=True),
         ),
     ),
 ]
