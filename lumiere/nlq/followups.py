@@ -82,6 +82,7 @@ class _Changes:
     order_by: Expr | None = None
     limit: int | None = None
     asked: ColumnRef | None = None  # "on which day?": the column of the row behind the answer
+    flip: bool = False
     ambiguity: str = ""
 
     def any(self) -> bool:
@@ -94,6 +95,7 @@ class _Changes:
             or self.order_by
             or self.limit is not None
             or self.asked
+            or self.flip
         )
 
 
@@ -219,29 +221,35 @@ def _fresh(
     text: str, context: QuestionContext, answer_fresh: Callable[[str], tuple[GeneratedSQL, dict[str, Any] | None]]
 ) -> FollowUp | None:
     """A fresh question: the engine answers it and it names a measure (or the table) itself."""
-    if not any(_names_a_measure(text, table, context) for table in context.tables):
+    level = max(_names_a_measure(text, table, context) for table in context.tables)
+    if level == 0:
         return None
     try:
         generated, reading = answer_fresh(text)
     except CannotAnswer:
         return None
+    plan = (reading or {}).get("plan") or {}
+    if level == 1 and not (plan.get("group") or any(e.get("agg") for e in plan.get("select", []))):
+        return None  # "tip by sex" read as two plain columns: better read as a refinement
     return FollowUp(kind=FollowUpKind.FRESH, standalone_question=text, generated=generated, reading=reading)
 
 
-def _names_a_measure(text: str, table: TableInfo, context: QuestionContext) -> bool:
+def _names_a_measure(text: str, table: TableInfo, context: QuestionContext) -> int:
+    """2: the message names an aggregate, a superlative or the table; 1: a numeric column and a
+    grouping, which makes a question only if the engine reads it as a measure per group; 0: neither."""
     schema = SchemaIndex.build(table)
     mentions = list(link(text, schema, _remembering(context.find_values)).mentions)
     if any(m.kind == "table" and not m.row_noun for m in mentions):
-        return True
+        return 2
     columns = [m for m in mentions if m.kind == "column"]
     if not columns and not any(m.kind == "table" for m in mentions):
-        return False
+        return 0
     if any(m.kind == "kw" and (m.has("agg") or m.has("count") or m.has("sup")) for m in mentions):
-        return True
+        return 2
     grouped = any(m.kind == "kw" and (m.has("bucket") or m.has("group")) for m in mentions) or re.search(
         r"\b(by|per)\b", text, re.IGNORECASE
     )
-    return bool(grouped and any(m.column.numeric_measure for m in columns))
+    return 1 if grouped and any(m.column.numeric_measure for m in columns) else 0
 
 
 def _remembering(find_values: Callable[[list[str]], list[ValueMatch]]) -> Callable[[list[str]], list[ValueMatch]]:
@@ -318,6 +326,8 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
                 changes.descending = m.has("top")
                 number = _number_after(mentions, i)
                 changes.limit = int(number) if number is not None else changes.limit
+            elif m.has("dir") and m.low.startswith("revers"):
+                changes.flip = True  # "reverse the order": the other way round from the previous answer
             elif m.has("dir"):
                 changes.descending = m.payload("dir") == "desc"
             elif m.has("count") and not any(x.kind == "column" for x in mentions):
@@ -475,6 +485,15 @@ def apply_changes(previous: Plan, changes: _Changes, schema: SchemaIndex) -> Pla
         if measure is None:
             return None
         plan.order = [(measure, changes.descending), *((g, False) for g in plan.group)]
+    if changes.flip:
+        if plan.order:
+            (first, descending), *rest = plan.order
+            plan.order = [(first, not descending), *rest]
+        else:
+            measure = _measure(plan)
+            if measure is None:
+                return None
+            plan.order = [(measure, False)]
     if changes.limit is not None:
         plan.limit = changes.limit
         if not plan.order:

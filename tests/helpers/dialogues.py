@@ -71,6 +71,12 @@ def top_rows(frame: Frame, columns: list[str], limit: int) -> Rows:
     return [tuple(row) for row in frame.nlargest(limit, columns[-1])[columns].to_numpy().tolist()]
 
 
+def per_month(frame: Frame, measure: str) -> Rows:
+    """The measure's average per calendar month, keyed by the month's first day as the engine shows it."""
+    months = pd.to_datetime(frame["date"]).dt.to_period("M").dt.start_time
+    return [(key.date().isoformat(), value) for key, value in frame.groupby(months)[measure].mean().items()]
+
+
 def one(frame: Frame, measure: str, how: str, where: Callable[[Frame], Frame] | None = None) -> Rows:
     kept = where(frame) if where else frame
     return [(kept[measure].agg(how),)]
@@ -721,6 +727,84 @@ DIALOGUES += [
             _t("total count by nation", F, lambda f: by(f, "nation", "count", "sum")),
             _t("what is the average count by medal", FR, lambda f: by(f, "medal", "count", "mean")),
             _t("lowest first", R, lambda f: ranked(by(f, "medal", "count", "mean"), descending=False), ordered=True),
+        ),
+    ),
+]
+
+DIALOGUES += [
+    Dialogue(
+        "tips",
+        (
+            _t("average tip by time", F, lambda f: by(f, "time", "tip", "mean")),
+            _t("for female customers", R, lambda f: by(f, "time", "tip", "mean", eq("sex", "Female"))),
+            _t("what's the median?", R, lambda f: by(f, "time", "tip", "median", eq("sex", "Female"))),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average total bill by day", F, lambda f: by(f, "day", "total_bill", "mean")),
+            _t("give me the top 2", R, lambda f: ranked(by(f, "day", "total_bill", "mean"), limit=2), ordered=True),
+            _t("bar chart please", C, chart="bar"),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average tip by day", F, lambda f: by(f, "day", "tip", "mean")),
+            _t("reverse the order", R, lambda f: ranked(by(f, "day", "tip", "mean"), descending=False), ordered=True),
+            _t("tip by sex", R, lambda f: ranked(by(f, "sex", "tip", "mean"), descending=False), ordered=True),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("number of rows by day", F, lambda f: [(k, v) for k, v in f.groupby("day").size().items()]),
+            _t("only lunch", R, lambda f: [(k, v) for k, v in f[f.time == "Lunch"].groupby("day").size().items()]),
+            _t(
+                "per sex instead of day",
+                R,
+                lambda f: [(k, v) for k, v in f[f.time == "Lunch"].groupby("sex").size().items()],
+            ),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("average life expectancy by continent", F, lambda f: by(f, "continent", "lifeExp", "mean")),
+            _t("after 2000", R, lambda f: by(f, "continent", "lifeExp", "mean", gt("year", 2000))),
+            _t("and before 1970?", R, lambda f: by(f, "continent", "lifeExp", "mean", lambda g: g[g.year < 1970])),
+            _t("how about gdp", R, lambda f: by(f, "continent", "gdpPercap", "mean", lambda g: g[g.year < 1970])),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("total population in 2007", F, lambda f: one(f, "pop", "sum", Y2007)),
+            _t("for each continent", R, lambda f: by(f, "continent", "pop", "sum", Y2007)),
+            _t("the biggest 2", R, lambda f: ranked(by(f, "continent", "pop", "sum", Y2007), limit=2), ordered=True),
+        ),
+    ),
+    Dialogue(
+        "stocks",
+        (
+            _t("average GOOG in 2019", F, lambda f: one(f, "GOOG", "mean", lambda g: g[g.date.str.startswith("2019")])),
+            _t("per month instead", R, lambda f: per_month(f[f.date.str.startswith("2019")], "GOOG")),
+        ),
+    ),
+    Dialogue(
+        "iris",
+        (
+            _t("average sepal length by species", F, lambda f: by(f, "species", "sepal_length", "mean")),
+            _t("and the standard deviation?", R, lambda f: by(f, "species", "sepal_length", "std")),
+        ),
+    ),
+    Dialogue(
+        "medals_long",
+        (
+            _t("total count by nation", F, lambda f: by(f, "nation", "count", "sum")),
+            _t("without gold", R, lambda f: by(f, "nation", "count", "sum", ne("medal", "gold"))),
+            _t("by medal as well", R, lambda f: by(f, ["nation", "medal"], "count", "sum", ne("medal", "gold"))),
         ),
     ),
 ]
