@@ -150,7 +150,9 @@ def read_follow_up(
     refined = apply_changes(plan, changes, schema)
     if refined is None:
         return _clarify(
-            f"Which measure do you mean? '{previous.question}' has no measure I can change that way.", previous
+            f"I could not apply that to '{previous.question}'. Do you mean another measure (e.g. 'the maximum "
+            "instead'), sorting by the measure ('sort it descending'), or a new question?",
+            previous,
         )
     question = question_of(refined, schema.table.name)
     tree = build_tree(refined, schema, context.dialect)
@@ -381,8 +383,10 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
             and m.number > 0
         ):
             changes.limit = int(m.number)
-    if loose and (sort_word or changes.descending is not None) and changes.order_by is None:
-        changes.order_by = Expr(loose[0])  # "in descending order of day"
+    group_columns = {g.column.name for g in [*plan.group, *changes.groups] if g.column is not None}
+    sortable = [c for c in loose if not plan.group or c.name in group_columns]
+    if sortable and (sort_word or changes.descending is not None) and changes.order_by is None:
+        changes.order_by = Expr(sortable[0])  # "in descending order of day"
     elif loose and not changes.any():
         column = loose[0]
         changes.ambiguity = (
@@ -478,6 +482,8 @@ def apply_changes(previous: Plan, changes: _Changes, schema: SchemaIndex) -> Pla
     if (changes.groups or changes.measure or changes.measure_agg) and ordered_as_default:
         plan.order = default_order(plan)
     if changes.order_by is not None:
+        if plan.group and all(g.key() != changes.order_by.key() for g in plan.group):
+            return None  # a grouped answer sorts by its groups or its measure, not by another column
         plan.order = [(changes.order_by, bool(changes.descending))]
         _show(plan, changes.order_by)
     elif changes.descending is not None:
