@@ -50,7 +50,7 @@ _CHART = re.compile(
     re.IGNORECASE,
 )
 _CHART_WORDS = re.compile(
-    r"\b(chart|graph|plot|diagram|visuali[sz]e|draw|make it|turn it into|show it)\b", re.IGNORECASE
+    r"\b(chart|graph|plot|diagram|visuali[sz]e|draw|display|make|turn|change|switch|convert|show)\b", re.IGNORECASE
 )
 # Words that say the message continues the previous answer; they are dropped before linking,
 # with the polite openings a fresh question has as well ("show me", "can you").
@@ -65,7 +65,9 @@ _LEADING = re.compile(r"^\s*(and|but|ok|okay|so|now|then)\b", re.IGNORECASE)
 _GROUP_BEFORE = re.compile(r"\b(by|per|each|every|across|for each|for every)\s+(the\s+)?$", re.IGNORECASE)
 _SORT_BEFORE = re.compile(r"\b(sort(?:ed)?|order(?:ed)?)\s+(?:it\s+|them\s+)?(by\s+)?(the\s+)?$", re.IGNORECASE)
 _ASK_WORDS = re.compile(r"^\s*(?:(?:on|in|at|for|from)\s+)?(which|what|who|when|where)\b", re.IGNORECASE)
-_LIMIT_BEFORE = re.compile(r"\b(show|first|top|bottom|limit|only|just|keep|give me|last)\s+(the\s+)?$", re.IGNORECASE)
+_LIMIT_BEFORE = re.compile(
+    r"\b(show|first|top|bottom|limit(?: it)?(?: to)?|only|just|keep|give me|last)\s+(the\s+)?$", re.IGNORECASE
+)
 _ADD_WORDS = re.compile(r"\b(as well|too|also|and also|in addition|plus)\b", re.IGNORECASE)
 _REPLACE_WORDS = re.compile(r"\b(instead|rather)\b", re.IGNORECASE)
 _AGGS = ("avg", "sum", "min", "max", "median", "stddev", "count")
@@ -231,7 +233,7 @@ def _fresh(
     except CannotAnswer:
         return None
     plan = (reading or {}).get("plan") or {}
-    if level == 1 and not (plan.get("group") or any(e.get("agg") for e in plan.get("select", []))):
+    if level == 1 and not any(e.get("agg") for e in plan.get("select", [])):
         return None  # "tip by sex" read as two plain columns: better read as a refinement
     return FollowUp(kind=FollowUpKind.FRESH, standalone_question=text, generated=generated, reading=reading)
 
@@ -318,8 +320,10 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
                 group_next = True
             elif m.payload("wh") == "time" and not changes.filters:
                 # "when?", "on which date?": the time of the row behind the answer
-                moment = next((c for c in schema.columns if c.temporal), None) or next(
-                    (c for c in schema.columns if c.yearish), None
+                moment = (
+                    next((c for c in schema.columns if c.temporal), None)
+                    or next((c for c in schema.columns if c.yearish), None)
+                    or next((c for c in schema.columns if c.name.lower() in m.low.split()), None)
                 )
                 changes.asked = moment or changes.asked
             elif m.has("order"):

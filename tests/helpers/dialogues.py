@@ -809,6 +809,105 @@ DIALOGUES += [
     ),
 ]
 
+DIALOGUES += [
+    Dialogue(
+        "tips",
+        (
+            _t("median total bill by day", F, lambda f: by(f, "day", "total_bill", "median")),
+            _t("restrict to dinner", R, lambda f: by(f, "day", "total_bill", "median", eq("time", "Dinner"))),
+            _t("switch to lunch", R, lambda f: by(f, "day", "total_bill", "median", eq("time", "Lunch"))),
+            _t(
+                "limit to 1 row",
+                R,
+                lambda f: ranked(by(f, "day", "total_bill", "median", eq("time", "Lunch")), limit=1),
+                ordered=True,
+            ),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("total tip by sex", F, lambda f: by(f, "sex", "tip", "sum")),
+            _t("change it to a pie chart", C, chart="pie"),
+            _t("and the bill?", R, lambda f: by(f, "sex", "total_bill", "sum")),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("largest total bill", F, lambda f: one(f, "total_bill", "max")),
+            _t("at what time?", R, lambda f: behind(f, "time", "total_bill")),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average tip by day", F, lambda f: by(f, "day", "tip", "mean")),
+            _t("total bill per time for smokers", R, lambda f: by(f, "time", "total_bill", "mean", SMOKER)),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("average life expectancy by year", F, lambda f: by(f, "year", "lifeExp", "mean")),
+            _t("Africa only", R, lambda f: by(f, "year", "lifeExp", "mean", eq("continent", "Africa"))),
+            _t("now for Oceania", R, lambda f: by(f, "year", "lifeExp", "mean", eq("continent", "Oceania"))),
+            _t("plot it as a line", C, chart="line"),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("average life expectancy by continent", F, lambda f: by(f, "continent", "lifeExp", "mean")),
+            _t("for Germany", R, lambda f: by(f, "continent", "lifeExp", "mean", eq("country", "Germany"))),
+            _t(
+                "and for France and Italy?",
+                R,
+                lambda f: by(f, "continent", "lifeExp", "mean", isin("country", ["France", "Italy"])),
+            ),
+        ),
+    ),
+    Dialogue(
+        "stocks",
+        (
+            _t("maximum MSFT", F, lambda f: one(f, "MSFT", "max")),
+            _t("and the minimum?", R, lambda f: one(f, "MSFT", "min")),
+            _t("when?", R, lambda f: behind(f, "date", "MSFT", highest=False)),
+        ),
+    ),
+    Dialogue(
+        "stocks",
+        (
+            _t("average NFLX", F, lambda f: one(f, "NFLX", "mean")),
+            _t("what about Amazon?", CL),  # no column or value is called Amazon (the column is AMZN)
+        ),
+    ),
+    Dialogue(
+        "iris",
+        (
+            _t("how many rows are there", F, lambda f: [(len(f),)]),
+            _t("by species", R, lambda f: [(k, v) for k, v in f.groupby("species").size().items()]),
+            _t(
+                "for sepal width above 3.5",
+                R,
+                lambda f: [(k, v) for k, v in f[f.sepal_width > 3.5].groupby("species").size().items()],
+            ),
+        ),
+    ),
+    Dialogue(
+        "medals_long",
+        (
+            _t("total count by medal", F, lambda f: by(f, "medal", "count", "sum")),
+            _t("just South Korea", R, lambda f: by(f, "medal", "count", "sum", eq("nation", "South Korea"))),
+            _t(
+                "what about China and Canada",
+                R,
+                lambda f: by(f, "medal", "count", "sum", isin("nation", ["China", "Canada"])),
+            ),
+        ),
+    ),
+]
+
 
 # --------------------------------------------------------------------------- running a dialogue
 @dataclass
