@@ -69,6 +69,7 @@ _LIMIT_BEFORE = re.compile(
     r"\b(show|first|top|bottom|limit(?: it)?(?: to)?|only|just|keep|give me|last)\s+(the\s+)?$", re.IGNORECASE
 )
 _ADD_WORDS = re.compile(r"\b(as well|too|also|and also|in addition|plus)\b", re.IGNORECASE)
+_SEPARATELY = re.compile(r"\b(separately|respectively|individually|each on its own|side by side)\b", re.IGNORECASE)
 _REPLACE_WORDS = re.compile(r"\b(instead|rather)\b", re.IGNORECASE)
 _AGGS = ("avg", "sum", "min", "max", "median", "stddev", "count")
 
@@ -139,6 +140,15 @@ def read_follow_up(
     changes = _read_changes(linked, cleaned, text, plan, lambda: link(cleaned, schema, find_values))
     if changes.ambiguity:
         return _clarify(changes.ambiguity, previous)
+    unknown = [m.text for m in linked.mentions if m.kind == "unknown" and m.low not in _FOLLOW_UP_WORDS]
+    if unknown and changes.any():
+        # as for a first question, every word has to be placed: a half-read change is asked back
+        words = ", ".join(f"'{w}'" for w in unknown[:3])
+        return _clarify(
+            f"I could not place {words} in '{previous.question}'. Say what to change with the names of "
+            "columns or values, e.g. 'only for …', 'by …', 'the maximum instead'.",
+            previous,
+        )
     if not changes.any():
         fresh = _fresh(text, context, answer_fresh) if continuing else None
         if fresh is not None:
@@ -177,6 +187,11 @@ def read_follow_up(
     )
 
 
+# Verbs a follow-up uses around a change ("restrict to dinner", "let's see the average"): no meaning of their own.
+_FOLLOW_UP_WORDS = frozenset(
+    "let's lets let see restrict restricted limit limited keep separately respectively individually "
+    "break broken split down look looking check try instead".split()
+)
 _FILLER = frozenset("a an the please chart graph plot as of into to in with use it".split())
 
 
@@ -184,8 +199,15 @@ def _tail(text: str) -> str:
     return _CONTINUATION.sub(" ", text).strip(" ?.!")
 
 
+# Ways of saying "excluding" the lexicon does not know as such; a follow-up uses them often.
+_EXCLUDING = re.compile(
+    r"\b(exclude|excluded|leave out|leaving out|omit|omitting|but not|everything but)\b", re.IGNORECASE
+)
+
+
 def _stripped(text: str) -> str:
-    """The message without its follow-up and polite words."""
+    """The message without its follow-up and polite words, exclusions spelled as "excluding"."""
+    text = _EXCLUDING.sub("excluding", text)
     return " ".join(_POLITE.sub(" ", _CONTINUATION.sub(" ", _LEADING.sub(" ", text))).split()).strip(" ,")
 
 
@@ -364,7 +386,11 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
                 continue
             elif column.boolean_values is not None and not column.numeric_measure:
                 # "just smokers", "non smokers": the yes/no column is the condition
-                negated = i > 0 and mentions[i - 1].kind == "kw" and mentions[i - 1].has("neg")
+                negated = (
+                    i > 0
+                    and mentions[i - 1].kind == "kw"
+                    and (mentions[i - 1].has("neg") or mentions[i - 1].payload("cmp") == "!=")
+                )
                 true_value, false_value = column.boolean_values
                 changes.filters.append([Cond(Expr(column), "=", [false_value if negated else true_value])])
             elif asking and not column.numeric_measure:
@@ -398,6 +424,17 @@ def _read_changes(linked: Linked, text: str, original: str, plan: Plan, relink: 
             "values (say 'only for …')?"
         )
     changes.add_groups = bool(_ADD_WORDS.search(original)) and not _REPLACE_WORDS.search(original)
+    if _SEPARATELY.search(original):
+        # "for Lunch and Dinner separately": those values, one row each
+        values: dict[str, list[Cond]] = {}
+        for group in changes.filters:
+            name = _equalities_on(group)
+            if name is not None:
+                values.setdefault(name, []).extend(group)
+        for conds in values.values():
+            if len(conds) > 1 and conds[0].expr.column is not None:
+                changes.groups.append(Expr(conds[0].expr.column))
+                changes.add_groups = True
     return changes
 
 
@@ -467,7 +504,8 @@ def apply_changes(previous: Plan, changes: _Changes, schema: SchemaIndex) -> Pla
         limit=previous.limit,
     )
     ordered_as_default = not previous.order or same_order(previous.order, default_order(previous))
-    kept, added = list(plan.where), []
+    kept = list(plan.where)
+    added: list[list[Cond]] = []
     for group in changes.filters:
         columns = {c.expr.column.name for c in group if c.expr.column}
         same = [g for g in kept if columns & {c.expr.column.name for c in g if c.expr.column}]
@@ -475,6 +513,10 @@ def apply_changes(previous: Plan, changes: _Changes, schema: SchemaIndex) -> Pla
             same[0].extend(group)  # "and for Asia too": one more value of the same column
             continue
         kept = [g for g in kept if g not in same]
+        twin = next((g for g in added if _equalities_on(g) and _equalities_on(g) == _equalities_on(group)), None)
+        if twin is not None:
+            twin.extend(group)  # "Lunch and Dinner": both values of one column, never both at once
+            continue
         added.append(group)  # the message's own conditions never replace each other
     plan.where = kept + added
     if changes.asked is not None:
@@ -511,6 +553,12 @@ def apply_changes(previous: Plan, changes: _Changes, schema: SchemaIndex) -> Pla
             if measure is not None and changes.descending is not False:
                 plan.order = [(measure, True)]
     return plan
+
+
+def _equalities_on(group: list[Cond]) -> str | None:
+    """The column an OR-group of equalities is on (None for anything else)."""
+    names = {c.expr.column.name for c in group if c.op == "=" and c.expr.column is not None and not c.year_of}
+    return names.pop() if len(names) == 1 and all(c.op == "=" for c in group) else None
 
 
 def _show(plan: Plan, expr: Expr) -> None:

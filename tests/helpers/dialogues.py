@@ -908,6 +908,109 @@ DIALOGUES += [
     ),
 ]
 
+DIALOGUES += [
+    Dialogue(
+        "tips",
+        (
+            _t("average tip per sex", F, lambda f: by(f, "sex", "tip", "mean")),
+            _t("smokers only please", R, lambda f: by(f, "sex", "tip", "mean", SMOKER)),
+            _t("and the non smokers", R, lambda f: by(f, "sex", "tip", "mean", NON_SMOKER)),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("max tip by day", F, lambda f: by(f, "day", "tip", "max")),
+            _t("let's see the average", R, lambda f: by(f, "day", "tip", "mean")),
+            _t("in ascending order", R, lambda f: ranked(by(f, "day", "tip", "mean"), descending=False), ordered=True),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("total bill by day", F, lambda f: by(f, "day", "total_bill", "mean")),
+            _t("separately for lunch and dinner", R, lambda f: by(f, ["day", "time"], "total_bill", "mean")),
+        ),
+    ),
+    Dialogue(
+        "tips",
+        (
+            _t("average tip by day", F, lambda f: by(f, "day", "tip", "mean")),
+            _t("excluding smokers", R, lambda f: by(f, "day", "tip", "mean", NON_SMOKER)),
+            _t("why?", CL),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("mean life expectancy by continent in 1952", F, lambda f: by(f, "continent", "lifeExp", "mean", Y1952)),
+            _t("same for 2007", R, lambda f: by(f, "continent", "lifeExp", "mean", Y2007)),
+            _t(
+                "only the top two",
+                R,
+                lambda f: ranked(by(f, "continent", "lifeExp", "mean", Y2007), limit=2),
+                ordered=True,
+            ),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t("total population per year", F, lambda f: by(f, "year", "pop", "sum")),
+            _t("in Asia", R, lambda f: by(f, "year", "pop", "sum", eq("continent", "Asia"))),
+            _t("as an area chart", C, chart="area"),
+        ),
+    ),
+    Dialogue(
+        "gapminder",
+        (
+            _t(
+                "average gdp per capita by continent in 2007",
+                F,
+                lambda f: by(f, "continent", "gdpPercap", "mean", Y2007),
+            ),
+            _t(
+                "leave out Africa",
+                R,
+                lambda f: by(f, "continent", "gdpPercap", "mean", both(Y2007, ne("continent", "Africa"))),
+            ),
+            _t(
+                "split by year too",
+                R,
+                lambda f: by(f, ["continent", "year"], "gdpPercap", "mean", both(Y2007, ne("continent", "Africa"))),
+            ),
+        ),
+    ),
+    Dialogue(
+        "iris",
+        (
+            _t("average petal length by species", F, lambda f: by(f, "species", "petal_length", "mean")),
+            _t("exclude setosa", R, lambda f: by(f, "species", "petal_length", "mean", ne("species", "setosa"))),
+            _t(
+                "what about the sepal length",
+                R,
+                lambda f: by(f, "species", "sepal_length", "mean", ne("species", "setosa")),
+            ),
+        ),
+    ),
+    Dialogue(
+        "iris",
+        (
+            _t("largest petal width", F, lambda f: one(f, "petal_width", "max")),
+            _t("for versicolor only", R, lambda f: one(f, "petal_width", "max", eq("species", "versicolor"))),
+            _t("and the smallest?", R, lambda f: one(f, "petal_width", "min", eq("species", "versicolor"))),
+        ),
+    ),
+    Dialogue(
+        "medals_long",
+        (
+            _t("total count by nation", F, lambda f: by(f, "nation", "count", "sum")),
+            _t("show just the first one", R, lambda f: ranked(by(f, "nation", "count", "sum"), limit=1), ordered=True),
+            _t("what is the average total bill by sex", CL),  # another table's question: nothing here to place
+        ),
+    ),
+]
+
 
 # --------------------------------------------------------------------------- running a dialogue
 @dataclass
