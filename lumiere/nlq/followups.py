@@ -166,6 +166,8 @@ def read_follow_up(
             "instead'), sorting by the measure ('sort it descending'), or a new question?",
             previous,
         )
+    if context.dialect == "mysql" and any(e.agg == "median" for e in refined.select):
+        return _clarify("MySQL has no median; do you mean the average instead?", previous)
     question = question_of(refined, schema.table.name)
     tree = build_tree(refined, schema, context.dialect)
     hint = chart_hint(refined)
