@@ -67,6 +67,9 @@ class GeneratedSQL:
     explanation: str = ""
     notes: list[str] = field(default_factory=list)
     chart_hint: dict[str, Any] | None = None
+    # The engine's own reading of the question (the built-in engine's plan as JSON), kept with a
+    # chat turn so a follow-up can refine it; None when the engine keeps none.
+    reading: dict[str, Any] | None = None
 
 
 @dataclass

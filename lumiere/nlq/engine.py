@@ -10,7 +10,9 @@ question only ever reaches it as a quoted literal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from lumiere.core.chat import FollowUp, PreviousTurn
 from lumiere.core.engine import (
     Attempt,
     CannotAnswer,
@@ -20,6 +22,8 @@ from lumiere.core.engine import (
 )
 from lumiere.core.enums import Engine
 from lumiere.nlq.closest import closest_names, rewritten_questions
+from lumiere.nlq.conversation import reading_of
+from lumiere.nlq.followups import read_follow_up
 from lumiere.nlq.reader import read_question
 from lumiere.nlq.rendering import build_tree, chart_hint, describe
 from lumiere.nlq.suggestions import suggest_questions
@@ -80,7 +84,17 @@ class BuiltinEngine:
             explanation=describe(plan, schema),
             notes=list(plan.notes),
             chart_hint=chart_hint(plan),
+            reading=reading_of(plan, schema, text),
         )
+
+    def follow_up(self, message: str, previous: PreviousTurn, context: QuestionContext) -> FollowUp:
+        """A chat follow-up read against the previous turn's plan (lumiere.nlq.followups)."""
+
+        def answer_fresh(question: str) -> tuple[GeneratedSQL, dict[str, Any] | None]:
+            generated = self.generate(question, context)
+            return generated, generated.reading
+
+        return read_follow_up(message, previous, context, answer_fresh)
 
 
 def _remembering(

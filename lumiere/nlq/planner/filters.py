@@ -105,12 +105,14 @@ def position_filter(state: PlanState) -> None:
 def value_filters(state: PlanState) -> None:
     """`in Europe`, `not on Sunday`: a stored value filters its column."""
     cursor = state.cursor
+    excluded: tuple[int, ColumnRef] | None = None  # the last value a `not`/`excluding` applied to
     for i, mention in enumerate(cursor.mentions):
         if mention.kind != "value" or mention.used:
             continue
         column, value = _choose_value_column(state, i)
         mention.used = True
-        op = "!=" if negated_before(state, i) else "="
+        op = "!=" if negated_before(state, i) or _listed_after(state, excluded, i, column) else "="
+        excluded = (i, column) if op == "!=" else None
         same = [
             (k, group)
             for k, group in enumerate(state.plan.where)
@@ -121,6 +123,15 @@ def value_filters(state: PlanState) -> None:
             state.plan.where[same[0][0]].append(cond)
         else:
             add_condition(state, cond)
+
+
+def _listed_after(state: PlanState, excluded: tuple[int, ColumnRef] | None, i: int, column: ColumnRef) -> bool:
+    """`excluding Asia and Europe`: a value listed right after an excluded one of its column is
+    excluded too."""
+    if excluded is None or excluded[1] is not column:
+        return False
+    between = state.cursor.mentions[excluded[0] + 1 : i]
+    return all(m.kind in ("stop", "punct") or (m.kind == "kw" and (m.has("and") or m.has("or"))) for m in between)
 
 
 def _choose_value_column(state: PlanState, i: int) -> tuple[ColumnRef, Any]:
