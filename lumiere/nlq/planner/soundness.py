@@ -226,8 +226,11 @@ def time_unit_keys(state: PlanState) -> None:
 
 def check_one_group(state: PlanState) -> None:
     """Groups ranked or counted over a column the question fixed to one value (`the orange juice
-    group` → supp = 'OJ', then rows per supp) rank a single group: a misreading."""
+    group` → supp = 'OJ', then rows per supp) rank a single group: a misreading. A yes/no answer
+    ("was Sat the day with the highest total tip?") compares the named group with the others."""
     plan = state.plan
+    if plan.answer != "rows":
+        return
     fixed = {
         group[0].expr.key()
         for group in plan.where
