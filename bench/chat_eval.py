@@ -26,6 +26,12 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show-misses", type=int, default=10, help="how many wrong turns to print")
+    parser.add_argument(
+        "--set",
+        choices=("dev", "held-out"),
+        default="dev",
+        help="dev: the dialogue table the reader was built against; held-out: dialogues never tuned on",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["LUMIERE_DATA_DIR"] = str(Path(scratch) / "data")
@@ -33,15 +39,18 @@ def main() -> int:
 
         from lumiere.config import reset_settings
         from tests.helpers.dialogues import DIALOGUES, TurnResult, run_dialogue
+        from tests.helpers.dialogues_held_out import HELD_OUT
         from tests.unit.test_builtin import ENGINE, upload
 
+        dialogues = HELD_OUT if args.set == "held-out" else DIALOGUES
+
         reset_settings()
-        names = sorted({d.dataset for d in DIALOGUES})
+        names = sorted({d.dataset for d in dialogues})
         folder = Path(scratch) / "csv"
         folder.mkdir()
         datasets = {name: upload(getattr(plotly.data, name)(), name, folder) for name in names}
         results: list[TurnResult] = []
-        for dialogue in DIALOGUES:
+        for dialogue in dialogues:
             data = datasets[dialogue.dataset]
             results.extend(run_dialogue(dialogue, data.frame, data.source, data.context(), ENGINE))
     firsts = [r for r in results if r.first]
@@ -51,7 +60,7 @@ def main() -> int:
     def accuracy(rows: list[TurnResult]) -> float:
         return sum(r.right for r in rows) / len(rows) if rows else 0.0
 
-    print(f"dialogues: {len(DIALOGUES)}, turns: {len(results)}")
+    print(f"dialogues: {len(dialogues)}, turns: {len(results)}")
     print(f"first turns:  {accuracy(firsts):.3f} ({sum(r.right for r in firsts)}/{len(firsts)})")
     print(f"follow-ups:   {accuracy(follows):.3f} ({sum(r.right for r in follows)}/{len(follows)})")
     print(f"median time per first turn: {statistics.median(r.seconds for r in firsts) * 1000:.1f} ms")
