@@ -684,6 +684,14 @@ def _link_date_parts(tokens: list[Token], taken: list[Mention | None], schema: S
                 taken[i] = Mention("value", i, i + 1, token.text, values=[(dates[0], month)], reading=reading)
 
 
+def _is_decade(tokens: list[Token], i: int) -> bool:
+    number, following = tokens[i].number, tokens[i + 1] if i + 1 < len(tokens) else None
+    return (
+        following is not None and following.low == "s" and following.start == tokens[i].end
+        and number is not None and number % 10 == 0 and 1000 <= number <= 2100
+    )
+
+
 def _month_column(schema: SchemaIndex) -> ColumnRef | None:
     """The one whole-number column of months (named so, its values within 1-12)."""
     found = [
@@ -725,6 +733,9 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             continue
         if token.low in ("one", "ones") and i > 0 and tokens[i - 1].low in _PRONOUN_CUES:
             taken[i] = Mention("stop", i, i + 1, token.text)  # "the one whose ...": a pronoun
+        elif token.kind == "number" and _is_decade(tokens, i):  # "the 1970s": 1970 to 1979
+            decade = Mention("number", i, i + 2, f"{token.text}s", [("decade", 10)], number=token.number)
+            taken[i] = taken[i + 1] = decade
         elif token.kind == "number":
             taken[i] = Mention("number", i, i + 1, token.text, number=token.number)
         elif token.kind == "quoted":

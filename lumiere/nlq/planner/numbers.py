@@ -30,7 +30,9 @@ def number_filters(state: PlanState) -> None:
             cursor.mentions[after].used = True
             after = cursor.next_index(after, skip=("stop",))
         values: list[Any] = [mention.number]
-        if op == "between":
+        if mention.has("decade") and op in (None, "=") and mention.number is not None:
+            op, values = "between", [mention.number, mention.number + mention.payload("decade") - 1]
+        elif op == "between":
             second = _between_second(state, i)
             if second is None:
                 op = None
@@ -252,6 +254,8 @@ def _year_preposition(state: PlanState, i: int) -> bool:
     cursor = state.cursor
     if i == 0:
         return True
+    if cursor.mentions[i].has("decade") and i > 1 and cursor.mentions[i - 1].low == "the":
+        i -= 1  # "in the 1970s"
     return (
         cursor.mentions[i - 1].low in _YEAR_PREPOSITIONS
         or cursor.is_keyword(i - 1, "or", "and")
