@@ -47,6 +47,8 @@ class Answer:
     explanation: str = ""
     notes: list[str] = field(default_factory=list)
     exploration: list[ExplorationCard] = field(default_factory=list)
+    # The engine's reading of the question (the built-in engine's plan), which a chat follow-up refines.
+    reading: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -420,6 +422,7 @@ def _record_success(
         chart=charts.chart_payload(spec, result),
         explanation=generated.explanation,
         notes=notes,
+        reading=generated.reading,
     )
 
 

@@ -348,7 +348,7 @@ def _handle(
 def _fresh(session: Session, user: User, source: Source, question: str, notes: list[str]) -> _Reply:
     answer = ask_question(session, user, source_id=saved_id(source), question=question)
     answer.notes[:0] = notes
-    return _answered(answer, question, getattr(answer, "reading", None), lead="")
+    return _answered(answer, question, answer.reading, lead="")
 
 
 def _answered(answer: Answer, question: str, reading: dict[str, Any] | None, *, lead: str) -> _Reply:

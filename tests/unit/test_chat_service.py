@@ -266,3 +266,36 @@ def test_llm_follow_up_reply_streams_while_the_model_writes(db_session, fake_llm
     expected = frame[frame.day == "Sat"].groupby("time").tip.sum()
     assert exchange.reply.result is not None
     assert dict(exchange.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
+
+
+# --- the built-in engine reads follow-ups ---------------------------------------------------------
+
+
+def test_builtin_follow_up_refines_the_first_answer_then_only_recharts(db_session, two_users) -> None:
+    """The first turn keeps the engine's reading, so the next message refines it instead of being refused."""
+    alice, _ = two_users
+    gapminder = sources.load_sample_dataset(db_session, alice)
+    db_session.commit()
+    first = _send(db_session, alice, gapminder, "average life expectancy by continent")
+    stored = db_session.exec(select(ChatMessage).where(ChatMessage.id == first.reply.id)).one()
+    assert stored.reading_json is not None and stored.reading_json.get("table") == "gapminder"
+
+    second = _send(db_session, alice, gapminder, "only for 2007", session_id=first.session_id)
+    frame = plotly.data.gapminder()
+    expected = frame[frame.year == 2007].groupby("continent").lifeExp.mean()
+    assert second.reply.result is not None and second.reply.query_id != first.reply.query_id
+    assert dict(second.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
+    assert second.reply.text.startswith("Refined: “") and "2007" in second.reply.text
+    refined = db_session.exec(select(ChatMessage).where(ChatMessage.id == second.reply.id)).one()
+    assert "2007" in refined.standalone_question and "2007" in refined.sql
+    entries = _history_count(db_session, alice)
+
+    third = _send(db_session, alice, gapminder, "as a pie chart", session_id=first.session_id)
+    assert third.reply.result is not None and third.reply.result["chart"]["type"] == "pie"
+    assert third.reply.result["rows"] == second.reply.result["rows"]
+    assert third.reply.query_id == second.reply.query_id
+    assert _history_count(db_session, alice) == entries  # re-charting runs no query
+
+    fourth = _send(db_session, alice, gapminder, "what about the airspeed?", session_id=first.session_id)
+    assert fourth.reply.result is None and fourth.reply.query_id is None
+    assert "could not tell what to change" in fourth.reply.text and "You could ask:" in fourth.reply.text
