@@ -43,7 +43,10 @@ def _send(page: Page, message: str, answers: int) -> None:
 
 
 def _query_link(page: Page, answer: int) -> str:
-    return page.locator(".chat-assistant").nth(answer).get_by_role("link", name="Edit in Ask").get_attribute("href")
+    """The answer's "Edit in Ask" link: /query?query=<its history entry>."""
+    href = page.locator(".chat-assistant").nth(answer).get_by_role("link", name="Edit in Ask").get_attribute("href")
+    assert href is not None and "query=" in href
+    return href
 
 
 def test_chat_ask_refine_rechart_new_chat_delete(page: Page):
