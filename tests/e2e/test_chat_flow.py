@@ -100,6 +100,12 @@ def test_chat_ask_refine_rechart_new_chat_delete(page: Page):
 
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.get_by_label("Message")).to_be_visible()
+    # the chart redraws to the phone's width (Plotly resizes after the window does)
+    page.wait_for_function(
+        "() => { const svg = document.querySelector('#chart-viewer .main-svg'); "
+        "return svg && svg.getBoundingClientRect().right <= window.innerWidth; }",
+        timeout=10_000,
+    )
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})
 
