@@ -8,8 +8,6 @@ the failed tries in the conversation.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +25,7 @@ from lumiere.llm.engine import (
     SqlAnswer,
     data_value,
     dialect_terms,
+    partial_field,
     render_schema,
 )
 from lumiere.llm.prompts import as_data, render_prompt
@@ -36,23 +35,11 @@ from lumiere.nlq.suggestions import suggest_questions
 MAX_HISTORY_CHARS = 12_000
 MAX_PREVIEW_ROWS = 5
 MAX_REPLY_CHARS = 1000
-# The "reply" string of a JSON object that is still arriving: from its opening quote to what came so far.
-_PARTIAL_REPLY_RE = re.compile(r'"reply"\s*:\s*"((?:[^"\\]|\\.)*)(\\?)')
 
 
 def partial_reply(text: str) -> str:
-    """The words of the model's "reply" received so far (escapes decoded), for streaming into the page."""
-    found = _PARTIAL_REPLY_RE.search(text)
-    if found is None:
-        return ""
-    body = found.group(1)
-    for cut in range(len(body), max(len(body) - 6, -1), -1):  # an escape (\u00e9) may be half-received
-        try:
-            decoded = json.loads(f'"{body[:cut]}"')
-        except ValueError:
-            continue
-        return str(decoded)[:MAX_REPLY_CHARS]
-    return ""
+    """The words of the model's "reply" received so far, for streaming into the page."""
+    return partial_field(text, "reply")[:MAX_REPLY_CHARS]
 
 
 class ChatAnswer(SqlAnswer):
@@ -91,9 +78,8 @@ class ChatLlmEngine(LlmEngine):
     def __init__(
         self, client: LlmClient, turns: list[PreviousTurn], on_partial: Callable[[str], None] | None = None
     ) -> None:
-        super().__init__(client)
+        super().__init__(client, on_partial)
         self.turns = turns
-        self.on_partial = on_partial  # gets the reply's words while the model writes them
         self._first: GeneratedSQL | None = None
         self._message = ""
 
@@ -135,22 +121,13 @@ class ChatLlmEngine(LlmEngine):
         )
 
     def _ask(self, message: str, context: QuestionContext, attempts: list[Attempt]) -> ChatAnswer:
-        on_partial = self.on_partial
-        on_text = None
-        if on_partial is not None and not attempts:  # corrections are not shown: the first words stand
-
-            def on_text(text: str) -> None:
-                words = partial_reply(text)
-                if words:
-                    on_partial(words)
-
         return self.client.complete_json(
             purpose="sql",
             system=SYSTEM_PROMPT,
             prompt=build_chat_prompt(message, self.turns, context, attempts),
             user_id=context.user_id,
             validate=ChatAnswer.model_validate,
-            on_text=on_text,
+            on_text=self._streamed(attempts, "reply"),
         )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import logging
 import math
 import numbers
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -323,11 +325,49 @@ class SqlAnswer(BaseModel):
         return hint
 
 
+# A string field of a JSON object that is still arriving: from its opening quote to what came so far.
+_PARTIAL_FIELD_RE = r'"{key}"\s*:\s*"((?:[^"\\]|\\.)*)(\\?)'
+MAX_PARTIAL_CHARS = 1000
+
+
+def partial_field(text: str, key: str) -> str:
+    """The words of string field `key` of the model's JSON received so far (escapes decoded), for
+    streaming into the page while the model writes; "" until the field has begun."""
+    found = re.search(_PARTIAL_FIELD_RE.format(key=re.escape(key)), text)
+    if found is None:
+        return ""
+    body = found.group(1)
+    for cut in range(len(body), max(len(body) - 6, -1), -1):  # an escape (\u00e9) may be half-received
+        try:
+            decoded = json.loads(f'"{body[:cut]}"')
+        except ValueError:
+            continue
+        return str(decoded)[:MAX_PARTIAL_CHARS]
+    return ""
+
+
 class LlmEngine:
     name = Engine.LLM
 
-    def __init__(self, client: LlmClient) -> None:
+    def __init__(self, client: LlmClient, on_partial: Callable[[str], None] | None = None) -> None:
         self.client = client
+        self.on_partial = on_partial  # gets the answer's words while the model writes them (the chat page)
+
+    def _streamed(self, attempts: list[Attempt] | None, *keys: str) -> Callable[[str], None] | None:
+        """The `on_text` that passes the first of `keys` the model has begun to `on_partial`; None
+        (no streaming) without a listener or for a correction, whose words are not shown."""
+        on_partial = self.on_partial
+        if on_partial is None or attempts:
+            return None
+
+        def on_text(text: str) -> None:
+            for key in keys:
+                words = partial_field(text, key)
+                if words:
+                    on_partial(words)
+                    return
+
+        return on_text
 
     def generate(
         self, question: str, context: QuestionContext, *, attempts: list[Attempt] | None = None
@@ -340,6 +380,7 @@ class LlmEngine:
             prompt=prompt,
             user_id=context.user_id,
             validate=SqlAnswer.model_validate,
+            on_text=self._streamed(attempts, "explanation", "reason"),
         )
         if answer.sql is None:
             reason = _clip((answer.reason or "").strip(), 300)

@@ -7,6 +7,7 @@ rejected by the database goes back to the LLM with the error, up to two more tim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,8 @@ class Answer:
     explanation: str = ""
     notes: list[str] = field(default_factory=list)
     exploration: list[ExplorationCard] = field(default_factory=list)
+    # The engine's reading of the question (the built-in engine's plan), which a chat follow-up refines.
+    reading: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,15 @@ def build_context(session: Session, user: User, source: Source) -> QuestionConte
     )
 
 
-def ask_question(session: Session, user: User, *, source_id: int, question: object) -> Answer:
+def ask_question(
+    session: Session,
+    user: User,
+    *,
+    source_id: int,
+    question: object,
+    on_partial: Callable[[str], None] | None = None,
+) -> Answer:
+    """Answers a question; `on_partial` gets the LLM's explanation as it writes it (the chat page streams it)."""
     question = _clean_text(question, "question", MAX_QUESTION_CHARS, "Type a question about your data.")
     source = get_source(session, user, source_id)
     context = build_context(session, user, source)
@@ -125,7 +136,7 @@ def ask_question(session: Session, user: User, *, source_id: int, question: obje
     client = client_for_user(user)
     if client is not None:
         try:
-            return _answer_with_llm(session, user, source, question, context, LlmEngine(client))
+            return _answer_with_llm(session, user, source, question, context, LlmEngine(client, on_partial))
         except LlmUnavailable as error:
             notes.append(f"The LLM could not be reached ({error.detail}), so the built-in engine answered.")
     return _answer_with_builtin(session, user, source, question, context, notes)
@@ -420,6 +431,7 @@ def _record_success(
         chart=charts.chart_payload(spec, result),
         explanation=generated.explanation,
         notes=notes,
+        reading=generated.reading,
     )
 
 

@@ -216,7 +216,7 @@ def send_message(
 ) -> ChatExchange:
     """Answers one message; without `session_id` it starts a conversation titled after the message.
 
-    `on_partial` gets the reply's words while the LLM writes a follow-up's answer (the page streams them).
+    `on_partial` gets the reply's words while the LLM writes them, first turn or follow-up (the page streams them).
     """
     text = clean_message(message)
     chat = get_chat(session, user, session_id) if session_id is not None else None
@@ -282,10 +282,10 @@ def _answer(
     context = build_context(session, user, source)
     try:
         if not turns:
-            return _fresh(session, user, source, text, [])
+            return _fresh(session, user, source, text, [], on_partial)
         follow, llm, notes = _read_follow_up(user, text, turns, context, on_partial)
         if follow is None:  # no engine reads follow-ups: every message is a first question
-            return _fresh(session, user, source, text, notes)
+            return _fresh(session, user, source, text, notes, on_partial)
         return _handle(session, user, source, context, follow, turns[-1], llm, notes)
     except CannotAnswer as error:
         return _Reply(text=_refusal(error.detail, error.suggestions))
@@ -345,10 +345,18 @@ def _handle(
     return _fresh(session, user, source, follow.standalone_question or last.text, notes)
 
 
-def _fresh(session: Session, user: User, source: Source, question: str, notes: list[str]) -> _Reply:
-    answer = ask_question(session, user, source_id=saved_id(source), question=question)
+def _fresh(
+    session: Session,
+    user: User,
+    source: Source,
+    question: str,
+    notes: list[str],
+    on_partial: Callable[[str], None] | None = None,
+) -> _Reply:
+    """Answered like Ask; with the LLM, its explanation streams to `on_partial` while it writes."""
+    answer = ask_question(session, user, source_id=saved_id(source), question=question, on_partial=on_partial)
     answer.notes[:0] = notes
-    return _answered(answer, question, getattr(answer, "reading", None), lead="")
+    return _answered(answer, question, answer.reading, lead="")
 
 
 def _answered(answer: Answer, question: str, reading: dict[str, Any] | None, *, lead: str) -> _Reply:

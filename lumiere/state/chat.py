@@ -213,7 +213,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
 
     @rx.event
     def choose_source(self, source_id: str):
-        if source_id in {option.id for option in self.source_options}:
+        if isinstance(source_id, str) and source_id in {option.id for option in self.source_options}:
             self.new_source = source_id
 
     @rx.event

@@ -35,5 +35,13 @@ def handler(event: Any) -> Callable[..., Any]:
 
 
 def settled(result: Any) -> Any:
-    """What a handler returns, awaited when the handler is async (as Reflex would)."""
+    """What a handler returns, awaited when the handler is async (as Reflex would); a handler that
+    yields (a background event that updates the page as it goes) runs to its end and gives the list
+    of what it yielded."""
+    if inspect.isasyncgen(result):
+        return asyncio.run(_drained(result))
     return asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+async def _drained(events: Any) -> list[Any]:
+    return [event async for event in events]

@@ -266,3 +266,81 @@ def test_llm_follow_up_reply_streams_while_the_model_writes(db_session, fake_llm
     expected = frame[frame.day == "Sat"].groupby("time").tip.sum()
     assert exchange.reply.result is not None
     assert dict(exchange.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
+
+
+# --- the built-in engine reads follow-ups ---------------------------------------------------------
+
+
+def test_builtin_follow_up_refines_the_first_answer_then_only_recharts(db_session, two_users) -> None:
+    """The first turn keeps the engine's reading, so the next message refines it instead of being refused."""
+    alice, _ = two_users
+    gapminder = sources.load_sample_dataset(db_session, alice)
+    db_session.commit()
+    first = _send(db_session, alice, gapminder, "average life expectancy by continent")
+    stored = db_session.exec(select(ChatMessage).where(ChatMessage.id == first.reply.id)).one()
+    assert stored.reading_json is not None and stored.reading_json.get("table") == "gapminder"
+
+    second = _send(db_session, alice, gapminder, "only for 2007", session_id=first.session_id)
+    frame = plotly.data.gapminder()
+    expected = frame[frame.year == 2007].groupby("continent").lifeExp.mean()
+    assert second.reply.result is not None and second.reply.query_id != first.reply.query_id
+    assert dict(second.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
+    assert second.reply.text.startswith("Refined: “") and "2007" in second.reply.text
+    refined = db_session.exec(select(ChatMessage).where(ChatMessage.id == second.reply.id)).one()
+    assert "2007" in refined.standalone_question and "2007" in refined.sql
+    entries = _history_count(db_session, alice)
+
+    third = _send(db_session, alice, gapminder, "as a pie chart", session_id=first.session_id)
+    assert third.reply.result is not None and third.reply.result["chart"]["type"] == "pie"
+    assert third.reply.result["rows"] == second.reply.result["rows"]
+    assert third.reply.query_id == second.reply.query_id
+    assert _history_count(db_session, alice) == entries  # re-charting runs no query
+
+    fourth = _send(db_session, alice, gapminder, "what about the airspeed?", session_id=first.session_id)
+    assert fourth.reply.result is None and fourth.reply.query_id is None
+    assert "could not tell what to change" in fourth.reply.text and "You could ask:" in fourth.reply.text
+
+
+def test_llm_first_turn_streams_its_explanation_while_the_model_writes(db_session, fake_llm) -> None:
+    """A first message goes through Ask's LLM loop, and its words reach the page as they come, like a follow-up's."""
+    user = _llm_user(db_session, fake_llm)
+    tips = _upload(db_session, user, plotly.data.tips(), "tips")
+    table = tips.table_name
+    said = "The average tip for each day of the week, from Thursday to Sunday."
+    fake_llm.reply_json({"sql": f"SELECT day, AVG(tip) AS avg_tip FROM {table} GROUP BY day", "explanation": said})
+    heard: list[str] = []
+    exchange = chat.send_message(db_session, user, source_id=saved_id(tips), message="average tip by day",
+                                 on_partial=heard.append)
+    db_session.commit()
+
+    assert fake_llm.chat_requests[-1].body["stream"] is True
+    assert len(heard) >= 4 and heard[-1] == said  # many growing pieces, ending with the whole explanation
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(heard))
+    assert exchange.reply.text.startswith(said)
+    expected = plotly.data.tips().groupby("day").tip.mean()
+    assert exchange.reply.result is not None
+    assert dict(exchange.reply.result["rows"]) == {k: pytest.approx(v) for k, v in expected.items()}
+
+
+def test_llm_first_turn_refusal_streams_its_reason_and_corrections_stay_quiet(db_session, fake_llm) -> None:
+    user = _llm_user(db_session, fake_llm)
+    tips = _upload(db_session, user, plotly.data.tips(), "tips")
+    table = tips.table_name
+    # a failed first try streams; its correction is not shown while it is written
+    fake_llm.reply_json({"sql": f"SELECT nope FROM {table}", "explanation": "First try."})
+    fake_llm.reply_json({"sql": f"SELECT COUNT(*) AS n FROM {table}", "explanation": "Rows counted."})
+    heard: list[str] = []
+    exchange = chat.send_message(db_session, user, source_id=saved_id(tips), message="how many rows",
+                                 on_partial=heard.append)
+    db_session.commit()
+    assert [request.body.get("stream") for request in fake_llm.chat_requests[-2:]] == [True, None]
+    assert heard and set(heard) <= {"First try."[:n] for n in range(1, 11)}
+    assert exchange.reply.result is not None and exchange.reply.result["rows"] == [[len(plotly.data.tips())]]
+
+    reason = "The data holds restaurant bills, not the weather."
+    fake_llm.reply_json({"sql": None, "reason": reason})
+    heard.clear()
+    refused = chat.send_message(db_session, user, source_id=saved_id(tips), message="will it rain tomorrow",
+                                on_partial=heard.append)
+    assert heard and heard[-1] == reason
+    assert refused.reply.result is None and reason in refused.reply.text

@@ -19,7 +19,7 @@ from lumiere.core.engine import Attempt, CannotAnswer, ColumnInfo, Example, Ques
 from lumiere.core.errors import Timeout
 from lumiere.db import session_scope
 from lumiere.llm.client import LlmUnavailable, client_for_user
-from lumiere.llm.engine import MAX_PROMPT_COLUMNS, LlmEngine, question_phrases, render_schema
+from lumiere.llm.engine import MAX_PROMPT_COLUMNS, LlmEngine, partial_field, question_phrases, render_schema
 from lumiere.llm.prompts import PROMPTS_DIR
 from lumiere.models import LlmCall
 
@@ -327,3 +327,13 @@ def test_many_tables_share_the_column_budget_round_robin() -> None:
     assert {name: count for name, count in per_table.items() if name != "orders"} == {
         "t0": 10, "t1": 10, "t2": 10, "t4": 10
     }
+
+
+def test_a_field_of_json_still_arriving_reads_as_its_words_so_far():
+    """What the chat page streams: the field's text with escapes decoded, a half-received escape held back."""
+    assert partial_field('{"sql": "SELECT 1", "expla', "explanation") == ""
+    assert partial_field('{"sql": "SELECT \\"x\\"", "explanation": "Caf', "explanation") == "Caf"
+    assert partial_field('{"explanation": "Caf\\u00e', "explanation") == "Caf"
+    assert partial_field('{"explanation": "Caf\\u00e9 \\"top\\"", "chart": null}', "explanation") == 'Café "top"'
+    assert partial_field('{"reason": "No weather \\', "reason") == "No weather "
+    assert partial_field('{"reply": "x"}', "explanation") == ""
