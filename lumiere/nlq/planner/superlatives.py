@@ -111,6 +111,8 @@ def _superlative_concept(state: PlanState, i: int) -> None:
             return
         column = prefer_mentioned(state, candidates)
     mention.used = True
+    if _per_group_extreme(state, i, column, descending):
+        return
     state.plan.order.append((Expr(column), descending))
     state.plan.limit = superlative_limit(state)
     _asked_value(state, i)
@@ -240,6 +242,8 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         column = first_numeric_column(near)
         if column.rank_like:
             descending = not descending  # "the highest position" is number 1
+        if _per_group_extreme(state, i, column, descending):
+            return
         group_target = _repeating_target(state, i)
         if group_target is not None and column.numeric_measure and group_target is not column:
             # "which continent has the largest population": continents repeat, so compare totals
@@ -307,3 +311,25 @@ def _column_just_before(state: PlanState, i: int) -> Mention | None:
     if k == i - 1 or said_with_be or cursor.mentions[k - 1].low in _BE_WORDS:
         return before
     return None
+
+
+_PER_GROUP_WORDS = frozenset(("for each", "each", "per", "in each", "every", "for every", "of each", "in every"))
+
+
+def _per_group_extreme(state: PlanState, i: int, column: ColumnRef, descending: bool) -> bool:
+    """`the highest ozone reading in each month`, `shortest tooth length for each dose`: the
+    extreme of a number within every group is its maximum (or minimum) per group. When the
+    superlative picks a row instead (`the most powerful car from each origin`) it is not read here."""
+    cursor = state.cursor
+    if not column.numeric or column.rank_like:
+        return False
+    said_per_group = any(
+        m.kind == "kw" and m.has("group") and m.low in _PER_GROUP_WORDS and not m.used for m in cursor.mentions[i + 1 :]
+    )
+    if not said_per_group:
+        return False
+    following = cursor.mentions[i + 1 : i + 4]
+    if any(m.kind == "table" for m in following):
+        return False  # "the most powerful car": a row per group, which this engine does not write
+    state.plan.add_select(Expr(column, "max" if descending else "min"))
+    return True
