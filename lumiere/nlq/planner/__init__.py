@@ -53,6 +53,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     filters.absence_filters,
     filters.missing_filters,
     superlatives.superlatives,
+    superlatives.averaged_superlatives,
     aggregates.counts_and_aggregates,
     aggregates.shares,
     grouping.groups,

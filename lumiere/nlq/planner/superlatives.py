@@ -333,3 +333,44 @@ def _per_group_extreme(state: PlanState, i: int, column: ColumnRef, descending: 
         return False  # "the most powerful car": a row per group, which this engine does not write
     state.plan.add_select(Expr(column, "max" if descending else "min"))
     return True
+
+
+_ON_AVERAGE = frozenset(("on average", "on the average", "in average", "typically"))
+
+
+def averaged_superlatives(state: PlanState) -> None:
+    """`which month was the windiest on average`: a superlative said `on average` over a label that
+    repeats ranks the labels by the measure's average, instead of picking the single windiest row."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind != "kw" or mention.low not in _ON_AVERAGE:
+            continue
+        if state.rank_groups_by is not None or len(state.plan.order) != 1:
+            return
+        measure, descending = state.plan.order[0]
+        if measure.agg is not None or measure.column is None or not measure.column.numeric_measure:
+            return
+        label = _repeating_label_before(state, i, measure.column)
+        if label is None:
+            return
+        mention.used = True
+        state.plan.order = []
+        state.plan.add_select(Expr(label))
+        state.rank_groups_by = (descending, Expr(measure.column, "avg"))
+        return
+
+
+def _repeating_label_before(state: PlanState, end: int, measure: ColumnRef) -> ColumnRef | None:
+    """The first column named before `end` whose values repeat across rows (`month`, `dose`)."""
+    rows = state.schema.table.row_count
+    for mention in state.cursor.mentions[:end]:
+        if mention.kind != "column" or measure in mention.columns:
+            continue
+        column = mention.column
+        distinct = column.info.distinct_count
+        repeats = distinct is not None and distinct > 1 and distinct * 2 <= rows
+        if (repeats and not column.numeric_measure) or column.calendar_part:
+            mention.used = True
+            return column
+        return None
+    return None
