@@ -345,7 +345,14 @@ def averaged_superlatives(state: PlanState) -> None:
     for i, mention in enumerate(cursor.mentions):
         if mention.used or mention.kind != "kw" or mention.low not in _ON_AVERAGE:
             continue
-        if state.rank_groups_by is not None or len(state.plan.order) != 1:
+        if state.rank_groups_by is not None:
+            descending, ranked = state.rank_groups_by
+            if ranked.column is not None and ranked.agg in ("sum", "avg"):
+                # "which day had the highest tip on average": days compared by their average tip
+                mention.used = True
+                state.rank_groups_by = (descending, Expr(ranked.column, "avg"))
+            return
+        if len(state.plan.order) != 1:
             return
         measure, descending = state.plan.order[0]
         if measure.agg is not None or measure.column is None or not measure.column.numeric_measure:
