@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr
+from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear
 from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
 from lumiere.nlq.planner.state import PlanState
 
@@ -256,6 +256,9 @@ def _year_preposition(state: PlanState, i: int) -> bool:
         return True
     if cursor.mentions[i].has("decade") and i > 1 and cursor.mentions[i - 1].low == "the":
         i -= 1  # "in the 1970s"
+    before = cursor.mentions[i - 1]
+    if before.kind == "value" and any(isinstance(value, MonthOfYear) for _, value in before.values):
+        return True  # "in December 2014": the month's year
     return (
         cursor.mentions[i - 1].low in _YEAR_PREPOSITIONS
         or cursor.is_keyword(i - 1, "or", "and")
