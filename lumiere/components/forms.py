@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 
@@ -55,4 +57,18 @@ def form_error(message: rx.Var[str]) -> rx.Component:
         message != "",
         rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
         rx.fragment(),
+    )
+
+
+def source_select(
+    select_id: str, options: rx.Var, value: rx.Var[str], on_change: Any, *, min_width: str
+) -> rx.Component:
+    """The picker of the user's data sources ("tips · CSV"), shared by the Ask and Chat pages."""
+    return rx.select.root(
+        rx.select.trigger(id=select_id, placeholder="Choose a data source", min_width=min_width),
+        rx.select.content(
+            rx.foreach(options, lambda option: rx.select.item(option.name + " · " + option.kind, value=option.id)),
+        ),
+        value=value,
+        on_change=on_change,
     )

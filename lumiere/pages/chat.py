@@ -9,7 +9,7 @@ import reflex as rx
 from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.feedback import confirm_dialog, error_callout
-from lumiere.components.forms import field_label
+from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell
 from lumiere.components.result_table import result_summary, result_table
@@ -239,16 +239,8 @@ def _typing() -> rx.Component:
 def _source_picker() -> rx.Component:
     return rx.hstack(
         field_label("Data source", "chat-source"),
-        rx.select.root(
-            rx.select.trigger(id="chat-source", placeholder="Choose a data source", min_width="12rem"),
-            rx.select.content(
-                rx.foreach(
-                    ChatState.source_options,
-                    lambda option: rx.select.item(option.name + " · " + option.kind, value=option.id),
-                ),
-            ),
-            value=ChatState.new_source,
-            on_change=ChatState.choose_source,
+        source_select(
+            "chat-source", ChatState.source_options, ChatState.new_source, ChatState.choose_source, min_width="12rem"
         ),
         align="center",
         spacing="2",

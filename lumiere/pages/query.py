@@ -10,7 +10,7 @@ from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.exploration_grid import exploration_grid
 from lumiere.components.feedback import empty_state, skeleton_lines
-from lumiere.components.forms import field_label
+from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.result_table import result_summary, result_table
@@ -27,16 +27,12 @@ _SUBMIT_ON_ENTER: rx.Var[Any] = rx.Var(  # a JavaScript event handler
 def source_picker() -> rx.Component:
     return rx.vstack(
         field_label("Data source", "source-picker"),
-        rx.select.root(
-            rx.select.trigger(id="source-picker", placeholder="Choose a data source", min_width="14rem"),
-            rx.select.content(
-                rx.foreach(
-                    QueryState.source_options,
-                    lambda option: rx.select.item(option.name + " · " + option.kind, value=option.id),
-                ),
-            ),
-            value=QueryState.selected_source,
-            on_change=QueryState.choose_source,
+        source_select(
+            "source-picker",
+            QueryState.source_options,
+            QueryState.selected_source,
+            QueryState.choose_source,
+            min_width="14rem",
         ),
         spacing="1",
         align="start",
