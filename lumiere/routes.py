@@ -42,7 +42,9 @@ QUERY = Route("/query", "Ask · Lumiere", "Ask", "message-circle-question")
 CHAT = Route("/chat", "Chat · Lumiere", "Chat", "messages-square")
 HISTORY = Route("/history", "History · Lumiere", "History", "history")
 INSIGHTS = Route("/insights", "Saved insights · Lumiere", "Insights", "lightbulb")
-PROFILE = Route("/profile", "Profile · Lumiere")
+PROFILE = Route("/profile", "Profile · Lumiere")  # the old address of the settings' profile section
+SETTINGS = Route("/settings", "Settings · Lumiere")
+ADMIN = Route("/admin", "Admin · Lumiere", "Admin", "shield", admin_only=True)
 
 # Registration order; the sidebar keeps this order too.
 ROUTES: tuple[Route, ...] = (

@@ -64,6 +64,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'lumiere.db'}"
         migrate(url)
+        _capture_seeded_rows(url)
         yield url
         engine_for(url).dispose()
         return
@@ -71,6 +72,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         migrate(url)
+        _capture_seeded_rows(url)
         yield url
     finally:
         engine_for(url).dispose()
@@ -96,7 +98,31 @@ def app_db(database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     with engine_for(database_url).begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(table.delete())
+        restore_seeded_rows(connection)
     reset_settings()
+
+
+# Rows the migrations create (the plans `free` and `pro`), put back after every test empties the tables.
+_SEEDED_TABLES = ("plans",)
+_seeded_rows: dict[str, list[dict]] = {}
+
+
+def restore_seeded_rows(connection) -> None:
+    for name in _SEEDED_TABLES:
+        table = SQLModel.metadata.tables[name]
+        if name not in _seeded_rows:
+            raise RuntimeError(f"no seed rows captured for {name}")
+        if _seeded_rows[name]:
+            connection.execute(table.insert(), _seeded_rows[name])
+
+
+def _capture_seeded_rows(url: str) -> None:
+    from lumiere.db import engine_for
+
+    with engine_for(url).connect() as connection:
+        for name in _SEEDED_TABLES:
+            table = SQLModel.metadata.tables[name]
+            _seeded_rows[name] = [dict(row._mapping) for row in connection.execute(table.select())]
 
 
 @pytest.fixture

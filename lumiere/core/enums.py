@@ -51,3 +51,33 @@ class ChatRole(StrEnum):
 
     USER = "user"
     ASSISTANT = "assistant"
+
+
+class Role(StrEnum):
+    """What an account may do across the installation."""
+
+    USER = "user"
+    ADMIN = "admin"
+
+
+class Theme(StrEnum):
+    """The appearance a user chose; stored on the account so it follows them to any browser."""
+
+    LIGHT = "light"
+    DARK = "dark"
+    SYSTEM = "system"
+
+
+class UsageMetric(StrEnum):
+    """What a plan limits. Monthly metrics start again each calendar month (UTC); the others are
+    running totals of what the user holds now."""
+
+    QUERIES = "queries"  # monthly: questions, SQL runs and re-runs that reach the data
+    SOURCES = "sources"
+    STORAGE = "storage"  # bytes of dataset files
+    SCHEDULES = "schedules"
+    SHARE_LINKS = "share_links"
+
+    @property
+    def monthly(self) -> bool:
+        return self is UsageMetric.QUERIES

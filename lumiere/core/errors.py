@@ -70,3 +70,13 @@ class RateLimited(ServiceError):
 
 class Unavailable(ServiceError):
     status_code = 503
+
+
+class LimitReached(ServiceError):
+    """A plan limit stops the action (402); the body carries `limit`, `used` and `plan` as the API
+    promises, and the detail says which limit it is and how to get more."""
+
+    status_code = 402
+
+    def __init__(self, detail: str, *, limit: float | int, used: float | int, plan: str, **extra: object) -> None:
+        super().__init__(detail, limit=limit, used=used, plan=plan, **extra)

@@ -18,5 +18,11 @@ class User(SQLModel, table=True):
     token_version: int = Field(default=0)
     # The user's own LLM API key, encrypted with the server key (never returned).
     llm_api_key_encrypted: str | None = Field(default=None, max_length=2000)
+    # A disabled account's tokens stop working at once; only an admin can enable it again.
+    disabled: bool = Field(default=False)
+    theme: str = Field(default="system", max_length=10)  # light | dark | system
+    # The user's own OpenAI-compatible endpoint and model (with their key); None: the server's.
+    llm_base_url: str | None = Field(default=None, max_length=500)
+    llm_model: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -17,20 +17,21 @@ from sqlmodel import Session
 
 from lumiere import charts
 from lumiere.core.engine import Attempt, CannotAnswer, GeneratedSQL, QuestionContext
-from lumiere.core.enums import Engine, ExampleOrigin, QueryOrigin, QueryStatus
+from lumiere.core.enums import Engine, ExampleOrigin, QueryOrigin, QueryStatus, UsageMetric
 from lumiere.core.errors import BadRequest, Invalid, NotFound, QueryRejected, ServiceError
 from lumiere.core.limits import MAX_QUESTION_CHARS
 from lumiere.core.resultset import ResultColumn, ResultSet
 from lumiere.db import saved_id
-from lumiere.llm.client import LlmUnavailable, client_for_user
+from lumiere.llm.client import LlmUnavailable
 from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services import examples, warehouse
+from lumiere.services import examples, usage, warehouse
 from lumiere.services.explore import Exploration, ExplorationCard, ExplorationCardView, explore, public_card
 from lumiere.services.explore_request import has_exploration_intent, read_request
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
+from lumiere.services.llm_access import llm_client
 from lumiere.services.result_units import annotate_units, source_catalog
 from lumiere.services.semantics import semantics_for_engine
 from lumiere.services.sources import get_source, table_infos
@@ -117,6 +118,15 @@ def ask_question(
     """Answers a question; `on_partial` gets the LLM's explanation as it writes it (the chat page streams it)."""
     question = _clean_text(question, "question", MAX_QUESTION_CHARS, "Type a question about your data.")
     source = get_source(session, user, source_id)
+    # One question is one query of the plan, however many SQL attempts it takes; a question no
+    # engine could read costs nothing.
+    with usage.charge(session, user, UsageMetric.QUERIES, refund_on=(CannotAnswer,)):
+        return _answer_question(session, user, source, question, on_partial)
+
+
+def _answer_question(
+    session: Session, user: User, source: Source, question: str, on_partial: Callable[[str], None] | None
+) -> Answer:
     context = build_context(session, user, source)
     reading = read_request(question, context.tables, context.semantics)
     if reading.vague:  # "show me something interesting": an overview, whichever engine would answer
@@ -133,7 +143,7 @@ def ask_question(
                 f"The SQL you {recalled.origin.value} for “{recalled.question}” did not run this time "
                 f"({error.detail}), so the engine answered instead."
             )
-    client = client_for_user(user)
+    client = llm_client(session, user, notes)
     if client is not None:
         try:
             return _answer_with_llm(session, user, source, question, context, LlmEngine(client, on_partial))
@@ -162,9 +172,10 @@ def run_sql(
     if query_id is not None and not question:
         question = get_query(session, user, query_id).question
     source = get_source(session, user, source_id)
-    answer = _execute_and_record(
-        session, user, source, question=question, sql=sql, engine=Engine.USER, origin=QueryOrigin.SQL
-    )
+    with usage.charge(session, user, UsageMetric.QUERIES):
+        answer = _execute_and_record(
+            session, user, source, question=question, sql=sql, engine=Engine.USER, origin=QueryOrigin.SQL
+        )
     if question and learn_as is not None:
         try:
             examples.remember(session, user, answer.query, answer.query.sql, learn_as)
@@ -181,16 +192,17 @@ def rerun_query(session: Session, user: User, query_id: int) -> Answer:
     source = _source_of(session, user, earlier)
     if not earlier.sql.strip():
         raise Invalid("This history entry has no SQL to run again; ask the question again instead.")
-    return _execute_and_record(
-        session,
-        user,
-        source,
-        question=earlier.question,
-        sql=earlier.sql,
-        engine=earlier.engine,
-        origin=QueryOrigin.RERUN,
-        saved_chart=earlier.chart_json,
-    )
+    with usage.charge(session, user, UsageMetric.QUERIES):
+        return _execute_and_record(
+            session,
+            user,
+            source,
+            question=earlier.question,
+            sql=earlier.sql,
+            engine=earlier.engine,
+            origin=QueryOrigin.RERUN,
+            saved_chart=earlier.chart_json,
+        )
 
 
 def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query, ResultSet]:
@@ -468,13 +480,14 @@ def answer_with_generated(
     session: Session, user: User, source: Source, question: str, generated: GeneratedSQL, notes: list[str]
 ) -> Answer:
     """SQL an engine already wrote for `question` (a chat follow-up written out in full): run through the
-    guard and sandbox and recorded in the history exactly like an Ask answer."""
-    try:
-        result = warehouse.execute(source, generated.sql)
-    except ServiceError as error:
-        status = _failure_status(error)
-        _record_failure(session, user, source, question, generated.sql, status, error.detail, generated.engine)
-        raise
+    guard and sandbox and recorded in the history exactly like an Ask answer (and counted like one)."""
+    with usage.charge(session, user, UsageMetric.QUERIES):
+        try:
+            result = warehouse.execute(source, generated.sql)
+        except ServiceError as error:
+            status = _failure_status(error)
+            _record_failure(session, user, source, question, generated.sql, status, error.detail, generated.engine)
+            raise
     return _record_success(session, user, source, question, generated, result, notes, origin=QueryOrigin.QUESTION)
 
 
@@ -483,4 +496,5 @@ def answer_with_llm(
 ) -> Answer:
     """Ask's LLM loop (guard, sandbox, up to two self-corrections, history) for another LLM engine,
     such as the chat's, whose first `generate` returns the SQL it already wrote."""
-    return _answer_with_llm(session, user, source, question, context, engine)
+    with usage.charge(session, user, UsageMetric.QUERIES, refund_on=(CannotAnswer,)):
+        return _answer_with_llm(session, user, source, question, context, engine)

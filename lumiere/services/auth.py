@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lumiere.config import get_settings
-from lumiere.core.errors import Conflict, Invalid, Unauthorized
+from lumiere.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from lumiere.db import saved_id
 from lumiere.models import RevokedToken, User
 
@@ -28,6 +28,7 @@ MIN_PASSWORD_CHARS = 8
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 WRONG_LOGIN = "Incorrect email or password."
+DISABLED = "This account has been disabled by an administrator; ask them to enable it again."
 TOKEN_ALGORITHM = "HS256"
 
 
@@ -120,6 +121,8 @@ def authenticate(session: Session, *, email: object, password: object) -> User:
         raise Unauthorized(WRONG_LOGIN)
     if not verify_password(password, user.password_hash):
         raise Unauthorized(WRONG_LOGIN)
+    if user.disabled:  # said only to someone who knows the password
+        raise Forbidden(DISABLED)
     return user
 
 
@@ -182,6 +185,8 @@ def verify_token(session: Session, token: str | None) -> TokenHolder:
     user = session.get(User, user_id)
     if user is None or claims.get("ver", 0) != user.token_version:
         raise Unauthorized("Your session is no longer valid. Sign in again.")
+    if user.disabled:
+        raise Unauthorized(DISABLED)
     if session.get(RevokedToken, jti) is not None:
         raise Unauthorized("You signed out of this session. Sign in again.")
     return TokenHolder(user=user, jti=jti, expires_at=expires_at)

@@ -13,10 +13,11 @@ from lumiere.charts.overrides import OVERRIDE_FIELDS
 from lumiere.charts.proposal import CHART_SYSTEM_PROMPT, proposal_request, spec_from_proposal
 from lumiere.core.errors import Invalid, ServiceError
 from lumiere.core.resultset import ResultSet
-from lumiere.llm.client import LlmClient, client_for_user
+from lumiere.llm.client import LlmClient
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import User
 from lumiere.services.ask import result_for_query
+from lumiere.services.llm_access import llm_client
 
 
 def propose_chart(
@@ -77,7 +78,7 @@ def chart_for_query(
     elif saved is not None:
         spec = saved
     else:
-        spec = _proposed(result, query.question, user) or choose_chart(result, question=query.question)
+        spec = _proposed(session, result, query.question, user) or choose_chart(result, question=query.question)
     if query.chart_json != spec.to_dict():
         query.chart_json = spec.to_dict()
         session.add(query)
@@ -85,8 +86,8 @@ def chart_for_query(
     return chart_payload(spec, result, theme=theme)
 
 
-def _proposed(result: ResultSet, question: str, user: User) -> ChartSpec | None:
-    client = client_for_user(user)
+def _proposed(session: Session, result: ResultSet, question: str, user: User) -> ChartSpec | None:
+    client = llm_client(session, user)
     if client is None:
         return None
     return propose_chart(result, question=question, client=client, user_id=user.id)

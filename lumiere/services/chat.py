@@ -21,18 +21,19 @@ from lumiere import charts
 from lumiere.charts.choice import chart_title
 from lumiere.core.chat import FollowUp, FollowUpKind, PreviousTurn
 from lumiere.core.engine import CannotAnswer, QuestionContext
-from lumiere.core.enums import ChatRole
+from lumiere.core.enums import ChatRole, UsageMetric
 from lumiere.core.errors import BadRequest, Invalid, NotFound, Timeout
 from lumiere.core.json_values import json_safe
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.core.resultset import ResultColumn, ResultSet
 from lumiere.db import saved_id
 from lumiere.llm.chat import ChatLlmEngine
-from lumiere.llm.client import LlmUnavailable, client_for_user
+from lumiere.llm.client import LlmClient, LlmUnavailable
 from lumiere.models import ChatMessage, ChatSession, Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
+from lumiere.services import usage
 from lumiere.services.ask import (
     Answer,
     answer_with_generated,
@@ -41,6 +42,7 @@ from lumiere.services.ask import (
     build_context,
     public_answer,
 )
+from lumiere.services.llm_access import llm_client
 from lumiere.services.sources import get_source
 
 TITLE_CHARS = 80  # a title made from the first message
@@ -279,11 +281,13 @@ def _answer(
     on_partial: Callable[[str], None] | None = None,
 ) -> _Reply:
     turns = [m for m in earlier if m.role == ChatRole.ASSISTANT and m.sql and m.result_json is not None]
+    usage.check(session, user, UsageMetric.QUERIES)  # before any LLM reads the message
     context = build_context(session, user, source)
     try:
         if not turns:
             return _fresh(session, user, source, text, [], on_partial)
-        follow, llm, notes = _read_follow_up(user, text, turns, context, on_partial)
+        notes: list[str] = []
+        follow, llm = _read_follow_up(user, text, turns, context, notes, llm_client(session, user, notes), on_partial)
         if follow is None:  # no engine reads follow-ups: every message is a first question
             return _fresh(session, user, source, text, notes, on_partial)
         return _handle(session, user, source, context, follow, turns[-1], llm, notes)
@@ -298,23 +302,23 @@ def _read_follow_up(
     text: str,
     turns: list[ChatMessage],
     context: QuestionContext,
+    notes: list[str],
+    client: LlmClient | None,
     on_partial: Callable[[str], None] | None = None,
-) -> tuple[FollowUp | None, ChatLlmEngine | None, list[str]]:
-    """The follow-up as the LLM (when configured) or the built-in engine reads it; None when neither can."""
+) -> tuple[FollowUp | None, ChatLlmEngine | None]:
+    """The follow-up as the LLM (when it may be used) or the built-in engine reads it; None when neither can."""
     previous = [previous_turn(turn) for turn in turns]
-    notes: list[str] = []
-    client = client_for_user(user)
     if client is not None:
         engine = ChatLlmEngine(client, previous, on_partial)
         try:
-            return engine.follow_up(text, previous[-1], context), engine, notes
+            return engine.follow_up(text, previous[-1], context), engine
         except LlmUnavailable as error:
             notes.append(f"The LLM could not be reached ({error.detail}), so the built-in engine answered.")
     builtin = BuiltinEngine()
     reader = getattr(builtin, "follow_up", None)
     if reader is None:
-        return None, None, notes
-    return reader(text, previous[-1], context), None, notes
+        return None, None
+    return reader(text, previous[-1], context), None
 
 
 def _handle(
@@ -355,7 +359,7 @@ def _fresh(
 ) -> _Reply:
     """Answered like Ask; with the LLM, its explanation streams to `on_partial` while it writes."""
     answer = ask_question(session, user, source_id=saved_id(source), question=question, on_partial=on_partial)
-    answer.notes[:0] = notes
+    answer.notes[:0] = [note for note in notes if note not in answer.notes]
     return _answered(answer, question, answer.reading, lead="")
 
 

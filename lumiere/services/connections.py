@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lumiere.core.enums import UsageMetric
 from lumiere.core.errors import BadRequest
 from lumiere.db import saved_id
 from lumiere.models import Source, User
-from lumiere.services import warehouse
+from lumiere.services import usage, warehouse
 from lumiere.services.sources import validate_source_name
 from lumiere.storage.crypto import encrypt_secret
 from lumiere.storage.external import DEFAULT_PORTS, KINDS, ExternalParams, describe
@@ -85,6 +86,7 @@ def test_connection(params: dict[str, Any]) -> ConnectionCheck:
 def create_connection(session: Session, user: User, params: dict[str, Any], *, name: str | None = None) -> Source:
     """Check the connection and save it as a source; the password is stored encrypted."""
     connection = parse_connection(params)
+    usage.check(session, user, UsageMetric.SOURCES)  # before connecting to the server
     display_name = validate_source_name(name) if name is not None else (
         f"{connection.database} ({KIND_LABELS[connection.kind]})"
     )
@@ -95,6 +97,7 @@ def create_connection(session: Session, user: User, params: dict[str, Any], *, n
             "pick another schema or grant access first.",
             field="schema",
         )
+    usage.take(session, user, UsageMetric.SOURCES)
     source = Source(
         user_id=saved_id(user),
         name=display_name,

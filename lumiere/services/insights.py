@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from lumiere.core.enums import Engine
 from lumiere.core.errors import Invalid, NotFound
 from lumiere.db import saved_id
-from lumiere.llm.client import LlmUnavailable, client_for_user
+from lumiere.llm.client import LlmClient, LlmUnavailable
 from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import Insight, Query, User
 from lumiere.models._base import iso_utc
@@ -27,6 +27,7 @@ from lumiere.services.facts import compute_facts as compute_facts
 from lumiere.services.facts import format_number as format_number
 from lumiere.services.facts import numbers_in as numbers_in
 from lumiere.services.facts import unsupported_numbers
+from lumiere.services.llm_access import llm_client
 from lumiere.services.markdown_safety import safe_markdown
 
 MAX_NARRATIVE_CHARS = 3000
@@ -71,11 +72,12 @@ class Narrative:
     note: str | None = None  # why the LLM's text was not used, when it was tried
 
 
-def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -> Narrative:
-    """The LLM's text when one is configured and it only quotes the facts' numbers; otherwise the
+def write_narrative(
+    facts: list[dict[str, Any]], *, question: str, client: LlmClient | None, user_id: int | None
+) -> Narrative:
+    """The LLM's text when one may be used and it only quotes the facts' numbers; otherwise the
     composed text, with a note saying why when the LLM was tried."""
     composed = compose_narrative(facts, question=question)
-    client = client_for_user(user)
     if client is None:
         return Narrative(composed, Engine.BUILTIN)
     prompt = render_prompt(
@@ -85,7 +87,7 @@ def write_narrative(facts: list[dict[str, Any]], *, question: str, user: User) -
     )
     try:
         written = client.complete_json(
-            purpose="insight", system=SYSTEM_PROMPT, prompt=prompt, user_id=user.id, validate=_written_text
+            purpose="insight", system=SYSTEM_PROMPT, prompt=prompt, user_id=user_id, validate=_written_text
         )
     except LlmUnavailable:
         reason = "The LLM could not be reached, so this summary was composed from the computed facts."
@@ -111,7 +113,7 @@ def create_insight(session: Session, user: User, query_id: int) -> Insight:
     """Facts and narrative for one of the user's queries, re-read from its source, stored and linked to it."""
     query, result = result_for_query(session, user, query_id)
     facts = compute_facts(result, question=query.question)
-    narrative = write_narrative(facts, question=query.question, user=user)
+    narrative = write_narrative(facts, question=query.question, client=llm_client(session, user), user_id=user.id)
     text = narrative.text
     if narrative.note:
         text = f"{text}\n\n_{safe_markdown(narrative.note)}_"

@@ -22,13 +22,14 @@ from sqlmodel import Session, col, select
 
 from lumiere.config import get_settings
 from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.core.enums import UsageMetric
 from lumiere.core.errors import Invalid, NotFound, Timeout
 from lumiere.core.resultset import ResultColumn
 from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services import warehouse
+from lumiere.services import usage, warehouse
 from lumiere.services.ingest import (
     StagedUpload,
     detect_encoding,
@@ -290,6 +291,7 @@ async def ingest_upload(
     staged bytes, no dataset file, no source row.
     """
     display_name = validate_source_name(name) if name is not None else None
+    await asyncio.to_thread(check_room_for_upload, session, user)  # before streaming what cannot be kept
     staged = await receive_upload(filename, chunks)
     try:
         return await asyncio.to_thread(register_upload, session, user, staged, name=display_name)
@@ -300,6 +302,7 @@ async def ingest_upload(
 def register_upload(session: Session, user: User, staged: StagedUpload, *, name: str | None = None) -> Source:
     """Ingest a staged upload into a new dataset file and record it as the user's source."""
     display_name = validate_source_name(name if name is not None else staged.filename)
+    check_room_for_upload(session, user)
     base_table = table_name_from_filename(staged.filename)
     work = new_temp_path(".duckdb")
     try:
@@ -312,6 +315,8 @@ def register_upload(session: Session, user: User, staged: StagedUpload, *, name:
             original_name=staged.filename,
         )
         _lock_users_sources(session, user)
+        usage.take(session, user, UsageMetric.SOURCES)
+        usage.take(session, user, UsageMetric.STORAGE, result.size_bytes)
         table_name = unique_table_name(session, user, base_table)
         if table_name != result.table_name:  # another upload of the same name won the race
             rename_table(work, result.table_name, table_name)
@@ -345,6 +350,13 @@ def register_upload(session: Session, user: User, staged: StagedUpload, *, name:
         return source
     finally:
         work.unlink(missing_ok=True)
+
+
+def check_room_for_upload(session: Session, user: User) -> None:
+    """402 before any work when the plan has no source or no storage left (the final count is taken
+    with the dataset's real size, after ingest)."""
+    usage.check(session, user, UsageMetric.SOURCES)
+    usage.check(session, user, UsageMetric.STORAGE, 1)
 
 
 def load_sample_dataset(session: Session, user: User) -> Source:
@@ -409,6 +421,8 @@ def delete_source(session: Session, user: User, source_id: int) -> None:
     stay in the history (they keep the source's id and name)."""
     source = get_source(session, user, source_id)
     storage_key = source.storage_key if source.kind == "csv" else None
+    usage.give_back(session, saved_id(user), UsageMetric.SOURCES)
+    usage.give_back(session, saved_id(user), UsageMetric.STORAGE, source.size_bytes)
     session.delete(source)
     session.flush()
     if storage_key:

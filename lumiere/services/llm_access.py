@@ -1,0 +1,23 @@
+"""Which LLM a request may use: the user's own key, else the server's while the plan's monthly
+LLM budget lasts. Every service that would call an LLM asks here first."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from lumiere.llm.client import LlmClient, client_for_user
+from lumiere.models import User
+from lumiere.services.usage import llm_budget_note
+
+
+def llm_client(session: Session, user: User, notes: list[str] | None = None) -> LlmClient | None:
+    """The client to use, or None for the built-in engine; when the budget is why, `notes` says so."""
+    client = client_for_user(user)
+    if client is None or user.llm_api_key_encrypted:
+        return client
+    note = llm_budget_note(session, user)
+    if note is None:
+        return client
+    if notes is not None:
+        notes.append(note)
+    return None
