@@ -11,6 +11,7 @@ import re
 import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -115,6 +116,19 @@ class Settings(BaseSettings):
     llm_backoff_s: float = Field(default=0.5, gt=0, le=60)
     llm_prices: str = Field(default="", description="JSON object: model -> [prompt_usd, completion_usd] per 1M tokens")
 
+    # --- scale-out, email, links ----------------------------------------------------------
+    # Redis for the job queue, rate limits and caches shared by several processes; unset: embedded.
+    redis_url: str = Field(default="", validation_alias=AliasChoices("LUMIERE_REDIS_URL", "redis_url"))
+    # The address people reach this installation at, for links in emails (stop links, downloads, shares).
+    public_url: str = "http://localhost:3000"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Lumiere <lumiere@localhost>"
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_timeout_s: float = Field(default=20.0, gt=0)
+
     log_level: str = "INFO"
 
     @field_validator("frame_ancestors", mode="after")
@@ -188,6 +202,19 @@ class Settings(BaseSettings):
             for model, pair in json.loads(self.llm_prices).items():
                 table[model] = (float(pair[0]), float(pair[1]))
         return table
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _public_origin(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} is not an address like https://lumiere.example.com")
+        return value
 
     @property
     def llm_configured(self) -> bool:

@@ -44,6 +44,7 @@ HISTORY = Route("/history", "History · Lumiere", "History", "history")
 INSIGHTS = Route("/insights", "Saved insights · Lumiere", "Insights", "lightbulb")
 PROFILE = Route("/profile", "Profile · Lumiere")  # the old address of the settings' profile section
 SETTINGS = Route("/settings", "Settings · Lumiere")
+SETTINGS_PLAN = f"{SETTINGS.path}#plan"  # where a plan limit's message sends people
 ADMIN = Route("/admin", "Admin · Lumiere", "Admin", "shield", admin_only=True)
 
 # Registration order; the sidebar keeps this order too.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
+from lumiere import routes
+
 
 def empty_state(icon: str, title: str, body: str | rx.Var[str], *actions: rx.Component) -> rx.Component:
     return rx.card(
@@ -30,12 +32,28 @@ def not_found_state(what: str, back_label: str, back_href: str) -> rx.Component:
     )
 
 
-def error_callout(message: rx.Var[str], title: str = "Something went wrong") -> rx.Component:
+def plans_link(shown: rx.Var[bool]) -> rx.Component:
+    """Under a plan limit's message: the way to more."""
+    return rx.cond(
+        shown,
+        rx.link(rx.hstack(rx.icon("gem", size=14), rx.text("See plans and usage"), spacing="1", align="center"),
+                href=routes.SETTINGS_PLAN, size="2", weight="medium"),
+        rx.fragment(),
+    )
+
+
+def error_callout(
+    message: rx.Var[str], title: str = "Something went wrong", limit_reached: rx.Var[bool] | None = None
+) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout.root(
             rx.callout.icon(rx.icon("triangle-alert")),
-            rx.callout.text(rx.text(title, weight="bold"), rx.text(message)),
+            rx.callout.text(
+                rx.text(title, weight="bold"),
+                rx.text(message),
+                plans_link(limit_reached) if limit_reached is not None else rx.fragment(),
+            ),
             color_scheme="red",
             role="alert",
             width="100%",

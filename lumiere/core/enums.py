@@ -81,3 +81,26 @@ class UsageMetric(StrEnum):
     @property
     def monthly(self) -> bool:
         return self is UsageMetric.QUERIES
+
+
+class ExportFormat(StrEnum):
+    """File formats an answer can be exported (downloaded or emailed) in."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+    PDF = "pdf"
+
+
+class RunStatus(StrEnum):
+    """Where a schedule's run is (API.md → Schedules)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SENT = "sent"
+    SKIPPED = "skipped"  # the alert condition did not hold, or a firing was missed while down
+    FAILED = "failed"
+
+
+class RunTrigger(StrEnum):
+    CRON = "cron"
+    MANUAL = "manual"

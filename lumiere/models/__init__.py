@@ -7,11 +7,12 @@ from lumiere.models.insight import Insight
 from lumiere.models.plan import Plan
 from lumiere.models.query import Query
 from lumiere.models.revoked_token import RevokedToken
+from lumiere.models.schedule import EmailOptOut, Schedule, ScheduleRun
 from lumiere.models.source import Source
 from lumiere.models.usage import LlmCall, UsageCounter
 from lumiere.models.user import User
 
 __all__ = [
-    "ApiToken", "ChatMessage", "ChatSession", "Insight", "LlmCall", "Plan", "Query", "QueryExample", "RevokedToken",
-    "Source", "UsageCounter", "User",
+    "ApiToken", "ChatMessage", "ChatSession", "EmailOptOut", "Insight", "LlmCall", "Plan", "Query", "QueryExample",
+    "RevokedToken", "Schedule", "ScheduleRun", "Source", "UsageCounter", "User",
 ]

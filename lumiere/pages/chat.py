@@ -313,7 +313,11 @@ def conversation_view() -> rx.Component:
             aria_label="Conversation so far",
             aria_live="polite",
         ),
-        rx.cond(ChatState.error_message != "", error_callout(ChatState.error_message, "Not sent"), rx.fragment()),
+        rx.cond(
+            ChatState.error_message != "",
+            error_callout(ChatState.error_message, "Not sent", ChatState.limit_reached),
+            rx.fragment(),
+        ),
         _composer(),
         spacing="4",
         flex="1",

@@ -9,7 +9,7 @@ import reflex as rx
 from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.exploration_grid import exploration_grid
-from lumiere.components.feedback import empty_state, skeleton_lines
+from lumiere.components.feedback import empty_state, plans_link, skeleton_lines
 from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
@@ -168,6 +168,7 @@ def error_card() -> rx.Component:
                 rx.text(rx.text.strong("What to try: "), QueryState.error_hint, size="2"),
                 rx.fragment(),
             ),
+            plans_link(QueryState.limit_reached),
             suggestion_chips(QueryState.error_suggestions, "Questions that can be answered", "Answerable instead"),
             rx.cond(
                 QueryState.failed_sql != "",

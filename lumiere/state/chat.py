@@ -15,6 +15,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere.core.enums import ChatRole
+from lumiere.core.errors import LimitReached
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.core.resultset import ResultColumn
 from lumiere.models import User
@@ -86,6 +87,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     pending: str = ""  # the message being answered, shown at once
     streamed: str = ""  # the reply's words so far, while the LLM writes them
     error_message: str = ""
+    limit_reached: bool = False
 
     renaming_id: int = 0
     rename_draft: str = ""
@@ -244,6 +246,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             self.pending = message
             self.draft = ""
             self.error_message = ""
+            self.limit_reached = False
         yield _scroll_to_end()
         words = [""]  # written by the worker thread, read here: the reply so far
 
@@ -271,6 +274,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
             if isinstance(exchange, Failed):
                 self.draft = message
                 self.error_message = exchange.message
+                self.limit_reached = isinstance(exchange.error, LimitReached)
             else:
                 self._add_exchange(exchange, str(source_id))
         if isinstance(exchange, Failed):

@@ -13,7 +13,7 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from lumiere import routes
-from lumiere.core.errors import NotFound, ServiceError
+from lumiere.core.errors import LimitReached, NotFound, ServiceError
 from lumiere.models import User
 from lumiere.services import ask, feedback, sources
 from lumiere.services.ask import AnswerView
@@ -30,6 +30,7 @@ ERROR_HINTS = {
     400: "The SQL was refused or the database rejected it. Rephrase the question, or edit the SQL and run it again.",
     404: "That data source or history entry is not in your account any more. Pick another source.",
     408: "The query ran too long. Ask about fewer rows (add a filter or a limit) and try again.",
+    402: "Your plan's monthly queries are used up: switch plans for more, or wait for the new month.",
     413: "The result was too large. Ask for a summary (totals, top 10) instead of every row.",
     422: "Try one of the questions below, or name a column from the data in your question.",
     429: "Too many requests right now; wait a moment and ask again.",
@@ -70,6 +71,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, A
     error_message: str = ""
     error_hint: str = ""
     error_suggestions: list[str] = []
+    limit_reached: bool = False
     failed_sql: str = ""
 
     @rx.var
@@ -134,10 +136,12 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, A
     def _clear_error(self) -> None:
         self.error_message = self.error_hint = self.failed_sql = ""
         self.error_suggestions = []
+        self.limit_reached = False
 
     def _show_error(self, error: ServiceError) -> None:
         self.error_message = error.detail
         self.error_hint = ERROR_HINTS.get(error.status_code, "")
+        self.limit_reached = isinstance(error, LimitReached)
         suggestions = error.extra.get("suggestions") or []
         self.error_suggestions = [str(item) for item in suggestions][:8]
 

@@ -15,9 +15,11 @@ from typing import TypeVar
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
-from lumiere.core.errors import ServiceError, Unauthorized, Unavailable
+from lumiere import routes
+from lumiere.core.errors import LimitReached, ServiceError, Unauthorized, Unavailable
 from lumiere.db import session_scope
 from lumiere.models import User
 
@@ -52,6 +54,9 @@ class Failed:
 
     @classmethod
     def of(cls, error: ServiceError) -> Failed:
+        if isinstance(error, LimitReached):  # the way to more is one click away
+            plans = ToastAction(label="See plans", on_click=rx.redirect(routes.SETTINGS_PLAN))
+            return cls(error, rx.toast.error(error.detail, action=plans, duration=15000))
         return cls(error, rx.toast.error(error.detail))
 
 
