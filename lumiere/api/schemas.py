@@ -379,3 +379,13 @@ class ChatExchangeOut(BaseModel):
     session_id: int
     user_message: ChatMessageOut
     reply: ChatMessageOut
+
+
+class ChatSessionList(BaseModel):
+    items: list[ChatSessionOut]
+    total: int
+
+
+class ChatMessageList(BaseModel):
+    items: list[ChatMessageOut]
+    total: int
