@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------------------
     database_url: str = Field(default="", description="App database URL; SQLite file under ./var by default.")
     data_dir: Path = Field(default=PROJECT_ROOT / "var" / "data")
+    # Redis shared by Reflex's state and, later, rate limits and jobs; the admin console checks it is up.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL")
+    )
 
     # --- accounts ----------------------------------------------------------------------
     secret_key: SecretStr | None = None
@@ -129,6 +133,15 @@ class Settings(BaseSettings):
         if "'none'" in sources and len(sources) > 1:
             raise ValueError("'none' cannot be combined with other sources")
         return " ".join(sources)
+
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        if urlsplit(value.strip()).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("the Redis URL must start with redis://, rediss:// or unix://")
+        return value.strip()
 
     @field_validator("cors_origins", mode="after")
     @classmethod
