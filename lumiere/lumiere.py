@@ -16,6 +16,7 @@ from lumiere import routes
 from lumiere.api.app import api_in_front_of, create_api, security_headers
 from lumiere.config import get_settings
 from lumiere.db import migrate
+from lumiere.pages.admin import admin_page
 from lumiere.pages.chat import chat_page
 from lumiere.pages.dashboard import dashboard_page
 from lumiere.pages.data import data_page
@@ -27,6 +28,7 @@ from lumiere.pages.login import login_page
 from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
 from lumiere.pages.settings import profile_moved_page, settings_page
+from lumiere.state.admin import AdminState
 from lumiere.state.auth import AuthState
 from lumiere.state.chat import ChatState
 from lumiere.state.dashboard import DashboardState
@@ -69,6 +71,7 @@ PAGES: tuple[Page, ...] = (
     Page(routes.CHAT, chat_page, ChatState.load),
     Page(routes.HISTORY, history_page, HistoryState.load),
     Page(routes.INSIGHTS, insights_page, InsightsState.load),
+    Page(routes.ADMIN, admin_page, AdminState.load),
 )
 
 

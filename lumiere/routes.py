@@ -62,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     CHAT,
     HISTORY,
     INSIGHTS,
+    ADMIN,
 )
 NAV: tuple[Route, ...] = tuple(route for route in ROUTES if route.in_nav)
 HOME = DASHBOARD

@@ -190,10 +190,10 @@ def verify_token(session: Session, token: str | None) -> TokenHolder:
     except (TypeError, ValueError, OverflowError, OSError):
         raise Unauthorized("The access token is not valid. Sign in again.") from None
     user = session.get(User, user_id)
+    if user is not None and user.disabled:  # the signed token was theirs: say why it ended, not only that it did
+        raise Unauthorized(DISABLED)
     if user is None or claims.get("ver", 0) != user.token_version:
         raise Unauthorized("Your session is no longer valid. Sign in again.")
-    if user.disabled:
-        raise Unauthorized(DISABLED)
     if session.get(RevokedToken, jti) is not None:
         raise Unauthorized("You signed out of this session. Sign in again.")
     return TokenHolder(user=user, jti=jti, expires_at=expires_at)

@@ -49,6 +49,8 @@ class AuthState(rx.State):
     # The appearance stored on the account; components/theme.py applies it whenever it changes.
     user_theme: str = ""
     auth_checked: bool = False
+    # Why a signed-in session ended (account disabled, token expired...), shown on the sign-in page.
+    session_notice: str = ""
 
     @rx.var
     def is_authenticated(self) -> bool:
@@ -71,6 +73,7 @@ class AuthState(rx.State):
         self.user_plan = user.plan
         self.user_theme = user.theme
         self.auth_checked = True
+        self.session_notice = ""
 
     def _forget(self) -> None:
         self.token = ""
@@ -81,27 +84,31 @@ class AuthState(rx.State):
         self.user_plan = ""
         self.user_theme = ""
 
-    def _current_user(self) -> User | None:
-        """The user behind the stored token, read from the database on every call."""
+    def _current_user(self) -> User | ServiceError | None:
+        """The user behind the stored token, read from the database on every call; the reason the
+        token no longer holds; or None without a token."""
         if not self.token:
             return None
         try:
             with session_scope() as session:
                 user = user_from_token(session, self.token)
                 session.expunge(user)
-        except ServiceError:
-            return None
+        except ServiceError as error:
+            return error
         return user
 
     def _login_redirect(self) -> EventSpec:
         return rx.redirect(routes.login_url(self.router.url.path or routes.HOME.path), replace=True)
 
     def _authorized_user(self) -> User | None:
-        """Re-check the token against the database; forget everything if it no longer holds."""
+        """Re-check the token against the database; forget everything if it no longer holds, and
+        keep why (an administrator disabled the account, the session expired) for the sign-in page."""
         user = self._current_user()
         self.auth_checked = True
-        if user is None:
+        if not isinstance(user, User):
             self._forget()
+            if user is not None:
+                self.session_notice = user.detail
             return None
         self._remember(user)
         return user
@@ -154,7 +161,7 @@ class AuthState(rx.State):
         """on_load of /login and /register: a signed-in user goes straight on."""
         user = self._current_user()
         self.auth_checked = True
-        if user is not None:
+        if isinstance(user, User):
             self._remember(user)
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
         return None
@@ -169,6 +176,7 @@ class AuthState(rx.State):
             except ServiceError:
                 pass  # already expired or revoked: nothing left to sign out
         self._forget()
+        self.session_notice = ""
         return rx.redirect(routes.LOGIN.path, replace=True)
 
 
