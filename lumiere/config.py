@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     # (built at ingest); find_values scans them per question instead.
     value_index_max_distinct: int = Field(default=10_000, ge=0)
 
+    # --- exports -------------------------------------------------------------------------
+    # An export reads every row, so it gets its own wall clock and CPU budget (memory limits stay).
+    export_timeout_s: float = Field(default=600.0, gt=0)
+    export_cpu_limit_s: int = Field(default=900, ge=1)
+    # Rows per frame between a query worker (or an external cursor) and the file being written.
+    export_batch_rows: int = Field(default=5_000, ge=1, le=1_000_000)
+    # Rows of the table a PDF shows (the CSV and XLSX hold every row).
+    export_pdf_rows: int = Field(default=50, ge=1, le=1_000)
+    # The browser kaleido draws chart images with; empty or missing: PDFs and emails go without the chart.
+    chart_browser: str = "/usr/bin/chromium"
+    # Seconds one chart image may take to draw (the first one also starts the browser).
+    chart_timeout_s: float = Field(default=30.0, gt=0)
+
     # --- LLM ---------------------------------------------------------------------------
     llm_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("LUMIERE_LLM_API_KEY", "OPENAI_API_KEY")
