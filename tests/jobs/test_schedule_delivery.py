@@ -9,16 +9,17 @@ import io
 import re
 import shutil
 import time
+from email.message import EmailMessage
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lumiere.core.enums import RunStatus
+from lumiere.core.enums import RunStatus, UsageMetric
 from lumiere.db import session_scope
 from lumiere.models import EmailOptOut, Query, ScheduleRun, Source, User
-from lumiere.services import warehouse
-from lumiere.services.deliveries import email_insight
+from lumiere.services import usage, warehouse
+from lumiere.services.deliveries import email_export, email_insight
 from lumiere.services.insights import create_insight
 from lumiere.storage.signed_links import sign, verify
 from tests.helpers.schedules import make_schedule, run_now, wait_for_run
@@ -37,6 +38,13 @@ def _rows_of_query(query_id: int) -> list[list[str]]:
 
 def _csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def _file(part: EmailMessage) -> tuple[str, bytes]:
+    """An attachment's filename and decoded bytes."""
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return part.get_filename() or "", data
 
 
 def _stop_link(text: str) -> str:
@@ -61,8 +69,10 @@ def test_a_run_emails_the_file_with_the_querys_rows_and_the_chart_inline(mail_se
     assert text is not None and html is not None
     assert "Tips by day" in text.get_content() and "rows" in text.get_content()
     attachments = list(message.iter_attachments())
-    assert len(attachments) == 1 and attachments[0].get_filename().endswith(".csv")
-    rows = _csv_rows(attachments[0].get_payload(decode=True))
+    assert len(attachments) == 1
+    filename, data = _file(attachments[0])
+    assert filename.endswith(".csv")
+    rows = _csv_rows(data)
     assert attachments[0].get_content_type() == "text/csv"
     expected = _rows_of_query(scheduled.query_id)
     assert rows[0] == ["day", "tips"]
@@ -213,8 +223,9 @@ def test_xlsx_and_pdf_schedules_attach_their_file(mail_settings: SmtpServer, wor
     run = wait_for_run(run_now(make_schedule(data_dir, format=fmt)), timeout=120)
     assert run.status == RunStatus.SENT, run.error
     (attachment,) = mail_settings.wait_for(1)[0].message.iter_attachments()
-    assert attachment.get_content_type() == content_type and attachment.get_filename().endswith(f".{fmt}")
-    assert attachment.get_payload(decode=True)[: len(magic)] == magic
+    filename, data = _file(attachment)
+    assert attachment.get_content_type() == content_type and filename.endswith(f".{fmt}")
+    assert data[: len(magic)] == magic
 
 
 def test_email_me_this_insight_reaches_the_users_own_address(mail_settings: SmtpServer, worker, data_dir) -> None:
@@ -231,3 +242,33 @@ def test_email_me_this_insight_reaches_the_users_own_address(mail_settings: Smtp
     text = received.message.get_body(preferencelist=("plain",))
     assert text is not None and "Tips by day" in text.get_content() and "Stop these emails" not in text.get_content()
     assert received.message["Subject"] == "Insight: Tips by day"
+
+
+def test_a_large_export_is_written_by_a_job_and_emailed_as_a_link(mail_settings: SmtpServer, worker, data_dir,
+                                                                  client: TestClient) -> None:
+    scheduled = make_schedule(data_dir, sql="SELECT * FROM tips")
+    with session_scope() as session:
+        user = session.get(User, scheduled.user_id)
+        assert user is not None
+        queued = email_export(session, user, scheduled.query_id, "csv")
+    assert queued.to == scheduled.email
+    (received,) = mail_settings.wait_for(1)
+    assert received.recipients == [scheduled.email] and not list(received.message.iter_attachments())
+    text = received.message.get_body(preferencelist=("plain",))
+    assert text is not None
+    link = re.search(r"http://localhost:3000(/api/files/\S+)", text.get_content())
+    assert link and "too large" not in text.get_content()
+    served = client.get(link.group(1))
+    assert served.status_code == 200 and len(_csv_rows(served.content)) == 245
+
+
+def test_each_run_counts_as_one_query_of_the_plan(mail_settings: SmtpServer, worker, data_dir) -> None:
+    scheduled = make_schedule(data_dir)
+
+    def used() -> int:
+        with session_scope() as session:
+            return usage.current_used(session, scheduled.user_id, UsageMetric.QUERIES)
+
+    before = used()
+    assert wait_for_run(run_now(scheduled)).status == RunStatus.SENT
+    assert used() == before + 1
