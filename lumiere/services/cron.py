@@ -20,6 +20,14 @@ from lumiere.core.errors import Invalid
 MAX_CRON_CHARS = 100
 CRON_FIELDS = ("minute", "hour", "day of month", "month", "day of week")
 CRON_EXAMPLE = "0 8 * * MON (minute hour day-of-month month day-of-week)"
+# What the schedule form offers before a custom expression: (label, cron).
+PRESETS: tuple[tuple[str, str], ...] = (
+    ("Every day at 8:00", "0 8 * * *"),
+    ("Every weekday at 8:00", "0 8 * * MON-FRI"),
+    ("Every Monday at 8:00", "0 8 * * MON"),
+    ("The first of the month at 8:00", "0 8 1 * *"),
+    ("Every hour", "0 * * * *"),
+)
 # Iterations a firing search may take; the most frequent cron fires 1,440 times a day.
 _MAX_STEPS = 100_000
 

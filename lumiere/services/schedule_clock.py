@@ -136,6 +136,8 @@ def tick(now: datetime | None = None) -> TickReport:
                 _claim(session, schedule_id, now, report)
         except OperationalError:  # a busy database: the next tick tries again
             logger.warning("Could not claim the due firing of schedule %s now", schedule_id, exc_info=True)
+        except Exception:  # one broken schedule must not stop the others
+            logger.exception("Claiming the due firing of schedule %s failed", schedule_id)
     return report
 
 

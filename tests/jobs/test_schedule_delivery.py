@@ -21,6 +21,7 @@ from lumiere.models import EmailOptOut, Query, ScheduleRun, Source, User
 from lumiere.services import usage, warehouse
 from lumiere.services.deliveries import email_export, email_insight
 from lumiere.services.insights import create_insight
+from lumiere.services.plans import create_plan
 from lumiere.storage.signed_links import sign, verify
 from tests.helpers.schedules import make_schedule, run_now, wait_for_run
 from tests.helpers.smtp import SmtpServer, free_port, point_mail_at
@@ -272,3 +273,17 @@ def test_each_run_counts_as_one_query_of_the_plan(mail_settings: SmtpServer, wor
     before = used()
     assert wait_for_run(run_now(scheduled)).status == RunStatus.SENT
     assert used() == before + 1
+
+
+def test_a_run_past_the_plans_query_limit_fails_saying_so(mail_settings: SmtpServer, worker, data_dir) -> None:
+    scheduled = make_schedule(data_dir)
+    with session_scope() as session:
+        create_plan(session, name="onequery", title="One query", limits={"queries_per_month": 1})
+        user = session.get(User, scheduled.user_id)
+        assert user is not None
+        user.plan = "onequery"  # the schedule's own query used the one query
+        session.add(user)
+    run = wait_for_run(run_now(scheduled))
+    assert run.status == RunStatus.FAILED and run.error is not None
+    assert "You have used all 1 queries of the One query plan this month" in run.error
+    assert mail_settings.messages() == []

@@ -10,6 +10,7 @@ import pytest
 
 from lumiere.core.errors import Invalid
 from lumiere.services.cron import (
+    PRESETS,
     count_firings,
     describe,
     firings_after,
@@ -125,3 +126,9 @@ def test_a_bad_time_zone_is_a_422_naming_the_field(zone) -> None:
 def test_iana_zones_are_accepted_and_crons_are_described_in_words() -> None:
     assert parse_timezone(" America/New_York ") == NEW_YORK and parse_timezone("UTC") == "UTC"
     assert describe("0 8 * * MON") == "At 08:00 on Monday"
+
+
+def test_the_presets_are_valid_crons_that_say_what_their_label_says() -> None:
+    assert [parse_cron(expression) for _label, expression in PRESETS] == [expression for _l, expression in PRESETS]
+    assert [describe(expression) for _label, expression in PRESETS][:3] == [
+        "At 08:00 every day", "At 08:00 on Monday through Friday", "At 08:00 on Monday"]

@@ -161,7 +161,7 @@ def compose(letter: Letter, folder: Path, recipient: str) -> EmailMessage:
     settings = get_settings()
     stop = stop_url(letter.schedule_id, recipient) if letter.schedule_id is not None else None
     message = EmailMessage()
-    message["Subject"] = letter.subject
+    message["Subject"] = " ".join(letter.subject.split())  # one line, whatever the question held
     message["From"] = settings.smtp_from
     message["To"] = Address(addr_spec=recipient)
     message["Message-ID"] = make_msgid(domain="lumiere.local")
