@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------------------
     database_url: str = Field(default="", description="App database URL; SQLite file under ./var by default.")
     data_dir: Path = Field(default=PROJECT_ROOT / "var" / "data")
+    # Redis shared by several processes: Reflex's state, the job queue, rate limits and caches; unset: embedded.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL")
+    )
 
     # --- accounts ----------------------------------------------------------------------
     secret_key: SecretStr | None = None
@@ -129,9 +133,7 @@ class Settings(BaseSettings):
     llm_backoff_s: float = Field(default=0.5, gt=0, le=60)
     llm_prices: str = Field(default="", description="JSON object: model -> [prompt_usd, completion_usd] per 1M tokens")
 
-    # --- scale-out, email, links ----------------------------------------------------------
-    # Redis for the job queue, rate limits and caches shared by several processes; unset: embedded.
-    redis_url: str = Field(default="", validation_alias=AliasChoices("LUMIERE_REDIS_URL", "redis_url"))
+    # --- email, links -----------------------------------------------------------------------
     # The address people reach this installation at, for links in emails (stop links, downloads, shares).
     public_url: str = "http://localhost:3000"
     smtp_host: str = ""
@@ -180,6 +182,15 @@ class Settings(BaseSettings):
         if "'none'" in sources and len(sources) > 1:
             raise ValueError("'none' cannot be combined with other sources")
         return " ".join(sources)
+
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        if urlsplit(value.strip()).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("the Redis URL must start with redis://, rediss:// or unix://")
+        return value.strip()
 
     @field_validator("cors_origins", mode="after")
     @classmethod

@@ -30,20 +30,32 @@ def _template_json(template_name: str) -> str:
 def apply_theme(figure: go.Figure, spec: ChartSpec, theme: str) -> None:
     """Title from the question, thousands separators, and a transparent background so the page's
     light or dark surface shows through, with text and grid colours that read on it."""
-    look = _THEMES[theme]
     figure.update_layout(
+        **base_layout(theme),
         title={"text": inert(spec.title), "x": 0.02, "xanchor": "left"},
-        font={"family": "Inter, system-ui, sans-serif", "size": 13, "color": look["text"]},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        separators=".,",
-        margin={"l": 60, "r": 24, "t": 64, "b": 56},
-        autosize=True,
         legend={"title": {"text": inert(spec.color) if spec.color else ""}},
     )
     if spec.type in ("bar", "line", "area", "scatter", "histogram"):
-        figure.update_xaxes(gridcolor=look["grid"], zerolinecolor=look["grid"])
-        figure.update_yaxes(gridcolor=look["grid"], zerolinecolor=look["grid"])
+        style_axes(figure, theme)
+
+
+def base_layout(theme: str) -> dict[str, Any]:
+    """What every Lumiere figure shares: font, transparent background, separators and margins."""
+    return {
+        "font": {"family": "Inter, system-ui, sans-serif", "size": 13, "color": _THEMES[theme]["text"]},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "separators": ".,",
+        "margin": {"l": 60, "r": 24, "t": 64, "b": 56},
+        "autosize": True,
+    }
+
+
+def style_axes(figure: go.Figure, theme: str) -> None:
+    """Grid and zero lines in the theme's grid colour."""
+    grid = _THEMES[theme]["grid"]
+    figure.update_xaxes(gridcolor=grid, zerolinecolor=grid)
+    figure.update_yaxes(gridcolor=grid, zerolinecolor=grid)
 
 
 def theme_template(theme: str) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def _build(settings: Settings) -> JobQueue:
     return JobQueue(huey, tasks)
 
 
-_queues: dict[tuple[str, str, str, int, float], JobQueue] = {}
+_queues: dict[tuple[str | None, str, str, int, float], JobQueue] = {}
 _lock = threading.Lock()
 
 

@@ -31,6 +31,11 @@ def login_page() -> rx.Component:
         brand(),
         rx.heading("Sign in", size="6", as_="h1"),
         rx.text("Ask your data questions in plain language.", color_scheme="gray"),
+        rx.cond(
+            LoginState.session_notice != "",
+            rx.callout(LoginState.session_notice, icon="log-out", color_scheme="amber", role="status", width="100%"),
+            rx.fragment(),
+        ),
         form_error(LoginState.form_error),
         rx.form(
             rx.vstack(

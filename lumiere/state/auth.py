@@ -23,6 +23,7 @@ from lumiere.services.auth import (
     validate_name,
     validate_password,
 )
+from lumiere.services.users import set_theme
 from lumiere.state.arguments import form_text
 from lumiere.state.service_calls import Failed, anonymous_in_thread, in_thread
 
@@ -45,7 +46,11 @@ class AuthState(rx.State):
     user_email: str = ""
     user_role: str = ""
     user_plan: str = ""
+    # The appearance stored on the account; components/theme.py applies it whenever it changes.
+    user_theme: str = ""
     auth_checked: bool = False
+    # Why a signed-in session ended (account disabled, token expired...), shown on the sign-in page.
+    session_notice: str = ""
 
     @rx.var
     def is_authenticated(self) -> bool:
@@ -66,7 +71,9 @@ class AuthState(rx.State):
         self.user_email = user.email
         self.user_role = user.role
         self.user_plan = user.plan
+        self.user_theme = user.theme
         self.auth_checked = True
+        self.session_notice = ""
 
     def _forget(self) -> None:
         self.token = ""
@@ -75,28 +82,33 @@ class AuthState(rx.State):
         self.user_email = ""
         self.user_role = ""
         self.user_plan = ""
+        self.user_theme = ""
 
-    def _current_user(self) -> User | None:
-        """The user behind the stored token, read from the database on every call."""
+    def _current_user(self) -> User | ServiceError | None:
+        """The user behind the stored token, read from the database on every call; the reason the
+        token no longer holds; or None without a token."""
         if not self.token:
             return None
         try:
             with session_scope() as session:
                 user = user_from_token(session, self.token)
                 session.expunge(user)
-        except ServiceError:
-            return None
+        except ServiceError as error:
+            return error
         return user
 
     def _login_redirect(self) -> EventSpec:
         return rx.redirect(routes.login_url(self.router.url.path or routes.HOME.path), replace=True)
 
     def _authorized_user(self) -> User | None:
-        """Re-check the token against the database; forget everything if it no longer holds."""
+        """Re-check the token against the database; forget everything if it no longer holds, and
+        keep why (an administrator disabled the account, the session expired) for the sign-in page."""
         user = self._current_user()
         self.auth_checked = True
-        if user is None:
+        if not isinstance(user, User):
             self._forget()
+            if user is not None:
+                self.session_notice = user.detail
             return None
         self._remember(user)
         return user
@@ -125,6 +137,20 @@ class AuthState(rx.State):
         return None
 
     @rx.event
+    async def save_theme(self, theme: str):
+        """Store the appearance the user picked (top bar toggle, settings), so it follows them."""
+        saved = await self._call_service(lambda session, user: set_theme(session, user, theme))
+        if isinstance(saved, Failed):
+            return saved.event
+        self.user_theme = saved.value
+        return None
+
+    @rx.event
+    def go_to_settings(self):
+        """on_load of the old /profile address: its content lives in Settings now."""
+        return rx.redirect(routes.SETTINGS.path, replace=True)
+
+    @rx.event
     def require_login_then_home(self):
         if self._authorized_user() is None:
             return rx.redirect(routes.LOGIN.path, replace=True)
@@ -135,7 +161,7 @@ class AuthState(rx.State):
         """on_load of /login and /register: a signed-in user goes straight on."""
         user = self._current_user()
         self.auth_checked = True
-        if user is not None:
+        if isinstance(user, User):
             self._remember(user)
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
         return None
@@ -150,6 +176,7 @@ class AuthState(rx.State):
             except ServiceError:
                 pass  # already expired or revoked: nothing left to sign out
         self._forget()
+        self.session_notice = ""
         return rx.redirect(routes.LOGIN.path, replace=True)
 
 

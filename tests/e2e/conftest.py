@@ -69,11 +69,17 @@ def _server_env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The live server's environment: operator commands (`python -m lumiere.cli`) run with it act on
+    the server's own database."""
+    return _server_env(tmp_path_factory.mktemp("live"), {})
+
+
+@pytest.fixture(scope="package")
+def live_server(live_env: dict[str, str]) -> Iterator[str]:
     """`reflex run --env prod --single-port` on a free port; yields its base URL.
 
     Stopped when the browser tests end, so the rest of the suite does not share the machine with it."""
-    tmp = tmp_path_factory.mktemp("live")
     port = _free_port()
     log_path = ARTIFACTS / "server.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -82,7 +88,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
              "--frontend-port", str(port), "--loglevel", "info"],
             cwd=PROJECT_ROOT,
-            env=_server_env(tmp, {}),
+            env=live_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

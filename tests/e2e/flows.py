@@ -18,9 +18,9 @@ def new_email(prefix: str) -> str:
     return f"{prefix}{next(_ids)}-{time.monotonic_ns()}@example.com"
 
 
-def user_with_sample(page: Page, name: str) -> int:
+def user_with_sample(page: Page, name: str, email: str | None = None) -> int:
     """Registers, loads the sample dataset from the empty Data page; returns the new source's id."""
-    register_in_browser(page, name, new_email(name.split()[0].lower()))
+    register_in_browser(page, name, email or new_email(name.split()[0].lower()))
     page.goto("/data")
     expect(page.get_by_role("heading", name="No data yet")).to_be_visible()
     page.get_by_role("button", name="Load sample dataset").click()

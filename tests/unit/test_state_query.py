@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.data
 import pytest
 
+from lumiere import routes
 from lumiere.core.engine import CannotAnswer
-from lumiere.core.errors import Timeout
+from lumiere.core.errors import LimitReached, Timeout
 from lumiere.core.resultset import ResultColumn
 from lumiere.db import saved_id, session_scope
 from lumiere.services import ask, sources
@@ -16,6 +17,7 @@ from lumiere.state.arguments import INVALID_LINK, NOT_A_PAGE
 from lumiere.state.chart import NOT_A_COLUMN
 from lumiere.state.query import QueryState, _as_id
 from lumiere.state.result_table import format_cell, sorted_rows
+from lumiere.state.service_calls import Failed
 from tests.helpers.page_state import handler, page_state, settled
 
 QUESTION = "How many rows are there for each continent?"
@@ -120,6 +122,20 @@ def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
     state._finish_with_error(Timeout("The query ran longer than 30 s."), sql="SELECT 1")
     assert state.failed_sql == "SELECT 1" and state.error_suggestions == []
     assert "fewer rows" in state.error_hint
+    assert not state.limit_reached
+
+
+def test_a_plan_limit_shows_its_message_with_the_way_to_more(app_db):
+    state = page_state(QueryState)
+    limit = LimitReached("You have used all 1,000 queries of the Free plan this month.", limit=1000, used=1000,
+                         plan="free")
+    state._finish_with_error(limit, sql="")
+    assert state.error_message.startswith("You have used all")
+    assert state.limit_reached and "plan" in state.error_hint
+    event = Failed.of(limit).event
+    assert "See plans" in str(event) and routes.SETTINGS_PLAN in str(event)
+    state._finish_with_error(Timeout("slow"), sql="")
+    assert not state.limit_reached
 
 
 def test_opening_a_history_entry_reads_its_rows_again_until_the_source_goes(owner):
