@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import func, select
 
 from lumiere.db import session_scope
 from lumiere.jobs import job_queue, reset_job_queues
+from lumiere.models import EmailOptOut, Schedule, ScheduleRun
 from lumiere.services.mail.links import keep_for_download, stop_url
 from lumiere.storage.signed_links import sign
 from tests.helpers.api import make_query
@@ -236,3 +238,17 @@ def test_schedule_responses_match_the_published_schemas(client, make_user) -> No
     for method, route, response in calls:
         assert response.status_code in (200, 202), (route, response.text)
         assert _mismatches(response.json(), _success_schema(document, method, route), document) == [], route
+
+
+def test_deleting_an_account_deletes_its_schedules_runs_and_opt_outs(client, make_user) -> None:
+    make_user()  # the first account is the admin, who cannot delete themself
+    user = make_user()
+    schedule = _create(client, user, make_query(client, user))
+    assert client.post(f"/api/schedules/{schedule['id']}/run", headers=user["headers"]).status_code == 202
+    assert client.post(stop_url(schedule["id"], "team@example.com").split("3000", 1)[1]).status_code == 200
+    deleted = client.request("DELETE", f"/api/users/{user['id']}", json={"current_password": user["password"]},
+                             headers=user["headers"])
+    assert deleted.status_code == 204, deleted.text
+    with session_scope() as session:
+        for table in (Schedule, ScheduleRun, EmailOptOut):
+            assert session.exec(select(func.count()).select_from(table)).one() == 0
