@@ -1,5 +1,6 @@
-# Lumiere: `make run` starts the app at http://localhost:3000, `make test` runs every test, `make lint` runs
-# ruff and mypy (CI runs both).
+# Lumiere: `make run` starts the app at http://localhost:3000 (with its embedded job worker), `make worker` runs
+# a standalone job worker (set LUMIERE_REDIS_URL to share the work between several), `make test` runs every test,
+# `make lint` runs ruff and mypy (CI runs both).
 # Each sets up what it needs first (idempotent, quick when already done).
 
 SHELL := /bin/bash
@@ -20,7 +21,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export PATH := $(NODEBIN):$(abspath $(BIN)):$(PATH)
 
-.PHONY: setup run dev test lint migrate chromium bench clean
+.PHONY: setup run dev worker test lint migrate chromium bench clean
 
 setup: $(DEPS_STAMP) $(NODEBIN)/node
 
@@ -51,6 +52,10 @@ run: setup migrate
 
 dev: setup migrate
 	$(BIN)/reflex run --env dev
+
+# Scheduled runs, emails and large exports; any number of these share the work through LUMIERE_REDIS_URL.
+worker: setup migrate
+	$(BIN)/python -m lumiere.cli worker
 
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 chromium:

@@ -1,10 +1,12 @@
-"""Operator commands: `python -m lumiere.cli migrate`, `python -m lumiere.cli make-admin EMAIL`."""
+"""Operator commands: `python -m lumiere.cli migrate`, `make-admin EMAIL`, `worker`."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
+from lumiere.config import get_settings
 from lumiere.core.errors import NotFound
 from lumiere.db import migrate, session_scope
 from lumiere.services.admin_users import make_admin
@@ -18,10 +20,23 @@ def main(argv: list[str] | None = None) -> int:
         "make-admin", help="make an existing account an administrator (and enable it if it was disabled)"
     )
     promote.add_argument("email", help="the account's email address")
+    commands.add_parser(
+        "worker",
+        help="run a job worker (scheduled runs, emails, large exports) until SIGINT/SIGTERM; with "
+             "LUMIERE_REDIS_URL set, any number of them share the work",
+    )
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
         print("lumiere: database is up to date")
+        return 0
+    if args.command == "worker":
+        from lumiere.jobs import run_worker  # the queue and the services only for this command
+
+        logging.basicConfig(level=get_settings().log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
+        migrate()
+        run_worker()
         return 0
     migrate()  # the account table must exist before it can be read
     try:

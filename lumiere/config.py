@@ -105,6 +105,19 @@ class Settings(BaseSettings):
     # (built at ingest); find_values scans them per question instead.
     value_index_max_distinct: int = Field(default=10_000, ge=0)
 
+    # --- exports -------------------------------------------------------------------------
+    # An export reads every row, so it gets its own wall clock and CPU budget (memory limits stay).
+    export_timeout_s: float = Field(default=600.0, gt=0)
+    export_cpu_limit_s: int = Field(default=900, ge=1)
+    # Rows per frame between a query worker (or an external cursor) and the file being written.
+    export_batch_rows: int = Field(default=5_000, ge=1, le=1_000_000)
+    # Rows of the table a PDF shows (the CSV and XLSX hold every row).
+    export_pdf_rows: int = Field(default=50, ge=1, le=1_000)
+    # The browser kaleido draws chart images with; empty or missing: PDFs and emails go without the chart.
+    chart_browser: str = "/usr/bin/chromium"
+    # Seconds one chart image may take to draw (the first one also starts the browser).
+    chart_timeout_s: float = Field(default=30.0, gt=0)
+
     # --- LLM ---------------------------------------------------------------------------
     llm_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("LUMIERE_LLM_API_KEY", "OPENAI_API_KEY")
@@ -130,6 +143,30 @@ class Settings(BaseSettings):
     smtp_from: str = "Lumiere <lumiere@localhost>"
     smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_timeout_s: float = Field(default=20.0, gt=0)
+    # A file bigger than this is not attached to an email: the email links to a signed download instead.
+    email_attachment_max_mb: float = Field(default=10.0, gt=0)
+    # How long such a download link (and the file behind it) is kept.
+    download_link_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+
+    # --- jobs and schedules ----------------------------------------------------------------
+    # Run a job worker and the scheduler inside the app process (off: only `python -m lumiere.cli worker`).
+    embedded_worker: bool = True
+    # Worker threads per process (embedded or standalone worker).
+    job_workers: int = Field(default=2, ge=1, le=64)
+    # The queue's name: its key prefix in Redis, its rows in the embedded SQLite queue.
+    job_queue_name: str = Field(default="lumiere", pattern=r"^[A-Za-z0-9_]{1,64}$")
+    # Retries of a run or an email whose mail server could not be reached; the wait doubles each time.
+    job_retries: int = Field(default=3, ge=0, le=10)
+    job_retry_delay_s: float = Field(default=30.0, ge=0)
+    # How often each worker looks for due schedules.
+    schedule_tick_s: float = Field(default=20.0, gt=0, le=60)
+    # After downtime, the latest missed firing still runs if it is at most this old; older ones are skipped.
+    missed_run_grace_min: float = Field(default=10.0, ge=0)
+    # One attempt of a run may take this long; a run still "running" this much later plus the margin is reaped.
+    run_timeout_s: float = Field(default=600.0, gt=0)
+    run_reap_margin_s: float = Field(default=120.0, ge=0)
+    # A run no worker has picked up for this long fails with a message saying no worker is running.
+    run_queue_timeout_min: float = Field(default=60.0, gt=0)
 
     log_level: str = "INFO"
 

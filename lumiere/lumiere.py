@@ -1,4 +1,4 @@
-"""The Reflex app: pages, the REST API in front at /api, migrations on start."""
+"""The Reflex app: pages, the REST API in front at /api, migrations and the embedded job worker on start."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from lumiere import routes
 from lumiere.api.app import api_in_front_of, create_api, security_headers
 from lumiere.config import get_settings
 from lumiere.db import migrate
+from lumiere.jobs import embedded_worker_lifespan
 from lumiere.pages.admin import admin_page
 from lumiere.pages.chat import chat_page
 from lumiere.pages.dashboard import dashboard_page
@@ -95,6 +96,8 @@ if app.sio is None:
     raise RuntimeError("Reflex did not create the websocket server this app needs")
 app.sio.eio.cors_allowed_origins = websocket_origin_check(list(rx.config.get_config().cors_allowed_origins))
 app.register_lifespan_task(_apply_migrations)
+# Once per app process, after the migrations: worker threads and the scheduler clock (see lumiere.jobs).
+app.register_lifespan_task(embedded_worker_lifespan)
 
 for page in PAGES:
     app.add_page(page.component, route=page.route.path, title=page.route.title, on_load=page.on_load)

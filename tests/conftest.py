@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from lumiere.config import reset_settings
 
-pytest_plugins = ["tests.fake_llm"]
+pytest_plugins = ["tests.fake_llm", "tests.helpers.smtp"]
 
 PG_ADMIN_URL = os.environ.get("LUMIERE_TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]

@@ -8,14 +8,31 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from lumiere.api import admin, ai, auth, charts, chat, data, examples, insights, queries, settings, tokens, usage, users
+from lumiere import jobs
+from lumiere.api import (
+    admin,
+    ai,
+    auth,
+    charts,
+    chat,
+    data,
+    deliveries,
+    examples,
+    insights,
+    queries,
+    schedules,
+    settings,
+    tokens,
+    usage,
+    users,
+)
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
 from lumiere.web.security_headers import SecurityHeaders
 
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
-    chat.router, usage.router, tokens.router, settings.router, admin.router,
+    chat.router, usage.router, tokens.router, settings.router, admin.router, schedules.router, deliveries.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"
@@ -39,6 +56,7 @@ def create_api(headers: SecurityHeaders | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    jobs.install()  # routes that queue work (Run now, emails) hand it to the job queue
     install_error_handlers(api)
     install_docs(api, DOCS_URL, OPENAPI_URL)
     for router in ROUTERS:

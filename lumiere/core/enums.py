@@ -104,3 +104,11 @@ class RunStatus(StrEnum):
 class RunTrigger(StrEnum):
     CRON = "cron"
     MANUAL = "manual"
+
+
+class JobKind(StrEnum):
+    """Work the job queue runs (lumiere.jobs): each kind is one task with bounded retries."""
+
+    RUN = "run"  # a schedule's run: its query, the file, the emails
+    INSIGHT_EMAIL = "insight_email"  # "Email me this insight"
+    EXPORT_EMAIL = "export_email"  # an export too big to wait for, emailed as a download link

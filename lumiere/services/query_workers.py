@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +104,55 @@ class QueryWorker:
         )
         self.kill()
         raise WorkerTimedOut
+
+    def stream(self, request: dict[str, Any], deadline: float, grace_s: float) -> Generator[dict[str, Any]]:
+        """Send a `stream` request and yield its frames (header, batches) until the worker says it is done.
+
+        A failure frame is yielded and ends the stream. At the deadline, or when the caller stops
+        early (closes this generator), the worker is interrupted and its remaining frames are read
+        and dropped until it answers, so it comes back idle; it is killed if that takes longer than
+        `grace_s`.
+        """
+        request_id = int(request["id"])
+        self._spill_roots.add(Path(request["spill_root"]))
+        finished = False
+        try:
+            self._send(request)
+            while True:
+                frame = self._receive(deadline)
+                if frame is None:
+                    finished = True
+                    self._stop(request_id, grace_s)
+                    raise WorkerTimedOut
+                finished = bool(frame.get("done")) or frame.get("ok") is False
+                if finished:
+                    self._settle(frame)
+                yield frame
+                if finished:
+                    return
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            finished = True
+            raise WorkerGone(self._reap()) from None
+        finally:
+            if not finished and self.alive:
+                self._stop(request_id, grace_s)
+
+    def _stop(self, request_id: int, grace_s: float) -> None:
+        """Interrupt a running stream and drop its frames until its last one; kill the worker if it takes too long."""
+        give_up_at = time.monotonic() + grace_s
+        try:
+            self._send({"op": "interrupt", "id": request_id})
+            while time.monotonic() < give_up_at:
+                frame = self._receive(give_up_at)
+                if frame is not None and (frame.get("done") or frame.get("ok") is False):
+                    self._settle(frame)
+                    return
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            self._reap()
+            return
+        logger.error("A stream ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s,
+                     self.process.pid)
+        self.kill()
 
     def _settle(self, answer: dict[str, Any]) -> dict[str, Any]:
         if answer.get("failure") == Failure.OUT_OF_MEMORY.value:

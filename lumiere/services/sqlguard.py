@@ -197,7 +197,7 @@ def guard_sql(
     *,
     dialect: str,
     allowed_tables: Collection[str],
-    row_cap: int,
+    row_cap: int | None,
     allowed_schemas: Collection[str] = (),
     qualify_schema: str | None = None,
 ) -> GuardedSQL:
@@ -206,10 +206,11 @@ def guard_sql(
     `allowed_tables` are the only tables it may read (compared the way the dialect resolves
     names); a table may be prefixed with one of `allowed_schemas`. With `qualify_schema`, every
     table in the output is qualified with it, so the database's search path cannot redirect a name.
+    `row_cap=None` adds no cap (exports, which stream every row); the query's own LIMIT still holds.
     """
     if dialect not in DIALECTS:
         raise ValueError(f"unsupported dialect {dialect!r}")
-    if row_cap < 1:
+    if row_cap is not None and row_cap < 1:
         raise ValueError("row_cap must be at least 1")
     parsed = _parse_single_query(sql, dialect)
     try:
@@ -503,10 +504,15 @@ def _schema_message(schema: str, allowed_schemas: list[str]) -> str:
 # --- row cap and rendering -----------------------------------------------------------------------
 
 
-def _apply_row_cap(query: exp.Query, row_cap: int) -> bool:
-    """Cap the rows at row_cap + 1 (so truncation is detectable); True when the cap is what binds."""
+def _apply_row_cap(query: exp.Query, row_cap: int | None) -> bool:
+    """Cap the rows at row_cap + 1 (so truncation is detectable); True when the cap is what binds.
+
+    Without a cap, only the query's own LIMIT (checked and re-rendered the same way) bounds the rows.
+    """
     limit = query.args.get("limit")
     if limit is None:
+        if row_cap is None:
+            return False
         query.set("limit", exp.Limit(expression=exp.Literal.number(row_cap + 1)))
         return True
     options = limit.args.get("limit_options")
@@ -516,7 +522,7 @@ def _apply_row_cap(query: exp.Query, row_cap: int) -> bool:
     user_limit = _whole_number(count)
     if user_limit is None:
         raise SqlRefused("LIMIT must be a whole number, e.g. LIMIT 100.")
-    if user_limit <= row_cap:
+    if row_cap is None or user_limit <= row_cap:
         query.set("limit", exp.Limit(expression=exp.Literal.number(user_limit)))
         return False
     query.set("limit", exp.Limit(expression=exp.Literal.number(row_cap + 1)))

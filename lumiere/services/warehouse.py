@@ -13,7 +13,9 @@ import logging
 import re
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -118,12 +120,95 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
     return _collect(guarded, run, cap, started)
 
 
-def check_sql(source: Source, sql: str, *, row_cap: int | None = None, schema: str | None = None) -> GuardedSQL:
+@dataclass
+class RowStream:
+    """Every row of a query, as it is read: its columns, then batches of JSON-safe rows."""
+
+    columns: list[ResultColumn]
+    batches: Iterator[list[list[Any]]]
+    sql: str  # what runs (re-rendered by the guard, without a row cap)
+
+
+@contextmanager
+def stream(
+    source: Source, sql: str, *, batch_rows: int | None = None, timeout_s: float | None = None
+) -> Iterator[RowStream]:
+    """Guard `sql` without a row cap and read every row of it, one batch at a time (exports).
+
+    Uploads stream from a query worker (its OS memory limit and the plan check hold, with the
+    export's CPU budget); external databases from a server-side cursor. `timeout_s` (default
+    settings.export_timeout_s) bounds the whole read, including the caller's time between batches.
+    Leaving the context early stops the query.
+    """
+    settings = get_settings()
+    batch = batch_rows if batch_rows is not None else settings.export_batch_rows
+    timeout = timeout_s if timeout_s is not None else settings.export_timeout_s
+    if batch < 1:
+        raise BadRequest("At least one row per batch must be requested.")
+    if source.kind != "csv":
+        from lumiere.storage import external
+
+        params = external.params_for(source)
+        guarded = check_sql(source, sql, schema=params.effective_schema, uncapped=True)
+        with external.stream_readonly(params, guarded.sql, timeout_s=timeout, batch_rows=batch) as (columns, rows):
+            yield RowStream(columns=columns, batches=rows, sql=guarded.sql)
+        return
+    guarded = check_sql(source, sql, uncapped=True)
+    path = dataset_path(source)
+    if not path.is_file():
+        raise NotFound("The data of this source is no longer available; upload the file again.")
+    deadline = time.monotonic() + timeout
+    pool = query_workers.current_pool()
+    with pool.lease(deadline) as worker:
+        if worker is None:
+            raise Timeout(f"Every query worker stayed busy for {timeout:g} s; try again in a moment.")
+        request = {
+            "id": pool.next_id(), "op": "stream", "dataset": str(path), "sql": guarded.sql,
+            "batch_rows": batch, "tables": allowed_tables(source), "max_bytes": settings.max_result_bytes,
+            "memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
+            "cpu_s": settings.export_cpu_limit_s,
+            "spill_root": str(settings.data_dir / "spill"), "spill_prefix": worker.spill_prefix,
+        }
+        frames = worker.stream(request, deadline, settings.query_stop_grace_s)
+        try:
+            header = _next_frame(frames, timeout)
+            if header is None or not header.get("ok"):
+                raise QueryRejected("The query ended before it returned its columns.")
+            columns = [ResultColumn(name=name, type=kind, kind=kind_of(kind)) for name, kind in header["columns"]]
+            yield RowStream(columns=columns, batches=_batches(frames, timeout), sql=guarded.sql)
+        finally:
+            frames.close()
+
+
+def _next_frame(frames: Iterator[dict[str, Any]], timeout: float) -> dict[str, Any] | None:
+    """The worker's next frame, None when it is done; its failure or its end as the service error it stands for."""
+    try:
+        frame = next(frames)
+    except StopIteration:
+        return None
+    except query_workers.WorkerTimedOut:
+        raise _timeout(timeout) from None
+    except query_workers.WorkerGone as gone:
+        raise _worker_gone(gone) from None
+    if frame.get("ok") is False:
+        _rows_of(frame, timeout)  # raises the failure's error
+    return None if frame.get("done") else frame
+
+
+def _batches(frames: Iterator[dict[str, Any]], timeout: float) -> Iterator[list[list[Any]]]:
+    while (frame := _next_frame(frames, timeout)) is not None:
+        yield frame["rows"]
+
+
+def check_sql(
+    source: Source, sql: str, *, row_cap: int | None = None, schema: str | None = None, uncapped: bool = False
+) -> GuardedSQL:
     """The guard's verdict on `sql` for this source, without running it (SqlRefused says what to change).
 
-    Used before SQL is kept for later (a learned example) as well as before it runs.
+    Used before SQL is kept for later (a learned example) as well as before it runs. `uncapped`
+    renders it without a row cap (exports stream every row).
     """
-    cap = row_cap if row_cap is not None else get_settings().max_result_rows
+    cap = None if uncapped else row_cap if row_cap is not None else get_settings().max_result_rows
     if source.kind == "csv":
         return guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
                          allowed_schemas=["main"])

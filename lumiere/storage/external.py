@@ -296,6 +296,74 @@ def run_readonly(
     return columns, rows, len(fetched) > max_rows
 
 
+@contextmanager
+def stream_readonly(
+    params: ExternalParams, sql: str, *, timeout_s: float, batch_rows: int
+) -> Iterator[tuple[list[ResultColumn], Iterator[list[list[Any]]]]]:
+    """Every row of one (already guarded) query, in batches of at most `batch_rows`, read from a
+    server-side cursor (PostgreSQL) or an unbuffered result (MySQL), so only one batch is in memory.
+
+    The session stays open while the caller reads the batches inside this context; leaving it early
+    closes the connection, which stops the query on the server. `timeout_s` bounds the whole read.
+    """
+    deadline = time.monotonic() + timeout_s
+
+    def converted(batches: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[list[Any]]]:
+        for batch in batches:
+            yield [[json_safe(value) for value in row] for row in batch]
+            if time.monotonic() > deadline:
+                raise _timeout(timeout_s)
+
+    try:
+        with _readonly_session(params, timeout_s) as connection:
+            if params.kind == "postgresql":
+                columns, batches = _stream_postgres(connection, sql, batch_rows)
+            else:
+                columns, batches = _stream_mysql(connection, sql, batch_rows)
+            yield columns, converted(batches)
+    except (psycopg2.Error, pymysql.err.MySQLError) as error:
+        raise _database_error(error, params, timeout_s) from None
+
+
+def _stream_postgres(
+    connection: Any, sql: str, batch_rows: int
+) -> tuple[list[ResultColumn], Iterator[list[tuple[Any, ...]]]]:
+    """The query's portal (opened as in `_fetch_postgres`), read with FETCH of `batch_rows` at a time."""
+    name = f"lumiere_{secrets.token_hex(6)}"
+    opener = pg_sql.SQL("DECLARE result refcursor := {}; BEGIN OPEN result NO SCROLL FOR EXECUTE {}; END").format(
+        pg_sql.Literal(name), pg_sql.Literal(sql)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(pg_sql.SQL("DO {}").format(pg_sql.Literal(opener.as_string(connection))))
+    cursor = connection.cursor(name=name)
+    first = cursor.fetchmany(batch_rows)  # the description comes with the first FETCH
+    columns = _postgres_columns(connection, cursor.description or [])
+
+    def batches() -> Iterator[list[tuple[Any, ...]]]:
+        batch = first
+        while batch:
+            yield batch
+            batch = cursor.fetchmany(batch_rows)
+
+    return columns, batches()
+
+
+def _stream_mysql(
+    connection: Any, sql: str, batch_rows: int
+) -> tuple[list[ResultColumn], Iterator[list[tuple[Any, ...]]]]:
+    """An unbuffered result (SSCursor). It is never closed half-read (that would read every remaining
+    row first): reading stops by closing the connection, which ends the query on the server."""
+    cursor = connection.cursor(pymysql.cursors.SSCursor)
+    cursor.execute(sql)
+    columns = [_mysql_column(item) for item in cursor.description or []]
+
+    def batches() -> Iterator[list[tuple[Any, ...]]]:
+        while batch := list(cursor.fetchmany(batch_rows)):
+            yield batch
+
+    return columns, batches()
+
+
 def _fetch_postgres(connection: Any, sql: str, limit: int) -> tuple[list[ResultColumn], list[tuple[Any, ...]]]:
     """At most `limit` rows of `sql`, opened as a cursor by PL/pgSQL's OPEN ... FOR EXECUTE.
 

@@ -6,6 +6,11 @@ query, so a query that outgrows DuckDB's own accounting fails or kills this proc
 The main thread reads requests from stdin; a second thread runs them and writes the answers to
 stdout, so an `interrupt` frame can reach the running query. The end of stdin (the app closed the
 pipe or died) ends the process at once.
+
+A `query` request gets one answer frame. A `stream` request (exports: every row, any number) gets
+a header frame with the columns, then one frame per batch of rows, then a `done` frame; the pipe's
+small buffer makes this process wait while the app writes a batch, so neither side ever holds more
+than a few batches.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import queue
 import resource
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -55,11 +62,55 @@ class Runner:
     def serve(self, requests: queue.Queue[dict[str, Any]]) -> None:
         while True:
             request = requests.get()
-            answer = self._answer(request)
+            if request.get("op") == "stream":
+                self._stream(request)
+                answer = b""
+            else:
+                answer = self._answer(request)
             with self._lock:
                 self._request_id, self._connection, self._interrupted = None, None, False
-            self._answers.write(answer)
+            self._send(answer)
+
+    def _send(self, frame: bytes) -> None:
+        if frame:
+            self._answers.write(frame)
             self._answers.flush()
+
+    def _stream(self, request: dict[str, Any]) -> None:
+        """Every row of the query, in frames of at most `batch_rows` rows (and `max_bytes` bytes each)."""
+        request_id = int(request["id"])
+        with self._lock:
+            self._request_id, self._interrupted = request_id, False
+        _limit_cpu(float(request["cpu_s"]))
+        batch_rows, max_bytes = int(request["batch_rows"]), int(request["max_bytes"])
+        try:
+            with self._opened(request) as connection:
+                try:
+                    description = self._start(connection, str(request["sql"]), request["tables"])
+                    self._send(encode({"id": request_id, "ok": True, "columns": description, "stream": True}))
+                    sent = 0
+                    while True:
+                        self._check_interrupt()
+                        fetched = connection.fetchmany(batch_rows)
+                        if not fetched:
+                            break
+                        frame = encode({"id": request_id, "rows": [[json_safe(value) for value in row]
+                                                                   for row in fetched]})
+                        if len(frame) > max_bytes:
+                            raise QueryFailed(Failure.TOO_BIG, str(len(frame)))
+                        self._send(frame)
+                        sent += len(fetched)
+                except duckdb.InterruptException:
+                    raise QueryFailed(Failure.INTERRUPTED, "interrupted") from None
+                except duckdb.OutOfMemoryException as error:
+                    raise QueryFailed(Failure.OUT_OF_MEMORY, str(error)) from None
+                except duckdb.Error as error:
+                    raise QueryFailed(Failure.FAILED, str(error)) from None
+            self._send(encode({"id": request_id, "done": True, "row_count": sent}))
+        except QueryFailed as failed:
+            self._send(_failure(request_id, failed.failure, str(failed)))
+        except MemoryError:
+            self._send(_failure(request_id, Failure.OUT_OF_MEMORY, "out of memory"))
 
     def _answer(self, request: dict[str, Any]) -> bytes:
         request_id = int(request["id"])
@@ -78,6 +129,12 @@ class Runner:
         return answer
 
     def _run(self, request: dict[str, Any]) -> tuple[list[list[str]], list[list[Any]], bool]:
+        with self._opened(request) as connection:
+            return self._select(connection, str(request["sql"]), request["tables"], int(request["max_rows"]))
+
+    @contextmanager
+    def _opened(self, request: dict[str, Any]) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh sandbox on the request's dataset, reachable by `interrupt` while it is open."""
         config = SandboxConfig(
             str(request["memory_limit"]),
             int(request["threads"]),
@@ -88,7 +145,7 @@ class Runner:
             with sandboxed_connection(Path(request["dataset"]), config) as connection:
                 self._attach(connection)
                 try:
-                    return self._select(connection, str(request["sql"]), request["tables"], int(request["max_rows"]))
+                    yield connection
                 finally:
                     self._attach(None)
         except duckdb.Error as error:
@@ -98,32 +155,38 @@ class Runner:
         self, connection: duckdb.DuckDBPyConnection, sql: str, tables: list[str] | None, max_rows: int
     ) -> tuple[list[list[str]], list[list[Any]], bool]:
         try:
-            statements = connection.extract_statements(sql)
-            if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-                raise QueryFailed(Failure.REFUSED, "Only a single SELECT statement can run.")
-            query = statements[0].query
-            plans = dict(connection.execute(f"EXPLAIN (FORMAT JSON) {query}").fetchall())
-            # The bound plan names every table the query refers to; the physical one every table function it calls.
-            foreign = [
-                read
-                for kind in ("logical_plan", "physical_plan")
-                for read in foreign_reads(json.loads(plans[kind]), tables, catalog=DATASET_ALIAS)
-            ]
-            if foreign:
-                raise QueryFailed(Failure.REFUSED, "; ".join(foreign))
-            self._check_interrupt()
-            connection.execute(query)
+            columns = self._start(connection, sql, tables)
             fetched = connection.fetchmany(max_rows + 1)
-            description = connection.description or []
         except duckdb.InterruptException:
             raise QueryFailed(Failure.INTERRUPTED, "interrupted") from None
         except duckdb.OutOfMemoryException as error:
             raise QueryFailed(Failure.OUT_OF_MEMORY, str(error)) from None
         except duckdb.Error as error:
             raise QueryFailed(Failure.FAILED, str(error)) from None
-        columns = [[str(name), str(kind)] for name, kind, *_ in description]
         rows = [[json_safe(value) for value in row] for row in fetched[:max_rows]]
         return columns, rows, len(fetched) > max_rows
+
+    def _start(self, connection: duckdb.DuckDBPyConnection, sql: str, tables: list[str] | None) -> list[list[str]]:
+        """Check the statement and its plan, then start it; its rows are fetched from `connection`.
+
+        Returns the result's [name, type] columns; raises duckdb errors as they come.
+        """
+        statements = connection.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise QueryFailed(Failure.REFUSED, "Only a single SELECT statement can run.")
+        query = statements[0].query
+        plans = dict(connection.execute(f"EXPLAIN (FORMAT JSON) {query}").fetchall())
+        # The bound plan names every table the query refers to; the physical one every table function it calls.
+        foreign = [
+            read
+            for kind in ("logical_plan", "physical_plan")
+            for read in foreign_reads(json.loads(plans[kind]), tables, catalog=DATASET_ALIAS)
+        ]
+        if foreign:
+            raise QueryFailed(Failure.REFUSED, "; ".join(foreign))
+        self._check_interrupt()
+        connection.execute(query)
+        return [[str(name), str(kind)] for name, kind, *_ in connection.description or []]
 
     def _attach(self, connection: duckdb.DuckDBPyConnection | None) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"db", "storage", "web"}),
     frozenset({"nlq", "llm", "charts"}),
     frozenset({"services"}),
-    frozenset({"api", "state"}),
+    frozenset({"api", "state", "jobs"}),
     frozenset({"components"}),
     frozenset({"pages"}),
     frozenset({"lumiere", "cli"}),
