@@ -31,6 +31,7 @@ from lumiere.services.auth import issue_token, register_user, revoke_token
 from lumiere.services.insights import create_insight
 from lumiere.storage.datasets import dataset_path
 from tests.helpers.queries import make_query
+from tests.helpers.rows import stored
 
 PASSWORDS = {"admin": "password-admin", "alice": "password-alice", "bob": "password-bob"}
 OWNED = (ApiToken, ChatSession, Insight, Query, QueryExample, RevokedToken, Source, UsageCounter, LlmCall)
@@ -110,13 +111,13 @@ def test_deleting_yourself_removes_everything_you_own_and_nothing_of_others(db_s
 def test_a_rolled_back_deletion_keeps_the_files_and_the_rows(app_db, people, tmp_path):
     _, alice, _ = people
     with session_scope() as session:
-        files = _fill_account(session, session.get(User, alice.id), tmp_path)
+        files = _fill_account(session, stored(session, User, alice.id), tmp_path)
     with pytest.raises(RuntimeError), session_scope() as session:
-        delete_account(session, session.get(User, alice.id), saved_id(alice), PASSWORDS["alice"])
+        delete_account(session, stored(session, User, alice.id), saved_id(alice), PASSWORDS["alice"])
         raise RuntimeError("the request failed after the deletion")
     assert all(path.exists() for path in files)
     with session_scope() as session:
-        assert session.get(User, alice.id) is not None
+        assert stored(session, User, alice.id) is not None
 
 
 @pytest.mark.parametrize("password", [None, "", "wrong-password", 12345])

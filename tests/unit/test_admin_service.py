@@ -335,7 +335,7 @@ def test_the_day_expression_is_the_same_text_on_both_databases(app_db):
         user = _user(session, "x@example.com")
         _query(session, user, datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC))
     with Session(get_engine()) as session:
-        day = session.exec(  # type: ignore[call-overload]
+        day = session.exec(
             select(admin_metrics.utc_day(Query.created_at))
         ).one()
     assert day == "2026-03-01"

@@ -13,6 +13,7 @@ from lumiere.services.sources import load_sample_dataset
 from lumiere.state.auth import AuthState
 from lumiere.state.settings import SettingsState
 from tests.helpers.page_state import handler, page_state, settled
+from tests.helpers.rows import stored
 
 PASSWORD = "correct horse"
 
@@ -48,7 +49,7 @@ def test_switching_plans_and_a_downgrade_that_does_not_fit(app_db):
     user_id, token = _signed_in()
     with session_scope() as session:
         create_plan(session, name="tiny", title="Tiny", limits={"sources": 0})
-        load_sample_dataset(session, session.get(User, user_id))
+        load_sample_dataset(session, stored(session, User, user_id))
     state = page_state(SettingsState, token, "/settings")
     settled(state.load())
     assert "You are on the Pro plan" in str(settled(state.switch_plan("pro")))
@@ -109,7 +110,7 @@ def test_the_theme_is_stored_and_comes_back_on_the_next_load(app_db):
     settled(elsewhere.load())
     assert elsewhere.user_theme == "dark"
     with session_scope() as session:
-        assert session.get(User, user_id).theme == "dark"
+        assert stored(session, User, user_id).theme == "dark"
 
 
 def test_the_old_profile_address_goes_to_settings(app_db):
@@ -119,7 +120,7 @@ def test_the_old_profile_address_goes_to_settings(app_db):
 def test_deleting_the_account_shows_what_went_and_signs_out(app_db):
     user_id, token = _signed_in()
     with session_scope() as session:
-        load_sample_dataset(session, session.get(User, user_id))
+        load_sample_dataset(session, stored(session, User, user_id))
     state = page_state(SettingsState, token, "/settings")
     settled(state.load())
     state.set_delete_open(True)
@@ -131,7 +132,7 @@ def test_deleting_the_account_shows_what_went_and_signs_out(app_db):
     assert state.deleted_lines[:2] == ["1 data source (0 database connections with their passwords)", "1 dataset file"]
     assert state.token == "" and state.user_id == 0 and not state.is_authenticated
     with session_scope() as session:
-        assert session.get(User, user_id) is None
+        assert stored(session, User, user_id) is None
 
 
 def test_meters_say_unlimited_and_turn_red_near_the_limit():

@@ -22,6 +22,7 @@ from lumiere.services import sources, usage
 from lumiere.services.ask import ask_question, run_sql
 from lumiere.services.auth import register_user
 from lumiere.services.plans import create_plan, list_plans
+from tests.helpers.rows import stored
 
 
 async def _chunks(data: bytes):
@@ -203,7 +204,7 @@ def test_a_downgrade_that_does_not_fit_lists_what_to_remove(db_session) -> None:
         usage.change_plan(db_session, user, "tiny")
     remove = raised.value.extra["remove"]
     assert len(remove) == 2 and "1 data source(s)" in remove[0] and "MB of data" in remove[1]
-    assert db_session.get(User, user.id).plan != "tiny"  # type: ignore[union-attr]
+    assert stored(db_session, User, user.id).plan != "tiny"
     report = usage.change_plan(db_session, user, "pro")
     assert (report.plan, report.used.sources) == ("pro", 2)
     with pytest.raises(Invalid):
