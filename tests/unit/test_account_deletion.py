@@ -117,7 +117,7 @@ def test_a_rolled_back_deletion_keeps_the_files_and_the_rows(app_db, people, tmp
         raise RuntimeError("the request failed after the deletion")
     assert all(path.exists() for path in files)
     with session_scope() as session:
-        assert stored(session, User, alice.id) is not None
+        assert session.get(User, alice.id) is not None
 
 
 @pytest.mark.parametrize("password", [None, "", "wrong-password", 12345])

@@ -132,7 +132,7 @@ def test_deleting_the_account_shows_what_went_and_signs_out(app_db):
     assert state.deleted_lines[:2] == ["1 data source (0 database connections with their passwords)", "1 dataset file"]
     assert state.token == "" and state.user_id == 0 and not state.is_authenticated
     with session_scope() as session:
-        assert stored(session, User, user_id) is None
+        assert session.get(User, user_id) is None
 
 
 def test_meters_say_unlimited_and_turn_red_near_the_limit():
