@@ -8,14 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from lumiere.api import ai, auth, charts, chat, data, examples, insights, queries, usage, users
+from lumiere.api import ai, auth, charts, chat, data, examples, exports, insights, queries, usage, users
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
 from lumiere.web.security_headers import SecurityHeaders
 
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
-    chat.router, usage.router,
+    chat.router, usage.router, exports.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"
