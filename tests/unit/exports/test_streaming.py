@@ -91,8 +91,9 @@ def test_leaving_early_stops_the_query_and_keeps_the_worker() -> None:
 def test_the_export_deadline_covers_a_slow_reader(settings_env) -> None:
     settings_env(export_timeout_s="1.5")
     source = make_dataset(lambda db: db.execute("CREATE TABLE n AS SELECT range AS i FROM range(200000)"), "n")
-    with pytest.raises(Timeout, match="1.5 s"), warehouse.stream(source, "SELECT * FROM n", batch_rows=1000) as stream:
-        for _batch in stream.batches:
+    stream = warehouse.stream(source, "SELECT * FROM n", batch_rows=1000)
+    with pytest.raises(Timeout, match=r"1\.5 s"), stream as rows:
+        for _batch in rows.batches:
             time.sleep(0.2)
     assert warehouse.execute(source, "SELECT MAX(i) FROM n").rows == [[199_999]]
 
