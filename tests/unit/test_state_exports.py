@@ -21,7 +21,8 @@ def answered(app_db):
     with session_scope() as session:
         user = register_user(session, email="exporter@example.com", password="correct horse", name="Exporter")
         source = saved_id(sources.load_sample_dataset(session, user))
-        answer = ask.ask_question(session, user, source_id=source, question="How many rows are there for each continent?")
+        question = "How many rows are there for each continent?"
+        answer = ask.ask_question(session, user, source_id=source, question=question)
         query_id = saved_id(answer.query)
         session.expunge(user)
     return issue_token(user).access_token, query_id
