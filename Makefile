@@ -84,6 +84,7 @@ bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/nlq_eval.py
 	$(BIN)/python bench/query_overhead.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf .web .states test-artifacts

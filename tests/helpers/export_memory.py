@@ -3,15 +3,15 @@
 The argument names the dataset (`storage_key`, `table`), the SQL and the format; the data dir comes
 from LUMIERE_DATA_DIR. The file goes to a sink that only counts bytes and lines, so what the report
 shows is the export's own footprint: this process's peak RSS before and after, and the peak RSS of
-the query worker that streamed the rows (read once the pool's workers have exited).
+the query worker that streamed the rows (both VmHWM, read from /proc).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
+from pathlib import Path
 
 
 class CountingSink:
@@ -28,8 +28,13 @@ class CountingSink:
         pass
 
 
-def _peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+def _peak_mb(pid: int | str = "self") -> float:
+    """Peak RSS (VmHWM) of a live process's own memory. Not ru_maxrss: Linux carries that over from
+    the parent across a vfork+exec, so a child would report its parent's peak."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc")
 
 
 def main() -> None:
@@ -46,16 +51,17 @@ def main() -> None:
     subject = ExportSubject(title="memory", question="", source=source, sql=spec["sql"], chart=None,
                             ran_at=datetime.now(UTC))
     query_workers.current_pool()  # workers started before the baseline
-    before = _peak_mb(resource.RUSAGE_SELF)
+    before = _peak_mb()
     sink = CountingSink()
     started = time.perf_counter()
     summary = write_export(subject, ExportFormat(spec["format"]), sink)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
-    after = _peak_mb(resource.RUSAGE_SELF)
+    after = _peak_mb()
+    worker = max(_peak_mb(pid) for pid in query_workers.current_pool().pids())
     query_workers.shutdown()
     print(json.dumps({
         "rows": summary.row_count, "bytes": sink.bytes, "lines": sink.lines, "seconds": seconds,
-        "app_before_mb": before, "app_peak_mb": after, "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+        "app_before_mb": before, "app_peak_mb": after, "worker_peak_mb": worker,
     }))
 
 
