@@ -11,6 +11,7 @@ import plotly.data
 import pytest
 from pypdf import PdfReader
 
+from lumiere.core.enums import QueryStatus
 from lumiere.db import saved_id, session_scope
 from lumiere.models import Query, User
 from lumiere.services.exports.downloads import download_link
@@ -78,7 +79,7 @@ def test_a_failed_query_is_a_422(client, make_user) -> None:
     query_id = make_query(client, user)
     with session_scope() as session:
         query = stored(session, Query, query_id)
-        query.status, query.error = "error", "boom"
+        query.status, query.error = QueryStatus.ERROR, "boom"
         session.add(query)
     response = client.get(f"/api/queries/{query_id}/export?format=csv", headers=user["headers"])
     assert response.status_code == 422

@@ -33,6 +33,13 @@ def settings_env(monkeypatch):
     reset_settings()
 
 
+def _numbers(count: int):
+    def build(db) -> None:
+        db.execute(f"CREATE TABLE n AS SELECT range AS i FROM range({count})")
+
+    return build
+
+
 def _all_rows(source, sql: str, **options) -> tuple[list[str], list[list]]:
     with warehouse.stream(source, sql, **options) as stream:
         names = [column.name for column in stream.columns]
@@ -77,7 +84,7 @@ def test_the_guard_and_the_plan_check_still_stand() -> None:
 
 
 def test_leaving_early_stops_the_query_and_keeps_the_worker() -> None:
-    source = make_dataset(lambda db: db.execute("CREATE TABLE n AS SELECT range AS i FROM range(3000000)"), "n")
+    source = make_dataset(_numbers(3_000_000), "n")
     pids = sorted(query_workers.current_pool().pids())
     started = time.monotonic()
     with warehouse.stream(source, "SELECT i, i * 2 AS twice FROM n", batch_rows=1000) as stream:
@@ -90,7 +97,7 @@ def test_leaving_early_stops_the_query_and_keeps_the_worker() -> None:
 
 def test_the_export_deadline_covers_a_slow_reader(settings_env) -> None:
     settings_env(export_timeout_s="1.5")
-    source = make_dataset(lambda db: db.execute("CREATE TABLE n AS SELECT range AS i FROM range(200000)"), "n")
+    source = make_dataset(_numbers(200_000), "n")
     stream = warehouse.stream(source, "SELECT * FROM n", batch_rows=1000)
     with pytest.raises(Timeout, match=r"1\.5 s"), stream as rows:
         for _batch in rows.batches:
@@ -129,3 +136,21 @@ def test_a_million_rows_export_in_bounded_memory() -> None:
         assert report["app_peak_mb"] - report["app_before_mb"] < 30, report
     assert large["worker_peak_mb"] - small["worker_peak_mb"] < data_mb / 4, (small, large)
     assert large["app_peak_mb"] - small["app_peak_mb"] < data_mb / 4, (small, large)
+
+
+@pytest.mark.parametrize(("sql", "rendered_limit"), [
+    ("SELECT * FROM tips", None),
+    ("SELECT * FROM tips LIMIT 20000", "LIMIT 20000"),
+    ("SELECT * FROM tips FETCH FIRST 5 ROWS ONLY", "LIMIT 5"),
+])
+def test_the_guard_without_a_cap_keeps_only_the_users_limit(sql: str, rendered_limit: str | None) -> None:
+    from lumiere.services.sqlguard import guard_sql
+
+    guarded = guard_sql(sql, dialect="duckdb", allowed_tables=["tips"], row_cap=None)
+    assert not guarded.limited and guarded.count_sql is None
+    if rendered_limit is None:
+        assert "LIMIT" not in guarded.sql.upper()
+    else:
+        assert guarded.sql.upper().endswith(rendered_limit)
+    with pytest.raises(SqlRefused, match="PERCENT"):
+        guard_sql("SELECT * FROM tips LIMIT 10 PERCENT", dialect="duckdb", allowed_tables=["tips"], row_cap=None)
