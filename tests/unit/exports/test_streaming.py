@@ -154,3 +154,29 @@ def test_the_guard_without_a_cap_keeps_only_the_users_limit(sql: str, rendered_l
         assert guarded.sql.upper().endswith(rendered_limit)
     with pytest.raises(SqlRefused, match="PERCENT"):
         guard_sql("SELECT * FROM tips LIMIT 10 PERCENT", dialect="duckdb", allowed_tables=["tips"], row_cap=None)
+
+
+def test_a_download_that_stops_part_way_stops_the_export() -> None:
+    """A client that goes away closes the response's iterator: the writer thread and the query stop,
+    and the worker comes back idle."""
+    import threading
+    from datetime import UTC, datetime
+
+    from lumiere.core.enums import ExportFormat
+    from lumiere.services.exports import ExportSubject
+    from lumiere.services.exports.downloads import CHUNK_BYTES, export_chunks
+
+    source = make_dataset(_numbers(3_000_000), "n")
+    subject = ExportSubject(title="n", question="", source=source, sql="SELECT i, i * 2 AS twice FROM n",
+                            chart=None, ran_at=datetime.now(UTC))
+    pids = sorted(query_workers.current_pool().pids())
+    chunks = export_chunks(subject, ExportFormat.CSV)
+    first = next(chunks)
+    assert first.startswith(b"\xef\xbb\xbfi,twice\r\n0,0\r\n") and len(first) >= CHUNK_BYTES
+    chunks.close()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while any(thread.name == "export-writer" for thread in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(thread.name == "export-writer" for thread in threading.enumerate())
+    assert sorted(query_workers.current_pool().pids()) == pids
+    assert warehouse.execute(source, "SELECT COUNT(*) FROM n").rows == [[3_000_000]]
