@@ -21,7 +21,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export PATH := $(NODEBIN):$(abspath $(BIN)):$(PATH)
 
-.PHONY: setup run dev worker test lint migrate chromium bench clean
+.PHONY: setup run dev worker test lint migrate chromium system-packages bench clean
 
 setup: $(DEPS_STAMP) $(NODEBIN)/node
 
@@ -47,7 +47,7 @@ $(NODEBIN)/node: $(DEPS_STAMP)
 migrate: setup
 	$(BIN)/python -m lumiere.cli migrate
 
-run: setup migrate
+run: setup system-packages migrate
 	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
 
 dev: setup migrate
@@ -64,7 +64,21 @@ chromium:
 	  $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y --no-install-recommends chromium; }; }
 
-test: setup chromium
+# PDF exports: WeasyPrint lays pages out with Pango; CJK text needs a font that has it. Only what is
+# missing is installed; without apt (no root and no sudo, or offline) this warns and goes on: PDFs then
+# show CJK characters as boxes (and, without Pango, fail with a message that says so).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+system-packages:
+	@missing=$$(for pkg in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || echo $$pkg; done); \
+	[ -z "$$missing" ] || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update >/dev/null 2>&1 && \
+	    $$SUDO apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1; } || \
+	  echo "warning: could not install" $$missing "with apt-get; PDF exports will lack CJK glyphs" >&2; }
+
+test: setup chromium system-packages
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: setup
@@ -75,6 +89,7 @@ bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/nlq_eval.py
 	$(BIN)/python bench/query_overhead.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf .web .states test-artifacts

@@ -18,6 +18,7 @@ from lumiere.api import (
     data,
     deliveries,
     examples,
+    exports,
     insights,
     queries,
     schedules,
@@ -33,6 +34,7 @@ from lumiere.web.security_headers import SecurityHeaders
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
     chat.router, usage.router, tokens.router, settings.router, admin.router, schedules.router, deliveries.router,
+    exports.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"

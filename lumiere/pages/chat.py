@@ -8,6 +8,7 @@ import reflex as rx
 
 from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
+from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, error_callout
 from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
@@ -145,6 +146,7 @@ def _answer_details(item: rx.Var[Bubble]) -> rx.Component:
         rx.hstack(
             rx.badge(rx.icon("rows-3", size=12), item.summary, variant="soft"),
             rx.link("Edit in Ask", href=routes.query_url(item.query_id), size="1"),
+            rx.cond(item.query_id > 0, export_menu(item.query_id), rx.fragment()),
             spacing="2",
             align="center",
             wrap="wrap",

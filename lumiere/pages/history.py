@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
@@ -153,6 +154,7 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                 min_width="0",
             ),
             rx.hstack(
+                export_menu(item.id, disabled=(item.status != "ok") | (item.source_gone != "")),
                 rx.button(
                     rx.icon("rotate-cw", size=14),
                     "Re-run",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.markdown import safe_markdown_view
@@ -23,6 +24,7 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                     spacing="1",
                 ),
                 rx.hstack(
+                    export_menu(item.query_id),
                     rx.button(
                         rx.icon("bookmark-x", size=14),
                         "Unsave",

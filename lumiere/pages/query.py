@@ -9,6 +9,7 @@ import reflex as rx
 from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.exploration_grid import exploration_grid
+from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import empty_state, plans_link, skeleton_lines
 from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
@@ -350,7 +351,15 @@ def answer_header() -> rx.Component:
             QueryState.answer_notes,
             lambda note: rx.callout(note, icon="info", size="1", color_scheme="blue", width="100%"),
         ),
-        feedback_bar(),
+        rx.flex(
+            feedback_bar(),
+            rx.cond(QueryState.answer_query_id > 0, export_menu(QueryState.answer_query_id, size="2"), rx.fragment()),
+            justify="between",
+            align="center",
+            wrap="wrap",
+            spacing="2",
+            width="100%",
+        ),
         spacing="2",
         width="100%",
     )

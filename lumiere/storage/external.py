@@ -318,9 +318,14 @@ def stream_readonly(
         with _readonly_session(params, timeout_s) as connection:
             if params.kind == "postgresql":
                 columns, batches = _stream_postgres(connection, sql, batch_rows)
-            else:
-                columns, batches = _stream_mysql(connection, sql, batch_rows)
-            yield columns, converted(batches)
+                yield columns, converted(batches)
+                return
+            cursor = connection.cursor(pymysql.cursors.SSCursor)
+            try:
+                columns, batches = _stream_mysql(cursor, sql, batch_rows)
+                yield columns, converted(batches)
+            finally:
+                _let_go(cursor)
     except (psycopg2.Error, pymysql.err.MySQLError) as error:
         raise _database_error(error, params, timeout_s) from None
 
@@ -349,11 +354,9 @@ def _stream_postgres(
 
 
 def _stream_mysql(
-    connection: Any, sql: str, batch_rows: int
+    cursor: Any, sql: str, batch_rows: int
 ) -> tuple[list[ResultColumn], Iterator[list[tuple[Any, ...]]]]:
-    """An unbuffered result (SSCursor). It is never closed half-read (that would read every remaining
-    row first): reading stops by closing the connection, which ends the query on the server."""
-    cursor = connection.cursor(pymysql.cursors.SSCursor)
+    """An unbuffered result (SSCursor): rows come off the socket as they are fetched."""
     cursor.execute(sql)
     columns = [_mysql_column(item) for item in cursor.description or []]
 
@@ -362,6 +365,16 @@ def _stream_mysql(
             yield batch
 
     return columns, batches()
+
+
+def _let_go(cursor: Any) -> None:
+    """Detach an unbuffered cursor before its connection closes. Closed (or collected) half-read,
+    pymysql would read every remaining row first; this way closing the connection ends the query
+    on the server instead."""
+    result = getattr(cursor, "_result", None)
+    if result is not None:
+        result.unbuffered_active = False
+    cursor.connection = None
 
 
 def _fetch_postgres(connection: Any, sql: str, limit: int) -> tuple[list[ResultColumn], list[tuple[Any, ...]]]:

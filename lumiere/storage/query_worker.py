@@ -10,7 +10,8 @@ pipe or died) ends the process at once.
 A `query` request gets one answer frame. A `stream` request (exports: every row, any number) gets
 a header frame with the columns, then one frame per batch of rows, then a `done` frame; the pipe's
 small buffer makes this process wait while the app writes a batch, so neither side ever holds more
-than a few batches.
+than a few batches. Streamed rows are DuckDB's own JSON (dates as text, NaN and infinities as
+NaN/Infinity, which the app reads as null).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import duckdb
 from lumiere.core.json_values import json_safe
 from lumiere.storage.plan_check import foreign_reads
 from lumiere.storage.sandbox import DATASET_ALIAS, SandboxConfig, sandboxed_connection
-from lumiere.storage.worker_protocol import Failure, encode, read_frame
+from lumiere.storage.worker_protocol import Failure, encode, encode_json_text, read_frame
 
 
 class QueryFailed(Exception):
@@ -77,7 +78,11 @@ class Runner:
             self._answers.flush()
 
     def _stream(self, request: dict[str, Any]) -> None:
-        """Every row of the query, in frames of at most `batch_rows` rows (and `max_bytes` bytes each)."""
+        """Every row of the query, in frames of at most `batch_rows` rows (and `max_bytes` bytes each).
+
+        DuckDB itself turns each row into a JSON array (json_array over the checked query), so a
+        batch becomes a frame by joining strings: no Python object per value on this side.
+        """
         request_id = int(request["id"])
         with self._lock:
             self._request_id, self._interrupted = request_id, False
@@ -86,16 +91,16 @@ class Runner:
         try:
             with self._opened(request) as connection:
                 try:
-                    description = self._start(connection, str(request["sql"]), request["tables"])
-                    self._send(encode({"id": request_id, "ok": True, "columns": description, "stream": True}))
+                    columns = self._start_json_rows(connection, str(request["sql"]), request["tables"])
+                    self._send(encode({"id": request_id, "ok": True, "columns": columns, "stream": True}))
                     sent = 0
                     while True:
                         self._check_interrupt()
                         fetched = connection.fetchmany(batch_rows)
                         if not fetched:
                             break
-                        frame = encode({"id": request_id, "rows": [[json_safe(value) for value in row]
-                                                                   for row in fetched]})
+                        rows = ",".join(row[0] for row in fetched)
+                        frame = encode_json_text(f'{{"id":{request_id},"rows":[{rows}]}}')
                         if len(frame) > max_bytes:
                             raise QueryFailed(Failure.TOO_BIG, str(len(frame)))
                         self._send(frame)
@@ -171,6 +176,26 @@ class Runner:
 
         Returns the result's [name, type] columns; raises duckdb errors as they come.
         """
+        query = self._checked(connection, sql, tables)
+        connection.execute(query)
+        return [[str(name), str(kind)] for name, kind, *_ in connection.description or []]
+
+    def _start_json_rows(
+        self, connection: duckdb.DuckDBPyConnection, sql: str, tables: list[str] | None
+    ) -> list[list[str]]:
+        """Like `_start`, but each fetched row is one JSON array text; returns the query's own columns.
+
+        The wrapper is checked again as a whole, so it reads nothing the query itself could not.
+        """
+        query = self._checked(connection, sql, tables)
+        relation = connection.sql(query)  # binds only: names and types, nothing read yet
+        columns = [[str(name), str(kind)] for name, kind in zip(relation.columns, relation.types, strict=True)]
+        wrapped = self._checked(connection, f"SELECT json_array(*COLUMNS(*)) FROM ({query}) AS lumiere_rows", tables)
+        connection.execute(wrapped)
+        return columns
+
+    def _checked(self, connection: duckdb.DuckDBPyConnection, sql: str, tables: list[str] | None) -> str:
+        """The text of `sql`'s single SELECT after DuckDB's plan shows it reads only `tables`."""
         statements = connection.extract_statements(sql)
         if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
             raise QueryFailed(Failure.REFUSED, "Only a single SELECT statement can run.")
@@ -185,8 +210,7 @@ class Runner:
         if foreign:
             raise QueryFailed(Failure.REFUSED, "; ".join(foreign))
         self._check_interrupt()
-        connection.execute(query)
-        return [[str(name), str(kind)] for name, kind, *_ in connection.description or []]
+        return query
 
     def _attach(self, connection: duckdb.DuckDBPyConnection | None) -> None:
         with self._lock:

@@ -30,8 +30,18 @@ def encode(message: dict[str, Any]) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+def encode_json_text(text: str) -> bytes:
+    """A frame of JSON text built elsewhere (a worker's batch of rows that DuckDB wrote as JSON)."""
+    body = text.encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+def _no_number(_constant: str) -> None:
+    """NaN and infinities (DuckDB's JSON writes them) have no JSON value: they arrive as null."""
+
+
 def decode(body: bytes) -> dict[str, Any]:
-    message = json.loads(body)
+    message = json.loads(body, parse_constant=_no_number)
     if not isinstance(message, dict):
         raise TypeError("a frame must hold a JSON object")
     return message

@@ -69,7 +69,7 @@ class _Renderer:
             if time.monotonic() - self._failed_at < _RETRY_AFTER_S:
                 return None
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="chart-images", daemon=True).start()
+            threading.Thread(target=_run_until_stopped, args=(loop,), name="chart-images", daemon=True).start()
             future = asyncio.run_coroutine_threadsafe(_open_kaleido(browser, timeout_s), loop)
             try:
                 self._kaleido = future.result(timeout_s)
@@ -98,6 +98,13 @@ class _Renderer:
         except Exception as error:
             logger.info("Closing the chart browser failed: %s", error)
         loop.call_soon_threadsafe(loop.stop)
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
 
 
 async def _open_kaleido(browser: str, timeout_s: float) -> Any:

@@ -88,8 +88,8 @@ def _when(moment: datetime) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else f"{value:,}" if isinstance(value, int) and not isinstance(
-        value, bool) else str(value)
+    # Floats to 10 significant digits (no 0.30000000000000004); integers as they are (years, ids).
+    text = value if isinstance(value, str) else format(value, ".10g") if isinstance(value, float) else str(value)
     return escape(text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…")
 
 

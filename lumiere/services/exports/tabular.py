@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
@@ -29,6 +29,7 @@ from lumiere.config import get_settings
 from lumiere.core.resultset import ResultColumn
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 BOM = "\ufeff".encode()
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
 EXCEL_MAX_CHARS = 32_767
@@ -48,14 +49,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return neutralise(value)
-    if isinstance(value, (bool, int, float)):
-        return value  # numbers are written as numbers (csv writes the shortest exact form)
-    return neutralise(_text(value))
+def _neutralised_batch(batch: list[list[Any]]) -> list[list[Any]]:
+    """The batch with text neutralised and nested values (lists, objects) as JSON text, in place.
+
+    Numbers and booleans go to the csv module as they are (it writes None as an empty field and
+    floats in their shortest exact form). Every column is looked at, whatever its kind: a driver
+    may hand text for a numeric type (PostgreSQL's money).
+    """
+    for row in batch:
+        for index, value in enumerate(row):
+            if value.__class__ is str:
+                if value[:1] in _FORMULA_FIRST:
+                    row[index] = "'" + value
+            elif isinstance(value, (dict, list)):
+                row[index] = neutralise(_text(value))
+    return batch
 
 
 def write_csv(columns: list[ResultColumn], batches: Iterable[list[list[Any]]], out: BinaryIO) -> int:
@@ -68,7 +76,7 @@ def write_csv(columns: list[ResultColumn], batches: Iterable[list[list[Any]]], o
     for batch in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([_csv_value(value) for value in row] for row in batch)
+        writer.writerows(_neutralised_batch(batch))
         out.write(buffer.getvalue().encode("utf-8"))
         rows += len(batch)
     return rows
@@ -94,28 +102,66 @@ class _Sheets:
         sheet.freeze_panes(1, 0)
         return sheet
 
-    def next_row(self) -> int:
-        if self.row >= EXCEL_MAX_ROWS:
-            self.sheet = self._new_sheet(len(self.book.worksheets()) + 1)
-            self.row = 1
-        self.row += 1
-        return self.row - 1
+    def write_rows(self, batch: list[list[Any]]) -> None:
+        """Each row into the current sheet (the next one when it is full), each value by its column's writer."""
+        writers = self._writers()
+        for values in batch:
+            if self.row >= EXCEL_MAX_ROWS:
+                self.sheet = self._new_sheet(len(self.book.worksheets()) + 1)
+                self.row = 1
+                writers = self._writers()
+            row = self.row
+            for index, value in enumerate(values):
+                if value is not None:
+                    writers[index](row, index, value)
+            self.row += 1
 
-    def write(self, row: int, index: int, column: ResultColumn, value: Any) -> None:
+    def _writers(self) -> list[Callable[[int, int, Any], None]]:
+        """One function per column for the current sheet, chosen once by the column's kind (a
+        value of another type than its column's still goes in as what it is)."""
         sheet = self.sheet
-        if value is None:
-            return
-        if isinstance(value, bool):
-            sheet.write_boolean(row, index, value)
-        elif isinstance(value, (int, float)):
-            if isinstance(value, int) and abs(value) >= _EXACT_INTEGERS:
-                sheet.write_string(row, index, str(value))
+        write_number, write_string, write_boolean = sheet.write_number, sheet.write_string, sheet.write_boolean
+        write_datetime = sheet.write_datetime
+
+        def any_value(row: int, index: int, value: Any) -> None:
+            if value.__class__ is bool:
+                write_boolean(row, index, value)
+            elif value.__class__ is float or (value.__class__ is int and -_EXACT_INTEGERS < value < _EXACT_INTEGERS):
+                write_number(row, index, value)
+            elif value.__class__ is str:
+                write_string(row, index, neutralise(value)[:EXCEL_MAX_CHARS])
             else:
-                sheet.write_number(row, index, value)
-        elif isinstance(value, str) and column.kind in ("date", "datetime") and (moment := _moment(value)):
-            sheet.write_datetime(row, index, moment, self.date if column.kind == "date" else self.datetime)
-        else:
-            sheet.write_string(row, index, neutralise(_text(value))[:EXCEL_MAX_CHARS])
+                write_string(row, index, neutralise(_text(value))[:EXCEL_MAX_CHARS])
+
+        def number(row: int, index: int, value: Any) -> None:
+            if value.__class__ is float or (value.__class__ is int and -_EXACT_INTEGERS < value < _EXACT_INTEGERS):
+                write_number(row, index, value)
+            else:
+                any_value(row, index, value)
+
+        def text(row: int, index: int, value: Any) -> None:
+            if value.__class__ is str:
+                if value[:1] in _FORMULA_FIRST:
+                    value = "'" + value
+                write_string(row, index, value if len(value) <= EXCEL_MAX_CHARS else value[:EXCEL_MAX_CHARS])
+            else:
+                any_value(row, index, value)
+
+        def moment(cell_format: Any) -> Callable[[int, int, Any], None]:
+            def write(row: int, index: int, value: Any) -> None:
+                parsed = _moment(value) if value.__class__ is str else None
+                if parsed is None:
+                    any_value(row, index, value)
+                else:
+                    write_datetime(row, index, parsed, cell_format)
+
+            return write
+
+        by_kind: dict[str, Callable[[int, int, Any], None]] = {
+            "integer": number, "number": number, "text": text,
+            "date": moment(self.date), "datetime": moment(self.datetime),
+        }
+        return [by_kind.get(column.kind, any_value) for column in self.columns]
 
 
 def _moment(text: str) -> datetime | date | None:
@@ -154,10 +200,7 @@ def write_xlsx(columns: list[ResultColumn], batches: Iterable[list[list[Any]]], 
     rows = 0
     sheets = _Sheets(book, columns)
     for batch in batches:
-        for values in batch:
-            row = sheets.next_row()
-            for index, (column, value) in enumerate(zip(columns, values, strict=False)):
-                sheets.write(row, index, column, value)
+        sheets.write_rows(batch)
         rows += len(batch)
     # Only a complete result becomes a workbook; after a failure the temporary files just go away.
     book.close()
