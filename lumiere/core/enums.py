@@ -112,3 +112,12 @@ class JobKind(StrEnum):
     RUN = "run"  # a schedule's run: its query, the file, the emails
     INSIGHT_EMAIL = "insight_email"  # "Email me this insight"
     EXPORT_EMAIL = "export_email"  # an export too big to wait for, emailed as a download link
+
+
+class WorkspaceRole(StrEnum):
+    """A member's role in a workspace: viewers see and ask, editors also change its things, admins
+    also manage members and the workspace."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"

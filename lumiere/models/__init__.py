@@ -8,11 +8,14 @@ from lumiere.models.plan import Plan
 from lumiere.models.query import Query
 from lumiere.models.revoked_token import RevokedToken
 from lumiere.models.schedule import EmailOptOut, Schedule, ScheduleRun
+from lumiere.models.share import ShareLink
 from lumiere.models.source import Source
 from lumiere.models.usage import LlmCall, UsageCounter
 from lumiere.models.user import User
+from lumiere.models.workspace import Workspace, WorkspaceInvitation, WorkspaceMember
 
 __all__ = [
     "ApiToken", "ChatMessage", "ChatSession", "EmailOptOut", "Insight", "LlmCall", "Plan", "Query", "QueryExample",
-    "RevokedToken", "Schedule", "ScheduleRun", "Source", "UsageCounter", "User",
+    "RevokedToken", "Schedule", "ScheduleRun", "ShareLink", "Source", "UsageCounter", "User", "Workspace",
+    "WorkspaceInvitation", "WorkspaceMember",
 ]

@@ -15,6 +15,9 @@ class ChatSession(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # The workspace it belongs to; None: the user's personal space. Deleting a workspace gives its
+    # things back to the people who added them.
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id", index=True, ondelete="SET NULL")
     # No foreign key, like queries: deleting a source keeps the conversation readable.
     source_id: int | None = Field(default=None, index=True)
     title: str = Field(default="", max_length=200)

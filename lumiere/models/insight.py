@@ -13,6 +13,9 @@ class Insight(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # The workspace it belongs to; None: the user's personal space. Deleting a workspace gives its
+    # things back to the people who added them.
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id", index=True, ondelete="SET NULL")
     query_id: int = Field(foreign_key="queries.id", index=True, ondelete="CASCADE")
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     facts_json: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

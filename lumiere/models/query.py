@@ -15,6 +15,9 @@ class Query(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # The workspace it belongs to; None: the user's personal space. Deleting a workspace gives its
+    # things back to the people who added them.
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id", index=True, ondelete="SET NULL")
     # No foreign key: deleting a source keeps the history readable.
     source_id: int | None = Field(default=None, index=True)
     source_name: str = Field(default="", max_length=200)

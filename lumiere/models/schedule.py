@@ -16,6 +16,9 @@ class Schedule(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # The workspace it belongs to; None: the user's personal space. Deleting a workspace gives its
+    # things back to the people who added them.
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id", index=True, ondelete="SET NULL")
     # The history entry it was made from (no foreign key: history can be deleted).
     query_id: int | None = Field(default=None)
     # No foreign key, like queries: a deleted source makes runs fail with a clear error instead.

@@ -14,6 +14,9 @@ class Source(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # The workspace it belongs to; None: the user's personal space. Deleting a workspace gives its
+    # things back to the people who added them.
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id", index=True, ondelete="SET NULL")
     name: str = Field(max_length=200)
     kind: str = Field(max_length=20)  # csv | postgresql | mysql
     # For uploads: the SQL table name (unique per user) and the DuckDB file under the data dir.
