@@ -25,9 +25,9 @@ from lumiere.pages.data_upload import upload_page
 from lumiere.pages.history import history_page
 from lumiere.pages.insights import insights_page
 from lumiere.pages.login import login_page
-from lumiere.pages.profile import profile_page
 from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
+from lumiere.pages.settings import profile_moved_page, settings_page
 from lumiere.state.auth import AuthState
 from lumiere.state.chat import ChatState
 from lumiere.state.dashboard import DashboardState
@@ -37,6 +37,7 @@ from lumiere.state.data_upload import UploadState
 from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
 from lumiere.state.query import QueryState
+from lumiere.state.settings import SettingsState
 from lumiere.web.origins import websocket_origin_check
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -60,7 +61,8 @@ PAGES: tuple[Page, ...] = (
     Page(routes.LOGIN, login_page, AuthState.redirect_if_signed_in),
     Page(routes.REGISTER, register_page, AuthState.redirect_if_signed_in),
     Page(routes.DASHBOARD, dashboard_page, DashboardState.load),
-    Page(routes.PROFILE, profile_page, AuthState.require_login),
+    Page(routes.PROFILE, profile_moved_page, AuthState.go_to_settings),
+    Page(routes.SETTINGS, settings_page, SettingsState.load),
     Page(routes.DATA, data_page, DataState.load),
     Page(routes.UPLOAD, upload_page, UploadState.load),
     Page(routes.SOURCE, data_detail_page, SourceDetailState.load),

@@ -42,7 +42,7 @@ QUERY = Route("/query", "Ask · Lumiere", "Ask", "message-circle-question")
 CHAT = Route("/chat", "Chat · Lumiere", "Chat", "messages-square")
 HISTORY = Route("/history", "History · Lumiere", "History", "history")
 INSIGHTS = Route("/insights", "Saved insights · Lumiere", "Insights", "lightbulb")
-PROFILE = Route("/profile", "Profile · Lumiere")  # the old address of the settings' profile section
+PROFILE = Route("/profile", "Settings · Lumiere")  # the old address of Settings → Profile: redirects there
 SETTINGS = Route("/settings", "Settings · Lumiere")
 SETTINGS_PLAN = f"{SETTINGS.path}#plan"  # where a plan limit's message sends people
 ADMIN = Route("/admin", "Admin · Lumiere", "Admin", "shield", admin_only=True)
@@ -54,6 +54,7 @@ ROUTES: tuple[Route, ...] = (
     REGISTER,
     DASHBOARD,
     PROFILE,
+    SETTINGS,
     DATA,
     UPLOAD,
     SOURCE,

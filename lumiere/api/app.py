@@ -9,14 +9,16 @@ from typing import Any
 from fastapi import FastAPI
 
 from lumiere import jobs
-from lumiere.api import ai, auth, charts, chat, data, deliveries, examples, insights, queries, schedules, usage, users
+from lumiere.api import (
+    ai, auth, charts, chat, data, deliveries, examples, insights, queries, schedules, settings, tokens, usage, users,
+)
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
 from lumiere.web.security_headers import SecurityHeaders
 
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
-    chat.router, usage.router, schedules.router, deliveries.router,
+    chat.router, usage.router, tokens.router, settings.router, schedules.router, deliveries.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"

@@ -9,7 +9,14 @@ from fastapi import Query as QueryParam
 from pydantic import Field
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import ChatExchangeOut, ChatMessageOut, ChatSessionOut, IdPath, StrictModel
+from lumiere.api.schemas import (
+    ChatExchangeOut,
+    ChatMessageList,
+    ChatSessionList,
+    ChatSessionOut,
+    IdPath,
+    StrictModel,
+)
 from lumiere.core.limits import MAX_CHAT_TITLE_CHARS
 from lumiere.services import chat
 from lumiere.services.chat import ChatExchange, ChatMessageView, ChatSessionView
@@ -42,20 +49,24 @@ def send(body: SendIn, user: CurrentUser, session: DbSession) -> ChatExchange:
     )
 
 
-@router.get("/sessions", response_model=list[ChatSessionOut])
+@router.get("/sessions", response_model=ChatSessionList)
 def sessions(
     user: CurrentUser,
     session: DbSession,
     search: Annotated[str, QueryParam(max_length=MAX_CHAT_TITLE_CHARS)] = "",
-) -> list[ChatSessionView]:
-    return chat.list_sessions(session, user, search=search)
+) -> dict[str, Any]:
+    """Most recently active first; `{items, total}` like every list of the API."""
+    items: list[ChatSessionView] = chat.list_sessions(session, user, search=search)
+    return {"items": items, "total": len(items)}
 
 
-@router.get("/history", response_model=list[ChatMessageOut], responses=ERRORS)
+@router.get("/history", response_model=ChatMessageList, responses=ERRORS)
 def history(
     session_id: Annotated[int, QueryParam(ge=1, le=2**53)], user: CurrentUser, session: DbSession
-) -> list[ChatMessageView]:
-    return chat.history(session, user, session_id)
+) -> dict[str, Any]:
+    """Oldest first."""
+    items: list[ChatMessageView] = chat.history(session, user, session_id)
+    return {"items": items, "total": len(items)}
 
 
 @router.patch("/session/{session_id}", response_model=ChatSessionOut, responses=ERRORS)

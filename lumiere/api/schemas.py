@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
-from lumiere.core.enums import ChatRole, Engine, ExampleOrigin, Feedback, QueryOrigin, QueryStatus
+from lumiere.core.enums import ChatRole, Engine, ExampleOrigin, Feedback, QueryOrigin, QueryStatus, Theme
 from lumiere.core.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
@@ -45,6 +45,7 @@ class UserOut(BaseModel):
     name: str
     role: Literal["user", "admin"]
     plan: str
+    theme: Theme = Field(default=Theme.SYSTEM, description="The chosen appearance; it follows the user to any browser")
     created_at: str
 
 
@@ -60,6 +61,7 @@ class UserPatchIn(StrictModel):
     email: str | None = Field(default=None, max_length=320)
     password: str | None = Field(default=None, max_length=1000)
     current_password: str | None = Field(default=None, max_length=1000)
+    theme: Theme | None = None
 
 
 class UserPatchOut(UserOut):
@@ -379,3 +381,13 @@ class ChatExchangeOut(BaseModel):
     session_id: int
     user_message: ChatMessageOut
     reply: ChatMessageOut
+
+
+class ChatSessionList(BaseModel):
+    items: list[ChatSessionOut]
+    total: int
+
+
+class ChatMessageList(BaseModel):
+    items: list[ChatMessageOut]
+    total: int

@@ -1,13 +1,15 @@
-"""/api/users: read and edit an account (self, or anyone for an admin)."""
+"""/api/users: read, edit and delete an account (self, or anyone for an admin)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.schemas import IdPath, UserOut, UserPatchIn, UserPatchOut
+from lumiere.api.schemas_settings import AccountDeleteIn
+from lumiere.services.account import delete_account
 from lumiere.services.users import get_visible_user, public_user, update_user
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -28,9 +30,17 @@ def patch_user(user_id: IdPath, body: UserPatchIn, user: CurrentUser, session: D
         email=body.email,
         password=body.password,
         current_password=body.current_password,
+        theme=body.theme,
     )
     result = public_user(updated)
     if token is not None:
         result["access_token"] = token.access_token
         result["expires_in"] = token.expires_in
     return result
+
+
+@router.delete("/{user_id}", status_code=204, response_class=Response)
+def delete_user(user_id: IdPath, body: AccountDeleteIn, user: CurrentUser, session: DbSession) -> Response:
+    """Delete the account and everything it owns (its dataset files once that is committed)."""
+    delete_account(session, user, user_id, body.current_password)
+    return Response(status_code=204)

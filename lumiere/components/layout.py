@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.theme import theme_follower, theme_toggle
 from lumiere.state.auth import AuthState
 
 
@@ -102,7 +103,8 @@ def user_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.menu.item(
-                rx.hstack(rx.icon("user", size=14), rx.text("Profile")), on_select=rx.redirect(routes.PROFILE.path)
+                rx.hstack(rx.icon("settings", size=14), rx.text("Settings")),
+                on_select=rx.redirect(routes.SETTINGS.path),
             ),
             rx.menu.separator(),
             rx.menu.item(
@@ -118,7 +120,7 @@ def top_bar(title: str) -> rx.Component:
     return rx.hstack(
         rx.hstack(mobile_nav(), rx.heading(title, size="5"), align="center", spacing="3"),
         rx.hstack(
-            rx.color_mode.button(aria_label="Toggle dark mode", variant="ghost"),
+            theme_toggle(),
             user_menu(),
             align="center",
             spacing="3",
@@ -142,10 +144,12 @@ def loading_screen() -> rx.Component:
 
 
 def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
-    """The signed-in page frame; nothing private is rendered until the server confirms the user."""
+    """The signed-in page frame; nothing private is rendered until the server confirms the user,
+    whose stored appearance is then applied."""
     return rx.cond(
         AuthState.is_authenticated,
         rx.hstack(
+            theme_follower(),
             sidebar(),
             rx.box(
                 top_bar(title),

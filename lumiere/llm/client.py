@@ -2,7 +2,8 @@
 
 The SDK's retries are off (max_retries=0) so that every attempt is visible and recorded: a
 failing request still leaves its rows, written in their own short sessions. The API key is
-passed to the SDK only; it is scrubbed from every text we log, record or raise.
+passed to the SDK only; it is scrubbed from every text we log, record or raise. Calls made with a
+user's own key are recorded with `user_key=True` (their money, not the plan's LLM budget).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ log = logging.getLogger("lumiere.llm")
 
 T = TypeVar("T")
 
-PURPOSES = frozenset({"sql", "chart", "insight", "chat"})
+PURPOSES = frozenset({"sql", "chart", "insight", "chat", "test"})
 
 # Local servers (Ollama, vLLM, LM Studio) take no key, but the SDK refuses to start without one.
 _KEYLESS = "no-key-configured"
@@ -51,6 +52,10 @@ _KEY_ECHO_RES = (
 )
 _MAX_ERROR_CHARS = 1000
 _MAX_BACKOFF_S = 20.0
+# "Test connection": one tiny request, answered quickly or reported as failed.
+_TEST_TIMEOUT_S = 10.0
+_TEST_PARAMS: dict[str, Any] = {"max_tokens": 16}
+_TEST_PROMPT = 'Connection test: reply with the JSON object {"ok": true} and nothing else.'
 
 
 class LlmUnavailable(Unavailable):
@@ -62,6 +67,14 @@ class LlmUnavailable(Unavailable):
     def __init__(self, detail: str, *, outcome: str) -> None:
         super().__init__(detail)
         self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What "Test connection" found: whether the model answered, and what to tell the user."""
+
+    ok: bool
+    detail: str
 
 
 class InvalidOutput(ValueError):
@@ -196,11 +209,20 @@ def _retry_after_seconds(headers: Any) -> float | None:
 class LlmClient:
     """One configured model (key, server, model name); `complete_json` is the only way prompts go out."""
 
-    def __init__(self, *, api_key: str | None, base_url: str | None, model: str, settings: Settings | None = None):
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        model: str,
+        settings: Settings | None = None,
+        user_key: bool = False,
+    ):
         self._settings = settings or get_settings()
         self._api_key = api_key or None
         self.base_url = base_url or None
         self.model = model
+        self.user_key = user_key
         from openai import OpenAI  # the SDK (15 MB) loads only once a model is configured and used
 
         self._sdk = OpenAI(
@@ -288,13 +310,42 @@ class LlmClient:
             time.sleep(delay)
         raise self._unavailable(last)
 
+    def check_connection(self, *, user_id: int | None) -> ConnectionCheck:
+        """One tiny real request (a few tokens, a short timeout, no retries) to tell the user whether
+        this key, server and model work; each attempt is recorded with purpose "test"."""
+        messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": _TEST_PROMPT}]
+        timeout = min(self._settings.llm_timeout_s, _TEST_TIMEOUT_S)
+        while True:  # ends: each refused parameter is dropped, and a call without any cannot be refused for one
+            started = time.monotonic()
+            sent = self._send(messages, timeout, extra=_TEST_PARAMS)
+            latency_ms = _elapsed_ms(started)
+            if isinstance(sent, _RejectedParam):
+                self._record("test", user_id, "request_error", latency_ms, 0, 0, sent.error)
+                self._mark_unsupported(sent.param)
+                continue
+            if isinstance(sent, _Reply):
+                self._record(
+                    "test", user_id, "ok", latency_ms, sent.prompt_tokens, sent.completion_tokens, None,
+                    priced_model=self._priced_model(sent.model),
+                )
+                return ConnectionCheck(True, f"Connected: the model {self.model} answered in {latency_ms:,} ms.")
+            self._record("test", user_id, sent.outcome, latency_ms, 0, 0, sent.error)
+            return ConnectionCheck(False, f"{self._unavailable(sent).detail} Details: {sent.error}")
+
     def _send(
-        self, messages: list[ChatCompletionMessageParam], timeout: float, on_text: Callable[[str], None] | None = None
+        self,
+        messages: list[ChatCompletionMessageParam],
+        timeout: float,
+        on_text: Callable[[str], None] | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> _Reply | _Failure | _RejectedParam:
-        """One HTTP call, its result sorted into a reply, a failure, or an optional parameter the server refused."""
+        """One HTTP call, its result sorted into a reply, a failure, or an optional parameter the
+        server refused (`extra` are more parameters the call can do without)."""
         import openai  # loaded by __init__ already: this only names its error classes
 
-        params = {k: v for k, v in _OPTIONAL_PARAMS.items() if k not in self._unsupported()}
+        wanted = {**_OPTIONAL_PARAMS, **(extra or {})}
+        params = {k: v for k, v in wanted.items() if k not in self._unsupported()}
         try:
             if on_text is not None:
                 chunks = self._sdk.chat.completions.create(
@@ -430,6 +481,7 @@ class LlmClient:
             completion_tokens=completion_tokens,
             cost_usd=cost,
             latency_ms=latency_ms,
+            user_key=self.user_key,
             outcome=outcome,
             error=error,
         )
@@ -483,14 +535,16 @@ def _describe_invalid(error: Exception) -> str:
 
 
 def client_for_user(user: User | None, settings: Settings | None = None) -> LlmClient | None:
-    """The user's own key if they stored one, else the server's configuration, else None (built-in engine)."""
+    """The user's own key (with their base URL and model, each falling back to the server's) if they
+    stored one, else the server's configuration, else None (built-in engine)."""
     settings = settings or get_settings()
     if user is not None and user.llm_api_key_encrypted:
         return LlmClient(
             api_key=decrypt_secret(user.llm_api_key_encrypted),
-            base_url=settings.llm_base_url,
-            model=settings.llm_model,
+            base_url=user.llm_base_url or settings.llm_base_url,
+            model=user.llm_model or settings.llm_model,
             settings=settings,
+            user_key=True,
         )
     if not settings.llm_configured:
         return None

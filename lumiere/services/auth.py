@@ -1,7 +1,9 @@
 """Accounts: validation, password hashing (bcrypt) and access tokens (JWT, HS256).
 
 Every token carries a random id (`jti`) so that signing out revokes just that token; a
-password change revokes all older ones through the user's `token_version`.
+password change revokes all older ones through the user's `token_version`. Personal API tokens
+(`lum_…`, services/api_tokens.py) are accepted as Bearer tokens too: looked up by their hash,
+never decoded as JWTs, and revoked by deleting them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from lumiere.config import get_settings
 from lumiere.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from lumiere.db import saved_id
 from lumiere.models import RevokedToken, User
+from lumiere.services import api_tokens
 
 BCRYPT_MAX_BYTES = 72
 MIN_PASSWORD_CHARS = 8
@@ -149,11 +152,13 @@ def issue_token(user: User) -> IssuedToken:
 
 @dataclass(frozen=True)
 class TokenHolder:
-    """The user a valid token belongs to, and the token's id and expiry (for revoking it)."""
+    """The user a valid token belongs to, and what revoking the token needs: a sign-in token's id
+    and expiry, or the row id of a personal API token."""
 
     user: User
-    jti: str
-    expires_at: datetime
+    jti: str = ""
+    expires_at: datetime | None = None
+    api_token_id: int | None = None
 
 
 def user_from_token(session: Session, token: str | None) -> User:
@@ -165,6 +170,8 @@ def verify_token(session: Session, token: str | None) -> TokenHolder:
     """Check signature, expiry, the user's token version and revocation; any problem is a 401."""
     if not token:
         raise Unauthorized("Sign in first: this needs an access token.")
+    if api_tokens.is_personal_token(token):
+        return _verify_personal_token(session, token)
     try:
         claims = jwt.decode(
             token,
@@ -192,10 +199,27 @@ def verify_token(session: Session, token: str | None) -> TokenHolder:
     return TokenHolder(user=user, jti=jti, expires_at=expires_at)
 
 
+def _verify_personal_token(session: Session, token: str) -> TokenHolder:
+    row = api_tokens.find_token(session, token)
+    user = session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None:
+        raise Unauthorized("This API token is not valid or has been revoked. Create a new one in Settings.")
+    if user.disabled:
+        raise Unauthorized(DISABLED)
+    api_tokens.note_use(row)
+    return TokenHolder(user=user, api_token_id=saved_id(row))
+
+
 def revoke_token(session: Session, token: str | None) -> None:
     """Sign out: the token stops working at once, the user's other sessions keep theirs.
-    Rows of tokens that have expired anyway are purged on the way."""
+    A personal API token is deleted. Rows of sign-in tokens that have expired anyway are purged
+    on the way."""
     holder = verify_token(session, token)
+    if holder.api_token_id is not None:
+        api_tokens.revoke_token_by_id(session, holder.user, holder.api_token_id)
+        return
+    if holder.expires_at is None:
+        raise Unauthorized("The access token is not valid. Sign in again.")
     session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) < datetime.now(UTC)))
     try:
         with session.begin_nested():

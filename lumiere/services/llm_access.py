@@ -7,13 +7,16 @@ from sqlmodel import Session
 
 from lumiere.llm.client import LlmClient, client_for_user
 from lumiere.models import User
+from lumiere.services.llm_keys import check_user_llm_host
 from lumiere.services.usage import llm_budget_note
 
 
 def llm_client(session: Session, user: User, notes: list[str] | None = None) -> LlmClient | None:
-    """The client to use, or None for the built-in engine; when the budget is why, `notes` says so."""
+    """The client to use, or None for the built-in engine; when the budget is why, `notes` says so.
+    A user's own base URL whose host resolves to a refused address is a 400 that says what to change."""
     client = client_for_user(user)
     if client is None or user.llm_api_key_encrypted:
+        check_user_llm_host(user)
         return client
     note = llm_budget_note(session, user)
     if note is None:

@@ -426,7 +426,7 @@ def delete_source(session: Session, user: User, source_id: int) -> None:
     session.delete(source)
     session.flush()
     if storage_key:
-        _remove_file_once_committed(session, storage_key)
+        remove_file_once_committed(session, storage_key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,7 +450,8 @@ def _remove_file_unless_committed(session: Session, storage_key: str) -> None:
     _pending(session)["on_rollback"].append(storage_key)
 
 
-def _remove_file_once_committed(session: Session, storage_key: str) -> None:
+def remove_file_once_committed(session: Session, storage_key: str) -> None:
+    """Delete the dataset file when `session` commits (and keep it if the deletion rolls back)."""
     _pending(session)["on_commit"].append(storage_key)
 
 

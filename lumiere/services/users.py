@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from lumiere.core.enums import Theme
 from lumiere.core.errors import Conflict, Invalid, NotFound
 from lumiere.models import User
 from lumiere.models._base import iso_utc, utcnow
@@ -29,6 +30,7 @@ def public_user(user: User) -> dict[str, Any]:
         "name": user.name,
         "role": user.role,
         "plan": user.plan,
+        "theme": user.theme,
         "created_at": iso_utc(user.created_at),
     }
 
@@ -51,6 +53,7 @@ def update_user(
     email: object = None,
     password: object = None,
     current_password: object = None,
+    theme: object = None,
 ) -> tuple[User, IssuedToken | None]:
     """Apply the given changes; a new password signs out older sessions and returns a new token."""
     user = get_visible_user(session, actor, user_id)
@@ -61,15 +64,17 @@ def update_user(
         new_email = normalize_email(email)
         if new_email != user.email:
             if changing_self:
-                _require_current_password(user, current_password, "change your email")
+                require_current_password(user, current_password, "change your email")
             if email_taken(session, new_email, except_user_id=user.id):
                 raise Conflict("An account with this email already exists.", field="email")
             user.email = new_email
+    if theme is not None:
+        user.theme = validate_theme(theme)
     new_token = None
     if password is not None:
         password = validate_password(password)
         if changing_self:
-            _require_current_password(user, current_password, "set a new password")
+            require_current_password(user, current_password, "set a new password")
         user.password_hash = hash_password(password)
         user.token_version += 1
     user.updated_at = utcnow()
@@ -80,7 +85,24 @@ def update_user(
     return user, new_token
 
 
-def _require_current_password(user: User, current_password: object, purpose: str) -> None:
+def validate_theme(theme: object) -> Theme:
+    if isinstance(theme, str) and theme in set(Theme):
+        return Theme(theme)
+    raise Invalid(f"The appearance is one of: {', '.join(member.value for member in Theme)}.", field="theme")
+
+
+def set_theme(session: Session, user: User, theme: object) -> Theme:
+    """Store the appearance on the account, so it follows the user to every browser."""
+    user.theme = validate_theme(theme)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.flush()
+    return Theme(user.theme)
+
+
+def require_current_password(user: User, current_password: object, purpose: str) -> None:
+    """422 on `current_password` unless it is the user's password; `purpose` finishes "Enter your
+    current password to …"."""
     if not isinstance(current_password, str) or not current_password:
         raise Invalid(f"Enter your current password to {purpose}.", field="current_password")
     if not verify_password(current_password, user.password_hash):

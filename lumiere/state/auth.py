@@ -23,6 +23,7 @@ from lumiere.services.auth import (
     validate_name,
     validate_password,
 )
+from lumiere.services.users import set_theme
 from lumiere.state.arguments import form_text
 from lumiere.state.service_calls import Failed, anonymous_in_thread, in_thread
 
@@ -45,6 +46,8 @@ class AuthState(rx.State):
     user_email: str = ""
     user_role: str = ""
     user_plan: str = ""
+    # The appearance stored on the account; components/theme.py applies it whenever it changes.
+    user_theme: str = ""
     auth_checked: bool = False
 
     @rx.var
@@ -66,6 +69,7 @@ class AuthState(rx.State):
         self.user_email = user.email
         self.user_role = user.role
         self.user_plan = user.plan
+        self.user_theme = user.theme
         self.auth_checked = True
 
     def _forget(self) -> None:
@@ -75,6 +79,7 @@ class AuthState(rx.State):
         self.user_email = ""
         self.user_role = ""
         self.user_plan = ""
+        self.user_theme = ""
 
     def _current_user(self) -> User | None:
         """The user behind the stored token, read from the database on every call."""
@@ -123,6 +128,20 @@ class AuthState(rx.State):
         if self._authorized_user() is None:
             return self._login_redirect()
         return None
+
+    @rx.event
+    async def save_theme(self, theme: str):
+        """Store the appearance the user picked (top bar toggle, settings), so it follows them."""
+        saved = await self._call_service(lambda session, user: set_theme(session, user, theme))
+        if isinstance(saved, Failed):
+            return saved.event
+        self.user_theme = saved.value
+        return None
+
+    @rx.event
+    def go_to_settings(self):
+        """on_load of the old /profile address: its content lives in Settings now."""
+        return rx.redirect(routes.SETTINGS.path, replace=True)
 
     @rx.event
     def require_login_then_home(self):

@@ -9,7 +9,7 @@ import pytest
 
 from lumiere.config import get_settings
 
-USER_FIELDS = {"id", "email", "name", "role", "plan", "created_at"}
+USER_FIELDS = {"id", "email", "name", "role", "plan", "theme", "created_at"}
 
 
 def test_register_login_me_flow(client):

@@ -54,15 +54,15 @@ def test_a_conversation_over_rest(client, sample) -> None:
     listed = client.get("/api/chat/sessions", headers=user["headers"])
     assert listed.status_code == 200
     assert _mismatches(listed.json(), _success_schema(document, "get", "/api/chat/sessions"), document) == []
-    (item,) = listed.json()
+    (item,) = listed.json()["items"]
     assert item["id"] == session_id and item["message_count"] == 4 and item["source_id"] == source["id"]
     assert item["title"] == "average life expectancy by continent in 2007"
 
     history = client.get(f"/api/chat/history?session_id={session_id}", headers=user["headers"])
     assert history.status_code == 200
     assert _mismatches(history.json(), _success_schema(document, "get", "/api/chat/history"), document) == []
-    assert [m["role"] for m in history.json()] == ["user", "assistant", "user", "assistant"]
-    assert history.json()[2]["text"] == "how many countries are there"
+    assert [m["role"] for m in history.json()["items"]] == ["user", "assistant", "user", "assistant"]
+    assert history.json()["items"][2]["text"] == "how many countries are there"
 
     renamed = client.patch(f"/api/chat/session/{session_id}", json={"title": "Life expectancy"},
                            headers=user["headers"])
@@ -72,7 +72,7 @@ def test_a_conversation_over_rest(client, sample) -> None:
 
     deleted = client.delete(f"/api/chat/session/{session_id}", headers=user["headers"])
     assert deleted.status_code == 204
-    assert client.get("/api/chat/sessions", headers=user["headers"]).json() == []
+    assert client.get("/api/chat/sessions", headers=user["headers"]).json() == {"items": [], "total": 0}
     assert client.get(f"/api/chat/history?session_id={session_id}", headers=user["headers"]).status_code == 404
 
 
@@ -111,8 +111,8 @@ def test_another_users_conversation_is_404_even_for_a_follow_up(client, sample, 
     ]
     assert [response.status_code for response in responses] == [404] * 5
     assert all("detail" in response.json() for response in responses)
-    assert len(client.get(f"/api/chat/history?session_id={session_id}", headers=owner["headers"]).json()) == 2
-    assert client.get("/api/chat/sessions", headers=other["headers"]).json() == []
+    assert client.get(f"/api/chat/history?session_id={session_id}", headers=owner["headers"]).json()["total"] == 2
+    assert client.get("/api/chat/sessions", headers=other["headers"]).json() == {"items": [], "total": 0}
 
 
 def test_bad_input_is_422_with_what_to_fix(client, sample) -> None:
@@ -132,6 +132,6 @@ def test_bad_input_is_422_with_what_to_fix(client, sample) -> None:
         assert response.status_code == 422, response.text
         assert hint in response.text
     # nothing half-written: the conversation still has its first exchange only
-    assert len(client.get(f"/api/chat/history?session_id={session_id}", headers=user["headers"]).json()) == 2
-    assert len(client.get("/api/chat/sessions", headers=user["headers"]).json()) == 1
+    assert client.get(f"/api/chat/history?session_id={session_id}", headers=user["headers"]).json()["total"] == 2
+    assert client.get("/api/chat/sessions", headers=user["headers"]).json()["total"] == 1
     assert client.delete("/api/chat/session/999999", headers=user["headers"]).status_code == 404

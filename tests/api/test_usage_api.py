@@ -73,7 +73,7 @@ def test_a_query_over_the_limit_is_a_402_with_limit_used_and_plan(client, make_u
     chat = client.post("/api/chat/send", json={"source_id": source["id"], "message": "how many rows?"},
                        headers=user["headers"])
     assert chat.status_code == 402
-    assert client.get("/api/chat/sessions", headers=user["headers"]).json() == []
+    assert client.get("/api/chat/sessions", headers=user["headers"]).json()["total"] == 0
     _put_on(client, user, "pro")
     assert client.post("/api/ai/query", json=ask, headers=user["headers"]).status_code == 200
 

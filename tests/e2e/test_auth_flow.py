@@ -47,15 +47,15 @@ def test_login_returns_to_the_page_asked_for(page):
     page.get_by_role("menuitem", name="Log out").click()
     page.wait_for_url(re.compile(r".*/login.*"))
 
-    page.goto("/profile")
-    page.wait_for_url(re.compile(r".*/login\?next=/profile.*"))
+    page.goto("/settings")
+    page.wait_for_url(re.compile(r".*/login\?next=/settings.*"))
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("Incorrect email or password")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/profile.*"))
+    page.wait_for_url(re.compile(r".*/settings.*"))
     expect(page.get_by_role("heading", name="Profile", exact=True).first).to_be_visible()
 
 
@@ -71,8 +71,8 @@ def test_register_shows_inline_errors(page):
 
 def test_profile_rename_and_dark_mode_persists(page):
     register_in_browser(page, "Dark Mode Fan", _email("dark"))
-    page.goto("/profile")
-    name_box = page.get_by_label("Name")
+    page.goto("/settings")
+    name_box = page.get_by_label("Name", exact=True)
     expect(name_box).to_have_value("Dark Mode Fan")
     name_box.fill("Night Owl")
     page.get_by_role("button", name="Save details").click()

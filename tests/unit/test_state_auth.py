@@ -1,4 +1,4 @@
-"""Signing in, creating an account, signing out and the Profile page without a browser: forms read defensively;
+"""Signing in, creating an account, signing out and Settings → Profile without a browser: forms read defensively;
 signing out revokes the token on the server, not only in localStorage."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from lumiere.db import session_scope
 from lumiere.services.auth import issue_token, register_user, user_from_token
 from lumiere.state.auth import AuthState, LoginState, RegisterState
 from lumiere.state.dashboard import DashboardState
-from lumiere.state.profile import ProfileState
+from lumiere.state.settings import SettingsState
 from tests.helpers.page_state import page_state, settled
 
 
@@ -36,7 +36,7 @@ def test_profile_errors_show_next_to_their_field_and_saving_updates_the_top_bar(
     with session_scope() as session:
         user = register_user(session, email="grace@example.com", password="correct horse", name="Grace")
         token = issue_token(user).access_token
-    profile = page_state(ProfileState, token, "/profile")
+    profile = page_state(SettingsState, token, "/settings")
     assert settled(profile.change_password({"new_password": "a", "confirm_password": "b"})) is None
     assert profile.password_field == "confirm_password"
     failed = settled(profile.change_password({"new_password": "x" * 12, "confirm_password": "x" * 12}))

@@ -6,7 +6,7 @@ import pytest
 
 from lumiere.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from lumiere.services.auth import authenticate, register_user, user_from_token
-from lumiere.services.users import get_visible_user, public_user, update_user
+from lumiere.services.users import get_visible_user, public_user, set_theme, update_user
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def people(db_session):
 
 def test_public_user_has_the_contract_fields_and_no_secret(people):
     shown = public_user(people[1])
-    assert set(shown) == {"id", "email", "name", "role", "plan", "created_at"}
+    assert set(shown) == {"id", "email", "name", "role", "plan", "theme", "created_at"}
     assert shown["created_at"].endswith("Z")
 
 
@@ -75,3 +75,17 @@ def test_a_user_cannot_edit_someone_else(db_session, people):
     _, alice, bob = people
     with pytest.raises(NotFound):
         update_user(db_session, alice, bob.id, name="Mallory")
+
+
+def test_the_appearance_is_stored_on_the_account(db_session, people):
+    _, alice, bob = people
+    assert public_user(alice)["theme"] == "system"
+    updated, _ = update_user(db_session, alice, alice.id, theme="dark")
+    assert updated.theme == "dark" and public_user(updated)["theme"] == "dark"
+    assert set_theme(db_session, alice, "light") == "light"
+    for bad in ("blue", "", None, 3):
+        with pytest.raises(Invalid) as caught:
+            set_theme(db_session, alice, bad)
+        assert caught.value.extra["field"] == "theme"
+    with pytest.raises(NotFound):
+        update_user(db_session, alice, bob.id, theme="dark")
