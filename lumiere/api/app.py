@@ -10,7 +10,20 @@ from fastapi import FastAPI
 
 from lumiere import jobs
 from lumiere.api import (
-    ai, auth, charts, chat, data, deliveries, examples, insights, queries, schedules, settings, tokens, usage, users,
+    ai,
+    auth,
+    charts,
+    chat,
+    data,
+    deliveries,
+    examples,
+    insights,
+    queries,
+    schedules,
+    settings,
+    tokens,
+    usage,
+    users,
 )
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
