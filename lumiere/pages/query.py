@@ -14,6 +14,7 @@ from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.result_table import result_summary, result_table
+from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
 from lumiere.components.sql_block import sql_block
 from lumiere.state.query import QueryState
 
@@ -350,7 +351,19 @@ def answer_header() -> rx.Component:
             QueryState.answer_notes,
             lambda note: rx.callout(note, icon="info", size="1", color_scheme="blue", width="100%"),
         ),
-        feedback_bar(),
+        rx.flex(
+            feedback_bar(),
+            rx.cond(
+                QueryState.answer_query_id > 0,
+                schedule_button(QueryState.open_schedule_form(QueryState.answer_query_id)),
+                rx.fragment(),
+            ),
+            justify="between",
+            align="center",
+            wrap="wrap",
+            spacing="2",
+            width="100%",
+        ),
         spacing="2",
         width="100%",
     )
@@ -423,6 +436,7 @@ def query_content() -> rx.Component:
                 rx.cond(QueryState.has_answer, answer_section(), rx.fragment()),
             ),
         ),
+        schedule_dialog(QueryState),
         spacing="4",
         width="100%",
     )

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.smtp import SmtpServer
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,8 +71,26 @@ def _server_env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`reflex run --env prod --single-port` on a free port; yields its base URL.
+def mail_sink() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd on 127.0.0.1) that receives every email the app sends."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _mail_env(mail_sink: SmtpServer) -> dict[str, str]:
+    return {
+        "LUMIERE_SMTP_HOST": "127.0.0.1",
+        "LUMIERE_SMTP_PORT": str(mail_sink.port),
+        "LUMIERE_SMTP_TLS": "none",
+        "LUMIERE_SMTP_FROM": "Lumiere <reports@lumiere.test>",
+    }
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpServer) -> Iterator[str]:
+    """`reflex run --env prod --single-port` on a free port, emailing through `mail_sink`; yields its base URL.
 
     Stopped when the browser tests end, so the rest of the suite does not share the machine with it."""
     tmp = tmp_path_factory.mktemp("live")
@@ -82,7 +102,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
              "--frontend-port", str(port), "--loglevel", "info"],
             cwd=PROJECT_ROOT,
-            env=_server_env(tmp, {}),
+            env=_server_env(tmp, _mail_env(mail_sink)),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

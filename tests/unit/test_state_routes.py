@@ -26,7 +26,9 @@ def test_every_route_is_registered_with_its_title_and_on_load():
 
 
 def test_every_nav_entry_is_a_signed_in_route_drawn_in_the_sidebar():
-    assert [route.nav_label for route in routes.NAV] == ["Dashboard", "Data", "Ask", "Chat", "History", "Insights"]
+    assert [route.nav_label for route in routes.NAV] == [
+        "Dashboard", "Data", "Ask", "Chat", "History", "Insights", "Schedules",
+    ]
     sidebar = str(nav_links())
     for route in routes.NAV:
         assert route in routes.ROUTES and route.requires_login and route.nav_icon
