@@ -28,6 +28,7 @@ from lumiere.pages.insights import insights_page
 from lumiere.pages.login import login_page
 from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
+from lumiere.pages.schedules import schedules_page
 from lumiere.pages.settings import profile_moved_page, settings_page
 from lumiere.state.admin import AdminState
 from lumiere.state.auth import AuthState
@@ -39,6 +40,7 @@ from lumiere.state.data_upload import UploadState
 from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
 from lumiere.state.query import QueryState
+from lumiere.state.schedules import SchedulesState
 from lumiere.state.settings import SettingsState
 from lumiere.web.origins import websocket_origin_check
 
@@ -72,6 +74,7 @@ PAGES: tuple[Page, ...] = (
     Page(routes.CHAT, chat_page, ChatState.load),
     Page(routes.HISTORY, history_page, HistoryState.load),
     Page(routes.INSIGHTS, insights_page, InsightsState.load),
+    Page(routes.SCHEDULES, schedules_page, SchedulesState.load),
     Page(routes.ADMIN, admin_page, AdminState.load),
 )
 

@@ -9,6 +9,7 @@ from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
+from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
 from lumiere.state.history import ANY, HistoryRow, HistoryState
 
 
@@ -164,6 +165,12 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                     disabled=(item.source_gone != "") | (item.sql == ""),
                     aria_label="Re-run: " + item.question.to(str),
                 ),
+                schedule_button(
+                    HistoryState.open_schedule_form(item.id),
+                    size="1",
+                    label="Schedule: " + item.question.to(str),
+                    disabled=(item.status != "ok") | (item.source_gone != ""),
+                ),
                 rx.icon_button(
                     rx.icon("trash-2", size=14),
                     on_click=HistoryState.ask_delete(item.id, item.question),
@@ -254,6 +261,7 @@ def history_content() -> rx.Component:
             on_confirm=HistoryState.confirm_delete,
             on_cancel=HistoryState.cancel_delete,
         ),
+        schedule_dialog(HistoryState),
         spacing="4",
         width="100%",
     )

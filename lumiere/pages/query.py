@@ -15,6 +15,7 @@ from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.result_table import result_summary, result_table
+from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
 from lumiere.components.sql_block import sql_block
 from lumiere.state.query import QueryState
 
@@ -354,6 +355,11 @@ def answer_header() -> rx.Component:
         rx.flex(
             feedback_bar(),
             rx.cond(QueryState.answer_query_id > 0, export_menu(QueryState.answer_query_id, size="2"), rx.fragment()),
+            rx.cond(
+                QueryState.answer_query_id > 0,
+                schedule_button(QueryState.open_schedule_form(QueryState.answer_query_id)),
+                rx.fragment(),
+            ),
             justify="between",
             align="center",
             wrap="wrap",
@@ -432,6 +438,7 @@ def query_content() -> rx.Component:
                 rx.cond(QueryState.has_answer, answer_section(), rx.fragment()),
             ),
         ),
+        schedule_dialog(QueryState),
         spacing="4",
         width="100%",
     )

@@ -26,7 +26,8 @@ from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
 from lumiere.state.display import SourceOption, kind_label, short_time
 from lumiere.state.insights import InsightMixin
-from lumiere.state.result_table import ResultTableMixin
+from lumiere.state.result_table import NUMERIC_KINDS, ResultTableMixin
+from lumiere.state.schedule_form import ScheduleFormMixin
 from lumiere.state.service_calls import Failed
 
 STREAM_EVERY_S = 0.15  # how often the words the LLM wrote so far are pushed to the page
@@ -71,7 +72,7 @@ def bubble(message: ChatMessageView) -> Bubble:
     )
 
 
-class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
+class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, AuthState):
     source_options: list[SourceOption] = []
     new_source: str = ""
     conversations: list[ConversationRow] = []
@@ -115,10 +116,19 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, AuthState):
     def confirming_delete(self) -> bool:
         return self.deleting_id > 0
 
+    def _schedule_columns(self, query_id: int) -> list[str]:
+        """The alert condition offers the numeric columns of the answer being scheduled."""
+        for result in self._results.values():
+            if int(result.get("query_id", 0) or 0) == query_id:
+                return [str(column.get("name")) for column in result.get("columns", [])
+                        if column.get("kind") in NUMERIC_KINDS]
+        return []
+
     # ---- loading ----------------------------------------------------------------------
 
     @rx.event
     async def load(self):
+        self.schedule_open = False
         listed = await self._call_service(_page_data)
         if isinstance(listed, Failed):
             return listed.event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lumiere.core.enums import Engine
 
@@ -38,6 +39,25 @@ def short_time(iso: str | None) -> str:
     except ValueError:
         return iso
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def local_time(moment: datetime | str | None, timezone: str) -> str:
+    """'Mon 3 Mar 2025, 08:00 CET': a schedule's times read in its own time zone, as its emails go out."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    else:
+        parsed = moment
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname() or timezone}"
 
 
 @dataclass(frozen=True)

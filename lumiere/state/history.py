@@ -23,6 +23,7 @@ from lumiere.state.arguments import (
 )
 from lumiere.state.auth import AuthState
 from lumiere.state.display import STATUS_LABELS, SourceOption, human_count, kind_label, short_time
+from lumiere.state.schedule_form import ScheduleFormMixin
 from lumiere.state.service_calls import Failed
 
 PAGE_SIZE = 20
@@ -88,7 +89,7 @@ def _history_page(
     return items, offered, total
 
 
-class HistoryState(AuthState):
+class HistoryState(ScheduleFormMixin, AuthState):
     items: list[HistoryRow] = []
     total: int = 0
     page: int = 1
@@ -146,6 +147,7 @@ class HistoryState(AuthState):
     @rx.event
     async def load(self):
         self.page = 1
+        self.schedule_open = False
         return await self._refresh()
 
     @rx.event

@@ -23,7 +23,8 @@ from lumiere.state.chart import ChartMixin
 from lumiere.state.display import ENGINE_LABELS, STATUS_LABELS, SourceOption, kind_label, short_time
 from lumiere.state.exploration import ExplorationMixin
 from lumiere.state.insights import InsightMixin
-from lumiere.state.result_table import ResultTableMixin
+from lumiere.state.result_table import NUMERIC_KINDS, ResultTableMixin
+from lumiere.state.schedule_form import ScheduleFormMixin
 from lumiere.state.service_calls import Failed
 
 ERROR_HINTS = {
@@ -38,7 +39,7 @@ ERROR_HINTS = {
 }
 
 
-class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, AuthState):
+class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, ScheduleFormMixin, AuthState):
     """What the Ask page shows; rows stay on the server (see ResultTableMixin)."""
 
     source_options: list[SourceOption] = []
@@ -85,11 +86,18 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, A
     def can_ask(self) -> bool:
         return bool(self.selected_source) and bool(self.question.strip()) and not self.asking
 
+    def _schedule_columns(self, query_id: int) -> list[str]:
+        """The alert condition offers the shown answer's numeric columns."""
+        if query_id != self.answer_query_id:
+            return []
+        return [column.name for column in self.result_columns if column.kind in NUMERIC_KINDS]
+
     # ---- loading the page ----------------------------------------------------------
 
     @rx.event
     async def load(self):
         """on_load: the user's sources, then whatever the URL asks for (?source=&q=, ?query=, ?rerun=)."""
+        self.schedule_open = False
         options = await self._call_service(_source_options)
         if isinstance(options, Failed):
             return options.event

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.smtp import SmtpServer
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,10 +71,28 @@ def _server_env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="package")
-def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The live server's environment: operator commands (`python -m lumiere.cli`) run with it act on
-    the server's own database."""
-    return _server_env(tmp_path_factory.mktemp("live"), {})
+def mail_sink() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd on 127.0.0.1) that receives every email the app sends."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _mail_env(mail_sink: SmtpServer) -> dict[str, str]:
+    return {
+        "LUMIERE_SMTP_HOST": "127.0.0.1",
+        "LUMIERE_SMTP_PORT": str(mail_sink.port),
+        "LUMIERE_SMTP_TLS": "none",
+        "LUMIERE_SMTP_FROM": "Lumiere <reports@lumiere.test>",
+    }
+
+
+@pytest.fixture(scope="package")
+def live_env(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpServer) -> dict[str, str]:
+    """The live server's environment (emailing through `mail_sink`): operator commands
+    (`python -m lumiere.cli`) run with it act on the server's own database."""
+    return _server_env(tmp_path_factory.mktemp("live"), _mail_env(mail_sink))
 
 
 @pytest.fixture(scope="package")
