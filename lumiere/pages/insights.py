@@ -26,6 +26,14 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                 rx.hstack(
                     export_menu(item.query_id),
                     rx.button(
+                        rx.icon("mail", size=14),
+                        "Email me",
+                        on_click=InsightsState.email_me(item.id),
+                        variant="soft",
+                        size="1",
+                        aria_label="Email me: " + item.question.to(str),
+                    ),
+                    rx.button(
                         rx.icon("bookmark-x", size=14),
                         "Unsave",
                         on_click=InsightsState.unsave(item.id),

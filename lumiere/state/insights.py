@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere.models import User
-from lumiere.services import insights
+from lumiere.services import deliveries, insights
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.state.arguments import INVALID_LINK, positive_id
 from lumiere.state.auth import AuthState
@@ -181,6 +181,17 @@ class InsightsState(AuthState):
             return unsaved.event
         failed = await self._refresh()
         return failed.event if failed else rx.toast.success("Removed from Saved insights.")
+
+    @rx.event
+    async def email_me(self, insight_id: str):
+        """Queues the insight, with its chart, to the user's own address (the job sends it)."""
+        wanted = positive_id(insight_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        queued = await self._call_service(lambda session, user: deliveries.email_insight(session, user, wanted))
+        if isinstance(queued, Failed):
+            return queued.event
+        return rx.toast.success(queued.detail)
 
     @rx.event
     def ask_delete(self, insight_id: str):
