@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field, JsonValue
 
 from lumiere.api.schemas import ChartOut, StrictModel
+from lumiere.core.resultset import ColumnKind
 
 
 class ShareIn(StrictModel):
@@ -49,6 +50,7 @@ class ShareList(BaseModel):
 class SharedColumnOut(BaseModel):
     name: str
     type: str = Field(description="The type name as the source reports it")
+    kind: ColumnKind
     unit: str | None
 
 

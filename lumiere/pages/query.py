@@ -15,6 +15,7 @@ from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.result_table import result_summary, result_table
+from lumiere.components.share_dialog import share_button
 from lumiere.components.sql_block import sql_block
 from lumiere.state.query import QueryState
 
@@ -353,7 +354,12 @@ def answer_header() -> rx.Component:
         ),
         rx.flex(
             feedback_bar(),
-            rx.cond(QueryState.answer_query_id > 0, export_menu(QueryState.answer_query_id, size="2"), rx.fragment()),
+            rx.cond(
+                QueryState.answer_query_id > 0,
+                rx.hstack(share_button(QueryState.answer_query_id, size="2"),
+                          export_menu(QueryState.answer_query_id, size="2"), spacing="2"),
+                rx.fragment(),
+            ),
             justify="between",
             align="center",
             wrap="wrap",

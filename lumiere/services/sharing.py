@@ -149,7 +149,10 @@ def take_snapshot(session: Session, user: User, query_id: int) -> SharedAnswer:
     chart = charts.saved_chart_payload(query, result)
     return SharedAnswer(
         question=query.question,
-        columns=[{"name": column.name, "type": column.type, "unit": column.unit} for column in result.columns],
+        columns=[
+            {"name": column.name, "type": column.type, "kind": column.kind, "unit": column.unit}
+            for column in result.columns
+        ],
         rows=result.rows[:SNAPSHOT_ROWS],
         row_count=result.row_count,
         chart=chart,
