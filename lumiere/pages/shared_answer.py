@@ -118,7 +118,7 @@ def _notice(icon: str, title: str, body: rx.Var[str] | str) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.icon(icon, size=40, color=rx.color("accent", 9)),
-                rx.heading(title, size="5", as_="h1"),
+                rx.heading(title, size="5", as_="h1", text_align="center"),
                 rx.text(body, color_scheme="gray", text_align="center"),
                 rx.link("Go to Lumiere", href="/", size="2"),
                 align="center",
