@@ -47,6 +47,8 @@ PROFILE = Route("/profile", "Settings · Lumiere")  # the old address of Setting
 SETTINGS = Route("/settings", "Settings · Lumiere")
 SETTINGS_PLAN = f"{SETTINGS.path}#plan"  # where a plan limit's message sends people
 ADMIN = Route("/admin", "Admin · Lumiere", "Admin", "shield", admin_only=True)
+# A shared answer: anyone with the link, no sign-in, no app navigation.
+SHARED = Route("/s/[token]", "Shared answer · Lumiere", requires_login=False)
 
 # Registration order; the sidebar keeps this order too.
 ROUTES: tuple[Route, ...] = (
@@ -65,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     INSIGHTS,
     SCHEDULES,
     ADMIN,
+    SHARED,
 )
 NAV: tuple[Route, ...] = tuple(route for route in ROUTES if route.in_nav)
 HOME = DASHBOARD

@@ -23,6 +23,7 @@ from lumiere.api import (
     queries,
     schedules,
     settings,
+    sharing,
     tokens,
     usage,
     users,
@@ -34,7 +35,7 @@ from lumiere.web.security_headers import SecurityHeaders
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
     chat.router, usage.router, tokens.router, settings.router, admin.router, schedules.router, deliveries.router,
-    exports.router,
+    exports.router, sharing.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"

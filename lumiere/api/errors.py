@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lumiere.core.errors import ServiceError, Unauthorized
+from lumiere.core.errors import RateLimited, ServiceError, Unauthorized
 
 log = logging.getLogger("lumiere.api")
 
@@ -43,6 +43,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, error: ServiceError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+        if isinstance(error, RateLimited) and "retry_after" in error.extra:
+            headers = {"Retry-After": str(error.extra["retry_after"])}
         return JSONResponse(status_code=error.status_code, content=error.to_body(), headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
 from lumiere.state.auth import AuthState
 
@@ -150,6 +151,7 @@ def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
         AuthState.is_authenticated,
         rx.hstack(
             theme_follower(),
+            share_dialog(),
             sidebar(),
             rx.box(
                 top_bar(title),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 
-def settings_section(anchor: str, title: str, description: str, *children: rx.Component) -> rx.Component:
+def settings_section(
+    anchor: str, title: str, description: str, *children: rx.Component, **props: object
+) -> rx.Component:
     """A section of /settings; `anchor` is its id, so /settings#<anchor> links straight to it."""
     heading_id = f"{anchor}-heading"
     return rx.card(
@@ -22,6 +24,7 @@ def settings_section(anchor: str, title: str, description: str, *children: rx.Co
         role="region",
         width="100%",
         style={"scroll_margin_top": "5rem"},
+        **props,
     )
 
 

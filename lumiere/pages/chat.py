@@ -15,6 +15,7 @@ from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell
 from lumiere.components.result_table import result_summary, result_table
 from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
+from lumiere.components.share_dialog import share_button
 from lumiere.components.sql_block import sql_block
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.state.chat import Bubble, ChatState, ConversationRow
@@ -147,10 +148,14 @@ def _answer_details(item: rx.Var[Bubble]) -> rx.Component:
         rx.hstack(
             rx.badge(rx.icon("rows-3", size=12), item.summary, variant="soft"),
             rx.link("Edit in Ask", href=routes.query_url(item.query_id), size="1"),
-            rx.cond(item.query_id > 0, export_menu(item.query_id), rx.fragment()),
             rx.cond(
                 item.query_id > 0,
-                schedule_button(ChatState.open_schedule_form(item.query_id), size="1"),
+                rx.hstack(
+                    share_button(item.query_id),
+                    export_menu(item.query_id),
+                    schedule_button(ChatState.open_schedule_form(item.query_id), size="1"),
+                    spacing="2",
+                ),
                 rx.fragment(),
             ),
             spacing="2",

@@ -16,6 +16,7 @@ from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.result_table import result_summary, result_table
 from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
+from lumiere.components.share_dialog import share_button
 from lumiere.components.sql_block import sql_block
 from lumiere.state.query import QueryState
 
@@ -354,10 +355,14 @@ def answer_header() -> rx.Component:
         ),
         rx.flex(
             feedback_bar(),
-            rx.cond(QueryState.answer_query_id > 0, export_menu(QueryState.answer_query_id, size="2"), rx.fragment()),
             rx.cond(
                 QueryState.answer_query_id > 0,
-                schedule_button(QueryState.open_schedule_form(QueryState.answer_query_id)),
+                rx.hstack(
+                    share_button(QueryState.answer_query_id, size="2"),
+                    export_menu(QueryState.answer_query_id, size="2"),
+                    schedule_button(QueryState.open_schedule_form(QueryState.answer_query_id)),
+                    spacing="2",
+                ),
                 rx.fragment(),
             ),
             justify="between",

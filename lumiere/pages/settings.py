@@ -14,6 +14,7 @@ from lumiere.components.settings_account import delete_section, deleted_screen
 from lumiere.components.settings_llm import llm_section
 from lumiere.components.settings_parts import field_error, form_level_error, settings_section
 from lumiere.components.settings_plan import plan_section, usage_section
+from lumiere.components.settings_shares import shares_section
 from lumiere.components.settings_tokens import tokens_section
 from lumiere.core.enums import Theme
 from lumiere.state.auth import AuthState
@@ -27,6 +28,7 @@ SECTIONS = (
     ("usage", "Usage"),
     ("plan", "Plan"),
     ("tokens", "API tokens"),
+    ("shares", "Shared links"),
     ("delete", "Delete account"),
 )
 THEME_LABELS = {Theme.LIGHT: "Light", Theme.DARK: "Dark", Theme.SYSTEM: "Same as the system"}
@@ -146,6 +148,7 @@ def settings_content() -> rx.Component:
         usage_section(),
         plan_section(),
         tokens_section(),
+        shares_section(),
         delete_section(),
         width="100%",
         spacing="4",
