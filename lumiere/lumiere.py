@@ -29,6 +29,7 @@ from lumiere.pages.login import login_page
 from lumiere.pages.query import query_page
 from lumiere.pages.register import register_page
 from lumiere.pages.settings import profile_moved_page, settings_page
+from lumiere.pages.workspaces import workspaces_page
 from lumiere.state.admin import AdminState
 from lumiere.state.auth import AuthState
 from lumiere.state.chat import ChatState
@@ -40,6 +41,7 @@ from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
 from lumiere.state.query import QueryState
 from lumiere.state.settings import SettingsState
+from lumiere.state.workspaces import WorkspacesState
 from lumiere.web.origins import websocket_origin_check
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -72,6 +74,7 @@ PAGES: tuple[Page, ...] = (
     Page(routes.CHAT, chat_page, ChatState.load),
     Page(routes.HISTORY, history_page, HistoryState.load),
     Page(routes.INSIGHTS, insights_page, InsightsState.load),
+    Page(routes.WORKSPACES, workspaces_page, WorkspacesState.load),
     Page(routes.ADMIN, admin_page, AdminState.load),
 )
 

@@ -42,6 +42,7 @@ QUERY = Route("/query", "Ask · Lumiere", "Ask", "message-circle-question")
 CHAT = Route("/chat", "Chat · Lumiere", "Chat", "messages-square")
 HISTORY = Route("/history", "History · Lumiere", "History", "history")
 INSIGHTS = Route("/insights", "Saved insights · Lumiere", "Insights", "lightbulb")
+WORKSPACES = Route("/workspaces", "Workspaces · Lumiere", "Workspaces", "users")
 PROFILE = Route("/profile", "Settings · Lumiere")  # the old address of Settings → Profile: redirects there
 SETTINGS = Route("/settings", "Settings · Lumiere")
 SETTINGS_PLAN = f"{SETTINGS.path}#plan"  # where a plan limit's message sends people
@@ -62,6 +63,7 @@ ROUTES: tuple[Route, ...] = (
     CHAT,
     HISTORY,
     INSIGHTS,
+    WORKSPACES,
     ADMIN,
 )
 NAV: tuple[Route, ...] = tuple(route for route in ROUTES if route.in_nav)

@@ -122,6 +122,26 @@ def list_workspaces(session: Session, user: User) -> list[WorkspaceView]:
     return [view(session, workspace, WorkspaceRole(role)) for workspace, role in rows]
 
 
+@dataclass(frozen=True)
+class Membership:
+    """A workspace as the switcher offers it: its id, name and the user's role."""
+
+    id: int
+    name: str
+    role: WorkspaceRole
+
+
+def memberships(session: Session, user: User) -> list[Membership]:
+    """The user's workspaces by name, in one query (the top bar reads this on every page)."""
+    rows = session.exec(
+        select(Workspace.id, Workspace.name, WorkspaceMember.role)
+        .join(WorkspaceMember, col(WorkspaceMember.workspace_id) == Workspace.id)
+        .where(own_filter(WorkspaceMember, user))
+        .order_by(func.lower(Workspace.name), col(Workspace.id))
+    ).all()
+    return [Membership(id=int(wid), name=name, role=WorkspaceRole(role)) for wid, name, role in rows if wid]
+
+
 def get_workspace(session: Session, user: User, workspace_id: object) -> WorkspaceView:
     workspace, role = member_workspace(session, user, workspace_id)
     return view(session, workspace, role)
