@@ -89,8 +89,8 @@ def create_connection(
 ) -> Source:
     """Check the connection and save it as a source (in a workspace: editors and admins only); the
     password is stored encrypted."""
+    authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)  # before reading what they sent
     connection = parse_connection(params)
-    authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)
     usage.check(session, user, UsageMetric.SOURCES)  # before connecting to the server
     display_name = validate_source_name(name) if name is not None else (
         f"{connection.database} ({KIND_LABELS[connection.kind]})"

@@ -50,8 +50,8 @@ def _email_ready() -> None:
 
 def email_insight(session: Session, user: User, insight_id: int) -> QueuedEmail:
     """Queues an email of one of the user's insights, with its chart, to the user's own address."""
+    insight = get_insight(session, user, insight_id)  # someone else's: 404 whether or not email works
     _email_ready()
-    insight = get_insight(session, user, insight_id)
     key = f"insight-{saved_id(insight)}-{secrets.token_hex(6)}"
     enqueue_now(Job(JobKind.INSIGHT_EMAIL, (saved_id(user), saved_id(insight), key)))
     return QueuedEmail("queued", user.email, f"The insight is on its way to {user.email}.")
@@ -60,8 +60,8 @@ def email_insight(session: Session, user: User, insight_id: int) -> QueuedEmail:
 def email_export(session: Session, user: User, query_id: int, fmt: object) -> QueuedEmail:
     """Queues an export of one of the user's queries; the email links to the file (signed, expiring)."""
     chosen = export_format(fmt)
-    _email_ready()
     subject_for_query(session, user, query_id)  # 404/422 now, not in a job nobody watches
+    _email_ready()
     key = f"export-{query_id}-{secrets.token_hex(6)}"
     enqueue_now(Job(JobKind.EXPORT_EMAIL, (saved_id(user), query_id, chosen.value, key)))
     return QueuedEmail(
