@@ -31,6 +31,7 @@ from lumiere.pages.register import register_page
 from lumiere.pages.schedules import schedules_page
 from lumiere.pages.settings import profile_moved_page, settings_page
 from lumiere.pages.shared_answer import shared_answer_page
+from lumiere.pages.workspaces import workspaces_page
 from lumiere.state.admin import AdminState
 from lumiere.state.auth import AuthState
 from lumiere.state.chat import ChatState
@@ -44,6 +45,7 @@ from lumiere.state.query import QueryState
 from lumiere.state.schedules import SchedulesState
 from lumiere.state.settings import SettingsState
 from lumiere.state.shared_answer import SharedAnswerState
+from lumiere.state.workspaces import WorkspacesState
 from lumiere.web.origins import websocket_origin_check
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -77,6 +79,7 @@ PAGES: tuple[Page, ...] = (
     Page(routes.HISTORY, history_page, HistoryState.load),
     Page(routes.INSIGHTS, insights_page, InsightsState.load),
     Page(routes.SCHEDULES, schedules_page, SchedulesState.load),
+    Page(routes.WORKSPACES, workspaces_page, WorkspacesState.load),
     Page(routes.ADMIN, admin_page, AdminState.load),
     Page(routes.SHARED, shared_answer_page, SharedAnswerState.load),
 )

@@ -43,6 +43,7 @@ CHAT = Route("/chat", "Chat · Lumiere", "Chat", "messages-square")
 HISTORY = Route("/history", "History · Lumiere", "History", "history")
 INSIGHTS = Route("/insights", "Saved insights · Lumiere", "Insights", "lightbulb")
 SCHEDULES = Route("/schedules", "Schedules · Lumiere", "Schedules", "calendar-clock")
+WORKSPACES = Route("/workspaces", "Workspaces · Lumiere", "Workspaces", "users")
 PROFILE = Route("/profile", "Settings · Lumiere")  # the old address of Settings → Profile: redirects there
 SETTINGS = Route("/settings", "Settings · Lumiere")
 SETTINGS_PLAN = f"{SETTINGS.path}#plan"  # where a plan limit's message sends people
@@ -66,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     HISTORY,
     INSIGHTS,
     SCHEDULES,
+    WORKSPACES,
     ADMIN,
     SHARED,
 )

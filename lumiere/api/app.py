@@ -27,6 +27,7 @@ from lumiere.api import (
     tokens,
     usage,
     users,
+    workspaces,
 )
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
@@ -35,7 +36,7 @@ from lumiere.web.security_headers import SecurityHeaders
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
     chat.router, usage.router, tokens.router, settings.router, admin.router, schedules.router, deliveries.router,
-    exports.router, sharing.router,
+    exports.router, sharing.router, workspaces.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"

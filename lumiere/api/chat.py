@@ -16,6 +16,7 @@ from lumiere.api.schemas import (
     ChatSessionOut,
     IdPath,
     StrictModel,
+    WorkspaceParam,
 )
 from lumiere.core.limits import MAX_CHAT_TITLE_CHARS
 from lumiere.services import chat
@@ -54,9 +55,10 @@ def sessions(
     user: CurrentUser,
     session: DbSession,
     search: Annotated[str, QueryParam(max_length=MAX_CHAT_TITLE_CHARS)] = "",
+    workspace_id: WorkspaceParam = None,
 ) -> dict[str, Any]:
-    """Most recently active first; `{items, total}` like every list of the API."""
-    items: list[ChatSessionView] = chat.list_sessions(session, user, search=search)
+    """One space's conversations, most recently active first; `{items, total}` like every list of the API."""
+    items: list[ChatSessionView] = chat.list_sessions(session, user, search=search, workspace_id=workspace_id)
     return {"items": items, "total": len(items)}
 
 

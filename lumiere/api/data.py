@@ -28,10 +28,12 @@ from lumiere.api.schemas import (
     SourceList,
     SourceOut,
     SourceProfile,
+    StrictModel,
+    WorkspaceParam,
 )
 from lumiere.config import get_settings
 from lumiere.core.errors import BadRequest, TooLarge, UnsupportedMedia
-from lumiere.services import connections, semantics, sources
+from lumiere.services import connections, semantics, sources, workspaces
 from lumiere.services.ingest import StagedUpload, receive_upload
 
 router = APIRouter(prefix="/api/data", tags=["data"])
@@ -164,12 +166,16 @@ def _header_text(raw: bytes) -> str:
     response_model_exclude_unset=True,
     openapi_extra=_UPLOAD_BODY_DOC,
 )
-async def upload(request: Request, user: CurrentUser, session: DbSession) -> dict[str, Any]:
-    """Upload a CSV (multipart field `file`, optional `name`); it becomes a source with one table."""
+async def upload(
+    request: Request, user: CurrentUser, session: DbSession, workspace_id: WorkspaceParam = None
+) -> dict[str, Any]:
+    """Upload a CSV (multipart field `file`, optional `name`); it becomes a source with one table
+    (`?workspace_id=`: in that workspace, for its editors and admins)."""
     declared = request.headers.get("content-length", "")
     limit = get_settings().max_upload_bytes
     if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD_BYTES:
         raise TooLarge(f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB.")
+    await asyncio.to_thread(sources.check_room_for_upload, session, user, workspace_id)
     body = MultipartStream(request)
     staged: StagedUpload | None = None
     name: str | None = None
@@ -190,7 +196,9 @@ async def upload(request: Request, user: CurrentUser, session: DbSession) -> dic
                     pass
         if staged is None:
             raise BadRequest("No file was sent: put the CSV in the multipart field `file`.")
-        source = await asyncio.to_thread(sources.register_upload, session, user, staged, name=name)
+        source = await asyncio.to_thread(
+            sources.register_upload, session, user, staged, name=name, workspace_id=workspace_id
+        )
     finally:
         if staged is not None:
             staged.discard()
@@ -198,14 +206,17 @@ async def upload(request: Request, user: CurrentUser, session: DbSession) -> dic
 
 
 @router.post("/sample", status_code=201, response_model=SourceOut, response_model_exclude_unset=True)
-def load_sample(user: CurrentUser, session: DbSession) -> dict[str, Any]:
+def load_sample(user: CurrentUser, session: DbSession, workspace_id: WorkspaceParam = None) -> dict[str, Any]:
     """Add the gapminder sample dataset (from plotly) as a source, exactly as an upload would be."""
-    return sources.public_source(sources.load_sample_dataset(session, user))
+    return sources.public_source(sources.load_sample_dataset(session, user, workspace_id))
 
 
 @router.get("/sources", response_model=SourceList, response_model_exclude_unset=True)
-def list_sources(user: CurrentUser, session: DbSession) -> dict[str, Any]:
-    items = [sources.public_source(source) for source in sources.list_sources(session, user)]
+def list_sources(user: CurrentUser, session: DbSession, workspace_id: WorkspaceParam = None) -> dict[str, Any]:
+    """One space's sources: yours (no `workspace_id`), or a workspace's (members only), with who added each."""
+    found = sources.list_sources(session, user, workspace_id)
+    names = workspaces.names_of(session, {source.user_id for source in found})
+    items = [sources.public_source(source, created_by=names.get(source.user_id)) for source in found]
     return {"items": items, "total": len(items)}
 
 
@@ -248,6 +259,20 @@ def patch_semantics(
     return semantics.update_semantics(session, user, source_id, {"columns": patch})
 
 
+class SourcePatchIn(StrictModel):
+    name: str | None = Field(default=None, max_length=500)
+    workspace_id: int | None = Field(default=None, description="A workspace to move it to; null: back to you")
+
+
+@router.patch("/source/{source_id}", response_model=SourceOut, response_model_exclude_unset=True)
+def patch_source(source_id: IdPath, body: SourcePatchIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
+    """Rename a source or move it into a workspace (you must be an editor or admin there) or back to you."""
+    changes = body.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        del changes["name"]
+    return sources.public_source(sources.update_source(session, user, source_id, **changes))
+
+
 @router.delete("/source/{source_id}", status_code=204)
 def delete_source(source_id: IdPath, user: CurrentUser, session: DbSession) -> Response:
     sources.delete_source(session, user, source_id)
@@ -279,6 +304,7 @@ class ConnectionIn(BaseModel):
 
 class ConnectIn(ConnectionIn):
     name: str | None = Field(default=None, max_length=500)
+    workspace_id: int | None = Field(default=None, description="A workspace to add it to (editors and admins)")
 
 
 @router.post("/connect/test", response_model=ConnectionTestOut)
@@ -290,4 +316,7 @@ def check_connection(body: ConnectionIn, user: CurrentUser) -> connections.Conne
 @router.post("/connect", status_code=201, response_model=SourceOut, response_model_exclude_unset=True)
 def connect(body: ConnectIn, user: CurrentUser, session: DbSession) -> dict[str, Any]:
     """Save a database connection as a source (the password is stored encrypted, never returned)."""
-    return sources.public_source(connections.create_connection(session, user, body.as_params(), name=body.name))
+    created = connections.create_connection(
+        session, user, body.as_params(), name=body.name, workspace_id=body.workspace_id
+    )
+    return sources.public_source(created)

@@ -9,7 +9,7 @@ from fastapi import Query as QueryParam
 from pydantic import StrictBool
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import IdPath, InsightList, InsightOut, StrictModel
+from lumiere.api.schemas import IdPath, InsightList, InsightOut, StrictModel, WorkspaceParam
 from lumiere.services.insights import (
     MAX_PAGE_SIZE,
     InsightView,
@@ -19,6 +19,7 @@ from lumiere.services.insights import (
     questions_for,
     set_saved,
 )
+from lumiere.services.workspaces import names_of
 
 router = APIRouter(prefix="/api/insights", tags=["charts and insights"])
 
@@ -34,11 +35,19 @@ def list_all(
     saved: bool | None = None,
     page: Annotated[int, QueryParam(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, QueryParam(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    workspace_id: WorkspaceParam = None,
 ) -> dict[str, Any]:
-    items, total = page_insights(session, user, saved=saved, page=page, page_size=page_size)
+    """One space's insights: yours (no `workspace_id`), or a workspace's, with who saved each."""
+    items, total = page_insights(
+        session, user, saved=saved, page=page, page_size=page_size, workspace_id=workspace_id
+    )
     questions = questions_for(session, items)
+    names = names_of(session, {item.user_id for item in items})
     return {
-        "items": [public_insight(item, question=questions.get(item.query_id, "")) for item in items],
+        "items": [
+            public_insight(item, question=questions.get(item.query_id, ""), created_by=names.get(item.user_id))
+            for item in items
+        ],
         "total": total,
         "page": page,
         "page_size": page_size,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import FeedbackIn, IdPath, QueryList, QueryOut, ResultOut
+from lumiere.api.schemas import FeedbackIn, IdPath, QueryList, QueryOut, ResultOut, WorkspaceParam
 from lumiere.core.enums import QueryStatus
 from lumiere.services.ask import AnswerView, public_answer, rerun_query
 from lumiere.services.feedback import record_feedback
@@ -22,6 +22,7 @@ from lumiere.services.history import (
     live_source_ids,
     public_query,
 )
+from lumiere.services.workspaces import names_of
 
 router = APIRouter(prefix="/api/queries", tags=["history"])
 
@@ -37,12 +38,18 @@ def list_history(
     date_to: date | None = None,
     page: Annotated[int, QueryParam(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, QueryParam(ge=1, le=200)] = 50,
+    workspace_id: WorkspaceParam = None,
 ) -> dict[str, Any]:
+    """One space's history: yours (no `workspace_id`), or a workspace's, every member's questions with who asked."""
     filters = HistoryFilter(search=search, source_id=source_id, status=status, date_from=date_from, date_to=date_to)
-    items, total = list_queries(session, user, filters, page=page, page_size=page_size)
+    items, total = list_queries(session, user, filters, page=page, page_size=page_size, workspace_id=workspace_id)
     live = live_source_ids(session, user)
+    names = names_of(session, {item.user_id for item in items})
     return {
-        "items": [public_query(item, source_exists=item.source_id in live) for item in items],
+        "items": [
+            public_query(item, source_exists=item.source_id in live, created_by=names.get(item.user_id))
+            for item in items
+        ],
         "total": total,
         "page": page,
         "page_size": page_size,

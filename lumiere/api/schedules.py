@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
 
 from lumiere.api.deps import CurrentUser, DbSession
-from lumiere.api.schemas import IdPath
+from lumiere.api.schemas import IdPath, WorkspaceParam
 from lumiere.api.schemas_schedules import RunList, RunOut, ScheduleIn, ScheduleList, ScheduleOut, SchedulePatchIn
 from lumiere.services import schedules
 from lumiere.services.schedules import MAX_PAGE_SIZE, RunView, ScheduleView, public_run, public_schedule
@@ -36,8 +36,11 @@ def create(body: ScheduleIn, user: CurrentUser, session: DbSession) -> ScheduleV
 
 
 @router.get("", response_model=ScheduleList)
-def list_all(user: CurrentUser, session: DbSession, page: Page = 1, page_size: PageSize = 50) -> dict[str, Any]:
-    items, total = schedules.list_schedules(session, user, page=page, page_size=page_size)
+def list_all(
+    user: CurrentUser, session: DbSession, page: Page = 1, page_size: PageSize = 50, workspace_id: WorkspaceParam = None
+) -> dict[str, Any]:
+    """One space's schedules: yours (no `workspace_id`), or a workspace's (members only)."""
+    items, total = schedules.list_schedules(session, user, page=page, page_size=page_size, workspace_id=workspace_id)
     return {
         "items": [public_schedule(item) for item in items], "total": total, "page": page, "page_size": page_size,
         "email_configured": schedules.email_configured(),

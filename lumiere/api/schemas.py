@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr
 
 from lumiere.core.enums import ChatRole, Engine, ExampleOrigin, Feedback, QueryOrigin, QueryStatus, Theme
 from lumiere.core.resultset import ColumnKind
 
 IdPath = Annotated[int, Path(ge=1, le=2**53, description="A positive integer id")]
+# Which space a list shows or a new thing goes to: a workspace you belong to, or (left out) your personal space.
+WorkspaceParam = Annotated[
+    int | None, Query(ge=1, le=2**53, description="A workspace you belong to; left out: your personal space")
+]
 
 
 class StrictModel(BaseModel):
@@ -157,6 +161,8 @@ class SourceOut(BaseModel):
     created_at: str
     table_name: str | None = Field(default=None, description="CSV sources: the table to use in SQL")
     connection: ConnectionOut | None = Field(default=None, description="Database sources only")
+    workspace_id: int | None = Field(default=None, description="The workspace it belongs to; null: personal")
+    created_by: str | None = Field(default=None, description="Who added it (in a workspace's list)")
 
 
 class SourceDetailOut(SourceOut):
@@ -299,6 +305,9 @@ class QueryOut(BaseModel):
     created_at: str
     source_exists: bool = Field(description="False once the query's data source was deleted")
     feedback: Feedback | None = Field(default=None, description="The user's thumbs up/down on this answer, if given")
+    workspace_id: int | None = Field(default=None, description="The workspace it belongs to; null: personal")
+    user_id: int | None = Field(default=None, description="Who asked it")
+    created_by: str | None = Field(default=None, description="Who asked it (in a workspace's history)")
 
 
 class QueryList(BaseModel):
@@ -345,6 +354,8 @@ class InsightOut(BaseModel):
     saved: bool
     created_at: str
     question: str | None = None
+    workspace_id: int | None = None
+    created_by: str | None = Field(default=None, description="Who saved it (in a workspace's list)")
 
 
 class InsightList(BaseModel):
@@ -375,6 +386,8 @@ class ChatSessionOut(BaseModel):
     message_count: int
     created_at: str
     updated_at: str
+    workspace_id: int | None = None
+    user_id: int | None = Field(default=None, description="Who started it")
 
 
 class ChatExchangeOut(BaseModel):

@@ -65,6 +65,8 @@ class ScheduleOut(BaseModel):
     cron_text: str = Field(description="The cron in words, e.g. 'At 08:00 on Monday'")
     created_at: str
     updated_at: str
+    workspace_id: int | None = None
+    user_id: int | None = Field(default=None, description="Who made it")
 
 
 class ScheduleList(BaseModel):

@@ -9,7 +9,7 @@ import reflex as rx
 from lumiere import routes
 from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
-from lumiere.state.auth import AuthState
+from lumiere.state.auth import NEW_WORKSPACE, PERSONAL, AuthState, SpaceChoice
 
 
 def brand() -> rx.Component:
@@ -117,10 +117,31 @@ def user_menu() -> rx.Component:
     )
 
 
+def space_item(space: rx.Var[SpaceChoice]) -> rx.Component:
+    return rx.select.item(space.name, value=space.id)
+
+
+def workspace_switcher() -> rx.Component:
+    """Which space every page shows and adds to: Personal, one of the user's workspaces, or a new one."""
+    return rx.select.root(
+        rx.select.trigger(placeholder="Personal", aria_label="Workspace", max_width="14rem"),
+        rx.select.content(
+            rx.select.item("Personal", value=PERSONAL),
+            rx.foreach(AuthState.spaces, space_item),
+            rx.select.separator(),
+            rx.select.item("New workspace…", value=NEW_WORKSPACE),
+        ),
+        value=AuthState.space_value,
+        on_change=AuthState.switch_space,
+        size="2",
+    )
+
+
 def top_bar(title: str) -> rx.Component:
     return rx.hstack(
         rx.hstack(mobile_nav(), rx.heading(title, size="5"), align="center", spacing="3"),
         rx.hstack(
+            workspace_switcher(),
             theme_toggle(),
             user_menu(),
             align="center",

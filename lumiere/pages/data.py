@@ -160,7 +160,7 @@ def connect_dialog() -> rx.Component:
 def header_actions() -> rx.Component:
     """Shown once there is a source; an empty list offers the same actions in its empty state."""
     return rx.cond(
-        DataState.source_list.length() > 0,
+        (DataState.source_list.length() > 0) & DataState.can_change_space,
         rx.hstack(
             rx.link(rx.button(rx.icon("upload", size=16), "Upload CSV"), href=routes.UPLOAD.path),
             rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),

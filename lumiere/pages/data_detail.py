@@ -244,12 +244,16 @@ def found_content() -> rx.Component:
                 rx.button(rx.icon("message-circle-question", size=16), "Ask about this data"),
                 href=routes.ask_url(SourceDetailState.detail_id),
             ),
-            rx.button(
-                rx.icon("trash-2", size=16),
-                "Delete source",
-                color_scheme="red",
-                variant="soft",
-                on_click=SourceDetailState.ask_delete,
+            rx.cond(
+                SourceDetailState.can_delete,
+                rx.button(
+                    rx.icon("trash-2", size=16),
+                    "Delete source",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=SourceDetailState.ask_delete,
+                ),
+                rx.fragment(),
             ),
         ),
         summary_card(),

@@ -21,6 +21,7 @@ from lumiere.core.errors import Invalid, NotFound
 from lumiere.db import saved_id, session_scope
 from lumiere.models import ApiToken, User
 from lumiere.models._base import utcnow
+from lumiere.services.policy import Action, authorize, own_filter
 
 TOKEN_PREFIX = "lum_"
 MAX_TOKENS_PER_USER = 20
@@ -78,7 +79,7 @@ def validate_token_name(name: object) -> str:
 def list_tokens(session: Session, user: User) -> list[TokenInfo]:
     """Newest first."""
     rows = session.exec(
-        select(ApiToken).where(ApiToken.user_id == saved_id(user)).order_by(col(ApiToken.id).desc())
+        select(ApiToken).where(own_filter(ApiToken, user)).order_by(col(ApiToken.id).desc())
     ).all()
     return [_info(row) for row in rows]
 
@@ -95,7 +96,7 @@ def create_token(session: Session, user: User, name: object) -> CreatedToken:
         .values(token_version=User.token_version)
         .execution_options(synchronize_session=False)
     )
-    held = session.exec(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user_id)).one()
+    held = session.exec(select(func.count()).select_from(ApiToken).where(own_filter(ApiToken, user))).one()
     if held >= MAX_TOKENS_PER_USER:
         raise Invalid(
             f"You already have {MAX_TOKENS_PER_USER} API tokens, the most one account may hold. "
@@ -112,8 +113,10 @@ def create_token(session: Session, user: User, name: object) -> CreatedToken:
 def revoke_token_by_id(session: Session, user: User, token_id: int) -> None:
     """Delete one of the user's tokens; another user's (or an unknown id) is a 404."""
     row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != saved_id(user):
-        raise NotFound(f"No API token with id {token_id}.")
+    missing = f"No API token with id {token_id}."
+    if row is None:
+        raise NotFound(missing)
+    authorize(session, user, row, Action.DELETE, missing=missing)
     session.delete(row)
     session.flush()
 

@@ -32,6 +32,7 @@ from lumiere.services.explore import Exploration, ExplorationCard, ExplorationCa
 from lumiere.services.explore_request import has_exploration_intent, read_request
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
 from lumiere.services.llm_access import llm_client
+from lumiere.services.policy import Action, authorize
 from lumiere.services.result_units import annotate_units, source_catalog
 from lumiere.services.semantics import semantics_for_engine
 from lumiere.services.sources import get_source, table_infos
@@ -117,7 +118,7 @@ def ask_question(
 ) -> Answer:
     """Answers a question; `on_partial` gets the LLM's explanation as it writes it (the chat page streams it)."""
     question = _clean_text(question, "question", MAX_QUESTION_CHARS, "Type a question about your data.")
-    source = get_source(session, user, source_id)
+    source = get_source(session, user, source_id, Action.ASK)
     # One question is one query of the plan, however many SQL attempts it takes; a question no
     # engine could read costs nothing.
     with usage.charge(session, user, UsageMetric.QUERIES, refund_on=(CannotAnswer,)):
@@ -171,7 +172,7 @@ def run_sql(
     question = question.strip()[:MAX_QUESTION_CHARS] if isinstance(question, str) else ""
     if query_id is not None and not question:
         question = get_query(session, user, query_id).question
-    source = get_source(session, user, source_id)
+    source = get_source(session, user, source_id, Action.ASK)
     with usage.charge(session, user, UsageMetric.QUERIES):
         answer = _execute_and_record(
             session, user, source, question=question, sql=sql, engine=Engine.USER, origin=QueryOrigin.SQL
@@ -188,7 +189,7 @@ def run_sql(
 
 def rerun_query(session: Session, user: User, query_id: int) -> Answer:
     """Runs a history entry's SQL again on current data, as a new history entry with the same chart choice."""
-    earlier = get_query(session, user, query_id)
+    earlier = get_query(session, user, query_id, Action.ASK)
     source = _source_of(session, user, earlier)
     if not earlier.sql.strip():
         raise Invalid("This history entry has no SQL to run again; ask the question again instead.")
@@ -257,9 +258,12 @@ def _explored_again(session: Session, user: User, query: Query) -> list[Explorat
 
 
 def _source_of(session: Session, user: User, query: Query) -> Source:
+    """The query's source, when it still exists and the user may still ask over it."""
+    gone = f"The data source '{query.source_name}' of this query was deleted, so it cannot run again."
     source = session.get(Source, query.source_id) if query.source_id is not None else None
-    if source is None or source.user_id != user.id:
-        raise NotFound(f"The data source '{query.source_name}' of this query was deleted, so it cannot run again.")
+    if source is None:
+        raise NotFound(gone)
+    authorize(session, user, source, Action.ASK, missing=gone)
     return source
 
 
@@ -423,6 +427,7 @@ def _record_success(
     spec = charts.fitting_spec(generated.chart_hint, result) or charts.choose_chart(result, question=question)
     query = Query(
         user_id=saved_id(user),
+        workspace_id=source.workspace_id,  # a question over a workspace's source is in that workspace's history
         source_id=source.id,
         source_name=source.name,
         question=question,
@@ -463,6 +468,7 @@ def _record_failure(
     session.add(
         Query(
             user_id=saved_id(user),
+            workspace_id=source.workspace_id,
             source_id=source.id,
             source_name=source.name,
             question=question,

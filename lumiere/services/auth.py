@@ -24,7 +24,7 @@ from lumiere.config import get_settings
 from lumiere.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from lumiere.db import saved_id
 from lumiere.models import RevokedToken, User
-from lumiere.services import api_tokens
+from lumiere.services import api_tokens, workspace_invitations
 
 BCRYPT_MAX_BYTES = 72
 MIN_PASSWORD_CHARS = 8
@@ -111,6 +111,7 @@ def register_user(session: Session, *, email: object, password: object, name: ob
     if first_id == user.id:
         session.execute(update(User).where(col(User.id) == user.id).values(role="admin"))
         user.role = "admin"
+    workspace_invitations.accept_pending(session, user)  # invited before they had an account: they join now
     session.flush()
     return user
 

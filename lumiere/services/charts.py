@@ -18,6 +18,7 @@ from lumiere.llm.prompts import as_data, render_prompt
 from lumiere.models import User
 from lumiere.services.ask import result_for_query
 from lumiere.services.llm_access import llm_client
+from lumiere.services.policy import Action, may
 
 
 def propose_chart(
@@ -52,7 +53,7 @@ def propose_chart(
 def chart_for_query(
     session: Session, user: User, query_id: int, *, override: dict[str, Any] | None = None, theme: str = "light"
 ) -> dict[str, Any]:
-    """The chart of one of the user's queries, re-drawn from its current rows.
+    """The chart of a query the user may see, re-drawn from its current rows.
 
     An override ({type, x, y, color, title}, any subset) is validated and saved on the query so
     re-runs keep it; columns left out keep the current choice where it fits the type. Without
@@ -79,7 +80,8 @@ def chart_for_query(
         spec = saved
     else:
         spec = _proposed(session, result, query.question, user) or choose_chart(result, question=query.question)
-    if query.chart_json != spec.to_dict():
+    # Kept for re-runs when the user may change the query (a workspace viewer redraws someone else's without saving).
+    if query.chart_json != spec.to_dict() and may(session, user, query, Action.CHANGE):
         query.chart_json = spec.to_dict()
         session.add(query)
         session.flush()

@@ -43,6 +43,7 @@ from lumiere.services.ask import (
     public_answer,
 )
 from lumiere.services.llm_access import llm_client
+from lumiere.services.policy import Action, authorize, visible_filter
 from lumiere.services.sources import get_source
 
 TITLE_CHARS = 80  # a title made from the first message
@@ -71,6 +72,8 @@ class ChatSessionView:
     message_count: int
     created_at: str
     updated_at: str
+    workspace_id: int | None = None
+    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,17 +99,21 @@ class _Reply:
 # --- sessions ------------------------------------------------------------------------------------
 
 
-def get_chat(session: Session, user: User, session_id: object) -> ChatSession:
-    """The user's own conversation; a missing id and another user's id look the same (404)."""
+def get_chat(session: Session, user: User, session_id: object, action: Action = Action.VIEW) -> ChatSession:
+    """A conversation the user may `action`; a missing id and one they may not know of look the same (404)."""
     chat = session.get(ChatSession, session_id) if isinstance(session_id, int) else None
-    if chat is None or chat.user_id != user.id:
-        raise NotFound(f"No conversation with id {session_id}.")
+    missing = f"No conversation with id {session_id}."
+    if chat is None:
+        raise NotFound(missing)
+    authorize(session, user, chat, action, missing=missing)
     return chat
 
 
-def list_sessions(session: Session, user: User, *, search: str = "") -> list[ChatSessionView]:
-    """The user's conversations, latest activity first; `search` keeps titles containing it."""
-    statement = select(ChatSession).where(ChatSession.user_id == saved_id(user))
+def list_sessions(
+    session: Session, user: User, *, search: str = "", workspace_id: int | None = None
+) -> list[ChatSessionView]:
+    """One space's conversations, latest activity first; `search` keeps titles containing it."""
+    statement = select(ChatSession).where(visible_filter(session, ChatSession, user, workspace_id))
     words = search.strip()[:MAX_CHAT_TITLE_CHARS] if isinstance(search, str) else ""
     chats = list(
         session.exec(statement.order_by(col(ChatSession.updated_at).desc(), col(ChatSession.id).desc()))
@@ -124,7 +131,7 @@ def history(session: Session, user: User, session_id: object) -> list[ChatMessag
 
 
 def rename(session: Session, user: User, session_id: object, title: object) -> ChatSessionView:
-    chat = get_chat(session, user, session_id)
+    chat = get_chat(session, user, session_id, Action.CHANGE)
     if not isinstance(title, str) or not title.strip():
         raise Invalid("Give the conversation a title (1 to 200 characters).", field="title")
     cleaned = " ".join(title.split())
@@ -139,7 +146,7 @@ def rename(session: Session, user: User, session_id: object, title: object) -> C
 
 def delete(session: Session, user: User, session_id: object) -> None:
     """The conversation and its messages; the history entries its answers recorded stay."""
-    chat = get_chat(session, user, session_id)
+    chat = get_chat(session, user, session_id, Action.DELETE)
     for message in _messages(session, saved_id(chat)):
         session.delete(message)
     session.delete(chat)
@@ -154,6 +161,8 @@ def public_session(chat: ChatSession, message_count: int) -> ChatSessionView:
         message_count=message_count,
         created_at=iso_utc(chat.created_at),
         updated_at=iso_utc(chat.updated_at),
+        workspace_id=chat.workspace_id,
+        user_id=chat.user_id,
     )
 
 
@@ -221,18 +230,21 @@ def send_message(
     `on_partial` gets the reply's words while the LLM writes them, first turn or follow-up (the page streams them).
     """
     text = clean_message(message)
-    chat = get_chat(session, user, session_id) if session_id is not None else None
+    # Adding a turn changes the conversation: its starter's, or an editor's in a workspace.
+    chat = get_chat(session, user, session_id, Action.CHANGE) if session_id is not None else None
     if chat is not None and chat.source_id != source_id:
         raise Invalid(
             f"Conversation {session_id} is about data source {chat.source_id}, not {source_id}: send the message "
             "with that source_id, or leave session_id out to start a new conversation about this source.",
             field="source_id",
         )
-    source = get_source(session, user, source_id)
+    source = get_source(session, user, source_id, Action.ASK)
     earlier = _messages(session, saved_id(chat)) if chat is not None else []
     reply = _answer(session, user, source, text, earlier, on_partial)
     if chat is None:
-        chat = ChatSession(user_id=saved_id(user), source_id=source.id, title=title_from(text))
+        chat = ChatSession(
+            user_id=saved_id(user), workspace_id=source.workspace_id, source_id=source.id, title=title_from(text)
+        )
         session.add(chat)
         session.flush()
     chat_id = saved_id(chat)

@@ -15,6 +15,7 @@ from lumiere.core.errors import BadRequest
 from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.services import usage, warehouse
+from lumiere.services.policy import Action, InSpace, authorize
 from lumiere.services.sources import validate_source_name
 from lumiere.storage.crypto import encrypt_secret
 from lumiere.storage.external import DEFAULT_PORTS, KINDS, ExternalParams, describe
@@ -83,8 +84,12 @@ def test_connection(params: dict[str, Any]) -> ConnectionCheck:
     return ConnectionCheck(tables=_tables_with_kinds(describe(parse_connection(params))))
 
 
-def create_connection(session: Session, user: User, params: dict[str, Any], *, name: str | None = None) -> Source:
-    """Check the connection and save it as a source; the password is stored encrypted."""
+def create_connection(
+    session: Session, user: User, params: dict[str, Any], *, name: str | None = None, workspace_id: int | None = None
+) -> Source:
+    """Check the connection and save it as a source (in a workspace: editors and admins only); the
+    password is stored encrypted."""
+    authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)  # before reading what they sent
     connection = parse_connection(params)
     usage.check(session, user, UsageMetric.SOURCES)  # before connecting to the server
     display_name = validate_source_name(name) if name is not None else (
@@ -100,6 +105,7 @@ def create_connection(session: Session, user: User, params: dict[str, Any], *, n
     usage.take(session, user, UsageMetric.SOURCES)
     source = Source(
         user_id=saved_id(user),
+        workspace_id=workspace_id,
         name=display_name,
         kind=connection.kind,
         row_count=sum(table["row_count"] or 0 for table in tables),

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from lumiere.models import Insight, Query, Source, User
+from lumiere.services.policy import own_filter
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ def summarize(session: Session, user: User) -> DashboardSummary:
         return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
 
     return DashboardSummary(
-        sources=count(Source, Source.user_id == user.id),
-        queries=count(Query, Query.user_id == user.id),
-        saved_insights=count(Insight, Insight.user_id == user.id, col(Insight.saved).is_(True)),
+        sources=count(Source, own_filter(Source, user)),
+        queries=count(Query, own_filter(Query, user)),
+        saved_insights=count(Insight, own_filter(Insight, user), col(Insight.saved).is_(True)),
     )

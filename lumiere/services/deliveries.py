@@ -19,12 +19,13 @@ from sqlmodel import Session
 from lumiere.core.enums import ExportFormat, JobKind
 from lumiere.core.errors import NotFound, ServiceError, Unavailable
 from lumiere.db import saved_id, session_scope
-from lumiere.models import Insight, User
+from lumiere.models import User
 from lumiere.models._base import iso_utc
 from lumiere.services.ask import result_for_query
 from lumiere.services.dispatch import Job, enqueue_now
 from lumiere.services.exports import NO_BROWSER, chart_png, export_format, subject_for_query, write_export
 from lumiere.services.history import get_query
+from lumiere.services.insights import get_insight
 from lumiere.services.mail.letters import Download, Letter, plain_text_of
 from lumiere.services.mail.links import keep_for_download
 from lumiere.services.mail.mailer import NOT_CONFIGURED, MailUnavailable, email_configured
@@ -47,17 +48,10 @@ def _email_ready() -> None:
         raise Unavailable(NOT_CONFIGURED)
 
 
-def _insight_of(session: Session, user: User, insight_id: int) -> Insight:
-    insight = session.get(Insight, insight_id)
-    if insight is None or insight.user_id != user.id:
-        raise NotFound(f"No insight with id {insight_id}.")
-    return insight
-
-
 def email_insight(session: Session, user: User, insight_id: int) -> QueuedEmail:
     """Queues an email of one of the user's insights, with its chart, to the user's own address."""
+    insight = get_insight(session, user, insight_id)  # someone else's: 404 whether or not email works
     _email_ready()
-    insight = _insight_of(session, user, insight_id)
     key = f"insight-{saved_id(insight)}-{secrets.token_hex(6)}"
     enqueue_now(Job(JobKind.INSIGHT_EMAIL, (saved_id(user), saved_id(insight), key)))
     return QueuedEmail("queued", user.email, f"The insight is on its way to {user.email}.")
@@ -66,8 +60,8 @@ def email_insight(session: Session, user: User, insight_id: int) -> QueuedEmail:
 def email_export(session: Session, user: User, query_id: int, fmt: object) -> QueuedEmail:
     """Queues an export of one of the user's queries; the email links to the file (signed, expiring)."""
     chosen = export_format(fmt)
-    _email_ready()
     subject_for_query(session, user, query_id)  # 404/422 now, not in a job nobody watches
+    _email_ready()
     key = f"export-{query_id}-{secrets.token_hex(6)}"
     enqueue_now(Job(JobKind.EXPORT_EMAIL, (saved_id(user), query_id, chosen.value, key)))
     return QueuedEmail(
@@ -115,7 +109,7 @@ def send_insight_email(user_id: int, insight_id: int, key: str, *, final_attempt
     def prepare(folder: Path) -> Letter:
         with session_scope() as session:
             user = _user(session, user_id)
-            insight = _insight_of(session, user, insight_id)
+            insight = get_insight(session, user, insight_id)
             query = get_query(session, user, insight.query_id)
             png: bytes | None = None
             note = NO_BROWSER

@@ -31,6 +31,7 @@ from lumiere.db import saved_id
 from lumiere.models import Query, QueryExample, Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.services import warehouse
+from lumiere.services.policy import Action, authorize
 from lumiere.services.sources import get_source
 
 MAX_KEY_CHARS = 1000  # the column's size
@@ -209,15 +210,16 @@ def remember(session: Session, user: User, query: Query, sql: str, origin: Examp
     """Stores (query's question, sql) for the query's source, replacing the pair with the same key.
 
     The SQL is checked by the guard first: refused SQL raises SqlRefused (400) and nothing is kept.
+    A source's pairs serve everyone who asks over it (a workspace learns together); teaching one takes
+    the right to change the query (the asker, or an editor of its workspace).
     """
-    if query.user_id != user.id:
-        raise NotFound(f"No query with id {query.id} in your history.")
+    authorize(session, user, query, Action.CHANGE, missing=f"No query with id {query.id} in your history.")
     question = query.question.strip()
     if not tidy_question(question):
         raise Invalid("Only the answer to a question can be remembered; this entry has no question.")
     if query.source_id is None:
         raise NotFound("The data source of this query was deleted, so its SQL cannot be remembered.")
-    source = get_source(session, user, query.source_id)
+    source = get_source(session, user, query.source_id, Action.ASK)
     sql = sql.strip() if isinstance(sql, str) else ""
     warehouse.check_sql(source, sql)
     key = question_key(question, sql_literals(sql, warehouse.dialect_of(source))).key
@@ -277,7 +279,7 @@ def pair_for_query(session: Session, user: User, query: Query) -> QueryExample |
 def pairs_from(session: Session, user: User, query: Query) -> list[QueryExample]:
     """The pairs stored from this entry and, for a reused answer, the pair it reused."""
     found = list(
-        session.exec(select(QueryExample).where(QueryExample.user_id == user.id, QueryExample.query_id == query.id))
+        session.exec(select(QueryExample).where(QueryExample.query_id == query.id))
     )
     if is_recalled_answer(query):
         reused = pair_for_query(session, user, query)
@@ -300,16 +302,17 @@ def list_examples(session: Session, user: User, source_id: int) -> tuple[list[Ex
     pairs = _pairs(session, user, saved_id(source), limit=None)
     total = session.exec(
         select(func.count()).select_from(QueryExample).where(
-            QueryExample.source_id == source.id, QueryExample.user_id == user.id
+            QueryExample.source_id == source.id
         )
     ).one()
     return [public_example(pair) for pair in pairs], total
 
 
 def delete_example(session: Session, user: User, source_id: int, example_id: int) -> None:
-    source = get_source(session, user, source_id)
+    """Forgets a remembered pair: changing what a source answers takes the right to change the source."""
+    source = get_source(session, user, source_id, Action.CHANGE)
     example = session.get(QueryExample, example_id)
-    if example is None or example.user_id != user.id or example.source_id != source.id:
+    if example is None or example.source_id != source.id:
         raise NotFound(f"No remembered question with id {example_id} on this source.")
     session.delete(example)
     session.flush()
@@ -330,7 +333,7 @@ def _pairs(
 ) -> list[QueryExample]:
     statement = (
         select(QueryExample)
-        .where(QueryExample.source_id == source_id, QueryExample.user_id == user.id)
+        .where(QueryExample.source_id == source_id)
         .order_by(col(QueryExample.updated_at).desc(), col(QueryExample.id).desc())
     )
     if limit is not None:

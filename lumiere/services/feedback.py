@@ -18,6 +18,7 @@ from lumiere.models import Query, QueryExample, User
 from lumiere.services import examples
 from lumiere.services.ask import Answer, run_sql
 from lumiere.services.history import get_query, live_source_ids
+from lumiere.services.policy import Action
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def record_feedback(
     session: Session, user: User, query_id: int, verdict: object, corrected_sql: object = None
 ) -> FeedbackResult:
     """Stores the user's verdict on one of their history entries (another user's entry is a 404)."""
-    query = get_query(session, user, query_id)
+    query = get_query(session, user, query_id, Action.CHANGE)
     judged = parse_verdict(verdict)
     if corrected_sql is not None and not (isinstance(corrected_sql, str) and corrected_sql.strip()):
         raise Invalid("The corrected SQL is empty; write the SELECT that answers the question, or leave it out.",

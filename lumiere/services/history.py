@@ -15,6 +15,7 @@ from lumiere.core.errors import Invalid, NotFound
 from lumiere.db import saved_id
 from lumiere.models import Query, QueryExample, Source, User
 from lumiere.models._base import iso_utc
+from lumiere.services.policy import Action, authorize, own_filter, usable_filter, visible_filter
 
 STATUSES = tuple(QueryStatus)
 MAX_PAGE_SIZE = 200
@@ -30,10 +31,13 @@ class HistoryFilter:
     date_to: date | None = None
 
 
-def get_query(session: Session, user: User, query_id: int) -> Query:
-    query = session.get(Query, query_id)
-    if query is None or query.user_id != user.id:
-        raise NotFound(f"No query with id {query_id} in your history.")
+def get_query(session: Session, user: User, query_id: int, action: Action = Action.VIEW) -> Query:
+    """A query the user may `action` (theirs, or their workspace's); otherwise 404 (or 403 for a member)."""
+    query = session.get(Query, query_id) if isinstance(query_id, int) and not isinstance(query_id, bool) else None
+    missing = f"No query with id {query_id} in your history."
+    if query is None:
+        raise NotFound(missing)
+    authorize(session, user, query, action, missing=missing)
     return query
 
 
@@ -52,13 +56,20 @@ def _validated(filters: HistoryFilter) -> HistoryFilter:
 
 
 def list_queries(
-    session: Session, user: User, filters: HistoryFilter = HistoryFilter(), *, page: int = 1, page_size: int = 50
+    session: Session,
+    user: User,
+    filters: HistoryFilter = HistoryFilter(),
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    workspace_id: int | None = None,
 ) -> tuple[list[Query], int]:
-    """Newest first; `search` matches question or SQL, case-insensitively."""
+    """One space's history (the user's personal one, or a workspace's: every member's questions),
+    newest first; `search` matches question or SQL, case-insensitively."""
     filters = _validated(filters)
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}.", field="page")
-    conditions = [col(Query.user_id) == user.id]
+    conditions = [visible_filter(session, Query, user, workspace_id)]
     if filters.search and filters.search.strip():
         pattern = f"%{_escape_like(filters.search.strip().lower())}%"
         conditions.append(
@@ -86,12 +97,13 @@ def list_queries(
 
 
 def delete_query(session: Session, user: User, query_id: int) -> None:
-    session.delete(get_query(session, user, query_id))
+    session.delete(get_query(session, user, query_id, Action.DELETE))
     session.flush()
 
 
 def live_source_ids(session: Session, user: User) -> set[int]:
-    ids = session.exec(select(Source.id).where(Source.user_id == user.id)).all()
+    """The sources the user may still ask over: theirs and their workspaces'."""
+    ids = session.exec(select(Source.id).where(usable_filter(Source, user))).all()
     return {source_id for source_id in ids if source_id is not None}
 
 
@@ -115,9 +127,12 @@ class HistoryEntry:
     created_at: str
     source_exists: bool
     feedback: Feedback | None = None
+    workspace_id: int | None = None
+    user_id: int | None = None
+    created_by: str | None = None  # who asked it, in a workspace's history
 
 
-def public_query(query: Query, *, source_exists: bool) -> HistoryEntry:
+def public_query(query: Query, *, source_exists: bool, created_by: str | None = None) -> HistoryEntry:
     return HistoryEntry(
         id=saved_id(query),
         question=query.question,
@@ -135,22 +150,25 @@ def public_query(query: Query, *, source_exists: bool) -> HistoryEntry:
         created_at=iso_utc(query.created_at),
         source_exists=source_exists,
         feedback=Feedback(query.feedback) if query.feedback else None,
+        workspace_id=query.workspace_id,
+        user_id=query.user_id,
+        created_by=created_by,
     )
 
 
 def few_shot_examples(session: Session, user: User, source_id: int, *, limit: int = 5) -> list[Example]:
-    """The LLM's few-shot examples: the pairs the user confirmed, edited or corrected on this source first,
-    then their latest distinct successful questions on it."""
+    """The LLM's few-shot examples: the pairs confirmed, edited or corrected on this source first (in a
+    workspace, by any member), then the user's latest distinct successful questions on it."""
     taught = session.exec(
         select(QueryExample.question, QueryExample.sql)
-        .where(QueryExample.user_id == user.id, QueryExample.source_id == source_id)
+        .where(QueryExample.source_id == source_id)
         .order_by(col(QueryExample.updated_at).desc(), col(QueryExample.id).desc())
         .limit(limit)
     ).all()
     rows = [*taught, *session.exec(
         select(Query.question, Query.sql)
         .where(
-            Query.user_id == user.id,
+            own_filter(Query, user),
             Query.source_id == source_id,
             Query.status == QueryStatus.OK,
             Query.origin == QueryOrigin.QUESTION,

@@ -29,6 +29,7 @@ from lumiere.services.facts import numbers_in as numbers_in
 from lumiere.services.facts import unsupported_numbers
 from lumiere.services.llm_access import llm_client
 from lumiere.services.markdown_safety import safe_markdown
+from lumiere.services.policy import Action, authorize, visible_filter
 
 MAX_NARRATIVE_CHARS = 3000
 MAX_PAGE_SIZE = 200
@@ -118,22 +119,30 @@ def create_insight(session: Session, user: User, query_id: int) -> Insight:
     if narrative.note:
         text = f"{text}\n\n_{safe_markdown(narrative.note)}_"
     insight = Insight(
-        user_id=saved_id(user), query_id=saved_id(query), text=text, facts_json=facts, engine=narrative.engine
+        user_id=saved_id(user),
+        workspace_id=query.workspace_id,  # an insight on a workspace's query is the workspace's too
+        query_id=saved_id(query),
+        text=text,
+        facts_json=facts,
+        engine=narrative.engine,
     )
     session.add(insight)
     session.flush()
     return insight
 
 
-def _owned(session: Session, user: User, insight_id: int) -> Insight:
-    insight = session.get(Insight, insight_id)
-    if insight is None or insight.user_id != user.id:
-        raise NotFound(f"No insight with id {insight_id}.")
+def get_insight(session: Session, user: User, insight_id: int, action: Action = Action.VIEW) -> Insight:
+    """An insight the user may `action`; 404 for one they may not know of, 403 for a member without the right."""
+    insight = session.get(Insight, insight_id) if isinstance(insight_id, int) else None
+    missing = f"No insight with id {insight_id}."
+    if insight is None:
+        raise NotFound(missing)
+    authorize(session, user, insight, action, missing=missing)
     return insight
 
 
-def _filters(user: User, saved: bool | None) -> list[Any]:
-    conditions = [Insight.user_id == user.id]
+def _filters(session: Session, user: User, saved: bool | None, workspace_id: int | None) -> list[Any]:
+    conditions: list[Any] = [visible_filter(session, Insight, user, workspace_id)]
     if saved is not None:
         conditions.append(Insight.saved == saved)
     return conditions
@@ -142,18 +151,27 @@ def _filters(user: User, saved: bool | None) -> list[Any]:
 _NEWEST_FIRST = (col(Insight.created_at).desc(), col(Insight.id).desc())
 
 
-def list_insights(session: Session, user: User, *, saved: bool | None = None) -> list[Insight]:
-    """All of the user's insights, newest first (`saved=True` for the saved ones only)."""
-    return list(session.exec(select(Insight).where(*_filters(user, saved)).order_by(*_NEWEST_FIRST)).all())
+def list_insights(
+    session: Session, user: User, *, saved: bool | None = None, workspace_id: int | None = None
+) -> list[Insight]:
+    """One space's insights, newest first (`saved=True` for the saved ones only)."""
+    conditions = _filters(session, user, saved, workspace_id)
+    return list(session.exec(select(Insight).where(*conditions).order_by(*_NEWEST_FIRST)).all())
 
 
 def page_insights(
-    session: Session, user: User, *, saved: bool | None = None, page: int = 1, page_size: int = 50
+    session: Session,
+    user: User,
+    *,
+    saved: bool | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    workspace_id: int | None = None,
 ) -> tuple[list[Insight], int]:
     """Newest first, with the total count for paging."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}.", field="page")
-    conditions = _filters(user, saved)
+    conditions = _filters(session, user, saved, workspace_id)
     total = session.exec(select(func.count()).select_from(Insight).where(*conditions)).one()
     items = session.exec(
         select(Insight).where(*conditions).order_by(*_NEWEST_FIRST).offset((page - 1) * page_size).limit(page_size)
@@ -164,7 +182,7 @@ def page_insights(
 def set_saved(session: Session, user: User, insight_id: int, saved: bool) -> Insight:
     if not isinstance(saved, bool):
         raise Invalid("saved must be true or false.", field="saved")
-    insight = _owned(session, user, insight_id)
+    insight = get_insight(session, user, insight_id, Action.CHANGE)
     insight.saved = saved
     session.add(insight)
     session.flush()
@@ -172,7 +190,7 @@ def set_saved(session: Session, user: User, insight_id: int, saved: bool) -> Ins
 
 
 def delete_insight(session: Session, user: User, insight_id: int) -> None:
-    session.delete(_owned(session, user, insight_id))
+    session.delete(get_insight(session, user, insight_id, Action.DELETE))
     session.flush()
 
 
@@ -197,9 +215,11 @@ class InsightView:
     saved: bool
     created_at: str
     question: str | None = None
+    workspace_id: int | None = None
+    created_by: str | None = None  # who saved it, in a workspace's list
 
 
-def public_insight(insight: Insight, *, question: str | None = None) -> InsightView:
+def public_insight(insight: Insight, *, question: str | None = None, created_by: str | None = None) -> InsightView:
     return InsightView(
         id=saved_id(insight),
         query_id=insight.query_id,
@@ -209,4 +229,6 @@ def public_insight(insight: Insight, *, question: str | None = None) -> InsightV
         saved=insight.saved,
         created_at=iso_utc(insight.created_at),
         question=question,
+        workspace_id=insight.workspace_id,
+        created_by=created_by,
     )

@@ -42,6 +42,7 @@ from lumiere.services.mail.letters import MB, Attachment, Download, Letter, plai
 from lumiere.services.mail.links import keep_for_download, opted_out
 from lumiere.services.mail.mailer import NOT_CONFIGURED, MailUnavailable, email_configured
 from lumiere.services.mail.outbox import Delivery, deliver, discard, letter_dir, load_letter, save_letter
+from lumiere.services.policy import Action, may
 from lumiere.services.schedule_clock import run_letter_key
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def _prepare(run_id: int, key: str, deadline: float) -> _Finished | None:
         source = session.get(Source, schedule.source_id) if schedule.source_id is not None else None
         if user is None or user.disabled:
             return _Finished(RunStatus.FAILED, "The account that owns this schedule is disabled.")
-        if source is None or source.user_id != user.id:
+        if source is None or not may(session, user, source, Action.ASK):
             return _Finished(RunStatus.FAILED, "The data source of this schedule was deleted; schedule the "
                                                "question again on another source.")
         with usage.charge(session, user, UsageMetric.QUERIES):

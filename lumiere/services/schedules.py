@@ -29,6 +29,7 @@ from lumiere.services.dispatch import Job, after_commit
 from lumiere.services.history import get_query
 from lumiere.services.mail.mailer import NOT_CONFIGURED as NOT_CONFIGURED
 from lumiere.services.mail.mailer import email_configured as email_configured
+from lumiere.services.policy import Action, InSpace, authorize, may, visible_filter
 
 MAX_NAME_CHARS = 200
 MAX_RECIPIENTS = 20
@@ -126,11 +127,13 @@ def _clean_enabled(value: object) -> bool:
 # Reading
 
 
-def get_schedule(session: Session, user: User, schedule_id: int) -> Schedule:
-    """The user's own schedule; a missing id and another user's id look the same (404)."""
+def get_schedule(session: Session, user: User, schedule_id: int, action: Action = Action.VIEW) -> Schedule:
+    """A schedule the user may `action`; a missing id and one they may not know of look the same (404)."""
     schedule = session.get(Schedule, schedule_id) if isinstance(schedule_id, int) else None
-    if schedule is None or schedule.user_id != user.id:
-        raise NotFound(f"No schedule with id {schedule_id}.")
+    missing = f"No schedule with id {schedule_id}."
+    if schedule is None:
+        raise NotFound(missing)
+    authorize(session, user, schedule, action, missing=missing)
     return schedule
 
 
@@ -139,10 +142,12 @@ def _page(page: int, page_size: int) -> None:
         raise Invalid(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}.", field="page")
 
 
-def list_schedules(session: Session, user: User, *, page: int = 1, page_size: int = 50) -> tuple[list[Schedule], int]:
-    """The user's schedules, newest first, and how many there are."""
+def list_schedules(
+    session: Session, user: User, *, page: int = 1, page_size: int = 50, workspace_id: int | None = None
+) -> tuple[list[Schedule], int]:
+    """One space's schedules, newest first, and how many there are."""
     _page(page, page_size)
-    mine = col(Schedule.user_id) == user.id
+    mine = visible_filter(session, Schedule, user, workspace_id)
     total = session.exec(select(func.count()).select_from(Schedule).where(mine)).one()
     items = session.exec(
         select(Schedule).where(mine).order_by(col(Schedule.created_at).desc(), col(Schedule.id).desc())
@@ -178,7 +183,7 @@ def _succeeded_query(session: Session, user: User, query_id: object) -> Query:
     if query.status != QueryStatus.OK or not query.sql.strip():
         raise Invalid("Only a query that succeeded can be scheduled; fix it and run it again first.", field="query_id")
     source = session.get(Source, query.source_id) if query.source_id is not None else None
-    if source is None or source.user_id != user.id:
+    if source is None or not may(session, user, source, Action.ASK):
         raise Invalid(f"The data source '{query.source_name}' of this query was deleted, so it cannot be scheduled.",
                       field="query_id")
     return query
@@ -202,10 +207,13 @@ def create_schedule(
     name: object = None,
     only_if: object = None,
 ) -> Schedule:
-    """A new enabled schedule of one of the user's successful queries; 402 over the plan's limit."""
+    """A new enabled schedule of one of the user's successful queries (in the query's workspace: editors and
+    admins only); 402 over the plan's limit."""
     query = _succeeded_query(session, user, query_id)
+    authorize(session, user, InSpace(Schedule, query.workspace_id), Action.CREATE)
     schedule = Schedule(
         user_id=saved_id(user),
+        workspace_id=query.workspace_id,
         query_id=saved_id(query),
         source_id=query.source_id,
         name=clean_name(name) if name is not None else clean_name(query.question[:MAX_NAME_CHARS] or
@@ -233,7 +241,7 @@ def update_schedule(session: Session, user: User, schedule_id: int, changes: Map
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
         raise Invalid(f"These fields cannot be changed: {', '.join(unknown)}.", field=unknown[0])
-    schedule = get_schedule(session, user, schedule_id)
+    schedule = get_schedule(session, user, schedule_id, Action.CHANGE)
     timing_changed = False
     if "name" in changes:
         schedule.name = clean_name(changes["name"])
@@ -265,15 +273,15 @@ def update_schedule(session: Session, user: User, schedule_id: int, changes: Map
 
 def delete_schedule(session: Session, user: User, schedule_id: int) -> None:
     """Deletes the schedule and its runs; a run still queued finds nothing and does nothing."""
-    schedule = get_schedule(session, user, schedule_id)
-    usage.give_back(session, saved_id(user), UsageMetric.SCHEDULES)
+    schedule = get_schedule(session, user, schedule_id, Action.DELETE)
+    usage.give_back(session, schedule.user_id, UsageMetric.SCHEDULES)  # the unit was its creator's
     session.delete(schedule)
     session.flush()
 
 
 def run_now(session: Session, user: User, schedule_id: int) -> ScheduleRun:
     """Queues a run outside the cron (even when the schedule is turned off); 409 while one waits or runs."""
-    schedule = get_schedule(session, user, schedule_id)
+    schedule = get_schedule(session, user, schedule_id, Action.CHANGE)
     busy = session.exec(
         select(func.count()).select_from(ScheduleRun).where(
             ScheduleRun.schedule_id == schedule_id,
@@ -318,6 +326,8 @@ class ScheduleView:
     cron_text: str  # the cron in words: "At 08:00 on Monday"
     created_at: str
     updated_at: str
+    workspace_id: int | None = None
+    user_id: int | None = None  # who made it
 
 
 def public_schedule(schedule: Schedule) -> ScheduleView:
@@ -339,6 +349,8 @@ def public_schedule(schedule: Schedule) -> ScheduleView:
         cron_text=cron.describe(schedule.cron),
         created_at=iso_utc(schedule.created_at),
         updated_at=iso_utc(schedule.updated_at),
+        workspace_id=schedule.workspace_id,
+        user_id=schedule.user_id,
     )
 
 

@@ -23,6 +23,7 @@ from lumiere.models import Source, User
 from lumiere.nlq.column_names import EVERYDAY_NAMES
 from lumiere.nlq.lexicon import ABBREVIATIONS, is_english_word
 from lumiere.nlq.schema import split_identifier
+from lumiere.services.policy import Action
 from lumiere.services.sources import get_source
 from lumiere.services.value_index import MAX_VALUE_CHARS, ValueIndex, load_value_index
 from lumiere.storage.datasets import dataset_path
@@ -336,7 +337,7 @@ def update_semantics(session: Session, user: User, source_id: int, patch: object
     "reset"?}]}` (or that list itself). A column's patch replaces its earlier edit; `reset: true`
     removes the edit so the column shows what is inferred again.
     """
-    source = get_source(session, user, source_id)
+    source = get_source(session, user, source_id, Action.CHANGE)
     # Two saves at once must not lose one another's columns: hold the row until this one commits
     # (PostgreSQL; SQLite serialises writers anyway).
     session.refresh(source, with_for_update=True)

@@ -32,6 +32,7 @@ from lumiere.services.ask import result_for_query
 from lumiere.services.facts import compute_facts
 from lumiere.services.history import get_query
 from lumiere.services.insights import compose_narrative
+from lumiere.services.policy import Action, authorize, own_filter
 
 SNAPSHOT_ROWS = 1000
 MAX_EXPIRY_DAYS = 365
@@ -182,8 +183,10 @@ def create_share(session: Session, user: User, query_id: int, expires_in_days: o
     """A new link to a snapshot of one of the user's answers, counted against `share_links` (402)."""
     days = expiry_days(expires_in_days)
     user_id = saved_id(user)
-    snapshot = take_snapshot(session, user, query_id)
     query = get_query(session, user, query_id)
+    # Publishing an answer changes who can see it: the asker themself, or an editor of its workspace.
+    authorize(session, user, query, Action.CHANGE)
+    snapshot = take_snapshot(session, user, query_id)
     _drop_expired(session, user_id)
     usage.take(session, user, UsageMetric.SHARE_LINKS)
     token = secrets.token_urlsafe(32)
@@ -231,7 +234,7 @@ def _view(link: ShareLink, now: datetime) -> ShareView:
 
 def list_shares(session: Session, user: User, query_id: int | None = None) -> list[ShareView]:
     """The user's links, newest first: all of them, or those of one answer (another user's: 404)."""
-    conditions = [col(ShareLink.user_id) == saved_id(user)]
+    conditions = [own_filter(ShareLink, user)]
     if query_id is not None:
         get_query(session, user, query_id)
         conditions.append(col(ShareLink.query_id) == query_id)
@@ -243,11 +246,13 @@ def list_shares(session: Session, user: User, query_id: int | None = None) -> li
 
 
 def _revoke(session: Session, user: User, link: ShareLink | None) -> None:
-    if link is None or link.user_id != user.id:
-        raise NotFound("You have no share link like that; it may have been revoked already.")
+    missing = "You have no share link like that; it may have been revoked already."
+    if link is None:
+        raise NotFound(missing)
+    authorize(session, user, link, Action.DELETE, missing=missing)
     session.delete(link)
     session.flush()
-    usage.give_back(session, saved_id(user), UsageMetric.SHARE_LINKS)
+    usage.give_back(session, link.user_id, UsageMetric.SHARE_LINKS)  # the unit of whoever made it
 
 
 def revoke_share(session: Session, user: User, token: str) -> None:

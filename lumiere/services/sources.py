@@ -1,8 +1,8 @@
 """A user's data sources: uploaded files (one immutable DuckDB file each) and external databases.
 
 Pages and REST routes call these functions; reading a source's rows always goes through the
-guarded, sandboxed warehouse. A source is only ever visible to its owner: another user's id
-is reported as missing.
+guarded, sandboxed warehouse. Who may see or change a source is the policy's answer (its owner,
+or the members of its workspace); anyone else is told it does not exist.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from lumiere.services.ingest import (
     rename_table,
     table_name_from_filename,
 )
+from lumiere.services.policy import Action, InSpace, authorize, own_filter, visible_filter
 from lumiere.storage.datasets import new_storage_key, new_temp_path, place_dataset, remove_dataset_file
 
 MAX_SOURCE_NAME_CHARS = 200
@@ -54,27 +55,32 @@ TOP_VALUES = 5
 # Reading
 
 
-def list_sources(session: Session, user: User) -> list[Source]:
+def list_sources(session: Session, user: User, workspace_id: int | None = None) -> list[Source]:
+    """The sources of one space: the user's personal ones, or a workspace's (members only)."""
     statement = (
         select(Source)
-        .where(Source.user_id == user.id)
+        .where(visible_filter(session, Source, user, workspace_id))
         .order_by(col(Source.created_at).desc(), col(Source.id).desc())
     )
     return list(session.exec(statement))
 
 
-def get_source(session: Session, user: User, source_id: int) -> Source:
-    """The user's own source; a missing id and another user's id look the same (404)."""
-    source = session.get(Source, source_id) if isinstance(source_id, int) else None
-    if source is None or source.user_id != user.id:
-        raise NotFound(f"No data source with id {source_id}.")
+def get_source(session: Session, user: User, source_id: int, action: Action = Action.VIEW) -> Source:
+    """A source the user may `action`; a missing id and one they may not know of look the same (404)."""
+    source = session.get(Source, source_id) if isinstance(source_id, int) and not isinstance(source_id, bool) else None
+    missing = f"No data source with id {source_id}."
+    if source is None:
+        raise NotFound(missing)
+    authorize(session, user, source, action, missing=missing)
     return source
 
 
-def public_source(source: Source, *, detail: bool = False) -> dict[str, Any]:
+def public_source(source: Source, *, detail: bool = False, created_by: str | None = None) -> dict[str, Any]:
     """The one shape in which a source leaves the server: never with a password or a file path."""
     body: dict[str, Any] = {
         "id": source.id,
+        "workspace_id": source.workspace_id,
+        "created_by": created_by,
         "name": source.name,
         "kind": source.kind,
         "tables": [
@@ -283,7 +289,13 @@ def validate_source_name(name: object) -> str:
 
 
 async def ingest_upload(
-    session: Session, user: User, *, filename: str, chunks: AsyncIterator[bytes], name: str | None = None
+    session: Session,
+    user: User,
+    *,
+    filename: str,
+    chunks: AsyncIterator[bytes],
+    name: str | None = None,
+    workspace_id: int | None = None,
 ) -> Source:
     """Stream an upload to the staging folder, ingest it off the event loop, register the source.
 
@@ -291,18 +303,23 @@ async def ingest_upload(
     staged bytes, no dataset file, no source row.
     """
     display_name = validate_source_name(name) if name is not None else None
-    await asyncio.to_thread(check_room_for_upload, session, user)  # before streaming what cannot be kept
+    await asyncio.to_thread(check_room_for_upload, session, user, workspace_id)  # before streaming what cannot be kept
     staged = await receive_upload(filename, chunks)
     try:
-        return await asyncio.to_thread(register_upload, session, user, staged, name=display_name)
+        return await asyncio.to_thread(
+            register_upload, session, user, staged, name=display_name, workspace_id=workspace_id
+        )
     finally:
         staged.discard()
 
 
-def register_upload(session: Session, user: User, staged: StagedUpload, *, name: str | None = None) -> Source:
-    """Ingest a staged upload into a new dataset file and record it as the user's source."""
+def register_upload(
+    session: Session, user: User, staged: StagedUpload, *, name: str | None = None, workspace_id: int | None = None
+) -> Source:
+    """Ingest a staged upload into a new dataset file and record it as the user's source (in a
+    workspace when `workspace_id` is given: editors and admins only)."""
     display_name = validate_source_name(name if name is not None else staged.filename)
-    check_room_for_upload(session, user)
+    check_room_for_upload(session, user, workspace_id)
     base_table = table_name_from_filename(staged.filename)
     work = new_temp_path(".duckdb")
     try:
@@ -325,6 +342,7 @@ def register_upload(session: Session, user: User, staged: StagedUpload, *, name:
         try:
             source = Source(
                 user_id=saved_id(user),
+                workspace_id=workspace_id,
                 name=display_name,
                 kind="csv",
                 table_name=table_name,
@@ -352,14 +370,15 @@ def register_upload(session: Session, user: User, staged: StagedUpload, *, name:
         work.unlink(missing_ok=True)
 
 
-def check_room_for_upload(session: Session, user: User) -> None:
-    """402 before any work when the plan has no source or no storage left (the final count is taken
-    with the dataset's real size, after ingest)."""
+def check_room_for_upload(session: Session, user: User, workspace_id: int | None = None) -> None:
+    """403 for a workspace the user may not add to, 402 before any work when the plan has no source or
+    no storage left (the final count is taken with the dataset's real size, after ingest)."""
+    authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)
     usage.check(session, user, UsageMetric.SOURCES)
     usage.check(session, user, UsageMetric.STORAGE, 1)
 
 
-def load_sample_dataset(session: Session, user: User) -> Source:
+def load_sample_dataset(session: Session, user: User, workspace_id: int | None = None) -> Source:
     """The gapminder table that ships with plotly, loaded exactly the way an uploaded CSV is."""
     path = new_temp_path(".csv")
     try:
@@ -370,7 +389,7 @@ def load_sample_dataset(session: Session, user: User) -> Source:
             size_bytes=path.stat().st_size,
             encoding=detect_encoding(path),
         )
-        return register_upload(session, user, staged, name=SAMPLE_DATASET_NAME)
+        return register_upload(session, user, staged, name=SAMPLE_DATASET_NAME, workspace_id=workspace_id)
     finally:
         path.unlink(missing_ok=True)
 
@@ -389,7 +408,7 @@ def unique_table_name(session: Session, user: User, base: str) -> str:
     taken = {
         name.lower()
         for name in session.exec(
-            select(Source.table_name).where(Source.user_id == user.id, col(Source.table_name).is_not(None))
+            select(Source.table_name).where(own_filter(Source, user), col(Source.table_name).is_not(None))
         )
         if name is not None
     }
@@ -413,16 +432,44 @@ def _lock_users_sources(session: Session, user: User) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Renaming and moving
+
+
+_UNSET: Any = object()
+
+
+def update_source(
+    session: Session, user: User, source_id: int, *, name: object = _UNSET, workspace_id: object = _UNSET
+) -> Source:
+    """Renames a source and/or moves it: into a workspace (the user must be allowed to change the source
+    and be an editor or admin there), or back to its owner's personal space (`None`: its owner only)."""
+    source = get_source(session, user, source_id, Action.CHANGE)
+    if name is not _UNSET:
+        source.name = validate_source_name(name)
+    if workspace_id is not _UNSET and workspace_id != source.workspace_id:
+        if workspace_id is None:
+            authorize(session, user, source, Action.TAKE_BACK)
+        elif not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
+            raise Invalid("workspace_id must be the id of one of your workspaces, or null.", field="workspace_id")
+        else:
+            authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)
+        source.workspace_id = workspace_id
+    session.add(source)
+    session.flush()
+    return source
+
+
+# --------------------------------------------------------------------------------------------
 # Deleting
 
 
 def delete_source(session: Session, user: User, source_id: int) -> None:
     """Remove the source's metadata and, once that is committed, its dataset file. Its queries
-    stay in the history (they keep the source's id and name)."""
-    source = get_source(session, user, source_id)
+    stay in the history (they keep the source's id and name). The plan units go back to its owner."""
+    source = get_source(session, user, source_id, Action.DELETE)
     storage_key = source.storage_key if source.kind == "csv" else None
-    usage.give_back(session, saved_id(user), UsageMetric.SOURCES)
-    usage.give_back(session, saved_id(user), UsageMetric.STORAGE, source.size_bytes)
+    usage.give_back(session, source.user_id, UsageMetric.SOURCES)
+    usage.give_back(session, source.user_id, UsageMetric.STORAGE, source.size_bytes)
     session.delete(source)
     session.flush()
     if storage_key:

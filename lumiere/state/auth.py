@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import reflex as rx
@@ -24,10 +25,22 @@ from lumiere.services.auth import (
     validate_password,
 )
 from lumiere.services.users import set_theme
+from lumiere.services.workspaces import Membership, memberships
 from lumiere.state.arguments import form_text
 from lumiere.state.service_calls import Failed, anonymous_in_thread, in_thread
 
 T = TypeVar("T")
+NEW_WORKSPACE = "__new__"  # the switcher's "New workspace…" entry
+PERSONAL = "__personal__"  # the switcher's "Personal" entry (a select item cannot have an empty value)
+
+
+@dataclass(frozen=True)
+class SpaceChoice:
+    """A workspace in the top bar's switcher (id as text, the select's value) with the user's role."""
+
+    id: str
+    name: str
+    role: str
 
 
 def safe_next(target: str | None) -> str:
@@ -51,6 +64,10 @@ class AuthState(rx.State):
     auth_checked: bool = False
     # Why a signed-in session ended (account disabled, token expired...), shown on the sign-in page.
     session_notice: str = ""
+    # The space this browser works in: a workspace id, or "" for the personal space. Every list and
+    # every "add" on the pages uses it (`_space()`); the services check membership again.
+    workspace_choice: str = rx.LocalStorage(name="lumiere_workspace", sync=True)
+    spaces: list[SpaceChoice] = []
 
     @rx.var
     def is_authenticated(self) -> bool:
@@ -61,11 +78,44 @@ class AuthState(rx.State):
         return self.user_role == "admin"
 
     @rx.var
+    def current_space(self) -> SpaceChoice:
+        """The chosen workspace, or the personal space (id "") when none (or one the user left) is chosen."""
+        for space in self.spaces:
+            if space.id == self.workspace_choice:
+                return space
+        return SpaceChoice(id="", name="Personal", role="")
+
+    @rx.var
+    def space_value(self) -> str:
+        return self.current_space.id or PERSONAL
+
+    @rx.var
+    def can_change_space(self) -> bool:
+        """Whether the user adds, changes and deletes things here (personal space, or an editor or admin)."""
+        return self.current_space.role in ("", "editor", "admin")
+
+    def _space(self) -> int | None:
+        """The chosen workspace's id for the services, or None for the personal space."""
+        chosen = self.current_space.id
+        return int(chosen) if chosen else None
+
+    @rx.event
+    def switch_space(self, value: str):
+        """The switcher: a workspace, Personal, or "New workspace…" (the workspaces page). Pages reload
+        so every list shows the new space."""
+        if value == NEW_WORKSPACE:
+            return rx.redirect(routes.WORKSPACES.path)
+        self.workspace_choice = "" if value == PERSONAL else value
+        return rx.call_script("window.location.reload()")
+
+    @rx.var
     def user_initials(self) -> str:
         parts = [part for part in self.user_name.split() if part]
         return "".join(part[0] for part in parts[:2]).upper() or "?"
 
-    def _remember(self, user: User) -> None:
+    def _remember(self, user: User, spaces: list[Membership] | None = None) -> None:
+        if spaces is not None:
+            self.spaces = [SpaceChoice(id=str(space.id), name=space.name, role=space.role.value) for space in spaces]
         self.user_id = user.id or 0
         self.user_name = user.name
         self.user_email = user.email
@@ -83,19 +133,22 @@ class AuthState(rx.State):
         self.user_role = ""
         self.user_plan = ""
         self.user_theme = ""
+        self.spaces = []
+        self.workspace_choice = ""
 
-    def _current_user(self) -> User | ServiceError | None:
-        """The user behind the stored token, read from the database on every call; the reason the
-        token no longer holds; or None without a token."""
+    def _current_user(self) -> tuple[User, list[Membership]] | ServiceError | None:
+        """The user behind the stored token, read from the database on every call, with their workspaces;
+        the reason the token no longer holds; or None without a token."""
         if not self.token:
             return None
         try:
             with session_scope() as session:
                 user = user_from_token(session, self.token)
+                spaces = memberships(session, user)
                 session.expunge(user)
         except ServiceError as error:
             return error
-        return user
+        return user, spaces
 
     def _login_redirect(self) -> EventSpec:
         return rx.redirect(routes.login_url(self.router.url.path or routes.HOME.path), replace=True)
@@ -103,14 +156,15 @@ class AuthState(rx.State):
     def _authorized_user(self) -> User | None:
         """Re-check the token against the database; forget everything if it no longer holds, and
         keep why (an administrator disabled the account, the session expired) for the sign-in page."""
-        user = self._current_user()
+        found = self._current_user()
         self.auth_checked = True
-        if not isinstance(user, User):
+        if not isinstance(found, tuple):
             self._forget()
-            if user is not None:
-                self.session_notice = user.detail
+            if found is not None:
+                self.session_notice = found.detail
             return None
-        self._remember(user)
+        user, spaces = found
+        self._remember(user, spaces)
         return user
 
     async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed:
@@ -159,10 +213,10 @@ class AuthState(rx.State):
     @rx.event
     def redirect_if_signed_in(self):
         """on_load of /login and /register: a signed-in user goes straight on."""
-        user = self._current_user()
+        found = self._current_user()
         self.auth_checked = True
-        if isinstance(user, User):
-            self._remember(user)
+        if isinstance(found, tuple):
+            self._remember(*found)
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
         return None
 

@@ -129,7 +129,8 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
     @rx.event
     async def load(self):
         self.schedule_open = False
-        listed = await self._call_service(_page_data)
+        space = self._space()
+        listed = await self._call_service(lambda session, user: _page_data(session, user, space))
         if isinstance(listed, Failed):
             return listed.event
         self.source_options, self.conversations = listed
@@ -144,7 +145,8 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
 
     @rx.event(background=True)
     async def refresh_conversations(self):
-        listed = await self._call_service(_page_data)
+        space = self._space()
+        listed = await self._call_service(lambda session, user: _page_data(session, user, space))
         if isinstance(listed, Failed):
             return listed.unless_shown_inline()
         async with self:
@@ -350,8 +352,11 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
         return [ChatState.refresh_conversations, rx.toast.success("Conversation deleted.")]
 
 
-def _page_data(session: Session, user: User) -> tuple[list[SourceOption], list[ConversationRow]]:
-    listed = sources.list_sources(session, user)
+def _page_data(
+    session: Session, user: User, space: int | None = None
+) -> tuple[list[SourceOption], list[ConversationRow]]:
+    """The current space's sources (the picker) and conversations (the list)."""
+    listed = sources.list_sources(session, user, space)
     names = {source.id: source.name for source in listed}
     options = [SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind)) for source in listed]
     rows = [
@@ -363,7 +368,7 @@ def _page_data(session: Session, user: User) -> tuple[list[SourceOption], list[C
             updated=short_time(item.updated_at),
             message_count=item.message_count,
         )
-        for item in chat.list_sessions(session, user)
+        for item in chat.list_sessions(session, user, workspace_id=space)
     ]
     return options, rows
 

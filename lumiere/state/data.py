@@ -40,8 +40,9 @@ def _table_summary(table: dict[str, Any]) -> str:
     return f"{table['name']} ({', '.join(parts)})"
 
 
-def _source_rows(session: Session, user: User) -> list[SourceRow]:
-    return [source_row(sources.public_source(source)) for source in sources.list_sources(session, user)]
+def _source_rows(session: Session, user: User, space: int | None = None) -> list[SourceRow]:
+    """The current space's sources."""
+    return [source_row(sources.public_source(source)) for source in sources.list_sources(session, user, space)]
 
 
 class DataState(AuthState):
@@ -61,7 +62,8 @@ class DataState(AuthState):
         return str(DEFAULT_PORTS.get(self.connect_kind, ""))
 
     async def _refresh(self) -> Failed | None:
-        rows = await self._call_service(_source_rows)
+        space = self._space()
+        rows = await self._call_service(lambda session, user: _source_rows(session, user, space))
         if isinstance(rows, Failed):
             return rows
         async with self:
@@ -80,8 +82,9 @@ class DataState(AuthState):
             if self.sample_loading:
                 return None
             self.sample_loading = True
+        space = self._space()
         loaded = await self._call_service(
-            lambda session, user: sources.public_source(sources.load_sample_dataset(session, user))
+            lambda session, user: sources.public_source(sources.load_sample_dataset(session, user, space))
         )
         if isinstance(loaded, Failed):
             async with self:
@@ -140,9 +143,10 @@ class DataState(AuthState):
                 self.connect_tables = [_table_summary(table) for table in checked.tables]
             return None
         name = form_text(form_data, "name").strip()
+        space = self._space()
         saved = await self._call_service(
             lambda session, user: sources.public_source(
-                connections.create_connection(session, user, params, name=name or None)
+                connections.create_connection(session, user, params, name=name or None, workspace_id=space)
             )
         )
         if isinstance(saved, Failed):

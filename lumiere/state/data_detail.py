@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from lumiere import routes
-from lumiere.services import semantics, sources
+from lumiere.models import User
+from lumiere.services import policy, semantics, sources
 from lumiere.state.arguments import NOT_A_PAGE, clamped, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.display import SourceRow, human_count, source_row
@@ -75,7 +77,15 @@ class MeaningRow:
 MEANING_FIELDS = ("description", "synonyms", "unit", "value_text")
 
 
+def _detail_and_rights(session: Session, user: User, source_id: int) -> tuple[dict[str, Any], bool]:
+    """The source with its schema, and whether the policy lets this user delete it (a workspace viewer: no)."""
+    source = sources.get_source(session, user, source_id)
+    return sources.public_source(source, detail=True), policy.may(session, user, source, policy.Action.DELETE)
+
+
 class SourceDetailState(AuthState):
+    # Whether the Delete button shows: the policy's answer for this user (the service refuses anyway).
+    can_delete: bool = False
     found: bool = False
     loaded: bool = False
     detail_id: int = 0
@@ -122,12 +132,11 @@ class SourceDetailState(AuthState):
         self.profile_rows, self.preview_rows, self.preview_columns, self.detail_suggestions = [], [], [], []
         self.preview_offset = self.preview_total = 0
         self.preview_error = ""
-        detail = await self._call_service(
-            lambda session, user: sources.public_source(sources.get_source(session, user, source_id), detail=True)
-        )
-        if isinstance(detail, Failed):
+        found = await self._call_service(lambda session, user: _detail_and_rights(session, user, source_id))
+        if isinstance(found, Failed):
             self.loaded = True
-            return detail.unless_shown_inline()  # the page says "not found" itself
+            return found.unless_shown_inline()  # the page says "not found" itself
+        detail, self.can_delete = found
         self._show_detail(detail)
         self.meaning_rows, self.meanings_error = [], ""
         return [

@@ -76,15 +76,17 @@ def _parse_day(text: str) -> date | None:
 
 
 def _history_page(
-    session: Session, user: User, filters: history.HistoryFilter, page: int
+    session: Session, user: User, filters: history.HistoryFilter, page: int, space: int | None = None
 ) -> tuple[list[HistoryRow], list[SourceOption], int]:
-    """One page of history as the list shows it, the sources the filter offers, and the total."""
-    entries, total = history.list_queries(session, user, filters, page=page, page_size=PAGE_SIZE)
+    """One page of one space's history as the list shows it, the sources the filter offers, and the total."""
+    entries, total = history.list_queries(
+        session, user, filters, page=page, page_size=PAGE_SIZE, workspace_id=space
+    )
     live = history.live_source_ids(session, user)
     items = [history_row(history.public_query(entry, source_exists=entry.source_id in live)) for entry in entries]
     offered = [
         SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
-        for source in sources.list_sources(session, user)
+        for source in sources.list_sources(session, user, space)
     ]
     return items, offered, total
 
@@ -131,7 +133,8 @@ class HistoryState(ScheduleFormMixin, AuthState):
 
     async def _refresh(self):
         filters, page = self._filters(), self.page
-        listed = await self._call_service(lambda session, user: _history_page(session, user, filters, page))
+        space = self._space()
+        listed = await self._call_service(lambda session, user: _history_page(session, user, filters, page, space))
         if isinstance(listed, Failed):
             self.filter_error = listed.message
             return listed.unless_shown_inline()

@@ -31,9 +31,9 @@ class SavedInsightRow:
     created: str
 
 
-def _saved_items(session: Session, user: User) -> list[SavedInsightRow]:
-    """The user's saved insights as the Saved insights page lists them, newest first."""
-    saved = insights.list_insights(session, user, saved=True)
+def _saved_items(session: Session, user: User, space: int | None = None) -> list[SavedInsightRow]:
+    """One space's saved insights as the Saved insights page lists them, newest first."""
+    saved = insights.list_insights(session, user, saved=True, workspace_id=space)
     questions = insights.questions_for(session, saved)
     shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
     return [
@@ -159,7 +159,8 @@ class InsightsState(AuthState):
         return self.pending_delete > 0
 
     async def _refresh(self) -> Failed | None:
-        shown = await self._call_service(_saved_items)
+        space = self._space()
+        shown = await self._call_service(lambda session, user: _saved_items(session, user, space))
         if isinstance(shown, Failed):
             return shown
         self.saved_items = shown

@@ -98,7 +98,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
     async def load(self):
         """on_load: the user's sources, then whatever the URL asks for (?source=&q=, ?query=, ?rerun=)."""
         self.schedule_open = False
-        options = await self._call_service(_source_options)
+        space = self._space()
+        options = await self._call_service(lambda session, user: _source_options(session, user, space))
         if isinstance(options, Failed):
             return options.event
         self.source_options = options
@@ -400,10 +401,11 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         self._show_exploration(payload.exploration)
 
 
-def _source_options(session: Session, user: User) -> list[SourceOption]:
+def _source_options(session: Session, user: User, space: int | None = None) -> list[SourceOption]:
+    """The Ask page's source picker: the current space's sources."""
     return [
         SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
-        for source in sources.list_sources(session, user)
+        for source in sources.list_sources(session, user, space)
     ]
 
 

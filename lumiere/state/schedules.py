@@ -131,9 +131,10 @@ def run_row(view: RunView, timezone: str) -> RunRow:
     )
 
 
-def _schedules_page(session: Session, user: User, page: int) -> SchedulesPage:
-    items, total = schedules.list_schedules(session, user, page=page, page_size=PAGE_SIZE)
-    names = {source.id or 0: source.name for source in sources.list_sources(session, user)}
+def _schedules_page(session: Session, user: User, page: int, space: int | None) -> SchedulesPage:
+    """The chosen space's schedules (the personal space, or a workspace the user belongs to)."""
+    items, total = schedules.list_schedules(session, user, page=page, page_size=PAGE_SIZE, workspace_id=space)
+    names = {source.id or 0: source.name for source in sources.list_sources(session, user, space)}
     return SchedulesPage([schedule_row(public_schedule(item), names) for item in items], total,
                          schedules.email_configured())
 
@@ -144,8 +145,10 @@ def _runs_panel(session: Session, user: User, schedule_id: int) -> RunsPanel:
     return RunsPanel(schedule_id, [run_row(public_run(run), timezone) for run in runs], total)
 
 
-def _page_and_runs(session: Session, user: User, page: int, schedule_id: int) -> tuple[SchedulesPage, RunsPanel | None]:
-    listed = _schedules_page(session, user, page)
+def _page_and_runs(
+    session: Session, user: User, page: int, schedule_id: int, space: int | None = None
+) -> tuple[SchedulesPage, RunsPanel | None]:
+    listed = _schedules_page(session, user, page, space)
     shown = {row.id for row in listed.rows}
     return listed, _runs_panel(session, user, schedule_id) if schedule_id in shown else None
 
@@ -184,8 +187,8 @@ class SchedulesState(ScheduleFormMixin, AuthState):
             self.runs, self.runs_total = panel.rows, panel.total
 
     async def _reload(self) -> Any:
-        page, expanded = self.page, self.expanded_id
-        loaded = await self._call_service(lambda session, user: _page_and_runs(session, user, page, expanded))
+        page, expanded, space = self.page, self.expanded_id, self._space()
+        loaded = await self._call_service(lambda session, user: _page_and_runs(session, user, page, expanded, space))
         if isinstance(loaded, Failed):
             self.list_error = loaded.message
             return loaded.unless_shown_inline()
@@ -274,8 +277,10 @@ class SchedulesState(ScheduleFormMixin, AuthState):
             for _ in range(WATCH_ROUNDS):
                 await asyncio.sleep(WATCH_EVERY_S)
                 async with self:
-                    page, expanded = self.page, self.expanded_id
-                loaded = await self._call_service(partial(_page_and_runs, page=page, schedule_id=expanded))
+                    page, expanded, space = self.page, self.expanded_id, self._space()
+                loaded = await self._call_service(
+                    partial(_page_and_runs, page=page, schedule_id=expanded, space=space)
+                )
                 if isinstance(loaded, Failed):
                     return loaded.unless_shown_inline()
                 async with self:

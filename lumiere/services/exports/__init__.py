@@ -28,6 +28,7 @@ from lumiere.models import Insight, Source, User
 from lumiere.services import warehouse
 from lumiere.services.exports import chart_image, pdf, tabular
 from lumiere.services.history import get_query
+from lumiere.services.policy import Action, may, usable_filter
 
 CONTENT_TYPES: dict[ExportFormat, str] = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
@@ -70,17 +71,17 @@ def export_format(value: object) -> ExportFormat:
 
 
 def subject_for_query(session: Session, user: User, query_id: int) -> ExportSubject:
-    """The export subject of one of the user's history entries (another user's: 404)."""
+    """The export subject of a history entry the user may see (theirs or their workspace's; another user's: 404)."""
     query = get_query(session, user, query_id)
     if query.status != QueryStatus.OK:
         raise Invalid("This query did not succeed, so it has nothing to export. Fix it and run it again.",
                       field="query_id")
     source = session.get(Source, query.source_id) if query.source_id is not None else None
-    if source is None or source.user_id != user.id:
+    if source is None or not may(session, user, source, Action.VIEW):
         raise NotFound(f"The data source '{query.source_name}' of this query was deleted, so it cannot be exported.")
     insight = session.exec(
         select(Insight.text)
-        .where(Insight.query_id == query_id, Insight.user_id == user.id)
+        .where(Insight.query_id == query_id, usable_filter(Insight, user))
         .order_by(col(Insight.saved).desc(), col(Insight.created_at).desc(), col(Insight.id).desc())
         .limit(1)
     ).first()
