@@ -7,6 +7,11 @@ from reflex.event import EventSpec
 
 from lumiere import routes
 
+# What a workspace viewer sees where others are offered "add data" buttons.
+VIEWER_NO_DATA = (
+    "This workspace has no data yet. As a viewer you can ask over its sources; an editor or admin adds them."
+)
+
 
 def empty_state(icon: str, title: str, body: str | rx.Var[str], *actions: rx.Component) -> rx.Component:
     return rx.card(

@@ -24,6 +24,7 @@ def _field(row: MeaningRow, name: str, value: rx.Var[str], label: str, placehold
         size="1",
         min_width=width,
         width="100%",
+        read_only=~SourceDetailState.can_change,
     )
 
 
@@ -40,13 +41,17 @@ def _meaning_row(row: MeaningRow) -> rx.Component:
                 row.edited,
                 rx.vstack(
                     rx.badge("edited", color_scheme="blue", variant="soft"),
-                    rx.button(
-                        "Reset",
-                        type="button",
-                        size="1",
-                        variant="ghost",
-                        aria_label="Reset " + row.column + " to what is inferred",
-                        on_click=SourceDetailState.reset_meaning(row.key),
+                    rx.cond(
+                        SourceDetailState.can_change,
+                        rx.button(
+                            "Reset",
+                            type="button",
+                            size="1",
+                            variant="ghost",
+                            aria_label="Reset " + row.column + " to what is inferred",
+                            on_click=SourceDetailState.reset_meaning(row.key),
+                        ),
+                        rx.fragment(),
                     ),
                     align="start",
                     spacing="1",
@@ -87,11 +92,15 @@ def semantics_card() -> rx.Component:
                         width="100%",
                         overflow_x="auto",
                     ),
-                    rx.hstack(
-                        rx.button(rx.icon("save", size=16), "Save meanings", type="submit"),
-                        justify="end",
-                        width="100%",
-                        padding_top="0.75rem",
+                    rx.cond(
+                        SourceDetailState.can_change,
+                        rx.hstack(
+                            rx.button(rx.icon("save", size=16), "Save meanings", type="submit"),
+                            justify="end",
+                            width="100%",
+                            padding_top="0.75rem",
+                        ),
+                        rx.fragment(),
                     ),
                     on_submit=SourceDetailState.save_meanings,
                     key=SourceDetailState.meanings_version,

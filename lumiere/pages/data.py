@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
-from lumiere.components.feedback import empty_state, skeleton_lines, table_caption
+from lumiere.components.feedback import VIEWER_NO_DATA, empty_state, skeleton_lines, table_caption
 from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.data import DataState
@@ -160,7 +160,7 @@ def connect_dialog() -> rx.Component:
 def header_actions() -> rx.Component:
     """Shown once there is a source; an empty list offers the same actions in its empty state."""
     return rx.cond(
-        (DataState.source_list.length() > 0) & DataState.can_change_space,
+        (DataState.source_list.length() > 0) & DataState.can_add,
         rx.hstack(
             rx.link(rx.button(rx.icon("upload", size=16), "Upload CSV"), href=routes.UPLOAD.path),
             rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
@@ -214,20 +214,25 @@ def sources_table() -> rx.Component:
 
 
 def no_sources() -> rx.Component:
-    return empty_state(
-        "database-zap",
-        "No data yet",
-        "Upload a CSV file, try the sample dataset (world development indicators from Gapminder) "
-        "or connect a PostgreSQL or MySQL database.",
-        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
-        rx.button(
-            rx.icon("flask-conical", size=16),
-            "Load sample dataset",
-            variant="soft",
-            on_click=DataState.load_sample,
-            loading=DataState.sample_loading,
+    """A viewer of the workspace cannot add to it: they are told who can instead of offered buttons."""
+    return rx.cond(
+        DataState.can_add,
+        empty_state(
+            "database-zap",
+            "No data yet",
+            "Upload a CSV file, try the sample dataset (world development indicators from Gapminder) "
+            "or connect a PostgreSQL or MySQL database.",
+            rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
+            rx.button(
+                rx.icon("flask-conical", size=16),
+                "Load sample dataset",
+                variant="soft",
+                on_click=DataState.load_sample,
+                loading=DataState.sample_loading,
+            ),
+            rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
         ),
-        rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
+        empty_state("database-zap", "No data yet", VIEWER_NO_DATA),
     )
 
 

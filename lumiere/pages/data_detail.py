@@ -235,6 +235,44 @@ def delete_dialog() -> rx.Component:
     )
 
 
+def move_card() -> rx.Component:
+    """Where the source lives, for those the policy lets move it: Personal or a workspace they may add to."""
+    return rx.cond(
+        SourceDetailState.move_options.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Move to workspace", weight="medium", as_="label", html_for="move-to"),
+                    rx.select.root(
+                        rx.select.trigger(id="move-to", aria_label="Move to workspace", min_width="12rem"),
+                        rx.select.content(
+                            rx.foreach(
+                                SourceDetailState.move_options,
+                                lambda option: rx.select.item(option.name, value=option.value),
+                            ),
+                        ),
+                        value=SourceDetailState.space,
+                        on_change=SourceDetailState.move_to,
+                        disabled=SourceDetailState.moving,
+                    ),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.cond(
+                    SourceDetailState.move_error != "",
+                    rx.callout(SourceDetailState.move_error, icon="triangle-alert", color_scheme="red", role="alert"),
+                    rx.fragment(),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
 def found_content() -> rx.Component:
     return rx.vstack(
         page_header(
@@ -257,6 +295,7 @@ def found_content() -> rx.Component:
             ),
         ),
         summary_card(),
+        move_card(),
         rx.foreach(SourceDetailState.detail_notes, lambda note: rx.callout(note, icon="info", size="1", width="100%")),
         suggestions_card(),
         schema_card(),

@@ -136,6 +136,11 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                     rx.cond(item.rows != "", rx.text(item.rows, " rows", size="1", color_scheme="gray"), rx.fragment()),
                     rx.cond(item.duration != "", rx.text(item.duration, size="1", color_scheme="gray"), rx.fragment()),
                     rx.text(item.created, size="1", color_scheme="gray"),
+                    rx.cond(
+                        item.asked_by != "",
+                        rx.text("asked by ", item.asked_by, size="1", color_scheme="gray"),
+                        rx.fragment(),
+                    ),
                     spacing="2",
                     wrap="wrap",
                     align="center",

@@ -21,7 +21,12 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                     rx.link(
                         item.question, href=routes.query_url(item.query_id), weight="medium", size="3"
                     ),
-                    rx.text(item.created, size="1", color_scheme="gray"),
+                    rx.text(
+                        item.created,
+                        rx.cond(item.saved_by != "", " · saved by " + item.saved_by, ""),
+                        size="1",
+                        color_scheme="gray",
+                    ),
                     spacing="1",
                 ),
                 rx.hstack(

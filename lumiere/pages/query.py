@@ -10,7 +10,7 @@ from lumiere import routes
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.exploration_grid import exploration_grid
 from lumiere.components.export_menu import export_menu
-from lumiere.components.feedback import empty_state, plans_link, skeleton_lines
+from lumiere.components.feedback import VIEWER_NO_DATA, empty_state, plans_link, skeleton_lines
 from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
@@ -80,9 +80,13 @@ def ask_form() -> rx.Component:
             rx.vstack(
                 rx.flex(
                     source_picker(),
-                    rx.link(
-                        rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"),
-                        href=routes.DATA.path,
+                    rx.cond(
+                        QueryState.can_add,
+                        rx.link(
+                            rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"),
+                            href=routes.DATA.path,
+                        ),
+                        rx.fragment(),
                     ),
                     justify="between",
                     align="end",
@@ -412,12 +416,17 @@ def answer_section() -> rx.Component:
 
 
 def no_sources() -> rx.Component:
-    return empty_state(
-        "database-zap",
-        "Add data to ask about",
-        "Questions are answered from your own data. Upload a CSV file, load the sample dataset or connect a database.",
-        rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
-        rx.link(rx.button("Go to Data", variant="soft"), href=routes.DATA.path),
+    return rx.cond(
+        QueryState.can_add,
+        empty_state(
+            "database-zap",
+            "Add data to ask about",
+            "Questions are answered from your own data. Upload a CSV file, load the sample dataset or connect a "
+            "database.",
+            rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
+            rx.link(rx.button("Go to Data", variant="soft"), href=routes.DATA.path),
+        ),
+        empty_state("database-zap", "No data to ask about yet", VIEWER_NO_DATA),
     )
 
 

@@ -146,6 +146,11 @@ def may(session: Session, user: User, target: Owned | Workspace | InSpace, actio
     return True
 
 
+def made_by_another(user: User, target: Owned) -> bool:
+    """A workspace's object that another member made: the lists say who (not for the user's own or personal ones)."""
+    return getattr(target, "workspace_id", None) is not None and target.user_id != user.id
+
+
 def can_change(role: WorkspaceRole | None) -> bool:
     """Whether a member with `role` (None: the owner of a personal object) changes a space's things."""
     return role is None or _at_least(role, WorkspaceRole.EDITOR)

@@ -9,6 +9,7 @@ invitations included) is limited by the workspace owner's plan. Who may do what 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
@@ -22,7 +23,7 @@ from lumiere.models._base import iso_utc, utcnow
 from lumiere.services import workspace_invitations as invitations
 from lumiere.services.auth import normalize_email
 from lumiere.services.plans import limits_of, plan_of
-from lumiere.services.policy import Action, authorize, member_workspace, own_filter
+from lumiere.services.policy import Action, Owned, authorize, made_by_another, member_workspace, own_filter
 from lumiere.services.workspace_invitations import InvitationView, public_invitation
 
 MAX_NAME_CHARS = 100
@@ -153,6 +154,13 @@ def names_of(session: Session, user_ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.exec(select(User.id, User.name).where(col(User.id).in_(user_ids))).all()
     return {user_id: name for user_id, name in rows if user_id is not None}
+
+
+def others_names(session: Session, user: User, items: Iterable[Owned]) -> dict[int, str]:
+    """Who made those of `items` (queries, insights...) that are a workspace's and not the user's own:
+    the lists name them, and say nothing for the user's own or personal ones."""
+    return names_of(session, {item.user_id for item in items if made_by_another(user, item)})
+
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from lumiere import routes
 from lumiere.core.errors import Invalid, ServiceError, Unauthorized
 from lumiere.db import session_scope
-from lumiere.models import User
+from lumiere.models import Source, User
+from lumiere.services import policy
 from lumiere.services.auth import (
     authenticate,
     issue_token,
@@ -68,6 +69,9 @@ class AuthState(rx.State):
     # every "add" on the pages uses it (`_space()`); the services check membership again.
     workspace_choice: str = rx.LocalStorage(name="lumiere_workspace", sync=True)
     spaces: list[SpaceChoice] = []
+    # Whether the "add data" buttons show: the policy's answer for adding a source to the current
+    # space, refreshed with the user on every handler (the services refuse anyway).
+    can_add: bool = False
 
     @rx.var
     def is_authenticated(self) -> bool:
@@ -89,11 +93,6 @@ class AuthState(rx.State):
     def space_value(self) -> str:
         return self.current_space.id or PERSONAL
 
-    @rx.var
-    def can_change_space(self) -> bool:
-        """Whether the user adds, changes and deletes things here (personal space, or an editor or admin)."""
-        return self.current_space.role in ("", "editor", "admin")
-
     def _space(self) -> int | None:
         """The chosen workspace's id for the services, or None for the personal space."""
         chosen = self.current_space.id
@@ -113,9 +112,11 @@ class AuthState(rx.State):
         parts = [part for part in self.user_name.split() if part]
         return "".join(part[0] for part in parts[:2]).upper() or "?"
 
-    def _remember(self, user: User, spaces: list[Membership] | None = None) -> None:
+    def _remember(self, user: User, spaces: list[Membership] | None = None, can_add: bool | None = None) -> None:
         if spaces is not None:
             self.spaces = [SpaceChoice(id=str(space.id), name=space.name, role=space.role.value) for space in spaces]
+        if can_add is not None:
+            self.can_add = can_add
         self.user_id = user.id or 0
         self.user_name = user.name
         self.user_email = user.email
@@ -135,20 +136,24 @@ class AuthState(rx.State):
         self.user_theme = ""
         self.spaces = []
         self.workspace_choice = ""
+        self.can_add = False
 
-    def _current_user(self) -> tuple[User, list[Membership]] | ServiceError | None:
-        """The user behind the stored token, read from the database on every call, with their workspaces;
-        the reason the token no longer holds; or None without a token."""
+    def _current_user(self) -> tuple[User, list[Membership], bool] | ServiceError | None:
+        """The user behind the stored token, read from the database on every call, with their workspaces
+        and whether the policy lets them add a source to the chosen space; the reason the token no
+        longer holds; or None without a token."""
         if not self.token:
             return None
         try:
             with session_scope() as session:
                 user = user_from_token(session, self.token)
                 spaces = memberships(session, user)
+                chosen = next((space.id for space in spaces if str(space.id) == self.workspace_choice), None)
+                can_add = policy.may(session, user, policy.InSpace(Source, chosen), policy.Action.CREATE)
                 session.expunge(user)
         except ServiceError as error:
             return error
-        return user, spaces
+        return user, spaces, can_add
 
     def _login_redirect(self) -> EventSpec:
         return rx.redirect(routes.login_url(self.router.url.path or routes.HOME.path), replace=True)
@@ -163,8 +168,8 @@ class AuthState(rx.State):
             if found is not None:
                 self.session_notice = found.detail
             return None
-        user, spaces = found
-        self._remember(user, spaces)
+        user, spaces, can_add = found
+        self._remember(user, spaces, can_add)
         return user
 
     async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed:

@@ -10,10 +10,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
-from lumiere.models import User
-from lumiere.services import policy, semantics, sources
+from lumiere.models import Source, User
+from lumiere.services import policy, semantics, sources, workspaces
 from lumiere.state.arguments import NOT_A_PAGE, clamped, positive_id
-from lumiere.state.auth import AuthState
+from lumiere.state.auth import PERSONAL, AuthState
 from lumiere.state.display import SourceRow, human_count, source_row
 from lumiere.state.result_table import format_cell
 from lumiere.state.service_calls import Failed
@@ -77,15 +77,65 @@ class MeaningRow:
 MEANING_FIELDS = ("description", "synonyms", "unit", "value_text")
 
 
-def _detail_and_rights(session: Session, user: User, source_id: int) -> tuple[dict[str, Any], bool]:
-    """The source with its schema, and whether the policy lets this user delete it (a workspace viewer: no)."""
+@dataclass(frozen=True)
+class SpaceOption:
+    """A space the source may move to: a workspace id as text, or PERSONAL."""
+
+    value: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SourceRights:
+    """What the policy lets this user do with the source, for showing or hiding the page's controls."""
+
+    can_change: bool
+    can_delete: bool
+    space: str  # where it is now: a workspace id as text, or PERSONAL
+    move_options: tuple[SpaceOption, ...]  # where it may go (including where it is), empty when it may not move
+
+
+def _detail_and_rights(session: Session, user: User, source_id: int) -> tuple[dict[str, Any], SourceRights]:
+    """The source with its schema, and what the policy lets this user do with it (a workspace viewer: nothing)."""
     source = sources.get_source(session, user, source_id)
-    return sources.public_source(source, detail=True), policy.may(session, user, source, policy.Action.DELETE)
+    can_change = policy.may(session, user, source, policy.Action.CHANGE)
+    here = str(source.workspace_id) if source.workspace_id is not None else PERSONAL
+    options: list[SpaceOption] = []
+    if can_change:
+        if source.workspace_id is None or policy.may(session, user, source, policy.Action.TAKE_BACK):
+            options.append(SpaceOption(value=PERSONAL, name="Personal"))
+        options.extend(
+            SpaceOption(value=str(space.id), name=space.name)
+            for space in workspaces.memberships(session, user)
+            if space.id == source.workspace_id
+            or policy.may(session, user, policy.InSpace(Source, space.id), policy.Action.CREATE)
+        )
+    rights = SourceRights(
+        can_change=can_change,
+        can_delete=policy.may(session, user, source, policy.Action.DELETE),
+        space=here,
+        move_options=tuple(options) if len(options) > 1 else (),
+    )
+    return sources.public_source(source, detail=True), rights
+
+
+def _move(session: Session, user: User, source_id: int, workspace_id: int | None) -> str:
+    """Moves the source with the service behind PATCH /api/data/source/{id}; the name of where it went."""
+    moved = sources.update_source(session, user, source_id, workspace_id=workspace_id)
+    if moved.workspace_id is None:
+        return "your personal space"
+    return next((space.name for space in workspaces.memberships(session, user) if space.id == moved.workspace_id), "")
 
 
 class SourceDetailState(AuthState):
-    # Whether the Delete button shows: the policy's answer for this user (the service refuses anyway).
+    # Whether Delete, the meanings' Save/Reset and the move control show: the policy's answers for
+    # this user (the services refuse anyway).
     can_delete: bool = False
+    can_change: bool = False
+    space: str = PERSONAL
+    move_options: list[SpaceOption] = []
+    move_error: str = ""
+    moving: bool = False
     found: bool = False
     loaded: bool = False
     detail_id: int = 0
@@ -127,7 +177,8 @@ class SourceDetailState(AuthState):
     @rx.event
     async def load(self):
         raw_id = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-        self.found = self.loaded = self.confirming_delete = False
+        self.found = self.loaded = self.confirming_delete = self.can_change = self.can_delete = False
+        self.move_options, self.move_error = [], ""
         self.detail_id = source_id = positive_id(raw_id) or 0
         self.profile_rows, self.preview_rows, self.preview_columns, self.detail_suggestions = [], [], [], []
         self.preview_offset = self.preview_total = 0
@@ -136,7 +187,8 @@ class SourceDetailState(AuthState):
         if isinstance(found, Failed):
             self.loaded = True
             return found.unless_shown_inline()  # the page says "not found" itself
-        detail, self.can_delete = found
+        detail, rights = found
+        self._show_rights(rights)
         self._show_detail(detail)
         self.meaning_rows, self.meanings_error = [], ""
         return [
@@ -144,6 +196,32 @@ class SourceDetailState(AuthState):
             SourceDetailState.load_profile,
             SourceDetailState.load_meanings,
         ]
+
+    def _show_rights(self, rights: SourceRights) -> None:
+        self.can_change, self.can_delete = rights.can_change, rights.can_delete
+        self.space, self.move_options = rights.space, list(rights.move_options)
+
+    @rx.event
+    async def move_to(self, value: str):
+        """The "Move to" select: PERSONAL or a workspace id. A refusal (403, 404) shows next to the select."""
+        source_id = self.detail_id
+        target = None if value == PERSONAL else positive_id(value)
+        if value != PERSONAL and target is None:
+            self.move_error = "Choose Personal or one of your workspaces."
+            return None
+        if value == self.space:
+            return None
+        self.moving = True
+        moved = await self._call_service(lambda session, user: _move(session, user, source_id, target))
+        self.moving = False
+        if isinstance(moved, Failed):
+            self.move_error = moved.message
+            return moved.unless_shown_inline()
+        self.move_error = ""
+        found = await self._call_service(lambda session, user: _detail_and_rights(session, user, source_id))
+        if not isinstance(found, Failed):
+            self._show_rights(found[1])
+        return rx.toast.success(f"'{self.detail_name}' moved to {moved}.")
 
     def _show_detail(self, detail: dict[str, Any]) -> None:
         row = source_row(detail)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from lumiere import routes
 from lumiere.core.enums import QueryStatus
 from lumiere.models import User
-from lumiere.services import history, sources
+from lumiere.services import history, sources, workspaces
 from lumiere.state.arguments import (
     INVALID_LINK,
     MAX_LABEL_CHARS,
@@ -47,6 +47,7 @@ class HistoryRow:
     rows: str
     duration: str
     created: str
+    asked_by: str = ""  # someone else's question in a workspace's history
 
 
 def history_row(entry: history.HistoryEntry) -> HistoryRow:
@@ -65,6 +66,7 @@ def history_row(entry: history.HistoryEntry) -> HistoryRow:
         rows=human_count(entry.row_count) if entry.status == "ok" else "",
         duration=f"{entry.duration_ms:,} ms" if entry.duration_ms is not None else "",
         created=short_time(entry.created_at),
+        asked_by=entry.created_by or "",
     )
 
 
@@ -83,7 +85,13 @@ def _history_page(
         session, user, filters, page=page, page_size=PAGE_SIZE, workspace_id=space
     )
     live = history.live_source_ids(session, user)
-    items = [history_row(history.public_query(entry, source_exists=entry.source_id in live)) for entry in entries]
+    names = workspaces.others_names(session, user, entries)
+    items = [
+        history_row(
+            history.public_query(entry, source_exists=entry.source_id in live, created_by=names.get(entry.user_id))
+        )
+        for entry in entries
+    ]
     offered = [
         SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
         for source in sources.list_sources(session, user, space)

@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere.models import User
-from lumiere.services import deliveries, insights
+from lumiere.services import deliveries, insights, workspaces
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.state.arguments import INVALID_LINK, positive_id
 from lumiere.state.auth import AuthState
@@ -29,13 +29,20 @@ class SavedInsightRow:
     question: str
     text: str
     created: str
+    saved_by: str = ""  # someone else's insight in a workspace's list
 
 
 def _saved_items(session: Session, user: User, space: int | None = None) -> list[SavedInsightRow]:
     """One space's saved insights as the Saved insights page lists them, newest first."""
     saved = insights.list_insights(session, user, saved=True, workspace_id=space)
     questions = insights.questions_for(session, saved)
-    shown = [insights.public_insight(insight, question=questions.get(insight.query_id, "")) for insight in saved]
+    names = workspaces.others_names(session, user, saved)
+    shown = [
+        insights.public_insight(
+            insight, question=questions.get(insight.query_id, ""), created_by=names.get(insight.user_id)
+        )
+        for insight in saved
+    ]
     return [
         SavedInsightRow(
             id=str(item.id),
@@ -43,6 +50,7 @@ def _saved_items(session: Session, user: User, space: int | None = None) -> list
             question=item.question or "(SQL written by hand)",
             text=safe_markdown(item.text or ""),
             created=short_time(item.created_at),
+            saved_by=item.created_by or "",
         )
         for item in shown
     ]

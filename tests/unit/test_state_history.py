@@ -116,6 +116,7 @@ def test_history_rows_read_as_text():
         "rows": "",
         "duration": "1,234 ms",
         "created": "2025-03-01 14:05 UTC",
+        "asked_by": "",
     }
 
 
