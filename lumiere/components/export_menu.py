@@ -1,4 +1,5 @@
-"""The "Export ▾" menu of an answer: CSV, Excel or PDF, downloaded through a signed link."""
+"""The "Export ▾" menu of an answer: CSV, Excel or PDF, downloaded through a signed link, or (for a
+result too big to wait for) written by a job and emailed as a link."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def export_menu(query_id: rx.Var | int | str, *, disabled: rx.Var | bool = False
                 )
                 for fmt, label, icon in FORMATS
             ],
+            rx.menu.separator(),
+            rx.menu.sub(
+                rx.menu.sub_trigger(rx.icon("mail", size=14), "Email me the file"),
+                rx.menu.sub_content(
+                    *[
+                        rx.menu.item(label, on_click=ExportState.email_me(query_id, fmt), class_name=f"email-{fmt}")
+                        for fmt, label, _icon in FORMATS
+                    ],
+                ),
+            ),
             size="1",
         ),
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
 from lumiere.core.enums import QueryStatus
 from lumiere.db import saved_id, session_scope
+from lumiere.jobs import EmbeddedWorker, reset_job_queues
 from lumiere.models import Query
 from lumiere.services import ask, sources
 from lumiere.services.auth import issue_token, register_user
@@ -58,3 +61,30 @@ def test_bad_ids_formats_and_failed_queries_say_why(answered) -> None:
     assert "did not succeed" in str(settled(state.download(str(query_id), "csv")))
     signed_out = page_state(ExportState, "", "/history")
     assert "login" in str(settled(signed_out.download(str(query_id), "csv")))
+
+
+@pytest.fixture
+def worker(app_db) -> Iterator[EmbeddedWorker]:
+    reset_job_queues()
+    running = EmbeddedWorker()
+    running.start()
+    yield running
+    running.stop()
+    reset_job_queues()
+
+
+def test_email_me_the_file_queues_the_export_and_mails_a_link(answered, mail_settings, worker) -> None:
+    token, query_id = answered
+    state = page_state(ExportState, token, "/query")
+    assert "exporter@example.com" in str(settled(state.email_me(str(query_id), "csv")))
+    (received,) = mail_settings.wait_for(1, timeout=60)
+    assert received.recipients == ["exporter@example.com"]
+    assert "/api/files/" in received.message.get_body(("plain",)).get_content()
+    assert "format must be one of" in str(settled(state.email_me(str(query_id), "docx")))
+    assert INVALID_LINK in str(settled(state.email_me("nope", "csv")))
+
+
+def test_email_me_the_file_without_smtp_says_so(answered) -> None:
+    token, query_id = answered
+    state = page_state(ExportState, token, "/query")
+    assert "not configured" in str(settled(state.email_me(str(query_id), "csv"))).lower()
