@@ -4,6 +4,7 @@ reads against the first answer, re-chart it without a new query; reopen, new cha
 from __future__ import annotations
 
 import re
+import time
 
 import pandas as pd
 import plotly.data
@@ -29,9 +30,16 @@ def _shown_means(page: Page) -> dict[str, float]:
     return {row[continent]: float(row[1 - continent].replace(",", "")) for row in table_rows(page, "Answer rows")}
 
 
-def _assert_means(page: Page, expected: dict[str, float]) -> None:
+def _assert_means(page: Page, expected: dict[str, float], timeout_s: float = 15.0) -> None:
+    """The open answer's table shows `expected`, once the page has swapped in that answer's rows
+    (opening another answer replaces the table in place, so the old rows can still be read at first)."""
+    wanted = {name: pytest.approx(value, abs=1e-4) for name, value in expected.items()}
+    deadline = time.monotonic() + timeout_s
     shown = _shown_means(page)
-    assert shown == {name: pytest.approx(value, abs=1e-4) for name, value in expected.items()}
+    while shown != wanted and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        shown = _shown_means(page)
+    assert shown == wanted
 
 
 def _send(page: Page, message: str, answers: int) -> None:
