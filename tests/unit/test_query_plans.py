@@ -24,25 +24,25 @@ USERS, QUERIES, WORKSPACES = 200, 50_000, 10
 BIG_TABLES = ("queries", "insights", "chat_sessions", "llm_calls", "pins")
 
 FILL = (
-    f"INSERT INTO users (email, name, password_hash, role, plan, token_version, disabled, theme, guide_dismissed,"
+    (f"INSERT INTO users (email, name, password_hash, role, plan, token_version, disabled, theme, guide_dismissed,"
     f" created_at, updated_at) SELECT 'plan' || g || '@example.com', 'U' || g, 'x', 'user', 'free', 0, false,"
-    f" 'system', false, now() - g * interval '1 hour', now() FROM generate_series(1, {USERS}) g",
-    f"INSERT INTO workspaces (name, owner_id, created_at, updated_at) SELECT 'team ' || g, :first, now(), now()"
-    f" FROM generate_series(1, {WORKSPACES}) g",
+    f" 'system', false, now() - g * interval '1 hour', now() FROM generate_series(1, {USERS}) g"),
+    (f"INSERT INTO workspaces (name, owner_id, created_at, updated_at) SELECT 'team ' || g, :first, now(), now()"
+    f" FROM generate_series(1, {WORKSPACES}) g"),
     # every tenth entry is in a workspace; spread over a year
-    f"INSERT INTO queries (user_id, workspace_id, source_id, source_name, question, sql, status, engine, origin,"
+    (f"INSERT INTO queries (user_id, workspace_id, source_id, source_name, question, sql, status, engine, origin,"
     f" created_at) SELECT :first + g % {USERS}, CASE WHEN g % 10 = 0 THEN :space + g % {WORKSPACES} END, g % 50,"
     f" 's', 'question ' || g, 'SELECT 1', CASE WHEN g % 7 = 0 THEN 'error' ELSE 'ok' END, 'builtin', 'question',"
-    f" now() - (g % 8760) * interval '1 hour' FROM generate_series(1, {QUERIES}) g",
-    "INSERT INTO insights (user_id, workspace_id, query_id, text, facts_json, engine, saved, created_at)"
-    " SELECT user_id, workspace_id, id, 'text', '[]', 'builtin', id % 3 = 0, created_at FROM queries WHERE id % 2 = 0",
-    "INSERT INTO chat_sessions (user_id, workspace_id, source_id, title, created_at, updated_at)"
-    " SELECT user_id, workspace_id, source_id, 'chat', created_at, created_at FROM queries WHERE id % 5 = 0",
-    "INSERT INTO llm_calls (user_id, purpose, model, prompt_tokens, completion_tokens, cost_usd, latency_ms,"
+    f" now() - (g % 8760) * interval '1 hour' FROM generate_series(1, {QUERIES}) g"),
+    ("INSERT INTO insights (user_id, workspace_id, query_id, text, facts_json, engine, saved, created_at)"
+    " SELECT user_id, workspace_id, id, 'text', '[]', 'builtin', id % 3 = 0, created_at FROM queries WHERE id % 2 = 0"),
+    ("INSERT INTO chat_sessions (user_id, workspace_id, source_id, title, created_at, updated_at)"
+    " SELECT user_id, workspace_id, source_id, 'chat', created_at, created_at FROM queries WHERE id % 5 = 0"),
+    ("INSERT INTO llm_calls (user_id, purpose, model, prompt_tokens, completion_tokens, cost_usd, latency_ms,"
     " user_key, outcome, created_at) SELECT user_id, 'sql', 'm', 10, 10, 0.001, 5, false, 'ok', created_at"
-    " FROM queries WHERE id % 2 = 1",
-    "INSERT INTO pins (user_id, workspace_id, query_id, position, width, created_at)"
-    " SELECT user_id, workspace_id, id, 0, 1, created_at FROM queries WHERE id % 4 = 0",
+    " FROM queries WHERE id % 2 = 1"),
+    ("INSERT INTO pins (user_id, workspace_id, query_id, position, width, created_at)"
+    " SELECT user_id, workspace_id, id, 0, 1, created_at FROM queries WHERE id % 4 = 0"),
 )
 
 
