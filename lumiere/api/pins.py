@@ -16,9 +16,9 @@ from lumiere.services.pins import MAX_PINS, PinView
 router = APIRouter(prefix="/api/pins", tags=["dashboard"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    402: {"description": f"The dashboard already holds {MAX_PINS} pins"},
     403: {"description": "A workspace viewer cannot pin, move or remove"},
     404: {"description": "No such pin or query of yours"},
+    409: {"description": f"The dashboard already holds {MAX_PINS} pins"},
     422: {"description": "A failed query, or a bad position or width (the detail says which)"},
 }
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from lumiere.charts.figure import saved_chart_payload
 from lumiere.core.enums import QueryStatus
-from lumiere.core.errors import Invalid, LimitReached, NotFound, ServiceError
+from lumiere.core.errors import Conflict, Invalid, NotFound, ServiceError
 from lumiere.core.resultset import unit_affixes
 from lumiere.db import saved_id
 from lumiere.models import Pin, Query, User
@@ -88,7 +88,7 @@ def pin_query(session: Session, user: User, query_id: int, *, width: int = 1) ->
         return existing
     count = session.exec(select(func.count()).select_from(Pin).where(same_space)).one()
     if count >= MAX_PINS:
-        raise LimitReached(f"A dashboard holds at most {MAX_PINS} pins; remove one before pinning another.")
+        raise Conflict(f"A dashboard holds at most {MAX_PINS} pins; remove one before pinning another.")
     pin = Pin(user_id=saved_id(user), workspace_id=query.workspace_id, query_id=saved_id(query), position=count,
               width=width)
     session.add(pin)

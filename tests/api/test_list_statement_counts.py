@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from lumiere.core.enums import ChatRole, WorkspaceRole
-from lumiere.db import get_engine
+from lumiere.db import get_engine, saved_id
 from lumiere.models import (
     ChatMessage,
     ChatSession,
@@ -41,19 +41,19 @@ def _seed(session: Session, user_id: int, start: int, count: int) -> None:
                       sql="SELECT 1")
         session.add_all([source, query])
         session.flush()
-        session.add(Insight(user_id=user_id, query_id=query.id, text="text", saved=True))
-        session.add(Pin(user_id=user_id, query_id=query.id, position=number))
-        session.add(Schedule(user_id=user_id, query_id=query.id, source_id=source.id, name=f"s{number}",
+        session.add(Insight(user_id=user_id, query_id=saved_id(query), text="text", saved=True))
+        session.add(Pin(user_id=user_id, query_id=saved_id(query), position=number))
+        session.add(Schedule(user_id=user_id, query_id=saved_id(query), source_id=source.id, name=f"s{number}",
                              sql="SELECT 1", cron="0 8 * * *", timezone="UTC", recipients_json=["a@example.com"]))
         chat = ChatSession(user_id=user_id, title=f"chat {number}")
         workspace = Workspace(name=f"team {number}", owner_id=user_id)
         session.add_all([chat, workspace])
         session.flush()
         session.add_all([
-            ChatMessage(session_id=chat.id, role=ChatRole.USER, text="hi"),
-            ChatMessage(session_id=chat.id, role=ChatRole.ASSISTANT, text="hello"),
-            WorkspaceMember(workspace_id=workspace.id, user_id=user_id, role=WorkspaceRole.ADMIN),
-            WorkspaceInvitation(workspace_id=workspace.id, email=f"invited{number}@example.com",
+            ChatMessage(session_id=saved_id(chat), role=ChatRole.USER, text="hi"),
+            ChatMessage(session_id=saved_id(chat), role=ChatRole.ASSISTANT, text="hello"),
+            WorkspaceMember(workspace_id=saved_id(workspace), user_id=user_id, role=WorkspaceRole.ADMIN),
+            WorkspaceInvitation(workspace_id=saved_id(workspace), email=f"invited{number}@example.com",
                                 role=WorkspaceRole.VIEWER, token_hash=f"{number:064d}"),
         ])
     session.commit()

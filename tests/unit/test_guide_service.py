@@ -32,11 +32,11 @@ def test_each_step_is_ticked_by_what_the_user_made(db_session, tmp_path) -> None
     chat = ChatSession(user_id=saved_id(user), title="tips")
     db_session.add(chat)
     db_session.flush()
-    db_session.add_all([ChatMessage(session_id=chat.id, role=ChatRole.USER, text="tips by day"),
-                        ChatMessage(session_id=chat.id, role=ChatRole.ASSISTANT, text="here")])
+    db_session.add_all([ChatMessage(session_id=saved_id(chat), role=ChatRole.USER, text="tips by day"),
+                        ChatMessage(session_id=saved_id(chat), role=ChatRole.ASSISTANT, text="here")])
     db_session.flush()
     assert not _done(db_session, user)["chat"]  # one question is not a follow-up yet
-    db_session.add(ChatMessage(session_id=chat.id, role=ChatRole.USER, text="only on Sunday"))
+    db_session.add(ChatMessage(session_id=saved_id(chat), role=ChatRole.USER, text="only on Sunday"))
     db_session.flush()
     assert _done(db_session, user)["chat"]
 
