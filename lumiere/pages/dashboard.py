@@ -313,8 +313,14 @@ def dashboard_content() -> rx.Component:
             width="100%",
         ),
         pinned_answers(),
-        rx.heading("Next steps", size="4", as_="h2", margin_top="1rem"),
-        rx.cond(DashboardState.source_count == 0, empty_state(), next_steps()),
+        rx.cond(  # the guide already says what to do next
+            DashboardState.show_guide,
+            rx.fragment(),
+            rx.fragment(
+                rx.heading("Next steps", size="4", as_="h2", margin_top="1rem"),
+                rx.cond(DashboardState.source_count == 0, empty_state(), next_steps()),
+            ),
+        ),
         spacing="4",
         width="100%",
     )
