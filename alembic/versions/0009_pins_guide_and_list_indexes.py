@@ -17,10 +17,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _INDEXES = (
-    ('queries', 'ix_queries_user_workspace_created', ['user_id', 'workspace_id', 'created_at']),
-    ('queries', 'ix_queries_workspace_created', ['workspace_id', 'created_at']),
-    ('insights', 'ix_insights_user_workspace_created', ['user_id', 'workspace_id', 'created_at']),
-    ('chat_sessions', 'ix_chat_sessions_user_workspace_updated', ['user_id', 'workspace_id', 'updated_at']),
+    ('queries', 'ix_queries_user_workspace_created', ['user_id', 'workspace_id', 'created_at', 'id']),
+    ('queries', 'ix_queries_workspace_created', ['workspace_id', 'created_at', 'id']),
+    ('insights', 'ix_insights_user_workspace_created', ['user_id', 'workspace_id', 'created_at', 'id']),
+    ('insights', 'ix_insights_workspace_created', ['workspace_id', 'created_at', 'id']),
+    ('chat_sessions', 'ix_chat_sessions_user_workspace_updated', ['user_id', 'workspace_id', 'updated_at', 'id']),
     ('llm_calls', 'ix_llm_calls_user_created', ['user_id', 'created_at']),
     ('users', 'ix_users_created_at', ['created_at']),
 )

@@ -13,7 +13,7 @@ class ChatSession(SQLModel, table=True):
 
     __tablename__ = "chat_sessions"
     # The chat list: one user's space, latest first.
-    __table_args__ = (Index("ix_chat_sessions_user_workspace_updated", "user_id", "workspace_id", "updated_at"),)
+    __table_args__ = (Index("ix_chat_sessions_user_workspace_updated", "user_id", "workspace_id", "updated_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")

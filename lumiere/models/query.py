@@ -12,10 +12,11 @@ class Query(SQLModel, table=True):
     """One question, SQL edit or re-run, kept in the user's history even after its source is gone."""
 
     __tablename__ = "queries"
-    # History lists: one space's entries, newest first (personal: user and no workspace; a workspace's).
+    # History lists: one space's entries, newest first (personal: user and no workspace; a workspace's),
+    # read backwards from the index with no sort (the order ends with id).
     __table_args__ = (
-        Index("ix_queries_user_workspace_created", "user_id", "workspace_id", "created_at"),
-        Index("ix_queries_workspace_created", "workspace_id", "created_at"),
+        Index("ix_queries_user_workspace_created", "user_id", "workspace_id", "created_at", "id"),
+        Index("ix_queries_workspace_created", "workspace_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -31,18 +31,20 @@ FILL = (
     f" FROM generate_series(1, {WORKSPACES}) g"),
     # every tenth entry is in a workspace; spread over a year
     (f"INSERT INTO queries (user_id, workspace_id, source_id, source_name, question, sql, status, engine, origin,"
-    f" created_at) SELECT :first + g % {USERS}, CASE WHEN g % 10 = 0 THEN :space + g % {WORKSPACES} END, g % 50,"
+    f" created_at) SELECT :first + g % {USERS}, CASE WHEN g % 10 = 0 THEN :space + (g / 10) % {WORKSPACES} END, g % 50,"
     f" 's', 'question ' || g, 'SELECT 1', CASE WHEN g % 7 = 0 THEN 'error' ELSE 'ok' END, 'builtin', 'question',"
     f" now() - (g % 8760) * interval '1 hour' FROM generate_series(1, {QUERIES}) g"),
     ("INSERT INTO insights (user_id, workspace_id, query_id, text, facts_json, engine, saved, created_at)"
-    " SELECT user_id, workspace_id, id, 'text', '[]', 'builtin', id % 3 = 0, created_at FROM queries WHERE id % 2 = 0"),
+    f" SELECT user_id, workspace_id, id, 'text', '[]', 'builtin', id % 3 = 0, created_at FROM queries"
+    f" WHERE (id / {USERS}) % 2 = 0"),
     ("INSERT INTO chat_sessions (user_id, workspace_id, source_id, title, created_at, updated_at)"
-    " SELECT user_id, workspace_id, source_id, 'chat', created_at, created_at FROM queries WHERE id % 5 = 0"),
+    f" SELECT user_id, workspace_id, source_id, 'chat', created_at, created_at FROM queries"
+    f" WHERE (id / {USERS}) % 5 = 0"),
     ("INSERT INTO llm_calls (user_id, purpose, model, prompt_tokens, completion_tokens, cost_usd, latency_ms,"
     " user_key, outcome, created_at) SELECT user_id, 'sql', 'm', 10, 10, 0.001, 5, false, 'ok', created_at"
-    " FROM queries WHERE id % 2 = 1"),
+    f" FROM queries WHERE (id / {USERS}) % 2 = 1"),
     ("INSERT INTO pins (user_id, workspace_id, query_id, position, width, created_at)"
-    " SELECT user_id, workspace_id, id, 0, 1, created_at FROM queries WHERE id % 4 = 0"),
+    f" SELECT user_id, workspace_id, id, 0, 1, created_at FROM queries WHERE (id / {USERS}) % 4 = 0"),
 )
 
 
@@ -63,6 +65,7 @@ def filled(app_db: str, db_session: Session) -> tuple[User, int]:
     db_session.commit()
     for table in (*BIG_TABLES, "users", "workspaces", "workspace_members"):
         db_session.exec(text(f"ANALYZE {table}"))  # type: ignore[call-overload]
+    db_session.commit()  # the statistics are transactional too
     user = db_session.get(User, first + 1)
     assert user is not None
     return user, space + 1
