@@ -25,6 +25,14 @@ from lumiere.models import (
     WorkspaceInvitation,
     WorkspaceMember,
 )
+from lumiere.state.admin import AdminState
+from lumiere.state.chat import ChatState
+from lumiere.state.data import DataState
+from lumiere.state.history import HistoryState
+from lumiere.state.insights import InsightsState
+from lumiere.state.schedules import SchedulesState
+from lumiere.state.workspaces import WorkspacesState
+from tests.helpers.page_state import page_state, settled
 
 LISTS = (
     "/api/queries", "/api/insights", "/api/insights?saved=true", "/api/data/sources", "/api/schedules",
@@ -94,3 +102,29 @@ def test_list_requests_run_as_many_statements_for_50_rows_as_for_5(client, make_
     assert many == few
     totals = {path: client.get(path, headers=admin["headers"]).json()["total"] for path in LISTS}
     assert totals["/api/queries"] == totals["/api/chat/sessions"] == totals["/api/pins"] == 50
+
+
+PAGES = (  # the list pages' on-load handlers (the dashboard runs each pin's own query by design)
+    (DataState, "/data"), (HistoryState, "/history"), (InsightsState, "/insights"), (SchedulesState, "/schedules"),
+    (WorkspacesState, "/workspaces"), (ChatState, "/chat"), (AdminState, "/admin"),
+)
+
+
+def _statements_per_page(token: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for cls, url in PAGES:
+        state = page_state(cls, token, url)
+        with _counted() as statements:
+            settled(state.load())
+        counts[url] = len(statements)
+    return counts
+
+
+@pytest.mark.usefixtures("app_db")
+def test_list_pages_load_with_as_many_statements_for_50_rows_as_for_5(make_user, db_session) -> None:
+    admin = make_user()
+    _seed(db_session, admin["id"], 0, 5)
+    few = _statements_per_page(admin["token"])
+    _seed(db_session, admin["id"], 5, 45)
+    many = _statements_per_page(admin["token"])
+    assert all(few.values()) and many == few  # every page read its lists, in as many statements
