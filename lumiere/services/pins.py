@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from lumiere.charts.figure import saved_chart_payload
@@ -56,10 +56,17 @@ def _get_pin(session: Session, user: User, pin_id: int, action: Action) -> Pin:
 
 def list_pins(session: Session, user: User, workspace_id: int | None = None) -> list[tuple[Pin, Query]]:
     """One dashboard's pins in order (the user's own, or a workspace's for its members), with their queries."""
+    # Only answers still in the dashboard's space: one moved to another space leaves it (and its
+    # question is not shown to people who may no longer see it).
+    same_space = or_(
+        and_(col(Pin.workspace_id).is_(None), col(Query.workspace_id).is_(None),
+             col(Query.user_id) == col(Pin.user_id)),
+        col(Query.workspace_id) == col(Pin.workspace_id),
+    )
     rows = session.exec(
         select(Pin, Query)
         .join(Query, col(Query.id) == col(Pin.query_id))
-        .where(visible_filter(session, Pin, user, workspace_id))
+        .where(visible_filter(session, Pin, user, workspace_id), same_space)
         .order_by(col(Pin.position), col(Pin.id))
     ).all()
     return [(pin, query) for pin, query in rows]
@@ -148,7 +155,10 @@ def draw_pin(session: Session, user: User, pin: Pin, query: Query) -> PinView:
 def refresh_pin(session: Session, user: User, pin_id: int) -> PinView:
     """One pin drawn again from the data (any member of its dashboard may look)."""
     pin = _get_pin(session, user, pin_id, Action.VIEW)
-    return draw_pin(session, user, pin, get_query(session, user, pin.query_id))
+    query = get_query(session, user, pin.query_id)
+    if query.workspace_id != pin.workspace_id:
+        raise NotFound(f"No pin with id {pin_id} on your dashboards.")
+    return draw_pin(session, user, pin, query)
 
 
 def draw_dashboard(session: Session, user: User, workspace_id: int | None = None) -> list[PinView]:

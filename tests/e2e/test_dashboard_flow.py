@@ -57,3 +57,10 @@ def test_pin_an_answer_and_see_the_guide_tick(page: Page) -> None:
     page.locator(".pin-card").get_by_role("link", name=QUESTION).click()
     page.wait_for_url(re.compile(r".*/query\?query=\d+$"), timeout=30_000)
     expect(page.get_by_role("table", name="Query results")).to_be_visible(timeout=30_000)
+
+    page.emulate_media(color_scheme="dark")  # the account follows the system theme
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/dashboard")
+    expect(page.locator(".pin-card .js-plotly-plot")).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the wide pin fits a phone
+    page.screenshot(path=str(ARTIFACTS / "dashboard-phone-dark.png"), full_page=True)

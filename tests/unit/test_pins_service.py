@@ -102,3 +102,14 @@ def test_others_cannot_see_a_personal_pin_and_workspace_viewers_only_look(db_ses
         pins.arrange_pin(db_session, stranger, saved_id(shared), width=2)
     with pytest.raises(Forbidden):
         pins.unpin(db_session, stranger, saved_id(shared))
+
+
+def test_an_answer_moved_to_another_space_leaves_the_dashboard(db_session, owner, query) -> None:
+    pin = pins.pin_query(db_session, owner, saved_id(query))
+    workspace = create_workspace(db_session, owner, "Team")
+    query.workspace_id = workspace.id
+    db_session.add(query)
+    db_session.flush()
+    assert pins.list_pins(db_session, owner) == []
+    with pytest.raises(NotFound):
+        pins.refresh_pin(db_session, owner, saved_id(pin))
