@@ -20,6 +20,7 @@ from lumiere.api import (
     examples,
     exports,
     insights,
+    pins,
     queries,
     schedules,
     settings,
@@ -36,7 +37,7 @@ from lumiere.web.security_headers import SecurityHeaders
 ROUTERS = [
     auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
     chat.router, usage.router, tokens.router, settings.router, admin.router, schedules.router, deliveries.router,
-    exports.router, sharing.router, workspaces.router,
+    exports.router, sharing.router, workspaces.router, pins.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"

@@ -10,6 +10,7 @@ from lumiere import routes
 from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
 from lumiere.state.auth import NEW_WORKSPACE, PERSONAL, AuthState, SpaceChoice
+from lumiere.state.dashboard import DashboardState
 
 
 def brand() -> rx.Component:
@@ -106,6 +107,10 @@ def user_menu() -> rx.Component:
             rx.menu.item(
                 rx.hstack(rx.icon("settings", size=14), rx.text("Settings")),
                 on_select=rx.redirect(routes.SETTINGS.path),
+            ),
+            rx.menu.item(
+                rx.hstack(rx.icon("list-checks", size=14), rx.text("Show getting started")),
+                on_select=DashboardState.show_guide_again,
             ),
             rx.menu.separator(),
             rx.menu.item(

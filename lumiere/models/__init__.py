@@ -4,6 +4,7 @@ from lumiere.models.api_token import ApiToken
 from lumiere.models.chat import ChatMessage, ChatSession
 from lumiere.models.example import QueryExample
 from lumiere.models.insight import Insight
+from lumiere.models.pin import Pin
 from lumiere.models.plan import Plan
 from lumiere.models.query import Query
 from lumiere.models.revoked_token import RevokedToken
@@ -15,7 +16,7 @@ from lumiere.models.user import User
 from lumiere.models.workspace import Workspace, WorkspaceInvitation, WorkspaceMember
 
 __all__ = [
-    "ApiToken", "ChatMessage", "ChatSession", "EmailOptOut", "Insight", "LlmCall", "Plan", "Query", "QueryExample",
-    "RevokedToken", "Schedule", "ScheduleRun", "ShareLink", "Source", "UsageCounter", "User", "Workspace",
-    "WorkspaceInvitation", "WorkspaceMember",
+    "ApiToken", "ChatMessage", "ChatSession", "EmailOptOut", "Insight", "LlmCall", "Pin", "Plan", "Query",
+    "QueryExample", "RevokedToken", "Schedule", "ScheduleRun", "ShareLink", "Source", "UsageCounter", "User",
+    "Workspace", "WorkspaceInvitation", "WorkspaceMember",
 ]

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import AutoString, Field, SQLModel
 
 from lumiere.core.enums import ChatRole
@@ -12,6 +12,8 @@ class ChatSession(SQLModel, table=True):
     """A conversation of one user about one source; its messages are read in order as context."""
 
     __tablename__ = "chat_sessions"
+    # The chat list: one user's space, latest first.
+    __table_args__ = (Index("ix_chat_sessions_user_workspace_updated", "user_id", "workspace_id", "updated_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import AutoString, Field, SQLModel
 
 from lumiere.core.enums import Engine
@@ -10,6 +10,11 @@ from lumiere.models._base import utcnow
 
 class Insight(SQLModel, table=True):
     __tablename__ = "insights"
+    # Insight lists: one space's, newest first.
+    __table_args__ = (
+        Index("ix_insights_user_workspace_created", "user_id", "workspace_id", "created_at", "id"),
+        Index("ix_insights_workspace_created", "workspace_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import AutoString, Field, SQLModel
 
 from lumiere.core.enums import Engine, Feedback, QueryOrigin, QueryStatus
@@ -12,6 +12,12 @@ class Query(SQLModel, table=True):
     """One question, SQL edit or re-run, kept in the user's history even after its source is gone."""
 
     __tablename__ = "queries"
+    # History lists: one space's entries, newest first (personal: user and no workspace; a workspace's),
+    # read backwards from the index with no sort (the order ends with id).
+    __table_args__ = (
+        Index("ix_queries_user_workspace_created", "user_id", "workspace_id", "created_at", "id"),
+        Index("ix_queries_workspace_created", "workspace_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")

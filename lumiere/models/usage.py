@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lumiere.models._base import utcnow
@@ -10,6 +10,8 @@ class LlmCall(SQLModel, table=True):
     """Every request made to an LLM, for cost and usage pages."""
 
     __tablename__ = "llm_calls"
+    # A user's LLM spend this month (the plan's budget, the usage page).
+    __table_args__ = (Index("ix_llm_calls_user_created", "user_id", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")

@@ -24,5 +24,7 @@ class User(SQLModel, table=True):
     # The user's own OpenAI-compatible endpoint and model (with their key); None: the server's.
     llm_base_url: str | None = Field(default=None, max_length=500)
     llm_model: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow)
+    # The dashboard's "Getting started" card was closed (the help menu shows it again).
+    guide_dismissed: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, index=True)  # the admin console's new users
     updated_at: datetime = Field(default_factory=utcnow)

@@ -9,6 +9,7 @@ from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
+from lumiere.components.pin_button import pin_button
 from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
 from lumiere.components.share_dialog import share_button
 from lumiere.state.history import ANY, HistoryRow, HistoryState
@@ -161,6 +162,7 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                 min_width="0",
             ),
             rx.hstack(
+                pin_button(item.id, disabled=(item.status != "ok") | (item.source_gone != "")),
                 share_button(item.id, disabled=(item.status != "ok") | (item.source_gone != "")),
                 export_menu(item.id, disabled=(item.status != "ok") | (item.source_gone != "")),
                 rx.button(

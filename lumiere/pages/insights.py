@@ -9,6 +9,7 @@ from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.markdown import safe_markdown_view
+from lumiere.components.pin_button import pin_button
 from lumiere.components.share_dialog import share_button
 from lumiere.state.insights import InsightsState, SavedInsightRow
 
@@ -30,6 +31,7 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                     spacing="1",
                 ),
                 rx.hstack(
+                    pin_button(item.query_id),
                     share_button(item.query_id),
                     export_menu(item.query_id),
                     rx.button(

@@ -14,6 +14,7 @@ from lumiere.components.feedback import VIEWER_NO_DATA, empty_state, plans_link,
 from lumiere.components.forms import field_label, source_select
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
+from lumiere.components.pin_button import pin_button
 from lumiere.components.result_table import result_summary, result_table
 from lumiere.components.schedule_dialog import schedule_button, schedule_dialog
 from lumiere.components.share_dialog import share_button
@@ -362,6 +363,7 @@ def answer_header() -> rx.Component:
             rx.cond(
                 QueryState.answer_query_id > 0,
                 rx.hstack(
+                    pin_button(QueryState.answer_query_id, size="2"),
                     share_button(QueryState.answer_query_id, size="2"),
                     export_menu(QueryState.answer_query_id, size="2"),
                     schedule_button(QueryState.open_schedule_form(QueryState.answer_query_id)),

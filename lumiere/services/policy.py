@@ -21,7 +21,18 @@ from sqlmodel import Session, col, select
 
 from lumiere.core.enums import WorkspaceRole
 from lumiere.core.errors import Forbidden, NotFound
-from lumiere.models import ChatSession, Insight, Query, Schedule, ShareLink, Source, User, Workspace, WorkspaceMember
+from lumiere.models import (
+    ChatSession,
+    Insight,
+    Pin,
+    Query,
+    Schedule,
+    ShareLink,
+    Source,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
 
 
 class Action(StrEnum):
@@ -53,6 +64,7 @@ _NOUNS: dict[type, str] = {
     Schedule: "schedules",
     ChatSession: "chats",
     ShareLink: "share links",
+    Pin: "pinned answers",
 }
 
 _VERBS: dict[Action, str] = {

@@ -80,33 +80,55 @@ def clean_role(role: object) -> WorkspaceRole:
 
 
 def view(session: Session, workspace: Workspace, role: WorkspaceRole) -> WorkspaceView:
+    return _views(session, [(workspace, role)])[0]
+
+
+def _views(session: Session, spaces: list[tuple[Workspace, WorkspaceRole]]) -> list[WorkspaceView]:
+    """The views of several workspaces with two queries in all (members, invitations), not two each."""
+    ids = [saved_id(workspace) for workspace, _role in spaces]
     rows = session.exec(
         select(WorkspaceMember, User)
         .join(User, col(User.id) == WorkspaceMember.user_id)
-        .where(WorkspaceMember.workspace_id == workspace.id)
+        .where(col(WorkspaceMember.workspace_id).in_(ids))
         .order_by(col(WorkspaceMember.created_at), col(WorkspaceMember.id))
-    ).all()
-    members = [
-        MemberView(user_id=user.id, email=user.email, name=user.name, role=WorkspaceRole(member.role))
-        for member, user in rows
+    ).all() if ids else []
+    members: dict[int, list[MemberView]] = {workspace_id: [] for workspace_id in ids}
+    for member, user in rows:
+        members[member.workspace_id].append(
+            MemberView(user_id=user.id, email=user.email, name=user.name, role=WorkspaceRole(member.role))
+        )
+    admin_of = [saved_id(workspace) for workspace, role in spaces if role == WorkspaceRole.ADMIN]
+    pending: dict[int, list[InvitationView]] = {workspace_id: [] for workspace_id in ids}
+    for invitation in _pending_in(session, admin_of):
+        pending[invitation.workspace_id].append(public_invitation(invitation))
+    return [
+        WorkspaceView(
+            id=saved_id(workspace),
+            name=workspace.name,
+            role=role,
+            members=members[saved_id(workspace)],
+            invitations=pending[saved_id(workspace)],
+            created_at=iso_utc(workspace.created_at),
+            owner_id=workspace.owner_id,
+        )
+        for workspace, role in spaces
     ]
-    pending = [public_invitation(invitation) for invitation in _pending(session, saved_id(workspace))]
-    return WorkspaceView(
-        id=saved_id(workspace),
-        name=workspace.name,
-        role=role,
-        members=members,
-        invitations=pending if role == WorkspaceRole.ADMIN else [],
-        created_at=iso_utc(workspace.created_at),
-        owner_id=workspace.owner_id,
-    )
 
 
 def _pending(session: Session, workspace_id: int) -> list[WorkspaceInvitation]:
+    return _pending_in(session, [workspace_id])
+
+
+def _pending_in(session: Session, workspace_ids: list[int]) -> list[WorkspaceInvitation]:
+    if not workspace_ids:
+        return []
     return list(
         session.exec(
             select(WorkspaceInvitation)
-            .where(WorkspaceInvitation.workspace_id == workspace_id, col(WorkspaceInvitation.accepted_at).is_(None))
+            .where(
+                col(WorkspaceInvitation.workspace_id).in_(workspace_ids),
+                col(WorkspaceInvitation.accepted_at).is_(None),
+            )
             .order_by(col(WorkspaceInvitation.created_at), col(WorkspaceInvitation.id))
         ).all()
     )
@@ -120,7 +142,7 @@ def list_workspaces(session: Session, user: User) -> list[WorkspaceView]:
         .where(own_filter(WorkspaceMember, user))
         .order_by(func.lower(Workspace.name), col(Workspace.id))
     ).all()
-    return [view(session, workspace, WorkspaceRole(role)) for workspace, role in rows]
+    return _views(session, [(workspace, WorkspaceRole(role)) for workspace, role in rows])
 
 
 @dataclass(frozen=True)

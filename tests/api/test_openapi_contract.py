@@ -93,7 +93,7 @@ def test_every_route_with_a_body_names_its_schema(document) -> None:
                 resolved = _resolve(schema, document) if schema else {}
                 assert "$ref" in schema and resolved.get("properties"), f"{method.upper()} {path} {code} has no schema"
                 with_body.append((method, path))
-    assert len(with_body) == 67
+    assert len(with_body) == 71
     assert sorted(files) == [("get", "/api/exports/{token}"), ("get", "/api/queries/{query_id}/export")]
 
 

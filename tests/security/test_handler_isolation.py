@@ -7,16 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlmodel import select
 
 from lumiere.db import saved_id, session_scope
-from lumiere.models import ChatSession, Insight, Query, Source
-from lumiere.services import ask, chat, insights, sources, workspaces
+from lumiere.models import ChatSession, Insight, Pin, Query, Source, User
+from lumiere.services import ask, chat, insights, pins, sources, workspaces
 from lumiere.services.auth import issue_token, register_user
 from lumiere.state.chat import ChatState
+from lumiere.state.dashboard import DashboardState
 from lumiere.state.data_detail import SourceDetailState
 from lumiere.state.exports import ExportState
 from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
+from lumiere.state.pins import PinState
 from lumiere.state.query import QueryState
 from lumiere.state.workspaces import WorkspacesState
 from tests.helpers.page_state import handler, page_state, settled
@@ -117,3 +120,21 @@ def test_workspaces_page(owned: Owned) -> None:
     state.selected_id = owned.workspace  # a forged selection: the service still says no such workspace
     assert f"No workspace with id {owned.workspace}" in str(settled(state.invite({"email": "x@example.com"})))
     assert f"No workspace with id {owned.workspace}" in str(settled(state.confirm_delete()))
+
+
+def test_pin_and_dashboard_arranging(owned: Owned) -> None:
+    with session_scope() as session:
+        owner = session.exec(select(User).where(User.email == "owner@example.com")).one()
+        pin_id = saved_id(pins.pin_query(session, owner, owned.query))
+    state = page_state(PinState, owned.stranger_token, "/query")
+    assert f"No query with id {owned.query}" in str(settled(handler(PinState.pin)(state, str(owned.query))))
+    dashboard = page_state(DashboardState, owned.stranger_token, "/dashboard")
+    missing = f"No pin with id {pin_id}"
+    assert missing in str(settled(handler(DashboardState.move)(dashboard, str(pin_id), 0)))
+    assert missing in str(settled(handler(DashboardState.resize)(dashboard, str(pin_id), 3)))
+    assert missing in str(settled(handler(DashboardState.unpin)(dashboard, str(pin_id))))
+    settled(dashboard.load())
+    assert dashboard.pin_cards == []
+    with session_scope() as session:
+        pin = session.get(Pin, pin_id)
+        assert pin is not None and (pin.width, pin.position) == (1, 0)

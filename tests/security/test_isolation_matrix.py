@@ -157,6 +157,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/shares"): Row("/api/shares", anyone_signed_in(200)),
     ("DELETE", "/api/shares/{token}"): Row("/api/shares/{share_token}", changers(204), restore=True),
     ("GET", "/api/public/{token}"): Row("/api/public/{share_token}", (200,) * 6),
+    ("GET", "/api/pins"): Row("/api/pins?workspace_id={workspace_id}", members(200)),
+    ("POST", "/api/pins"): Row("/api/pins", changers(201), {"query_id": "{query_id}"}),
+    ("PATCH", "/api/pins/{pin_id}"): Row("/api/pins/{pin_id}", changers(200), {"position": 0, "width": 2}),
+    ("DELETE", "/api/pins/{pin_id}"): Row("/api/pins/{pin_id}", changers(204), restore=True),
+    ("POST", "/api/pins/{pin_id}/refresh"): Row("/api/pins/{pin_id}/refresh", members(200)),
     ("GET", "/api/workspaces"): Row("/api/workspaces", anyone_signed_in(200)),
     ("POST", "/api/workspaces"): Row("/api/workspaces", anyone_signed_in(201), {"name": "Another team"}),
     ("POST", "/api/workspaces/invitations/accept"): Row("/api/workspaces/invitations/accept", anyone_signed_in(404),
@@ -241,13 +246,14 @@ class World:
         share_token = self.call("POST", f"/api/queries/{query_id}/share", "owner", {}, 201)["token"]
         schedule = {**SCHEDULE, "query_id": query_id}
         schedule_id = self.call("POST", "/api/schedules", "owner", schedule, 201)["id"]
+        pin_id = self.call("POST", "/api/pins", "owner", {"query_id": query_id}, 201)["id"]
         tokens = [item["id"] for item in self.call("GET", "/api/tokens", "owner", expect=200)["items"]]
         token_id = self.ids.get("token_id", 0)
         if token_id not in tokens:  # the first build, or the matrix revoked it
             token_id = self.call("POST", "/api/tokens", "owner", {"name": "owner's"}, 201)["id"]
         self.ids.update(workspace_id=wid, source_id=source_id, query_id=query_id, example_id=example_id,
                         insight_id=insight_id, chat_id=chat_id, schedule_id=schedule_id, token_id=token_id,
-                        invitation_id=invited["invitation_id"], share_token=share_token)
+                        invitation_id=invited["invitation_id"], share_token=share_token, pin_id=pin_id)
 
     def fill(self, text: str) -> str:
         return text.format(**self.ids)
