@@ -7,9 +7,11 @@ from collections.abc import Callable
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.keyboard import keyboard_layer
 from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
 from lumiere.state.auth import NEW_WORKSPACE, PERSONAL, AuthState, SpaceChoice
+from lumiere.state.keyboard import KeyboardState
 
 
 def brand() -> rx.Component:
@@ -107,6 +109,11 @@ def user_menu() -> rx.Component:
                 rx.hstack(rx.icon("settings", size=14), rx.text("Settings")),
                 on_select=rx.redirect(routes.SETTINGS.path),
             ),
+            rx.menu.item(
+                rx.hstack(rx.icon("keyboard", size=14), rx.text("Keyboard shortcuts")),
+                shortcut="?",
+                on_select=KeyboardState.open_shortcuts,
+            ),
             rx.menu.separator(),
             rx.menu.item(
                 rx.hstack(rx.icon("log-out", size=14), rx.text("Log out")),
@@ -173,6 +180,7 @@ def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
         rx.hstack(
             theme_follower(),
             share_dialog(),
+            keyboard_layer(),
             sidebar(),
             rx.box(
                 top_bar(title),
