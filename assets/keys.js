@@ -8,7 +8,7 @@
 
   var GO_KEYS = { d: "kb-go-d", a: "kb-go-a", c: "kb-go-c", h: "kb-go-h" };
   var BOXES = ["question-box", "chat-message"];
-  var SAVE = 'button[aria-label="Save insight"]:not([disabled])';
+  var SAVE = 'button[data-shortcut="save-insight"]:not([disabled])';
   var pendingG = 0;
 
   function typing(target) {
