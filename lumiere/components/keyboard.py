@@ -100,10 +100,11 @@ def palette_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Go to…", size="3"),
+            # Uncontrolled and not debounced: every keystroke's search reaches the server before a later
+            # Enter does (events run in order), so Enter opens what the user sees for what they typed.
             rx.input(
                 id="palette-search",
-                value=KeyboardState.palette_text,
-                on_change=KeyboardState.search.debounce(150),
+                on_change=KeyboardState.search,
                 on_key_down=KeyboardState.palette_key,
                 placeholder="Search pages, sources, insights, history, chats",
                 aria_label="Search pages, sources, insights, history and chats",

@@ -12,14 +12,16 @@ from playwright.sync_api import Page, expect
 from tests.e2e.flows import new_email, user_with_sample, wait_for_answer
 
 # The focused element (or the field wrapper drawing its ring, as Radix Themes does for inputs) shows a ring.
+# Parents are checked only 3 levels up, and a parent's box-shadow could be a card's: a loose but useful check.
 _FOCUS_RING = """() => {
     let node = document.activeElement;
     if (!node || node === document.body) return 'nothing focused';
-    const described = node.tagName + (node.id ? '#' + node.id : '') + ' ' + (node.getAttribute('aria-label') || '');
+    const described = node.outerHTML.slice(0, 300) + ' in ' + (node.parentElement?.outerHTML.slice(0, 200) || '');
+    const ring = (style) => (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+        || (style.boxShadow && style.boxShadow !== 'none');
     for (let depth = 0; node && depth < 3; depth += 1, node = node.parentElement) {
-        const style = getComputedStyle(node);
-        const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-        if (outline || (style.boxShadow && style.boxShadow !== 'none')) return '';
+        // Radix Themes draws some rings on a pseudo-element (cards: ::after).
+        if ([null, '::before', '::after'].some((pseudo) => ring(getComputedStyle(node, pseudo)))) return '';
     }
     return 'no visible focus on ' + described;
 }"""
@@ -40,6 +42,11 @@ def _tab_to(page: Page, selector: str, limit: int = 60, backwards: bool = False)
     raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
 
 
+def _ready(page: Page) -> None:
+    """The signed-in frame is drawn (with the keyboard layer): shortcuts work from here on."""
+    page.locator("#kb-open-palette").wait_for(state="attached")
+
+
 def _focused(page: Page, selector: str) -> bool:
     return page.evaluate("(selector) => document.activeElement?.matches(selector) ?? false", selector)
 
@@ -55,6 +62,7 @@ def test_register_upload_ask_chart_and_save_with_the_keyboard_only(page: Page, t
         page.keyboard.type(text)
     page.keyboard.press("Enter")
     page.wait_for_url("**/dashboard**")
+    _ready(page)
 
     # The palette finds the upload page.
     page.keyboard.press("Control+k")
@@ -72,6 +80,7 @@ def test_register_upload_ask_chart_and_save_with_the_keyboard_only(page: Page, t
     _tab_to(page, "a[href^='/data/']:not([href='/data/upload'])")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/data/\d+$"))
+    _ready(page)
 
     page.keyboard.press("g")
     page.keyboard.press("a")
@@ -88,9 +97,10 @@ def test_register_upload_ask_chart_and_save_with_the_keyboard_only(page: Page, t
     chart_type = page.get_by_role("radiogroup", name="Chart type")
     before = chart_type.get_by_role("radio", checked=True).inner_text()
     _tab_to(page, "[role='radiogroup'][aria-label='Chart type'] [role='radio']")
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # moves to the next type (Radix may or may not check it on focus)
+    page.keyboard.press("Space")
     _assert_focus_visible(page)
-    expect(chart_type.get_by_role("radio", checked=True)).not_to_have_text(before)
+    expect(chart_type.get_by_role("radio", checked=True)).not_to_have_text(before, timeout=30_000)
 
     # From the question box to "Save insight": two keys.
     save = page.get_by_role("button", name="Save insight")
@@ -106,7 +116,7 @@ def test_register_upload_ask_chart_and_save_with_the_keyboard_only(page: Page, t
 def test_shortcuts_dialog_slash_go_to_and_typing_never_fires_one(page: Page) -> None:
     source_id = user_with_sample(page, "Shortcut User")
     page.goto("/dashboard")
-    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    _ready(page)
 
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
@@ -116,6 +126,7 @@ def test_shortcuts_dialog_slash_go_to_and_typing_never_fires_one(page: Page) -> 
     expect(dialog).to_be_hidden()
 
     page.goto(f"/query?source={source_id}")
+    _ready(page)
     box = page.get_by_label("Question")
     expect(box).to_be_visible()
     page.keyboard.press("/")
@@ -145,7 +156,7 @@ def test_shortcuts_dialog_slash_go_to_and_typing_never_fires_one(page: Page) -> 
 def test_palette_searches_sources_and_pages_and_enter_opens_the_choice(page: Page) -> None:
     source_id = user_with_sample(page, "Palette User")
     page.goto("/dashboard")
-    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    _ready(page)
 
     page.keyboard.press("Control+k")
     search = page.get_by_role("combobox", name=re.compile("Search pages"))

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from lumiere import routes
 from lumiere.core.errors import Invalid, NotFound
+from lumiere.db import saved_id
 from lumiere.models import ChatSession, Insight, Query, Source, User
 from lumiere.services.palette import MAX_QUERY, PER_KIND, PaletteKind, search
 from lumiere.services.workspaces import add_member, create_workspace
@@ -15,16 +16,17 @@ from tests.helpers.queries import make_user
 
 def _things(session: Session, user: User, word: str, workspace_id: int | None = None) -> dict[str, int]:
     """One source, history entry, saved insight, unsaved insight and chat, all named with `word`."""
-    source = Source(user_id=user.id, workspace_id=workspace_id, name=f"{word} sales", kind="csv")
+    owner = saved_id(user)
+    source = Source(user_id=owner, workspace_id=workspace_id, name=f"{word} sales", kind="csv")
     session.add(source)
     session.flush()
-    query = Query(user_id=user.id, workspace_id=workspace_id, source_id=source.id, source_name=source.name,
+    query = Query(user_id=owner, workspace_id=workspace_id, source_id=source.id, source_name=source.name,
                   question=f"Total {word} by region", sql="SELECT 1")
     session.add(query)
     session.flush()
-    saved = Insight(user_id=user.id, workspace_id=workspace_id, query_id=query.id, text=f"{word} grew", saved=True)
-    unsaved = Insight(user_id=user.id, workspace_id=workspace_id, query_id=query.id, text=f"{word} draft")
-    chat = ChatSession(user_id=user.id, workspace_id=workspace_id, source_id=source.id, title=f"About {word}")
+    saved = Insight(user_id=owner, workspace_id=workspace_id, query_id=saved_id(query), text=f"{word} grew", saved=True)
+    unsaved = Insight(user_id=owner, workspace_id=workspace_id, query_id=saved_id(query), text=f"{word} draft")
+    chat = ChatSession(user_id=owner, workspace_id=workspace_id, source_id=source.id, title=f"About {word}")
     session.add_all([saved, unsaved, chat])
     session.commit()
     return {"source": source.id, "query": query.id, "chat": chat.id}  # type: ignore[dict-item]
@@ -62,7 +64,7 @@ def test_another_users_things_never_appear(db_session: Session) -> None:
     mine = search(db_session, ann, None, "")
     assert not [item for item in mine if "Papaya" in item.label]
     assert len([item for item in search(db_session, ann, None, "mango") if item.kind == PaletteKind.SOURCE]) == 1
-    assert [item for item in search(db_session, ann, None, "papaya")] == []
+    assert search(db_session, ann, None, "papaya") == []
 
 
 def test_a_workspace_shows_its_own_things_to_members_only(db_session: Session) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lumiere import routes
-from lumiere.db import session_scope
+from lumiere.db import saved_id, session_scope
 from lumiere.models import Source
 from lumiere.services.auth import issue_token, register_user
 from lumiere.state.help import HelpState
@@ -14,7 +14,7 @@ from tests.helpers.page_state import page_state, settled
 def _signed_in(email: str, source_name: str) -> str:
     with session_scope() as session:
         user = register_user(session, email=email, password="correct horse", name="Kay")
-        session.add(Source(user_id=user.id, name=source_name, kind="csv"))
+        session.add(Source(user_id=saved_id(user), name=source_name, kind="csv"))
         session.flush()
         return issue_token(user).access_token
 
