@@ -60,7 +60,6 @@ def shortcuts_dialog() -> rx.Component:
                   for shortcut in SHORTCUTS],
                 spacing="2",
                 margin_y="1rem",
-                role="list",
             ),
             rx.flex(
                 rx.link("All help", href=routes.help_url("keyboard"), size="2"),
@@ -111,7 +110,11 @@ def palette_dialog() -> rx.Component:
                 role="combobox",
                 aria_expanded="true",
                 aria_controls="palette-results",
-                aria_activedescendant="palette-option-" + KeyboardState.palette_index.to_string(),
+                aria_activedescendant=rx.cond(
+                    KeyboardState.palette_rows.length() > 0,
+                    "palette-option-" + KeyboardState.palette_index.to_string(),
+                    None,
+                ),
                 max_length=100,
                 custom_attrs={"onKeyDownCapture": _PALETTE_KEYS},
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import register_in_browser
@@ -29,3 +30,31 @@ def test_help_search_deep_link_and_empty_state_link(page: Page) -> None:
     expect(privacy).to_be_in_viewport()
     page.goto("/help#keyboard")
     expect(page.locator("#keyboard")).to_be_in_viewport()
+
+
+def _violations(page: Page) -> list[str]:
+    """axe-core's violations of any impact but "minor", as "rule: target" lines."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+        if violation.get("impact") != "minor"
+    ]
+
+
+def test_help_page_and_keyboard_dialogs_have_no_accessibility_violations(page: Page) -> None:
+    register_in_browser(page, "Axe Reader", new_email("axe"))
+    page.goto("/help")
+    expect(page.get_by_role("heading", name="Privacy: what is stored and what an LLM sees")).to_be_visible()
+    page.locator("#kb-open-palette").wait_for(state="attached")
+    found = _violations(page)
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    found += _violations(page)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+k")
+    expect(page.get_by_role("dialog", name="Go to…")).to_be_visible()
+    expect(page.get_by_role("option").first).to_be_visible()
+    found += _violations(page)
+    # Landmark rules are the accessibility branch's (a main landmark for every page, issue 17 item 9).
+    assert [line for line in found if not line.startswith(("region", "landmark-one-main"))] == []
