@@ -23,6 +23,7 @@ from lumiere.pages.dashboard import dashboard_page
 from lumiere.pages.data import data_page
 from lumiere.pages.data_detail import data_detail_page
 from lumiere.pages.data_upload import upload_page
+from lumiere.pages.help import help_page
 from lumiere.pages.history import history_page
 from lumiere.pages.insights import insights_page
 from lumiere.pages.login import login_page
@@ -39,6 +40,7 @@ from lumiere.state.dashboard import DashboardState
 from lumiere.state.data import DataState
 from lumiere.state.data_detail import SourceDetailState
 from lumiere.state.data_upload import UploadState
+from lumiere.state.help import HelpState
 from lumiere.state.history import HistoryState
 from lumiere.state.insights import InsightsState
 from lumiere.state.query import QueryState
@@ -80,6 +82,7 @@ PAGES: tuple[Page, ...] = (
     Page(routes.INSIGHTS, insights_page, InsightsState.load),
     Page(routes.SCHEDULES, schedules_page, SchedulesState.load),
     Page(routes.WORKSPACES, workspaces_page, WorkspacesState.load),
+    Page(routes.HELP, help_page, HelpState.load),
     Page(routes.ADMIN, admin_page, AdminState.load),
     Page(routes.SHARED, shared_answer_page, SharedAnswerState.load),
 )

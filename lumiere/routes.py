@@ -47,6 +47,7 @@ WORKSPACES = Route("/workspaces", "Workspaces · Lumiere", "Workspaces", "users"
 PROFILE = Route("/profile", "Settings · Lumiere")  # the old address of Settings → Profile: redirects there
 SETTINGS = Route("/settings", "Settings · Lumiere")
 SETTINGS_PLAN = f"{SETTINGS.path}#plan"  # where a plan limit's message sends people
+HELP = Route("/help", "Help · Lumiere", "Help", "circle-help")
 ADMIN = Route("/admin", "Admin · Lumiere", "Admin", "shield", admin_only=True)
 # A shared answer: anyone with the link, no sign-in, no app navigation.
 SHARED = Route("/s/[token]", "Shared answer · Lumiere", requires_login=False)
@@ -68,6 +69,7 @@ ROUTES: tuple[Route, ...] = (
     INSIGHTS,
     SCHEDULES,
     WORKSPACES,
+    HELP,
     ADMIN,
     SHARED,
 )
@@ -95,6 +97,16 @@ def ask_url(source_id: Any, question: str | None = None) -> str:
     if question is None:
         return f"{QUERY.path}?source={source_id}"
     return f"{QUERY.path}?{urlencode({'source': source_id, 'q': question})}"
+
+
+def chat_url(session_id: Any) -> str:
+    """The Chat page with one conversation open."""
+    return f"{CHAT.path}?session={session_id}"
+
+
+def help_url(topic: str = "") -> str:
+    """The help page, opened at one topic's section (`services/help_topics.py` slugs) when given."""
+    return f"{HELP.path}#{topic}" if topic else HELP.path
 
 
 def login_url(next_path: str | None = None) -> str:

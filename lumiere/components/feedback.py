@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from lumiere import routes
+from lumiere.components.help_link import help_link
 
 # What a workspace viewer sees where others are offered "add data" buttons.
 VIEWER_NO_DATA = (
@@ -13,13 +14,17 @@ VIEWER_NO_DATA = (
 )
 
 
-def empty_state(icon: str, title: str, body: str | rx.Var[str], *actions: rx.Component) -> rx.Component:
+def empty_state(
+    icon: str, title: str, body: str | rx.Var[str], *actions: rx.Component, help_topic: str = ""
+) -> rx.Component:
+    """Every empty state ends with a link to help (at `help_topic`'s section when given)."""
     return rx.card(
         rx.vstack(
             rx.icon(icon, size=40, color=rx.color("accent", 9)),
             rx.heading(title, size="5", as_="h2"),
             rx.text(body, color_scheme="gray", text_align="center", max_width="34rem"),
             rx.hstack(*actions, spacing="3", wrap="wrap", justify="center"),
+            help_link(help_topic),
             align="center",
             spacing="3",
             padding="2rem",

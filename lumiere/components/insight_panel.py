@@ -29,6 +29,7 @@ def _actions(state: type[InsightMixin]) -> rx.Component:
             aria_pressed=rx.cond(state.insight_saved, "true", "false"),
             aria_label=rx.cond(state.insight_saved, "Unsave insight", "Save insight"),
             disabled=state.insight_id == 0,
+            custom_attrs={"data-shortcut": "save-insight"},  # assets/keys.js: `s`, and Esc from the question box
         ),
         spacing="2",
     )

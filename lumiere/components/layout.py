@@ -7,10 +7,12 @@ from collections.abc import Callable
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.keyboard import keyboard_layer
 from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
 from lumiere.state.auth import NEW_WORKSPACE, PERSONAL, AuthState, SpaceChoice
 from lumiere.state.dashboard import DashboardState
+from lumiere.state.keyboard import KeyboardState
 
 
 def brand() -> rx.Component:
@@ -112,6 +114,11 @@ def user_menu() -> rx.Component:
                 rx.hstack(rx.icon("list-checks", size=14), rx.text("Show getting started")),
                 on_select=DashboardState.show_guide_again,
             ),
+            rx.menu.item(
+                rx.hstack(rx.icon("keyboard", size=14), rx.text("Keyboard shortcuts")),
+                shortcut="?",
+                on_select=KeyboardState.open_shortcuts,
+            ),
             rx.menu.separator(),
             rx.menu.item(
                 rx.hstack(rx.icon("log-out", size=14), rx.text("Log out")),
@@ -178,6 +185,7 @@ def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
         rx.hstack(
             theme_follower(),
             share_dialog(),
+            keyboard_layer(),
             sidebar(),
             rx.box(
                 top_bar(title),

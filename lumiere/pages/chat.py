@@ -11,6 +11,7 @@ from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, error_callout
 from lumiere.components.forms import field_label, source_select
+from lumiere.components.help_link import help_link
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell
 from lumiere.components.result_table import result_summary, result_table
@@ -206,7 +207,8 @@ def _assistant_bubble(item: rx.Var[Bubble]) -> rx.Component:
         rx.box(
             rx.vstack(
                 rx.text(item.text, size="2", white_space="pre-wrap", style={"overflow_wrap": "anywhere"}),
-                rx.cond(item.has_result, _answer_details(item), rx.fragment()),
+                # No result: a refusal or a question back; say how to ask so the engine understands.
+                rx.cond(item.has_result, _answer_details(item), help_link("questions", "How to ask questions")),
                 spacing="2",
                 width="100%",
             ),

@@ -12,6 +12,7 @@ from lumiere.components.exploration_grid import exploration_grid
 from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import VIEWER_NO_DATA, empty_state, plans_link, skeleton_lines
 from lumiere.components.forms import field_label, source_select
+from lumiere.components.help_link import help_link
 from lumiere.components.insight_panel import insight_panel
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.pin_button import pin_button
@@ -177,6 +178,7 @@ def error_card() -> rx.Component:
                 rx.fragment(),
             ),
             plans_link(QueryState.limit_reached),
+            help_link("questions", "How to ask questions Lumiere understands"),
             suggestion_chips(QueryState.error_suggestions, "Questions that can be answered", "Answerable instead"),
             rx.cond(
                 QueryState.failed_sql != "",

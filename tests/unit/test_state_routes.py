@@ -27,7 +27,7 @@ def test_every_route_is_registered_with_its_title_and_on_load():
 
 def test_every_nav_entry_is_a_signed_in_route_drawn_in_the_sidebar():
     assert [route.nav_label for route in routes.NAV] == [
-        "Dashboard", "Data", "Ask", "Chat", "History", "Insights", "Schedules", "Workspaces", "Admin"
+        "Dashboard", "Data", "Ask", "Chat", "History", "Insights", "Schedules", "Workspaces", "Help", "Admin"
     ]
     assert [route for route in routes.NAV if route.admin_only] == [routes.ADMIN]
     sidebar = str(nav_links())
@@ -42,6 +42,8 @@ def test_url_builders_give_the_pages_paths_for_values_and_for_vars():
     assert routes.query_url(3) == "/query?query=3" and routes.rerun_url(3) == "/query?rerun=3"
     assert routes.ask_url(2) == "/query?source=2"
     assert routes.ask_url(2, "Top 5 by sales & margin?") == "/query?source=2&q=Top+5+by+sales+%26+margin%3F"
+    assert routes.chat_url(4) == "/chat?session=4"
+    assert routes.help_url("privacy") == "/help#privacy" and routes.help_url() == "/help"
     assert routes.login_url("/data/2") == "/login?next=/data/2" and routes.login_url() == "/login"
     in_browser = str(rx.Var.create(routes.query_url(HistoryState.items[0].id)))
     assert in_browser.startswith('("/query?query="+') and "items" in in_browser
