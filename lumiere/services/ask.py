@@ -74,6 +74,7 @@ class AnswerView:
     notes: list[str]
     # A vague request's cards (the first is the answer above); None for an ordinary answer.
     exploration: list[ExplorationCardView] | None = None
+    cached: bool = False  # the rows came from the result cache
 
 
 def public_answer(answer: Answer) -> AnswerView:
@@ -94,6 +95,7 @@ def public_answer(answer: Answer) -> AnswerView:
         explanation=answer.explanation,
         notes=answer.notes + result.notes,
         exploration=[public_card(card) for card in answer.exploration] if answer.exploration else None,
+        cached=result.cached,
     )
 
 
