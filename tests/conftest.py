@@ -46,13 +46,16 @@ def _quiet_fast_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    """Every test starts with no requests counted (questions still count against the plan's limit)."""
-    from lumiere.services import rate_limits
+def _fresh_limits_and_caches() -> Iterator[None]:
+    """Every test starts with no requests counted (questions still count against the plan's limit)
+    and no query result kept from another test."""
+    from lumiere.services import rate_limits, result_cache
 
     rate_limits.reset()
+    result_cache.reset()
     yield
     rate_limits.reset()
+    result_cache.reset()
 
 
 def _create_pg_database() -> str:

@@ -26,12 +26,13 @@ class _Entry(Generic[V]):
 
 
 class BoundedLru(Generic[K, V]):
-    """At most `max_entries` entries and `max_bytes` bytes; a value over a tenth of `max_bytes` is not kept,
-    so one huge entry cannot flush everything else."""
+    """At most `max_entries` entries and `max_bytes` bytes; a value over `max_entry_bytes` (by default a
+    tenth of `max_bytes`, so one huge entry cannot flush everything else) is not kept."""
 
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
+    def __init__(self, max_entries: int, max_bytes: int, max_entry_bytes: int | None = None) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // 10 if max_entry_bytes is None else max_entry_bytes
         self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -49,7 +50,7 @@ class BoundedLru(Generic[K, V]):
 
     def put(self, key: K, value: V, size: int, ttl_s: float | None = None) -> bool:
         """Keep `value` (True), or not when it is too big for the bounds (False)."""
-        if self.max_entries < 1 or size > self.max_bytes // 10:
+        if self.max_entries < 1 or size > self.max_entry_bytes:
             return False
         expires_at = time.monotonic() + ttl_s if ttl_s is not None else None
         with self._lock:

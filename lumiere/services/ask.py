@@ -27,7 +27,7 @@ from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services import examples, usage, warehouse
+from lumiere.services import examples, result_cache, usage, warehouse
 from lumiere.services.explore import Exploration, ExplorationCard, ExplorationCardView, explore, public_card
 from lumiere.services.explore_request import has_exploration_intent, read_request
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
@@ -107,6 +107,7 @@ def build_context(session: Session, user: User, source: Source) -> QuestionConte
         find_values=lambda phrases: warehouse.find_values(source, phrases),
         user_id=user.id,
         semantics=semantics_for_engine(source),
+        dataset_key=result_cache.dataset_key(source),
     )
 
 

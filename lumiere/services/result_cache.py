@@ -150,6 +150,18 @@ def dataset_version(source: Source) -> str:
     return hashlib.sha256(described.encode()).hexdigest()
 
 
+def dataset_key(source: Source) -> str | None:
+    """The data's version with what the question engines read about it (profile, semantic layer,
+    ingest notes): the built-in engine keeps its per-dataset index under it. None when the data is gone."""
+    try:
+        version = dataset_version(source)
+    except (OSError, ValueError):
+        return None
+    described = json.dumps([source.profile_json, source.semantics_json, source.details_json], sort_keys=True,
+                           default=str)
+    return f"{source.id}:{version}:{hashlib.sha256(described.encode()).hexdigest()}"
+
+
 def _ttl_s(source: Source) -> int | None:
     """How long a result may be reused: None for uploads (until they change), the setting for databases."""
     return None if source.kind == "csv" else get_settings().external_cache_ttl_s
