@@ -151,14 +151,14 @@ def dataset_version(source: Source) -> str:
 
 
 def dataset_key(source: Source) -> str | None:
-    """The data's version with what the question engines read about it (profile, semantic layer,
+    """The data's version with what the question engines read about it (tables, profile, semantic layer,
     ingest notes): the built-in engine keeps its per-dataset index under it. None when the data is gone."""
     try:
         version = dataset_version(source)
     except (OSError, ValueError):
         return None
-    described = json.dumps([source.profile_json, source.semantics_json, source.details_json], sort_keys=True,
-                           default=str)
+    described = json.dumps([source.tables_json, source.profile_json, source.semantics_json, source.details_json],
+                           sort_keys=True, default=str)
     return f"{source.id}:{version}:{hashlib.sha256(described.encode()).hexdigest()}"
 
 
