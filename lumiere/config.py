@@ -153,7 +153,8 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     # Worker threads per process (embedded or standalone worker).
     job_workers: int = Field(default=2, ge=1, le=64)
-    # The queue's name: its key prefix in Redis, its rows in the embedded SQLite queue.
+    # The queue's name: its key prefix in Redis (also of the rate limits and the result cache there),
+    # its rows in the embedded SQLite queue.
     job_queue_name: str = Field(default="lumiere", pattern=r"^[A-Za-z0-9_]{1,64}$")
     # Retries of a run or an email whose mail server could not be reached; the wait doubles each time.
     job_retries: int = Field(default=3, ge=0, le=10)

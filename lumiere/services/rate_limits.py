@@ -100,11 +100,13 @@ class _Limiter:
 
     @staticmethod
     def _storage() -> Storage:
-        url = get_settings().redis_url
-        if not url:
+        settings = get_settings()
+        if not settings.redis_url:
             return MemoryStorage()
+        # Counts are per user id and address: installations sharing a Redis keep them under their own name.
         return RedisStorage(
-            url, wrap_exceptions=True, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+            settings.redis_url, key_prefix=f"{settings.job_queue_name}:limits", wrap_exceptions=True,
+            socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S,
         )
 
 

@@ -33,7 +33,6 @@ from lumiere.models import Source
 from lumiere.storage.datasets import dataset_path
 
 logger = logging.getLogger(__name__)
-KEY_PREFIX = "lumiere:results:"
 REDIS_TIMEOUT_S = 0.5
 REDIS_RETRY_S = 30.0
 T = TypeVar("T")
@@ -140,6 +139,11 @@ def _call(work: Callable[[ResultStore], T]) -> T:
         return work(_STORES.memory(error))
 
 
+def _prefix() -> str:
+    """Keys start with the installation's name (its job queue's), so installations sharing a Redis stay apart."""
+    return f"{get_settings().job_queue_name}:results:"
+
+
 def dataset_version(source: Source) -> str:
     """What changes when the source's data does: an upload's file (immutable: key, mtime, size);
     an external database's connection and tables (its rows change unseen, hence the TTL)."""
@@ -172,7 +176,7 @@ def cache_key(source: Source, guarded_sql: str, row_cap: int) -> str | None:
     if _ttl_s(source) == 0 or source.id is None:
         return None
     digest = hashlib.sha256(f"{dataset_version(source)}\0{row_cap}\0{guarded_sql}".encode()).hexdigest()
-    return f"{KEY_PREFIX}{source.id}:{digest}"
+    return f"{_prefix()}{source.id}:{digest}"
 
 
 def lookup(key: str, started: float) -> ResultSet | None:
@@ -213,7 +217,7 @@ def remember(key: str, source: Source, result: ResultSet) -> None:
 
 def forget_source(source_id: int) -> None:
     """Drop every result of a source (it was deleted or replaced): its memory goes at once."""
-    _call(lambda store: store.drop_prefix(f"{KEY_PREFIX}{source_id}:"))
+    _call(lambda store: store.drop_prefix(f"{_prefix()}{source_id}:"))
 
 
 def reset() -> None:

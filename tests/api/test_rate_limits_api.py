@@ -3,18 +3,21 @@ failed sign-ins per account and per address, registrations per address (API.md, 
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
 
 from fastapi.testclient import TestClient
 
 from lumiere.config import reset_settings
 from lumiere.db import session_scope
+from lumiere.services import rate_limits
 from lumiere.services.plans import create_plan
 
 SQL = "SELECT COUNT(*) AS n FROM gapminder"
 
 
-def _limits(monkeypatch, **settings: int) -> None:
+def _limits(monkeypatch, **settings: int | str) -> None:
     for name, value in settings.items():
         monkeypatch.setenv(f"LUMIERE_{name.upper()}", str(value))
     reset_settings()
@@ -109,3 +112,28 @@ def test_registrations_are_limited_per_address(client, monkeypatch) -> None:
     _assert_limited(register(3), "Too many new accounts")
     assert client.post("/api/auth/register", json={"email": "other@example.com", "password": "s3cret-pass",
                                                     "name": "Other"}).status_code == 201
+
+
+def test_limits_hold_across_workers_through_redis(client, make_user, monkeypatch) -> None:
+    user = make_user()
+    _limits(monkeypatch, redis_url="redis://127.0.0.1:6379/0", job_queue_name=f"lumiere_test_{secrets.token_hex(6)}",
+            rate_limit_default_per_minute=3)
+    rate_limits.reset()
+    from lumiere.api import create_api
+
+    workers = [client, TestClient(create_api(), raise_server_exceptions=False)]
+    for n in range(3):
+        rate_limits.reset()  # each request on "another worker", with nothing counted in its memory
+        assert workers[n % 2].get("/api/auth/me", headers=user["headers"]).status_code == 200
+    rate_limits.reset()
+    _assert_limited(workers[1].get("/api/auth/me", headers=user["headers"]), "Too many requests")
+
+
+def test_redis_down_the_api_still_answers_and_limits_in_memory(client, make_user, monkeypatch, caplog) -> None:
+    user = make_user()
+    _limits(monkeypatch, redis_url="redis://127.0.0.1:1/0", rate_limit_default_per_minute=2)
+    rate_limits.reset()
+    with caplog.at_level(logging.WARNING, logger="lumiere.services.rate_limits"):
+        assert [client.get("/api/auth/me", headers=user["headers"]).status_code for _ in range(2)] == [200, 200]
+    assert "Redis cannot be reached" in caplog.text
+    _assert_limited(client.get("/api/auth/me", headers=user["headers"]), "Too many requests")

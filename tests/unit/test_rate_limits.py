@@ -27,6 +27,7 @@ def _fresh(monkeypatch) -> Iterator[None]:
 
 def _use_redis(monkeypatch, url: str) -> None:
     monkeypatch.setenv("LUMIERE_REDIS_URL", url)
+    monkeypatch.setenv("LUMIERE_JOB_QUEUE_NAME", f"lumiere_test_{secrets.token_hex(6)}")  # its own Redis keys
     reset_settings()
     rate_limits.reset()
 

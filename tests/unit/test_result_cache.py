@@ -29,7 +29,7 @@ PG_DSN = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres
 def _fresh(monkeypatch) -> Iterator[None]:
     monkeypatch.delenv("LUMIERE_REDIS_URL", raising=False)
     monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
-    monkeypatch.setattr(result_cache, "KEY_PREFIX", f"lumiere-test:{secrets.token_hex(6)}:")
+    monkeypatch.setenv("LUMIERE_JOB_QUEUE_NAME", f"lumiere_test_{secrets.token_hex(6)}")  # its own Redis keys
     reset_settings()
     result_cache.reset()
     yield
