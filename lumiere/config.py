@@ -153,7 +153,8 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     # Worker threads per process (embedded or standalone worker).
     job_workers: int = Field(default=2, ge=1, le=64)
-    # The queue's name: its key prefix in Redis, its rows in the embedded SQLite queue.
+    # The queue's name: its key prefix in Redis (also of the rate limits and the result cache there),
+    # its rows in the embedded SQLite queue.
     job_queue_name: str = Field(default="lumiere", pattern=r"^[A-Za-z0-9_]{1,64}$")
     # Retries of a run or an email whose mail server could not be reached; the wait doubles each time.
     job_retries: int = Field(default=3, ge=0, le=10)
@@ -167,6 +168,29 @@ class Settings(BaseSettings):
     run_reap_margin_s: float = Field(default=120.0, ge=0)
     # A run no worker has picked up for this long fails with a message saying no worker is running.
     run_queue_timeout_min: float = Field(default=60.0, gt=0)
+
+    # --- rate limits and caches ---------------------------------------------------------
+    # Off: no request is ever refused with 429 (e.g. behind a gateway that limits already).
+    rate_limits_enabled: bool = True
+    # Questions (ask, chat, SQL runs) a minute per user when the plan's requests_per_minute is empty.
+    rate_limit_questions_per_minute: int = Field(default=60, ge=1)
+    # Every other signed-in request, per user and minute (pages and API alike).
+    rate_limit_default_per_minute: int = Field(default=600, ge=1)
+    # Failed sign-ins per account and per client address in the window; then even the right password waits.
+    login_failure_limit: int = Field(default=10, ge=1)
+    login_failure_window_min: int = Field(default=15, ge=1, le=24 * 60)
+    # Attempts to create an account per client address and hour.
+    registrations_per_hour: int = Field(default=20, ge=1)
+    # Proxies of yours in front of the app: the client address is then read from X-Forwarded-For
+    # (that many entries from its end). 0: the connection's address; the header is not believed.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+    # Results of queries kept in memory (when Redis is not configured): at most this many, this big in all.
+    result_cache_entries: int = Field(default=1_000, ge=0)
+    result_cache_mb: int = Field(default=256, ge=0)
+    # Results of external databases are reused for this long (their data changes without us knowing); 0: never.
+    external_cache_ttl_s: int = Field(default=60, ge=0)
+    # Results of uploads are reused until the upload is replaced or deleted; in Redis they expire after this.
+    upload_cache_ttl_s: int = Field(default=24 * 3600, ge=1)
 
     log_level: str = "INFO"
 

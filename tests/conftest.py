@@ -31,6 +31,11 @@ def _quiet_fast_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     os.environ["LUMIERE_SECRET_KEY"] = "test-secret-" + secrets.token_hex(16)
     os.environ["LUMIERE_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     os.environ["LUMIERE_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'default.db'}"
+    # Tests sign in, fail to sign in and register far faster than people: generous limits here (the
+    # live server of the browser tests inherits them); a test of a limit sets its own low one.
+    os.environ["LUMIERE_RATE_LIMIT_DEFAULT_PER_MINUTE"] = "100000"
+    os.environ["LUMIERE_LOGIN_FAILURE_LIMIT"] = "100000"
+    os.environ["LUMIERE_REGISTRATIONS_PER_HOUR"] = "100000"
     for name in ("LUMIERE_LLM_API_KEY", "LUMIERE_LLM_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         os.environ.pop(name, None)
     reset_settings()
@@ -38,6 +43,19 @@ def _quiet_fast_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     os.environ.clear()
     os.environ.update(saved)
     reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits_and_caches() -> Iterator[None]:
+    """Every test starts with no requests counted (questions still count against the plan's limit)
+    and no query result kept from another test."""
+    from lumiere.services import rate_limits, result_cache
+
+    rate_limits.reset()
+    result_cache.reset()
+    yield
+    rate_limits.reset()
+    result_cache.reset()
 
 
 def _create_pg_database() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.deps import AskingUser, DbSession
 from lumiere.api.schemas import ResultOut
 from lumiere.services.ask import AnswerView, ask_question, public_answer, run_sql
 
@@ -37,16 +37,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such source (or not yours)"},
     408: {"description": "The query ran longer than the time limit"},
     422: {"description": "The question could not be answered; `suggestions` lists ones that can"},
+    429: {"description": "Too many questions this minute (the plan's requests_per_minute); see Retry-After"},
 }
 
 
 @router.post("/query", response_model=ResultOut, responses=ERRORS)
-def query(body: QuestionIn, user: CurrentUser, session: DbSession) -> AnswerView:
+def query(body: QuestionIn, user: AskingUser, session: DbSession) -> AnswerView:
     return public_answer(ask_question(session, user, source_id=body.source_id, question=body.question))
 
 
 @router.post("/sql", response_model=ResultOut, responses=ERRORS)
-def sql(body: SqlIn, user: CurrentUser, session: DbSession) -> AnswerView:
+def sql(body: SqlIn, user: AskingUser, session: DbSession) -> AnswerView:
     return public_answer(
         run_sql(session, user, source_id=body.source_id, sql=body.sql, question=body.question, query_id=body.query_id)
     )

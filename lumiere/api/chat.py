@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
 from pydantic import Field
 
-from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.deps import AskingUser, CurrentUser, DbSession
 from lumiere.api.schemas import (
     ChatExchangeOut,
     ChatMessageList,
@@ -44,7 +44,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/send", response_model=ChatExchangeOut, responses=ERRORS)
-def send(body: SendIn, user: CurrentUser, session: DbSession) -> ChatExchange:
+def send(body: SendIn, user: AskingUser, session: DbSession) -> ChatExchange:
     return chat.send_message(
         session, user, source_id=body.source_id, message=body.message, session_id=body.session_id
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
 
-from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.deps import AskingUser, CurrentUser, DbSession
 from lumiere.api.schemas import FeedbackIn, IdPath, QueryList, QueryOut, ResultOut, WorkspaceParam
 from lumiere.core.enums import QueryStatus
 from lumiere.services.ask import AnswerView, public_answer, rerun_query
@@ -63,7 +63,7 @@ def get_one(query_id: IdPath, user: CurrentUser, session: DbSession) -> HistoryE
 
 
 @router.post("/{query_id}/rerun", response_model=ResultOut)
-def rerun(query_id: IdPath, user: CurrentUser, session: DbSession) -> AnswerView:
+def rerun(query_id: IdPath, user: AskingUser, session: DbSession) -> AnswerView:
     return public_answer(rerun_query(session, user, query_id))
 
 

@@ -279,6 +279,9 @@ class ResultOut(BaseModel):
     chart: ChartOut | None
     explanation: str
     notes: list[str]
+    cached: bool = Field(
+        default=False, description="True when the rows came from the result cache instead of a new run of the SQL"
+    )
     exploration: list[ExplorationCardOut] | None = Field(
         default=None,
         description="For a vague request (\"show me something interesting\"): 3-6 cards picked from the source's "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
 
-from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.deps import ClientAddress, CurrentUser, DbSession
 from lumiere.api.schemas import IdPath
 from lumiere.api.schemas_sharing import ShareCreatedOut, SharedAnswerOut, ShareIn, ShareList
 from lumiere.services import rate_limits, sharing
@@ -26,10 +26,6 @@ PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "The link expired, was revoked or never existed"},
     429: {"description": "Too many requests from this address (Retry-After says how many seconds to wait)"},
 }
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("/api/queries/{query_id}/share", status_code=201, response_model=ShareCreatedOut,
@@ -60,7 +56,7 @@ def revoke(token: TokenPath, user: CurrentUser, session: DbSession) -> Response:
 
 
 @router.get("/api/public/{token}", response_model=SharedAnswerOut, responses=PUBLIC_ERRORS)
-def public(token: TokenPath, request: Request, session: DbSession) -> SharedAnswer:
+def public(token: TokenPath, address: ClientAddress, session: DbSession) -> SharedAnswer:
     """The shared answer, without signing in; rate-limited per client address."""
-    rate_limits.enforce(client_address(request), rate_limits.PUBLIC_SHARE)
+    rate_limits.enforce(address, rate_limits.PUBLIC_SHARE)
     return sharing.public_snapshot(session, token)

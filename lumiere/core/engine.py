@@ -58,6 +58,9 @@ class QuestionContext:
     user_id: int | None = None
     # What the user (or inference) says the columns and coded values mean; empty when nothing is known.
     semantics: SourceSemantics = field(default_factory=SourceSemantics)
+    # Changes whenever the data, its profile or its semantic layer do: the built-in engine keeps what it
+    # derives from the schema under it (None: nothing is kept).
+    dataset_key: str | None = None
 
 
 @dataclass

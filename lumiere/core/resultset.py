@@ -44,6 +44,8 @@ class ResultSet:
     duration_ms: int
     sql: str = ""  # the SQL that actually ran (re-rendered by the guard)
     notes: list[str] = field(default_factory=list)
+    # True when the rows came from the result cache (services/result_cache.py) instead of a new run.
+    cached: bool = False
 
     @property
     def column_names(self) -> list[str]:

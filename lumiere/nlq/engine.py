@@ -50,7 +50,7 @@ class BuiltinEngine:
         if not context.tables:
             raise CannotAnswer("This source has no table to ask about.", [])
         find_values = _remembering(context.find_values)
-        schema, plan, refusal = read_question(text, context.tables, find_values, context.semantics)
+        schema, plan, refusal = read_question(text, context.tables, find_values, context.semantics, context.dataset_key)
         if plan is None:
             assert refusal is not None  # read_question gives the planner's refusal whenever it gives no plan
             detail = refusal.reason or (

@@ -10,7 +10,7 @@ from lumiere.core.semantics import SourceSemantics
 from lumiere.nlq.linking import link
 from lumiere.nlq.plan import Plan, Unplaced
 from lumiere.nlq.planner import plan_question
-from lumiere.nlq.schema import SchemaIndex
+from lumiere.nlq.schema import SchemaIndex, schema_index
 
 
 def read_question(
@@ -18,12 +18,13 @@ def read_question(
     tables: list[TableInfo],
     find_values: Callable[[list[str]], list[ValueMatch]],
     semantics: SourceSemantics | None = None,
+    dataset_key: str | None = None,
 ) -> tuple[SchemaIndex, Plan | None, Unplaced | None]:
     """Read the question against each table; keep the table that places the most of it (with the
     planner's refusal when no table gave a plan)."""
     readings: list[tuple[tuple[int, int], SchemaIndex, Plan | None, Unplaced | None]] = []
     for table in tables:
-        schema = SchemaIndex.build(table, semantics.columns if semantics else ())
+        schema = schema_index(table, semantics.columns if semantics else (), dataset_key)
         linked = link(question, schema, find_values)
         placed = sum(1 for m in linked.mentions if m.kind in ("column", "value", "table"))
         try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from lumiere.core.engine import ColumnInfo, TableInfo
+from lumiere.core.lru import BoundedLru
 from lumiere.core.semantics import ColumnMeaning
 from lumiere.nlq.lexicon import (
     ABBREVIATIONS,
@@ -245,6 +247,9 @@ class SchemaIndex:
     head_word: WordMatcher | None
     # What the semantic layer says about the columns (read by lumiere.nlq.semantic_words).
     meanings: tuple[ColumnMeaning, ...] = ()
+    # What is derived from the schema once (semantic_words' table words), kept with it: an index kept
+    # per dataset (`schema_index`) is reused by every question, so this is computed once per version.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, table: TableInfo, meanings: tuple[ColumnMeaning, ...] = ()) -> SchemaIndex:
@@ -311,3 +316,28 @@ class SchemaIndex:
             return unique_text[0]
         text = [c for c in self.columns if c.text]
         return (text or self.columns)[0]
+
+
+# Indexes of the datasets questions were asked about lately, by (dataset key, table): bounded by
+# count and by an estimate of their size, so many datasets cannot fill the memory.
+_INDEXES: BoundedLru[tuple[str, str], SchemaIndex] = BoundedLru(max_entries=128, max_bytes=256 * 1024 * 1024)
+
+
+def schema_index(table: TableInfo, meanings: tuple[ColumnMeaning, ...], dataset_key: str | None) -> SchemaIndex:
+    """`SchemaIndex.build`, kept per `dataset_key` (which changes with the data and its semantic layer,
+    see QuestionContext), so that a repeated question skips rebuilding the index and its words."""
+    if dataset_key is None:
+        return SchemaIndex.build(table, meanings)
+    key = (dataset_key, table.name)
+    found = _INDEXES.get(key)
+    if found is None:
+        found = SchemaIndex.build(table, meanings)
+        values = sum(len(meaning.values) + len(meaning.synonyms) for meaning in found.meanings)
+        # a rough size: the columns' matchers and samples, the semantic layer's words and their table words
+        _INDEXES.put(key, found, 4096 * (1 + len(table.columns)) + 1024 * values)
+    return found
+
+
+def clear_schema_indexes() -> None:
+    """Forget every kept index (tests)."""
+    _INDEXES.clear()

@@ -279,7 +279,14 @@ def _content(words: Iterable[str]) -> list[str]:
 
 def table_words(schema: SchemaIndex) -> TableWords:
     """The semantic layer of the schema's table as names, value names, head phrases, distinctive
-    description words, row nouns and units."""
+    description words, row nouns and units; built once per schema index (read-only from then on)."""
+    found = schema.derived.get("table_words")
+    if not isinstance(found, TableWords):
+        found = schema.derived["table_words"] = _table_words(schema)
+    return found
+
+
+def _table_words(schema: SchemaIndex) -> TableWords:
     meanings = {m.column: m for m in schema.meanings if m.table == schema.table.name}
     columns = {c.name: c for c in schema.columns if c.name in meanings}
     out = TableWords(columns={name: meanings[name] for name in columns})

@@ -27,7 +27,7 @@ from lumiere.llm.engine import LlmEngine
 from lumiere.models import Query, Source, User
 from lumiere.nlq.engine import BuiltinEngine
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services import examples, usage, warehouse
+from lumiere.services import examples, result_cache, usage, warehouse
 from lumiere.services.explore import Exploration, ExplorationCard, ExplorationCardView, explore, public_card
 from lumiere.services.explore_request import has_exploration_intent, read_request
 from lumiere.services.history import HistoryEntry, few_shot_examples, get_query, live_source_ids, public_query
@@ -74,6 +74,7 @@ class AnswerView:
     notes: list[str]
     # A vague request's cards (the first is the answer above); None for an ordinary answer.
     exploration: list[ExplorationCardView] | None = None
+    cached: bool = False  # the rows came from the result cache
 
 
 def public_answer(answer: Answer) -> AnswerView:
@@ -94,6 +95,7 @@ def public_answer(answer: Answer) -> AnswerView:
         explanation=answer.explanation,
         notes=answer.notes + result.notes,
         exploration=[public_card(card) for card in answer.exploration] if answer.exploration else None,
+        cached=result.cached,
     )
 
 
@@ -105,6 +107,7 @@ def build_context(session: Session, user: User, source: Source) -> QuestionConte
         find_values=lambda phrases: warehouse.find_values(source, phrases),
         user_id=user.id,
         semantics=semantics_for_engine(source),
+        dataset_key=result_cache.dataset_key(source),
     )
 
 

@@ -24,7 +24,7 @@ from lumiere.config import get_settings
 from lumiere.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from lumiere.db import saved_id
 from lumiere.models import RevokedToken, User
-from lumiere.services import api_tokens, workspace_invitations
+from lumiere.services import api_tokens, rate_limits, workspace_invitations
 
 BCRYPT_MAX_BYTES = 72
 MIN_PASSWORD_CHARS = 8
@@ -128,6 +128,23 @@ def authenticate(session: Session, *, email: object, password: object) -> User:
     if user.disabled:  # said only to someone who knows the password
         raise Forbidden(DISABLED)
     return user
+
+
+def sign_in(session: Session, *, email: object, password: object, address: str) -> User:
+    """`authenticate`, bounded per account and per client address: failures are counted, and past the
+    limit even the right password gets 429 until the window passes, so a password cannot be guessed forever."""
+    rate_limits.check_login(email, address)
+    try:
+        return authenticate(session, email=email, password=password)
+    except Unauthorized:
+        rate_limits.record_login_failure(email, address)
+        raise
+
+
+def sign_up(session: Session, *, email: object, password: object, name: object, address: str) -> User:
+    """`register_user` within the limit of attempts per client address (each one hashes a password)."""
+    rate_limits.enforce_registration(address)
+    return register_user(session, email=email, password=password, name=name)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.models._base import iso_utc, utcnow
 from lumiere.nlq.suggestions import suggest_questions
-from lumiere.services import usage, warehouse
+from lumiere.services import result_cache, usage, warehouse
 from lumiere.services.ingest import (
     StagedUpload,
     detect_encoding,
@@ -472,6 +472,7 @@ def delete_source(session: Session, user: User, source_id: int) -> None:
     usage.give_back(session, source.user_id, UsageMetric.STORAGE, source.size_bytes)
     session.delete(source)
     session.flush()
+    result_cache.forget_source(source_id)
     if storage_key:
         remove_file_once_committed(session, storage_key)
 

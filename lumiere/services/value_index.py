@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +32,12 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
+from lumiere.core.lru import BoundedLru
+
 INDEX_SCHEMA = "lumiere_index"
 MAX_VALUE_CHARS = 400  # twice the longest phrase find_values accepts: lower case may lengthen a key
-_CACHED_DATASETS = 32
+_CACHED_DATASETS = 64
+_CACHED_BYTES = 256 * 1024 * 1024
 _TEXT_TYPES = ("VARCHAR",)
 
 
@@ -137,28 +139,39 @@ def build_value_index(
     return IndexSummary(tuple(indexed), tuple(skipped), total, time.monotonic() - started)
 
 
-_cache: OrderedDict[tuple[str, int, int], ValueIndex | None] = OrderedDict()
+# Indexes read so far, by file (path, modification time, size: the file is immutable, so a replaced
+# dataset is another key); bounded by count and by an estimate of their memory, so that questions
+# over many datasets cannot fill it (one big index may take it all: reading it again per question is
+# what the cache is for). A file without an index is kept as (None,).
+_cache: BoundedLru[tuple[str, int, int], tuple[ValueIndex | None]] = BoundedLru(
+    max_entries=_CACHED_DATASETS, max_bytes=_CACHED_BYTES, max_entry_bytes=_CACHED_BYTES
+)
 _cache_lock = threading.Lock()
 
 
 def load_value_index(dataset_file: Path) -> ValueIndex | None:
-    """The index stored in a dataset file, read once per process (the file is immutable: its path,
-    size and modification time key the cache); None when the file has none (an older upload)."""
+    """The index stored in a dataset file, read once per process while it stays in the cache; None
+    when the file has none (an older upload)."""
     try:
         stat = dataset_file.stat()
     except OSError:
         return None
     key = (str(dataset_file), stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+        found = _cache.get(key)
+    if found is not None:
+        return found[0]
     index = _read(dataset_file)
     with _cache_lock:
-        _cache[key] = index
-        while len(_cache) > _CACHED_DATASETS:
-            _cache.popitem(last=False)
+        _cache.put(key, (index,), _size_of(index))
     return index
+
+
+def _size_of(index: ValueIndex | None) -> int:
+    """A rough estimate of the index's memory: each value as a str in a tuple in a list under its key."""
+    if index is None:
+        return 100
+    return sum(200 + sum(2 * len(value) + 120 for _, _, value in entries) for entries in index.by_key.values())
 
 
 def _read(dataset_file: Path) -> ValueIndex | None:

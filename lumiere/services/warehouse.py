@@ -27,7 +27,7 @@ from lumiere.core.errors import BadRequest, NotFound, QueryRejected, Timeout
 from lumiere.core.json_values import json_safe  # noqa: F401 - part of this module's API
 from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.models import Source
-from lumiere.services import query_workers, value_index
+from lumiere.services import query_workers, result_cache, value_index
 from lumiere.services.sqlguard import GuardedSQL, SqlRefused, guard_sql
 from lumiere.storage.datasets import dataset_path
 from lumiere.storage.worker_protocol import Failure
@@ -102,9 +102,9 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
         path = dataset_path(source)
         if not path.is_file():
             raise NotFound("The data of this source is no longer available; upload the file again.")
-        return _in_sandbox(
+        return _cached(source, guarded, cap, started, lambda: _in_sandbox(
             path, allowed_tables(source), lambda run: _collect(guarded, run, cap, started), deadline, timeout
-        )
+        ))
     # Imported here so that the database drivers load only when an external source is queried.
     from lumiere.storage import external
 
@@ -117,7 +117,18 @@ def execute(source: Source, sql: str, *, max_rows: int | None = None, timeout_s:
             raise _timeout(timeout)
         return external.run_readonly(params, text, timeout_s=remaining, max_rows=rows)
 
-    return _collect(guarded, run, cap, started)
+    return _cached(source, guarded, cap, started, lambda: _collect(guarded, run, cap, started))
+
+
+def _cached(source: Source, guarded: GuardedSQL, cap: int, started: float, run: Callable[[], ResultSet]) -> ResultSet:
+    """The result cache's copy of this guarded statement's result on this data, or `run()`'s, then kept."""
+    key = result_cache.cache_key(source, guarded.sql, cap)
+    if key is not None and (kept := result_cache.lookup(key, started)) is not None:
+        return kept
+    result = run()
+    if key is not None:
+        result_cache.remember(key, source, result)
+    return result
 
 
 @dataclass

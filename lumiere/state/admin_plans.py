@@ -18,6 +18,7 @@ from sqlmodel import Session
 from lumiere.core.usage import PlanView
 from lumiere.models import User
 from lumiere.services.admin import admin_create_plan, admin_plans, admin_update_plan
+from lumiere.services.rate_limits import Group
 from lumiere.state.admin_users import outcome_of, usd_text
 from lumiere.state.arguments import bounded_text, form_text
 from lumiere.state.service_calls import Failed
@@ -104,7 +105,9 @@ class AdminPlansMixin(rx.State, mixin=True):
     if TYPE_CHECKING:
         plan_names: list[str]  # AdminUsersMixin's: the users table's plan select
 
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     async def _refresh_plans(self) -> EventSpec | list[EventSpec] | None:
         listed = await self._call_service(admin_plans)

@@ -20,6 +20,7 @@ from lumiere.core.enums import Role
 from lumiere.core.errors import Forbidden
 from lumiere.models import User
 from lumiere.services import admin_users
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import INVALID_LINK, NOT_A_PAGE, bounded_text, clamped, one_of, positive_id
 from lumiere.state.display import human_count, short_time
 from lumiere.state.service_calls import Failed
@@ -94,7 +95,9 @@ class AdminUsersMixin(rx.State, mixin=True):
     if TYPE_CHECKING:
         user_id: int  # AuthState's
 
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     @rx.var
     def users_page_count(self) -> int:

@@ -11,20 +11,21 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from lumiere import routes
-from lumiere.core.errors import Invalid, ServiceError, Unauthorized
+from lumiere.core.errors import Invalid, RateLimited, ServiceError, Unauthorized
 from lumiere.db import session_scope
 from lumiere.models import Source, User
-from lumiere.services import policy
+from lumiere.services import policy, rate_limits
 from lumiere.services.auth import (
-    authenticate,
     issue_token,
     normalize_email,
-    register_user,
     revoke_token,
+    sign_in,
+    sign_up,
     user_from_token,
     validate_name,
     validate_password,
 )
+from lumiere.services.rate_limits import Group
 from lumiere.services.users import set_theme
 from lumiere.services.workspaces import Membership, memberships
 from lumiere.state.arguments import form_text
@@ -172,9 +173,14 @@ class AuthState(rx.State):
         self._remember(user, spaces, can_add)
         return user
 
-    async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed:
-        """How every handler calls a service: checks the signed-in user, runs `work(session, user)`
-        in a worker thread, and returns its result or a `Failed` whose event shows why.
+    def _client_address(self) -> str:
+        """The browser's address as Reflex saw it (X-Forwarded-For only behind LUMIERE_TRUSTED_PROXY_HOPS)."""
+        return self.router.session.client_ip or "unknown"
+
+    async def _call_service(self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT) -> T | Failed:
+        """How every handler calls a service: checks the signed-in user and their rate limit in `group`
+        (websocket events pass no HTTP middleware, so this is where pages are limited), runs
+        `work(session, user)` in a worker thread, and returns its result or a `Failed` whose event shows why.
 
         In a background handler, call it outside `async with self`: it takes the lock for the check only.
         """
@@ -183,8 +189,13 @@ class AuthState(rx.State):
             sign_in = self._login_redirect()
         if user is None or user.id is None:
             return Failed(Unauthorized("Your session has ended; sign in again."), sign_in)
+
+        def limited(session: Session, current: User) -> T:
+            rate_limits.enforce_user(session, current, group)
+            return work(session, current)
+
         try:
-            return await in_thread(user.id, work)
+            return await in_thread(user.id, limited)
         except ServiceError as error:
             return Failed.of(error)
 
@@ -262,13 +273,14 @@ class LoginState(AuthState):
             self.password_error = "Enter your password."
         if self.email_error or self.password_error:
             return None
+        address = self._client_address()
         try:
             user, token = await anonymous_in_thread(
-                lambda session: _signed_in(authenticate(session, email=email, password=password))
+                lambda session: _signed_in(sign_in(session, email=email, password=password, address=address))
             )
         except ServiceError as error:
             self.form_error = error.detail
-            return None
+            return Failed.of(error).event if isinstance(error, RateLimited) else None
         self.token = token
         self._remember(user)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next")), replace=True)
@@ -299,13 +311,14 @@ class RegisterState(AuthState):
                 self._show_error(error)
         if self.name_error or self.email_error or self.password_error:
             return None
+        address = self._client_address()
         try:
             user, token = await anonymous_in_thread(
-                lambda session: _signed_in(register_user(session, email=email, password=password, name=name))
+                lambda session: _signed_in(sign_up(session, email=email, password=password, name=name, address=address))
             )
         except ServiceError as error:
             self._show_error(error)
-            return None
+            return Failed.of(error).event if isinstance(error, RateLimited) else None
         self.token = token
         self._remember(user)
         return rx.redirect(routes.HOME.path, replace=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from lumiere.charts import CHART_TYPES
 from lumiere.models import User
 from lumiere.services import charts
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import MAX_LABEL_CHARS, bounded_text, form_text, one_of
 from lumiere.state.service_calls import Failed
 
@@ -50,7 +51,9 @@ class ChartMixin(rx.State, mixin=True):
 
     if TYPE_CHECKING:
         # AuthState's, which every page state that mixes this in extends.
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
     chart_error: str = ""
     chart_title_key: int = 0
 

@@ -21,6 +21,7 @@ from lumiere.core.resultset import ResultColumn
 from lumiere.models import User
 from lumiere.services import chat, sources
 from lumiere.services.chat import ChatExchange, ChatMessageView
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import bounded_text, form_text, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
@@ -269,7 +270,8 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
             self._call_service(
                 lambda session, user: chat.send_message(
                     session, user, source_id=source_id, message=message, session_id=session_id, on_partial=heard
-                )
+                ),
+                Group.QUESTIONS,
             )
         )
         shown = ""
@@ -290,8 +292,9 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
             else:
                 self._add_exchange(exchange, str(source_id))
         if isinstance(exchange, Failed):
-            if exchange.signed_out:
-                yield exchange.event
+            event = exchange.unless_shown_inline()  # signed out, or a toast with the rate limit's wait
+            if event is not None:
+                yield event
             return
         yield [ChatState.refresh_conversations, _scroll_to_end(), ChatState.load_latest_insight]
 

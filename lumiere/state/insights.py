@@ -12,6 +12,7 @@ from sqlmodel import Session
 from lumiere.models import User
 from lumiere.services import deliveries, insights, workspaces
 from lumiere.services.markdown_safety import safe_markdown
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import INVALID_LINK, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.display import short_time
@@ -74,7 +75,9 @@ class InsightMixin(rx.State, mixin=True):
 
     if TYPE_CHECKING:
         # AuthState's, which every page state that mixes this in extends.
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     def _clear_insight(self) -> None:
         self.insight_query_id = self.insight_id = 0

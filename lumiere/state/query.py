@@ -17,6 +17,7 @@ from lumiere.core.errors import LimitReached, NotFound, ServiceError
 from lumiere.models import User
 from lumiere.services import ask, feedback, sources
 from lumiere.services.ask import AnswerView
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
 from lumiere.state.chart import ChartMixin
@@ -230,7 +231,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         payload = await self._call_service(
             lambda session, user: ask.public_answer(
                 ask.ask_question(session, user, source_id=source_id, question=question)
-            )
+            ),
+            Group.QUESTIONS,
         )
         if isinstance(payload, Failed):
             async with self:
@@ -261,14 +263,15 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
             self.answer_query_id, self.correcting = edited_id, correcting  # kept if the SQL fails
         if correcting:
             payload = await self._call_service(
-                lambda session, user: _corrected_answer(session, user, edited_id, sql)
+                lambda session, user: _corrected_answer(session, user, edited_id, sql), Group.QUESTIONS
             )
         else:
             payload = await self._call_service(
                 lambda session, user: ask.public_answer(
                     ask.run_sql(session, user, source_id=source_id, sql=sql, question=question,
                                 query_id=edited_id or None)
-                )
+                ),
+                Group.QUESTIONS,
             )
         if isinstance(payload, Failed):
             async with self:
@@ -314,7 +317,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         async with self:
             self._start_waiting("")
         payload = await self._call_service(
-            lambda session, user: ask.public_answer(ask.rerun_query(session, user, wanted))
+            lambda session, user: ask.public_answer(ask.rerun_query(session, user, wanted)), Group.QUESTIONS
         )
         if isinstance(payload, Failed):
             async with self:

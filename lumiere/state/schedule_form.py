@@ -25,6 +25,7 @@ from lumiere.core.errors import Invalid, LimitReached
 from lumiere.models import User
 from lumiere.services import cron, schedules
 from lumiere.services.history import get_query
+from lumiere.services.rate_limits import Group
 from lumiere.services.schedules import ONLY_IF_OPS, ScheduleView, public_schedule
 from lumiere.state.arguments import INVALID_LINK, bounded_text, one_of, positive_id
 from lumiere.state.display import local_time
@@ -160,7 +161,9 @@ class ScheduleFormMixin(rx.State, mixin=True):
 
     if TYPE_CHECKING:
         # AuthState's, which every page state that mixes this in extends.
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     @rx.var
     def schedule_preview(self) -> list[str]:

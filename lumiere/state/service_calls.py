@@ -19,7 +19,7 @@ from reflex_components_sonner.toast import ToastAction
 from sqlmodel import Session
 
 from lumiere import routes
-from lumiere.core.errors import LimitReached, ServiceError, Unauthorized, Unavailable
+from lumiere.core.errors import LimitReached, RateLimited, ServiceError, Unauthorized, Unavailable
 from lumiere.db import session_scope
 from lumiere.models import User
 
@@ -49,8 +49,9 @@ class Failed:
         return str(self.error.extra.get("field") or "")
 
     def unless_shown_inline(self) -> EventSpec | None:
-        """For pages that show the message next to the form: only a signed-out user still needs an event."""
-        return self.event if self.signed_out else None
+        """For pages that show the message next to the form: only a signed-out user still needs an event,
+        and a rate-limited one a toast with the wait (the form's message may be scrolled away)."""
+        return self.event if self.signed_out or isinstance(self.error, RateLimited) else None
 
     @classmethod
     def of(cls, error: ServiceError) -> Failed:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from lumiere.db import saved_id
 from lumiere.models import User
 from lumiere.services.account import DeletionSummary, delete_account
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import form_text
 from lumiere.state.service_calls import Failed
 
@@ -43,7 +44,9 @@ class AccountMixin(rx.State, mixin=True):
 
     if TYPE_CHECKING:
 
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
         def _forget(self) -> None: ...
 

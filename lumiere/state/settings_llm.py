@@ -16,6 +16,7 @@ from lumiere.services.llm_keys import (
     llm_settings,
     update_llm_settings,
 )
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import form_text
 from lumiere.state.service_calls import Failed
 
@@ -35,7 +36,9 @@ class LlmSettingsMixin(rx.State, mixin=True):
 
     if TYPE_CHECKING:
 
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     def _show_llm(self, view: LlmSettingsView) -> None:
         self.llm_has_key = view.has_key

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from lumiere.core.usage import PlanLimits, PlanView, UsageReport
 from lumiere.models import User
 from lumiere.services.plans import list_plans
+from lumiere.services.rate_limits import Group
 from lumiere.services.usage import change_plan
 from lumiere.state.service_calls import Failed
 
@@ -120,7 +121,9 @@ class PlanMixin(rx.State, mixin=True):
     if TYPE_CHECKING:
         user_plan: str
 
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     def _show_usage(self, report: UsageReport, plans: list[PlanView]) -> None:
         self.usage_meters = usage_meters(report)

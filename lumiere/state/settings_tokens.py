@@ -12,6 +12,7 @@ from sqlmodel import Session
 from lumiere.models import User
 from lumiere.models._base import iso_utc
 from lumiere.services import api_tokens
+from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import INVALID_LINK, form_text, positive_id
 from lumiere.state.display import short_time
 from lumiere.state.service_calls import Failed
@@ -51,7 +52,9 @@ class TokensMixin(rx.State, mixin=True):
 
     if TYPE_CHECKING:
 
-        async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
+        async def _call_service(
+            self, work: Callable[[Session, User], T], group: Group = Group.DEFAULT
+        ) -> T | Failed: ...
 
     @rx.event
     async def create_api_token(self, form_data: dict):
