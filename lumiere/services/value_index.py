@@ -112,9 +112,11 @@ def build_value_index(
         if type_name not in _TEXT_TYPES:
             continue
         column = _ident(name)
+        # lower() on the distinct values only, not on every row; the inner LIMIT lets DuckDB stop
+        # reading a column as soon as it has shown more distinct values than the index takes.
         rows = con.execute(
-            f"SELECT DISTINCT {column}, lower({column}), lower(trim({column})) FROM {table_sql} "
-            f"WHERE {column} IS NOT NULL AND length(trim({column})) <= {MAX_VALUE_CHARS} LIMIT {max_distinct + 1}"
+            f"SELECT v, lower(v), lower(trim(v)) FROM (SELECT DISTINCT {column} AS v FROM {table_sql} "
+            f"WHERE {column} IS NOT NULL AND length(trim({column})) <= {MAX_VALUE_CHARS} LIMIT {max_distinct + 1})"
         ).fetchall()
         if len(rows) > max_distinct:
             skipped.append(name)

@@ -104,7 +104,9 @@ def _placeholders() -> list[str]:
 def propose(cells: Sequence[str], prefer_comma: bool) -> tuple[list[str], list[Separators]] | None:
     """From a sample of one column: the unit forms it uses and the separator styles that read every
     cell, best first; None when the column is not money or percentages."""
-    values = [cell.strip() for cell in cells if cell.strip() not in _placeholders()]
+    # Each distinct cell once: a sample repeats its values, and every test below is per value.
+    placeholders = _placeholders()
+    values = list(dict.fromkeys(cell.strip() for cell in cells if cell.strip() not in placeholders))
     if not values:
         return None
     forms = {form for form in map(unit_of, values) if form is not None}
@@ -117,7 +119,7 @@ def propose(cells: Sequence[str], prefer_comma: bool) -> tuple[list[str], list[S
         return None  # "(2019)" is a note, not an accounting negative
     styles = [
         style for style in (POINT, COMMA)
-        if all(re.fullmatch(cell_pattern(units, style), value) for value in values)
+        if all(map(re.compile(cell_pattern(units, style)).fullmatch, values))
     ]
     if len(styles) == 2:
         # Only ambiguous cells ("1,234", "1.234"): the mark is a thousands separator.
