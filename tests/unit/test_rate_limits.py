@@ -102,7 +102,7 @@ def test_questions_use_the_plan_and_the_setting_when_the_plan_has_none(db_sessio
     monkeypatch.setenv("LUMIERE_RATE_LIMIT_DEFAULT_PER_MINUTE", "9")
     reset_settings()
     user = register_user(db_session, email="rl@example.com", password="correct horse", name="R")
-    assert rate_limits.user_limit(db_session, user, rate_limits.Group.QUESTIONS).amount == 120  # free's seeded value
+    assert rate_limits.user_limit(db_session, user, rate_limits.Group.QUESTIONS).amount == 60  # free's seeded value
     assert rate_limits.user_limit(db_session, user, rate_limits.Group.DEFAULT).amount == 9
     create_plan(db_session, name="open", title="Open", limits={})
     user.plan = "open"
