@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL")
     )
+    # Seconds a Redis connection attempt or command may take before it fails (the job queue's blocking
+    # read waits 1 s, so more than that). Reflex's own client takes `?socket_timeout=5` on REFLEX_REDIS_URL.
+    redis_timeout_s: float = Field(default=5.0, gt=1, le=120)
 
     # --- accounts ----------------------------------------------------------------------
     secret_key: SecretStr | None = None

@@ -17,6 +17,16 @@ from lumiere.config import get_settings
 from lumiere.models import Source
 
 DATASET_SUFFIX = ".duckdb"
+# A full disk or quota, as the OS reports it to Python and as DuckDB words it in its own errors.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_FULL_MESSAGES = ("No space left on device", "Disk quota exceeded", "File too large")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether a write failed for want of disk space, so the user gets a 507 rather than a 500 or a 422."""
+    if isinstance(error, OSError) and error.errno in _FULL_ERRNOS:
+        return True
+    return any(text in str(error) for text in _FULL_MESSAGES)
 
 
 def new_storage_key(user_id: int) -> str:
