@@ -11,6 +11,7 @@ import errno
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 from lumiere.config import get_settings
@@ -93,3 +94,24 @@ def remove_dataset_file(storage_key: str) -> None:
     path = path_for_key(storage_key)
     path.unlink(missing_ok=True)
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def remove_stale_staging(max_idle_s: float) -> int:
+    """Delete staged files nobody has written to for `max_idle_s`: what a killed worker left behind.
+
+    A file being written is touched with every chunk, so any worker sharing the data folder may run this
+    without disturbing another worker's upload in progress. Returns how many files went.
+    """
+    folder = get_settings().upload_tmp_dir
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - max_idle_s
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker removed it first
+            continue
+    return removed
