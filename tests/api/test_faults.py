@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import plotly.data
@@ -91,7 +92,7 @@ def test_a_hanging_llm_server_leaves_the_answer_to_the_builtin_engine(client, ma
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path, app_db, monkeypatch) -> Path:
+def small_disk(tmp_path: Path, app_db, monkeypatch) -> Iterator[Path]:
     """A 4 MB tmpfs as the data folder: a real filesystem that really fills (needs root, as in CI)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
