@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import plotly.data
 import pytest
 from playwright.sync_api import expect
 
@@ -233,7 +234,10 @@ def test_a_session_goes_on_when_the_worker_that_served_it_is_killed(browser, clu
         box.press("Enter")
         page.wait_for_url(lambda address: address != first_answer and re.search(r"/query\?query=\d+$", address)
                           is not None, timeout=60_000)
-        expect(page.get_by_role("table", name="Query results")).to_contain_text("lifeExp", timeout=60_000)
+        answer = page.get_by_role("table", name="Query results")
+        expect(answer).to_contain_text("avg_lifeexp", timeout=60_000)
+        means = plotly.data.gapminder().groupby("continent").lifeExp.mean()
+        expect(answer).to_contain_text(f"{means['Oceania']:.4f}")
         recovered_s = time.monotonic() - started
         assert proxy.served[served_before_kill:] and set(proxy.served[served_before_kill:]) == {second_port}
 
