@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     ragged_row_tolerance: float = Field(default=0.01, ge=0, le=1)
     allow_private_hosts: bool = False
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    # An upload whose client sends nothing for this long is dropped with a 408 (and its staged part deleted).
+    upload_idle_timeout_s: float = Field(default=60.0, gt=0)
     # A staged upload (or export) file untouched this long was left by a killed worker: the reaper deletes it.
     staging_idle_min: float = Field(default=60.0, gt=0)
     # DuckDB memory for turning an upload into a dataset; beyond it DuckDB spills to the data dir.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -205,3 +206,30 @@ def test_the_app_serves_through_a_redis_outage_and_jobs_resume(app_db, data_dir,
         smtp.stop()
         redis_server.stop()
         reset_job_queues()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_upload_that_stalls_is_dropped_with_408_and_leaves_nothing(app_db, data_dir, tmp_path) -> None:
+    env = {**os.environ, "LUMIERE_DATABASE_URL": app_db, "LUMIERE_DATA_DIR": str(data_dir),
+           "LUMIERE_UPLOAD_IDLE_TIMEOUT_S": "2"}
+    backend = Backend(env, tmp_path / "backend.log")
+    try:
+        headers = _sign_in(backend.url)
+        head = next(_multipart(iter([]), "slow.csv"))
+        with socket.create_connection(("127.0.0.1", backend.port), timeout=30) as client:
+            client.sendall(
+                (f"POST /api/data/upload HTTP/1.1\r\nHost: 127.0.0.1:{backend.port}\r\n"
+                 f"Authorization: {headers['Authorization']}\r\n"
+                 f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 10000000\r\n\r\n").encode()
+                + head + b"id,region\n" + b"1,north\n" * 10_000
+            )
+            started = time.monotonic()
+            answer = client.recv(65536).decode(errors="replace")  # then the client sends nothing more
+            waited = time.monotonic() - started
+        assert answer.startswith("HTTP/1.1 408"), answer
+        assert "stalled" in answer and 1.5 <= waited < 15, (waited, answer)
+        assert _files(data_dir, "tmp") == [] and _files(data_dir, "datasets") == []
+        with session_scope() as session:
+            assert session.exec(select(Source)).all() == []
+    finally:
+        backend.stop()
