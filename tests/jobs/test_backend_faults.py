@@ -2,8 +2,9 @@
 
 - A backend killed (SIGKILL) in the middle of an upload: no source row, no dataset file, the staged part
   removed by the next worker's reaper, and the same file uploads fine on the next backend.
-- Redis stops while configured: requests keep being served, the job worker survives the outage with
-  logged errors and runs the next job once Redis is back (a private redis-server, stopped and restarted).
+- Redis stops while configured: requests keep being served, a run asked for meanwhile waits in the process
+  that asked, the job worker survives the outage with logged errors, and once Redis is back both the held-back
+  run and a new one are sent (a private redis-server, stopped and restarted).
 """
 
 from __future__ import annotations
@@ -191,14 +192,18 @@ def test_the_app_serves_through_a_redis_outage_and_jobs_resume(app_db, data_dir,
                             json={"source_id": sample.json()["id"], "question": "rows per continent"})
         assert asked.status_code == 200, asked.text
         assert client.get("/api/data/sources", headers=headers).json()["total"] == 1
+        during = make_schedule(data_dir, recipients=["during@example.com"])
+        held_back = run_now(during)  # committed; the queue cannot be reached, so the job waits in this process
         time.sleep(max(0.0, 5 - (time.monotonic() - outage_started)))  # the worker spends a while without Redis
         assert worker.process.poll() is None, worker.log.read_text(errors="replace")
 
         redis_server.start()  # same port, same append-only file
         scheduled = make_schedule(data_dir, recipients=["ops@example.com"])
-        run = wait_for_run(run_now(scheduled), timeout=90)
+        run = wait_for_run(run_now(scheduled), timeout=90)  # goes through, and sends the held-back job first
         assert run.status == RunStatus.SENT, (run.error, worker.log.read_text(errors="replace"))
-        assert [item.recipients for item in smtp.messages()] == [["ops@example.com"]]
+        earlier = wait_for_run(held_back, timeout=90)
+        assert earlier.status == RunStatus.SENT, (earlier.error, worker.log.read_text(errors="replace"))
+        assert sorted(item.recipients[0] for item in smtp.messages()) == ["during@example.com", "ops@example.com"]
         log = worker.log.read_text(errors="replace")
         assert "Error while reading from" in log or "Connection refused" in log or "connecting to" in log, log
     finally:
