@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,6 +139,18 @@ class Backend:
         self._out.close()
 
 
+def _private_web_dirs(tmp_path: Path) -> dict[str, str]:
+    """Reflex's build and state folders of this test's own, so building the frontend for the proxy's address
+    leaves alone the one the other browser tests' live server is serving (the npm packages are shared)."""
+    web = tmp_path / "web"
+    shared = PROJECT_ROOT / ".web"
+    if (shared / "node_modules").is_dir():
+        shutil.copytree(shared, web, symlinks=True,
+                        ignore=shutil.ignore_patterns("node_modules", "build", ".react-router"))
+        (web / "node_modules").symlink_to(shared / "node_modules", target_is_directory=True)
+    return {"REFLEX_WEB_WORKDIR": str(web), "REFLEX_STATES_WORKDIR": str(tmp_path / "states")}
+
+
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[tuple[str, FailoverProxy, list[Backend]]]:
     """Redis (own server), a fresh PostgreSQL database, a shared data folder, two backends, one proxy."""
@@ -155,6 +168,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, FailoverProxy, list[Backend]]
         "LUMIERE_PUBLIC_URL": f"http://127.0.0.1:{proxy_port}",
         "GRANIAN_WORKERS": "1",
     })
+    env.update(_private_web_dirs(tmp_path))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     backends: list[Backend] = []
     proxy = FailoverProxy(proxy_port, [first_port, second_port])
