@@ -1,4 +1,5 @@
-# Lumiere: `make run` starts the app at http://localhost:3000 (with its embedded job worker), `make worker` runs
+# Lumiere: `make run` starts the app at http://localhost:3000 (with its embedded job worker), `make serve` runs the
+# production mode (WORKERS backend processes sharing Redis and PostgreSQL; see README "Running in production"), `make worker` runs
 # a standalone job worker (set LUMIERE_REDIS_URL to share the work between several), `make test` runs every test,
 # `make lint` runs ruff and mypy (CI runs both).
 # Each sets up what it needs first (idempotent, quick when already done).
@@ -10,6 +11,8 @@ BIN := $(VENV)/bin
 NODEBIN := $(abspath $(VENV))/nodebin
 DEPS_STAMP := $(VENV)/.requirements-installed
 PORT ?= 3000
+# Backend worker processes for `make serve` (more than one needs Redis for Reflex's state).
+WORKERS ?= 2
 ARGS ?=
 
 # No telemetry, no version checks, npm (from the npm registry) instead of bun's installer.
@@ -21,7 +24,7 @@ export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 export PATH := $(NODEBIN):$(abspath $(BIN)):$(PATH)
 
-.PHONY: setup run dev worker test lint migrate chromium system-packages bench clean
+.PHONY: setup run serve dev worker test lint migrate chromium system-packages bench clean
 
 setup: $(DEPS_STAMP) $(NODEBIN)/node
 
@@ -49,6 +52,16 @@ migrate: setup
 
 run: setup system-packages migrate
 	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
+
+# Production: WORKERS processes on one port; Reflex keeps every session's state in Redis, so any worker serves
+# any browser. REFLEX_REDIS_URL is taken from LUMIERE_REDIS_URL when only that is set.
+serve: setup system-packages migrate
+	@redis_url=$${REFLEX_REDIS_URL:-$$LUMIERE_REDIS_URL}; \
+	if [ "$(WORKERS)" -gt 1 ] && [ -z "$$redis_url" ]; then \
+	  echo "make serve with WORKERS=$(WORKERS) needs LUMIERE_REDIS_URL (or REFLEX_REDIS_URL): Reflex keeps sessions there" >&2; \
+	  exit 1; fi; \
+	REFLEX_REDIS_URL=$$redis_url GRANIAN_WORKERS=$(WORKERS) \
+	  $(BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
 
 dev: setup migrate
 	$(BIN)/reflex run --env dev

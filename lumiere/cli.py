@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from lumiere.jobs import run_worker  # the queue and the services only for this command
 
-        logging.basicConfig(level=get_settings().log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
         migrate()
+        # After migrating: on SQLite, Alembic applies alembic.ini's logging (root at WARNING), which would
+        # silence the worker's own INFO lines (its start, each job, Redis outages).
+        logging.basicConfig(level=get_settings().log_level.upper(), force=True,
+                            format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
         run_worker()
         return 0
     migrate()  # the account table must exist before it can be read

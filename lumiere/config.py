@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL")
     )
+    # Seconds a Redis connection attempt or command may take before it fails (the job queue's blocking
+    # read waits 1 s, so more than that). Reflex's own client takes `?socket_timeout=5` on REFLEX_REDIS_URL.
+    redis_timeout_s: float = Field(default=5.0, gt=1, le=120)
 
     # --- accounts ----------------------------------------------------------------------
     secret_key: SecretStr | None = None
@@ -81,6 +84,10 @@ class Settings(BaseSettings):
     ragged_row_tolerance: float = Field(default=0.01, ge=0, le=1)
     allow_private_hosts: bool = False
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    # An upload whose client sends nothing for this long is dropped with a 408 (and its staged part deleted).
+    upload_idle_timeout_s: float = Field(default=60.0, gt=0)
+    # A staged upload (or export) file untouched this long was left by a killed worker: the reaper deletes it.
+    staging_idle_min: float = Field(default=60.0, gt=0)
     # DuckDB memory for turning an upload into a dataset; beyond it DuckDB spills to the data dir.
     ingest_memory_limit: str = "192MB"
 

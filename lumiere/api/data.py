@@ -32,7 +32,7 @@ from lumiere.api.schemas import (
     WorkspaceParam,
 )
 from lumiere.config import get_settings
-from lumiere.core.errors import BadRequest, TooLarge, UnsupportedMedia
+from lumiere.core.errors import BadRequest, Timeout, TooLarge, UnsupportedMedia
 from lumiere.services import connections, semantics, sources, workspaces
 from lumiere.services.ingest import StagedUpload, receive_upload
 
@@ -70,6 +70,7 @@ class MultipartStream:
         if content_type != b"multipart/form-data" or not options.get(b"boundary"):
             raise UnsupportedMedia("Send the upload as multipart/form-data with the file in a field named `file`.")
         self._chunks = request.stream().__aiter__()
+        self._idle_timeout_s = get_settings().upload_idle_timeout_s
         self._events: deque[tuple[str, Any]] = deque()
         self._finished = False
         self._header_field = b""
@@ -112,11 +113,15 @@ class MultipartStream:
             if self._finished:
                 return ("done", None)
             try:
-                chunk = await self._chunks.__anext__()
+                # A client that stops sending would otherwise hold the connection and its staged file forever.
+                chunk = await asyncio.wait_for(self._chunks.__anext__(), self._idle_timeout_s)
             except StopAsyncIteration:
                 self._finished = True
                 self._parser.finalize()
                 continue
+            except TimeoutError:
+                raise Timeout(f"The upload stalled: no data arrived for {self._idle_timeout_s:g} s. "
+                              "Check the connection and upload the file again.") from None
             try:
                 self._parser.write(chunk)
             except MultipartParseError:

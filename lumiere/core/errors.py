@@ -72,6 +72,16 @@ class Unavailable(ServiceError):
     status_code = 503
 
 
+class StorageFull(ServiceError):
+    """The data folder's disk (or quota) is full: 507 Insufficient Storage, with nothing kept."""
+
+    status_code = 507
+
+    def __init__(self, detail: str = "The server has no disk space left for this file, so nothing was kept. "
+                 "Try again later, or ask the operator to free space in the data folder.", **extra: Any) -> None:
+        super().__init__(detail, **extra)
+
+
 class LimitReached(ServiceError):
     """A plan limit stops the action (402); the body carries `limit`, `used` and `plan` as the API
     promises, and the detail says which limit it is and how to get more."""

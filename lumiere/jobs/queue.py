@@ -16,6 +16,7 @@ from typing import Any
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import Task, TaskWrapper
 from huey.exceptions import CancelExecution
+from redis import ConnectionPool
 
 from lumiere.config import Settings, get_settings
 from lumiere.core.enums import JobKind
@@ -59,7 +60,10 @@ class JobQueue:
 def _build(settings: Settings) -> JobQueue:
     huey: Huey
     if settings.redis_url:
-        huey = RedisHuey(settings.job_queue_name, url=settings.redis_url, results=False, utc=True)
+        # Timeouts so a Redis that stops answering fails a call (logged, retried) instead of hanging a thread.
+        pool = ConnectionPool.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
+                                       socket_connect_timeout=settings.redis_timeout_s, health_check_interval=30)
+        huey = RedisHuey(settings.job_queue_name, connection_pool=pool, results=False, utc=True)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(settings.job_queue_name, filename=str(settings.data_dir / "jobs.db"), results=False,

@@ -23,7 +23,7 @@ from huey.consumer import Consumer
 
 from lumiere.config import get_settings
 from lumiere.jobs.queue import install, job_queue
-from lumiere.services import schedule_clock
+from lumiere.services import dispatch, schedule_clock
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Clock(threading.Thread):
     def run(self) -> None:
         next_reap = 0.0
         while True:
+            dispatch.send_unsent()  # jobs held back while Redis was down
             try:
                 schedule_clock.tick()
             except Exception:

@@ -29,6 +29,7 @@ from lumiere.services import cron
 from lumiere.services.dispatch import Job, after_commit
 from lumiere.services.mail.links import remove_expired_downloads
 from lumiere.services.mail.outbox import discard, remove_stale_letters
+from lumiere.storage.datasets import remove_stale_staging
 
 logger = logging.getLogger(__name__)
 
@@ -199,5 +200,5 @@ def reap(now: datetime | None = None) -> ReapReport:
         discard(run_letter_key(run_id))
     report.files_removed = remove_expired_downloads() + remove_stale_letters(
         settings.download_link_ttl_hours * 3600.0
-    )
+    ) + remove_stale_staging(settings.staging_idle_min * 60.0)
     return report

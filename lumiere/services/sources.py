@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from lumiere.config import get_settings
 from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.core.enums import UsageMetric
-from lumiere.core.errors import Invalid, NotFound, Timeout
+from lumiere.core.errors import Invalid, NotFound, StorageFull, Timeout
 from lumiere.core.resultset import ResultColumn
 from lumiere.db import saved_id
 from lumiere.models import Source, User
@@ -39,7 +39,13 @@ from lumiere.services.ingest import (
     table_name_from_filename,
 )
 from lumiere.services.policy import Action, InSpace, authorize, own_filter, visible_filter
-from lumiere.storage.datasets import new_storage_key, new_temp_path, place_dataset, remove_dataset_file
+from lumiere.storage.datasets import (
+    is_disk_full,
+    new_storage_key,
+    new_temp_path,
+    place_dataset,
+    remove_dataset_file,
+)
 
 MAX_SOURCE_NAME_CHARS = 200
 MAX_PREVIEW_ROWS = 1000
@@ -366,6 +372,10 @@ def register_upload(
             raise
         _remove_file_unless_committed(session, storage_key)
         return source
+    except (OSError, duckdb.Error) as error:
+        if is_disk_full(error):
+            raise StorageFull from None
+        raise
     finally:
         work.unlink(missing_ok=True)
 

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from lumiere.config import get_settings
 from lumiere.core.engine import ValueMatch
-from lumiere.core.errors import BadRequest, NotFound, QueryRejected, Timeout
+from lumiere.core.errors import BadRequest, Conflict, NotFound, QueryRejected, Timeout
 from lumiere.core.json_values import json_safe  # noqa: F401 - part of this module's API
 from lumiere.core.resultset import ColumnKind, ResultColumn, ResultSet
 from lumiere.models import Source
@@ -301,6 +301,10 @@ def _in_sandbox(
         return task(run)
 
 
+# How DuckDB words a dataset file that is torn or overwritten (a disk fault, a bad copy between servers).
+_DAMAGED_FILE_SIGNS = ("Corrupt database file", "not a valid DuckDB database file", "checksum")
+
+
 def _rows_of(answer: dict[str, Any], timeout: float) -> tuple[list[ResultColumn], list[list[Any]], bool]:
     """A worker's answer as (columns, rows, more), or the service error it stands for."""
     if answer.get("ok"):
@@ -320,6 +324,12 @@ def _rows_of(answer: dict[str, Any], timeout: float) -> tuple[list[ResultColumn]
     if failure is Failure.REFUSED:
         logger.warning("The plan check refused a query that passed the guard: %s", message)
         raise SqlRefused("This query reads something other than your tables, or is not a single SELECT.")
+    if failure is Failure.OPEN_FAILED and any(sign in message for sign in _DAMAGED_FILE_SIGNS):
+        logger.error("A dataset file is damaged: %s", message)
+        raise Conflict(
+            "The data file behind this source is damaged and cannot be read. Delete this source and upload "
+            "the file again; your other sources are not affected."
+        )
     if failure is Failure.OPEN_FAILED:
         raise BadRequest(f"The data of this source could not be opened: {scrub_message(message)}")
     raise QueryRejected(f"The query failed: {scrub_message(message)}")

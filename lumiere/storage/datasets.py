@@ -11,12 +11,23 @@ import errno
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 from lumiere.config import get_settings
 from lumiere.models import Source
 
 DATASET_SUFFIX = ".duckdb"
+# A full disk or quota, as the OS reports it to Python and as DuckDB words it in its own errors.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_FULL_MESSAGES = ("No space left on device", "Disk quota exceeded", "File too large")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether a write failed for want of disk space, so the user gets a 507 rather than a 500 or a 422."""
+    if isinstance(error, OSError) and error.errno in _FULL_ERRNOS:
+        return True
+    return any(text in str(error) for text in _FULL_MESSAGES)
 
 
 def new_storage_key(user_id: int) -> str:
@@ -83,3 +94,24 @@ def remove_dataset_file(storage_key: str) -> None:
     path = path_for_key(storage_key)
     path.unlink(missing_ok=True)
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def remove_stale_staging(max_idle_s: float) -> int:
+    """Delete staged files nobody has written to for `max_idle_s`: what a killed worker left behind.
+
+    A file being written is touched with every chunk, so any worker sharing the data folder may run this
+    without disturbing another worker's upload in progress. Returns how many files went.
+    """
+    folder = get_settings().upload_tmp_dir
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - max_idle_s
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker removed it first
+            continue
+    return removed

@@ -9,8 +9,9 @@ from typing import Any
 import duckdb
 
 from lumiere.config import Settings
-from lumiere.core.errors import Invalid
+from lumiere.core.errors import Invalid, StorageFull
 from lumiere.services.warehouse import scrub_message
+from lumiere.storage.datasets import is_disk_full
 
 DUCKDB_MAX_LINE_BYTES = 2 * 1024 * 1024
 
@@ -31,6 +32,8 @@ def field_count_phrase(message: str) -> str:
 def read_error(error: duckdb.Error, settings: Settings, display_name: str) -> Exception:
     """A user-facing refusal for a DuckDB read failure, without paths or the raw line."""
     message = str(error)
+    if is_disk_full(error):
+        return StorageFull()
     if "Maximum line size" in message or "maximum line size" in message:
         line = re.search(r"Line: (\d+)", message)
         return Invalid(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lumiere.config import get_settings
-from lumiere.core.errors import BadRequest, TooLarge, UnsupportedMedia
+from lumiere.core.errors import BadRequest, StorageFull, TooLarge, UnsupportedMedia
 from lumiere.services.ingest.encoding import COPY_CHUNK, bom_encoding
-from lumiere.storage.datasets import new_temp_path
+from lumiere.storage.datasets import is_disk_full, new_temp_path
 
 ACCEPTED_EXTENSIONS = (".csv", ".tsv", ".txt")
 MAX_FILENAME_CHARS = 255
@@ -197,8 +197,10 @@ async def receive_upload(filename: str, chunks: AsyncIterator[bytes]) -> StagedU
                     inspector.feed(chunk)
                     out.write(chunk)
         encoding = inspector.finish()
-    except BaseException:
+    except BaseException as error:
         path.unlink(missing_ok=True)
+        if is_disk_full(error):
+            raise StorageFull from None
         raise
     return StagedUpload(path=path, filename=name, size_bytes=inspector.size, encoding=encoding)
 
