@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import main_landmark, skip_link
 from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
 from lumiere.state.auth import NEW_WORKSPACE, PERSONAL, AuthState, SpaceChoice
@@ -64,14 +65,20 @@ def sidebar() -> rx.Component:
 def mobile_nav() -> rx.Component:
     return rx.box(
         rx.drawer.root(
-            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open menu")),
+            rx.drawer.trigger(
+                rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open menu", title="Open menu")
+            ),
             rx.drawer.overlay(z_index="40"),
             rx.drawer.portal(
                 rx.drawer.content(
                     rx.vstack(
                         rx.hstack(
                             brand(),
-                            rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close menu")),
+                            rx.drawer.close(
+                                rx.icon_button(
+                                    rx.icon("x"), variant="ghost", aria_label="Close menu", title="Close menu"
+                                )
+                            ),
                             justify="between",
                             width="100%",
                         ),
@@ -162,7 +169,29 @@ def top_bar(title: str) -> rx.Component:
 
 
 def loading_screen() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), height="100vh", width="100%", aria_label="Loading")
+    """Until the server confirms the user: the frame's shape (sidebar, top bar, two cards) in grey."""
+    block = lambda height, width="100%": rx.skeleton(rx.box(height=height, width=width), loading=True)  # noqa: E731
+    return rx.hstack(
+        rx.box(
+            rx.vstack(*[block("1.75rem") for _ in range(7)], spacing="3"),
+            display=["none", "none", "block"],
+            width="15rem",
+            min_width="15rem",
+            height="100vh",
+            padding="1rem",
+            background=rx.color("gray", 2),
+        ),
+        main_landmark(
+            rx.vstack(block("2.5rem"), block("2rem", "40%"), block("10rem"), block("16rem"), spacing="4"),
+            flex="1",
+            padding=["1rem", "1rem", "2rem"],
+            aria_busy="true",
+            aria_label="Loading",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+    )
 
 
 def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
@@ -171,13 +200,13 @@ def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
     return rx.cond(
         AuthState.is_authenticated,
         rx.hstack(
+            skip_link(),
             theme_follower(),
             share_dialog(),
             sidebar(),
             rx.box(
                 top_bar(title),
-                rx.box(content(), padding=["1rem", "1rem", "2rem"], max_width="80rem", width="100%"),
-                as_="main",
+                main_landmark(content(), padding=["1rem", "1rem", "2rem"], max_width="80rem", width="100%"),
                 flex="1",
                 min_width="0",
             ),

@@ -1,6 +1,7 @@
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.dashboard import DashboardState
 
@@ -34,7 +35,7 @@ def step_card(title: str, body: str, icon: str, href: str, cta: str) -> rx.Compo
             rx.icon(icon, size=24, color=rx.color("accent", 10)),
             rx.heading(title, size="4", as_="h3"),
             rx.text(body, color_scheme="gray", size="2"),
-            rx.link(rx.button(cta, variant="soft"), href=href),
+            link_button(cta, variant="soft", href=href),
             spacing="3",
             align="start",
         ),
@@ -53,8 +54,8 @@ def empty_state() -> rx.Component:
                 text_align="center",
             ),
             rx.hstack(
-                rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
-                rx.link(rx.button("See data options", variant="soft"), href=routes.DATA.path),
+                link_button(rx.icon("upload", size=16), "Upload a CSV", href=routes.UPLOAD.path),
+                link_button("See data options", variant="soft", href=routes.DATA.path),
                 spacing="3",
                 wrap="wrap",
                 justify="center",
