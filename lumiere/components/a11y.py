@@ -9,14 +9,22 @@ from typing import Any
 import reflex as rx
 from reflex.vars.base import Var
 from reflex_components_core.base.error_boundary import ErrorBoundary
+from reflex_components_core.el.elements.inline import A
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 MAIN_ID = "main-content"
 
 
 def skip_link() -> rx.Component:
-    """The first tab stop: jumps past the sidebar and top bar to the page's main content."""
-    return rx.el.a("Skip to content", href=f"#{MAIN_ID}", class_name="skip-link")
+    """The first tab stop: moves focus past the sidebar and top bar to the page's main content.
+    A plain `<a>` (rx.el.a would become a router link), focusing by script so the router never
+    sees a hash change."""
+    return A.create(
+        "Skip to content",
+        href=f"#{MAIN_ID}",
+        class_name="skip-link",
+        on_click=[rx.prevent_default, rx.call_script(f"document.getElementById('{MAIN_ID}')?.focus()")],
+    )
 
 
 def main_landmark(*children: rx.Component, **props: Any) -> rx.Component:
@@ -36,7 +44,7 @@ def announcer(message: rx.Var[str] | str) -> rx.Component:
 
 
 def _fallback(what: str) -> rx.Component:
-    reset = Var(_js_expr="event_args.resetErrorBoundary")
+    reset: Var = Var(_js_expr="event_args.resetErrorBoundary")  # react-error-boundary's reset, in the fallback's scope
     return rx.callout.root(
         rx.callout.icon(rx.icon("triangle-alert")),
         rx.callout.text(

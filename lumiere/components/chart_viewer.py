@@ -195,6 +195,7 @@ def _chart_card(state: type[ChartMixin]) -> rx.Component:
                         id=CHART_ELEMENT_ID,
                         width="100%",
                         min_height="26rem",
+                        role="figure",
                         aria_label=state.chart_title,
                     ),
                     loading=state.chart_busy,

@@ -131,7 +131,7 @@ def space_item(space: rx.Var[SpaceChoice]) -> rx.Component:
 def workspace_switcher() -> rx.Component:
     """Which space every page shows and adds to: Personal, one of the user's workspaces, or a new one."""
     return rx.select.root(
-        rx.select.trigger(placeholder="Personal", aria_label="Workspace", max_width="14rem"),
+        rx.select.trigger(placeholder="Personal", aria_label="Workspace", max_width=["8rem", "14rem"]),
         rx.select.content(
             rx.select.item("Personal", value=PERSONAL),
             rx.foreach(AuthState.spaces, space_item),
@@ -146,13 +146,22 @@ def workspace_switcher() -> rx.Component:
 
 def top_bar(title: str) -> rx.Component:
     return rx.hstack(
-        rx.hstack(mobile_nav(), rx.heading(title, size="5"), align="center", spacing="3"),
+        rx.hstack(
+            mobile_nav(),
+            # On a phone the title gives way (ellipsis) to the controls; the page's own h1 says it again.
+            rx.heading(title, size="5", style={"white_space": "nowrap", "overflow": "hidden",
+                                               "text_overflow": "ellipsis", "min_width": "0"}),
+            align="center",
+            spacing="3",
+            min_width="0",
+        ),
         rx.hstack(
             workspace_switcher(),
             theme_toggle(),
             user_menu(),
             align="center",
-            spacing="3",
+            spacing="2",
+            flex_shrink="0",
         ),
         justify="between",
         align="center",

@@ -110,17 +110,14 @@ def conversation_list() -> rx.Component:
             size="2",
             width="100%",
         ),
+        rx.cond(
+            ChatState.shown_conversations.length() == 0,
+            rx.text("No conversations yet. Type a question in the message box to start one.", size="2",
+                    color_scheme="gray"),
+            rx.fragment(),
+        ),
         rx.vstack(
             rx.foreach(ChatState.shown_conversations, _conversation),
-            rx.cond(
-                ChatState.shown_conversations.length() == 0,
-                rx.text(
-                    "No conversations yet. Type a question in the message box to start one.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-                rx.fragment(),
-            ),
             spacing="1",
             width="100%",
             role="list",

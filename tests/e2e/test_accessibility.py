@@ -16,16 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from tests.e2e.conftest import ARTIFACTS, register_in_browser
 from tests.e2e.flows import QUESTION, ask, new_email, user_with_sample
 from tests.e2e.test_admin_flow import _make_admin
 
 LAYOUT_DIR = ARTIFACTS / "layout"
-DESKTOP = {"width": 1280, "height": 800}
-SIZES = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 820, "height": 1180}}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+SIZES: dict[str, ViewportSize] = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 820, "height": 1180}}
 THEMES = ("light", "dark")
 _axe = Axe()
 # Buttons and links that show only an icon and nobody can name: axe's button-name covers buttons,
@@ -33,7 +33,7 @@ _axe = Axe()
 _UNNAMED_CONTROLS = """() => [...document.querySelectorAll('button, a[href], [role=button]')]
   .filter((el) => el.offsetParent !== null && !el.closest('.modebar'))
   .filter((el) => !(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
-                    || el.innerText.trim()))
+                    || el.innerText.trim() || [...(el.labels || [])].some((label) => label.innerText.trim())))
   .map((el) => el.outerHTML.slice(0, 160))"""
 _LINKED_BUTTONS = """() => [...document.querySelectorAll('a button, a [role=button], button a')]
   .map((el) => el.outerHTML.slice(0, 160))"""
@@ -80,6 +80,15 @@ def findings() -> Iterator[Findings]:
 
 @pytest.fixture(scope="module")
 def site(browser: Browser, live_server: str, live_env: dict[str, str], findings: Findings) -> Iterator[Site]:
+    # The admin signs up first: on a fresh server the first account is an admin anyway.
+    admin = _context(browser, live_server, findings)
+    admin_page = admin.new_page()
+    admin_page.set_default_timeout(20_000)
+    admin_email = new_email("a11yadmin")
+    register_in_browser(admin_page, "Grace Admin", admin_email)
+    _make_admin(live_env, admin_email)
+    admin_page.close()
+
     user = _context(browser, live_server, findings)
     page = user.new_page()
     page.set_default_timeout(20_000)
@@ -94,14 +103,6 @@ def site(browser: Browser, live_server: str, live_env: dict[str, str], findings:
     expect(url_box).to_have_value(re.compile(r"/s/[A-Za-z0-9_-]{43}$"))
     token = url_box.input_value().rsplit("/", 1)[-1]
     page.close()
-
-    admin = _context(browser, live_server, findings)
-    admin_page = admin.new_page()
-    admin_page.set_default_timeout(20_000)
-    admin_email = new_email("a11yadmin")
-    register_in_browser(admin_page, "Grace Admin", admin_email)
-    _make_admin(live_env, admin_email)
-    admin_page.close()
 
     visitor = _context(browser, live_server, findings)
     yield Site(user, admin, visitor, source_id, answer_url, token)
@@ -208,15 +209,60 @@ def test_admin_pages(site: Site, findings: Findings):
     _assert_clean(findings, "admin")
 
 
-def test_answer_is_announced_and_focus_ring_is_visible(site: Site):
+def _luminance(rgb: list[float]) -> float:
+    channels = [c / 255 for c in rgb[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(first: list[float], second: list[float]) -> float:
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The focused element's outline colour and the first opaque background behind it, as [r, g, b].
+_RING_AND_BACKGROUND = """() => {
+  const rgb = (text) => {
+    const canvas = document.createElement('canvas').getContext('2d');
+    canvas.fillStyle = text; canvas.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = canvas.getImageData(0, 0, 1, 1).data; return [r, g, b, a];
+  };
+  const focused = document.activeElement;
+  const style = getComputedStyle(focused);
+  let node = focused.parentElement, background = [255, 255, 255, 255];
+  while (node) {
+    const color = rgb(getComputedStyle(node).backgroundColor);
+    if (color[3] === 255) { background = color; break; }
+    node = node.parentElement;
+  }
+  return {ring: rgb(style.outlineColor), width: parseFloat(style.outlineWidth), style: style.outlineStyle, background,
+          html: focused.outerHTML.slice(0, 120)};
+}"""
+
+
+def test_skip_link_focus_ring_live_region_and_reduced_motion(site: Site):
     page = site.user.new_page()
+    page.emulate_media(reduced_motion="reduce")
     page.goto(site.answer_url)
-    live = page.locator("[aria-live='polite']").filter(has_text=re.compile(r"\w"))
-    expect(live.first).to_be_visible(timeout=30_000)
+    live = page.locator("[aria-live='polite']").filter(has_text=re.compile(r"Answer ready: 5 rows"))
+    expect(live).to_have_count(1, timeout=30_000)
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
-    expect(skip).to_be_visible()
+    expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "main-content"
+    expect(page.locator("main#main-content")).to_be_focused()
+    for theme in THEMES:
+        _set_theme(page, theme)
+        page.locator("main#main-content").focus()
+        page.keyboard.press("Tab")  # the first control in the page's content, focused by keyboard
+        ring = page.evaluate(_RING_AND_BACKGROUND)
+        assert ring["style"] != "none" and ring["width"] >= 2, ring
+        assert _contrast(ring["ring"], ring["background"]) >= 3, (theme, ring)
+    # Reduced motion: Radix's transitions and animations are cut to (almost) nothing.
+    durations = page.evaluate(
+        "() => [...document.querySelectorAll('.rt-Button, .rt-Skeleton')].map((el) => getComputedStyle(el)"
+        ".transitionDuration.split(',').concat(getComputedStyle(el).animationDuration.split(',')))"
+    )
+    assert durations and all(float(d.strip().rstrip("s")) <= 0.001 for group in durations for d in group), durations
     page.close()
