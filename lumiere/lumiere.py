@@ -14,6 +14,7 @@ from reflex.utils.prerequisites import get_web_dir
 
 from lumiere import routes
 from lumiere.api.app import api_in_front_of, create_api, security_headers
+from lumiere.components.layout import loading_screen
 from lumiere.config import get_settings
 from lumiere.db import migrate
 from lumiere.jobs import embedded_worker_lifespan
@@ -54,7 +55,7 @@ logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s 
 
 
 def index() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), height="100vh")
+    return loading_screen()
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ response_headers = security_headers(_built_pages_dir())
 app = rx.App(
     api_transformer=api_in_front_of(create_api(response_headers), response_headers),
     head_components=[rx.el.meta(name="description", content="Lumiere: ask your data in plain language.")],
+    stylesheets=["/a11y.css"],
 )
 # Reflex hands the websocket server the CORS list, which would refuse the page's own origin
 # whenever it differs from deploy_url (e.g. 127.0.0.1 vs localhost); same host or listed origin.

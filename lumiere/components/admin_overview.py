@@ -7,12 +7,17 @@ import reflex as rx
 from plotly.graph_objs import Figure
 from plotly.io import templates
 
+from lumiere.components.a11y import card_boundary
 from lumiere.components.chart_viewer import DARK_LAYOUT, LIGHT_LAYOUT
 from lumiere.components.feedback import table_caption
 from lumiere.state.admin import CARD_ICONS, AdminState, CostRow, MetricCard
 
 
 def figure(data: rx.Var, element_id: str, label: str, height: str = "20rem") -> rx.Component:
+    return card_boundary(_figure_box(data, element_id, label, height), "chart")
+
+
+def _figure_box(data: rx.Var, element_id: str, label: str, height: str) -> rx.Component:
     return rx.box(
         rx.plotly(
             data=data.to(Figure),

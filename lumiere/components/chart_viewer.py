@@ -11,6 +11,7 @@ from plotly.graph_objs import Figure
 from plotly.io import templates
 from reflex.event import EventSpec
 
+from lumiere.components.a11y import card_boundary
 from lumiere.state.chart import SWITCHABLE_TYPES, ChartMixin
 
 CHART_ELEMENT_ID = "chart-viewer"
@@ -144,12 +145,15 @@ def _figure(state: type[ChartMixin]) -> rx.Component:
 
 
 def chart_viewer(state: type[ChartMixin]) -> rx.Component:
+    return card_boundary(_chart_card(state), "chart")
+
+
+def _chart_card(state: type[ChartMixin]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(
                 rx.heading("Chart", size="4", as_="h2"),
                 rx.hstack(
-                    rx.cond(state.chart_busy, rx.spinner(size="2"), rx.fragment()),
                     rx.button(
                         rx.icon("image-down", size=14),
                         "PNG",
@@ -185,8 +189,16 @@ def chart_viewer(state: type[ChartMixin]) -> rx.Component:
             ),
             rx.cond(
                 state.has_chart,
-                rx.box(
-                    _figure(state), id=CHART_ELEMENT_ID, width="100%", min_height="26rem", aria_label=state.chart_title
+                rx.skeleton(
+                    rx.box(
+                        _figure(state),
+                        id=CHART_ELEMENT_ID,
+                        width="100%",
+                        min_height="26rem",
+                        role="figure",
+                        aria_label=state.chart_title,
+                    ),
+                    loading=state.chart_busy,
                 ),
                 rx.center(
                     rx.text(

@@ -7,6 +7,7 @@ import reflex as rx
 from plotly.graph_objs import Figure
 from plotly.io import templates
 
+from lumiere.components.a11y import card_boundary
 from lumiere.components.chart_viewer import DARK_LAYOUT, LIGHT_LAYOUT
 from lumiere.components.markdown import safe_markdown_view
 from lumiere.state.exploration import ExplorationMixin, ExplorationTile
@@ -32,7 +33,8 @@ def _card(tile: ExplorationTile, state: type[ExplorationMixin]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(tile.title, size="3", as_="h3", style={"overflow_wrap": "anywhere"}),
-            rx.box(_figure(tile), width="100%", min_height="15rem", aria_label=tile.title),
+            card_boundary(rx.box(_figure(tile), width="100%", min_height="15rem", role="figure", aria_label=tile.title),
+                          "chart"),
             rx.box(
                 safe_markdown_view(tile.insight),
                 width="100%",

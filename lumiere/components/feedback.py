@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.help_link import help_link
 
 # What a workspace viewer sees where others are offered "add data" buttons.
@@ -38,7 +39,7 @@ def not_found_state(what: str, back_label: str, back_href: str) -> rx.Component:
         "search-x",
         f"{what} not found",
         f"There is no {what.lower()} with this id in your account. It may have been deleted.",
-        rx.link(rx.button(rx.icon("arrow-left", size=16), back_label, variant="soft"), href=back_href),
+        link_button(rx.icon("arrow-left", size=16), back_label, variant="soft", href=back_href),
     )
 
 
@@ -133,4 +134,5 @@ def page_arrow(direction: str, on_click: EventSpec, disabled: rx.Var[bool], labe
         variant="soft",
         size="1",
         aria_label=label,
+        title=label,
     )

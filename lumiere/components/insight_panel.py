@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere.components.a11y import card_boundary
 from lumiere.components.feedback import skeleton_lines
 from lumiere.components.markdown import safe_markdown_view
 from lumiere.state.insights import InsightMixin
@@ -36,6 +37,10 @@ def _actions(state: type[InsightMixin]) -> rx.Component:
 
 
 def insight_panel(state: type[InsightMixin]) -> rx.Component:
+    return card_boundary(_insight_card(state), "insight")
+
+
+def _insight_card(state: type[InsightMixin]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import main_landmark, skip_link
 from lumiere.components.keyboard import keyboard_layer
 from lumiere.components.share_dialog import share_dialog
 from lumiere.components.theme import theme_follower, theme_toggle
@@ -67,14 +68,20 @@ def sidebar() -> rx.Component:
 def mobile_nav() -> rx.Component:
     return rx.box(
         rx.drawer.root(
-            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open menu")),
+            rx.drawer.trigger(
+                rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open menu", title="Open menu")
+            ),
             rx.drawer.overlay(z_index="40"),
             rx.drawer.portal(
                 rx.drawer.content(
                     rx.vstack(
                         rx.hstack(
                             brand(),
-                            rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close menu")),
+                            rx.drawer.close(
+                                rx.icon_button(
+                                    rx.icon("x"), variant="ghost", aria_label="Close menu", title="Close menu"
+                                )
+                            ),
                             justify="between",
                             width="100%",
                         ),
@@ -136,7 +143,7 @@ def space_item(space: rx.Var[SpaceChoice]) -> rx.Component:
 def workspace_switcher() -> rx.Component:
     """Which space every page shows and adds to: Personal, one of the user's workspaces, or a new one."""
     return rx.select.root(
-        rx.select.trigger(placeholder="Personal", aria_label="Workspace", max_width="14rem"),
+        rx.select.trigger(placeholder="Personal", aria_label="Workspace", max_width=["8rem", "14rem"]),
         rx.select.content(
             rx.select.item("Personal", value=PERSONAL),
             rx.foreach(AuthState.spaces, space_item),
@@ -151,13 +158,22 @@ def workspace_switcher() -> rx.Component:
 
 def top_bar(title: str) -> rx.Component:
     return rx.hstack(
-        rx.hstack(mobile_nav(), rx.heading(title, size="5"), align="center", spacing="3"),
+        rx.hstack(
+            mobile_nav(),
+            # On a phone the title gives way (ellipsis) to the controls; the page's own h1 says it again.
+            rx.heading(title, size="5", style={"white_space": "nowrap", "overflow": "hidden",
+                                               "text_overflow": "ellipsis", "min_width": "0"}),
+            align="center",
+            spacing="3",
+            min_width="0",
+        ),
         rx.hstack(
             workspace_switcher(),
             theme_toggle(),
             user_menu(),
             align="center",
-            spacing="3",
+            spacing="2",
+            flex_shrink="0",
         ),
         justify="between",
         align="center",
@@ -174,7 +190,29 @@ def top_bar(title: str) -> rx.Component:
 
 
 def loading_screen() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), height="100vh", width="100%", aria_label="Loading")
+    """Until the server confirms the user: the frame's shape (sidebar, top bar, two cards) in grey."""
+    block = lambda height, width="100%": rx.skeleton(rx.box(height=height, width=width), loading=True)  # noqa: E731
+    return rx.hstack(
+        rx.box(
+            rx.vstack(*[block("1.75rem") for _ in range(7)], spacing="3"),
+            display=["none", "none", "block"],
+            width="15rem",
+            min_width="15rem",
+            height="100vh",
+            padding="1rem",
+            background=rx.color("gray", 2),
+        ),
+        main_landmark(
+            rx.vstack(block("2.5rem"), block("2rem", "40%"), block("10rem"), block("16rem"), spacing="4"),
+            flex="1",
+            padding=["1rem", "1rem", "2rem"],
+            aria_busy="true",
+            aria_label="Loading",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+    )
 
 
 def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
@@ -183,14 +221,14 @@ def app_shell(title: str, content: Callable[[], rx.Component]) -> rx.Component:
     return rx.cond(
         AuthState.is_authenticated,
         rx.hstack(
+            skip_link(),
             theme_follower(),
             share_dialog(),
             keyboard_layer(),
             sidebar(),
             rx.box(
                 top_bar(title),
-                rx.box(content(), padding=["1rem", "1rem", "2rem"], max_width="80rem", width="100%"),
-                as_="main",
+                main_landmark(content(), padding=["1rem", "1rem", "2rem"], max_width="80rem", width="100%"),
                 flex="1",
                 min_width="0",
             ),

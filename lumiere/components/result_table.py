@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from lumiere.components.a11y import card_boundary
 from lumiere.components.feedback import page_arrow, table_caption
 from lumiere.state.result_table import PAGE_SIZES, ColumnHeader, ResultTableMixin
 
@@ -107,6 +108,10 @@ def result_summary(state: type[ResultTableMixin]) -> rx.Component:
 
 
 def result_table(state: type[ResultTableMixin], caption: str = "Query results") -> rx.Component:
+    return card_boundary(_table(state, caption), "table")
+
+
+def _table(state: type[ResultTableMixin], caption: str) -> rx.Component:
     return rx.vstack(
         rx.box(
             rx.table.root(

@@ -303,7 +303,9 @@ def schedule_dialog(state: type[ScheduleFormMixin]) -> rx.Component:
         rx.dialog.content(
             rx.flex(
                 rx.dialog.title(rx.cond(state.schedule_editing > 0, "Edit schedule", "Schedule this answer")),
-                rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
+                rx.dialog.close(
+                    rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close", title="Close")
+                ),
                 justify="between",
                 align="start",
             ),

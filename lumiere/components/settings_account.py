@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.forms import labelled_input
 from lumiere.components.settings_parts import settings_section
 from lumiere.state.settings import SettingsState
@@ -78,7 +79,7 @@ def deleted_screen() -> rx.Component:
                     style={"padding_left": "1.2rem", "margin": "0"},
                 ),
                 rx.text("You have been signed out.", color_scheme="gray"),
-                rx.link(rx.button("Go to sign in"), href=routes.LOGIN.path),
+                link_button("Go to sign in", href=routes.LOGIN.path),
                 spacing="3",
                 align="start",
             ),

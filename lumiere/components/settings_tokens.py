@@ -34,6 +34,7 @@ def new_token_box() -> rx.Component:
                         on_click=[rx.set_clipboard(SettingsState.new_token), rx.toast.info("Token copied.")],
                         variant="soft",
                         aria_label="Copy token",
+                        title="Copy token",
                     ),
                     align="center",
                     spacing="2",
@@ -84,7 +85,7 @@ def tokens_table() -> rx.Component:
             width="100%",
             variant="surface",
         ),
-        rx.text("No API tokens yet.", size="2", color_scheme="gray"),
+        rx.text("No API tokens yet. Name one above and create it to call the API.", size="2", color_scheme="gray"),
     )
 
 

@@ -62,5 +62,6 @@ def theme_toggle() -> rx.Component:
         rx.color_mode.icon(),
         on_click=[set_color_mode(other), AuthState.save_theme(other)],
         aria_label="Toggle dark mode",
+        title="Toggle dark mode",
         variant="ghost",
     )

@@ -40,10 +40,12 @@ def _rename_form(row: rx.Var[ConversationRow]) -> rx.Component:
                 flex="1",
                 auto_focus=True,
             ),
-            rx.icon_button(rx.icon("check", size=14), type="submit", size="1", aria_label="Save title"),
+            rx.icon_button(
+                rx.icon("check", size=14), type="submit", size="1", aria_label="Save title", title="Save title"
+            ),
             rx.icon_button(
                 rx.icon("x", size=14), type="button", size="1", variant="soft", color_scheme="gray",
-                on_click=ChatState.cancel_rename, aria_label="Cancel renaming",
+                on_click=ChatState.cancel_rename, aria_label="Cancel renaming", title="Cancel renaming",
             ),
             spacing="1",
             width="100%",
@@ -78,10 +80,12 @@ def _conversation(row: rx.Var[ConversationRow]) -> rx.Component:
                 rx.icon_button(
                     rx.icon("pencil", size=12), size="1", variant="ghost",
                     on_click=ChatState.start_rename(row.id, row.title), aria_label="Rename: " + row.title.to(str),
+                    title="Rename: " + row.title.to(str),
                 ),
                 rx.icon_button(
                     rx.icon("trash-2", size=12), size="1", variant="ghost", color_scheme="red",
                     on_click=ChatState.ask_delete(row.id), aria_label="Delete: " + row.title.to(str),
+                    title="Delete: " + row.title.to(str),
                 ),
                 align="center",
                 spacing="1",
@@ -107,13 +111,14 @@ def conversation_list() -> rx.Component:
             size="2",
             width="100%",
         ),
+        rx.cond(
+            ChatState.shown_conversations.length() == 0,
+            rx.text("No conversations yet. Type a question in the message box to start one.", size="2",
+                    color_scheme="gray"),
+            rx.fragment(),
+        ),
         rx.vstack(
             rx.foreach(ChatState.shown_conversations, _conversation),
-            rx.cond(
-                ChatState.shown_conversations.length() == 0,
-                rx.text("No conversations yet.", size="2", color_scheme="gray"),
-                rx.fragment(),
-            ),
             spacing="1",
             width="100%",
             role="list",

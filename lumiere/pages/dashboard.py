@@ -5,6 +5,7 @@ from plotly.graph_objs import Figure
 from plotly.io import templates
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.chart_viewer import DARK_LAYOUT, LIGHT_LAYOUT
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.dashboard import DashboardState, GuideRow, PinCard
@@ -39,7 +40,7 @@ def step_card(title: str, body: str, icon: str, href: str, cta: str) -> rx.Compo
             rx.icon(icon, size=24, color=rx.color("accent", 10)),
             rx.heading(title, size="4", as_="h3"),
             rx.text(body, color_scheme="gray", size="2"),
-            rx.link(rx.button(cta, variant="soft"), href=href),
+            link_button(cta, variant="soft", href=href),
             spacing="3",
             align="start",
         ),
@@ -58,8 +59,8 @@ def empty_state() -> rx.Component:
                 text_align="center",
             ),
             rx.hstack(
-                rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
-                rx.link(rx.button("See data options", variant="soft"), href=routes.DATA.path),
+                link_button(rx.icon("upload", size=16), "Upload a CSV", href=routes.UPLOAD.path),
+                link_button("See data options", variant="soft", href=routes.DATA.path),
                 spacing="3",
                 wrap="wrap",
                 justify="center",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.feedback import VIEWER_NO_DATA, empty_state, skeleton_lines, table_caption
 from lumiere.components.forms import field_label
 from lumiere.components.layout import app_shell, page_header
@@ -140,7 +141,9 @@ def connect_dialog() -> rx.Component:
         rx.dialog.content(
             rx.flex(
                 rx.dialog.title("Connect a database"),
-                rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
+                rx.dialog.close(
+                    rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close", title="Close")
+                ),
                 justify="between",
                 align="start",
             ),
@@ -162,7 +165,7 @@ def header_actions() -> rx.Component:
     return rx.cond(
         (DataState.source_list.length() > 0) & DataState.can_add,
         rx.hstack(
-            rx.link(rx.button(rx.icon("upload", size=16), "Upload CSV"), href=routes.UPLOAD.path),
+            link_button(rx.icon("upload", size=16), "Upload CSV", href=routes.UPLOAD.path),
             rx.button(rx.icon("plug", size=16), "Connect a database", variant="soft", on_click=DataState.open_connect),
             rx.button(
                 rx.icon("flask-conical", size=16),
@@ -222,7 +225,7 @@ def no_sources() -> rx.Component:
             "No data yet",
             "Upload a CSV file, try the sample dataset (world development indicators from Gapminder) "
             "or connect a PostgreSQL or MySQL database.",
-            rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
+            link_button(rx.icon("upload", size=16), "Upload a CSV", href=routes.UPLOAD.path),
             rx.button(
                 rx.icon("flask-conical", size=16),
                 "Load sample dataset",

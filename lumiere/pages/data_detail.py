@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.feedback import confirm_dialog, not_found_state, page_arrow, skeleton_lines, table_caption
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.semantics_table import semantics_card
@@ -90,15 +91,13 @@ def suggestions_card() -> rx.Component:
                 rx.flex(
                     rx.foreach(
                         SourceDetailState.detail_suggestions,
-                        lambda suggestion: rx.link(
-                            rx.button(
-                                rx.icon("sparkle", size=12),
-                                suggestion.question,
-                                variant="surface",
-                                size="1",
-                                radius="full",
-                                style={"height": "auto", "white_space": "normal", "padding_y": "0.3rem"},
-                            ),
+                        lambda suggestion: link_button(
+                            rx.icon("sparkle", size=12),
+                            suggestion.question,
+                            variant="surface",
+                            size="1",
+                            radius="full",
+                            style={"height": "auto", "white_space": "normal", "padding_y": "0.3rem"},
                             href=suggestion.href,
                         ),
                     ),
@@ -278,8 +277,9 @@ def found_content() -> rx.Component:
         page_header(
             SourceDetailState.detail_name,
             SourceDetailState.detail_kind + " data source",
-            rx.link(
-                rx.button(rx.icon("message-circle-question", size=16), "Ask about this data"),
+            link_button(
+                rx.icon("message-circle-question", size=16),
+                "Ask about this data",
                 href=routes.ask_url(SourceDetailState.detail_id),
             ),
             rx.cond(

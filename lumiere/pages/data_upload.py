@@ -10,6 +10,7 @@ from reflex_base.event import parse_args_spec, passthrough_event_spec
 from reflex_components_core.el.elements.forms import Input
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.layout import app_shell, page_header
 from lumiere.state.data_upload import ACCEPT, UploadRow, UploadState
 
@@ -168,7 +169,7 @@ def upload_content() -> rx.Component:
         page_header(
             "Upload CSV files",
             "Each file becomes a data source you can ask questions about.",
-            rx.link(rx.button(rx.icon("arrow-left", size=16), "Back to Data", variant="soft"), href=routes.DATA.path),
+            link_button(rx.icon("arrow-left", size=16), "Back to Data", variant="soft", href=routes.DATA.path),
         ),
         drop_zone(),
         rx.cond(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.forms import field_label
@@ -187,13 +188,17 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                     color_scheme="red",
                     size="1",
                     aria_label="Delete: " + item.question.to(str),
+                    title="Delete: " + item.question.to(str),
                 ),
                 spacing="2",
+                wrap="wrap",
             ),
             spacing="3",
             justify="between",
             align="start",
             width="100%",
+            # Below desktop width the actions go under the question instead of squeezing it.
+            direction=rx.breakpoints(initial="column", md="row"),
         ),
         width="100%",
         role="listitem",
@@ -248,7 +253,7 @@ def history_list() -> rx.Component:
                 "history",
                 "No questions yet",
                 "Questions you ask appear here, with their SQL and results.",
-                rx.link(rx.button("Ask a question"), href=routes.QUERY.path),
+                link_button("Ask a question", href=routes.QUERY.path),
             ),
         ),
     )

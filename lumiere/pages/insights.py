@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state
 from lumiere.components.layout import app_shell, page_header
@@ -57,6 +58,7 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                         color_scheme="red",
                         size="1",
                         aria_label="Delete: " + item.question.to(str),
+                        title="Delete: " + item.question.to(str),
                     ),
                     spacing="2",
                 ),
@@ -92,7 +94,7 @@ def insights_content() -> rx.Component:
                     "lightbulb",
                     "No saved insights yet",
                     "Ask a question, then press Save on its insight to keep it here.",
-                    rx.link(rx.button("Ask a question"), href=routes.QUERY.path),
+                    link_button("Ask a question", href=routes.QUERY.path),
                 ),
             ),
             rx.fragment(),

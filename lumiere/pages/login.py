@@ -1,13 +1,14 @@
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import main_landmark
 from lumiere.components.forms import form_error, labelled_input
 from lumiere.components.layout import brand
 from lumiere.state.auth import LoginState
 
 
 def auth_card(*children: rx.Component) -> rx.Component:
-    return rx.center(
+    return main_landmark(rx.center(
         rx.card(
             rx.vstack(*children, spacing="4", width="100%"),
             width="100%",
@@ -23,7 +24,7 @@ def auth_card(*children: rx.Component) -> rx.Component:
         min_height="100vh",
         padding="1rem",
         background=rx.color("gray", 2),
-    )
+    ))
 
 
 def login_page() -> rx.Component:

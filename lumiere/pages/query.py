@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import announcer, link_button
 from lumiere.components.chart_viewer import chart_viewer
 from lumiere.components.exploration_grid import exploration_grid
 from lumiere.components.export_menu import export_menu
@@ -84,9 +85,8 @@ def ask_form() -> rx.Component:
                     source_picker(),
                     rx.cond(
                         QueryState.can_add,
-                        rx.link(
-                            rx.button(rx.icon("plus", size=14), "Add data", variant="ghost", size="2", type="button"),
-                            href=routes.DATA.path,
+                        link_button(
+                            rx.icon("plus", size=14), "Add data", variant="ghost", size="2", href=routes.DATA.path
                         ),
                         rx.fragment(),
                     ),
@@ -427,8 +427,8 @@ def no_sources() -> rx.Component:
             "Add data to ask about",
             "Questions are answered from your own data. Upload a CSV file, load the sample dataset or connect a "
             "database.",
-            rx.link(rx.button(rx.icon("upload", size=16), "Upload a CSV"), href=routes.UPLOAD.path),
-            rx.link(rx.button("Go to Data", variant="soft"), href=routes.DATA.path),
+            link_button(rx.icon("upload", size=16), "Upload a CSV", href=routes.UPLOAD.path),
+            link_button("Go to Data", variant="soft", href=routes.DATA.path),
         ),
         empty_state("database-zap", "No data to ask about yet", VIEWER_NO_DATA),
     )
@@ -456,6 +456,7 @@ def query_content() -> rx.Component:
                 rx.cond(QueryState.has_answer, answer_section(), rx.fragment()),
             ),
         ),
+        announcer(rx.cond(QueryState.has_answer, "Answer ready: " + QueryState.row_count_label + ".", "")),
         schedule_dialog(QueryState),
         spacing="4",
         width="100%",

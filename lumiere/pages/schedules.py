@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from lumiere import routes
+from lumiere.components.a11y import link_button
 from lumiere.components.feedback import confirm_dialog, empty_state, error_callout, page_arrow
 from lumiere.components.layout import app_shell, page_header
 from lumiere.components.schedule_dialog import schedule_dialog
@@ -83,8 +84,8 @@ def schedule_list() -> rx.Component:
             "No schedules yet",
             "Ask a question, then Schedule it: the answer runs again on the timetable you pick and arrives by "
             "email as CSV, Excel or PDF. Every answer on Ask, History and Chat has a Schedule button.",
-            rx.link(rx.button(rx.icon("message-circle-question", size=16), "Ask a question"), href=routes.QUERY.path),
-            rx.link(rx.button("Schedule from History", variant="soft"), href=routes.HISTORY.path),
+            link_button(rx.icon("message-circle-question", size=16), "Ask a question", href=routes.QUERY.path),
+            link_button("Schedule from History", variant="soft", href=routes.HISTORY.path),
         ),
     )
 

@@ -7,7 +7,9 @@ import reflex as rx
 from plotly.graph_objs import Figure
 from plotly.io import templates
 
+from lumiere.components.a11y import main_landmark
 from lumiere.components.chart_viewer import DARK_LAYOUT, LIGHT_LAYOUT
+from lumiere.components.feedback import skeleton_lines
 from lumiere.components.layout import brand
 from lumiere.components.markdown import safe_markdown_view
 from lumiere.components.result_table import result_table
@@ -137,7 +139,7 @@ def _notice(icon: str, title: str, body: rx.Var[str] | str) -> rx.Component:
 def _body() -> rx.Component:
     return rx.match(
         State.status,
-        (LOADING, rx.center(rx.spinner(size="3"), padding="4rem", aria_label="Loading")),
+        (LOADING, skeleton_lines(6, "2.5rem")),
         (SHOWN, _answer()),
         (MISSING, _notice("link-2-off", "This link has expired or was revoked",
                           "Ask the person who shared it for a new link.")),
@@ -149,7 +151,7 @@ def _body() -> rx.Component:
 def shared_answer_page() -> rx.Component:
     return rx.vstack(
         _header(),
-        rx.box(_body(), as_="main", width="100%", max_width="64rem", padding=["0.75rem", "1.5rem", "2rem"]),
+        main_landmark(_body(), width="100%", max_width="64rem", padding=["0.75rem", "1.5rem", "2rem"]),
         _footer(),
         spacing="0",
         align="center",

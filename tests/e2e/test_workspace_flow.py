@@ -64,7 +64,7 @@ def test_invite_a_viewer_who_asks_over_the_shared_source(page: Page, browser, li
     viewer.screenshot(path=str(ARTIFACTS / "workspace-viewer-source.png"), full_page=True)
     viewer.goto("/data")
     expect(viewer.get_by_role("link", name="gapminder")).to_be_visible()
-    expect(viewer.get_by_role("button", name="Upload CSV")).to_have_count(0)
+    expect(viewer.get_by_role("link", name="Upload CSV")).to_have_count(0)
     viewer.screenshot(path=str(ARTIFACTS / "workspace-viewer-data.png"), full_page=True)
 
     # Back in the personal space the viewer has no sources of their own.
