@@ -5,10 +5,13 @@
 - The disk fills during an upload (a real 4 MB tmpfs as the data folder): 507 with a message, nothing kept,
   and the same upload succeeds once there is room.
 - A dataset file is corrupted: that source says so (409), the user's other sources work.
+- Redis stops while configured (a private redis-server): questions are still answered, results cached and
+  limits counted in memory with a logged warning, each request quick; once it is back, both return to Redis.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import time
@@ -17,15 +20,19 @@ from pathlib import Path
 
 import plotly.data
 import pytest
+import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import select
 
 from lumiere.config import reset_settings
 from lumiere.db import session_scope
 from lumiere.models import Query, Source
+from lumiere.services import rate_limits, result_cache
 from lumiere.storage.datasets import dataset_path
 from tests.api.test_data import TIPS, source_rows, stored_files, upload
+from tests.api.test_rate_limits_api import _assert_limited, _on_plan
 from tests.conftest import PG_ADMIN_URL
+from tests.helpers.redis_server import RedisServer
 
 QUESTION = "How many rows are there for each continent?"
 
@@ -171,3 +178,84 @@ def test_a_corrupted_dataset_file_is_reported_and_other_sources_work(client, mak
     assert tips_answer.status_code == 200, tips_answer.text
     with session_scope() as session:
         assert session.exec(select(Query).where(Query.source_id == tips["id"])).first() is not None
+
+
+# --- Redis stops -----------------------------------------------------------------------------------
+
+
+def _timed_ask(client, user, source_id: int, question: str):
+    """An ask that must stay quick whether Redis answers or not (its socket timeouts are short)."""
+    started = time.monotonic()
+    response = _ask(client, user, source_id, question)
+    assert time.monotonic() - started < 5, f"{question!r} took {time.monotonic() - started:.1f}s"
+    return response
+
+
+def _cached(client, user, source_id: int, question: str) -> list[bool]:
+    """Ask twice: whether each answer came from the result cache."""
+    answers = [_timed_ask(client, user, source_id, question) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [200, 200], answers[-1].text
+    return [answer.json()["cached"] for answer in answers]
+
+
+def _until_limited(client, user, source_id: int) -> int:
+    """Questions answered before the 429 (at most 10), which must carry Retry-After."""
+    for answered in range(10):
+        response = _timed_ask(client, user, source_id, "how many rows")
+        if response.status_code != 200:
+            _assert_limited(response, "Too many questions")
+            return answered
+    raise AssertionError("no 429 after 10 questions")
+
+
+@pytest.mark.parametrize("outage", ["stopped", "hung"])
+def test_limits_and_cache_fall_back_to_memory_while_redis_is_down(client, make_user, tmp_path, monkeypatch, caplog,
+                                                                  outage):
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    store = redis.Redis.from_url(server.url, socket_timeout=2)
+    monkeypatch.setenv("LUMIERE_REDIS_URL", server.url)
+    reset_settings()
+    rate_limits.reset()
+    result_cache.reset()
+    asker, limited = make_user(), make_user()
+    _on_plan(client, limited, "tiny", 3)
+    source = client.post("/api/data/sample", headers=asker["headers"]).json()["id"]
+    limited_source = client.post("/api/data/sample", headers=limited["headers"]).json()["id"]
+
+    def keys(pattern: str) -> set[bytes]:
+        return set(store.scan_iter(match=pattern))
+
+    try:
+        # Redis up: results and counts are kept there.
+        assert _cached(client, asker, source, "rows per continent") == [False, True]
+        assert len(keys(f"*:results:{source}:*")) == 1
+        assert _timed_ask(client, limited, limited_source, "how many rows").status_code == 200
+        assert keys("*:limits*questions*"), "question counts are in Redis"
+
+        # Redis down (refusing connections, or accepting them and never answering): answers go on, results
+        # and counts in memory (the limited user starts over there: 3 more questions, where Redis, holding 1,
+        # would allow 2), each request still quick.
+        if outage == "stopped":
+            server.stop()
+        else:
+            server.pause()
+        with caplog.at_level(logging.WARNING):
+            assert _cached(client, asker, source, "rows per continent") == [False, True]
+            assert _until_limited(client, limited, limited_source) == 3
+        warned = {record.name for record in caplog.records if "Redis cannot be reached" in record.message}
+        assert warned == {"lumiere.services.rate_limits", "lumiere.services.result_cache"}, caplog.text
+
+        # Redis back, after the retry pause: new results and counts go to Redis again.
+        if outage == "stopped":
+            server.start()  # same port, same append-only file
+        else:
+            server.resume()
+        monkeypatch.setattr(rate_limits, "REDIS_RETRY_S", 0.0)
+        monkeypatch.setattr(result_cache, "REDIS_RETRY_S", 0.0)
+        assert _cached(client, asker, source, "rows per country") == [False, True]
+        assert len(keys(f"*:results:{source}:*")) == 2
+        assert _until_limited(client, limited, limited_source) == 2  # Redis still holds the first question
+    finally:
+        store.close()
+        server.stop()

@@ -5,6 +5,7 @@ before a stop is still there after the restart, as with a production Redis."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -42,9 +43,19 @@ class RedisServer:
                 time.sleep(0.05)
         raise AssertionError(f"redis-server did not start; see {self.folder / 'redis.log'}")
 
+    def pause(self) -> None:
+        """SIGSTOP: a hung Redis; the kernel still accepts connections, nothing ever answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """SIGTERM: Redis flushes its append-only file and exits; clients get connection errors."""
         if self.process is not None and self.process.poll() is None:
+            self.resume()
             self.process.terminate()
             self.process.wait(10)
         self.process = None
