@@ -26,7 +26,7 @@ def choose_chart(result: ResultSet, *, question: str = "") -> ChartSpec:
     """The chart the result's shape calls for; `table` when no chart would say more than the rows."""
     profiles = profile_columns(result)
     spec = choose_from_profiles(profiles, len(result.rows), question)
-    spec.title = chart_title(question, spec)
+    spec.title = chart_title(question, spec, {p.name: p.label for p in profiles})
     return spec
 
 
@@ -127,14 +127,19 @@ def _grouping(categories: list[ColumnProfile], *, exclude: ColumnProfile) -> Col
     return None
 
 
-def chart_title(question: str, spec: ChartSpec) -> str:
-    """The question as asked (trimmed), or words made from the columns when there is none."""
+def chart_title(question: str, spec: ChartSpec, labels: dict[str, str] | None = None) -> str:
+    """The question as asked (trimmed), or words made from the columns' labels when there is none
+    ("Average price by region")."""
     text = " ".join((question or "").split())
     if text:
         return text if len(text) <= MAX_TITLE_CHARS else text[: MAX_TITLE_CHARS - 1].rstrip() + "…"
-    x, y = spec.x or "", spec.y or ""
+    named = labels or {}
+    x = named.get(spec.x or "", spec.x or "")
+    y = named.get(spec.y or "", spec.y or "")
+    x = x[:1].lower() + x[1:] if x[1:2].islower() else x
     if spec.type in ("bar", "line", "area", "pie") and x and y:
-        return f"{y} by {x}"
+        color = named.get(spec.color or "", spec.color or "")
+        return f"{y} by {x}" + (f" and {color[:1].lower() + color[1:]}" if color else "")
     if spec.type == "scatter" and x and y:
         return f"{y} vs {x}"
     if spec.type == "histogram" and x:

@@ -108,7 +108,7 @@ def validate_override(
         "",
     )
     spec.title = " ".join(title.split())[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else ""
-    spec.title = spec.title or chart_title("", spec)
+    spec.title = spec.title or chart_title("", spec, {p.name: p.label for p in profiles})
     return spec
 
 
