@@ -12,7 +12,15 @@ from lumiere.charts.limits import (
     MAX_TITLE_CHARS,
     MIN_HISTOGRAM_ROWS,
 )
-from lumiere.charts.profile import ColumnProfile, as_number, hashable, looks_aggregated, name_tokens, profile_columns
+from lumiere.charts.profile import (
+    ColumnProfile,
+    additive,
+    as_number,
+    hashable,
+    looks_aggregated,
+    name_tokens,
+    profile_columns,
+)
 from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
@@ -49,10 +57,11 @@ def choose_from_profiles(profiles: list[ColumnProfile], row_count: int, question
     categories = [p for p in profiles if p.role == "category"]
     labels = [p for p in profiles if p.role == "label"]
 
-    if row_count == 1:
-        texts = [p for p in profiles if p.kind == "text"]
-        if measures and len(measures) <= MAX_KPI_VALUES and len(texts) <= 1 and not times:
-            return spec("kpi", texts[0] if texts else None, measures[0])
+    if row_count == 1:  # one row is a number (a big figure), never a one-bar chart
+        texts = [p for p in profiles if p.kind == "text" and p.role != "time"]
+        named_by = texts or [t for t in times if t.year_like]
+        if measures and len(measures) <= MAX_KPI_VALUES and len(texts) <= 1 and len(times) <= 1:
+            return spec("kpi", named_by[0] if named_by else None, measures[0])
         if len(profiles) == 1 and times and times[0].year_like:
             return spec("kpi", None, times[0])
         return spec("table")
@@ -109,6 +118,7 @@ def _pie_ok(x: ColumnProfile, y: ColumnProfile) -> bool:
     numbers = [as_number(value) for value in y.values]
     return (
         x.unique
+        and additive(y)
         and 2 <= x.distinct <= MAX_PIE_SLICES
         and all(number is not None and number >= 0 for number in numbers)
         and sum(n for n in numbers if n) > 0

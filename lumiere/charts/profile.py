@@ -169,3 +169,20 @@ def percent_scale(profile: ColumnProfile) -> str | None:
     if max(numbers) <= 1:
         return "fraction"
     return "points" if max(numbers) <= 100 else None
+
+
+_NOT_ADDITIVE_TOKENS = frozenset(
+    {"avg", "average", "mean", "median", "min", "max", "rate", "ratio", "price", "score", "age", "temp"}
+    | {"temperature", "index", "lifeexp", "percap", "per"}
+)
+_NOT_ADDITIVE_LABELS = ("average ", "median ", "lowest ", "highest ")
+
+
+def additive(profile: ColumnProfile) -> bool:
+    """True when the measure's values are parts of a whole (sums, counts, shares) that a pie may add up;
+    False for averages, extremes, rates and prices, whose slices would add up to nothing."""
+    if profile.label.lower().startswith(_NOT_ADDITIVE_LABELS):
+        return False
+    tokens = name_tokens(profile.name)
+    joined = "".join(tokens)
+    return not _NOT_ADDITIVE_TOKENS.intersection(tokens) and not any(p in joined for p in ("avg", "percap", "lifeexp"))

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lumiere.charts import CHART_TYPES, ChartSpec, build_figure, chart_payload, choose_chart, validate_override
+from lumiere.charts import (
+    CHART_TYPES,
+    ChartSpec,
+    build_figure,
+    chart_payload,
+    choose_chart,
+    fitting_spec,
+    validate_override,
+)
 from lumiere.charts.limits import MAX_CATEGORIES, MAX_HISTOGRAM_BINS, MAX_SCATTER_POINTS
 from lumiere.core.errors import Invalid
 from lumiere.core.json_values import json_strict
@@ -509,3 +517,39 @@ def test_a_currency_named_column_gets_its_symbol_and_a_plain_price_does_not() ->
     plain = result_of("SELECT day, AVG(total_bill) AS avg_price FROM tips GROUP BY 1")
     figure, _ = build_figure(choose_chart(plain), plain)
     assert figure["layout"]["yaxis"]["tickprefix"] == ""
+
+
+# --------------------------------------------------------------------------------------
+# What a newcomer tripped over
+# --------------------------------------------------------------------------------------
+
+
+def test_a_pie_of_averages_is_neither_chosen_nor_accepted() -> None:
+    result = result_of("SELECT sex, AVG(tip) AS avg_tip FROM tips GROUP BY 1")
+    assert choose_chart(result, question="What share of tips by sex?").type == "bar"
+    with pytest.raises(Invalid, match="parts of a whole"):
+        validate_override(result, type="pie")
+    counted = result_of("SELECT sex, COUNT(*) AS n FROM tips GROUP BY 1")
+    assert choose_chart(counted, question="What share of tips by sex?").type == "pie"
+    assert validate_override(counted, type="pie").type == "pie"
+
+
+def test_one_row_is_a_number_even_when_a_bar_was_hinted() -> None:
+    result = result_of(
+        "SELECT continent, AVG(lifeExp) AS avg_life FROM gapminder WHERE continent = 'Europe' GROUP BY 1"
+    )
+    assert fitting_spec({"type": "bar", "x": "continent", "y": "avg_life"}, result) is None
+    spec = choose_chart(result)
+    assert (spec.type, spec.x, spec.y) == ("kpi", "continent", "avg_life")
+    yearly = result_of("SELECT year, AVG(lifeExp) AS avg_life FROM gapminder WHERE year = 2007 GROUP BY 1")
+    assert choose_chart(yearly).type == "kpi"
+
+
+def test_a_hint_without_a_colour_gets_one_line_per_second_category() -> None:
+    result = result_of("SELECT year, continent, AVG(lifeExp) AS avg_life FROM gapminder GROUP BY ALL ORDER BY 1, 2")
+    spec = fitting_spec({"type": "line", "x": "year", "y": "avg_life"}, result)
+    assert spec is not None and spec.color == "continent"
+    figure, notes = build_figure(spec, result)
+    assert len(traces(figure)) == 5 and not any("Averaged" in note for note in notes)
+    chosen_none = fitting_spec({"type": "line", "x": "year", "y": "avg_life", "color": None}, result)
+    assert chosen_none is not None and chosen_none.color is None  # a saved "no colour" stays
