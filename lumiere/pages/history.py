@@ -133,7 +133,7 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                         rx.badge(item.origin, variant="outline", color_scheme="gray"),
                         rx.fragment(),
                     ),
-                    rx.cond(item.rows != "", rx.text(item.rows, " rows", size="1", color_scheme="gray"), rx.fragment()),
+                    rx.cond(item.rows != "", rx.text(item.rows, size="1", color_scheme="gray"), rx.fragment()),
                     rx.cond(item.duration != "", rx.text(item.duration, size="1", color_scheme="gray"), rx.fragment()),
                     rx.text(item.created, size="1", color_scheme="gray"),
                     rx.cond(
@@ -200,7 +200,7 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
 
 def pager() -> rx.Component:
     return rx.flex(
-        rx.text(HistoryState.total.to_string() + " entries", size="2", color_scheme="gray"),
+        rx.text(HistoryState.total_label, size="2", color_scheme="gray"),
         rx.hstack(
             page_arrow("left", HistoryState.go_to_page(HistoryState.page - 1), HistoryState.page <= 1, "Previous page"),
             rx.text(HistoryState.page, " / ", HistoryState.page_count, size="2"),

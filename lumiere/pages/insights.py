@@ -18,9 +18,7 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.vstack(
-                    rx.link(
-                        item.question, href=routes.query_url(item.query_id), weight="medium", size="3"
-                    ),
+                    rx.link(item.question, href=routes.query_url(item.query_id), weight="medium", size="3"),
                     rx.text(
                         item.created,
                         rx.cond(item.saved_by != "", " · saved by " + item.saved_by, ""),

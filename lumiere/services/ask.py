@@ -361,7 +361,13 @@ def _answer_with_exploration(
         sql=first.sql, engine=Engine.BUILTIN, explanation=_exploration_explanation(exploration), chart_hint=first.spec
     )
     answer = _record_success(
-        session, user, source, question, generated, first.result, [*notes, *exploration.notes],
+        session,
+        user,
+        source,
+        question,
+        generated,
+        first.result,
+        [*notes, *exploration.notes],
         origin=QueryOrigin.QUESTION,
     )
     answer.exploration = exploration.cards

@@ -93,4 +93,3 @@ def _proposed(session: Session, result: ResultSet, question: str, user: User) ->
     if client is None:
         return None
     return propose_chart(result, question=question, client=client, user_id=user.id)
-

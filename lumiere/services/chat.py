@@ -26,6 +26,7 @@ from lumiere.core.errors import BadRequest, Invalid, NotFound, Timeout
 from lumiere.core.json_values import json_safe
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.core.resultset import ResultColumn, ResultSet
+from lumiere.core.text import plural
 from lumiere.db import saved_id
 from lumiere.llm.chat import ChatLlmEngine
 from lumiere.llm.client import LlmClient, LlmUnavailable
@@ -115,9 +116,7 @@ def list_sessions(
     """One space's conversations, latest activity first; `search` keeps titles containing it."""
     statement = select(ChatSession).where(visible_filter(session, ChatSession, user, workspace_id))
     words = search.strip()[:MAX_CHAT_TITLE_CHARS] if isinstance(search, str) else ""
-    chats = list(
-        session.exec(statement.order_by(col(ChatSession.updated_at).desc(), col(ChatSession.id).desc()))
-    )
+    chats = list(session.exec(statement.order_by(col(ChatSession.updated_at).desc(), col(ChatSession.id).desc())))
     if words:
         chats = [chat for chat in chats if words.casefold() in chat.title.casefold()]
     counts = _message_counts(session, [saved_id(chat) for chat in chats])
@@ -378,7 +377,7 @@ def _fresh(
 def _answered(answer: Answer, question: str, reading: dict[str, Any] | None, *, lead: str) -> _Reply:
     result = stored_result(answer)
     count = answer.result.row_count
-    summary = f"{count:,} row{'s' if count != 1 else ''}."
+    summary = f"{plural(count, 'row')}."
     text = " ".join(part for part in (lead, answer.explanation.strip(), summary) if part)
     return _Reply(
         text=text,

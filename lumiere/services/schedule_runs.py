@@ -31,6 +31,7 @@ from lumiere.config import get_settings
 from lumiere.core.enums import ExportFormat, RunStatus, RunTrigger, UsageMetric
 from lumiere.core.errors import NotFound, ServiceError, Timeout
 from lumiere.core.resultset import ResultSet
+from lumiere.core.text import plural
 from lumiere.db import session_scope
 from lumiere.models import Schedule, ScheduleRun, Source, User
 from lumiere.models._base import iso_utc
@@ -92,7 +93,9 @@ def _start(run_id: int) -> tuple[int, int] | None:
 
 def _set_schedule(session: Session, schedule_id: int, **values: Any) -> None:
     session.execute(
-        update(Schedule).where(col(Schedule.id) == schedule_id).values(**values)
+        update(Schedule)
+        .where(col(Schedule.id) == schedule_id)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -187,8 +190,10 @@ def _prepare(run_id: int, key: str, deadline: float) -> _Finished | None:
         if user is None or user.disabled:
             return _Finished(RunStatus.FAILED, "The account that owns this schedule is disabled.")
         if source is None or not may(session, user, source, Action.ASK):
-            return _Finished(RunStatus.FAILED, "The data source of this schedule was deleted; schedule the "
-                                               "question again on another source.")
+            return _Finished(
+                RunStatus.FAILED,
+                "The data source of this schedule was deleted; schedule the question again on another source.",
+            )
         with usage.charge(session, user, UsageMetric.QUERIES):
             result = warehouse.execute(source, schedule.sql)
         run.row_count = result.row_count
@@ -202,7 +207,7 @@ def _prepare(run_id: int, key: str, deadline: float) -> _Finished | None:
         if not recipients:
             return _Finished(RunStatus.SKIPPED, "Every recipient has stopped these emails.")
         if not email_configured():
-            rows = f"{result.row_count:,} row{'s' if result.row_count != 1 else ''}"
+            rows = plural(result.row_count, "row")
             return _Finished(RunStatus.FAILED, f"{NOT_CONFIGURED} The query ran and returned {rows}.")
         if time.monotonic() > deadline:
             raise Timeout(f"The run took longer than {get_settings().run_timeout_s:g} s before its email was written.")
@@ -223,14 +228,19 @@ def condition_unmet(only_if: dict[str, Any] | None, result: ResultSet) -> str | 
         matches = [name for name in names if name.lower() == column.lower()]
         if not matches:
             shown = ", ".join(names[:20])
-            raise NotFound(f"The alert condition's column '{column}' is not in the result (its columns: {shown}); "
-                           "edit the condition.")
+            raise NotFound(
+                f"The alert condition's column '{column}' is not in the result (its columns: {shown}); "
+                "edit the condition."
+            )
         column = matches[0]
     index = names.index(column)
     compare = {
-        ">": lambda value: value > threshold, ">=": lambda value: value >= threshold,
-        "<": lambda value: value < threshold, "<=": lambda value: value <= threshold,
-        "=": lambda value: value == threshold, "!=": lambda value: value != threshold,
+        ">": lambda value: value > threshold,
+        ">=": lambda value: value >= threshold,
+        "<": lambda value: value < threshold,
+        "<=": lambda value: value <= threshold,
+        "=": lambda value: value == threshold,
+        "!=": lambda value: value != threshold,
     }[op]
     for row in result.rows:
         value = row[index]
@@ -244,9 +254,7 @@ def condition_unmet(only_if: dict[str, Any] | None, result: ResultSet) -> str | 
     return f"Not sent: no row has {column} {op} {only_if['value']:g}."
 
 
-def _write_letter(
-    schedule: Schedule, source: Source, result: ResultSet, recipients: list[str], folder: Path
-) -> Letter:
+def _write_letter(schedule: Schedule, source: Source, result: ResultSet, recipients: list[str], folder: Path) -> Letter:
     folder.mkdir(parents=True, exist_ok=True)
     facts = compute_facts(result, question=schedule.question)
     subject = ExportSubject(
@@ -266,8 +274,14 @@ def _write_letter(
     download: Download | None = None
     if summary.byte_count > get_settings().email_attachment_max_mb * MB:
         link = keep_for_download(partial, summary.filename, summary.content_type)
-        download = Download(link.url, summary.filename, summary.byte_count, iso_utc(link.expires_at),
-                            summary.row_count, reason="It is too large to attach.")
+        download = Download(
+            link.url,
+            summary.filename,
+            summary.byte_count,
+            iso_utc(link.expires_at),
+            summary.row_count,
+            reason="It is too large to attach.",
+        )
     else:
         partial.rename(folder / f"export.{fmt.value}")
         attachment = Attachment(f"export.{fmt.value}", summary.filename, summary.content_type, summary.row_count)
@@ -290,5 +304,5 @@ def _write_letter(
         download=download,
         schedule_id=schedule.id,
         footer=f"Sent by Lumiere for the schedule “{schedule.name}”: {cron.describe(schedule.cron)} "
-               f"({schedule.timezone}).",
+        f"({schedule.timezone}).",
     )

@@ -97,6 +97,7 @@ def public_source(source: Source, *, detail: bool = False, created_by: str | Non
         "row_count": source.row_count,
         "column_count": source.column_count,
         "size_bytes": source.size_bytes,
+        "file_bytes": _file_bytes(source),
         "created_at": iso_utc(source.created_at),
     }
     if source.kind == "csv":
@@ -109,6 +110,16 @@ def public_source(source: Source, *, detail: bool = False, created_by: str | Non
         body["profile"] = source.profile_json
         body["suggested_questions"] = suggest_questions(table_infos(source))
     return body
+
+
+def _file_bytes(source: Source) -> int | None:
+    """The size of the file the user uploaded: what the sources list shows. `size_bytes` is the
+    stored dataset on disk (what the storage quota counts), which DuckDB rounds up to whole blocks,
+    so every small file would read "524.0 KB"."""
+    if source.kind != "csv":
+        return None
+    value = (source.details_json or {}).get("file_bytes")
+    return value if isinstance(value, int) else source.size_bytes
 
 
 def table_infos(source: Source) -> list[TableInfo]:
@@ -208,8 +219,14 @@ def _profile_external(source: Source) -> dict[str, Any]:
         try:
             tables.append(_profile_external_table(source, table))
         except Timeout:
-            tables.append({"name": table["name"], "row_count": table.get("row_count"), "columns": [],
-                           "error": "Profiling this table took too long."})
+            tables.append(
+                {
+                    "name": table["name"],
+                    "row_count": table.get("row_count"),
+                    "columns": [],
+                    "error": "Profiling this table took too long.",
+                }
+            )
     return {"tables": tables, "approximate": False, "computed_at": iso_utc(utcnow())}
 
 
@@ -352,8 +369,9 @@ def register_upload(
                 size_bytes=result.size_bytes,
                 tables_json=[{"name": table_name, "row_count": result.row_count, "columns": result.columns}],
                 profile_json={
-                    "tables": [{"name": table_name, "row_count": result.row_count,
-                                "columns": result.profile["columns"]}],
+                    "tables": [
+                        {"name": table_name, "row_count": result.row_count, "columns": result.profile["columns"]}
+                    ],
                     "approximate": result.profile["approximate"],
                     "computed_at": iso_utc(utcnow()),
                 },

@@ -18,6 +18,7 @@ from lumiere.core.enums import ChatRole
 from lumiere.core.errors import LimitReached
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.core.resultset import ResultColumn
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import chat, sources
 from lumiere.services.chat import ChatExchange, ChatMessageView
@@ -67,7 +68,7 @@ def bubble(message: ChatMessageView) -> Bubble:
         query_id=message.query_id or 0,
         sql=str(result.get("sql", "")),
         has_result=bool(result),
-        summary=f"{count:,} row{'s' if count != 1 else ''}" if result else "",
+        summary=plural(count, "row") if result else "",
         suggestions=chat.follow_up_suggestions(message),
     )
 
@@ -120,8 +121,11 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
         """The alert condition offers the numeric columns of the answer being scheduled."""
         for result in self._results.values():
             if int(result.get("query_id", 0) or 0) == query_id:
-                return [str(column.get("name")) for column in result.get("columns", [])
-                        if column.get("kind") in NUMERIC_KINDS]
+                return [
+                    str(column.get("name"))
+                    for column in result.get("columns", [])
+                    if column.get("kind") in NUMERIC_KINDS
+                ]
         return []
 
     # ---- loading ----------------------------------------------------------------------
@@ -201,7 +205,10 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
             return
         columns = [ResultColumn(**column) for column in result.get("columns", [])]
         self._show_result(
-            columns, result.get("rows", []), int(result.get("row_count", 0)), bool(result.get("truncated")),
+            columns,
+            result.get("rows", []),
+            int(result.get("row_count", 0)),
+            bool(result.get("truncated")),
             int(result.get("duration_ms", 0)),
         )
         self._show_chart(int(result.get("query_id", 0)), result.get("chart"), [column.name for column in columns])

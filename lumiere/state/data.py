@@ -8,6 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import connections, sources
 from lumiere.services.connections import DEFAULT_PORTS
@@ -34,9 +35,9 @@ def _connection_params(form_data: dict[str, Any], kind: str) -> dict[str, Any]:
 def _table_summary(table: dict[str, Any]) -> str:
     rows = table.get("row_count")
     columns = len(table.get("columns", []))
-    parts = [f"{columns} column{'' if columns == 1 else 's'}"]
+    parts = [plural(columns, "column")]
     if isinstance(rows, int):
-        parts.append(f"{rows:,} row{'' if rows == 1 else 's'}")
+        parts.append(plural(rows, "row"))
     return f"{table['name']} ({', '.join(parts)})"
 
 

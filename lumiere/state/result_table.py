@@ -12,6 +12,7 @@ from typing import Any
 import reflex as rx
 
 from lumiere.core.resultset import ResultColumn
+from lumiere.core.text import plural
 from lumiere.services.result_units import header_label
 from lumiere.state.arguments import NOT_A_PAGE, clamped, one_of, whole_number
 
@@ -92,7 +93,7 @@ class ResultTableMixin(rx.State, mixin=True):
     @rx.var
     def row_count_label(self) -> str:
         """All the rows the query returns (the table may hold fewer when the result was capped)."""
-        return f"{self.result_row_count:,} row{'' if self.result_row_count == 1 else 's'}"
+        return plural(self.result_row_count, "row")
 
     @rx.var
     def shown_rows_label(self) -> str:

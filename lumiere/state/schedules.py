@@ -16,12 +16,13 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere.core.enums import RunStatus, RunTrigger
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import schedules, sources
 from lumiere.services.schedules import RunView, ScheduleView, public_run, public_schedule
 from lumiere.state.arguments import INVALID_LINK, MAX_LABEL_CHARS, NOT_A_PAGE, bounded_text, clamped, positive_id
 from lumiere.state.auth import AuthState
-from lumiere.state.display import human_count, local_time
+from lumiere.state.display import local_time
 from lumiere.state.schedule_form import FORMAT_LABELS, ScheduleFormMixin, condition_text, in_sentence
 from lumiere.state.service_calls import Failed
 
@@ -126,7 +127,7 @@ def run_row(view: RunView, timezone: str) -> RunRow:
         trigger="Run now" if view.trigger == RunTrigger.MANUAL else "On schedule",
         started=started or ("Waiting to start" if status in UNFINISHED else ""),
         finished=_finished(started, local_time(view.finished_at, timezone)),
-        rows=human_count(view.row_count) if view.row_count is not None else "",
+        rows=plural(view.row_count, "row") if view.row_count is not None else "",
         error=view.error or "",
     )
 
@@ -135,8 +136,9 @@ def _schedules_page(session: Session, user: User, page: int, space: int | None) 
     """The chosen space's schedules (the personal space, or a workspace the user belongs to)."""
     items, total = schedules.list_schedules(session, user, page=page, page_size=PAGE_SIZE, workspace_id=space)
     names = {source.id or 0: source.name for source in sources.list_sources(session, user, space)}
-    return SchedulesPage([schedule_row(public_schedule(item), names) for item in items], total,
-                         schedules.email_configured())
+    return SchedulesPage(
+        [schedule_row(public_schedule(item), names) for item in items], total, schedules.email_configured()
+    )
 
 
 def _runs_panel(session: Session, user: User, schedule_id: int) -> RunsPanel:
@@ -263,8 +265,10 @@ class SchedulesState(ScheduleFormMixin, AuthState):
         if reloaded is not None:
             return reloaded
         note = "" if self.email_configured else " Email is not configured, so it runs without sending."
-        return [rx.toast.success(f"Run queued: its result appears in the run history below.{note}"),
-                SchedulesState.watch_runs]
+        return [
+            rx.toast.success(f"Run queued: its result appears in the run history below.{note}"),
+            SchedulesState.watch_runs,
+        ]
 
     @rx.event(background=True)
     async def watch_runs(self):
@@ -278,9 +282,7 @@ class SchedulesState(ScheduleFormMixin, AuthState):
                 await asyncio.sleep(WATCH_EVERY_S)
                 async with self:
                     page, expanded, space = self.page, self.expanded_id, self._space()
-                loaded = await self._call_service(
-                    partial(_page_and_runs, page=page, schedule_id=expanded, space=space)
-                )
+                loaded = await self._call_service(partial(_page_and_runs, page=page, schedule_id=expanded, space=space))
                 if isinstance(loaded, Failed):
                     return loaded.unless_shown_inline()
                 async with self:
@@ -314,9 +316,7 @@ class SchedulesState(ScheduleFormMixin, AuthState):
         self.deleting_id, self.deleting_name = 0, ""
         if not schedule_id:
             return None
-        deleted = await self._call_service(
-            lambda session, user: schedules.delete_schedule(session, user, schedule_id)
-        )
+        deleted = await self._call_service(lambda session, user: schedules.delete_schedule(session, user, schedule_id))
         if isinstance(deleted, Failed):
             return [deleted.event, SchedulesState.refresh]
         if self.expanded_id == schedule_id:

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any, BinaryIO
 
 from lumiere.core.resultset import ResultColumn, ResultSet
+from lumiere.core.text import plural
 
 MAX_TABLE_COLUMNS = 12
 MAX_CELL_CHARS = 200
@@ -103,7 +104,7 @@ def _rows_caption(result: ResultSet, shown: int, columns_shown: int) -> str:
     if total == 0:
         words = "The query returned no rows."
     elif shown >= total:
-        words = f"All {total:,} row{'s' if total != 1 else ''}."
+        words = f"All {plural(total, 'row')}."
     else:
         words = f"First {shown:,} of {total:,} rows (the CSV and Excel exports hold every row)."
     if columns_shown < len(result.columns):
@@ -117,10 +118,12 @@ def _table(result: ResultSet, limit: int) -> str:
     numeric = [column.kind in ("integer", "number") for column in columns]
     head = "".join(f"<th>{escape(column.name)}</th>" for column in columns)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="num">{_cell(value)}</td>' if is_number else f"<td>{_cell(value)}</td>"
             for value, is_number in zip(row, numeric, strict=False)
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in rows
     )
     caption = f'<p class="caption">{escape(_rows_caption(result, len(rows), len(columns)))}</p>'
@@ -139,7 +142,8 @@ def render_html(content: PdfContent) -> str:
     sql = content.sql if len(content.sql) <= MAX_SQL_CHARS else content.sql[:MAX_SQL_CHARS] + "\n…"
     insight = (
         f'<h2>Insight</h2><div class="insight">{_paragraphs(content.insight)}</div>'
-        if content.insight and content.insight.strip() else ""
+        if content.insight and content.insight.strip()
+        else ""
     )
     meta = [
         ("Question", content.question or "(SQL written by hand)"),
