@@ -13,9 +13,10 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.engine import CannotAnswer
 from lumiere.core.errors import LimitReached, NotFound, ServiceError
 from lumiere.models import User
-from lumiere.services import ask, feedback, sources
+from lumiere.services import ask, feedback, history, sources
 from lumiere.services.ask import AnswerView
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
 from lumiere.state.auth import AuthState
@@ -72,6 +73,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
     error_message: str = ""
     error_hint: str = ""
     error_suggestions: list[str] = []
+    refused: bool = False  # the engine could not place the question: shown as information, not an error
     limit_reached: bool = False
     failed_sql: str = ""
 
@@ -99,18 +101,20 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         """on_load: the user's sources, then whatever the URL asks for (?source=&q=, ?query=, ?rerun=)."""
         self.schedule_open = False
         space = self._space()
-        options = await self._call_service(lambda session, user: _source_options(session, user, space))
-        if isinstance(options, Failed):
-            return options.event
-        self.source_options = options
+        listed = await self._call_service(lambda session, user: _source_options(session, user, space))
+        if isinstance(listed, Failed):
+            return listed.event
+        self.source_options, last_asked = listed
         self.sources_loaded = True
         params = self.router.url.query_parameters
         wanted = str(params.get("source", "") or "")
         known = {option.id for option in self.source_options}
         if wanted in known:
             self.selected_source = wanted
-        elif self.last_source in known:
+        elif self.last_source in known:  # the one last used in this browser
             self.selected_source = self.last_source
+        elif last_asked in known:  # else the one last asked about, then the newest
+            self.selected_source = last_asked
         elif self.source_options:
             self.selected_source = self.source_options[0].id
         else:
@@ -145,14 +149,16 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
     def _clear_error(self) -> None:
         self.error_message = self.error_hint = self.failed_sql = ""
         self.error_suggestions = []
-        self.limit_reached = False
+        self.limit_reached = self.refused = False
 
     def _show_error(self, error: ServiceError) -> None:
         self.error_message = error.detail
-        self.error_hint = ERROR_HINTS.get(error.status_code, "")
         self.limit_reached = isinstance(error, LimitReached)
         suggestions = error.extra.get("suggestions") or []
         self.error_suggestions = [str(item) for item in suggestions][:8]
+        self.refused = isinstance(error, CannotAnswer)
+        # the suggestions are shown once, as buttons: no hint pointing at them as well
+        self.error_hint = "" if self.refused and self.error_suggestions else ERROR_HINTS.get(error.status_code, "")
 
     @rx.event(background=True)
     async def load_suggestions(self):
@@ -400,12 +406,14 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         self._show_exploration(payload.exploration)
 
 
-def _source_options(session: Session, user: User, space: int | None = None) -> list[SourceOption]:
-    """The Ask page's source picker: the current space's sources."""
-    return [
+def _source_options(session: Session, user: User, space: int | None = None) -> tuple[list[SourceOption], str]:
+    """The Ask page's source picker (the current space's sources), and the id of the one last asked about."""
+    options = [
         SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
         for source in sources.list_sources(session, user, space)
     ]
+    last = history.last_used_source_id(session, user)
+    return options, str(last) if last is not None else ""
 
 
 def _corrected_answer(session: Session, user: User, query_id: int, sql: str) -> AnswerView:
