@@ -94,8 +94,8 @@ def _status_badge(item: rx.Var[HistoryRow]) -> rx.Component:
     return rx.match(
         item.status,
         ("ok", rx.badge(item.status_label, color_scheme="green", variant="soft")),
-        ("refused", rx.badge(item.status_label, color_scheme="orange", variant="soft")),
-        rx.badge(item.status_label, color_scheme="red", variant="soft"),
+        ("refused", rx.badge(rx.icon("shield-x", size=12), item.status_label, color_scheme="orange", variant="soft")),
+        rx.badge(rx.icon("circle-x", size=12), item.status_label, color_scheme="red", variant="soft"),
     )
 
 
@@ -169,8 +169,21 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                     on_click=HistoryState.rerun(item.id),
                     variant="soft",
                     size="1",
-                    disabled=(item.source_gone != "") | (item.sql == ""),
+                    disabled=item.source_gone != "",  # failed entries too: that is where a re-run is needed
                     aria_label="Re-run: " + item.question.to(str),
+                    title="Run it again on today's data (a question without SQL is asked again)",
+                ),
+                rx.cond(
+                    (item.sql != "") & (item.source_gone == ""),
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        "Edit SQL",
+                        on_click=HistoryState.edit(item.id),
+                        variant="soft",
+                        size="1",
+                        aria_label="Edit the SQL: " + item.question.to(str),
+                    ),
+                    rx.fragment(),
                 ),
                 schedule_button(
                     HistoryState.open_schedule_form(item.id),

@@ -286,7 +286,7 @@ def _answer_with_llm(
         try:
             generated = engine.generate(question, context, attempts=attempts)
         except CannotAnswer as error:
-            _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.LLM)
+            _record_failure(session, user, source, question, "", QueryStatus.REFUSED, error.detail, Engine.LLM)
             raise
         try:
             result = warehouse.execute(source, generated.sql)
@@ -330,7 +330,7 @@ def _answer_with_builtin(
                 return _answer_with_exploration(session, user, source, question, [*notes, note], focus=focus)
             except Invalid:
                 pass  # nothing to explore either: the refusal stands
-        _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.BUILTIN)
+        _record_failure(session, user, source, question, "", QueryStatus.REFUSED, error.detail, Engine.BUILTIN)
         raise
     try:
         result = warehouse.execute(source, generated.sql)

@@ -217,6 +217,13 @@ class HistoryState(ScheduleFormMixin, AuthState):
         return rx.redirect(routes.rerun_url(wanted))
 
     @rx.event
+    def edit(self, query_id: str):
+        wanted = positive_id(query_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        return rx.redirect(routes.edit_url(wanted))
+
+    @rx.event
     def ask_delete(self, query_id: str, question: str):
         wanted = positive_id(query_id)
         if wanted is None:

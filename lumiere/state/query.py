@@ -125,7 +125,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         if _as_id(params.get("rerun")):
             events.append(QueryState.rerun(_as_id(params.get("rerun"))))  # type: ignore[misc]
         elif _as_id(params.get("query")):
-            events.append(QueryState.open_entry(_as_id(params.get("query"))))  # type: ignore[misc]
+            edit = params.get("edit") == "1"  # History's "Edit SQL": the entry opens in the editor
+            events.append(QueryState.open_entry(_as_id(params.get("query")), edit))  # type: ignore[misc]
         elif self.question and self.selected_source:
             events.append(QueryState.ask)
         return events
@@ -316,8 +317,18 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         wanted = positive_id(query_id)
         if wanted is None:
             return rx.toast.error(INVALID_LINK)
+        earlier = await self._call_service(lambda session, user: _rerun_target(session, user, wanted))
+        if isinstance(earlier, Failed):
+            async with self:
+                self._finish_with_error(earlier.error, sql="")
+            return earlier.unless_shown_inline()
+        question, has_sql, source_id = earlier
         async with self:
-            self._start_waiting("")
+            self._select_if_known(source_id)
+            self.question = question  # the question box keeps what is re-run
+            if not has_sql:  # a question that failed before any SQL was written: ask it again
+                return QueryState.ask
+            self._start_waiting(question)
         payload = await self._call_service(
             lambda session, user: ask.public_answer(ask.rerun_query(session, user, wanted))
         )
@@ -331,8 +342,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
-    async def open_entry(self, query_id: int):
-        """/query?query=<id>: a history entry with its rows read again (nothing new is recorded)."""
+    async def open_entry(self, query_id: int, edit: bool = False):
+        """/query?query=<id>: a history entry with its rows read again (nothing new is recorded);
+        with `edit`, its SQL (a failed one too) opens in the editor."""
         wanted = positive_id(query_id)
         if wanted is None:
             return rx.toast.error(INVALID_LINK)
@@ -365,6 +377,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
                     label = STATUS_LABELS.get(entry.status, entry.status)
                     self.error_message = f"{label}: {entry.error or 'no rows'}"
                     self.error_hint = ERROR_HINTS.get(400, "")
+            if edit is True and entry.source_exists and entry.sql:
+                self.sql_draft = entry.sql
+                self.editing_sql = True
         if opened.answer is not None:
             return QueryState.load_latest_insight
         return None
@@ -414,6 +429,12 @@ def _source_options(session: Session, user: User, space: int | None = None) -> t
     ]
     last = history.last_used_source_id(session, user)
     return options, str(last) if last is not None else ""
+
+
+def _rerun_target(session: Session, user: User, query_id: int) -> tuple[str, bool, int | None]:
+    """What re-running a history entry starts from: its question, whether it has SQL, its source."""
+    entry = history.get_query(session, user, query_id)
+    return entry.question, bool(entry.sql.strip()), entry.source_id
 
 
 def _corrected_answer(session: Session, user: User, query_id: int, sql: str) -> AnswerView:

@@ -73,7 +73,7 @@ def test_an_unplaceable_question_is_422_with_suggestions_and_is_recorded(client,
     body = response.json()
     assert body["detail"] and body["suggestions"] and all(isinstance(s, str) for s in body["suggestions"])
     entry = client.get("/api/queries", headers=user["headers"]).json()["items"][0]
-    assert entry["status"] == "error" and entry["error"]
+    assert entry["status"] == "refused" and entry["error"]  # nothing ran: apart from failures
 
 
 def test_edited_sql_runs_through_the_same_guard(client, sample):
