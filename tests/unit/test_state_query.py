@@ -116,19 +116,20 @@ def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
     state._finish_with_error(CannotAnswer("I could not place 'zzz'.", ["How many rows are there?"]), sql="")
     assert state.error_message == "I could not place 'zzz'."
     assert state.error_suggestions == ["How many rows are there?"]
-    assert "question" in state.error_hint
+    assert state.refused and state.error_hint == ""  # neutral, and the suggestions are shown once (as buttons)
     assert not state.asking and not state.has_answer
 
     state._finish_with_error(Timeout("The query ran longer than 30 s."), sql="SELECT 1")
     assert state.failed_sql == "SELECT 1" and state.error_suggestions == []
-    assert "fewer rows" in state.error_hint
+    assert "fewer rows" in state.error_hint and not state.refused
     assert not state.limit_reached
 
 
 def test_a_plan_limit_shows_its_message_with_the_way_to_more(app_db):
     state = page_state(QueryState)
-    limit = LimitReached("You have used all 1,000 queries of the Free plan this month.", limit=1000, used=1000,
-                         plan="free")
+    limit = LimitReached(
+        "You have used all 1,000 queries of the Free plan this month.", limit=1000, used=1000, plan="free"
+    )
     state._finish_with_error(limit, sql="")
     assert state.error_message.startswith("You have used all")
     assert state.limit_reached and "plan" in state.error_hint
