@@ -181,8 +181,13 @@ _NOT_ADDITIVE_LABELS = ("average ", "median ", "lowest ", "highest ")
 def additive(profile: ColumnProfile) -> bool:
     """True when the measure's values are parts of a whole (sums, counts, shares) that a pie may add up;
     False for averages, extremes, rates and prices, whose slices would add up to nothing."""
-    if profile.label.lower().startswith(_NOT_ADDITIVE_LABELS):
+    return additive_column(profile.name, profile.label)
+
+
+def additive_column(name: str, label: str) -> bool:
+    """`additive` from a column's SQL name and its label in words (which says AVG, MIN, MAX...)."""
+    if label.lower().startswith(_NOT_ADDITIVE_LABELS):
         return False
-    tokens = name_tokens(profile.name)
+    tokens = name_tokens(name)
     joined = "".join(tokens)
     return not _NOT_ADDITIVE_TOKENS.intersection(tokens) and not any(p in joined for p in ("avg", "percap", "lifeexp"))

@@ -210,6 +210,7 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
             int(result.get("row_count", 0)),
             bool(result.get("truncated")),
             int(result.get("duration_ms", 0)),
+            str(result.get("sql") or ""),
         )
         self._show_chart(int(result.get("query_id", 0)), result.get("chart"), [column.name for column in columns])
         self._prepare_insight(int(result.get("query_id", 0)))

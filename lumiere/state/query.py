@@ -415,7 +415,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         self.answer_query_id = int(payload.query_id)
         self.answer_feedback = ""
         self.correcting = False
-        self._show_result(payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms)
+        self._show_result(
+            payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms, payload.sql or ""
+        )
         self._show_chart(payload.query_id, payload.chart, [column.name for column in payload.columns])
         self._prepare_insight(payload.query_id)
         self._show_exploration(payload.exploration)

@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from lumiere.core.labels import column_labels
 from lumiere.core.resultset import ResultColumn
 from lumiere.core.text import plural
 from lumiere.services.result_units import header_label
@@ -106,15 +107,23 @@ class ResultTableMixin(rx.State, mixin=True):
         return f"Rows {first:,}-{last:,} of {total:,}"
 
     def _show_result(
-        self, columns: list[ResultColumn], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
+        self,
+        columns: list[ResultColumn],
+        rows: list[list[Any]],
+        row_count: int,
+        truncated: bool,
+        duration_ms: int,
+        sql: str = "",
     ) -> None:
+        """Headers in words ("Average price", from the SQL when given), the SQL name kept under them."""
+        words = column_labels(sql, [column.name for column in columns])
         self.result_columns = [
             ColumnHeader(
                 name=column.name,
                 type=column.type,
                 kind=column.kind,
                 unit=column.unit or "",
-                label=header_label(column.name, column.unit),
+                label=header_label(words[column.name], column.unit),
             )
             for column in columns
         ]

@@ -253,3 +253,13 @@ def test_a_crash_in_a_service_call_reaches_the_page_as_a_plain_message(app_db):
     assert caught.value.status_code == 503 and "secret" not in caught.value.detail
     with pytest.raises(ServiceError, match="sign in again"):
         asyncio.run(in_thread(10**9, lambda session, user: None))
+
+
+def test_table_headers_read_as_words_with_the_sql_name_kept(app_db):
+    state = page_state(QueryState)
+    columns = [ResultColumn("region", "VARCHAR", "text"), ResultColumn("avg_price", "DOUBLE", "number", "$")]
+    state._show_result(columns, [["EU", 2.5]], 1, False, 3, "SELECT region, AVG(price) AS avg_price FROM t GROUP BY 1")
+    assert [(c.name, c.label) for c in state.result_columns] == [
+        ("region", "Region"),
+        ("avg_price", "Average price ($)"),
+    ]
