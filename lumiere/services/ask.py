@@ -215,6 +215,17 @@ def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query
     return query, _with_units(source, warehouse.execute(source, query.sql))
 
 
+def chart_for_query(session: Session, user: User, query_id: int) -> dict[str, Any] | None:
+    """A history entry's chart as it was chosen, drawn from its rows read again (a saved insight's
+    chart); None when the rows cannot be read now (the source is gone or the query fails)."""
+    try:
+        query, result = result_for_query(session, user, query_id)
+    except ServiceError:
+        return None
+    payload = charts.saved_chart_payload(query, result)
+    return payload if payload["type"] != "table" else None
+
+
 def _with_units(source: Source, result: ResultSet) -> ResultSet:
     """The result with each column's unit, read from the SQL that ran and the source's semantics."""
     return annotate_units(result, source_catalog(source), warehouse.dialect_of(source))

@@ -198,6 +198,15 @@ def delete_insight(session: Session, user: User, insight_id: int) -> None:
     session.flush()
 
 
+def sources_for(session: Session, insights: list[Insight]) -> dict[int, str]:
+    """The source name of each insight's query, so a saved insight says what data it is about."""
+    query_ids = {insight.query_id for insight in insights}
+    if not query_ids:
+        return {}
+    rows = session.exec(select(Query.id, Query.source_name).where(col(Query.id).in_(query_ids))).all()
+    return {query_id: name or "" for query_id, name in rows if query_id is not None}
+
+
 def questions_for(session: Session, insights: list[Insight]) -> dict[int, str]:
     """The question of each insight's query, so a list of saved insights says what each one answers."""
     query_ids = {insight.query_id for insight in insights}

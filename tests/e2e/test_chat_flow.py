@@ -26,7 +26,7 @@ def _means(frame: pd.DataFrame) -> dict[str, float]:
 def _shown_means(page: Page) -> dict[str, float]:
     """The open answer's table as continent → number (cells read like '54.806')."""
     header = page.get_by_role("table", name="Answer rows").locator("thead th").all_inner_texts()
-    continent = next(i for i, text in enumerate(header) if text.startswith("continent"))
+    continent = next(i for i, text in enumerate(header) if text.lower().startswith("continent"))
     return {row[continent]: float(row[1 - continent].replace(",", "")) for row in table_rows(page, "Answer rows")}
 
 
