@@ -78,7 +78,7 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
             ),
             rx.grid(  # the answer's chart beside the insight, as on the Ask page
                 rx.cond(
-                    item.figure.length() > 0,  # type: ignore[attr-defined]
+                    item.figure.length() > 0,
                     rx.box(
                         rx.plotly(
                             data=item.figure.to(Figure),
