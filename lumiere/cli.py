@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "worker",
         help="run a job worker (scheduled runs, emails, large exports) until SIGINT/SIGTERM; with "
-        "LUMIERE_REDIS_URL set, any number of them share the work",
+             "LUMIERE_REDIS_URL set, any number of them share the work",
     )
     args = parser.parse_args(argv)
     if args.command == "migrate":
@@ -33,9 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from lumiere.jobs import run_worker  # the queue and the services only for this command
 
-        logging.basicConfig(
-            level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
-        )
+        logging.basicConfig(level=get_settings().log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")
         migrate()
         run_worker()
         return 0

@@ -32,19 +32,8 @@ DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {
 }
 
 
-_BYTE_UNITS = {
-    "": 1,
-    "B": 1,
-    "BYTES": 1,
-    "KB": 10**3,
-    "MB": 10**6,
-    "GB": 10**9,
-    "TB": 10**12,
-    "KIB": 2**10,
-    "MIB": 2**20,
-    "GIB": 2**30,
-    "TIB": 2**40,
-}
+_BYTE_UNITS = {"": 1, "B": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
 def byte_count(size: str) -> int:
@@ -70,7 +59,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="App database URL; SQLite file under ./var by default.")
     data_dir: Path = Field(default=PROJECT_ROOT / "var" / "data")
     # Redis shared by several processes: Reflex's state, the job queue, rate limits and caches; unset: embedded.
-    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL"))
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL")
+    )
 
     # --- accounts ----------------------------------------------------------------------
     secret_key: SecretStr | None = None

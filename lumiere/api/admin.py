@@ -53,9 +53,8 @@ def users(
     page: int = 1,
     page_size: int = 50,
     search: Annotated[str | None, Query(max_length=1000)] = None,
-    sort: Annotated[
-        str, Query(description="email, name, created_at, queries or plan; '-' first for descending", max_length=40)
-    ] = admin_users.DEFAULT_SORT,
+    sort: Annotated[str, Query(description="email, name, created_at, queries or plan; '-' first for descending",
+                               max_length=40)] = admin_users.DEFAULT_SORT,
 ) -> dict[str, Any]:
     listed = admin_users.list_users(session, user, search=search, sort=sort, page=page, page_size=page_size)
     return asdict(listed)
@@ -67,7 +66,9 @@ def patch_user(user_id: IdPath, body: AdminUserPatchIn, user: Admin, session: Db
 
 
 @router.patch("/users/{user_id}/plan", response_model=AdminUserOut)
-def patch_user_plan(user_id: IdPath, body: AdminPlanChoiceIn, user: Admin, session: DbSession) -> dict[str, Any]:
+def patch_user_plan(
+    user_id: IdPath, body: AdminPlanChoiceIn, user: Admin, session: DbSession
+) -> dict[str, Any]:
     return asdict(admin_users.set_user_plan(session, user, user_id, body.plan))
 
 
@@ -89,13 +90,8 @@ def plans(user: Admin, session: DbSession) -> dict[str, Any]:
 @router.post("/plans", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
 def create_plan(body: PlanCreateIn, user: Admin, session: DbSession) -> dict[str, Any]:
     created = admin_create_plan(
-        session,
-        user,
-        name=body.name,
-        title=body.title,
-        description=body.description,
-        price_usd_per_month=body.price_usd_per_month,
-        limits=body.limits.model_dump(exclude_unset=True),
+        session, user, name=body.name, title=body.title, description=body.description,
+        price_usd_per_month=body.price_usd_per_month, limits=body.limits.model_dump(exclude_unset=True),
     )
     return plan_body(created)
 
@@ -103,11 +99,7 @@ def create_plan(body: PlanCreateIn, user: Admin, session: DbSession) -> dict[str
 @router.patch("/plans/{name}", response_model=PlanOut)
 def patch_plan(name: PlanName, body: PlanPatchIn, user: Admin, session: DbSession) -> dict[str, Any]:
     updated = admin_update_plan(
-        session,
-        user,
-        name,
-        title=body.title,
-        description=body.description,
+        session, user, name, title=body.title, description=body.description,
         price_usd_per_month=body.price_usd_per_month,
         limits=body.limits.model_dump(exclude_unset=True) if body.limits is not None else None,
     )

@@ -34,24 +34,9 @@ from lumiere.api.errors import install_error_handlers
 from lumiere.web.security_headers import SecurityHeaders
 
 ROUTERS = [
-    auth.router,
-    users.router,
-    data.router,
-    examples.router,
-    ai.router,
-    queries.router,
-    charts.router,
-    insights.router,
-    chat.router,
-    usage.router,
-    tokens.router,
-    settings.router,
-    admin.router,
-    schedules.router,
-    deliveries.router,
-    exports.router,
-    sharing.router,
-    workspaces.router,
+    auth.router, users.router, data.router, examples.router, ai.router, queries.router, charts.router, insights.router,
+    chat.router, usage.router, tokens.router, settings.router, admin.router, schedules.router, deliveries.router,
+    exports.router, sharing.router, workspaces.router,
 ]
 API_PREFIX = "/api"
 API_TITLE = "Lumiere API"

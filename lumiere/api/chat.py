@@ -45,7 +45,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/send", response_model=ChatExchangeOut, responses=ERRORS)
 def send(body: SendIn, user: CurrentUser, session: DbSession) -> ChatExchange:
-    return chat.send_message(session, user, source_id=body.source_id, message=body.message, session_id=body.session_id)
+    return chat.send_message(
+        session, user, source_id=body.source_id, message=body.message, session_id=body.session_id
+    )
 
 
 @router.get("/sessions", response_model=ChatSessionList)

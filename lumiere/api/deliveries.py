@@ -32,15 +32,15 @@ QUEUED_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/insights/{insight_id}/email", status_code=202, response_model=QueuedEmailOut, responses=QUEUED_ERRORS)
+@router.post("/insights/{insight_id}/email", status_code=202, response_model=QueuedEmailOut,
+             responses=QUEUED_ERRORS)
 def email_me_insight(insight_id: IdPath, user: CurrentUser, session: DbSession) -> QueuedEmail:
     """Emails the insight, with its chart, to your own address."""
     return email_insight(session, user, insight_id)
 
 
-@router.post(
-    "/queries/{query_id}/export/email", status_code=202, response_model=QueuedEmailOut, responses=QUEUED_ERRORS
-)
+@router.post("/queries/{query_id}/export/email", status_code=202, response_model=QueuedEmailOut,
+             responses=QUEUED_ERRORS)
 def email_me_export(query_id: IdPath, body: ExportEmailIn, user: CurrentUser, session: DbSession) -> QueuedEmail:
     """Writes the whole export as a job and emails you a download link (for results too big to wait for)."""
     return email_export(session, user, query_id, body.format)
@@ -48,10 +48,10 @@ def email_me_export(query_id: IdPath, body: ExportEmailIn, user: CurrentUser, se
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width, initial-scale=1"><title>{escape(title)} · Lumiere</title></head>'
-        '<body style="font-family: Arial, sans-serif; max-width: 560px; margin: 48px auto; padding: 0 16px; '
-        f'color: #1f2933"><h1 style="font-size: 22px">{escape(title)}</h1>{body}</body></html>'
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        f"content=\"width=device-width, initial-scale=1\"><title>{escape(title)} · Lumiere</title></head>"
+        "<body style=\"font-family: Arial, sans-serif; max-width: 560px; margin: 48px auto; padding: 0 16px; "
+        f"color: #1f2933\"><h1 style=\"font-size: 22px\">{escape(title)}</h1>{body}</body></html>"
     )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
@@ -62,9 +62,8 @@ def _invalid(error: NotFound) -> HTMLResponse:
 
 def _stopped_page(request: StopRequest) -> HTMLResponse:
     what = f"“{escape(request.schedule_name)}”" if request.schedule_name else "this schedule"
-    return _page(
-        "You will not get these emails any more", f"<p>{escape(request.email)} will get no more emails from {what}.</p>"
-    )
+    return _page("You will not get these emails any more",
+                 f"<p>{escape(request.email)} will get no more emails from {what}.</p>")
 
 
 @router.get("/email/stop/{token}", include_in_schema=False)
@@ -78,7 +77,7 @@ def stop_page(token: str, session: DbSession) -> HTMLResponse:
     return _page(
         "Stop these emails?",
         f"<p>Stop sending “{escape(request.schedule_name or '')}” to {escape(request.email)}?</p>"
-        '<form method="post"><button type="submit" style="font-size: 16px; padding: 8px 16px">'
+        "<form method=\"post\"><button type=\"submit\" style=\"font-size: 16px; padding: 8px 16px\">"
         "Stop these emails</button></form>",
     )
 
@@ -95,7 +94,6 @@ def stop(token: str, session: DbSession) -> HTMLResponse:
 def download(token: str) -> FileResponse:
     found = open_download(token)
     return FileResponse(
-        found.path,
-        media_type=found.content_type,
-        headers={"Content-Disposition": content_disposition(found.filename), "Cache-Control": "private, no-store"},
+        found.path, media_type=found.content_type, headers={"Content-Disposition": content_disposition(found.filename),
+                                                            "Cache-Control": "private, no-store"},
     )

@@ -38,7 +38,9 @@ def list_all(
     workspace_id: WorkspaceParam = None,
 ) -> dict[str, Any]:
     """One space's insights: yours (no `workspace_id`), or a workspace's, with who saved each."""
-    items, total = page_insights(session, user, saved=saved, page=page, page_size=page_size, workspace_id=workspace_id)
+    items, total = page_insights(
+        session, user, saved=saved, page=page, page_size=page_size, workspace_id=workspace_id
+    )
     questions = questions_for(session, items)
     names = names_of(session, {item.user_id for item in items})
     return {

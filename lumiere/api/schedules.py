@@ -29,15 +29,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("", status_code=201, response_model=ScheduleOut, responses=ERRORS)
 def create(body: ScheduleIn, user: CurrentUser, session: DbSession) -> ScheduleView:
     schedule = schedules.create_schedule(
-        session,
-        user,
-        query_id=body.query_id,
-        cron_expression=body.cron,
-        timezone=body.timezone,
-        recipients=body.recipients,
-        format=body.format,
-        name=body.name,
-        only_if=body.only_if,
+        session, user, query_id=body.query_id, cron_expression=body.cron, timezone=body.timezone,
+        recipients=body.recipients, format=body.format, name=body.name, only_if=body.only_if,
     )
     return public_schedule(schedule)
 
@@ -49,10 +42,7 @@ def list_all(
     """One space's schedules: yours (no `workspace_id`), or a workspace's (members only)."""
     items, total = schedules.list_schedules(session, user, page=page, page_size=page_size, workspace_id=workspace_id)
     return {
-        "items": [public_schedule(item) for item in items],
-        "total": total,
-        "page": page,
-        "page_size": page_size,
+        "items": [public_schedule(item) for item in items], "total": total, "page": page, "page_size": page_size,
         "email_configured": schedules.email_configured(),
     }
 

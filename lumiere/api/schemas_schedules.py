@@ -13,20 +13,17 @@ from pydantic import BaseModel, Field, JsonValue, StrictBool
 from lumiere.api.schemas import StrictModel
 from lumiere.core.enums import ExportFormat, RunStatus, RunTrigger
 
-Recipients = (
-    Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=100)]
-    | Annotated[str, Field(max_length=10_000)]
-)
+Recipients = Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=100)] | Annotated[
+    str, Field(max_length=10_000)
+]
 OnlyIf = dict[str, JsonValue] | None
 
 
 class ScheduleIn(StrictModel):
-    query_id: int = Field(
-        ge=1, le=2**53, description="A successful query of yours; its question, SQL and chart are copied"
-    )
-    cron: str = Field(
-        max_length=200, description="5 fields: minute hour day-of-month month day-of-week, e.g. '0 8 * * MON'"
-    )
+    query_id: int = Field(ge=1, le=2**53, description="A successful query of yours; its question, SQL and chart "
+                                                      "are copied")
+    cron: str = Field(max_length=200, description="5 fields: minute hour day-of-month month day-of-week, e.g. "
+                                                  "'0 8 * * MON'")
     timezone: str = Field(max_length=100, description="IANA time zone the cron is read in, e.g. 'Europe/Paris'")
     recipients: Recipients = Field(description="1 to 20 email addresses (a list, or one comma-separated string)")
     format: str = Field(default=ExportFormat.CSV.value, max_length=20, description="csv, xlsx or pdf")
@@ -34,7 +31,7 @@ class ScheduleIn(StrictModel):
     only_if: OnlyIf = Field(
         default=None,
         description='Send only when: {"rows": true} there are rows, or {"column", "op", "value"} a number in the '
-        "result crosses a threshold (op: > >= < <= = !=)",
+                    "result crosses a threshold (op: > >= < <= = !=)",
     )
 
 

@@ -32,7 +32,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/api/queries/{query_id}/share", status_code=201, response_model=ShareCreatedOut, responses=CREATE_ERRORS)
+@router.post("/api/queries/{query_id}/share", status_code=201, response_model=ShareCreatedOut,
+             responses=CREATE_ERRORS)
 def create(query_id: IdPath, user: CurrentUser, session: DbSession, body: ShareIn | None = None) -> CreatedShare:
     """A link to a snapshot of the answer as it is now; the token is shown once."""
     return sharing.create_share(session, user, query_id, body.expires_in_days if body else None)

@@ -123,9 +123,8 @@ def _cost_table(rows: rx.Var[list[CostRow]], first: str, caption: str) -> rx.Com
                 rx.foreach(
                     rows,
                     lambda row: rx.table.row(
-                        rx.table.row_header_cell(
-                            row.label, max_width="20rem", overflow="hidden", text_overflow="ellipsis", title=row.label
-                        ),
+                        rx.table.row_header_cell(row.label, max_width="20rem", overflow="hidden",
+                                                 text_overflow="ellipsis", title=row.label),
                         rx.table.cell(row.calls, **numeric),
                         rx.table.cell(row.prompt_tokens, **numeric),
                         rx.table.cell(row.completion_tokens, **numeric),
@@ -147,17 +146,15 @@ def llm_costs() -> rx.Component:
         rx.vstack(
             rx.heading("LLM costs", size="4", as_="h2"),
             rx.text(AdminState.cost_total, size="2", color_scheme="gray"),
-            rx.text(
-                "Calls made with a user's own API key are theirs to pay and shown apart.", size="1", color_scheme="gray"
-            ),
+            rx.text("Calls made with a user's own API key are theirs to pay and shown apart.", size="1",
+                    color_scheme="gray"),
             rx.cond(
                 AdminState.has_costs,
                 rx.vstack(
                     rx.grid(
                         figure(AdminState.cost_model_figure, "admin-cost-model-chart", "LLM cost by model", "16rem"),
-                        figure(
-                            AdminState.cost_purpose_figure, "admin-cost-purpose-chart", "LLM cost by purpose", "16rem"
-                        ),
+                        figure(AdminState.cost_purpose_figure, "admin-cost-purpose-chart", "LLM cost by purpose",
+                               "16rem"),
                         columns=rx.breakpoints(initial="1", lg="2"),
                         spacing="4",
                         width="100%",
@@ -168,21 +165,12 @@ def llm_costs() -> rx.Component:
                             rx.tabs.trigger("By model", value="model"),
                             rx.tabs.trigger("By purpose", value="purpose"),
                         ),
-                        rx.tabs.content(
-                            _cost_table(AdminState.cost_users, "User", "LLM cost by user"),
-                            value="user",
-                            padding_top="0.75rem",
-                        ),
-                        rx.tabs.content(
-                            _cost_table(AdminState.cost_models, "Model", "LLM cost by model"),
-                            value="model",
-                            padding_top="0.75rem",
-                        ),
-                        rx.tabs.content(
-                            _cost_table(AdminState.cost_purposes, "Purpose", "LLM cost by purpose"),
-                            value="purpose",
-                            padding_top="0.75rem",
-                        ),
+                        rx.tabs.content(_cost_table(AdminState.cost_users, "User", "LLM cost by user"), value="user",
+                                        padding_top="0.75rem"),
+                        rx.tabs.content(_cost_table(AdminState.cost_models, "Model", "LLM cost by model"),
+                                        value="model", padding_top="0.75rem"),
+                        rx.tabs.content(_cost_table(AdminState.cost_purposes, "Purpose", "LLM cost by purpose"),
+                                        value="purpose", padding_top="0.75rem"),
                         default_value="user",
                         width="100%",
                     ),
@@ -198,9 +186,8 @@ def llm_costs() -> rx.Component:
     )
 
 
-def _status_line(
-    label: str, ok: rx.Var[bool], text: rx.Var[str], ok_label: str = "OK", off_label: str = "Down"
-) -> rx.Component:
+def _status_line(label: str, ok: rx.Var[bool], text: rx.Var[str], ok_label: str = "OK",
+                 off_label: str = "Down") -> rx.Component:
     return rx.hstack(
         rx.text(label, weight="medium", size="2", min_width="7rem"),
         rx.cond(ok, rx.badge(ok_label, color_scheme="green"), rx.badge(off_label, color_scheme="red")),
@@ -217,13 +204,8 @@ def system_status() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("System status", size="4", as_="h2"),
-                rx.button(
-                    rx.icon("refresh-cw", size=14),
-                    "Check again",
-                    on_click=AdminState.refresh_status,
-                    variant="soft",
-                    size="1",
-                ),
+                rx.button(rx.icon("refresh-cw", size=14), "Check again", on_click=AdminState.refresh_status,
+                          variant="soft", size="1"),
                 justify="between",
                 width="100%",
             ),

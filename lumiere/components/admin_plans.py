@@ -32,14 +32,8 @@ def _row(plan: rx.Var[PlanRow]) -> rx.Component:
             for index in range(len(LIMIT_LABELS))
         ],
         rx.table.cell(
-            rx.button(
-                rx.icon("pencil", size=14),
-                "Edit",
-                on_click=AdminState.edit_plan(plan.name),
-                size="1",
-                variant="soft",
-                aria_label="Edit plan " + plan.name.to(str),
-            ),
+            rx.button(rx.icon("pencil", size=14), "Edit", on_click=AdminState.edit_plan(plan.name), size="1",
+                      variant="soft", aria_label="Edit plan " + plan.name.to(str)),
         ),
         aria_label=plan.name,
     )
@@ -67,11 +61,8 @@ def plan_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(AdminState.plan_form_new, "New plan", "Edit plan " + AdminState.plan_form["name"])),
-            rx.dialog.description(
-                "Leave a limit empty for unlimited. Storage is in MB, the LLM budget in US dollars.",
-                size="2",
-                color_scheme="gray",
-            ),
+            rx.dialog.description("Leave a limit empty for unlimited. Storage is in MB, the LLM budget in US dollars.",
+                                  size="2", color_scheme="gray"),
             rx.form(
                 rx.vstack(
                     form_error(AdminState.plan_form_error),
@@ -79,14 +70,8 @@ def plan_dialog() -> rx.Component:
                         AdminState.plan_form_new,
                         rx.vstack(
                             field_label("Name (in the API, e.g. team)", "plan-name", font_size="0.8rem"),
-                            rx.input(
-                                id="plan-name",
-                                name="name",
-                                default_value=AdminState.plan_form["name"],
-                                max_length=20,
-                                required=True,
-                                width="100%",
-                            ),
+                            rx.input(id="plan-name", name="name", default_value=AdminState.plan_form["name"],
+                                     max_length=20, required=True, width="100%"),
                             spacing="1",
                             width="100%",
                         ),
@@ -95,14 +80,8 @@ def plan_dialog() -> rx.Component:
                     rx.grid(
                         rx.vstack(
                             field_label("Title", "plan-title", font_size="0.8rem"),
-                            rx.input(
-                                id="plan-title",
-                                name="title",
-                                default_value=AdminState.plan_form["title"],
-                                max_length=60,
-                                required=True,
-                                width="100%",
-                            ),
+                            rx.input(id="plan-title", name="title", default_value=AdminState.plan_form["title"],
+                                     max_length=60, required=True, width="100%"),
                             spacing="1",
                             width="100%",
                         ),
@@ -113,13 +92,8 @@ def plan_dialog() -> rx.Component:
                     ),
                     rx.vstack(
                         field_label("Description", "plan-description", font_size="0.8rem"),
-                        rx.input(
-                            id="plan-description",
-                            name="description",
-                            default_value=AdminState.plan_form["description"],
-                            max_length=300,
-                            width="100%",
-                        ),
+                        rx.input(id="plan-description", name="description",
+                                 default_value=AdminState.plan_form["description"], max_length=300, width="100%"),
                         spacing="1",
                         width="100%",
                     ),
@@ -130,13 +104,8 @@ def plan_dialog() -> rx.Component:
                         width="100%",
                     ),
                     rx.hstack(
-                        rx.button(
-                            "Cancel",
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=AdminState.close_plan_form,
-                        ),
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=AdminState.close_plan_form),
                         rx.button("Save plan", type="submit"),
                         justify="end",
                         spacing="3",
@@ -161,7 +130,8 @@ def plans_editor() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Plans", size="4", as_="h2"),
-                rx.button(rx.icon("plus", size=14), "New plan", on_click=AdminState.new_plan, size="2", variant="soft"),
+                rx.button(rx.icon("plus", size=14), "New plan", on_click=AdminState.new_plan, size="2",
+                          variant="soft"),
                 justify="between",
                 align="center",
                 width="100%",

@@ -21,9 +21,8 @@ def _sort_header(label: str, column: str, **style: str) -> rx.Component:
                 rx.text(label, weight="bold", size="2"),
                 rx.cond(
                     here,
-                    rx.cond(
-                        AdminState.users_sort_descending, rx.icon("arrow-down", size=14), rx.icon("arrow-up", size=14)
-                    ),
+                    rx.cond(AdminState.users_sort_descending, rx.icon("arrow-down", size=14),
+                            rx.icon("arrow-up", size=14)),
                     rx.icon("arrow-up-down", size=14, opacity="0.35"),
                 ),
                 spacing="1",
@@ -83,26 +82,15 @@ def _row(user: rx.Var[UserRow]) -> rx.Component:
                 user.disabled,
                 rx.hstack(
                     rx.badge("Disabled", color_scheme="red"),
-                    rx.button(
-                        "Enable",
-                        on_click=AdminState.enable_user(user.id),
-                        size="1",
-                        variant="soft",
-                        aria_label="Enable " + user.email.to(str),
-                    ),
+                    rx.button("Enable", on_click=AdminState.enable_user(user.id), size="1", variant="soft",
+                              aria_label="Enable " + user.email.to(str)),
                     spacing="2",
                     align="center",
                 ),
                 rx.hstack(
                     rx.badge("Active", color_scheme="green"),
-                    rx.button(
-                        "Disable",
-                        on_click=AdminState.ask_disable(user.id, user.email),
-                        size="1",
-                        variant="soft",
-                        color_scheme="red",
-                        aria_label="Disable " + user.email.to(str),
-                    ),
+                    rx.button("Disable", on_click=AdminState.ask_disable(user.id, user.email), size="1",
+                              variant="soft", color_scheme="red", aria_label="Disable " + user.email.to(str)),
                     spacing="2",
                     align="center",
                 ),
@@ -117,19 +105,11 @@ def _pager() -> rx.Component:
     return rx.flex(
         rx.text(AdminState.users_total.to_string() + " users", size="2", color_scheme="gray"),
         rx.hstack(
-            page_arrow(
-                "left",
-                AdminState.go_to_users_page(AdminState.users_page - 1),
-                AdminState.users_page <= 1,
-                "Previous page of users",
-            ),
+            page_arrow("left", AdminState.go_to_users_page(AdminState.users_page - 1), AdminState.users_page <= 1,
+                       "Previous page of users"),
             rx.text(AdminState.users_page, " / ", AdminState.users_page_count, size="2", aria_live="polite"),
-            page_arrow(
-                "right",
-                AdminState.go_to_users_page(AdminState.users_page + 1),
-                AdminState.users_page >= AdminState.users_page_count,
-                "Next page of users",
-            ),
+            page_arrow("right", AdminState.go_to_users_page(AdminState.users_page + 1),
+                       AdminState.users_page >= AdminState.users_page_count, "Next page of users"),
             spacing="2",
             align="center",
         ),
@@ -188,11 +168,8 @@ def users_table() -> rx.Component:
                 overflow_x="auto",
                 width="100%",
             ),
-            rx.text(
-                "Queries and LLM cost are this month's; sources and storage what each user holds now.",
-                size="1",
-                color_scheme="gray",
-            ),
+            rx.text("Queries and LLM cost are this month's; sources and storage what each user holds now.",
+                    size="1", color_scheme="gray"),
             _pager(),
             confirm_dialog(
                 open_=AdminState.confirming_disable,

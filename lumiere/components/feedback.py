@@ -41,12 +41,8 @@ def plans_link(shown: rx.Var[bool]) -> rx.Component:
     """Under a plan limit's message: the way to more."""
     return rx.cond(
         shown,
-        rx.link(
-            rx.hstack(rx.icon("gem", size=14), rx.text("See plans and usage"), spacing="1", align="center"),
-            href=routes.SETTINGS_PLAN,
-            size="2",
-            weight="medium",
-        ),
+        rx.link(rx.hstack(rx.icon("gem", size=14), rx.text("See plans and usage"), spacing="1", align="center"),
+                href=routes.SETTINGS_PLAN, size="2", weight="medium"),
         rx.fragment(),
     )
 

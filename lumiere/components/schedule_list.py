@@ -21,7 +21,8 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
 def _fact(icon: str, label: str, *value: rx.Component | rx.Var | str) -> rx.Component:
     return rx.hstack(
         rx.icon(icon, size=14, color=rx.color("gray", 10), flex_shrink="0", aria_hidden="true"),
-        rx.text(rx.text.span(label + ": ", color_scheme="gray"), *value, size="2", style={"overflow_wrap": "anywhere"}),
+        rx.text(rx.text.span(label + ": ", color_scheme="gray"), *value, size="2",
+                style={"overflow_wrap": "anywhere"}),
         spacing="2",
         align="start",
         min_width="0",
@@ -45,13 +46,8 @@ def run_item(run: rx.Var[RunRow]) -> rx.Component:
         ),
         rx.cond(
             run.error != "",
-            rx.text(
-                run.error,
-                size="1",
-                color_scheme=rx.cond(run.status == "failed", "red", "gray"),
-                margin_top="0.25rem",
-                style={"overflow_wrap": "anywhere"},
-            ),
+            rx.text(run.error, size="1", color_scheme=rx.cond(run.status == "failed", "red", "gray"),
+                    margin_top="0.25rem", style={"overflow_wrap": "anywhere"}),
             rx.fragment(),
         ),
         padding_y="0.5rem",
@@ -75,26 +71,16 @@ def run_history(row: rx.Var[ScheduleRow]) -> rx.Component:
                 aria_label="Runs of " + row.name.to(str),
             ),
             rx.text(
-                rx.cond(
-                    row.next_run != "",
-                    "No runs yet: the first is " + row.next_run.to(str) + ", or press Run now.",
-                    "No runs yet: press Run now to run it once.",
-                ),
+                rx.cond(row.next_run != "", "No runs yet: the first is " + row.next_run.to(str) + ", or press Run now.",
+                        "No runs yet: press Run now to run it once."),
                 size="2",
                 color_scheme="gray",
             ),
         ),
         rx.cond(
             SchedulesState.runs_total > SchedulesState.runs.length(),
-            rx.text(
-                "The latest ",
-                SchedulesState.runs.length(),
-                " of ",
-                SchedulesState.runs_total,
-                " runs.",
-                size="1",
-                color_scheme="gray",
-            ),
+            rx.text("The latest ", SchedulesState.runs.length(), " of ", SchedulesState.runs_total, " runs.",
+                    size="1", color_scheme="gray"),
             rx.fragment(),
         ),
         spacing="2",
@@ -106,26 +92,13 @@ def run_history(row: rx.Var[ScheduleRow]) -> rx.Component:
 def _actions(row: rx.Var[ScheduleRow]) -> rx.Component:
     name = row.name.to(str)
     return rx.flex(
+        rx.button(rx.icon("play", size=14), "Run now", size="1", variant="soft",
+                  on_click=SchedulesState.run_now(row.id), aria_label="Run now: " + name),
+        rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
+                  on_click=SchedulesState.open_schedule_editor(row.id), aria_label="Edit: " + name),
         rx.button(
-            rx.icon("play", size=14),
-            "Run now",
-            size="1",
-            variant="soft",
-            on_click=SchedulesState.run_now(row.id),
-            aria_label="Run now: " + name,
-        ),
-        rx.button(
-            rx.icon("pencil", size=14),
-            "Edit",
-            size="1",
-            variant="soft",
-            on_click=SchedulesState.open_schedule_editor(row.id),
-            aria_label="Edit: " + name,
-        ),
-        rx.button(
-            rx.cond(
-                SchedulesState.expanded_id == row.id, rx.icon("chevron-up", size=14), rx.icon("chevron-down", size=14)
-            ),
+            rx.cond(SchedulesState.expanded_id == row.id, rx.icon("chevron-up", size=14),
+                    rx.icon("chevron-down", size=14)),
             "Runs",
             size="1",
             variant="ghost",
@@ -133,14 +106,8 @@ def _actions(row: rx.Var[ScheduleRow]) -> rx.Component:
             aria_expanded=rx.cond(SchedulesState.expanded_id == row.id, "true", "false"),
             aria_label="Run history: " + name,
         ),
-        rx.icon_button(
-            rx.icon("trash-2", size=14),
-            size="1",
-            variant="soft",
-            color_scheme="red",
-            on_click=SchedulesState.ask_delete(row.id, row.name),
-            aria_label="Delete: " + name,
-        ),
+        rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="soft", color_scheme="red",
+                       on_click=SchedulesState.ask_delete(row.id, row.name), aria_label="Delete: " + name),
         spacing="2",
         wrap="wrap",
         align="center",

@@ -1,4 +1,4 @@
-""" "Meaning of columns": the source's semantic layer as one form, a row per column.
+""""Meaning of columns": the source's semantic layer as one form, a row per column.
 
 Every field is pre-filled with what Lumiere inferred or what the user saved (the badge says
 which); one Save sends the changed columns, Reset puts one column back to what is inferred.

@@ -15,18 +15,11 @@ def _row(item: rx.Var[ShareRow]) -> rx.Component:
         rx.table.cell(rx.code(item.prefix + "…", size="1")),
         rx.table.cell(item.views, white_space="nowrap"),
         rx.table.cell(item.created, white_space="nowrap"),
+        rx.table.cell(rx.text(item.expires, color=rx.cond(item.expired, rx.color("red", 11), "inherit")),
+                      white_space="nowrap"),
         rx.table.cell(
-            rx.text(item.expires, color=rx.cond(item.expired, rx.color("red", 11), "inherit")), white_space="nowrap"
-        ),
-        rx.table.cell(
-            rx.button(
-                "Revoke",
-                on_click=ShareState.revoke(item.id),
-                color_scheme="red",
-                variant="soft",
-                size="1",
-                aria_label="Revoke the link to: " + item.question.to(str),
-            ),
+            rx.button("Revoke", on_click=ShareState.revoke(item.id), color_scheme="red", variant="soft", size="1",
+                      aria_label="Revoke the link to: " + item.question.to(str)),
         ),
         class_name="settings-share-row",
     )
@@ -42,12 +35,8 @@ def shares_section() -> rx.Component:
             rx.box(
                 rx.table.root(
                     rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(label)
-                                for label in ("Answer", "Link", "Views", "Created", "Expires", "")
-                            ]
-                        ),
+                        rx.table.row(*[rx.table.column_header_cell(label) for label in
+                                       ("Answer", "Link", "Views", "Created", "Expires", "")]),
                     ),
                     rx.table.body(rx.foreach(ShareState.all_links, _row)),
                     size="1",

@@ -18,8 +18,7 @@ def new_token_box() -> rx.Component:
             rx.callout.icon(rx.icon("key-round")),
             rx.vstack(
                 rx.text(
-                    "Copy your new token \u201c",
-                    SettingsState.new_token_name,
+                    "Copy your new token \u201c", SettingsState.new_token_name,
                     "\u201d now: it is not shown again. Keep it secret like a password.",
                     weight="medium",
                 ),
@@ -98,7 +97,9 @@ def tokens_section() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.box(
-                    labelled_input("Token name", "token_name", SettingsState.token_error, placeholder="nightly report"),
+                    labelled_input(
+                        "Token name", "token_name", SettingsState.token_error, placeholder="nightly report"
+                    ),
                     flex="1",
                     min_width="14rem",
                 ),

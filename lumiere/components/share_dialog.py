@@ -29,14 +29,8 @@ def _link_row(item: rx.Var[ShareRow]) -> rx.Component:
                 spacing="2",
                 align="center",
             ),
-            rx.text(
-                "Created ",
-                item.created,
-                " · ",
-                item.expires,
-                size="1",
-                color=rx.cond(item.expired, rx.color("red", 11), rx.color("gray", 11)),
-            ),
+            rx.text("Created ", item.created, " · ", item.expires, size="1",
+                    color=rx.cond(item.expired, rx.color("red", 11), rx.color("gray", 11))),
             spacing="1",
         ),
         rx.button(
@@ -60,17 +54,11 @@ def _created_link() -> rx.Component:
     return rx.cond(
         ShareState.share_url != "",
         rx.vstack(
-            rx.text(
-                "Anyone with this link can see this answer as it is now (not the SQL, not your account):", size="2"
-            ),
+            rx.text("Anyone with this link can see this answer as it is now (not the SQL, not your account):",
+                    size="2"),
             rx.hstack(
-                rx.input(
-                    value=ShareState.share_url,
-                    read_only=True,
-                    width="100%",
-                    aria_label="Share link",
-                    class_name="share-url",
-                ),
+                rx.input(value=ShareState.share_url, read_only=True, width="100%", aria_label="Share link",
+                         class_name="share-url"),
                 rx.button(rx.icon("copy", size=14), "Copy", on_click=ShareState.copy_link, class_name="share-copy"),
                 width="100%",
                 spacing="2",
@@ -98,19 +86,16 @@ def share_dialog() -> rx.Component:
                         rx.el.label("Link expires", html_for="share-expiry", style={"font_size": "0.85rem"}),
                         rx.select.root(
                             rx.select.trigger(id="share-expiry", aria_label="Link expires"),
-                            rx.select.content(*[rx.select.item(label, value=value) for value, label in EXPIRY_CHOICES]),
+                            rx.select.content(
+                                *[rx.select.item(label, value=value) for value, label in EXPIRY_CHOICES]
+                            ),
                             value=ShareState.share_expiry,
                             on_change=ShareState.set_share_expiry,
                         ),
                         spacing="1",
                     ),
-                    rx.button(
-                        rx.icon("link", size=14),
-                        "Create link",
-                        on_click=ShareState.create_link,
-                        loading=ShareState.share_busy,
-                        class_name="share-create",
-                    ),
+                    rx.button(rx.icon("link", size=14), "Create link", on_click=ShareState.create_link,
+                              loading=ShareState.share_busy, class_name="share-create"),
                     align="end",
                     justify="between",
                     gap="3",
@@ -126,11 +111,8 @@ def share_dialog() -> rx.Component:
                     rx.vstack(rx.foreach(ShareState.share_links, _link_row), spacing="3", width="100%"),
                     rx.text("No links yet.", size="2", color_scheme="gray"),
                 ),
-                rx.flex(
-                    rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
-                    justify="end",
-                    width="100%",
-                ),
+                rx.flex(rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")), justify="end",
+                        width="100%"),
                 spacing="4",
                 width="100%",
                 margin_top="1rem",

@@ -36,7 +36,9 @@ class ThemeFollower(rx.Fragment):
         stored = AuthState.user_theme
         current = _color_mode_context(ColorMode.NAME)
         apply = _color_mode_context(ColorMode.SET)
-        effect = f"useEffect(() => {{ if ({stored} && {stored} !== {current}) {{ {apply}({stored}); }} }}, [{stored}])"
+        effect = (
+            f"useEffect(() => {{ if ({stored} && {stored} !== {current}) {{ {apply}({stored}); }} }}, [{stored}])"
+        )
         return [
             Var(
                 _js_expr=effect,

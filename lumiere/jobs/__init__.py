@@ -11,11 +11,5 @@ from lumiere.jobs.queue import enqueue, install, job_queue, reset_job_queues
 from lumiere.jobs.runtime import EmbeddedWorker, embedded_worker_lifespan, run_worker
 
 __all__ = [
-    "EmbeddedWorker",
-    "embedded_worker_lifespan",
-    "enqueue",
-    "install",
-    "job_queue",
-    "reset_job_queues",
-    "run_worker",
+    "EmbeddedWorker", "embedded_worker_lifespan", "enqueue", "install", "job_queue", "reset_job_queues", "run_worker",
 ]

@@ -62,13 +62,10 @@ def _build(settings: Settings) -> JobQueue:
         huey = RedisHuey(settings.job_queue_name, url=settings.redis_url, results=False, utc=True)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey(
-            settings.job_queue_name, filename=str(settings.data_dir / "jobs.db"), results=False, utc=True, timeout=30
-        )
+        huey = SqliteHuey(settings.job_queue_name, filename=str(settings.data_dir / "jobs.db"), results=False,
+                          utc=True, timeout=30)
     options: dict[str, Any] = {
-        "retries": settings.job_retries,
-        "retry_delay": settings.job_retry_delay_s,
-        "retry_backoff": 2,
+        "retries": settings.job_retries, "retry_delay": settings.job_retry_delay_s, "retry_backoff": 2,
         "context": True,
     }
     tasks = {kind: huey.task(name=kind.value, **options)(function) for kind, function in _TASKS.items()}
@@ -82,13 +79,8 @@ _lock = threading.Lock()
 def job_queue() -> JobQueue:
     """The queue for the current settings (one per Redis URL or data dir, queue name and retry policy)."""
     settings = get_settings()
-    key = (
-        settings.redis_url,
-        str(settings.data_dir),
-        settings.job_queue_name,
-        settings.job_retries,
-        settings.job_retry_delay_s,
-    )
+    key = (settings.redis_url, str(settings.data_dir), settings.job_queue_name, settings.job_retries,
+           settings.job_retry_delay_s)
     with _lock:
         if key not in _queues:
             _queues[key] = _build(settings)

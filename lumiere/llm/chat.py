@@ -96,9 +96,7 @@ class ChatLlmEngine(LlmEngine):
                 sql=answer.sql, engine=self.name, explanation=reply, chart_hint=answer.chart_hint()
             )
             return FollowUp(
-                kind=FollowUpKind.REFINED,
-                standalone_question=standalone,
-                generated=self._first,
+                kind=FollowUpKind.REFINED, standalone_question=standalone, generated=self._first,
                 chart=answer.chart_hint(),
             )
         chart = answer.chart_hint()
@@ -118,9 +116,7 @@ class ChatLlmEngine(LlmEngine):
                 suggestions=suggest_questions(context.tables),
             )
         return GeneratedSQL(
-            sql=answer.sql,
-            engine=self.name,
-            explanation=(answer.reply or "").strip()[:500],
+            sql=answer.sql, engine=self.name, explanation=(answer.reply or "").strip()[:500],
             chart_hint=answer.chart_hint(),
         )
 
@@ -142,7 +138,9 @@ def build_chat_prompt(
     recent = " ".join([message, *(turn.question for turn in turns[-2:])])
     schema = render_schema(context.tables, recent, semantics=context.semantics)
     history = turn_entries(turns)
-    history += [{"sql": attempt.sql[:MAX_SQL_CHARS], "error": attempt.error[:MAX_ERROR_CHARS]} for attempt in attempts]
+    history += [
+        {"sql": attempt.sql[:MAX_SQL_CHARS], "error": attempt.error[:MAX_ERROR_CHARS]} for attempt in attempts
+    ]
     return render_prompt(
         "chat_prompt",
         dialect_name=dialect_name,

@@ -325,13 +325,7 @@ class LlmClient:
                 continue
             if isinstance(sent, _Reply):
                 self._record(
-                    "test",
-                    user_id,
-                    "ok",
-                    latency_ms,
-                    sent.prompt_tokens,
-                    sent.completion_tokens,
-                    None,
+                    "test", user_id, "ok", latency_ms, sent.prompt_tokens, sent.completion_tokens, None,
                     priced_model=self._priced_model(sent.model),
                 )
                 return ConnectionCheck(True, f"Connected: the model {self.model} answered in {latency_ms:,} ms.")
@@ -355,12 +349,8 @@ class LlmClient:
         try:
             if on_text is not None:
                 chunks = self._sdk.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    timeout=timeout,
-                    stream=True,
-                    stream_options={"include_usage": True},
-                    **params,
+                    model=self.model, messages=messages, timeout=timeout, stream=True,
+                    stream_options={"include_usage": True}, **params,
                 )
                 return _read_stream(chunks, on_text)
             completion = self._sdk.chat.completions.create(
@@ -499,13 +489,7 @@ class LlmClient:
         log.log(
             level,
             "LLM call purpose=%s model=%s outcome=%s latency_ms=%d tokens=%d+%d cost_usd=%.6f%s",
-            purpose,
-            self.model,
-            outcome,
-            latency_ms,
-            prompt_tokens,
-            completion_tokens,
-            cost,
+            purpose, self.model, outcome, latency_ms, prompt_tokens, completion_tokens, cost,
             f" error={error}" if error else "",
         )
         try:

@@ -274,10 +274,8 @@ def build_sql_prompt(question: str, context: QuestionContext, attempts: list[Att
         schema=schema.text,
         schema_note=schema.note,
         matching_values=_json_lines(
-            [
-                {"table": m.table, "column": m.column, "value": data_value(m.value), "question_words": m.phrase}
-                for m in matches
-            ]
+            [{"table": m.table, "column": m.column, "value": data_value(m.value), "question_words": m.phrase}
+             for m in matches]
         ),
         examples=_json_lines(examples),
         previous_attempts=_json_lines(previous),

@@ -15,23 +15,7 @@ from lumiere.models.user import User
 from lumiere.models.workspace import Workspace, WorkspaceInvitation, WorkspaceMember
 
 __all__ = [
-    "ApiToken",
-    "ChatMessage",
-    "ChatSession",
-    "EmailOptOut",
-    "Insight",
-    "LlmCall",
-    "Plan",
-    "Query",
-    "QueryExample",
-    "RevokedToken",
-    "Schedule",
-    "ScheduleRun",
-    "ShareLink",
-    "Source",
-    "UsageCounter",
-    "User",
-    "Workspace",
-    "WorkspaceInvitation",
-    "WorkspaceMember",
+    "ApiToken", "ChatMessage", "ChatSession", "EmailOptOut", "Insight", "LlmCall", "Plan", "Query", "QueryExample",
+    "RevokedToken", "Schedule", "ScheduleRun", "ShareLink", "Source", "UsageCounter", "User", "Workspace",
+    "WorkspaceInvitation", "WorkspaceMember",
 ]

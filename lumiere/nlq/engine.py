@@ -74,7 +74,9 @@ class BuiltinEngine:
                 suggest_questions(context.tables),
             )
         if context.dialect == "mysql" and any(e.agg == "median" for e in plan.select):
-            raise CannotAnswer("MySQL has no median; ask for the average instead.", suggest_questions(context.tables))
+            raise CannotAnswer(
+                "MySQL has no median; ask for the average instead.", suggest_questions(context.tables)
+            )
         tree = build_tree(plan, schema, context.dialect)
         return GeneratedSQL(
             sql=tree.sql(dialect=context.dialect),

@@ -102,17 +102,8 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
     return out
 
 
-_SCALES = {
-    "thousand": 1e3,
-    "thousands": 1e3,
-    "million": 1e6,
-    "millions": 1e6,
-    "mn": 1e6,
-    "billion": 1e9,
-    "billions": 1e9,
-    "bn": 1e9,
-    "trillion": 1e12,
-}
+_SCALES = {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "billion": 1e9,
+           "billions": 1e9, "bn": 1e9, "trillion": 1e12}
 
 
 def _scale_number(tokens: list[Token]) -> None:
@@ -205,9 +196,7 @@ def edit_distance_at_most_one(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diffs) == 1 or (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
+        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
@@ -279,60 +268,27 @@ def _phrases(tag: str, entries: str, value: object = None) -> list[Phrase]:
 
 # Longer phrases win; matching is on lower-case words (see match_phrases).
 PHRASES: list[Phrase] = [
-    *_phrases(
-        "count",
-        "how many,number of,numbers of,count of,count,total number of,total count of,the number of,quantity of,tally of,how many times,number of times,the number of times,how often",
-    ),
+    *_phrases("count", "how many,number of,numbers of,count of,count,total number of,total count of,the number of,quantity of,tally of,how many times,number of times,the number of times,how often"),
     *_phrases("agg", "average,mean,avg,on average,typical", "avg"),
     *_phrases("agg", "total,sum,sum of,combined,in total,altogether,overall", "sum"),
     *_phrases("agg", "minimum,min,lowest value of,smallest value of", "min"),
     *_phrases("agg", "maximum,max,highest value of,largest value of", "max"),
     *_phrases("agg", "median", "median"),
     *_phrases("agg", "standard deviation,std,stddev,std dev,spread", "stddev"),
-    *_phrases(
-        "sup",
-        "highest,largest,greatest,biggest,most,top,best,maximum,max,max.,higher,larger,bigger,greater,more,longest",
-        "desc",
-    ),
+    *_phrases("sup", "highest,largest,greatest,biggest,most,top,best,maximum,max,max.,higher,larger,bigger,greater,more,longest", "desc"),
     *_phrases("sup", "lowest,smallest,least,fewest,minimum,min,worst,bottom,lower,smaller,fewer,less", "asc"),
-    *_phrases(
-        "common", "most common,most frequent,most popular,most often,most usual,commonest,most frequently", "desc"
-    ),
+    *_phrases("common", "most common,most frequent,most popular,most often,most usual,commonest,most frequently", "desc"),
     *_phrases("common", "least common,least frequent,least popular,rarest,least often,least usual", "asc"),
-    *_phrases(
-        "cmp",
-        "more than,greater than,larger than,bigger than,higher than,over,above,exceeding,exceeds,exceed,in excess of,beyond,longer than",
-        ">",
-    ),
+    *_phrases("cmp", "more than,greater than,larger than,bigger than,higher than,over,above,exceeding,exceeds,exceed,in excess of,beyond,longer than", ">"),
     *_phrases("cmp", "less than,fewer than,smaller than,lower than,under,below,shorter than,beneath", "<"),
-    *_phrases(
-        "cmp",
-        "at least,no less than,not less than,no fewer than,not fewer than,minimum of,or more,and more,and above,or above,or higher,or greater,and over",
-        ">=",
-    ),
-    *_phrases(
-        "cmp",
-        "at most,no more than,not more than,not higher than,not greater than,maximum of,or less,or fewer,and below,or below,or lower,and under,up to,not over,not above",
-        "<=",
-    ),
+    *_phrases("cmp", "at least,no less than,not less than,no fewer than,not fewer than,minimum of,or more,and more,and above,or above,or higher,or greater,and over", ">="),
+    *_phrases("cmp", "at most,no more than,not more than,not higher than,not greater than,maximum of,or less,or fewer,and below,or below,or lower,and under,up to,not over,not above", "<="),
     *_phrases("cmp", "equal to,equals,equal,exactly,is exactly", "="),
     *_phrases("cmp", "not equal to,other than,different from,except,excluding,apart from,besides", "!="),
     *_phrases("between", "between,from,ranging from,in the range"),
-    *_phrases(
-        "diff",
-        "difference,difference between,difference in,the difference of,gap between,gap in,margin between,margin of,how far apart",
-        "abs",
-    ),
-    *_phrases(
-        "diff",
-        "how many more,how much more,how much higher,how much larger,how much bigger,how much greater,how much longer,how much taller,how much older,how much later",
-        "more",
-    ),
-    *_phrases(
-        "diff",
-        "how many fewer,how many less,how much less,how much lower,how much smaller,how much shorter,how much younger,how much earlier",
-        "less",
-    ),
+    *_phrases("diff", "difference,difference between,difference in,the difference of,gap between,gap in,margin between,margin of,how far apart", "abs"),
+    *_phrases("diff", "how many more,how much more,how much higher,how much larger,how much bigger,how much greater,how much longer,how much taller,how much older,how much later", "more"),
+    *_phrases("diff", "how many fewer,how many less,how much less,how much lower,how much smaller,how much shorter,how much younger,how much earlier", "less"),
     *_phrases("same", "the same,same,identical"),
     *_phrases("cmpcol", "older than,elder than", (">", "age")),
     *_phrases("cmpcol", "younger than", ("<", "age")),
@@ -343,16 +299,8 @@ PHRASES: list[Phrase] = [
     *_phrases("cmpcol", "cheaper than,less expensive than", ("<", "price")),
     *_phrases("cmpcol", "before,earlier than,prior to,until,till,up until", ("<", "time")),
     *_phrases("cmpcol", "after,later than,since,following", (">", "time")),
-    *_phrases(
-        "position",
-        "next,after,following,right after,immediately after,directly after,just after,the one after,comes after,came after,listed after",
-        1,
-    ),
-    *_phrases(
-        "position",
-        "previous,before,preceding,right before,immediately before,directly before,just before,the one before,comes before,came before,listed before,prior to",
-        -1,
-    ),
+    *_phrases("position", "next,after,following,right after,immediately after,directly after,just after,the one after,comes after,came after,listed after", 1),
+    *_phrases("position", "previous,before,preceding,right before,immediately before,directly before,just before,the one before,comes before,came before,listed before,prior to", -1),
     *_phrases("supcol", "youngest", ("asc", "age")),
     *_phrases("supcol", "oldest,eldest", ("desc", "age")),
     *_phrases("supcol", "heaviest", ("desc", "weight")),
@@ -367,57 +315,20 @@ PHRASES: list[Phrase] = [
     *_phrases("supcol", "least populated,least populous", ("asc", "population")),
     *_phrases("supcol", "most highly rated,highest rated,best rated,top rated,most rated", ("desc", "rating")),
     *_phrases("supcol", "lowest rated,worst rated", ("asc", "rating")),
-    *_phrases(
-        "order",
-        "order by,ordered by,sort by,sorted by,sorted,ordered,in order of,rank by,ranked by,arrange by,arranged by,sort,order,by order of",
-    ),
-    *_phrases(
-        "dir",
-        "from young to old,from oldest to newest,from earliest to latest,from old to new,ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first,fewest first,highest last,largest last,most last",
-        "asc",
-    ),
-    *_phrases(
-        "dir",
-        "from old to young,from newest to oldest,from latest to earliest,from new to old,from recent to old,descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,most first,lowest last,smallest last,fewest last,reverse,reversed,in reverse order",
-        "desc",
-    ),
-    *_phrases(
-        "alpha", "alphabetical,alphabetically,lexicographical,lexicographic,lexicographically,alphabetic,a to z", "asc"
-    ),
-    *_phrases(
-        "alpha",
-        "reverse alphabetical,reversed alphabetical,reverse lexicographical,reversed lexicographical,z to a",
-        "desc",
-    ),
-    *_phrases(
-        "group",
-        "for each,for every,per,each,every,by each,of each,in each,broken down by,grouped by,group by,split by,for all the different,for the different,for different,across all the different,for all",
-    ),
+    *_phrases("order", "order by,ordered by,sort by,sorted by,sorted,ordered,in order of,rank by,ranked by,arrange by,arranged by,sort,order,by order of"),
+    *_phrases("dir", "from young to old,from oldest to newest,from earliest to latest,from old to new,ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first,fewest first,highest last,largest last,most last", "asc"),
+    *_phrases("dir", "from old to young,from newest to oldest,from latest to earliest,from new to old,from recent to old,descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,most first,lowest last,smallest last,fewest last,reverse,reversed,in reverse order", "desc"),
+    *_phrases("alpha", "alphabetical,alphabetically,lexicographical,lexicographic,lexicographically,alphabetic,a to z", "asc"),
+    *_phrases("alpha", "reverse alphabetical,reversed alphabetical,reverse lexicographical,reversed lexicographical,z to a", "desc"),
+    *_phrases("group", "for each,for every,per,each,every,by each,of each,in each,broken down by,grouped by,group by,split by,for all the different,for the different,for different,across all the different,for all"),
     *_phrases("distinct", "different,distinct,unique,various,possible,all the different,all the distinct"),
     *_phrases("neg", "not,no,never,non,without,isn't,aren't,doesn't,don't"),
-    *_phrases(
-        "arith",
-        "divided by,multiplied by,minus,plus,ratio of,the ratio,as a ratio,per unit of,as a percent of,as a percentage of",
-    ),
-    *_phrases(
-        "missing",
-        "missing,blank,null,not recorded,unrecorded,not available,absent,left blank,is missing,are missing,was missing,were missing",
-    ),
-    *_phrases(
-        "like",
-        "contain,contains,containing,contained,include,includes,including,substring,with the word,has the word,have the word,the word,the letter,the string,the text,the phrase,the substring,string,letter,word,text,phrase,mention,mentions,mentioning",
-        "contains",
-    ),
-    *_phrases(
-        "like",
-        "start with,starts with,starting with,begin with,begins with,beginning with,starts,begins,prefix",
-        "starts",
-    ),
+    *_phrases("arith", "divided by,multiplied by,minus,plus,ratio of,the ratio,as a ratio,per unit of,as a percent of,as a percentage of"),
+    *_phrases("missing", "missing,blank,null,not recorded,unrecorded,not available,absent,left blank,is missing,are missing,was missing,were missing"),
+    *_phrases("like", "contain,contains,containing,contained,include,includes,including,substring,with the word,has the word,have the word,the word,the letter,the string,the text,the phrase,the substring,string,letter,word,text,phrase,mention,mentions,mentioning", "contains"),
+    *_phrases("like", "start with,starts with,starting with,begin with,begins with,beginning with,starts,begins,prefix", "starts"),
     *_phrases("like", "end with,ends with,ending with,ends,suffix", "ends"),
-    *_phrases(
-        "star",
-        "all the information,all information,all the info,all info,all the details,all details,all the data,all data,all columns,all the columns,all fields,all the fields,everything,all attributes,full details,all the records,all records,all rows,every column",
-    ),
+    *_phrases("star", "all the information,all information,all the info,all info,all the details,all details,all the data,all data,all columns,all the columns,all fields,all the fields,everything,all attributes,full details,all the records,all records,all rows,every column"),
     *_phrases("wh", "who", "person"),
     *_phrases("wh", "when,what time,what date,which date,what year,which year,in what year,in which year", "time"),
     *_phrases("wh", "where,what place,which place,what location", "place"),
@@ -425,9 +336,7 @@ PHRASES: list[Phrase] = [
     *_phrases("bottom", "bottom,last,worst", "asc"),
     *_phrases("share", "share,percentage,percent,proportion,fraction,portion,% of,pct", None),
     *_phrases("trend", "over time,trend,trends,evolution,evolve,change over time,changed over time,history", None),
-    *_phrases(
-        "bucket", "by year,per year,each year,every year,yearly,annually,annual,a year,by years,over the years", "year"
-    ),
+    *_phrases("bucket", "by year,per year,each year,every year,yearly,annually,annual,a year,by years,over the years", "year"),
     *_phrases("bucket", "by month,per month,each month,every month,monthly,a month", "month"),
     *_phrases("bucket", "by day,per day,each day,every day,daily,a day", "day"),
     *_phrases("bucket", "by week,per week,each week,every week,weekly", "week"),
@@ -449,21 +358,7 @@ CONCEPT_WORDS: dict[str, tuple[str, ...]] = {
     "size": ("area", "size", "surface", "capacity", "volume", "length"),
     "rating": ("rating", "rate", "rated", "score", "stars"),
     "person": ("name", "person", "who"),
-    "place": (
-        "location",
-        "city",
-        "country",
-        "town",
-        "hometown",
-        "place",
-        "address",
-        "state",
-        "region",
-        "where",
-        "venue",
-        "site",
-        "area",
-    ),
+    "place": ("location", "city", "country", "town", "hometown", "place", "address", "state", "region", "where", "venue", "site", "area"),
 }
 
 # Nouns that name no column but stand for one through its concept: "how many people" adds up a
@@ -588,9 +483,7 @@ middle east:middle eastern scandinavia:scandinavian
 def _place_words() -> dict[str, tuple[str, ...]]:
     """Both ways: an adjective gives its places, a place gives its adjectives."""
     table: dict[str, set[str]] = {}
-    for entry in re.findall(
-        r"([a-z][a-z ]*?):([a-z ,]+?)(?=\s+[a-z][a-z ]*:|\s*$)", " ".join(_PLACE_ADJECTIVES.split())
-    ):
+    for entry in re.findall(r"([a-z][a-z ]*?):([a-z ,]+?)(?=\s+[a-z][a-z ]*:|\s*$)", " ".join(_PLACE_ADJECTIVES.split())):
         place, adjectives = entry
         for adjective in adjectives.split(","):
             table.setdefault(adjective.strip(), set()).add(place.strip())

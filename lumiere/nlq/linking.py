@@ -244,7 +244,9 @@ def _link_keywords(tokens: list[Token], taken: list[Mention | None], schema: Sch
             if n < length:
                 break
             window = tokens[i : i + n]
-            if len(window) == n and all(taken[i + k] is None and window[k].low == phrase.words[k] for k in range(n)):
+            if len(window) == n and all(
+                taken[i + k] is None and window[k].low == phrase.words[k] for k in range(n)
+            ):
                 length = n
                 best.append(phrase)
         if not best:
@@ -685,12 +687,8 @@ def _link_date_parts(tokens: list[Token], taken: list[Mention | None], schema: S
 def _is_decade(tokens: list[Token], i: int) -> bool:
     number, following = tokens[i].number, tokens[i + 1] if i + 1 < len(tokens) else None
     return (
-        following is not None
-        and following.low == "s"
-        and following.start == tokens[i].end
-        and number is not None
-        and number % 10 == 0
-        and 1000 <= number <= 2100
+        following is not None and following.low == "s" and following.start == tokens[i].end
+        and number is not None and number % 10 == 0 and 1000 <= number <= 2100
     )
 
 

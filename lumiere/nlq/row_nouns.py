@@ -31,8 +31,8 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     # "how long" is not a noun phrase; it only named rows in tables called like `data`
     question_words = _QUESTION_WORDS if not schema.table_words else ("which", "what")
     # "which cereal ...": answered by naming rows, so only where a column names each row
-    question_word = (
-        i == 1 and tokens[0].low in question_words and (not schema.table_words or schema.display_is_identifier)
+    question_word = i == 1 and tokens[0].low in question_words and (
+        not schema.table_words or schema.display_is_identifier
     )
     if not schema.table_words:
         return after_count or question_word

@@ -301,7 +301,9 @@ class SchemaIndex:
             own = [c for c in named if any(m.forms & table_forms for m in c.words)]
             plain = [c for c in named if len(c.words) == 1]
             return (own or plain or named)[0]
-        same_as_table = [c for c in self.columns if c.text and len(c.words) == 1 and c.words[0].forms & table_forms]
+        same_as_table = [
+            c for c in self.columns if c.text and len(c.words) == 1 and c.words[0].forms & table_forms
+        ]
         if same_as_table:
             return same_as_table[0]
         unique_text = [c for c in self.columns if c.text and c.unique]

@@ -41,13 +41,8 @@ def _rename_form(row: rx.Var[ConversationRow]) -> rx.Component:
             ),
             rx.icon_button(rx.icon("check", size=14), type="submit", size="1", aria_label="Save title"),
             rx.icon_button(
-                rx.icon("x", size=14),
-                type="button",
-                size="1",
-                variant="soft",
-                color_scheme="gray",
-                on_click=ChatState.cancel_rename,
-                aria_label="Cancel renaming",
+                rx.icon("x", size=14), type="button", size="1", variant="soft", color_scheme="gray",
+                on_click=ChatState.cancel_rename, aria_label="Cancel renaming",
             ),
             spacing="1",
             width="100%",
@@ -67,7 +62,8 @@ def _conversation(row: rx.Var[ConversationRow]) -> rx.Component:
             rx.hstack(
                 rx.el.button(
                     rx.vstack(
-                        rx.text(row.title, size="2", weight="medium", trim="both", style={"overflow_wrap": "anywhere"}),
+                        rx.text(row.title, size="2", weight="medium", trim="both",
+                                style={"overflow_wrap": "anywhere"}),
                         rx.text(row.source_name, " · ", row.updated, size="1", color_scheme="gray"),
                         spacing="1",
                         align="start",
@@ -75,31 +71,16 @@ def _conversation(row: rx.Var[ConversationRow]) -> rx.Component:
                     on_click=ChatState.open_conversation(row.id),
                     type="button",
                     aria_current=rx.cond(active, "page", "false"),
-                    style={
-                        "background": "none",
-                        "border": "none",
-                        "cursor": "pointer",
-                        "color": "inherit",
-                        "text_align": "left",
-                        "padding": "0",
-                        "flex": "1",
-                        "min_width": "0",
-                    },
+                    style={"background": "none", "border": "none", "cursor": "pointer", "color": "inherit",
+                           "text_align": "left", "padding": "0", "flex": "1", "min_width": "0"},
                 ),
                 rx.icon_button(
-                    rx.icon("pencil", size=12),
-                    size="1",
-                    variant="ghost",
-                    on_click=ChatState.start_rename(row.id, row.title),
-                    aria_label="Rename: " + row.title.to(str),
+                    rx.icon("pencil", size=12), size="1", variant="ghost",
+                    on_click=ChatState.start_rename(row.id, row.title), aria_label="Rename: " + row.title.to(str),
                 ),
                 rx.icon_button(
-                    rx.icon("trash-2", size=12),
-                    size="1",
-                    variant="ghost",
-                    color_scheme="red",
-                    on_click=ChatState.ask_delete(row.id),
-                    aria_label="Delete: " + row.title.to(str),
+                    rx.icon("trash-2", size=12), size="1", variant="ghost", color_scheme="red",
+                    on_click=ChatState.ask_delete(row.id), aria_label="Delete: " + row.title.to(str),
                 ),
                 align="center",
                 spacing="1",
@@ -197,10 +178,7 @@ def _answer_details(item: rx.Var[Bubble]) -> rx.Component:
                 width="100%",
             ),
             rx.button(
-                rx.icon("table", size=14),
-                "Show table and chart",
-                size="1",
-                variant="soft",
+                rx.icon("table", size=14), "Show table and chart", size="1", variant="soft",
                 on_click=ChatState.focus_answer(item.id),
             ),
         ),
@@ -209,9 +187,8 @@ def _answer_details(item: rx.Var[Bubble]) -> rx.Component:
             rx.hstack(
                 rx.foreach(
                     item.suggestions,
-                    lambda text: rx.button(
-                        text, size="1", variant="outline", radius="full", on_click=ChatState.use_suggestion(text)
-                    ),
+                    lambda text: rx.button(text, size="1", variant="outline", radius="full",
+                                           on_click=ChatState.use_suggestion(text)),
                 ),
                 spacing="2",
                 wrap="wrap",
@@ -304,11 +281,8 @@ def _composer() -> rx.Component:
             rx.flex(
                 rx.text("Enter sends · Shift+Enter adds a line", id="chat-help", size="1", color_scheme="gray"),
                 rx.button(
-                    rx.icon("send-horizontal", size=16),
-                    "Send",
-                    type="submit",
-                    loading=ChatState.working,
-                    disabled=~ChatState.can_send,
+                    rx.icon("send-horizontal", size=16), "Send", type="submit",
+                    loading=ChatState.working, disabled=~ChatState.can_send,
                 ),
                 justify="between",
                 align="center",
@@ -339,8 +313,7 @@ def conversation_view() -> rx.Component:
                 (ChatState.bubbles.length() == 0) & ~ChatState.working,
                 rx.text(
                     "Ask a question about the data source, then refine the answer in follow-ups.",
-                    color_scheme="gray",
-                    size="2",
+                    color_scheme="gray", size="2",
                 ),
                 rx.fragment(),
             ),

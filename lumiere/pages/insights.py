@@ -20,7 +20,9 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.vstack(
-                    rx.link(item.question, href=routes.query_url(item.query_id), weight="medium", size="3"),
+                    rx.link(
+                        item.question, href=routes.query_url(item.query_id), weight="medium", size="3"
+                    ),
                     rx.hstack(
                         rx.cond(
                             item.source_name != "",

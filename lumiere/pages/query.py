@@ -333,24 +333,10 @@ def feedback_bar() -> rx.Component:
             _thumb("down", "thumbs-down", "Mark this answer wrong", "red"),
             rx.match(
                 QueryState.answer_feedback,
-                (
-                    "up",
-                    rx.text(
-                        "You marked this right: it will be reused for this question.",
-                        size="2",
-                        color_scheme="green",
-                        id="feedback-state",
-                    ),
-                ),
-                (
-                    "down",
-                    rx.text(
-                        "You marked this wrong: correct the SQL to teach the right answer.",
-                        size="2",
-                        color_scheme="red",
-                        id="feedback-state",
-                    ),
-                ),
+                ("up", rx.text("You marked this right: it will be reused for this question.", size="2",
+                               color_scheme="green", id="feedback-state")),
+                ("down", rx.text("You marked this wrong: correct the SQL to teach the right answer.", size="2",
+                                 color_scheme="red", id="feedback-state")),
                 rx.fragment(),
             ),
             spacing="2",

@@ -11,14 +11,8 @@ from lumiere.components.schedule_dialog import schedule_dialog
 from lumiere.components.schedule_list import schedule_card
 from lumiere.state.schedules import SchedulesState
 
-SMTP_SETTINGS = (
-    "LUMIERE_SMTP_HOST",
-    "LUMIERE_SMTP_PORT",
-    "LUMIERE_SMTP_USER",
-    "LUMIERE_SMTP_PASSWORD",
-    "LUMIERE_SMTP_FROM",
-    "LUMIERE_SMTP_TLS",
-)
+SMTP_SETTINGS = ("LUMIERE_SMTP_HOST", "LUMIERE_SMTP_PORT", "LUMIERE_SMTP_USER", "LUMIERE_SMTP_PASSWORD",
+                 "LUMIERE_SMTP_FROM", "LUMIERE_SMTP_TLS")
 
 
 def email_banner() -> rx.Component:
@@ -53,19 +47,11 @@ def pager() -> rx.Component:
         rx.flex(
             rx.text(SchedulesState.total.to_string() + " schedules", size="2", color_scheme="gray"),
             rx.hstack(
-                page_arrow(
-                    "left",
-                    SchedulesState.go_to_page(SchedulesState.page - 1),
-                    SchedulesState.page <= 1,
-                    "Previous page",
-                ),
+                page_arrow("left", SchedulesState.go_to_page(SchedulesState.page - 1), SchedulesState.page <= 1,
+                           "Previous page"),
                 rx.text(SchedulesState.page, " / ", SchedulesState.page_count, size="2"),
-                page_arrow(
-                    "right",
-                    SchedulesState.go_to_page(SchedulesState.page + 1),
-                    SchedulesState.page >= SchedulesState.page_count,
-                    "Next page",
-                ),
+                page_arrow("right", SchedulesState.go_to_page(SchedulesState.page + 1),
+                           SchedulesState.page >= SchedulesState.page_count, "Next page"),
                 spacing="2",
                 align="center",
             ),

@@ -71,12 +71,8 @@ def _insight() -> rx.Component:
         State.insight != "",
         rx.card(
             rx.vstack(
-                rx.hstack(
-                    rx.icon("lightbulb", size=16, color=rx.color("accent", 9)),
-                    rx.heading("Insight", size="3", as_="h2"),
-                    spacing="2",
-                    align="center",
-                ),
+                rx.hstack(rx.icon("lightbulb", size=16, color=rx.color("accent", 9)),
+                          rx.heading("Insight", size="3", as_="h2"), spacing="2", align="center"),
                 safe_markdown_view(State.insight),
                 spacing="2",
                 width="100%",
@@ -143,12 +139,8 @@ def _body() -> rx.Component:
         State.status,
         (LOADING, rx.center(rx.spinner(size="3"), padding="4rem", aria_label="Loading")),
         (SHOWN, _answer()),
-        (
-            MISSING,
-            _notice(
-                "link-2-off", "This link has expired or was revoked", "Ask the person who shared it for a new link."
-            ),
-        ),
+        (MISSING, _notice("link-2-off", "This link has expired or was revoked",
+                          "Ask the person who shared it for a new link.")),
         (LIMITED, _notice("hourglass", "Too many requests", State.message)),
         _notice("triangle-alert", "This answer cannot be shown right now", State.message),
     )

@@ -35,14 +35,8 @@ def workspace_item(item: rx.Var[WorkspaceRow]) -> rx.Component:
 def create_form() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.input(
-                name="name",
-                placeholder="New workspace name",
-                aria_label="New workspace name",
-                required=True,
-                max_length=100,
-                width="100%",
-            ),
+            rx.input(name="name", placeholder="New workspace name", aria_label="New workspace name", required=True,
+                     max_length=100, width="100%"),
             rx.button(rx.icon("plus", size=14), "Create", type="submit"),
             spacing="2",
             width="100%",
@@ -67,11 +61,8 @@ def member_row(member: rx.Var[MemberRow]) -> rx.Component:
     )
     can_remove = WorkspacesState.is_admin_here | member.is_me
     return rx.table.row(
-        rx.table.cell(
-            rx.vstack(
-                rx.text(member.name, weight="medium"), rx.text(member.email, size="1", color_scheme="gray"), spacing="0"
-            )
-        ),
+        rx.table.cell(rx.vstack(rx.text(member.name, weight="medium"), rx.text(member.email, size="1",
+                                                                              color_scheme="gray"), spacing="0")),
         rx.table.cell(role_control),
         rx.table.cell(
             rx.cond(
@@ -95,13 +86,8 @@ def invitation_row(invitation: rx.Var[InvitationRow]) -> rx.Component:
         rx.table.cell(rx.hstack(rx.text(invitation.email), rx.badge("pending", color_scheme="amber"), spacing="2")),
         rx.table.cell(rx.badge(invitation.role, variant="soft")),
         rx.table.cell(
-            rx.button(
-                "Withdraw",
-                on_click=WorkspacesState.withdraw(invitation.id),
-                variant="soft",
-                size="1",
-                aria_label="Withdraw the invitation of " + invitation.email.to(str),
-            )
+            rx.button("Withdraw", on_click=WorkspacesState.withdraw(invitation.id), variant="soft", size="1",
+                      aria_label="Withdraw the invitation of " + invitation.email.to(str))
         ),
     )
 
@@ -109,15 +95,8 @@ def invitation_row(invitation: rx.Var[InvitationRow]) -> rx.Component:
 def invite_form() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.input(
-                name="email",
-                type="email",
-                placeholder="colleague@example.com",
-                aria_label="Email to invite",
-                required=True,
-                flex="1",
-                min_width="14rem",
-            ),
+            rx.input(name="email", type="email", placeholder="colleague@example.com", aria_label="Email to invite",
+                     required=True, flex="1", min_width="14rem"),
             rx.select(ROLES, name="role", default_value="viewer", aria_label="Role for the invitation"),
             rx.button(rx.icon("user-plus", size=14), "Invite", type="submit"),
             spacing="2",
@@ -134,22 +113,11 @@ def details() -> rx.Component:
     admin_tools = rx.vstack(
         rx.form(
             rx.hstack(
-                rx.input(
-                    name="name",
-                    default_value=WorkspacesState.selected_name,
-                    key=WorkspacesState.selected_name,
-                    aria_label="Workspace name",
-                    max_length=100,
-                    width="100%",
-                ),
+                rx.input(name="name", default_value=WorkspacesState.selected_name, key=WorkspacesState.selected_name,
+                         aria_label="Workspace name", max_length=100, width="100%"),
                 rx.button("Rename", type="submit", variant="soft"),
-                rx.button(
-                    "Delete workspace",
-                    type="button",
-                    color_scheme="red",
-                    variant="soft",
-                    on_click=WorkspacesState.ask_delete,
-                ),
+                rx.button("Delete workspace", type="button", color_scheme="red", variant="soft",
+                          on_click=WorkspacesState.ask_delete),
                 spacing="2",
                 width="100%",
             ),
@@ -163,27 +131,16 @@ def details() -> rx.Component:
     )
     return rx.card(
         rx.vstack(
-            rx.hstack(
-                rx.heading(WorkspacesState.selected_name, size="5", as_="h2"),
-                rx.badge("you are " + WorkspacesState.selected_role),
-                spacing="3",
-                align="center",
-            ),
+            rx.hstack(rx.heading(WorkspacesState.selected_name, size="5", as_="h2"),
+                      rx.badge("you are " + WorkspacesState.selected_role), spacing="3", align="center"),
             rx.text(ROLE_HELP, size="2", color_scheme="gray"),
             rx.cond(WorkspacesState.is_admin_here, admin_tools, rx.fragment()),
             rx.heading("Members", size="3", as_="h3"),
             rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Member"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(WorkspacesState.members, member_row),
-                    rx.foreach(WorkspacesState.invitations, invitation_row),
-                ),
+                rx.table.header(rx.table.row(rx.table.column_header_cell("Member"),
+                                             rx.table.column_header_cell("Role"), rx.table.column_header_cell(""))),
+                rx.table.body(rx.foreach(WorkspacesState.members, member_row),
+                              rx.foreach(WorkspacesState.invitations, invitation_row)),
                 width="100%",
                 aria_label="Members",
             ),
@@ -208,11 +165,8 @@ def workspaces_content() -> rx.Component:
             rx.cond(
                 WorkspacesState.selected_id > 0,
                 details(),
-                rx.cond(
-                    WorkspacesState.loaded,
-                    rx.text("No workspace yet: create one to invite your team.", color_scheme="gray"),
-                    rx.fragment(),
-                ),
+                rx.cond(WorkspacesState.loaded, rx.text("No workspace yet: create one to invite your team.",
+                                                        color_scheme="gray"), rx.fragment()),
             ),
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="4",

@@ -75,14 +75,14 @@ def _refuse_last_admin(session: Session, target: User) -> None:
     deleting each other at the same moment cannot both pass the count."""
     is_admin = (col(User.role) == Role.ADMIN.value, col(User.disabled).is_(False))
     session.execute(
-        update(User)
-        .where(*is_admin)
-        .values(token_version=User.token_version)
+        update(User).where(*is_admin).values(token_version=User.token_version)
         .execution_options(synchronize_session=False)
     )
     admins = session.exec(select(func.count()).select_from(User).where(*is_admin)).one()
     if admins <= 1:
-        raise Conflict("This is the only admin account: make someone else an admin first, then delete this account.")
+        raise Conflict(
+            "This is the only admin account: make someone else an admin first, then delete this account."
+        )
 
 
 def _count(session: Session, statement: Delete) -> int:

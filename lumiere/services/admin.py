@@ -73,11 +73,7 @@ def admin_create_plan(
 ) -> PlanView:
     require_admin(actor)
     created = plans.create_plan(
-        session,
-        name=name,
-        title=title,
-        limits=limits,
-        price_usd_per_month=price_usd_per_month,
+        session, name=name, title=title, limits=limits, price_usd_per_month=price_usd_per_month,
         description=description,
     )
     return plans.plan_view(created)

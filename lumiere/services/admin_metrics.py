@@ -107,7 +107,9 @@ def metrics(session: Session, actor: User, days: object = 30) -> Metrics:
     ).one()
     new_users = session.exec(select(func.count()).select_from(User).where(col(User.created_at) >= since)).one()
     sources, stored = session.exec(select(func.count(), func.coalesce(func.sum(Source.size_bytes), 0))).one()
-    llm_calls, llm_usd = session.exec(select(func.count(), _server_usd()).where(col(LlmCall.created_at) >= since)).one()
+    llm_calls, llm_usd = session.exec(
+        select(func.count(), _server_usd()).where(col(LlmCall.created_at) >= since)
+    ).one()
     return Metrics(
         days=period.days,
         period_start=period.start.date().isoformat(),
@@ -232,15 +234,8 @@ def costs(session: Session, actor: User, days: object = 30) -> Costs:
         .order_by(server_usd.desc(), func.count().desc(), col(LlmCall.user_id))
     ).all()
     items = [
-        CostByUser(
-            user_id=user_id,
-            email=email,
-            calls=int(calls),
-            prompt_tokens=int(prompt),
-            completion_tokens=int(completion),
-            usd=round(float(usd), 6),
-            own_key_usd=round(float(own), 6),
-        )
+        CostByUser(user_id=user_id, email=email, calls=int(calls), prompt_tokens=int(prompt),
+                   completion_tokens=int(completion), usd=round(float(usd), 6), own_key_usd=round(float(own), 6))
         for user_id, email, calls, prompt, completion, usd, own in by_user
     ]
 
@@ -249,14 +244,8 @@ def costs(session: Session, actor: User, days: object = 30) -> Costs:
             select(column, *_sums()).where(since).group_by(column).order_by(server_usd.desc(), func.count().desc())
         ).all()
         return [
-            CostByKey(
-                key=str(key),
-                calls=int(calls),
-                prompt_tokens=int(prompt),
-                completion_tokens=int(completion),
-                usd=round(float(usd), 6),
-                own_key_usd=round(float(own), 6),
-            )
+            CostByKey(key=str(key), calls=int(calls), prompt_tokens=int(prompt), completion_tokens=int(completion),
+                      usd=round(float(usd), 6), own_key_usd=round(float(own), 6))
             for key, calls, prompt, completion, usd, own in rows
         ]
 

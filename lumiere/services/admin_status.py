@@ -78,12 +78,8 @@ def database_status(session: Session) -> DatabaseStatus:
     try:
         session.execute(text("SELECT 1")).one()
     except SQLAlchemyError as error:
-        return DatabaseStatus(
-            ok=False,
-            dialect=dialect,
-            latency_ms=None,
-            error=f"The app database did not answer ({type(error).__name__}).",
-        )
+        return DatabaseStatus(ok=False, dialect=dialect, latency_ms=None,
+                              error=f"The app database did not answer ({type(error).__name__}).")
     return DatabaseStatus(ok=True, dialect=dialect, latency_ms=_elapsed_ms(started))
 
 
@@ -98,12 +94,8 @@ def redis_status(url: str | None) -> RedisStatus:
     try:
         client.ping()
     except (redis.RedisError, OSError) as error:
-        return RedisStatus(
-            configured=True,
-            ok=False,
-            address=address,
-            error=f"Redis did not answer within {REDIS_TIMEOUT_S:g} s ({type(error).__name__}).",
-        )
+        return RedisStatus(configured=True, ok=False, address=address,
+                           error=f"Redis did not answer within {REDIS_TIMEOUT_S:g} s ({type(error).__name__}).")
     finally:
         client.close()
     return RedisStatus(configured=True, ok=True, address=address, latency_ms=_elapsed_ms(started))

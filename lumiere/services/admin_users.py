@@ -78,10 +78,8 @@ def _sort_key(sort: object) -> tuple[str, bool]:
 def _queries_this_month() -> Subquery:
     return (
         select(col(UsageCounter.user_id).label("user_id"), col(UsageCounter.used).label("used"))
-        .where(
-            col(UsageCounter.metric) == UsageMetric.QUERIES.value,
-            col(UsageCounter.period) == period_key(UsageMetric.QUERIES),
-        )
+        .where(col(UsageCounter.metric) == UsageMetric.QUERIES.value,
+               col(UsageCounter.period) == period_key(UsageMetric.QUERIES))
         .subquery()
     )
 
@@ -107,9 +105,8 @@ def list_users(
             raise Invalid(f"Search for at most {MAX_SEARCH_CHARS} characters.", field="search")
         if search.strip():
             pattern = f"%{_escape_like(search.strip().lower())}%"
-            conditions.append(
-                or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
-            )
+            conditions.append(or_(func.lower(User.email).like(pattern, escape="\\"),
+                                  func.lower(User.name).like(pattern, escape="\\")))
     counted = _queries_this_month()
     queries = func.coalesce(counted.c.used, 0)
     order = {
@@ -130,9 +127,8 @@ def list_users(
     ).all()
     held = _held(session, [user.id for user, _ in rows if user.id is not None])
     items = [_admin_user(user, int(used), *held.get(user.id or 0, (0, 0, 0.0))) for user, used in rows]
-    return UserPage(
-        items=items, total=int(total), page=page, page_size=page_size, sort=f"-{column}" if descending else column
-    )
+    return UserPage(items=items, total=int(total), page=page, page_size=page_size,
+                    sort=f"-{column}" if descending else column)
 
 
 def _held(session: Session, user_ids: list[int]) -> dict[int, tuple[int, int, float]]:
@@ -148,11 +144,8 @@ def _held(session: Session, user_ids: list[int]) -> dict[int, tuple[int, int, fl
         found[owner] = (int(count), int(size), 0.0)
     for caller, spent in session.exec(
         select(LlmCall.user_id, func.coalesce(func.sum(LlmCall.cost_usd), 0.0))
-        .where(
-            col(LlmCall.user_id).in_(user_ids),
-            col(LlmCall.user_key).is_(False),
-            col(LlmCall.created_at) >= month_bounds()[0],
-        )
+        .where(col(LlmCall.user_id).in_(user_ids), col(LlmCall.user_key).is_(False),
+               col(LlmCall.created_at) >= month_bounds()[0])
         .group_by(col(LlmCall.user_id))
     ).all():
         count, size, _ = found[int(caller or 0)]
@@ -218,9 +211,8 @@ def update_user(
         _serialise_admin_changes(session)
         other = aliased(User)
         statement = statement.where(
-            exists().where(
-                col(other.role) == Role.ADMIN.value, col(other.disabled).is_(False), col(other.id) != target.id
-            )
+            exists().where(col(other.role) == Role.ADMIN.value, col(other.disabled).is_(False),
+                           col(other.id) != target.id)
         )
     if session.execute(statement.values(**values).execution_options(synchronize_session=False)).rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(
@@ -255,9 +247,8 @@ def make_admin(session: Session, email: str) -> User:
     enabled administrator."""
     user = session.exec(select(User).where(col(User.email) == email.strip().lower())).first()
     if user is None:
-        raise NotFound(
-            f"There is no account with the email {email.strip()!r}. Create it first (sign up), then run this again."
-        )
+        raise NotFound(f"There is no account with the email {email.strip()!r}. Create it first (sign up), then run "
+                       "this again.")
     user.role = Role.ADMIN.value
     user.disabled = False
     user.updated_at = utcnow()

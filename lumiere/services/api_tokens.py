@@ -78,7 +78,9 @@ def validate_token_name(name: object) -> str:
 
 def list_tokens(session: Session, user: User) -> list[TokenInfo]:
     """Newest first."""
-    rows = session.exec(select(ApiToken).where(own_filter(ApiToken, user)).order_by(col(ApiToken.id).desc())).all()
+    rows = session.exec(
+        select(ApiToken).where(own_filter(ApiToken, user)).order_by(col(ApiToken.id).desc())
+    ).all()
     return [_info(row) for row in rows]
 
 
@@ -134,9 +136,7 @@ def note_use(row: ApiToken) -> None:
         return
     with session_scope() as own:
         own.execute(
-            update(ApiToken)
-            .where(col(ApiToken.id) == row.id)
-            .values(last_used_at=now)
+            update(ApiToken).where(col(ApiToken.id) == row.id).values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
 

@@ -93,3 +93,4 @@ def _proposed(session: Session, result: ResultSet, question: str, user: User) ->
     if client is None:
         return None
     return propose_chart(result, question=question, client=client, user_id=user.id)
+

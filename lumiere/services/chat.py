@@ -118,7 +118,9 @@ def list_sessions(
     """One space's conversations, latest activity first; `search` keeps titles containing it."""
     statement = select(ChatSession).where(visible_filter(session, ChatSession, user, workspace_id))
     words = search.strip()[:MAX_CHAT_TITLE_CHARS] if isinstance(search, str) else ""
-    chats = list(session.exec(statement.order_by(col(ChatSession.updated_at).desc(), col(ChatSession.id).desc())))
+    chats = list(
+        session.exec(statement.order_by(col(ChatSession.updated_at).desc(), col(ChatSession.id).desc()))
+    )
     if words:
         chats = [chat for chat in chats if words.casefold() in chat.title.casefold()]
     counts = _message_counts(session, [saved_id(chat) for chat in chats])

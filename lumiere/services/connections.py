@@ -92,8 +92,8 @@ def create_connection(
     authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)  # before reading what they sent
     connection = parse_connection(params)
     usage.check(session, user, UsageMetric.SOURCES)  # before connecting to the server
-    display_name = (
-        validate_source_name(name) if name is not None else (f"{connection.database} ({KIND_LABELS[connection.kind]})")
+    display_name = validate_source_name(name) if name is not None else (
+        f"{connection.database} ({KIND_LABELS[connection.kind]})"
     )
     tables = _tables_with_kinds(describe(connection))
     if not tables:

@@ -68,9 +68,8 @@ def parse_cron(expression: object) -> str:
         next(CronSim(normalized, datetime.now(UTC)))
     except (CronSimError, StopIteration, ValueError) as error:
         reason = getattr(error, "msg", None) or str(error) or "it never fires"
-        raise Invalid(
-            f"'{normalized}' is not a valid cron expression: {reason}. Example: {CRON_EXAMPLE}.", field="cron"
-        ) from None
+        raise Invalid(f"'{normalized}' is not a valid cron expression: {reason}. Example: {CRON_EXAMPLE}.",
+                      field="cron") from None
     return normalized
 
 

@@ -65,9 +65,8 @@ def email_export(session: Session, user: User, query_id: int, fmt: object) -> Qu
     key = f"export-{query_id}-{secrets.token_hex(6)}"
     enqueue_now(Job(JobKind.EXPORT_EMAIL, (saved_id(user), query_id, chosen.value, key)))
     return QueuedEmail(
-        "queued",
-        user.email,
-        f"The {chosen.value.upper()} export is being written; a download link will be emailed to {user.email}.",
+        "queued", user.email, f"The {chosen.value.upper()} export is being written; a download link will be "
+                              f"emailed to {user.email}."
     )
 
 
@@ -152,9 +151,8 @@ def send_export_email(user_id: int, query_id: int, fmt: str, key: str, *, final_
             title="Your export is ready",
             question=subject.question,
             recipients=[user.email],
-            download=Download(
-                link.url, summary.filename, summary.byte_count, iso_utc(link.expires_at), summary.row_count
-            ),
+            download=Download(link.url, summary.filename, summary.byte_count, iso_utc(link.expires_at),
+                              summary.row_count),
             footer="You asked Lumiere to export this answer.",
         )
 

@@ -108,7 +108,7 @@ def tidy_question(question: str) -> str:
 
 
 def as_number(text: str) -> int | float | None:
-    """ "2,007" -> 2007, "3.5" -> 3.5; None for anything that is not a plain number."""
+    """"2,007" -> 2007, "3.5" -> 3.5; None for anything that is not a plain number."""
     cleaned = text.strip()
     if not re.fullmatch(_NUMBER_TEXT, cleaned):
         return None
@@ -278,7 +278,9 @@ def pair_for_query(session: Session, user: User, query: Query) -> QueryExample |
 
 def pairs_from(session: Session, user: User, query: Query) -> list[QueryExample]:
     """The pairs stored from this entry and, for a reused answer, the pair it reused."""
-    found = list(session.exec(select(QueryExample).where(QueryExample.query_id == query.id)))
+    found = list(
+        session.exec(select(QueryExample).where(QueryExample.query_id == query.id))
+    )
     if is_recalled_answer(query):
         reused = pair_for_query(session, user, query)
         if reused is not None and reused not in found:
@@ -299,7 +301,9 @@ def list_examples(session: Session, user: User, source_id: int) -> tuple[list[Ex
     source = get_source(session, user, source_id)
     pairs = _pairs(session, user, saved_id(source), limit=None)
     total = session.exec(
-        select(func.count()).select_from(QueryExample).where(QueryExample.source_id == source.id)
+        select(func.count()).select_from(QueryExample).where(
+            QueryExample.source_id == source.id
+        )
     ).one()
     return [public_example(pair) for pair in pairs], total
 

@@ -82,11 +82,7 @@ class Exploration:
 
 def public_card(card: ExplorationCard) -> ExplorationCardView:
     return ExplorationCardView(
-        title=card.title,
-        sql=card.sql,
-        columns=card.columns,
-        rows=card.rows,
-        chart=card.chart,
+        title=card.title, sql=card.sql, columns=card.columns, rows=card.rows, chart=card.chart,
         insight=card.insight_text,
     )
 

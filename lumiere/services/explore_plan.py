@@ -133,12 +133,8 @@ def read_roles(table: dict[str, Any], focus: tuple[str, ...] = ()) -> ColumnRole
             times.append(TimeColumn(name, kind, grain, distinct >= non_null))
         elif kind in ("integer", "number"):
             low, high = as_number(column.get("min")), as_number(column.get("max"))
-            if (
-                kind == "integer"
-                and tokens & _YEAR_TOKENS
-                and low is not None
-                and high is not None
-                and (1000 <= low <= high <= 2999)
+            if kind == "integer" and tokens & _YEAR_TOKENS and low is not None and high is not None and (
+                1000 <= low <= high <= 2999
             ):
                 times.append(TimeColumn(name, "integer", "year", distinct >= non_null))
             elif not tokens & _ID_TOKENS and not (kind == "integer" and distinct >= non_null > 20):

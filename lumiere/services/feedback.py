@@ -41,9 +41,8 @@ def record_feedback(
     query = get_query(session, user, query_id, Action.CHANGE)
     judged = parse_verdict(verdict)
     if corrected_sql is not None and not (isinstance(corrected_sql, str) and corrected_sql.strip()):
-        raise Invalid(
-            "The corrected SQL is empty; write the SELECT that answers the question, or leave it out.", field="sql"
-        )
+        raise Invalid("The corrected SQL is empty; write the SELECT that answers the question, or leave it out.",
+                      field="sql")
     if judged == Feedback.UP:
         return _thumbs_up(session, user, query, corrected_sql)
     if corrected_sql is None:
@@ -54,15 +53,11 @@ def record_feedback(
 
 def _thumbs_up(session: Session, user: User, query: Query, corrected_sql: object) -> FeedbackResult:
     if corrected_sql is not None:
-        raise Invalid(
-            "A corrected SQL goes with a thumbs down ('down'); a thumbs up keeps the SQL as it is.", field="sql"
-        )
+        raise Invalid("A corrected SQL goes with a thumbs down ('down'); a thumbs up keeps the SQL as it is.",
+                      field="sql")
     if query.status != QueryStatus.OK:
-        raise Invalid(
-            "Only an answer that ran can be marked right; this one failed. "
-            "Give a thumbs down with a corrected SQL instead.",
-            field="verdict",
-        )
+        raise Invalid("Only an answer that ran can be marked right; this one failed. "
+                      "Give a thumbs down with a corrected SQL instead.", field="verdict")
     example = None
     if query.question.strip() and query.sql.strip() and query.source_id in live_source_ids(session, user):
         origin = ExampleOrigin.CONFIRMED

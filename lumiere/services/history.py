@@ -176,21 +176,18 @@ def few_shot_examples(session: Session, user: User, source_id: int, *, limit: in
         .order_by(col(QueryExample.updated_at).desc(), col(QueryExample.id).desc())
         .limit(limit)
     ).all()
-    rows = [
-        *taught,
-        *session.exec(
-            select(Query.question, Query.sql)
-            .where(
-                own_filter(Query, user),
-                Query.source_id == source_id,
-                Query.status == QueryStatus.OK,
-                Query.origin == QueryOrigin.QUESTION,
-                Query.question != "",
-            )
-            .order_by(col(Query.created_at).desc(), col(Query.id).desc())
-            .limit(limit * 4)
-        ).all(),
-    ]
+    rows = [*taught, *session.exec(
+        select(Query.question, Query.sql)
+        .where(
+            own_filter(Query, user),
+            Query.source_id == source_id,
+            Query.status == QueryStatus.OK,
+            Query.origin == QueryOrigin.QUESTION,
+            Query.question != "",
+        )
+        .order_by(col(Query.created_at).desc(), col(Query.id).desc())
+        .limit(limit * 4)
+    ).all()]
     seen: set[str] = set()
     examples: list[Example] = []
     for question, sql in rows:

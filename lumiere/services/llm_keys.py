@@ -85,7 +85,9 @@ def validate_base_url(base_url: object) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise Invalid("The base URL starts with https:// (or http://) and names a host.", field="base_url")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise Invalid("Leave credentials out of the base URL: put the key in the API key field.", field="base_url")
+        raise Invalid(
+            "Leave credentials out of the base URL: put the key in the API key field.", field="base_url"
+        )
     if parts.query or parts.fragment:
         raise Invalid("The base URL ends with its path: remove the '?…' or '#…' part.", field="base_url")
     if not get_settings().allow_private_hosts:

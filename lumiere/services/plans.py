@@ -70,12 +70,8 @@ def create_plan(
     plan_name = _plan_name(name)
     if session.get(Plan, plan_name) is not None:
         raise Conflict(f"A plan named {plan_name!r} already exists; edit it instead.", field="name")
-    plan = Plan(
-        name=plan_name,
-        title=_title(title),
-        description=_description(description),
-        price_usd_per_month=_price(price_usd_per_month),
-    )
+    plan = Plan(name=plan_name, title=_title(title), description=_description(description),
+                price_usd_per_month=_price(price_usd_per_month))
     _apply_limits(plan, limits or {})
     session.add(plan)
     session.flush()
@@ -110,9 +106,8 @@ def _apply_limits(plan: Plan, limits: Mapping[str, object]) -> None:
     known = {field.name for field in fields(PlanLimits)}
     unknown = sorted(set(limits) - known)
     if unknown:
-        raise Invalid(
-            f"Unknown limit(s): {', '.join(unknown)}. Limits are: {', '.join(sorted(known))}.", field="limits"
-        )
+        raise Invalid(f"Unknown limit(s): {', '.join(unknown)}. Limits are: {', '.join(sorted(known))}.",
+                      field="limits")
     for name, value in limits.items():
         setattr(plan, name, _limit(name, value))
 

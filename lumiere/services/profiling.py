@@ -105,10 +105,8 @@ def profile_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[tupl
         if kind == "text":
             column["max_length"] = int((storage_stats[index] or {}).get("max_string_length") or 0)
             distinct = column["distinct_count"] or 0
-            if (
-                non_null
-                and distinct <= max(TOP_VALUES, MOSTLY_UNIQUE_SHARE * non_null)
-                and (exact or distinct <= TOP_VALUES_MAX_DISTINCT)
+            if non_null and distinct <= max(TOP_VALUES, MOSTLY_UNIQUE_SHARE * non_null) and (
+                exact or distinct <= TOP_VALUES_MAX_DISTINCT
             ):
                 column["top_values"] = _top_values(con, table_sql, name)
                 column["samples"] = [item["value"] for item in column["top_values"]]

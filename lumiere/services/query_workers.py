@@ -150,9 +150,8 @@ class QueryWorker:
         except (BrokenPipeError, ConnectionResetError, EOFError):
             self._reap()
             return
-        logger.error(
-            "A stream ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s, self.process.pid
-        )
+        logger.error("A stream ignored its interrupt for %g s; its worker (pid %d) is killed.", grace_s,
+                     self.process.pid)
         self.kill()
 
     def _settle(self, answer: dict[str, Any]) -> dict[str, Any]:
@@ -210,8 +209,8 @@ class QueryWorker:
             if len(self._buffer) >= HEADER.size:
                 size = HEADER.unpack_from(self._buffer)[0]
                 if len(self._buffer) >= HEADER.size + size:
-                    body = bytes(self._buffer[HEADER.size : HEADER.size + size])
-                    del self._buffer[: HEADER.size + size]
+                    body = bytes(self._buffer[HEADER.size:HEADER.size + size])
+                    del self._buffer[:HEADER.size + size]
                     return decode(body)
             remaining = until - time.monotonic()
             if remaining <= 0:

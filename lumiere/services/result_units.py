@@ -94,7 +94,7 @@ def annotate_units(result: ResultSet, catalog: Catalog, dialect: str) -> ResultS
 
 
 def with_unit(number: str, unit: str | None) -> str:
-    """ "1,234.5" with "$" -> "$1,234.5"; with "%" -> "12%"; with "kg" -> "12 kg"; a minus sign
+    """"1,234.5" with "$" -> "$1,234.5"; with "%" -> "12%"; with "kg" -> "12 kg"; a minus sign
     stays in front of a symbol: "-$5"."""
     prefix, suffix = unit_affixes(unit)
     if prefix and number.startswith(("-", "+")):
@@ -103,7 +103,7 @@ def with_unit(number: str, unit: str | None) -> str:
 
 
 def header_label(name: str, unit: str | None) -> str:
-    """ "amount" with "$" -> "amount ($)"; unchanged when there is no unit or the name already says it."""
+    """"amount" with "$" -> "amount ($)"; unchanged when there is no unit or the name already says it."""
     if not unit or name.rstrip().endswith(f"({unit})"):
         return name
     return f"{name} ({unit})"
@@ -113,7 +113,9 @@ def header_label(name: str, unit: str | None) -> str:
 # Lineage
 
 
-def _query_units(query: exp.Expr, ctes: dict[str, exp.Expr], catalog: Catalog, depth: int) -> list[str | None] | None:
+def _query_units(
+    query: exp.Expr, ctes: dict[str, exp.Expr], catalog: Catalog, depth: int
+) -> list[str | None] | None:
     """Units of a query's output columns, in order; None when its width cannot be told (a `*`)."""
     if depth > _MAX_DEPTH:
         return None
@@ -187,7 +189,9 @@ def _star_units(star: exp.Expr, scope: _Scope, catalog: Catalog, depth: int) -> 
     return found
 
 
-def _expression_unit(node: exp.Expr, scope: _Scope, catalog: Catalog, depth: int) -> str | None:
+def _expression_unit(
+    node: exp.Expr, scope: _Scope, catalog: Catalog, depth: int
+) -> str | None:
     if depth > _MAX_DEPTH:
         return None
     if isinstance(node, exp.Window):
@@ -216,11 +220,7 @@ def _expression_unit(node: exp.Expr, scope: _Scope, catalog: Catalog, depth: int
 
 
 def _shared_unit(
-    parts: Sequence[exp.Expr],
-    scope: _Scope,
-    catalog: Catalog,
-    depth: int,
-    *,
+    parts: Sequence[exp.Expr], scope: _Scope, catalog: Catalog, depth: int, *,
     literals_allowed: bool,
 ) -> str | None:
     """The unit every part has (NULL and, where allowed, plain number literals aside, as in
@@ -236,7 +236,9 @@ def _shared_unit(
     return None
 
 
-def _column_unit(column: exp.Column, scope: _Scope, catalog: Catalog, depth: int) -> str | None:
+def _column_unit(
+    column: exp.Column, scope: _Scope, catalog: Catalog, depth: int
+) -> str | None:
     name = column.name.lower()
     qualifier = column.table.lower()
     if qualifier:
@@ -261,7 +263,9 @@ def _column_unit(column: exp.Column, scope: _Scope, catalog: Catalog, depth: int
     return found_units.pop() if len(found_units) == 1 and len(found) == 1 else None
 
 
-def _output_unit(query: exp.Expr, name: str, ctes: dict[str, exp.Expr], catalog: Catalog, depth: int) -> str | None:
+def _output_unit(
+    query: exp.Expr, name: str, ctes: dict[str, exp.Expr], catalog: Catalog, depth: int
+) -> str | None:
     """The unit of the output column `name` of a subquery or CTE."""
     if depth > _MAX_DEPTH:
         return None

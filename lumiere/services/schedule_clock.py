@@ -97,7 +97,7 @@ def _claim(session: Session, schedule_id: int, now: datetime, report: TickReport
             trigger=RunTrigger.CRON,
             status=RunStatus.SKIPPED,
             error=f"Missed while the server was down: {missed:,} {plural} from {_when(due_since)} to before "
-            f"{_when(latest)} did not run.",
+                  f"{_when(latest)} did not run.",
             queued_at=now,
             finished_at=now,
         )
@@ -160,9 +160,7 @@ def _fail(session: Session, runs: list[ScheduleRun], status: RunStatus, message:
         ).rowcount  # type: ignore[attr-defined]
         if changed and run.id is not None:
             session.execute(
-                update(Schedule)
-                .where(col(Schedule.id) == run.schedule_id)
-                .values(last_status=RunStatus.FAILED)
+                update(Schedule).where(col(Schedule.id) == run.schedule_id).values(last_status=RunStatus.FAILED)
                 .execution_options(synchronize_session=False)
             )
             failed.append(run.id)
@@ -181,37 +179,25 @@ def reap(now: datetime | None = None) -> ReapReport:
     stuck_before = now - timedelta(seconds=settings.run_timeout_s + settings.run_reap_margin_s)
     waiting_before = now - timedelta(minutes=settings.run_queue_timeout_min)
     with session_scope() as session:
-        stuck = list(
-            session.exec(
-                select(ScheduleRun).where(
-                    ScheduleRun.status == RunStatus.RUNNING, col(ScheduleRun.started_at) < stuck_before
-                )
-            ).all()
-        )
+        stuck = list(session.exec(select(ScheduleRun).where(
+            ScheduleRun.status == RunStatus.RUNNING, col(ScheduleRun.started_at) < stuck_before)).all())
         report.stuck = _fail(
-            session,
-            stuck,
-            RunStatus.RUNNING,
+            session, stuck, RunStatus.RUNNING,
             f"This run did not finish within {settings.run_timeout_s:g} s: the worker running it stopped or hung. "
             "It was not retried because some emails may already have gone out; use Run now to send it again.",
             now,
         )
-        unclaimed = list(
-            session.exec(
-                select(ScheduleRun).where(
-                    ScheduleRun.status == RunStatus.QUEUED, col(ScheduleRun.queued_at) < waiting_before
-                )
-            ).all()
-        )
+        unclaimed = list(session.exec(select(ScheduleRun).where(
+            ScheduleRun.status == RunStatus.QUEUED, col(ScheduleRun.queued_at) < waiting_before)).all())
         report.unclaimed = _fail(
-            session,
-            unclaimed,
-            RunStatus.QUEUED,
+            session, unclaimed, RunStatus.QUEUED,
             f"No worker picked this run up within {settings.run_queue_timeout_min:g} minutes. Check that a worker "
             "is running (make worker) or that LUMIERE_EMBEDDED_WORKER is on, then use Run now.",
             now,
         )
     for run_id in [*report.stuck, *report.unclaimed]:
         discard(run_letter_key(run_id))
-    report.files_removed = remove_expired_downloads() + remove_stale_letters(settings.download_link_ttl_hours * 3600.0)
+    report.files_removed = remove_expired_downloads() + remove_stale_letters(
+        settings.download_link_ttl_hours * 3600.0
+    )
     return report

@@ -93,9 +93,7 @@ def _start(run_id: int) -> tuple[int, int] | None:
 
 def _set_schedule(session: Session, schedule_id: int, **values: Any) -> None:
     session.execute(
-        update(Schedule)
-        .where(col(Schedule.id) == schedule_id)
-        .values(**values)
+        update(Schedule).where(col(Schedule.id) == schedule_id).values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -190,10 +188,8 @@ def _prepare(run_id: int, key: str, deadline: float) -> _Finished | None:
         if user is None or user.disabled:
             return _Finished(RunStatus.FAILED, "The account that owns this schedule is disabled.")
         if source is None or not may(session, user, source, Action.ASK):
-            return _Finished(
-                RunStatus.FAILED,
-                "The data source of this schedule was deleted; schedule the question again on another source.",
-            )
+            return _Finished(RunStatus.FAILED, "The data source of this schedule was deleted; schedule the "
+                                               "question again on another source.")
         with usage.charge(session, user, UsageMetric.QUERIES):
             result = warehouse.execute(source, schedule.sql)
         run.row_count = result.row_count
@@ -228,19 +224,14 @@ def condition_unmet(only_if: dict[str, Any] | None, result: ResultSet) -> str | 
         matches = [name for name in names if name.lower() == column.lower()]
         if not matches:
             shown = ", ".join(names[:20])
-            raise NotFound(
-                f"The alert condition's column '{column}' is not in the result (its columns: {shown}); "
-                "edit the condition."
-            )
+            raise NotFound(f"The alert condition's column '{column}' is not in the result (its columns: {shown}); "
+                           "edit the condition.")
         column = matches[0]
     index = names.index(column)
     compare = {
-        ">": lambda value: value > threshold,
-        ">=": lambda value: value >= threshold,
-        "<": lambda value: value < threshold,
-        "<=": lambda value: value <= threshold,
-        "=": lambda value: value == threshold,
-        "!=": lambda value: value != threshold,
+        ">": lambda value: value > threshold, ">=": lambda value: value >= threshold,
+        "<": lambda value: value < threshold, "<=": lambda value: value <= threshold,
+        "=": lambda value: value == threshold, "!=": lambda value: value != threshold,
     }[op]
     for row in result.rows:
         value = row[index]
@@ -254,7 +245,9 @@ def condition_unmet(only_if: dict[str, Any] | None, result: ResultSet) -> str | 
     return f"Not sent: no row has {column} {op} {only_if['value']:g}."
 
 
-def _write_letter(schedule: Schedule, source: Source, result: ResultSet, recipients: list[str], folder: Path) -> Letter:
+def _write_letter(
+    schedule: Schedule, source: Source, result: ResultSet, recipients: list[str], folder: Path
+) -> Letter:
     folder.mkdir(parents=True, exist_ok=True)
     facts = compute_facts(result, question=schedule.question)
     subject = ExportSubject(
@@ -274,14 +267,8 @@ def _write_letter(schedule: Schedule, source: Source, result: ResultSet, recipie
     download: Download | None = None
     if summary.byte_count > get_settings().email_attachment_max_mb * MB:
         link = keep_for_download(partial, summary.filename, summary.content_type)
-        download = Download(
-            link.url,
-            summary.filename,
-            summary.byte_count,
-            iso_utc(link.expires_at),
-            summary.row_count,
-            reason="It is too large to attach.",
-        )
+        download = Download(link.url, summary.filename, summary.byte_count, iso_utc(link.expires_at),
+                            summary.row_count, reason="It is too large to attach.")
     else:
         partial.rename(folder / f"export.{fmt.value}")
         attachment = Attachment(f"export.{fmt.value}", summary.filename, summary.content_type, summary.row_count)
@@ -304,5 +291,5 @@ def _write_letter(schedule: Schedule, source: Source, result: ResultSet, recipie
         download=download,
         schedule_id=schedule.id,
         footer=f"Sent by Lumiere for the schedule “{schedule.name}”: {cron.describe(schedule.cron)} "
-        f"({schedule.timezone}).",
+               f"({schedule.timezone}).",
     )

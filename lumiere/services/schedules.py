@@ -150,11 +150,8 @@ def list_schedules(
     mine = visible_filter(session, Schedule, user, workspace_id)
     total = session.exec(select(func.count()).select_from(Schedule).where(mine)).one()
     items = session.exec(
-        select(Schedule)
-        .where(mine)
-        .order_by(col(Schedule.created_at).desc(), col(Schedule.id).desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        select(Schedule).where(mine).order_by(col(Schedule.created_at).desc(), col(Schedule.id).desc())
+        .offset((page - 1) * page_size).limit(page_size)
     ).all()
     return list(items), int(total)
 
@@ -168,11 +165,9 @@ def list_runs(
     of_schedule = col(ScheduleRun.schedule_id) == schedule_id
     total = session.exec(select(func.count()).select_from(ScheduleRun).where(of_schedule)).one()
     items = session.exec(
-        select(ScheduleRun)
-        .where(of_schedule)
+        select(ScheduleRun).where(of_schedule)
         .order_by(col(ScheduleRun.queued_at).desc(), col(ScheduleRun.id).desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        .offset((page - 1) * page_size).limit(page_size)
     ).all()
     return list(items), int(total)
 
@@ -189,10 +184,8 @@ def _succeeded_query(session: Session, user: User, query_id: object) -> Query:
         raise Invalid("Only a query that succeeded can be scheduled; fix it and run it again first.", field="query_id")
     source = session.get(Source, query.source_id) if query.source_id is not None else None
     if source is None or not may(session, user, source, Action.ASK):
-        raise Invalid(
-            f"The data source '{query.source_name}' of this query was deleted, so it cannot be scheduled.",
-            field="query_id",
-        )
+        raise Invalid(f"The data source '{query.source_name}' of this query was deleted, so it cannot be scheduled.",
+                      field="query_id")
     return query
 
 
@@ -223,9 +216,8 @@ def create_schedule(
         workspace_id=query.workspace_id,
         query_id=saved_id(query),
         source_id=query.source_id,
-        name=clean_name(name)
-        if name is not None
-        else clean_name(query.question[:MAX_NAME_CHARS] or f"Query {query.id}"),
+        name=clean_name(name) if name is not None else clean_name(query.question[:MAX_NAME_CHARS] or
+                                                                 f"Query {query.id}"),
         question=query.question,
         sql=query.sql,
         chart_json=query.chart_json,
@@ -291,18 +283,15 @@ def run_now(session: Session, user: User, schedule_id: int) -> ScheduleRun:
     """Queues a run outside the cron (even when the schedule is turned off); 409 while one waits or runs."""
     schedule = get_schedule(session, user, schedule_id, Action.CHANGE)
     busy = session.exec(
-        select(func.count())
-        .select_from(ScheduleRun)
-        .where(
+        select(func.count()).select_from(ScheduleRun).where(
             ScheduleRun.schedule_id == schedule_id,
             ScheduleRun.trigger == RunTrigger.MANUAL,
             col(ScheduleRun.status).in_([RunStatus.QUEUED, RunStatus.RUNNING]),
         )
     ).one()
     if busy:
-        raise Conflict(
-            "A run of this schedule started with Run now is still waiting or running; wait for it to finish."
-        )
+        raise Conflict("A run of this schedule started with Run now is still waiting or running; "
+                       "wait for it to finish.")
     run = ScheduleRun(schedule_id=schedule_id, trigger=RunTrigger.MANUAL, status=RunStatus.QUEUED)
     session.add(run)
     schedule.last_status = RunStatus.QUEUED

@@ -202,8 +202,7 @@ def _merge(inferred: ColumnMeaning, edit: Mapping[str, Any]) -> ColumnMeaning:
         table=inferred.table,
         column=inferred.column,
         description=str(edit["description"]) if "description" in edit else inferred.description,
-        synonyms=tuple(str(s) for s in edit["synonyms"])
-        if isinstance(edit.get("synonyms"), list)
+        synonyms=tuple(str(s) for s in edit["synonyms"]) if isinstance(edit.get("synonyms"), list)
         else inferred.synonyms,
         unit=str(edit["unit"]) if "unit" in edit else inferred.unit,
         values=values,
@@ -302,11 +301,8 @@ def infer_values(profile: Mapping[str, Any], distinct: Sequence[str] | None = No
         # names is someone's name.
         if lowered <= set(abbreviations) | set(full) and lowered & set(abbreviations):
             # in calendar order, as people read a list of days or months
-            coded = sorted(
-                (full.index(abbreviations[value.strip().lower()]), value)
-                for value in seen
-                if value.strip().lower() in abbreviations
-            )
+            coded = sorted((full.index(abbreviations[value.strip().lower()]), value) for value in seen
+                           if value.strip().lower() in abbreviations)
             return tuple(
                 ValueMeaning(stored=value, words=(abbreviations[value.strip().lower()].capitalize(),))
                 for _, value in coded
@@ -324,11 +320,8 @@ def _index_holds_all(profile: Mapping[str, Any]) -> bool:
 def _seen_text_values(profile: Mapping[str, Any]) -> list[str]:
     if profile.get("kind") not in (None, "text"):
         return []
-    values = [
-        item["value"]
-        for item in profile.get("top_values") or []
-        if isinstance(item, dict) and isinstance(item.get("value"), str)
-    ]
+    values = [item["value"] for item in profile.get("top_values") or []
+              if isinstance(item, dict) and isinstance(item.get("value"), str)]
     values += [sample for sample in profile.get("samples") or [] if isinstance(sample, str)]
     return list(dict.fromkeys(value for value in values if value.strip()))
 
@@ -350,7 +343,8 @@ def update_semantics(session: Session, user: User, source_id: int, patch: object
     session.refresh(source, with_for_update=True)
     items = patch.get("columns") if isinstance(patch, dict) else patch
     if not isinstance(items, list):
-        raise Invalid('Send the columns to change as a list: {"columns": [{"table", "column", ...}]}.', field="columns")
+        raise Invalid("Send the columns to change as a list: {\"columns\": [{\"table\", \"column\", ...}]}.",
+                      field="columns")
     if len(items) > MAX_PATCH_COLUMNS:
         raise Invalid(f"At most {MAX_PATCH_COLUMNS} columns can be changed at once.", field="columns")
     known = [(table, column) for table, column, _ in _schema_columns(source)]
@@ -359,7 +353,8 @@ def update_semantics(session: Session, user: User, source_id: int, patch: object
     for position, item in enumerate(items):
         table, column, edit = _validated_item(item, position, known)
         if (table, column) in touched:
-            raise Invalid(f"The column {table}.{column} appears twice in this change; send it once.", field="columns")
+            raise Invalid(f"The column {table}.{column} appears twice in this change; send it once.",
+                          field="columns")
         touched.add((table, column))
         if edit is None:
             edits.get(table, {}).pop(column, None)
@@ -382,14 +377,12 @@ def _validated_item(
     if (table, column) not in known:
         valid = ", ".join(f"{t}.{c}" for t, c in known[:60])
         more = "" if len(known) <= 60 else f" and {len(known) - 60} more"
-        raise Invalid(f"This source has no column {table}.{column}. Its columns are: {valid}{more}.", field="columns")
+        raise Invalid(f"This source has no column {table}.{column}. Its columns are: {valid}{more}.",
+                      field="columns")
     unknown = set(item) - {"table", "column", "reset", *PATCH_FIELDS}
     if unknown:
-        raise Invalid(
-            f"Unknown field(s) for {column}: {', '.join(sorted(map(str, unknown)))}; use "
-            "description, synonyms, unit, values or reset.",
-            field="columns",
-        )
+        raise Invalid(f"Unknown field(s) for {column}: {', '.join(sorted(map(str, unknown)))}; use "
+                      "description, synonyms, unit, values or reset.", field="columns")
     reset = item.get("reset")
     if reset not in (None, False, True):
         raise Invalid(f"`reset` for {column} must be true or false.", field="columns")
@@ -399,23 +392,15 @@ def _validated_item(
             raise Invalid(f"Reset {column} or change it, not both in one request.", field="columns")
         return table, column, None
     if not given:
-        raise Invalid(
-            f"Nothing to change for {column}: send description, synonyms, unit or values, or `reset: true`.",
-            field="columns",
-        )
+        raise Invalid(f"Nothing to change for {column}: send description, synonyms, unit or values, or "
+                      "`reset: true`.", field="columns")
     edit: dict[str, Any] = {}
     if item.get("description") is not None:
-        edit["description"] = clean_text(
-            item["description"], max_chars=MAX_DESCRIPTION_CHARS, what=f"The description of {column}"
-        )
+        edit["description"] = clean_text(item["description"], max_chars=MAX_DESCRIPTION_CHARS,
+                                         what=f"The description of {column}")
     if item.get("synonyms") is not None:
-        edit["synonyms"] = clean_list(
-            item["synonyms"],
-            limit=MAX_SYNONYMS,
-            max_chars=MAX_SYNONYM_CHARS,
-            what=f"A synonym of {column}",
-            plural=f"The synonyms of {column}",
-        )
+        edit["synonyms"] = clean_list(item["synonyms"], limit=MAX_SYNONYMS, max_chars=MAX_SYNONYM_CHARS,
+                                      what=f"A synonym of {column}", plural=f"The synonyms of {column}")
     if item.get("unit") is not None:
         edit["unit"] = clean_text(item["unit"], max_chars=MAX_UNIT_CHARS, what=f"The unit of {column}")
     if item.get("values") is not None:
@@ -431,15 +416,12 @@ def _clean_values(raw: object, column: str) -> list[dict[str, Any]]:
     cleaned: dict[str, list[str]] = {}
     for item in raw:
         if not isinstance(item, dict) or set(item) - {"stored", "words"}:
-            raise Invalid(f'Each value meaning of {column} must be {{"stored": ..., "words": [...]}}.', field="values")
+            raise Invalid(f"Each value meaning of {column} must be {{\"stored\": ..., \"words\": [...]}}.",
+                          field="values")
         stored = clean_text(item.get("stored"), max_chars=MAX_STORED_CHARS, what=f"A stored value of {column}")
-        words = clean_list(
-            item.get("words", []),
-            limit=MAX_WORDS_PER_VALUE,
-            max_chars=MAX_WORD_CHARS,
-            what=f"A word for {stored!r} in {column}",
-            plural=f"The words for {stored!r} in {column}",
-        )
+        words = clean_list(item.get("words", []), limit=MAX_WORDS_PER_VALUE, max_chars=MAX_WORD_CHARS,
+                           what=f"A word for {stored!r} in {column}",
+                           plural=f"The words for {stored!r} in {column}")
         if not stored or not words:
             continue
         merged = cleaned.setdefault(stored, [])
@@ -453,9 +435,8 @@ def clean_text(raw: object, *, max_chars: int, what: str) -> str:
         raise Invalid(f"{what} must be text.", field="semantics")
     text = raw.strip()
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
-        raise Invalid(
-            f"{what} may not contain control characters (tabs, line breaks, invisible marks).", field="semantics"
-        )
+        raise Invalid(f"{what} may not contain control characters (tabs, line breaks, invisible marks).",
+                      field="semantics")
     if len(text) > max_chars:
         raise Invalid(f"{what} is {len(text)} characters long; the limit is {max_chars}.", field="semantics")
     return text
@@ -480,12 +461,12 @@ def clean_list(raw: object, *, limit: int, max_chars: int, what: str, plural: st
 
 
 def parse_list_text(text: str) -> list[str]:
-    """ "tip, gratuity" -> ["tip", "gratuity"] (how the page's comma-separated fields are read)."""
+    """"tip, gratuity" -> ["tip", "gratuity"] (how the page's comma-separated fields are read)."""
     return [part.strip() for part in text.split(",")]
 
 
 def parse_values_text(text: str, *, column: str = "") -> list[dict[str, Any]]:
-    """ "Mon = Monday; F = female, woman" -> [{stored: Mon, words: [Monday]}, {stored: F, words: [female, woman]}]."""
+    """"Mon = Monday; F = female, woman" -> [{stored: Mon, words: [Monday]}, {stored: F, words: [female, woman]}]."""
     meanings = []
     where = f" of {column}" if column else ""
     for part in text.split(";"):
@@ -493,11 +474,8 @@ def parse_values_text(text: str, *, column: str = "") -> list[dict[str, Any]]:
             continue
         stored, sep, words = part.partition("=")
         if not sep:
-            raise Invalid(
-                f"Write each value meaning{where} as `stored = words` (e.g. Mon = Monday); "
-                f"{part.strip()!r} has no `=`.",
-                field="values",
-            )
+            raise Invalid(f"Write each value meaning{where} as `stored = words` (e.g. Mon = Monday); "
+                          f"{part.strip()!r} has no `=`.", field="values")
         meanings.append({"stored": stored, "words": parse_list_text(words)})
     return meanings
 

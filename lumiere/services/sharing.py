@@ -144,9 +144,8 @@ def take_snapshot(session: Session, user: User, query_id: int) -> SharedAnswer:
     """The answer as its owner sees it now, re-read from its source; only that answer's own parts."""
     query = get_query(session, user, query_id)
     if query.status != QueryStatus.OK:
-        raise Invalid(
-            "This query did not succeed, so it has no answer to share. Fix it and run it again.", field="query_id"
-        )
+        raise Invalid("This query did not succeed, so it has no answer to share. Fix it and run it again.",
+                      field="query_id")
     query, result = result_for_query(session, user, query_id)
     chart = charts.saved_chart_payload(query, result)
     return SharedAnswer(

@@ -219,14 +219,8 @@ def _profile_external(source: Source) -> dict[str, Any]:
         try:
             tables.append(_profile_external_table(source, table))
         except Timeout:
-            tables.append(
-                {
-                    "name": table["name"],
-                    "row_count": table.get("row_count"),
-                    "columns": [],
-                    "error": "Profiling this table took too long.",
-                }
-            )
+            tables.append({"name": table["name"], "row_count": table.get("row_count"), "columns": [],
+                           "error": "Profiling this table took too long."})
     return {"tables": tables, "approximate": False, "computed_at": iso_utc(utcnow())}
 
 

@@ -63,21 +63,8 @@ _ONE_OF = (exp.Case, exp.If, exp.Coalesce, exp.Greatest, exp.Least)
 _COLLECTING = (exp.GroupConcat, exp.ArrayAgg, exp.List)
 _SIMILARITY = (exp.Levenshtein, exp.JarowinklerSimilarity)
 _NUMERIC = (
-    exp.Binary,
-    exp.Predicate,
-    exp.Connector,
-    exp.Not,
-    exp.Neg,
-    exp.Length,
-    exp.Count,
-    exp.Sum,
-    exp.Avg,
-    exp.StrPosition,
-    exp.ArraySize,
-    exp.Levenshtein,
-    exp.JarowinklerSimilarity,
-    exp.Round,
-    exp.Abs,
+    exp.Binary, exp.Predicate, exp.Connector, exp.Not, exp.Neg, exp.Length, exp.Count, exp.Sum, exp.Avg,
+    exp.StrPosition, exp.ArraySize, exp.Levenshtein, exp.JarowinklerSimilarity, exp.Round, exp.Abs,
 )
 _FORMAT_NUMBER = re.compile(r"\d+")
 _DYNAMIC_WIDTH = re.compile(r"%[^a-zA-Z%]*\*|\{[^}]*\{")
@@ -104,17 +91,8 @@ def check_value_sizes(query: exp.Expr) -> None:
 
 
 _BUILDERS = (
-    exp.DPipe,
-    exp.Concat,
-    exp.ConcatWs,
-    exp.Replace,
-    exp.RegexpReplace,
-    exp.Format,
-    exp.ArrayToString,
-    exp.Array,
-    exp.Hex,
-    exp.Cast,
-    exp.TryCast,
+    exp.DPipe, exp.Concat, exp.ConcatWs, exp.Replace, exp.RegexpReplace, exp.Format, exp.ArrayToString, exp.Array,
+    exp.Hex, exp.Cast, exp.TryCast,
 )
 
 
@@ -133,11 +111,8 @@ def _check_built(node: exp.Expr, size: Size) -> None:
 
 
 _FUNCTION_NAMES: dict[type[exp.Expr], str] = {
-    exp.GroupConcat: "string_agg (group_concat)",
-    exp.ArrayAgg: "array_agg (list)",
-    exp.List: "list",
-    exp.Levenshtein: "levenshtein",
-    exp.JarowinklerSimilarity: "jaro_winkler_similarity",
+    exp.GroupConcat: "string_agg (group_concat)", exp.ArrayAgg: "array_agg (list)", exp.List: "list",
+    exp.Levenshtein: "levenshtein", exp.JarowinklerSimilarity: "jaro_winkler_similarity",
 }
 
 
@@ -281,10 +256,8 @@ class _Sizes:
 
     def _named_in_select(self, select: exp.Select, name: str, skip: exp.Expr) -> Size | None:
         matches = [
-            expression
-            for expression in select.expressions
-            if isinstance(expression, exp.Alias)
-            and ascii_lower(expression.alias) == ascii_lower(name)
+            expression for expression in select.expressions
+            if isinstance(expression, exp.Alias) and ascii_lower(expression.alias) == ascii_lower(name)
             and not any(node is skip for node in expression.walk())
         ]
         return _widest([self.of(expression.this) for expression in matches]) if matches else None

@@ -157,13 +157,8 @@ def _ensure_counter(session: Session, user_id: int, metric: UsageMetric, period:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(UsageCounter.__table__)  # type: ignore[attr-defined]
-        .values(
-            user_id=user_id,
-            metric=metric.value,
-            period=period,
-            used=_initial(session, user_id, metric),
-            updated_at=utcnow(),
-        )
+        .values(user_id=user_id, metric=metric.value, period=period,
+                used=_initial(session, user_id, metric), updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "metric", "period"])
     )
     session.execute(statement)

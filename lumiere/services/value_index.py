@@ -165,8 +165,7 @@ def _read(dataset_file: Path) -> ValueIndex | None:
     """Our own fixed queries on our own tables of the file, read-only and without extensions."""
     try:
         con = duckdb.connect(
-            str(dataset_file),
-            read_only=True,
+            str(dataset_file), read_only=True,
             config={"autoload_known_extensions": False, "autoinstall_known_extensions": False, "threads": 1},
         )
     except duckdb.Error:

@@ -69,11 +69,8 @@ def kind_of(type_name: str) -> ColumnKind:
         return "other"
     if base in {"BOOLEAN", "BOOL", "LOGICAL"} or name == "BIT(1)":
         return "boolean"
-    if re.fullmatch(
-        r"(U?(TINY|SMALL|MEDIUM|BIG|HUGE)?INT(EGER)?\d*( UNSIGNED)?|INT[248]|(BIG|SMALL)?SERIAL\d?|"
-        r"(TINY|SMALL|MEDIUM|BIG)?INT UNSIGNED|UHUGEINT|YEAR|LONG|SHORT|BYTE)",
-        base,
-    ):
+    if re.fullmatch(r"(U?(TINY|SMALL|MEDIUM|BIG|HUGE)?INT(EGER)?\d*( UNSIGNED)?|INT[248]|(BIG|SMALL)?SERIAL\d?|"
+                    r"(TINY|SMALL|MEDIUM|BIG)?INT UNSIGNED|UHUGEINT|YEAR|LONG|SHORT|BYTE)", base):
         return "integer"
     if re.fullmatch(r"(DOUBLE( PRECISION)?|FLOAT\d*|REAL|DECIMAL|NUMERIC|DEC|MONEY|FIXED)( UNSIGNED)?", base):
         return "number"
@@ -81,11 +78,8 @@ def kind_of(type_name: str) -> ColumnKind:
         return "date"
     if base.startswith(("TIMESTAMP", "DATETIME")):
         return "datetime"
-    if re.fullmatch(
-        r"(VARCHAR|CHAR|CHARACTER( VARYING)?|NCHAR|NVARCHAR|BPCHAR|TEXT|TINYTEXT|MEDIUMTEXT|"
-        r"LONGTEXT|STRING|NAME|CITEXT|ENUM|SET|UUID|VARCHAR2)",
-        base,
-    ):
+    if re.fullmatch(r"(VARCHAR|CHAR|CHARACTER( VARYING)?|NCHAR|NVARCHAR|BPCHAR|TEXT|TINYTEXT|MEDIUMTEXT|"
+                    r"LONGTEXT|STRING|NAME|CITEXT|ENUM|SET|UUID|VARCHAR2)", base):
         return "text"
     return "other"
 
@@ -169,18 +163,11 @@ def stream(
         if worker is None:
             raise Timeout(f"Every query worker stayed busy for {timeout:g} s; try again in a moment.")
         request = {
-            "id": pool.next_id(),
-            "op": "stream",
-            "dataset": str(path),
-            "sql": guarded.sql,
-            "batch_rows": batch,
-            "tables": allowed_tables(source),
-            "max_bytes": settings.max_result_bytes,
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads,
+            "id": pool.next_id(), "op": "stream", "dataset": str(path), "sql": guarded.sql,
+            "batch_rows": batch, "tables": allowed_tables(source), "max_bytes": settings.max_result_bytes,
+            "memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
             "cpu_s": settings.export_cpu_limit_s,
-            "spill_root": str(settings.data_dir / "spill"),
-            "spill_prefix": worker.spill_prefix,
+            "spill_root": str(settings.data_dir / "spill"), "spill_prefix": worker.spill_prefix,
         }
         frames = worker.stream(request, deadline, settings.query_stop_grace_s)
         try:
@@ -223,25 +210,14 @@ def check_sql(
     """
     cap = None if uncapped else row_cap if row_cap is not None else get_settings().max_result_rows
     if source.kind == "csv":
-        return guard_sql(
-            sql,
-            dialect=dialect_of(source),
-            allowed_tables=allowed_tables(source),
-            row_cap=cap,
-            allowed_schemas=["main"],
-        )
+        return guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
+                         allowed_schemas=["main"])
     if schema is None:
         from lumiere.storage import external
 
         schema = external.params_for(source).effective_schema
-    return guard_sql(
-        sql,
-        dialect=dialect_of(source),
-        allowed_tables=allowed_tables(source),
-        row_cap=cap,
-        allowed_schemas=[schema],
-        qualify_schema=schema,
-    )
+    return guard_sql(sql, dialect=dialect_of(source), allowed_tables=allowed_tables(source), row_cap=cap,
+                     allowed_schemas=[schema], qualify_schema=schema)
 
 
 def _collect(guarded: GuardedSQL, run: _Run, cap: int, started: float) -> ResultSet:
@@ -289,24 +265,19 @@ def _in_sandbox(
     pool = query_workers.current_pool()
     with pool.lease(deadline) as worker:
         if worker is None:
-            raise Timeout(f"Every query worker stayed busy for {timeout:g} s; try again in a moment.")
+            raise Timeout(
+                f"Every query worker stayed busy for {timeout:g} s; try again in a moment."
+            )
 
         def run(sql: str, max_rows: int) -> tuple[list[ResultColumn], list[list[Any]], bool]:
             if time.monotonic() >= deadline:
                 raise _timeout(timeout)
             request = {
-                "id": pool.next_id(),
-                "op": "query",
-                "dataset": str(dataset_file),
-                "sql": sql,
-                "max_rows": max_rows,
-                "tables": tables,
-                "max_bytes": settings.max_result_bytes,
-                "memory_limit": settings.duckdb_memory_limit,
-                "threads": settings.duckdb_threads,
+                "id": pool.next_id(), "op": "query", "dataset": str(dataset_file), "sql": sql,
+                "max_rows": max_rows, "tables": tables, "max_bytes": settings.max_result_bytes,
+                "memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads,
                 "cpu_s": settings.query_cpu_limit_s,
-                "spill_root": str(settings.data_dir / "spill"),
-                "spill_prefix": worker.spill_prefix,
+                "spill_root": str(settings.data_dir / "spill"), "spill_prefix": worker.spill_prefix,
             }
             try:
                 answer = worker.ask(request, deadline, settings.query_stop_grace_s)

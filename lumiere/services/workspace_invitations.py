@@ -102,12 +102,8 @@ def _join(session: Session, user: User, invitation: WorkspaceInvitation) -> None
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(WorkspaceMember.__table__)  # type: ignore[attr-defined]
-        .values(
-            workspace_id=invitation.workspace_id,
-            user_id=saved_id(user),
-            role=WorkspaceRole(invitation.role).value,
-            created_at=utcnow(),
-        )
+        .values(workspace_id=invitation.workspace_id, user_id=saved_id(user), role=WorkspaceRole(invitation.role).value,
+                created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["workspace_id", "user_id"])
     )
     invitation.accepted_at = utcnow()

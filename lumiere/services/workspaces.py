@@ -162,6 +162,7 @@ def others_names(session: Session, user: User, items: Iterable[Owned]) -> dict[i
     return names_of(session, {item.user_id for item in items if made_by_another(user, item)})
 
 
+
 # --------------------------------------------------------------------------------------------
 # The workspace itself
 
@@ -253,9 +254,8 @@ def add_member(session: Session, user: User, workspace_id: object, email: object
     account = session.exec(select(User).where(User.email == address)).first()
     if account is not None:
         if _membership(session, saved_id(workspace), saved_id(account)) is not None:
-            raise Conflict(
-                f"{address} is already a member of {workspace.name}; change their role instead.", field="email"
-            )
+            raise Conflict(f"{address} is already a member of {workspace.name}; change their role instead.",
+                           field="email")
         _check_room(session, workspace, user)
         session.add(WorkspaceMember(workspace_id=saved_id(workspace), user_id=saved_id(account), role=chosen))
         session.flush()
@@ -286,9 +286,7 @@ def _member_of(session: Session, workspace: Workspace, user_id: object) -> Works
 def _other_admins(session: Session, workspace: Workspace, user_id: int) -> int:
     return int(
         session.exec(
-            select(func.count())
-            .select_from(WorkspaceMember)
-            .where(
+            select(func.count()).select_from(WorkspaceMember).where(
                 WorkspaceMember.workspace_id == workspace.id,
                 WorkspaceMember.role == WorkspaceRole.ADMIN,
                 col(WorkspaceMember.user_id) != user_id,
@@ -297,26 +295,25 @@ def _other_admins(session: Session, workspace: Workspace, user_id: int) -> int:
     )
 
 
-def change_role(session: Session, user: User, workspace_id: object, member_user_id: object, role: object) -> MemberView:
+def change_role(
+    session: Session, user: User, workspace_id: object, member_user_id: object, role: object
+) -> MemberView:
     """An admin changes a member's role; 409 when it would leave the workspace without an admin."""
     workspace = _managed(session, user, workspace_id, Action.MANAGE_MEMBERS)
     chosen = clean_role(role)
     _lock(session, workspace)
     member = _member_of(session, workspace, member_user_id)
-    if (
-        member.role == WorkspaceRole.ADMIN
-        and chosen != WorkspaceRole.ADMIN
-        and not _other_admins(session, workspace, member.user_id)
+    if member.role == WorkspaceRole.ADMIN and chosen != WorkspaceRole.ADMIN and not _other_admins(
+        session, workspace, member.user_id
     ):
-        raise Conflict(f"This is the last admin of {workspace.name}: make another member an admin first.", field="role")
+        raise Conflict(f"This is the last admin of {workspace.name}: make another member an admin first.",
+                       field="role")
     member.role = chosen
     session.add(member)
     session.flush()
     account = session.get(User, member.user_id)
     return MemberView(
-        user_id=member.user_id,
-        email=account.email if account else "",
-        name=account.name if account else "",
+        user_id=member.user_id, email=account.email if account else "", name=account.name if account else "",
         role=chosen,
     )
 
@@ -330,9 +327,8 @@ def remove_member(session: Session, user: User, workspace_id: object, member_use
     _lock(session, workspace)
     member = _member_of(session, workspace, member_user_id)
     if member.role == WorkspaceRole.ADMIN and not _other_admins(session, workspace, member.user_id):
-        raise Conflict(
-            f"This is the last admin of {workspace.name}: make another member an admin first, or delete the workspace."
-        )
+        raise Conflict(f"This is the last admin of {workspace.name}: make another member an admin first, "
+                       "or delete the workspace.")
     session.delete(member)
     session.flush()
 

@@ -80,18 +80,11 @@ def calls_text(count: int) -> str:
 
 
 def metric_cards(metrics: admin_metrics.Metrics) -> list[MetricCard]:
-    failed = (
-        f"{metrics.failed_queries:,} failed ({metrics.failed_queries / metrics.queries:.0%})"
-        if metrics.queries
+    failed = f"{metrics.failed_queries:,} failed ({metrics.failed_queries / metrics.queries:.0%})" if metrics.queries \
         else "none in this period"
-    )
     return [
-        MetricCard(
-            "Users",
-            human_count(metrics.users),
-            f"{metrics.new_users:,} new, {metrics.disabled_users:,} disabled",
-            "users",
-        ),
+        MetricCard("Users", human_count(metrics.users),
+                   f"{metrics.new_users:,} new, {metrics.disabled_users:,} disabled", "users"),
         MetricCard("Active users", human_count(metrics.active_users), "asked at least one question", "user-check"),
         MetricCard("Queries", human_count(metrics.queries), failed, "message-circle-question"),
         MetricCard("Data sources", human_count(metrics.sources), f"{metrics.storage_mb:,.1f} MB stored", "database"),
@@ -105,34 +98,23 @@ def activity_figures(metrics: admin_metrics.Metrics) -> dict[str, dict[str, Any]
     return {
         "queries": daily_figure(
             days,
-            [
-                Series("Succeeded", succeeded),
-                Series("Failed", [day.failed_queries for day in metrics.per_day], FAILED_RED),
-            ],
-            title="Queries per day",
-            stacked=True,
+            [Series("Succeeded", succeeded), Series("Failed", [day.failed_queries for day in metrics.per_day],
+                                                     FAILED_RED)],
+            title="Queries per day", stacked=True,
         ),
         "llm_cost": daily_figure(
-            days,
-            [Series("LLM cost", [day.llm_usd for day in metrics.per_day])],
-            title="LLM cost per day (USD)",
-            kind="line",
-            value_format=USD_FORMAT,
+            days, [Series("LLM cost", [day.llm_usd for day in metrics.per_day])],
+            title="LLM cost per day (USD)", kind="line", value_format=USD_FORMAT,
         ),
         "users": daily_figure(
             days,
-            [
-                Series("New users", [day.new_users for day in metrics.per_day]),
-                Series("Active users", [day.active_users for day in metrics.per_day]),
-            ],
-            title="New and active users per day",
-            kind="line",
+            [Series("New users", [day.new_users for day in metrics.per_day]),
+             Series("Active users", [day.active_users for day in metrics.per_day])],
+            title="New and active users per day", kind="line",
         ),
         "storage": ranking_figure(
-            [row.email for row in metrics.storage_by_user],
-            [row.storage_mb for row in metrics.storage_by_user],
-            title="Storage by user (MB, top 10)",
-            value_format=",.1f",
+            [row.email for row in metrics.storage_by_user], [row.storage_mb for row in metrics.storage_by_user],
+            title="Storage by user (MB, top 10)", value_format=",.1f",
         ),
     }
 
@@ -152,14 +134,12 @@ def status_view(status: admin_status.SystemStatus) -> StatusView:
     database, redis = status.database, status.redis
     return StatusView(
         database_ok=database.ok,
-        database=(
-            f"{database.dialect}, answered in {database.latency_ms:g} ms"
-            if database.ok
-            else database.error or "not reachable"
-        ),
+        database=(f"{database.dialect}, answered in {database.latency_ms:g} ms" if database.ok
+                  else database.error or "not reachable"),
         redis_configured=redis.configured,
         redis_ok=redis.ok,
-        redis=(f"{redis.address}, answered in {redis.latency_ms:g} ms" if redis.ok else redis.error or "not reachable"),
+        redis=(f"{redis.address}, answered in {redis.latency_ms:g} ms" if redis.ok
+               else redis.error or "not reachable"),
         data_size=human_size(status.disk.data_bytes),
         free_disk=f"{human_size(status.disk.free_bytes)} free of {human_size(status.disk.total_bytes)}",
         checked=short_time(status.checked_at),
@@ -205,16 +185,12 @@ class AdminState(AdminUsersMixin, AdminPlansMixin, AuthState):
         self.cost_models = [cost_row(row.key, row) for row in costs.by_model]
         self.cost_purposes = [cost_row(row.key, row) for row in costs.by_purpose]
         self.cost_model_figure = ranking_figure(
-            [row.key for row in costs.by_model],
-            [row.usd for row in costs.by_model],
-            title="LLM cost by model (USD)",
-            value_format=USD_FORMAT,
+            [row.key for row in costs.by_model], [row.usd for row in costs.by_model],
+            title="LLM cost by model (USD)", value_format=USD_FORMAT,
         )
         self.cost_purpose_figure = ranking_figure(
-            [row.key for row in costs.by_purpose],
-            [row.usd for row in costs.by_purpose],
-            title="LLM cost by purpose (USD)",
-            value_format=USD_FORMAT,
+            [row.key for row in costs.by_purpose], [row.usd for row in costs.by_purpose],
+            title="LLM cost by purpose (USD)", value_format=USD_FORMAT,
         )
         self.cost_total = f"{usd_text(costs.total_usd)} on the server's key over {calls_text(costs.calls)}"
         self.has_costs = costs.calls > 0

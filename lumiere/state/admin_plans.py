@@ -67,13 +67,8 @@ def plan_row(plan: PlanView) -> PlanRow:
 def plan_form_values(plan: PlanView | None) -> dict[str, str]:
     """The dialog's fields as text: empty for an unlimited limit (and for a new plan's fields)."""
     if plan is None:
-        return {
-            "name": "",
-            "title": "",
-            "description": "",
-            "price_usd_per_month": "0",
-            **dict.fromkeys(LIMIT_LABELS, ""),
-        }
+        return {"name": "", "title": "", "description": "", "price_usd_per_month": "0",
+                **dict.fromkeys(LIMIT_LABELS, "")}
 
     def number(value: float | int | None) -> str:
         return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
@@ -168,25 +163,15 @@ class AdminPlansMixin(rx.State, mixin=True):
         if self.plan_form_new:
             saved = await self._call_service(
                 lambda session, user: admin_create_plan(
-                    session,
-                    user,
-                    name=name,
-                    title=title,
-                    description=description,
-                    price_usd_per_month=price or 0,
-                    limits=limits,
+                    session, user, name=name, title=title, description=description,
+                    price_usd_per_month=price or 0, limits=limits,
                 )
             )
         else:
             saved = await self._call_service(
                 lambda session, user: admin_update_plan(
-                    session,
-                    user,
-                    name,
-                    title=title,
-                    description=description,
-                    price_usd_per_month=price or 0,
-                    limits=limits,
+                    session, user, name, title=title, description=description,
+                    price_usd_per_month=price or 0, limits=limits,
                 )
             )
         if isinstance(saved, Failed):

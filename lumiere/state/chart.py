@@ -51,7 +51,6 @@ class ChartMixin(rx.State, mixin=True):
     if TYPE_CHECKING:
         # AuthState's, which every page state that mixes this in extends.
         async def _call_service(self, work: Callable[[Session, User], T]) -> T | Failed: ...
-
     chart_error: str = ""
     chart_title_key: int = 0
 

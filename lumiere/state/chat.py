@@ -121,11 +121,8 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
         """The alert condition offers the numeric columns of the answer being scheduled."""
         for result in self._results.values():
             if int(result.get("query_id", 0) or 0) == query_id:
-                return [
-                    str(column.get("name"))
-                    for column in result.get("columns", [])
-                    if column.get("kind") in NUMERIC_KINDS
-                ]
+                return [str(column.get("name")) for column in result.get("columns", [])
+                        if column.get("kind") in NUMERIC_KINDS]
         return []
 
     # ---- loading ----------------------------------------------------------------------

@@ -263,9 +263,13 @@ def _percent(received: int, size: int) -> int:
     return min(99, int(received * 100 / size)) if size else 0
 
 
-async def _ingest(user: User, name: str, stream: AsyncIterator[bytes], space: int | None = None) -> dict[str, Any]:
+async def _ingest(
+    user: User, name: str, stream: AsyncIterator[bytes], space: int | None = None
+) -> dict[str, Any]:
     """The session opens no transaction while bytes stream in, so a long upload holds no database snapshot;
     `space` is the workspace the upload goes to (None: personal)."""
     with session_scope() as session:
-        source = await sources.ingest_upload(session, user, filename=name, chunks=stream, name=None, workspace_id=space)
+        source = await sources.ingest_upload(
+            session, user, filename=name, chunks=stream, name=None, workspace_id=space
+        )
         return sources.public_source(source)

@@ -82,7 +82,9 @@ def _history_page(
     session: Session, user: User, filters: history.HistoryFilter, page: int, space: int | None = None
 ) -> tuple[list[HistoryRow], list[SourceOption], int]:
     """One page of one space's history as the list shows it, the sources the filter offers, and the total."""
-    entries, total = history.list_queries(session, user, filters, page=page, page_size=PAGE_SIZE, workspace_id=space)
+    entries, total = history.list_queries(
+        session, user, filters, page=page, page_size=PAGE_SIZE, workspace_id=space
+    )
     live = history.live_source_ids(session, user)
     names = workspaces.others_names(session, user, entries)
     items = [

@@ -267,13 +267,14 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
             self.editing_sql = True
             self.answer_query_id, self.correcting = edited_id, correcting  # kept if the SQL fails
         if correcting:
-            payload = await self._call_service(lambda session, user: _corrected_answer(session, user, edited_id, sql))
+            payload = await self._call_service(
+                lambda session, user: _corrected_answer(session, user, edited_id, sql)
+            )
         else:
             payload = await self._call_service(
                 lambda session, user: ask.public_answer(
-                    ask.run_sql(
-                        session, user, source_id=source_id, sql=sql, question=question, query_id=edited_id or None
-                    )
+                    ask.run_sql(session, user, source_id=source_id, sql=sql, question=question,
+                                query_id=edited_id or None)
                 )
             )
         if isinstance(payload, Failed):

@@ -95,7 +95,7 @@ def threshold_value(text: str) -> int | float | None:
 
 
 def in_sentence(cron_text: str) -> str:
-    """ "At 08:00 on Monday" inside a sentence: "at 08:00 on Monday"."""
+    """"At 08:00 on Monday" inside a sentence: "at 08:00 on Monday"."""
     return cron_text[:1].lower() + cron_text[1:]
 
 
@@ -379,15 +379,9 @@ class ScheduleFormMixin(rx.State, mixin=True):
             saved = await self._call_service(
                 lambda session, user: public_schedule(
                     schedules.create_schedule(
-                        session,
-                        user,
-                        query_id=query_id,
-                        cron_expression=fields["cron"],
-                        timezone=fields["timezone"],
-                        recipients=fields["recipients"],
-                        format=fields["format"],
-                        name=fields["name"],
-                        only_if=fields["only_if"],
+                        session, user, query_id=query_id, cron_expression=fields["cron"],
+                        timezone=fields["timezone"], recipients=fields["recipients"], format=fields["format"],
+                        name=fields["name"], only_if=fields["only_if"],
                     )
                 )
             )

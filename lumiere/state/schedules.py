@@ -136,9 +136,8 @@ def _schedules_page(session: Session, user: User, page: int, space: int | None) 
     """The chosen space's schedules (the personal space, or a workspace the user belongs to)."""
     items, total = schedules.list_schedules(session, user, page=page, page_size=PAGE_SIZE, workspace_id=space)
     names = {source.id or 0: source.name for source in sources.list_sources(session, user, space)}
-    return SchedulesPage(
-        [schedule_row(public_schedule(item), names) for item in items], total, schedules.email_configured()
-    )
+    return SchedulesPage([schedule_row(public_schedule(item), names) for item in items], total,
+                         schedules.email_configured())
 
 
 def _runs_panel(session: Session, user: User, schedule_id: int) -> RunsPanel:
@@ -265,10 +264,8 @@ class SchedulesState(ScheduleFormMixin, AuthState):
         if reloaded is not None:
             return reloaded
         note = "" if self.email_configured else " Email is not configured, so it runs without sending."
-        return [
-            rx.toast.success(f"Run queued: its result appears in the run history below.{note}"),
-            SchedulesState.watch_runs,
-        ]
+        return [rx.toast.success(f"Run queued: its result appears in the run history below.{note}"),
+                SchedulesState.watch_runs]
 
     @rx.event(background=True)
     async def watch_runs(self):
@@ -282,7 +279,9 @@ class SchedulesState(ScheduleFormMixin, AuthState):
                 await asyncio.sleep(WATCH_EVERY_S)
                 async with self:
                     page, expanded, space = self.page, self.expanded_id, self._space()
-                loaded = await self._call_service(partial(_page_and_runs, page=page, schedule_id=expanded, space=space))
+                loaded = await self._call_service(
+                    partial(_page_and_runs, page=page, schedule_id=expanded, space=space)
+                )
                 if isinstance(loaded, Failed):
                     return loaded.unless_shown_inline()
                 async with self:
@@ -316,7 +315,9 @@ class SchedulesState(ScheduleFormMixin, AuthState):
         self.deleting_id, self.deleting_name = 0, ""
         if not schedule_id:
             return None
-        deleted = await self._call_service(lambda session, user: schedules.delete_schedule(session, user, schedule_id))
+        deleted = await self._call_service(
+            lambda session, user: schedules.delete_schedule(session, user, schedule_id)
+        )
         if isinstance(deleted, Failed):
             return [deleted.event, SchedulesState.refresh]
         if self.expanded_id == schedule_id:

@@ -105,7 +105,7 @@ def plan_cards(plans: list[PlanView], current: str) -> list[PlanCard]:
 
 
 def period_text(report: UsageReport) -> str:
-    """ "December 1 to 31 (UTC)": the period ends at the first instant of the next month."""
+    """"December 1 to 31 (UTC)": the period ends at the first instant of the next month."""
     last = report.period_end - timedelta(days=1)
     return f"{report.period_start:%B} {report.period_start.day} to {last.day}, {last.year} (UTC)"
 

@@ -79,7 +79,6 @@ class TokensMixin(rx.State, mixin=True):
         wanted = positive_id(token_id)
         if wanted is None:
             return rx.toast.error(INVALID_LINK)
-
         def revoke(session: Session, user: User) -> list[api_tokens.TokenInfo]:
             api_tokens.revoke_token_by_id(session, user, wanted)
             return api_tokens.list_tokens(session, user)

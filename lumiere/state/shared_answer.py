@@ -22,9 +22,8 @@ COLUMN_KINDS: dict[str, ColumnKind] = {kind: kind for kind in get_args(ColumnKin
 def _column(data: Any) -> ResultColumn:
     data = data if isinstance(data, dict) else {}
     kind = COLUMN_KINDS.get(str(data.get("kind")), "other")
-    return ResultColumn(
-        name=str(data.get("name", "")), type=str(data.get("type", "")), kind=kind, unit=data.get("unit") or None
-    )
+    return ResultColumn(name=str(data.get("name", "")), type=str(data.get("type", "")), kind=kind,
+                        unit=data.get("unit") or None)
 
 
 class SharedAnswerState(ResultTableMixin, rx.State):
@@ -56,9 +55,8 @@ class SharedAnswerState(ResultTableMixin, rx.State):
         self.chart_figure = (chart.get("figure") or {}) if chart.get("type") not in ("table", None) else {}
         shown = len(answer.rows)
         self.rows_note = f"First {shown:,} of {answer.row_count:,} rows" if shown < answer.row_count else ""
-        self._show_result(
-            [_column(column) for column in answer.columns], answer.rows, answer.row_count, shown < answer.row_count, 0
-        )
+        self._show_result([_column(column) for column in answer.columns], answer.rows, answer.row_count,
+                          shown < answer.row_count, 0)
 
     @rx.event
     async def load(self):

@@ -36,21 +36,11 @@ class ShareRow:
 
 def share_row(view: ShareView) -> ShareRow:
     views = plural(view.view_count, "view")
-    expires = (
-        "Never expires"
-        if view.expires_at is None
-        else (f"Expired {short_time(view.expires_at)}" if view.expired else f"Expires {short_time(view.expires_at)}")
+    expires = "Never expires" if view.expires_at is None else (
+        f"Expired {short_time(view.expires_at)}" if view.expired else f"Expires {short_time(view.expires_at)}"
     )
-    return ShareRow(
-        id=view.id,
-        query_id=view.query_id or 0,
-        question=view.question,
-        prefix=view.prefix,
-        created=short_time(view.created_at),
-        expires=expires,
-        expired=view.expired,
-        views=views,
-    )
+    return ShareRow(id=view.id, query_id=view.query_id or 0, question=view.question, prefix=view.prefix,
+                    created=short_time(view.created_at), expires=expires, expired=view.expired, views=views)
 
 
 class ShareState(AuthState):
@@ -106,7 +96,9 @@ class ShareState(AuthState):
         days = None if expiry == "never" else int(expiry)
         self.share_busy, self.share_error, self.share_limit_reached = True, "", False
         yield
-        created = await self._call_service(lambda session, user: sharing.create_share(session, user, query_id, days))
+        created = await self._call_service(
+            lambda session, user: sharing.create_share(session, user, query_id, days)
+        )
         self.share_busy = False
         if isinstance(created, Failed):
             if created.signed_out:

@@ -42,60 +42,29 @@ DESCRIBE_TIMEOUT_S = 10.0
 
 # PostgreSQL type OIDs -> (type name, kind) for the types results usually have.
 _PG_TYPES: dict[int, tuple[str, str]] = {
-    16: ("boolean", "boolean"),
-    18: ("char", "text"),
-    19: ("name", "text"),
-    20: ("bigint", "integer"),
-    21: ("smallint", "integer"),
-    23: ("integer", "integer"),
-    25: ("text", "text"),
-    26: ("oid", "integer"),
-    114: ("json", "other"),
-    700: ("real", "number"),
-    701: ("double precision", "number"),
-    790: ("money", "number"),
-    1042: ("character", "text"),
-    1043: ("character varying", "text"),
-    1082: ("date", "date"),
-    1083: ("time", "other"),
-    1114: ("timestamp", "datetime"),
-    1184: ("timestamp with time zone", "datetime"),
-    1186: ("interval", "other"),
-    1700: ("numeric", "number"),
-    2950: ("uuid", "text"),
-    3802: ("jsonb", "other"),
-    17: ("bytea", "other"),
+    16: ("boolean", "boolean"), 18: ("char", "text"), 19: ("name", "text"), 20: ("bigint", "integer"),
+    21: ("smallint", "integer"), 23: ("integer", "integer"), 25: ("text", "text"), 26: ("oid", "integer"),
+    114: ("json", "other"), 700: ("real", "number"), 701: ("double precision", "number"),
+    790: ("money", "number"), 1042: ("character", "text"), 1043: ("character varying", "text"),
+    1082: ("date", "date"), 1083: ("time", "other"), 1114: ("timestamp", "datetime"),
+    1184: ("timestamp with time zone", "datetime"), 1186: ("interval", "other"), 1700: ("numeric", "number"),
+    2950: ("uuid", "text"), 3802: ("jsonb", "other"), 17: ("bytea", "other"),
 }
 # MySQL/MariaDB wire types -> (type name, kind).
 _MYSQL_TYPES: dict[int, tuple[str, str]] = {
-    FIELD_TYPE.DECIMAL: ("DECIMAL", "number"),
-    FIELD_TYPE.NEWDECIMAL: ("DECIMAL", "number"),
-    FIELD_TYPE.TINY: ("TINYINT", "integer"),
-    FIELD_TYPE.SHORT: ("SMALLINT", "integer"),
-    FIELD_TYPE.LONG: ("INT", "integer"),
-    FIELD_TYPE.INT24: ("MEDIUMINT", "integer"),
-    FIELD_TYPE.LONGLONG: ("BIGINT", "integer"),
-    FIELD_TYPE.YEAR: ("YEAR", "integer"),
-    FIELD_TYPE.FLOAT: ("FLOAT", "number"),
-    FIELD_TYPE.DOUBLE: ("DOUBLE", "number"),
-    FIELD_TYPE.DATE: ("DATE", "date"),
-    FIELD_TYPE.NEWDATE: ("DATE", "date"),
-    FIELD_TYPE.DATETIME: ("DATETIME", "datetime"),
-    FIELD_TYPE.TIMESTAMP: ("TIMESTAMP", "datetime"),
-    FIELD_TYPE.TIME: ("TIME", "other"),
-    FIELD_TYPE.VARCHAR: ("VARCHAR", "text"),
-    FIELD_TYPE.VAR_STRING: ("VARCHAR", "text"),
-    FIELD_TYPE.STRING: ("CHAR", "text"),
-    FIELD_TYPE.ENUM: ("ENUM", "text"),
-    FIELD_TYPE.SET: ("SET", "text"),
-    FIELD_TYPE.JSON: ("JSON", "other"),
-    FIELD_TYPE.TINY_BLOB: ("TEXT", "text"),
-    FIELD_TYPE.MEDIUM_BLOB: ("TEXT", "text"),
-    FIELD_TYPE.LONG_BLOB: ("TEXT", "text"),
-    FIELD_TYPE.BLOB: ("TEXT", "text"),
-    FIELD_TYPE.BIT: ("BIT", "other"),
-    FIELD_TYPE.NULL: ("NULL", "other"),
-    FIELD_TYPE.GEOMETRY: ("GEOMETRY", "other"),
+    FIELD_TYPE.DECIMAL: ("DECIMAL", "number"), FIELD_TYPE.NEWDECIMAL: ("DECIMAL", "number"),
+    FIELD_TYPE.TINY: ("TINYINT", "integer"), FIELD_TYPE.SHORT: ("SMALLINT", "integer"),
+    FIELD_TYPE.LONG: ("INT", "integer"), FIELD_TYPE.INT24: ("MEDIUMINT", "integer"),
+    FIELD_TYPE.LONGLONG: ("BIGINT", "integer"), FIELD_TYPE.YEAR: ("YEAR", "integer"),
+    FIELD_TYPE.FLOAT: ("FLOAT", "number"), FIELD_TYPE.DOUBLE: ("DOUBLE", "number"),
+    FIELD_TYPE.DATE: ("DATE", "date"), FIELD_TYPE.NEWDATE: ("DATE", "date"),
+    FIELD_TYPE.DATETIME: ("DATETIME", "datetime"), FIELD_TYPE.TIMESTAMP: ("TIMESTAMP", "datetime"),
+    FIELD_TYPE.TIME: ("TIME", "other"), FIELD_TYPE.VARCHAR: ("VARCHAR", "text"),
+    FIELD_TYPE.VAR_STRING: ("VARCHAR", "text"), FIELD_TYPE.STRING: ("CHAR", "text"),
+    FIELD_TYPE.ENUM: ("ENUM", "text"), FIELD_TYPE.SET: ("SET", "text"), FIELD_TYPE.JSON: ("JSON", "other"),
+    FIELD_TYPE.TINY_BLOB: ("TEXT", "text"), FIELD_TYPE.MEDIUM_BLOB: ("TEXT", "text"),
+    FIELD_TYPE.LONG_BLOB: ("TEXT", "text"), FIELD_TYPE.BLOB: ("TEXT", "text"), FIELD_TYPE.BIT: ("BIT", "other"),
+    FIELD_TYPE.NULL: ("NULL", "other"), FIELD_TYPE.GEOMETRY: ("GEOMETRY", "other"),
 }
 _MARIADB_TIMEOUT = 1969  # ER_STATEMENT_TIMEOUT
 _MYSQL_TIMEOUT = 3024  # ER_QUERY_TIMEOUT
@@ -268,10 +237,8 @@ def _connection_failure(message: str, params: ExternalParams) -> str:
             return f"The database has no user named {params.user!r}."
         return f"The database server has no database named {params.database!r}."
     if "timeout" in lowered or "timed out" in lowered:
-        return (
-            f"The database did not answer within {get_settings().connect_timeout_s:g} s; "
-            "check the host, the port and any firewall."
-        )
+        return (f"The database did not answer within {get_settings().connect_timeout_s:g} s; "
+                "check the host, the port and any firewall.")
     if "refused" in lowered or "2003" in lowered or "could not connect" in lowered or "no route" in lowered:
         return "Nothing accepted the connection at that host and port; check both."
     return f"Could not connect to the database: {_scrub(message, params)}"
@@ -386,7 +353,9 @@ def _stream_postgres(
     return columns, batches()
 
 
-def _stream_mysql(cursor: Any, sql: str, batch_rows: int) -> tuple[list[ResultColumn], Iterator[list[tuple[Any, ...]]]]:
+def _stream_mysql(
+    cursor: Any, sql: str, batch_rows: int
+) -> tuple[list[ResultColumn], Iterator[list[tuple[Any, ...]]]]:
     """An unbuffered result (SSCursor): rows come off the socket as they are fetched."""
     cursor.execute(sql)
     columns = [_mysql_column(item) for item in cursor.description or []]

@@ -11,20 +11,10 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 # Leaf operators that read nothing stored: constants, VALUES, CTE and delim buffers, empty results.
-HARMLESS_SOURCES = frozenset(
-    {
-        "DUMMY_SCAN",
-        "EMPTY_RESULT",
-        "COLUMN_DATA_SCAN",
-        "CHUNK_SCAN",
-        "DELIM_SCAN",
-        "EXPRESSION_SCAN",
-        "CTE_SCAN",
-        "REC_CTE_SCAN",
-        "RECURSIVE_CTE_SCAN",
-        "RECURRING_CTE_SCAN",
-    }
-)
+HARMLESS_SOURCES = frozenset({
+    "DUMMY_SCAN", "EMPTY_RESULT", "COLUMN_DATA_SCAN", "CHUNK_SCAN", "DELIM_SCAN", "EXPRESSION_SCAN",
+    "CTE_SCAN", "REC_CTE_SCAN", "RECURSIVE_CTE_SCAN", "RECURRING_CTE_SCAN",
+})
 # Operators that scan a stored table; the plan names the table as `catalog.schema.table`.
 TABLE_SCANS = frozenset({"SEQ_SCAN", "TABLE_SCAN", "INDEX_SCAN"})
 # Operators that call a table function on rows of their input (e.g. a LATERAL range()).
@@ -68,7 +58,7 @@ def split_qualified_name(text: str) -> list[str]:
     while index < len(text):
         char = text[index]
         if quoted:
-            if char == '"' and text[index + 1 : index + 2] == '"':
+            if char == '"' and text[index + 1:index + 2] == '"':
                 current.append('"')
                 index += 1
             elif char == '"':

@@ -21,12 +21,7 @@ _TRACE_VALUES = "([id, axis]) => document.querySelector(`#${id} .js-plotly-plot`
 def _make_admin(env: dict[str, str], email: str) -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "lumiere.cli", "make-admin", email],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert finished.returncode == 0, finished.stderr
     assert f"{email} is now an administrator" in finished.stdout

@@ -28,9 +28,8 @@ def test_export_csv_from_the_answer_and_pdf_from_history(page: Page):
         page.get_by_role("menuitem", name="CSV").click()
     download = download_info.value
     # The question as the file's name (its "?" dropped) and the day it was asked.
-    assert re.fullmatch(
-        r"How many rows are there for each continent \d{4}-\d{2}-\d{2}\.csv", download.suggested_filename
-    ), download.suggested_filename
+    assert re.fullmatch(r"How many rows are there for each continent \d{4}-\d{2}-\d{2}\.csv",
+                        download.suggested_filename), download.suggested_filename
     with open(download.path(), "rb") as handle:
         data = handle.read()
     assert data.startswith(b"\xef\xbb\xbf")

@@ -21,7 +21,8 @@ def _ask_and_wait(page: Page, question: str) -> None:
     box = page.get_by_label("Question")
     box.fill(question)
     box.press("Enter")
-    page.wait_for_url(lambda url: url != before and re.search(r"/query\?query=\d+$", url) is not None, timeout=60_000)
+    page.wait_for_url(lambda url: url != before and re.search(r"/query\?query=\d+$", url) is not None,
+                      timeout=60_000)
     expect(page.get_by_role("heading", name=question, level=2)).to_be_visible()
     expect(page.get_by_role("table", name="Query results")).to_be_visible()
 

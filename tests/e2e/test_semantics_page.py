@@ -33,9 +33,8 @@ def test_edit_a_columns_meaning_save_and_reload(page: Page):
     expect(section.get_by_label("Unit of pop")).to_have_value("people")
     pop_row = section.get_by_role("row").filter(has=page.get_by_label("Description of pop"))
     expect(pop_row.get_by_text("edited")).to_be_visible()
-    expect(
-        section.get_by_role("row").filter(has=page.get_by_label("Description of year")).get_by_text("inferred")
-    ).to_be_visible()
+    expect(section.get_by_role("row").filter(has=page.get_by_label("Description of year")).get_by_text("inferred")
+           ).to_be_visible()
     section.get_by_label("Description of pop").scroll_into_view_if_needed()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "semantics-edited.png"), full_page=True)
@@ -43,5 +42,4 @@ def test_edit_a_columns_meaning_save_and_reload(page: Page):
 
     page.get_by_role("button", name="Reset pop to what is inferred").click()
     expect(page.get_by_role("table", name="Meaning of columns").get_by_label("Description of pop")).to_have_value(
-        "Population"
-    )
+        "Population")

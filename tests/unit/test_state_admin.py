@@ -54,18 +54,8 @@ def test_the_admin_sees_cards_charts_users_plans_and_status(app_db):
     assert state.status.database_ok and not state.status.redis_configured
     assert "Not configured" in state.status.redis
     with session_scope() as session:
-        session.add(
-            LlmCall(
-                user_id=state.user_id,
-                purpose="insight",
-                model="gpt-4o",
-                prompt_tokens=900,
-                completion_tokens=100,
-                cost_usd=0.0125,
-                outcome="ok",
-                created_at=datetime.now(UTC),
-            )
-        )
+        session.add(LlmCall(user_id=state.user_id, purpose="insight", model="gpt-4o", prompt_tokens=900,
+                            completion_tokens=100, cost_usd=0.0125, outcome="ok", created_at=datetime.now(UTC)))
     settled(state.set_period("7"))
     assert state.period == "7" and len(state.queries_figure["data"][0]["x"]) == 7
     assert state.has_costs and state.cost_total.startswith("$0.01 on the server's key over 1 call")
@@ -137,16 +127,8 @@ def test_plans_editor_creates_and_edits_with_empty_meaning_unlimited(app_db):
     settled(state.load())
     settled(state.new_plan())
     assert state.plan_form_open and state.plan_form_new and state.plan_form["queries_per_month"] == ""
-    form = {
-        "name": "team",
-        "title": "Team",
-        "description": "",
-        "price_usd_per_month": "49",
-        "queries_per_month": "5,000",
-        "sources": "",
-        "storage_mb": "1024",
-        "llm_usd_per_month": "2.5",
-    }
+    form = {"name": "team", "title": "Team", "description": "", "price_usd_per_month": "49",
+            "queries_per_month": "5,000", "sources": "", "storage_mb": "1024", "llm_usd_per_month": "2.5"}
     assert "Plan Team saved" in str(settled(state.save_plan(form)))
     assert not state.plan_form_open and state.plan_names == ["free", "pro", "team"]
     team = next(plan for plan in state.plans if plan.name == "team")

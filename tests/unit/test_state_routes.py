@@ -27,15 +27,7 @@ def test_every_route_is_registered_with_its_title_and_on_load():
 
 def test_every_nav_entry_is_a_signed_in_route_drawn_in_the_sidebar():
     assert [route.nav_label for route in routes.NAV] == [
-        "Dashboard",
-        "Data",
-        "Ask",
-        "Chat",
-        "History",
-        "Insights",
-        "Schedules",
-        "Workspaces",
-        "Admin",
+        "Dashboard", "Data", "Ask", "Chat", "History", "Insights", "Schedules", "Workspaces", "Admin"
     ]
     assert [route for route in routes.NAV if route.admin_only] == [routes.ADMIN]
     sidebar = str(nav_links())

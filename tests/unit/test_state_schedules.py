@@ -65,14 +65,8 @@ def asker(app_db) -> Asker:
         other = register_user(session, email="other@example.com", password="correct horse", name="Other")
         other_source = saved_id(sources.load_sample_dataset(session, other))
         their_query = saved_id(ask.ask_question(session, other, source_id=other_source, question=QUESTION).query)
-        theirs = schedules.create_schedule(
-            session,
-            other,
-            query_id=their_query,
-            cron_expression="0 8 * * *",
-            timezone="UTC",
-            recipients=["other@example.com"],
-        )
+        theirs = schedules.create_schedule(session, other, query_id=their_query, cron_expression="0 8 * * *",
+                                           timezone="UTC", recipients=["other@example.com"])
         their_schedule = saved_id(theirs)
         session.expunge(user)
     return Asker(user, issue_token(user).access_token, source_id, query_id, their_schedule, their_query)
@@ -158,12 +152,8 @@ def test_each_refusal_shows_beside_its_field_and_the_plan_limit_links_to_the_pla
         (state.set_schedule_name, "   ", "name"),
     ]
     for setter, bad, field in cases:
-        good = {
-            "cron": state.schedule_cron,
-            "timezone": state.schedule_timezone,
-            "recipients": state.schedule_recipients,
-            "name": state.schedule_name,
-        }[field]
+        good = {"cron": state.schedule_cron, "timezone": state.schedule_timezone,
+                "recipients": state.schedule_recipients, "name": state.schedule_name}[field]
         setter(bad)
         settled(state.save_schedule())
         assert state.schedule_open and state.schedule_error_field == field and state.schedule_error, field
@@ -188,14 +178,8 @@ def test_each_refusal_shows_beside_its_field_and_the_plan_limit_links_to_the_pla
         user = session.get(User, saved_id(asker.user))
         assert user is not None
         for _ in range(limit):
-            schedules.create_schedule(
-                session,
-                user,
-                query_id=asker.query_id,
-                cron_expression="0 8 * * *",
-                timezone="UTC",
-                recipients=["planner@example.com"],
-            )
+            schedules.create_schedule(session, user, query_id=asker.query_id, cron_expression="0 8 * * *",
+                                      timezone="UTC", recipients=["planner@example.com"])
     settled(state.save_schedule())
     assert state.schedule_open and state.schedule_limit_reached and state.schedule_error_field == ""
     assert str(limit) in state.schedule_error
@@ -222,15 +206,8 @@ def _schedule(asker: Asker, **options) -> int:
     with session_scope() as session:
         user = session.get(User, saved_id(asker.user))
         assert user is not None
-        made = schedules.create_schedule(
-            session,
-            user,
-            query_id=asker.query_id,
-            cron_expression="0 8 * * MON",
-            timezone="America/New_York",
-            recipients=["planner@example.com"],
-            **options,
-        )
+        made = schedules.create_schedule(session, user, query_id=asker.query_id, cron_expression="0 8 * * MON",
+                                         timezone="America/New_York", recipients=["planner@example.com"], **options)
         return saved_id(made)
 
 
@@ -250,10 +227,7 @@ def test_the_page_lists_edits_turns_off_and_deletes(asker):
     settled(state.open_schedule_editor(schedule_id))
     assert state.schedule_open and state.schedule_editing == schedule_id
     assert (state.schedule_preset, state.schedule_timezone, state.schedule_condition) == (
-        "weekly",
-        "America/New_York",
-        "rows",
-    )
+        "weekly", "America/New_York", "rows")
     handler(SchedulesState.take_browser_timezone)(state, "Asia/Tokyo")
     assert state.schedule_timezone == "America/New_York"  # an edited schedule keeps its own zone
     state.set_schedule_name("Continents, weekly")
@@ -355,8 +329,5 @@ def test_what_the_dialog_reads_from_the_browser():
     # the preview reads firings in the chosen zone, across the spring change in Paris (02:00 → 03:00)
     firings, problem = firing_preview("30 2 * * *", "Europe/Paris", datetime(2025, 3, 29, 12, tzinfo=UTC))
     assert problem == "" and firings == [
-        "Sun 30 Mar 2025, 03:00 CEST",
-        "Mon 31 Mar 2025, 02:30 CEST",
-        "Tue 1 Apr 2025, 02:30 CEST",
-    ]
+        "Sun 30 Mar 2025, 03:00 CEST", "Mon 31 Mar 2025, 02:30 CEST", "Tue 1 Apr 2025, 02:30 CEST"]
     assert "not an IANA time zone" in firing_preview("0 8 * * *", "Paris", datetime.now(UTC))[1]

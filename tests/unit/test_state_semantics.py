@@ -38,18 +38,8 @@ def test_saving_changes_only_the_edited_columns_and_reset_undoes_it(app_db):
     rows = {row.column: row for row in state.meaning_rows}
     assert rows["pop"].description == "Population" and not rows["pop"].edited
 
-    settled(
-        state.save_meanings(
-            _form(
-                state,
-                **{
-                    "pop.unit": "people",
-                    "pop.synonyms": "inhabitants, headcount",
-                    "continent.value_text": "Americas = America, the Americas",
-                },
-            )
-        )
-    )
+    settled(state.save_meanings(_form(state, **{"pop.unit": "people", "pop.synonyms": "inhabitants, headcount",
+                                                "continent.value_text": "Americas = America, the Americas"})))
     assert state.meanings_error == ""
     rows = {row.column: row for row in state.meaning_rows}
     assert rows["pop"].edited and rows["pop"].unit == "people" and rows["pop"].synonyms == "inhabitants, headcount"

@@ -31,12 +31,7 @@ def test_one_load_fills_usage_plans_tokens_and_llm(app_db):
     outcome = settled(state.load())
     assert "scrollIntoView" in str(outcome) and state.loaded
     assert [meter.key for meter in state.usage_meters] == [
-        "queries",
-        "llm",
-        "sources",
-        "storage",
-        "schedules",
-        "share_links",
+        "queries", "llm", "sources", "storage", "schedules", "share_links",
     ]
     queries = state.usage_meters[0]
     assert queries.summary == "0 / 1,000" and queries.percent == 0 and not queries.unlimited
@@ -147,11 +142,8 @@ def test_meters_say_unlimited_and_turn_red_near_the_limit():
     from lumiere.state.settings_plan import period_text, usage_meters
 
     report = UsageReport(
-        plan="team",
-        plan_title="Team",
-        period_start=datetime(2026, 2, 1, tzinfo=UTC),
-        period_end=datetime(2026, 3, 1, tzinfo=UTC),
-        used=UsedThisPeriod(queries=95, sources=4, storage_mb=12.5),
+        plan="team", plan_title="Team", period_start=datetime(2026, 2, 1, tzinfo=UTC),
+        period_end=datetime(2026, 3, 1, tzinfo=UTC), used=UsedThisPeriod(queries=95, sources=4, storage_mb=12.5),
         limits=PlanLimits(queries_per_month=100, sources=5, storage_mb=None, llm_usd_per_month=0),
     )
     meters = {meter.key: meter for meter in usage_meters(report)}

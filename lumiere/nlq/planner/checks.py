@@ -24,7 +24,8 @@ def check_row_comparison(state: PlanState) -> None:
     value = comparison.anchor.values[0]
     raise Unplaced(
         [str(value)],
-        f"'{value}' has several rows in {anchor_column.name}; say which one to compare with (a year, for instance).",
+        f"'{value}' has several rows in {anchor_column.name}; say which one to compare with "
+        "(a year, for instance).",
     )
 
 

@@ -149,7 +149,11 @@ def than_a_row(state: PlanState) -> None:
         before = cursor.previous_index(i, skip=("stop", "filler"))
         if between:
             measure_index = between[0]
-        elif cursor.is_index(before) and cursor.mentions[before].kind == "column" and not cursor.mentions[before].used:
+        elif (
+            cursor.is_index(before)
+            and cursor.mentions[before].kind == "column"
+            and not cursor.mentions[before].used
+        ):
             measure_index = before
         else:
             continue

@@ -139,7 +139,9 @@ def _choose_value_column(state: PlanState, i: int) -> tuple[ColumnRef, Any]:
     mention = cursor.mentions[i]
     options = mention.values
     before = cursor.previous_index(i, skip=("stop", "filler", "punct"))
-    if cursor.is_keyword(before, "neg") or (cursor.is_index(before) and cursor.mentions[before].payload("cmp") == "!="):
+    if cursor.is_keyword(before, "neg") or (
+        cursor.is_index(before) and cursor.mentions[before].payload("cmp") == "!="
+    ):
         before = cursor.previous_index(before, skip=("stop", "filler", "punct"))
     if cursor.is_keyword(before, "between") and cursor.mentions[before].low == "from":
         before = cursor.previous_index(before, skip=("stop", "filler", "punct"))  # "flights departing from APG"

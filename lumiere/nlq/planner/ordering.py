@@ -95,7 +95,8 @@ def _sorts_by_size(state: PlanState, i: int) -> bool:
     """`sorted from highest to lowest` sorts by an amount (the measure shown), not by a name."""
     cursor = state.cursor
     return any(
-        m.kind == "kw" and m.has("dir") and _SIZE_WORDS & set(m.low.split()) for m in cursor.mentions[i + 1 : i + 4]
+        m.kind == "kw" and m.has("dir") and _SIZE_WORDS & set(m.low.split())
+        for m in cursor.mentions[i + 1 : i + 4]
     )
 
 

@@ -59,14 +59,10 @@ def _is_value_choice(group: list[Cond]) -> bool:
     if len(group) < 2:
         return False
     first = group[0].expr
-    return (
-        all(
-            cond.op == "=" and cond.other is None and not cond.year_of and cond.expr.key() == first.key()
-            for cond in group
-        )
-        and first.column is not None
-        and first.agg is None
-    )
+    return all(
+        cond.op == "=" and cond.other is None and not cond.year_of and cond.expr.key() == first.key()
+        for cond in group
+    ) and first.column is not None and first.agg is None
 
 
 def _covers_every_value(distinct: int | None, nulls: int | None, chosen: int) -> bool:
@@ -201,16 +197,8 @@ def check_superlative_as_place(state: PlanState) -> None:
             )
 
 
-_TIME_UNITS = {
-    "year": "year",
-    "years": "year",
-    "month": "month",
-    "months": "month",
-    "week": "week",
-    "weeks": "week",
-    "quarter": "quarter",
-    "quarters": "quarter",
-}
+_TIME_UNITS = {"year": "year", "years": "year", "month": "month", "months": "month", "week": "week",
+               "weeks": "week", "quarter": "quarter", "quarters": "quarter"}
 
 
 def time_unit_keys(state: PlanState) -> None:

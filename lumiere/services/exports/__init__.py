@@ -74,9 +74,8 @@ def subject_for_query(session: Session, user: User, query_id: int) -> ExportSubj
     """The export subject of a history entry the user may see (theirs or their workspace's; another user's: 404)."""
     query = get_query(session, user, query_id)
     if query.status != QueryStatus.OK:
-        raise Invalid(
-            "This query did not succeed, so it has nothing to export. Fix it and run it again.", field="query_id"
-        )
+        raise Invalid("This query did not succeed, so it has nothing to export. Fix it and run it again.",
+                      field="query_id")
     source = session.get(Source, query.source_id) if query.source_id is not None else None
     if source is None or not may(session, user, source, Action.VIEW):
         raise NotFound(f"The data source '{query.source_name}' of this query was deleted, so it cannot be exported.")

@@ -48,7 +48,9 @@ class DownloadLink:
     expires_at: datetime
 
 
-def download_link(session: Session, user: User, query_id: int, fmt: object, *, ttl_s: int = LINK_TTL_S) -> DownloadLink:
+def download_link(
+    session: Session, user: User, query_id: int, fmt: object, *, ttl_s: int = LINK_TTL_S
+) -> DownloadLink:
     """A signed link to the export of one of the user's queries (checked now, and again when used)."""
     chosen = export_format(fmt)
     subject = subject_for_query(session, user, query_id)

@@ -118,12 +118,10 @@ def _table(result: ResultSet, limit: int) -> str:
     numeric = [column.kind in ("integer", "number") for column in columns]
     head = "".join(f"<th>{escape(column.name)}</th>" for column in columns)
     body = "".join(
-        "<tr>"
-        + "".join(
+        "<tr>" + "".join(
             f'<td class="num">{_cell(value)}</td>' if is_number else f"<td>{_cell(value)}</td>"
             for value, is_number in zip(row, numeric, strict=False)
-        )
-        + "</tr>"
+        ) + "</tr>"
         for row in rows
     )
     caption = f'<p class="caption">{escape(_rows_caption(result, len(rows), len(columns)))}</p>'
@@ -142,8 +140,7 @@ def render_html(content: PdfContent) -> str:
     sql = content.sql if len(content.sql) <= MAX_SQL_CHARS else content.sql[:MAX_SQL_CHARS] + "\n…"
     insight = (
         f'<h2>Insight</h2><div class="insight">{_paragraphs(content.insight)}</div>'
-        if content.insight and content.insight.strip()
-        else ""
+        if content.insight and content.insight.strip() else ""
     )
     meta = [
         ("Question", content.question or "(SQL written by hand)"),

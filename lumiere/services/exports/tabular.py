@@ -158,11 +158,8 @@ class _Sheets:
             return write
 
         by_kind: dict[str, Callable[[int, int, Any], None]] = {
-            "integer": number,
-            "number": number,
-            "text": text,
-            "date": moment(self.date),
-            "datetime": moment(self.datetime),
+            "integer": number, "number": number, "text": text,
+            "date": moment(self.date), "datetime": moment(self.datetime),
         }
         return [by_kind.get(column.kind, any_value) for column in self.columns]
 
@@ -192,17 +189,14 @@ def write_xlsx(columns: list[ResultColumn], batches: Iterable[list[list[Any]]], 
     """A workbook with every row of every batch (typed cells); returns the number of rows."""
     tmp_dir = get_settings().upload_tmp_dir
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "tmpdir": str(tmp_dir),
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "use_zip64": True,  # a sheet's XML passes 4 GB somewhere past ten million cells
-        },
-    )
+    book = xlsxwriter.Workbook(out, {
+        "constant_memory": True,
+        "tmpdir": str(tmp_dir),
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "use_zip64": True,  # a sheet's XML passes 4 GB somewhere past ten million cells
+    })
     rows = 0
     sheets = _Sheets(book, columns)
     for batch in batches:

@@ -7,13 +7,8 @@ from pathlib import Path
 
 COPY_CHUNK = 4 * 1024 * 1024
 
-ENCODING_NAMES = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 (with BOM)",
-    "cp1252": "Windows-1252 / Latin-1",
-    "utf-16-le": "UTF-16",
-    "utf-16-be": "UTF-16",
-}
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252 / Latin-1",
+                  "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 
 
 def bom_encoding(head: bytes) -> str | None:

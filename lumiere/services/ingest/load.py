@@ -95,10 +95,8 @@ def ingest_csv_file(
             refuse_huge_fields(profile, settings)
             index = build_value_index(con, table_name, columns, settings.value_index_max_distinct)
             details["value_index"] = {
-                "indexed_columns": list(index.indexed),
-                "skipped_columns": list(index.skipped),
-                "values": index.values,
-                "seconds": round(index.seconds, 3),
+                "indexed_columns": list(index.indexed), "skipped_columns": list(index.skipped),
+                "values": index.values, "seconds": round(index.seconds, 3),
             }
             con.execute("CHECKPOINT")
         finally:
@@ -149,22 +147,16 @@ def _notes(details: dict[str, Any], encoding: str) -> list[str]:
     if details.get("null_markers"):
         notes.append(f"{', '.join(details['null_markers'])} were read as missing values.")
     for column, type_name in details.get("numbers_from_text", {}).items():
-        notes.append(
-            f"Column {column!r} was read as numbers ({type_name}): its values are written with "
-            "thousands separators, a plus sign or a placeholder such as — for a missing value."
-        )
+        notes.append(f"Column {column!r} was read as numbers ({type_name}): its values are written with "
+                     "thousands separators, a plus sign or a placeholder such as — for a missing value.")
     for column, amount in details.get("amounts_from_text", {}).items():
         notes.append(_amount_note(column, amount))
     for column, type_name in details.get("widened_columns", {}).items():
-        notes.append(
-            f"Column {column!r} was read as {type_name}: some values further down did not fit "
-            "the type of its first rows."
-        )
+        notes.append(f"Column {column!r} was read as {type_name}: some values further down did not fit "
+                     "the type of its first rows.")
     if details.get("skipped_rows"):
-        notes.append(
-            f"Skipped {details['skipped_rows']:,} malformed row(s) with the wrong number of fields; "
-            f"the first is line {details['first_skipped_line']:,}."
-        )
+        notes.append(f"Skipped {details['skipped_rows']:,} malformed row(s) with the wrong number of fields; "
+                     f"the first is line {details['first_skipped_line']:,}.")
     return notes
 
 
@@ -172,19 +164,13 @@ def _amount_note(column: str, amount: dict[str, str]) -> str:
     """The sentence for one column of money or percentages read as numbers."""
     example, unit, type_name = amount["example"], amount["unit"], amount["type"]
     if unit == "%":
-        return (
-            f"Column {column!r} was read as percentages ({type_name}): {example!r} is stored as the number "
-            "written (12 % is 12, not 0.12), with the unit % kept."
-        )
+        return (f"Column {column!r} was read as percentages ({type_name}): {example!r} is stored as the number "
+                "written (12 % is 12, not 0.12), with the unit % kept.")
     if unit:
-        return (
-            f"Column {column!r} was read as amounts in {unit} ({type_name}) from text such as {example!r}; "
-            f"the unit {unit} is kept."
-        )
-    return (
-        f"Column {column!r} was read as numbers ({type_name}) from text such as {example!r}: "
-        "amounts in parentheses are negative."
-    )
+        return (f"Column {column!r} was read as amounts in {unit} ({type_name}) from text such as {example!r}; "
+                f"the unit {unit} is kept.")
+    return (f"Column {column!r} was read as numbers ({type_name}) from text such as {example!r}: "
+            "amounts in parentheses are negative.")
 
 
 def _read_csv_sql(csv_path: Path, layout: CsvLayout, settings: Settings, types: dict[str, str]) -> str:
@@ -277,11 +263,8 @@ def _load_table(
     if bad_lines:
         details["skipped_rows"] = bad_lines
         details["first_skipped_line"] = first_bad
-    widened = {
-        column: type_name
-        for column, type_name in forced.items()
-        if column not in numbers_from_text and column not in amounts
-    }
+    widened = {column: type_name for column, type_name in forced.items()
+               if column not in numbers_from_text and column not in amounts}
     if widened:
         details["widened_columns"] = dict(sorted(widened.items()))
     if numbers_from_text:

@@ -67,10 +67,8 @@ def read_numbers_stored_as_text(
         )
         if misfits:
             continue
-        digits = (
-            f"replace(replace(replace({trimmed}, {quote_literal('.' if layout.decimal_comma else ',')}, ''), "
-            f"'+', ''), {quote_literal(UNICODE_MINUS)}, '-')"
-        )
+        digits = (f"replace(replace(replace({trimmed}, {quote_literal('.' if layout.decimal_comma else ',')}, ''), "
+                  f"'+', ''), {quote_literal(UNICODE_MINUS)}, '-')")
         if layout.decimal_comma:
             digits = f"replace({digits}, ',', '.')"
         for target in ("DOUBLE",) if decimals else ("BIGINT", "DOUBLE"):
@@ -110,8 +108,7 @@ def spread_sample(csv_path: Path, layout: CsvLayout) -> list[list[str]]:
                 continue
             try:
                 records.extend(
-                    row
-                    for row in csv.reader(io.StringIO(text[start + 1 : end]), **reader_options)
+                    row for row in csv.reader(io.StringIO(text[start + 1 : end]), **reader_options)
                     if len(row) == layout.column_count
                 )
             except csv.Error:
@@ -119,7 +116,9 @@ def spread_sample(csv_path: Path, layout: CsvLayout) -> list[list[str]]:
     return records
 
 
-def silently_converted(types: dict[str, str], records: list[list[str]], layout: CsvLayout) -> dict[str, list[str]]:
+def silently_converted(
+    types: dict[str, str], records: list[list[str]], layout: CsvLayout
+) -> dict[str, list[str]]:
     """Values DuckDB's reader would convert without an error but with a loss (it casts loosely
     past its sniffing sample, duckdb#25824): decimals or leading zeros in an integer column,
     times in a date column."""

@@ -179,16 +179,10 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
     header = _looks_like_header(first, body[:1000], column_count, decimal_comma)
     if header and not body:
         raise Invalid("The file has a header row but no data rows.")
-    thousands = (
-        "."
-        if decimal_comma
-        and any(
-            GROUPED_COMMA_DECIMAL_TEXT.fullmatch(cell.strip()) and not DECIMAL_COMMA_TEXT.fullmatch(cell.strip())
-            for row in body[:1000]
-            for cell in row
-        )
-        else None
-    )
+    thousands = "." if decimal_comma and any(
+        GROUPED_COMMA_DECIMAL_TEXT.fullmatch(cell.strip()) and not DECIMAL_COMMA_TEXT.fullmatch(cell.strip())
+        for row in body[:1000] for cell in row
+    ) else None
     return CsvLayout(
         delimiter=delimiter,
         header=header,
@@ -204,16 +198,9 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
 def _has_decimal_commas(body: list[list[str]], column_count: int) -> bool:
     for column in range(column_count):
         values = [row[column].strip() for row in body[:1000] if column < len(row) and row[column].strip()]
-        if (
-            values
-            and any(DECIMAL_COMMA_TEXT.fullmatch(v) for v in values)
-            and all(
-                INTEGER_TEXT.fullmatch(v)
-                or DECIMAL_COMMA_TEXT.fullmatch(v)
-                or GROUPED_COMMA_DECIMAL_TEXT.fullmatch(v)
-                or v in NULL_MARKERS
-                for v in values
-            )
+        if values and any(DECIMAL_COMMA_TEXT.fullmatch(v) for v in values) and all(
+            INTEGER_TEXT.fullmatch(v) or DECIMAL_COMMA_TEXT.fullmatch(v) or GROUPED_COMMA_DECIMAL_TEXT.fullmatch(v)
+            or v in NULL_MARKERS for v in values
         ):
             return True
     return False

@@ -26,31 +26,10 @@ from lumiere.services.profiling import one_row, quote_ident, quote_literal
 # appears in the column. A column mixing two of these groups is not converted.
 UNIT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("%",),
-    ("$", "US$", "USD"),
-    ("€", "EUR"),
-    ("£", "GBP"),
-    ("¥", "JPY"),
-    ("CNY", "RMB", "元"),
-    ("₹", "INR"),
-    ("₩", "KRW"),
-    ("₽", "RUB"),
-    ("₺", "TRY"),
-    ("₪", "ILS"),
-    ("R$", "BRL"),
-    ("C$", "CA$", "CAD"),
-    ("A$", "AU$", "AUD"),
-    ("NZ$", "NZD"),
-    ("HK$", "HKD"),
-    ("S$", "SGD"),
-    ("CHF",),
-    ("kr",),
-    ("SEK",),
-    ("NOK",),
-    ("DKK",),
-    ("zł", "PLN"),
-    ("Kč", "CZK"),
-    ("MXN",),
-    ("ZAR",),
+    ("$", "US$", "USD"), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY"), ("CNY", "RMB", "元"), ("₹", "INR"),
+    ("₩", "KRW"), ("₽", "RUB"), ("₺", "TRY"), ("₪", "ILS"), ("R$", "BRL"), ("C$", "CA$", "CAD"),
+    ("A$", "AU$", "AUD"), ("NZ$", "NZD"), ("HK$", "HKD"), ("S$", "SGD"), ("CHF",), ("kr",), ("SEK",),
+    ("NOK",), ("DKK",), ("zł", "PLN"), ("Kč", "CZK"), ("MXN",), ("ZAR",),
 )
 _GROUP_OF = {form: index for index, group in enumerate(UNIT_GROUPS) for form in group}
 _FORMS_LONGEST_FIRST = sorted(_GROUP_OF, key=len, reverse=True)
@@ -137,7 +116,8 @@ def propose(cells: Sequence[str], prefer_comma: bool) -> tuple[list[str], list[S
     if not units and not any(mark in value for value in values for mark in ".,"):
         return None  # "(2019)" is a note, not an accounting negative
     styles = [
-        style for style in (POINT, COMMA) if all(re.fullmatch(cell_pattern(units, style), value) for value in values)
+        style for style in (POINT, COMMA)
+        if all(re.fullmatch(cell_pattern(units, style), value) for value in values)
     ]
     if len(styles) == 2:
         # Only ambiguous cells ("1,234", "1.234"): the mark is a thousands separator.
@@ -208,10 +188,8 @@ def _convert(
         digits = f"replace({digits}, ',', '.')"
     negative = f"regexp_matches({trimmed}, {quote_literal('[-(' + chr(0x2212) + ']')})"
     for candidate in (target,) if target == "DOUBLE" else (target, "DOUBLE"):
-        value = (
-            f"CASE WHEN {digits} = '' THEN 0 WHEN {negative} THEN -CAST({digits} AS {candidate}) "
-            f"ELSE CAST({digits} AS {candidate}) END"
-        )
+        value = (f"CASE WHEN {digits} = '' THEN 0 WHEN {negative} THEN -CAST({digits} AS {candidate}) "
+                 f"ELSE CAST({digits} AS {candidate}) END")
         try:
             con.execute(
                 f"ALTER TABLE {table_sql} ALTER COLUMN {column} SET DATA TYPE {candidate} USING "

@@ -130,29 +130,29 @@ def plain_text(letter: Letter, stop: str | None) -> str:
 
 def html_body(letter: Letter, stop: str | None, chart_cid: str | None) -> str:
     parts = [
-        '<!doctype html><html><body style="font-family: Arial, sans-serif; color: #1f2933; max-width: 720px">',
-        f'<h2 style="margin-bottom: 4px">{escape(letter.title)}</h2>',
+        "<!doctype html><html><body style=\"font-family: Arial, sans-serif; color: #1f2933; max-width: 720px\">",
+        f"<h2 style=\"margin-bottom: 4px\">{escape(letter.title)}</h2>",
     ]
     if letter.question:
-        parts.append(f'<p style="color: #52606d">Question: <strong>{escape(letter.question)}</strong></p>')
+        parts.append(f"<p style=\"color: #52606d\">Question: <strong>{escape(letter.question)}</strong></p>")
     paragraphs = [paragraph.strip() for paragraph in letter.summary.split("\n\n") if paragraph.strip()]
     parts += [f"<p>{escape(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in paragraphs]
     if letter.points:
         parts.append("<ul>" + "".join(f"<li>{escape(point)}</li>" for point in letter.points) + "</ul>")
     if chart_cid:
-        parts.append(f'<p><img src="cid:{escape(chart_cid[1:-1])}" alt="Chart" style="max-width: 100%"></p>')
+        parts.append(f"<p><img src=\"cid:{escape(chart_cid[1:-1])}\" alt=\"Chart\" style=\"max-width: 100%\"></p>")
     elif letter.chart_note:
-        parts.append(f'<p style="color: #52606d"><em>{escape(letter.chart_note)}</em></p>')
+        parts.append(f"<p style=\"color: #52606d\"><em>{escape(letter.chart_note)}</em></p>")
     if letter.attachment is not None:
         parts.append(f"<p>{escape(_file_lines(letter)[0])}</p>")
     elif letter.download is not None:
         text, url = _file_lines(letter)
-        parts.append(f'<p>{escape(text)} <a href="{escape(url)}">{escape(letter.download.filename)}</a></p>')
+        parts.append(f"<p>{escape(text)} <a href=\"{escape(url)}\">{escape(letter.download.filename)}</a></p>")
     footer = [escape(letter.footer)] if letter.footer else []
     if stop:
-        footer.append(f'<a href="{escape(stop)}">Stop these emails</a>')
+        footer.append(f"<a href=\"{escape(stop)}\">Stop these emails</a>")
     if footer:
-        parts.append(f'<p style="color: #7b8794; font-size: 12px">{"<br>".join(footer)}</p>')
+        parts.append(f"<p style=\"color: #7b8794; font-size: 12px\">{'<br>'.join(footer)}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -177,9 +177,8 @@ def compose(letter: Letter, folder: Path, recipient: str) -> EmailMessage:
         html_part = message.get_body(preferencelist=("html",))
         if not isinstance(html_part, EmailMessage):
             raise TypeError("the HTML alternative was just added")
-        html_part.add_related(
-            chart, maintype="image", subtype="png", cid=chart_cid, filename="chart.png", disposition="inline"
-        )
+        html_part.add_related(chart, maintype="image", subtype="png", cid=chart_cid, filename="chart.png",
+                              disposition="inline")
     if letter.attachment is not None:
         kind, *parameters = (part.strip() for part in letter.attachment.content_type.split(";"))
         maintype, _, subtype = kind.partition("/")

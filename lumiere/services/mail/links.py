@@ -130,10 +130,8 @@ def open_download(token: str) -> DownloadFile:
     try:
         payload = verify(DOWNLOAD_PURPOSE, token)
     except BadLink as error:
-        raise NotFound(
-            f"{error} Download links in emails work for {get_settings().download_link_ttl_hours} "
-            "hours; run the schedule again for a new one."
-        ) from None
+        raise NotFound(f"{error} Download links in emails work for {get_settings().download_link_ttl_hours} "
+                       "hours; run the schedule again for a new one.") from None
     name, content_type = payload.get("f"), payload.get("t")
     if not isinstance(name, str) or not _DOWNLOAD_NAME.match(name) or not isinstance(content_type, str):
         raise NotFound("This link is not valid.")

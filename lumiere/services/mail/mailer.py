@@ -91,9 +91,8 @@ def connect() -> Iterator[Mailer]:
     try:
         smtp: smtplib.SMTP
         if settings.smtp_tls == "ssl":
-            smtp = smtplib.SMTP_SSL(
-                settings.smtp_host, settings.smtp_port, timeout=timeout, context=ssl.create_default_context()
-            )
+            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout,
+                                    context=ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
         try:

@@ -11,12 +11,8 @@ from lumiere.core.errors import Invalid
 
 def test_daily_figure_stacks_series_on_a_date_axis_with_the_theme():
     days = ["2026-12-01", "2026-12-02", "2026-12-03"]
-    figure = daily_figure(
-        days,
-        [Series("Succeeded", [1, 0, 3]), Series("Failed", [0, 0, 2], "#e5484d")],
-        title="Queries per day",
-        stacked=True,
-    )
+    figure = daily_figure(days, [Series("Succeeded", [1, 0, 3]), Series("Failed", [0, 0, 2], "#e5484d")],
+                          title="Queries per day", stacked=True)
     assert [trace["type"] for trace in figure["data"]] == ["bar", "bar"]
     assert figure["data"][0]["x"] == days and figure["data"][1]["marker"] == {"color": "#e5484d"}
     layout = figure["layout"]
@@ -25,9 +21,8 @@ def test_daily_figure_stacks_series_on_a_date_axis_with_the_theme():
     assert layout["template"]["layout"]  # the theme's template travels with the figure
     assert layout["yaxis"]["dtick"] == 1  # at most 5 a day (stacked): whole-number ticks
     assert "dtick" not in daily_figure(days, [Series("Queries", [0, 60, 3])], title="Many")["layout"]["yaxis"]
-    line = daily_figure(
-        days, [Series("LLM cost", [0.0, 0.5, 0.25])], title="Cost", kind="line", value_format=USD_FORMAT, theme="dark"
-    )
+    line = daily_figure(days, [Series("LLM cost", [0.0, 0.5, 0.25])], title="Cost", kind="line",
+                        value_format=USD_FORMAT, theme="dark")
     assert line["data"][0]["mode"] == "lines+markers" and line["layout"]["yaxis"]["tickformat"] == USD_FORMAT
     assert line["layout"]["font"]["color"] == "#e5e7eb" and line["layout"]["showlegend"] is False
 
