@@ -206,5 +206,5 @@ def test_an_amount_uploaded_in_dollars_shows_its_unit_in_the_answer(page: Page, 
     page.goto(f"/query?source={source_id}")
     ask(page, "total bill by day")
     header = page.get_by_role("table", name="Query results").locator("thead th").all_inner_texts()
-    assert any(text.startswith("day") and "$" not in text for text in header)
+    assert any(text.lower().startswith("day") and "$" not in text for text in header)
     assert any("($)" in text for text in header), header
