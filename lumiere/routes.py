@@ -87,6 +87,11 @@ def query_url(query_id: Any) -> str:
     return f"{QUERY.path}?query={query_id}"
 
 
+def edit_url(query_id: Any) -> str:
+    """The Ask page showing a history entry with its SQL open in the editor (failed entries too)."""
+    return f"{QUERY.path}?query={query_id}&edit=1"
+
+
 def rerun_url(query_id: Any) -> str:
     """The Ask page running a history entry's SQL again (recorded as a re-run)."""
     return f"{QUERY.path}?rerun={query_id}"

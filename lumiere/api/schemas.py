@@ -157,7 +157,8 @@ class SourceOut(BaseModel):
     tables: list[TableOut]
     row_count: int | None
     column_count: int | None
-    size_bytes: int | None
+    size_bytes: int | None = Field(description="The stored dataset on disk (what the storage quota counts)")
+    file_bytes: int | None = Field(default=None, description="CSV sources: the size of the uploaded file")
     created_at: str
     table_name: str | None = Field(default=None, description="CSV sources: the table to use in SQL")
     connection: ConnectionOut | None = Field(default=None, description="Database sources only")
@@ -284,7 +285,7 @@ class ResultOut(BaseModel):
     )
     exploration: list[ExplorationCardOut] | None = Field(
         default=None,
-        description="For a vague request (\"show me something interesting\"): 3-6 cards picked from the source's "
+        description='For a vague request ("show me something interesting"): 3-6 cards picked from the source\'s '
         "profile; the answer's own fields are the first card's. Null for an ordinary answer.",
     )
 

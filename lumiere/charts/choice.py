@@ -12,7 +12,15 @@ from lumiere.charts.limits import (
     MAX_TITLE_CHARS,
     MIN_HISTOGRAM_ROWS,
 )
-from lumiere.charts.profile import ColumnProfile, as_number, hashable, looks_aggregated, name_tokens, profile_columns
+from lumiere.charts.profile import (
+    ColumnProfile,
+    additive,
+    as_number,
+    hashable,
+    looks_aggregated,
+    name_tokens,
+    profile_columns,
+)
 from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
@@ -26,7 +34,7 @@ def choose_chart(result: ResultSet, *, question: str = "") -> ChartSpec:
     """The chart the result's shape calls for; `table` when no chart would say more than the rows."""
     profiles = profile_columns(result)
     spec = choose_from_profiles(profiles, len(result.rows), question)
-    spec.title = chart_title(question, spec)
+    spec.title = chart_title(question, spec, {p.name: p.label for p in profiles})
     return spec
 
 
@@ -49,10 +57,11 @@ def choose_from_profiles(profiles: list[ColumnProfile], row_count: int, question
     categories = [p for p in profiles if p.role == "category"]
     labels = [p for p in profiles if p.role == "label"]
 
-    if row_count == 1:
-        texts = [p for p in profiles if p.kind == "text"]
-        if measures and len(measures) <= MAX_KPI_VALUES and len(texts) <= 1 and not times:
-            return spec("kpi", texts[0] if texts else None, measures[0])
+    if row_count == 1:  # one row is a number (a big figure), never a one-bar chart
+        texts = [p for p in profiles if p.kind == "text" and p.role != "time"]
+        named_by = texts or [t for t in times if t.year_like]
+        if measures and len(measures) <= MAX_KPI_VALUES and len(texts) <= 1 and len(times) <= 1:
+            return spec("kpi", named_by[0] if named_by else None, measures[0])
         if len(profiles) == 1 and times and times[0].year_like:
             return spec("kpi", None, times[0])
         return spec("table")
@@ -109,6 +118,7 @@ def _pie_ok(x: ColumnProfile, y: ColumnProfile) -> bool:
     numbers = [as_number(value) for value in y.values]
     return (
         x.unique
+        and additive(y)
         and 2 <= x.distinct <= MAX_PIE_SLICES
         and all(number is not None and number >= 0 for number in numbers)
         and sum(n for n in numbers if n) > 0
@@ -127,14 +137,19 @@ def _grouping(categories: list[ColumnProfile], *, exclude: ColumnProfile) -> Col
     return None
 
 
-def chart_title(question: str, spec: ChartSpec) -> str:
-    """The question as asked (trimmed), or words made from the columns when there is none."""
+def chart_title(question: str, spec: ChartSpec, labels: dict[str, str] | None = None) -> str:
+    """The question as asked (trimmed), or words made from the columns' labels when there is none
+    ("Average price by region")."""
     text = " ".join((question or "").split())
     if text:
         return text if len(text) <= MAX_TITLE_CHARS else text[: MAX_TITLE_CHARS - 1].rstrip() + "…"
-    x, y = spec.x or "", spec.y or ""
+    named = labels or {}
+    x = named.get(spec.x or "", spec.x or "")
+    y = named.get(spec.y or "", spec.y or "")
+    x = x[:1].lower() + x[1:] if x[1:2].islower() else x
     if spec.type in ("bar", "line", "area", "pie") and x and y:
-        return f"{y} by {x}"
+        color = named.get(spec.color or "", spec.color or "")
+        return f"{y} by {x}" + (f" and {color[:1].lower() + color[1:]}" if color else "")
     if spec.type == "scatter" and x and y:
         return f"{y} vs {x}"
     if spec.type == "histogram" and x:

@@ -29,7 +29,8 @@ def build_figure(spec: ChartSpec, result: ResultSet, *, theme: str = "light") ->
         notes.append("The chosen chart no longer fits these columns, so the rows are shown as a table.")
         builder = draw_table
     figure = builder(spec, profiles, result, notes)
-    apply_theme(figure, spec, theme)
+    color = profiles.get(spec.color or "")
+    apply_theme(figure, spec, theme, legend_title=color.label if color else "")
     figure_json = json_strict(figure.to_plotly_json())
     figure_json["layout"]["template"] = theme_template(theme)
     return figure_json, list(dict.fromkeys(notes))

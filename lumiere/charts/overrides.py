@@ -11,12 +11,13 @@ from typing import Any
 
 from lumiere.charts.choice import chart_title, choose_from_profiles
 from lumiere.charts.limits import MAX_TITLE_CHARS
-from lumiere.charts.profile import NUMERIC_KINDS, ColumnProfile, as_number, profile_columns
+from lumiere.charts.profile import NUMERIC_KINDS, ColumnProfile, additive, as_number, profile_columns
 from lumiere.charts.spec import CHART_TYPES, ChartSpec
 from lumiere.core.errors import Invalid
 from lumiere.core.resultset import ResultSet
 
 OVERRIDE_FIELDS = ("type", "x", "y", "color", "title")
+_SERIES_TYPES = ("line", "area", "bar")
 
 
 def validate_override(
@@ -92,6 +93,12 @@ def validate_override(
                     field="x",
                 )
         if chart_type == "pie":
+            if not additive(y_col):
+                raise Invalid(
+                    f"A pie shows parts of a whole, and {y_col.label.lower()} does not add up across "
+                    f"{x_col.label.lower() if x_col else 'the rows'}; use a bar chart.",
+                    field="type",
+                )
             if any((number := as_number(value)) is not None and number < 0 for value in y_col.values):
                 raise Invalid(
                     f"A pie cannot show negative values and {y_col.name} has some; use a bar chart.", field="type"
@@ -108,7 +115,7 @@ def validate_override(
         "",
     )
     spec.title = " ".join(title.split())[:MAX_TITLE_CHARS] if isinstance(title, str) and title.strip() else ""
-    spec.title = spec.title or chart_title("", spec)
+    spec.title = spec.title or chart_title("", spec, {p.name: p.label for p in profiles})
     return spec
 
 
@@ -117,6 +124,11 @@ def fitting_spec(chart_json: dict[str, Any] | None, result: ResultSet) -> ChartS
     if not chart_json:
         return None
     saved = ChartSpec.from_dict(chart_json)
+    automatic = choose_from_profiles(profile_columns(result), len(result.rows), "")
+    if len(result.rows) == 1 and automatic.type == "kpi" and saved.type in ("bar", "line", "area", "pie"):
+        return None  # one row reads as a number, not a one-bar chart
+    if "color" not in chart_json and automatic.color and automatic.x == saved.x and saved.type in _SERIES_TYPES:
+        saved.color = automatic.color  # an engine hint that left out the second category: one line per group
     try:
         return validate_override(result, **saved.to_dict())
     except Invalid:

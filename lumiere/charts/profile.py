@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from lumiere.charts.limits import MAX_CATEGORIES
+from lumiere.core.labels import column_labels
 from lumiere.core.resultset import ResultSet
 
 NUMERIC_KINDS = ("integer", "number")
@@ -62,6 +63,7 @@ class ColumnProfile:
     distinct: int
     role: str
     year_like: bool = False
+    label: str = ""  # the column in words ("Average price" for avg_price), for titles, axes and facts
 
     @property
     def unique(self) -> bool:
@@ -102,11 +104,12 @@ def hashable(value: Any) -> Any:
 
 def profile_columns(result: ResultSet) -> list[ColumnProfile]:
     profiles = []
+    labels = column_labels(result.sql, result.column_names)
     for index, column in enumerate(result.columns):
         values = [row[index] if index < len(row) else None for row in result.rows]
         present = [value for value in values if value is not None]
         distinct = len({hashable(value) for value in present})
-        profile = ColumnProfile(index, column.name, column.kind, values, distinct, "other")
+        profile = ColumnProfile(index, column.name, column.kind, values, distinct, "other", label=labels[column.name])
         profile.role, profile.year_like = _role_of(profile, present)
         profiles.append(profile)
     return profiles
@@ -136,3 +139,55 @@ def _role_of(profile: ColumnProfile, present: list[Any]) -> tuple[str, bool]:
             return "time", False
         return ("category" if profile.distinct <= MAX_CATEGORIES else "label"), False
     return "other", False
+
+
+# Currency words in a column's name and their symbol; a price or a revenue without one stays a plain number.
+_CURRENCY_TOKENS = {"usd": "$", "dollar": "$", "dollars": "$", "eur": "€", "euro": "€", "euros": "€", "gbp": "£"}
+_PERCENT_TOKENS = frozenset({"pct", "percent", "percentage", "share", "rate"})
+
+
+def display_unit(profile: ColumnProfile, unit: str | None) -> str | None:
+    """The unit a column's numbers are shown with: the semantic layer's, else a currency its name
+    says ("price_usd" -> "$"), else "%" for a percentage in points (0-100); None otherwise."""
+    if unit:
+        return unit
+    tokens = name_tokens(profile.name)
+    for token in tokens:
+        if token in _CURRENCY_TOKENS:
+            return _CURRENCY_TOKENS[token]
+    return "%" if percent_scale(profile) == "points" else None
+
+
+def percent_scale(profile: ColumnProfile) -> str | None:
+    """ "fraction" for a percentage stored as 0-1 (share, rate), "points" for 0-100, None when the
+    name does not say percentage or the values do not fit either."""
+    if not _PERCENT_TOKENS.intersection(name_tokens(profile.name)):
+        return None
+    numbers = [n for n in (as_number(value) for value in profile.values) if n is not None]
+    if not numbers or min(numbers) < 0:
+        return None
+    if max(numbers) <= 1:
+        return "fraction"
+    return "points" if max(numbers) <= 100 else None
+
+
+_NOT_ADDITIVE_TOKENS = frozenset(
+    {"avg", "average", "mean", "median", "min", "max", "rate", "ratio", "price", "score", "age", "temp"}
+    | {"temperature", "index", "lifeexp", "percap", "per"}
+)
+_NOT_ADDITIVE_LABELS = ("average ", "median ", "lowest ", "highest ")
+
+
+def additive(profile: ColumnProfile) -> bool:
+    """True when the measure's values are parts of a whole (sums, counts, shares) that a pie may add up;
+    False for averages, extremes, rates and prices, whose slices would add up to nothing."""
+    return additive_column(profile.name, profile.label)
+
+
+def additive_column(name: str, label: str) -> bool:
+    """`additive` from a column's SQL name and its label in words (which says AVG, MIN, MAX...)."""
+    if label.lower().startswith(_NOT_ADDITIVE_LABELS):
+        return False
+    tokens = name_tokens(name)
+    joined = "".join(tokens)
+    return not _NOT_ADDITIVE_TOKENS.intersection(tokens) and not any(p in joined for p in ("avg", "percap", "lifeexp"))

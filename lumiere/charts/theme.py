@@ -27,13 +27,13 @@ def _template_json(template_name: str) -> str:
     return json.dumps(json_strict(pio.templates[template_name].to_plotly_json()))
 
 
-def apply_theme(figure: go.Figure, spec: ChartSpec, theme: str) -> None:
+def apply_theme(figure: go.Figure, spec: ChartSpec, theme: str, *, legend_title: str = "") -> None:
     """Title from the question, thousands separators, and a transparent background so the page's
     light or dark surface shows through, with text and grid colours that read on it."""
     figure.update_layout(
         **base_layout(theme),
         title={"text": inert(spec.title), "x": 0.02, "xanchor": "left"},
-        legend={"title": {"text": inert(spec.color) if spec.color else ""}},
+        legend={"title": {"text": inert(legend_title) if spec.color else ""}},
     )
     if spec.type in ("bar", "line", "area", "scatter", "histogram"):
         style_axes(figure, theme)

@@ -24,7 +24,13 @@ def _header_cell(state: type[ResultTableMixin], column: rx.Var[ColumnHeader], in
             rx.hstack(
                 rx.vstack(
                     rx.text(column.label, weight="bold", size="2"),
-                    rx.text(column.type, size="1", color_scheme="gray", weight="regular"),
+                    rx.text(  # the name to use in SQL stays visible under the words
+                        rx.cond(column.label != column.name, column.name + " · " + column.type, column.type),
+                        size="1",
+                        color_scheme="gray",
+                        weight="regular",
+                        font_family=rx.cond(column.label != column.name, "var(--code-font-family)", "inherit"),
+                    ),
                     spacing="0",
                     align="start",
                 ),
@@ -34,7 +40,7 @@ def _header_cell(state: type[ResultTableMixin], column: rx.Var[ColumnHeader], in
             ),
             on_click=state.sort_by(index),
             type="button",
-            title="Sort by this column",
+            title="Sort by " + column.label + " (" + column.name + " in SQL)",
             style={"background": "none", "border": "none", "cursor": "pointer", "color": "inherit", "padding": "0"},
         ),
         aria_sort=rx.cond(sorted_here, rx.cond(state.sort_descending, "descending", "ascending"), "none"),

@@ -39,7 +39,7 @@ def run_item(run: rx.Var[RunRow]) -> rx.Component:
                 rx.cond(run.finished != "", " \u2192 " + run.finished.to(str), ""),
                 size="1",
             ),
-            rx.cond(run.rows != "", rx.text(run.rows, " rows", size="1", color_scheme="gray"), rx.fragment()),
+            rx.cond(run.rows != "", rx.text(run.rows, size="1", color_scheme="gray"), rx.fragment()),
             spacing="2",
             align="center",
             wrap="wrap",

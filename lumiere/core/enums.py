@@ -20,7 +20,9 @@ class Engine(StrEnum):
 class QueryStatus(StrEnum):
     OK = "ok"
     ERROR = "error"
-    REFUSED = "refused"  # the SQL guard refused the SQL
+    # Nothing ran: the engine could not place the question, or the SQL guard refused the SQL. Kept
+    # apart from ERROR (the SQL ran and the database failed) so History can filter one from the other.
+    REFUSED = "refused"
 
 
 class QueryOrigin(StrEnum):

@@ -23,7 +23,9 @@ def _field(
     default_value: str | rx.Var[str] | None = None,
 ) -> rx.Component:
     field_id = f"connect-{name}"
+    error_id = f"{field_id}-error"
     extra = {"default_value": default_value} if default_value is not None else {}
+    error = DataState.connect_missing.contains(name) if required else False
     return rx.vstack(
         field_label(label, field_id),
         rx.input(
@@ -34,7 +36,14 @@ def _field(
             required=required,
             auto_complete=autocomplete,
             width="100%",
+            aria_describedby=error_id,
+            aria_invalid=rx.cond(error, "true", "false"),
             **extra,
+        ),
+        rx.cond(
+            error,
+            rx.text(f"Enter the {label.lower()}.", id=error_id, color_scheme="red", size="2", role="alert"),
+            rx.fragment(),
         ),
         spacing="1",
         width="100%",
@@ -132,6 +141,7 @@ def connect_form() -> rx.Component:
         ),
         on_submit=DataState.submit_connection,
         reset_on_submit=False,
+        no_validate=True,  # our own field errors, which every browser and screen reader shows
         width="100%",
     )
 

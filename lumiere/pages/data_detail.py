@@ -50,7 +50,7 @@ def schema_card() -> rx.Component:
                         rx.code(table.name, variant="ghost", weight="bold"),
                         rx.cond(
                             table.row_count != "",
-                            rx.text(table.row_count.to(str) + " rows", size="1", color_scheme="gray"),
+                            rx.text(table.row_count, size="1", color_scheme="gray"),
                             rx.fragment(),
                         ),
                         align="center",

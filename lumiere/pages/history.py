@@ -96,8 +96,8 @@ def _status_badge(item: rx.Var[HistoryRow]) -> rx.Component:
     return rx.match(
         item.status,
         ("ok", rx.badge(item.status_label, color_scheme="green", variant="soft")),
-        ("refused", rx.badge(item.status_label, color_scheme="orange", variant="soft")),
-        rx.badge(item.status_label, color_scheme="red", variant="soft"),
+        ("refused", rx.badge(rx.icon("shield-x", size=12), item.status_label, color_scheme="orange", variant="soft")),
+        rx.badge(rx.icon("circle-x", size=12), item.status_label, color_scheme="red", variant="soft"),
     )
 
 
@@ -135,7 +135,7 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                         rx.badge(item.origin, variant="outline", color_scheme="gray"),
                         rx.fragment(),
                     ),
-                    rx.cond(item.rows != "", rx.text(item.rows, " rows", size="1", color_scheme="gray"), rx.fragment()),
+                    rx.cond(item.rows != "", rx.text(item.rows, size="1", color_scheme="gray"), rx.fragment()),
                     rx.cond(item.duration != "", rx.text(item.duration, size="1", color_scheme="gray"), rx.fragment()),
                     rx.text(item.created, size="1", color_scheme="gray"),
                     rx.cond(
@@ -172,8 +172,21 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
                     on_click=HistoryState.rerun(item.id),
                     variant="soft",
                     size="1",
-                    disabled=(item.source_gone != "") | (item.sql == ""),
+                    disabled=item.source_gone != "",  # failed entries too: that is where a re-run is needed
                     aria_label="Re-run: " + item.question.to(str),
+                    title="Run it again on today's data (a question without SQL is asked again)",
+                ),
+                rx.cond(
+                    (item.sql != "") & (item.source_gone == ""),
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        "Edit SQL",
+                        on_click=HistoryState.edit(item.id),
+                        variant="soft",
+                        size="1",
+                        aria_label="Edit the SQL: " + item.question.to(str),
+                    ),
+                    rx.fragment(),
                 ),
                 schedule_button(
                     HistoryState.open_schedule_form(item.id),
@@ -207,7 +220,7 @@ def history_item(item: rx.Var[HistoryRow]) -> rx.Component:
 
 def pager() -> rx.Component:
     return rx.flex(
-        rx.text(HistoryState.total.to_string() + " entries", size="2", color_scheme="gray"),
+        rx.text(HistoryState.total_label, size="2", color_scheme="gray"),
         rx.hstack(
             page_arrow("left", HistoryState.go_to_page(HistoryState.page - 1), HistoryState.page <= 1, "Previous page"),
             rx.text(HistoryState.page, " / ", HistoryState.page_count, size="2"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import reflex as rx
+from plotly.graph_objs import Figure
 
 from lumiere import routes
 from lumiere.components.a11y import link_button
+from lumiere.components.chart_viewer import DARK_LAYOUT, LIGHT_LAYOUT
 from lumiere.components.export_menu import export_menu
 from lumiere.components.feedback import confirm_dialog, empty_state
 from lumiere.components.layout import app_shell, page_header
@@ -23,11 +25,21 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                     rx.link(
                         item.question, href=routes.query_url(item.query_id), weight="medium", size="3"
                     ),
-                    rx.text(
-                        item.created,
-                        rx.cond(item.saved_by != "", " · saved by " + item.saved_by, ""),
-                        size="1",
-                        color_scheme="gray",
+                    rx.hstack(
+                        rx.cond(
+                            item.source_name != "",
+                            rx.badge(rx.icon("database", size=12), item.source_name, variant="soft"),
+                            rx.fragment(),
+                        ),
+                        rx.text(
+                            item.created,
+                            rx.cond(item.saved_by != "", " · saved by " + item.saved_by, ""),
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                        spacing="2",
+                        align="center",
+                        wrap="wrap",
                     ),
                     spacing="1",
                 ),
@@ -45,20 +57,22 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                     ),
                     rx.button(
                         rx.icon("bookmark-x", size=14),
-                        "Unsave",
+                        "Remove from saved",
                         on_click=InsightsState.unsave(item.id),
                         variant="soft",
                         size="1",
-                        aria_label="Unsave: " + item.question.to(str),
+                        aria_label="Remove from saved: " + item.question.to(str),
+                        title="Takes it off this page; the insight stays with its answer in History",
                     ),
-                    rx.icon_button(
+                    rx.button(
                         rx.icon("trash-2", size=14),
+                        "Delete…",
                         on_click=InsightsState.ask_delete(item.id),
                         variant="soft",
                         color_scheme="red",
                         size="1",
                         aria_label="Delete: " + item.question.to(str),
-                        title="Delete: " + item.question.to(str),
+                        title="Delete for good (asks first): " + item.question.to(str),
                     ),
                     spacing="2",
                 ),
@@ -67,7 +81,30 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                 width="100%",
                 spacing="3",
             ),
-            rx.box(safe_markdown_view(item.text.to(str)), width="100%", style={"overflow_wrap": "anywhere"}),
+            rx.grid(  # the answer's chart beside the insight, as on the Ask page
+                rx.cond(
+                    item.figure.length() > 0,
+                    rx.box(
+                        rx.plotly(
+                            data=item.figure.to(Figure),
+                            layout=rx.color_mode_cond(light=LIGHT_LAYOUT, dark=DARK_LAYOUT),
+                            config={"displaylogo": False, "responsive": True, "displayModeBar": False},
+                            use_resize_handler=True,
+                            width="100%",
+                            height="16rem",
+                        ),
+                        width="100%",
+                        aria_label="Chart: " + item.question.to(str),
+                        role="img",
+                    ),
+                    rx.fragment(),
+                ),
+                rx.box(safe_markdown_view(item.text.to(str)), width="100%", style={"overflow_wrap": "anywhere"}),
+                columns=rx.breakpoints(initial="1", md="3fr 2fr"),
+                spacing="3",
+                width="100%",
+                align_items="start",
+            ),
             spacing="2",
             width="100%",
         ),

@@ -165,12 +165,24 @@ def error_card() -> rx.Component:
                 rx.heading(QueryState.answer_question, size="4", as_="h2"),
                 rx.fragment(),
             ),
-            rx.callout.root(
-                rx.callout.icon(rx.icon("circle-alert")),
-                rx.callout.text(QueryState.error_message),
-                color_scheme="red",
-                role="alert",
-                width="100%",
+            rx.cond(
+                QueryState.refused,
+                rx.callout.root(  # a question the engine could not place is not a failure: neutral, not red
+                    rx.callout.icon(rx.icon("message-circle-question")),
+                    rx.callout.text(QueryState.error_message),
+                    color_scheme="gray",
+                    variant="surface",
+                    role="status",
+                    width="100%",
+                    id="refusal-callout",
+                ),
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("circle-alert")),
+                    rx.callout.text(QueryState.error_message),
+                    color_scheme="red",
+                    role="alert",
+                    width="100%",
+                ),
             ),
             rx.cond(
                 QueryState.error_hint != "",
@@ -262,23 +274,37 @@ def edit_sql_button(size: str) -> rx.Component:
 
 
 def sql_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.flex(
-                rx.heading("SQL", size="4", as_="h2"),
-                edit_sql_button("1"),
-                justify="between",
-                align="center",
-                width="100%",
-            ),
-            rx.cond(QueryState.editing_sql, sql_editor(), sql_block(QueryState.answer_sql)),
+    """The SQL comes last and folded (the answer is what a newcomer came for); it opens while being edited."""
+    body = rx.vstack(
+        rx.flex(
             rx.cond(
                 QueryState.answer_explanation != "",
                 rx.text(QueryState.answer_explanation, size="2", color_scheme="gray"),
-                rx.fragment(),
+                rx.box(),
             ),
-            spacing="3",
+            edit_sql_button("1"),
+            justify="between",
+            align="center",
             width="100%",
+            spacing="2",
+        ),
+        rx.cond(QueryState.editing_sql, sql_editor(), sql_block(QueryState.answer_sql)),
+        spacing="3",
+        width="100%",
+    )
+    return rx.card(
+        rx.cond(
+            QueryState.editing_sql,
+            rx.vstack(rx.heading("SQL", size="4", as_="h2"), body, spacing="3", width="100%"),
+            rx.el.details(
+                rx.el.summary(
+                    rx.heading("Show the SQL", size="3", as_="h2", display="inline"),
+                    id="sql-summary",
+                    style={"cursor": "pointer"},
+                ),
+                rx.box(body, padding_top="0.75rem"),
+                id="sql-details",
+            ),
         ),
         width="100%",
     )
@@ -385,10 +411,18 @@ def answer_header() -> rx.Component:
 
 
 def answer_section() -> rx.Component:
+    """The answer first (the number or the chart), then the insight, the rows, and the SQL folded."""
     return rx.vstack(
         answer_header(),
         exploration_grid(QueryState),
-        sql_section(),
+        rx.grid(
+            chart_viewer(QueryState),
+            insight_panel(QueryState),
+            columns=rx.breakpoints(initial="1", lg="3fr 2fr"),
+            spacing="4",
+            width="100%",
+            align_items="start",
+        ),
         rx.card(
             rx.vstack(
                 rx.flex(
@@ -406,14 +440,7 @@ def answer_section() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.grid(
-            chart_viewer(QueryState),
-            insight_panel(QueryState),
-            columns=rx.breakpoints(initial="1", lg="3fr 2fr"),
-            spacing="4",
-            width="100%",
-            align_items="start",
-        ),
+        sql_section(),
         spacing="4",
         width="100%",
     )
@@ -436,7 +463,9 @@ def no_sources() -> rx.Component:
 
 def query_content() -> rx.Component:
     return rx.vstack(
-        page_header("Ask your data", "Ask in plain language; you get the SQL, the rows, a chart and a short insight."),
+        page_header(
+            "Ask your data", "Ask in plain language; you get the answer, a short insight, the rows and the SQL."
+        ),
         rx.cond(
             QueryState.sources_loaded & (QueryState.source_options.length() == 0),
             no_sources(),

@@ -30,6 +30,7 @@ def register_page() -> rx.Component:
                 width="100%",
             ),
             on_submit=RegisterState.submit,
+            no_validate=True,  # the server's field errors show for empty fields, not a browser bubble
             width="100%",
         ),
         rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN.path), size="2"),

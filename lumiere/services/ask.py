@@ -218,6 +218,17 @@ def result_for_query(session: Session, user: User, query_id: int) -> tuple[Query
     return query, _with_units(source, warehouse.execute(source, query.sql))
 
 
+def chart_for_query(session: Session, user: User, query_id: int) -> dict[str, Any] | None:
+    """A history entry's chart as it was chosen, drawn from its rows read again (a saved insight's
+    chart); None when the rows cannot be read now (the source is gone or the query fails)."""
+    try:
+        query, result = result_for_query(session, user, query_id)
+    except ServiceError:
+        return None
+    payload = charts.saved_chart_payload(query, result)
+    return payload if payload["type"] != "table" else None
+
+
 def _with_units(source: Source, result: ResultSet) -> ResultSet:
     """The result with each column's unit, read from the SQL that ran and the source's semantics."""
     return annotate_units(result, source_catalog(source), warehouse.dialect_of(source))
@@ -289,7 +300,7 @@ def _answer_with_llm(
         try:
             generated = engine.generate(question, context, attempts=attempts)
         except CannotAnswer as error:
-            _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.LLM)
+            _record_failure(session, user, source, question, "", QueryStatus.REFUSED, error.detail, Engine.LLM)
             raise
         try:
             result = warehouse.execute(source, generated.sql)
@@ -333,7 +344,7 @@ def _answer_with_builtin(
                 return _answer_with_exploration(session, user, source, question, [*notes, note], focus=focus)
             except Invalid:
                 pass  # nothing to explore either: the refusal stands
-        _record_failure(session, user, source, question, "", QueryStatus.ERROR, error.detail, Engine.BUILTIN)
+        _record_failure(session, user, source, question, "", QueryStatus.REFUSED, error.detail, Engine.BUILTIN)
         raise
     try:
         result = warehouse.execute(source, generated.sql)
@@ -364,7 +375,13 @@ def _answer_with_exploration(
         sql=first.sql, engine=Engine.BUILTIN, explanation=_exploration_explanation(exploration), chart_hint=first.spec
     )
     answer = _record_success(
-        session, user, source, question, generated, first.result, [*notes, *exploration.notes],
+        session,
+        user,
+        source,
+        question,
+        generated,
+        first.result,
+        [*notes, *exploration.notes],
         origin=QueryOrigin.QUESTION,
     )
     answer.exploration = exploration.cards

@@ -19,13 +19,16 @@ from sqlmodel import Session, col, select
 
 from lumiere import charts
 from lumiere.charts.choice import chart_title
+from lumiere.charts.profile import additive_column
 from lumiere.core.chat import FollowUp, FollowUpKind, PreviousTurn
 from lumiere.core.engine import CannotAnswer, QuestionContext
 from lumiere.core.enums import ChatRole, UsageMetric
 from lumiere.core.errors import BadRequest, Invalid, NotFound, Timeout
 from lumiere.core.json_values import json_safe
+from lumiere.core.labels import column_labels
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.core.resultset import ResultColumn, ResultSet
+from lumiere.core.text import plural
 from lumiere.db import saved_id
 from lumiere.llm.chat import ChatLlmEngine
 from lumiere.llm.client import LlmClient, LlmUnavailable
@@ -378,7 +381,7 @@ def _fresh(
 def _answered(answer: Answer, question: str, reading: dict[str, Any] | None, *, lead: str) -> _Reply:
     result = stored_result(answer)
     count = answer.result.row_count
-    summary = f"{count:,} row{'s' if count != 1 else ''}."
+    summary = f"{plural(count, 'row')}."
     text = " ".join(part for part in (lead, answer.explanation.strip(), summary) if part)
     return _Reply(
         text=text,
@@ -453,7 +456,11 @@ def follow_up_suggestions(message: ChatMessageView) -> list[str]:
         ideas.append("top 3")
     if len(rows) > 1:
         ideas.append("sort it descending")
-        ideas.append("as a pie chart" if chart != "pie" and len(rows) <= 12 else "as a bar chart")
+        y = str((result.get("chart") or {}).get("y") or "")
+        names = [str(column.get("name", "")) for column in columns]
+        parts_of_a_whole = bool(y) and additive_column(y, column_labels(str(result.get("sql") or ""), names).get(y, y))
+        pie = chart != "pie" and len(rows) <= 12 and parts_of_a_whole  # never a pie of averages
+        ideas.append("as a pie chart" if pie else "as a bar chart")
     text_columns = [index for index, column in enumerate(columns) if column.get("kind") == "text"]
     if text_columns and len(rows) > 1:
         value = rows[0][text_columns[0]]

@@ -16,7 +16,7 @@ from lumiere.db import saved_id
 from lumiere.models import Source, User
 from lumiere.services import usage, warehouse
 from lumiere.services.policy import Action, InSpace, authorize
-from lumiere.services.sources import validate_source_name
+from lumiere.services.sources import unique_source_name, validate_source_name
 from lumiere.storage.crypto import encrypt_secret
 from lumiere.storage.external import DEFAULT_PORTS, KINDS, ExternalParams, describe
 
@@ -103,6 +103,7 @@ def create_connection(
             field="schema",
         )
     usage.take(session, user, UsageMetric.SOURCES)
+    display_name = unique_source_name(session, user, display_name, workspace_id)
     source = Source(
         user_id=saved_id(user),
         workspace_id=workspace_id,

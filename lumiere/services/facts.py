@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +19,7 @@ from lumiere.charts.choice import asked_first
 from lumiere.charts.limits import MAX_KPI_VALUES
 from lumiere.charts.profile import ColumnProfile, aggregation_for, as_number, profile_columns
 from lumiere.core.resultset import ResultSet
+from lumiere.core.text import plural
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.services.result_units import with_unit
 
@@ -84,6 +86,46 @@ def _plain(value: Any) -> str:
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
 
 
+def _lower(label: str) -> str:
+    """A label inside a sentence: "Average price" -> "average price", acronyms ("GDP per capita") kept."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+def period_words(periods: list[Any], *, yearly: bool) -> dict[Any, str]:
+    """Periods as people write them: years as "2019", month starts as "Jan 2019", days as "1 Jan 2019",
+    times as "1 Jan 2019 14:30" - one style for the whole series, read from all its values."""
+    if yearly:
+        return {period: str(period) for period in periods}
+    parsed = {period: _as_datetime(period) for period in periods}
+    if any(moment is None for moment in parsed.values()):
+        return {period: str(period) for period in periods}
+    moments = [moment for moment in parsed.values() if moment is not None]
+    midnight = all((m.hour, m.minute, m.second) == (0, 0, 0) for m in moments)
+    if midnight and all((m.month, m.day) == (1, 1) for m in moments) and len(moments) > 1:
+        style = "%Y"
+    elif midnight and all(m.day == 1 for m in moments) and len(moments) > 1:
+        style = "%b %Y"
+    elif midnight:
+        style = "%-d %b %Y"
+    else:
+        style = "%-d %b %Y %H:%M"
+    return {period: moment.strftime(style) for period, moment in parsed.items() if moment is not None}
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value)
+    if len(text) == 7:
+        text += "-01"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _fact(kind: str, text: str, **values: Any) -> dict[str, Any]:
     return {"kind": kind, "text": safe_markdown(text), **values}
 
@@ -108,7 +150,7 @@ def compute_facts(result: ResultSet, *, question: str = "") -> list[dict[str, An
     coverage = (
         f"The facts cover the first {rows:,} of {result.row_count:,} rows."
         if result.truncated
-        else f"The result has {rows:,} row{'s' if rows != 1 else ''}."
+        else f"Based on {plural(rows, 'row')}."
     )
     facts = [_fact("rows", coverage, rows=rows, row_count=result.row_count, truncated=result.truncated)]
     if rows == 1:
@@ -133,7 +175,7 @@ def _single_row_facts(
         facts.append(
             _fact(
                 "value",
-                f"{measure.name}{about}: {with_unit(format_number(value), unit)}.",
+                f"{measure.label}{about}: {with_unit(format_number(value), unit)}.",
                 column=measure.name,
                 value=value,
                 unit=unit,
@@ -148,18 +190,18 @@ def _measure_facts(
 ) -> list[dict[str, Any]]:
     numbers = [n for n in (as_number(v) for v in measure.values) if n is not None]
     if not numbers:
-        return [_fact("total", f"{measure.name} has no values.", column=measure.name, count=0)]
+        return [_fact("total", f"{measure.label} has no values.", column=measure.name, count=0)]
     how = aggregation_for(measure.name)
     total, mean = float(sum(numbers)), float(sum(numbers) / len(numbers))
     low, high = min(numbers), max(numbers)
     if how == "sum":
         text = (
-            f"{measure.name} adds up to {format_number(total)} over {len(numbers):,} rows "
+            f"{measure.label} adds up to {format_number(total)} over {plural(len(numbers), 'row')} "
             f"(average {format_number(mean)})."
         )
     else:
         text = (
-            f"{measure.name} averages {format_number(mean)} over {len(numbers):,} rows "
+            f"{measure.label} averages {format_number(mean)} over {plural(len(numbers), 'row')} "
             f"(from {format_number(low)} to {format_number(high)})."
         )
     facts = [
@@ -203,7 +245,11 @@ def _ranking_facts(measure: ColumnProfile, label: ColumnProfile, how: str) -> li
     # A sum that overflowed to infinity has no meaningful shares (inf / inf is NaN, which JSON cannot carry).
     with_share = how == "sum" and 0 < whole < math.inf and all(value >= 0 for _, value in items)
     ordered = sorted(items, key=lambda item: -item[1])
-    what = f"{measure.name} per {label.name} ({'sum' if how == 'sum' else 'average'})" if repeated else measure.name
+    what = (
+        f"{_lower(measure.label)} per {_lower(label.label)} ({'sum' if how == 'sum' else 'average'})"
+        if repeated
+        else _lower(measure.label)
+    )
 
     def described(chosen: list[tuple[Any, float]]) -> tuple[list[dict[str, Any]], str]:
         entries, words = [], []
@@ -259,14 +305,19 @@ def _change_facts(measure: ColumnProfile, period: ColumnProfile, how: str) -> li
     if len(series) < 2:
         return []
     (first_period, first), (last_period, last) = series[0], series[-1]
+    when = period_words([key for key, _ in series], yearly=period.year_like)
     change = last - first
     change_pct = change / abs(first) * 100 if first else None
     percent = f", {format_percent(change_pct)}" if change_pct is not None else ""
-    what = f"{measure.name} ({'sum' if how == 'sum' else 'average'} per {period.name})" if repeated else measure.name
+    what = (
+        f"{_lower(measure.label)} ({'sum' if how == 'sum' else 'average'} per {_lower(period.label)})"
+        if repeated
+        else _lower(measure.label)
+    )
     facts = [
         _fact(
             "change",
-            f"Between {first_period} and {last_period}, {what} went from {format_number(first)} "
+            f"Between {when[first_period]} and {when[last_period]}, {what} went from {format_number(first)} "
             f"to {format_number(last)} ({format_signed(change)}{percent}).",
             column=measure.name,
             period_column=period.name,
@@ -285,7 +336,8 @@ def _change_facts(measure: ColumnProfile, period: ColumnProfile, how: str) -> li
         facts.append(
             _fact(
                 "largest_jump",
-                f"The largest change in {what} between consecutive periods was from {from_period} to {to_period}: "
+                f"The largest change in {what} between consecutive periods was from {when[from_period]} "
+                f"to {when[to_period]}: "
                 f"{format_number(from_value)} to {format_number(to_value)} ({format_signed(jump)}{jump_percent}).",
                 column=measure.name,
                 period_column=period.name,
@@ -326,7 +378,7 @@ def _outlier_facts(measure: ColumnProfile, label: ColumnProfile | None) -> list[
         for item in items
     )
     more = f" and {len(outside) - len(shown):,} more" if len(outside) > len(shown) else ""
-    count = f"{len(outside):,} value{'s' if len(outside) != 1 else ''} of {measure.name}"
+    count = f"{plural(len(outside), 'value')} of {_lower(measure.label)}"
     if all(n > high for _, n in outside):
         where = f"{'is' if len(outside) == 1 else 'are'} unusually high (above {format_number(high)})"
     elif all(n < low for _, n in outside):
@@ -368,7 +420,7 @@ def _correlation_facts(first: ColumnProfile, second: ColumnProfile) -> list[dict
     return [
         _fact(
             "correlation",
-            f"{first.name} and {second.name} {words} (correlation {r:.2f} over {len(pairs):,} rows).",
+            f"{first.label} and {_lower(second.label)} {words} (correlation {r:.2f} over {plural(len(pairs), 'row')}).",
             columns=[first.name, second.name],
             r=round(r, 4),
             n=len(pairs),

@@ -101,6 +101,17 @@ def delete_query(session: Session, user: User, query_id: int) -> None:
     session.flush()
 
 
+def last_used_source_id(session: Session, user: User) -> int | None:
+    """The source of the user's own latest question (any space): where the Ask page opens when the
+    browser does not remember one, rather than on the newest source."""
+    return session.exec(
+        select(Query.source_id)
+        .where(own_filter(Query, user), col(Query.source_id).is_not(None))
+        .order_by(col(Query.created_at).desc(), col(Query.id).desc())
+        .limit(1)
+    ).first()
+
+
 def live_source_ids(session: Session, user: User) -> set[int]:
     """The sources the user may still ask over: theirs and their workspaces'."""
     ids = session.exec(select(Source.id).where(usable_filter(Source, user))).all()

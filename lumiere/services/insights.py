@@ -46,14 +46,18 @@ SYSTEM_PROMPT = (
 
 
 def compose_narrative(facts: list[dict[str, Any]], *, question: str) -> str:
-    """Markdown made from the facts alone: a heading line, then one bullet per fact."""
+    """Markdown made from the facts alone: a heading line, the answer first (the first fact), the
+    other facts as bullets, and how many rows they cover last - never "The result has 1 row." first."""
     heading = " ".join(question.split())
     lines = [f"**{heading}**", ""] if heading else []
     summary = [fact for fact in facts if fact.get("kind") == "rows"]
     details = [fact for fact in facts if fact.get("kind") != "rows"]
-    lines += [str(fact["text"]) for fact in summary]
     if details:
-        lines += [""] + [f"- {fact['text']}" for fact in details]
+        lines.append(str(details[0]["text"]))
+        if details[1:]:
+            lines += [""] + [f"- {fact['text']}" for fact in details[1:]]
+    if summary and (not details or any(fact.get("truncated") or fact.get("rows", 0) > 1 for fact in summary)):
+        lines += ["", f"_{summary[0]['text']}_" if details else str(summary[0]["text"])]
     return safe_markdown("\n".join(lines))
 
 
@@ -192,6 +196,15 @@ def set_saved(session: Session, user: User, insight_id: int, saved: bool) -> Ins
 def delete_insight(session: Session, user: User, insight_id: int) -> None:
     session.delete(get_insight(session, user, insight_id, Action.DELETE))
     session.flush()
+
+
+def sources_for(session: Session, insights: list[Insight]) -> dict[int, str]:
+    """The source name of each insight's query, so a saved insight says what data it is about."""
+    query_ids = {insight.query_id for insight in insights}
+    if not query_ids:
+        return {}
+    rows = session.exec(select(Query.id, Query.source_name).where(col(Query.id).in_(query_ids))).all()
+    return {query_id: name or "" for query_id, name in rows if query_id is not None}
 
 
 def questions_for(session: Session, insights: list[Insight]) -> dict[int, str]:

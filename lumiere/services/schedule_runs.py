@@ -31,6 +31,7 @@ from lumiere.config import get_settings
 from lumiere.core.enums import ExportFormat, RunStatus, RunTrigger, UsageMetric
 from lumiere.core.errors import NotFound, ServiceError, Timeout
 from lumiere.core.resultset import ResultSet
+from lumiere.core.text import plural
 from lumiere.db import session_scope
 from lumiere.models import Schedule, ScheduleRun, Source, User
 from lumiere.models._base import iso_utc
@@ -202,7 +203,7 @@ def _prepare(run_id: int, key: str, deadline: float) -> _Finished | None:
         if not recipients:
             return _Finished(RunStatus.SKIPPED, "Every recipient has stopped these emails.")
         if not email_configured():
-            rows = f"{result.row_count:,} row{'s' if result.row_count != 1 else ''}"
+            rows = plural(result.row_count, "row")
             return _Finished(RunStatus.FAILED, f"{NOT_CONFIGURED} The query ran and returned {rows}.")
         if time.monotonic() > deadline:
             raise Timeout(f"The run took longer than {get_settings().run_timeout_s:g} s before its email was written.")

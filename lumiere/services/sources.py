@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from lumiere.config import get_settings
 from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.core.enums import UsageMetric
-from lumiere.core.errors import Invalid, NotFound, StorageFull, Timeout
+from lumiere.core.errors import Conflict, Invalid, NotFound, StorageFull, Timeout
 from lumiere.core.resultset import ResultColumn
 from lumiere.db import saved_id
 from lumiere.models import Source, User
@@ -103,6 +103,7 @@ def public_source(source: Source, *, detail: bool = False, created_by: str | Non
         "row_count": source.row_count,
         "column_count": source.column_count,
         "size_bytes": source.size_bytes,
+        "file_bytes": _file_bytes(source),
         "created_at": iso_utc(source.created_at),
     }
     if source.kind == "csv":
@@ -115,6 +116,16 @@ def public_source(source: Source, *, detail: bool = False, created_by: str | Non
         body["profile"] = source.profile_json
         body["suggested_questions"] = suggest_questions(table_infos(source))
     return body
+
+
+def _file_bytes(source: Source) -> int | None:
+    """The size of the file the user uploaded: what the sources list shows. `size_bytes` is the
+    stored dataset on disk (what the storage quota counts), which DuckDB rounds up to whole blocks,
+    so every small file would read "524.0 KB"."""
+    if source.kind != "csv":
+        return None
+    value = (source.details_json or {}).get("file_bytes")
+    return value if isinstance(value, int) else source.size_bytes
 
 
 def table_infos(source: Source) -> list[TableInfo]:
@@ -343,6 +354,7 @@ def register_upload(
         table_name = unique_table_name(session, user, base_table)
         if table_name != result.table_name:  # another upload of the same name won the race
             rename_table(work, result.table_name, table_name)
+        display_name = unique_source_name(session, user, display_name, workspace_id)
         storage_key = new_storage_key(saved_id(user))
         place_dataset(work, storage_key)
         try:
@@ -358,8 +370,9 @@ def register_upload(
                 size_bytes=result.size_bytes,
                 tables_json=[{"name": table_name, "row_count": result.row_count, "columns": result.columns}],
                 profile_json={
-                    "tables": [{"name": table_name, "row_count": result.row_count,
-                                "columns": result.profile["columns"]}],
+                    "tables": [
+                        {"name": table_name, "row_count": result.row_count, "columns": result.profile["columns"]}
+                    ],
                     "approximate": result.profile["approximate"],
                     "computed_at": iso_utc(utcnow()),
                 },
@@ -411,6 +424,22 @@ def _reserved_words() -> frozenset[str]:
     return frozenset(word.lower() for (word,) in rows)
 
 
+def unique_source_name(
+    session: Session, user: User, name: str, workspace_id: int | None, *, exclude_id: int | None = None
+) -> str:
+    """`name`, or "name (2)", "name (3)" ...: unique (ignoring case) among the sources of the space it
+    goes to, so two "sales" never sit side by side in a list, a picker or the command palette."""
+    query = select(Source.name).where(visible_filter(session, Source, user, workspace_id))
+    if exclude_id is not None:
+        query = query.where(col(Source.id) != exclude_id)
+    taken = {existing.casefold() for existing in session.exec(query)}
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
 def unique_table_name(session: Session, user: User, base: str) -> str:
     """`base`, or base_2, base_3 ... : unique among the user's uploaded tables, never a reserved word."""
     if base.lower() in _reserved_words():
@@ -448,6 +477,13 @@ def _lock_users_sources(session: Session, user: User) -> None:
 _UNSET: Any = object()
 
 
+def _refuse_duplicate_name(session: Session, user: User, source: Source) -> None:
+    """A rename or a move onto a name the space already has is a 409 that says what to do."""
+    if unique_source_name(session, user, source.name, source.workspace_id, exclude_id=source.id) != source.name:
+        where = "this workspace" if source.workspace_id is not None else "your sources"
+        raise Conflict(f"A source named {source.name!r} is already in {where}; pick another name.", field="name")
+
+
 def update_source(
     session: Session, user: User, source_id: int, *, name: object = _UNSET, workspace_id: object = _UNSET
 ) -> Source:
@@ -464,6 +500,8 @@ def update_source(
         else:
             authorize(session, user, InSpace(Source, workspace_id), Action.CREATE)
         source.workspace_id = workspace_id
+    if name is not _UNSET or workspace_id is not _UNSET:
+        _refuse_duplicate_name(session, user, source)
     session.add(source)
     session.flush()
     return source

@@ -18,6 +18,7 @@ from lumiere.core.enums import ChatRole
 from lumiere.core.errors import LimitReached
 from lumiere.core.limits import MAX_CHAT_MESSAGE_CHARS, MAX_CHAT_TITLE_CHARS
 from lumiere.core.resultset import ResultColumn
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import chat, sources
 from lumiere.services.chat import ChatExchange, ChatMessageView
@@ -68,7 +69,7 @@ def bubble(message: ChatMessageView) -> Bubble:
         query_id=message.query_id or 0,
         sql=str(result.get("sql", "")),
         has_result=bool(result),
-        summary=f"{count:,} row{'s' if count != 1 else ''}" if result else "",
+        summary=plural(count, "row") if result else "",
         suggestions=chat.follow_up_suggestions(message),
     )
 
@@ -202,8 +203,12 @@ class ChatState(ResultTableMixin, ChartMixin, InsightMixin, ScheduleFormMixin, A
             return
         columns = [ResultColumn(**column) for column in result.get("columns", [])]
         self._show_result(
-            columns, result.get("rows", []), int(result.get("row_count", 0)), bool(result.get("truncated")),
+            columns,
+            result.get("rows", []),
+            int(result.get("row_count", 0)),
+            bool(result.get("truncated")),
             int(result.get("duration_ms", 0)),
+            str(result.get("sql") or ""),
         )
         self._show_chart(int(result.get("query_id", 0)), result.get("chart"), [column.name for column in columns])
         self._prepare_insight(int(result.get("query_id", 0)))

@@ -8,6 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import connections, sources
 from lumiere.services.connections import DEFAULT_PORTS
@@ -31,12 +32,20 @@ def _connection_params(form_data: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
+CONNECTION_REQUIRED = ("host", "port", "database", "user")
+
+
+def missing_fields(form_data: dict[str, Any], required: tuple[str, ...]) -> list[str]:
+    """The required fields a submitted form left empty (blank counts as empty)."""
+    return [name for name in required if not form_text(form_data, name).strip()]
+
+
 def _table_summary(table: dict[str, Any]) -> str:
     rows = table.get("row_count")
     columns = len(table.get("columns", []))
-    parts = [f"{columns} column{'' if columns == 1 else 's'}"]
+    parts = [plural(columns, "column")]
     if isinstance(rows, int):
-        parts.append(f"{rows:,} row{'' if rows == 1 else 's'}")
+        parts.append(plural(rows, "row"))
     return f"{table['name']} ({', '.join(parts)})"
 
 
@@ -56,6 +65,7 @@ class DataState(AuthState):
     connect_busy: bool = False
     connect_error: str = ""
     connect_tables: list[str] = []
+    connect_missing: list[str] = []  # required fields left empty, each shown with its own error
 
     @rx.var
     def default_port(self) -> str:
@@ -129,10 +139,13 @@ class DataState(AuthState):
         """Test or save, depending on the button pressed; the password lives only in this call."""
         async with self:
             intent, kind = self.connect_intent, self.connect_kind
-            self.connect_busy = True
             self.connect_error = ""
+            self.connect_missing = missing_fields(form_data, CONNECTION_REQUIRED)
             if intent == "test":
                 self.connect_tables = []
+            if self.connect_missing:
+                return None
+            self.connect_busy = True
         params = _connection_params(form_data, kind)
         if intent == "test":
             checked = await self._call_service(lambda session, user: connections.test_connection(params))

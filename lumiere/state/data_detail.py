@@ -10,6 +10,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.text import plural
 from lumiere.models import Source, User
 from lumiere.services import policy, semantics, sources, workspaces
 from lumiere.state.arguments import NOT_A_PAGE, clamped, positive_id
@@ -232,7 +233,7 @@ class SourceDetailState(AuthState):
         self.detail_tables = [
             TableRow(
                 name=table["name"],
-                row_count=f"{table['row_count']:,}" if isinstance(table.get("row_count"), int) else "",
+                row_count=plural(table["row_count"], "row") if isinstance(table.get("row_count"), int) else "",
                 columns=tuple(
                     ColumnRow(name=column["name"], type=column.get("type", "")) for column in table.get("columns", [])
                 ),

@@ -93,6 +93,6 @@ def source_row(source: dict) -> SourceRow:
         kind=kind_label(source["kind"]),
         rows=human_count(source.get("row_count")),
         columns=human_count(column_count),
-        size=human_size(source.get("size_bytes")) if source["kind"] == "csv" else "-",
+        size=human_size(source.get("file_bytes") or source.get("size_bytes")) if source["kind"] == "csv" else "-",
         created=short_time(source.get("created_at")),
     )

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from lumiere import routes
 from lumiere.core.enums import QueryStatus
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import history, sources, workspaces
 from lumiere.state.arguments import (
@@ -22,7 +23,7 @@ from lumiere.state.arguments import (
     positive_id,
 )
 from lumiere.state.auth import AuthState
-from lumiere.state.display import STATUS_LABELS, SourceOption, human_count, kind_label, short_time
+from lumiere.state.display import STATUS_LABELS, SourceOption, kind_label, short_time
 from lumiere.state.schedule_form import ScheduleFormMixin
 from lumiere.state.service_calls import Failed
 
@@ -63,7 +64,7 @@ def history_row(entry: history.HistoryEntry) -> HistoryRow:
         source_name=entry.source_name or "",
         source_gone="" if entry.source_exists else "gone",
         origin=ORIGIN_LABELS.get(entry.origin or "", ""),
-        rows=human_count(entry.row_count) if entry.status == "ok" else "",
+        rows=plural(entry.row_count, "row") if entry.status == "ok" and entry.row_count is not None else "",
         duration=f"{entry.duration_ms:,} ms" if entry.duration_ms is not None else "",
         created=short_time(entry.created_at),
         asked_by=entry.created_by or "",
@@ -113,6 +114,10 @@ class HistoryState(ScheduleFormMixin, AuthState):
     filter_sources: list[SourceOption] = []
     pending_delete: int = 0
     pending_delete_question: str = ""
+
+    @rx.var
+    def total_label(self) -> str:
+        return plural(self.total, "entry")
 
     @rx.var
     def page_count(self) -> int:
@@ -212,6 +217,13 @@ class HistoryState(ScheduleFormMixin, AuthState):
         if wanted is None:
             return rx.toast.error(INVALID_LINK)
         return rx.redirect(routes.rerun_url(wanted))
+
+    @rx.event
+    def edit(self, query_id: str):
+        wanted = positive_id(query_id)
+        if wanted is None:
+            return rx.toast.error(INVALID_LINK)
+        return rx.redirect(routes.edit_url(wanted))
 
     @rx.event
     def ask_delete(self, query_id: str, question: str):

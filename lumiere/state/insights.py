@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
 from lumiere.models import User
-from lumiere.services import deliveries, insights, workspaces
+from lumiere.services import ask, deliveries, insights, workspaces
 from lumiere.services.markdown_safety import safe_markdown
 from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import INVALID_LINK, positive_id
@@ -31,12 +31,18 @@ class SavedInsightRow:
     text: str
     created: str
     saved_by: str = ""  # someone else's insight in a workspace's list
+    source_name: str = ""
+    figure: dict[str, Any] = field(default_factory=dict)  # the answer's chart, drawn again from its rows
+
+
+MAX_CHARTED = 6  # the newest saved insights show their chart; each one reads its rows again
 
 
 def _saved_items(session: Session, user: User, space: int | None = None) -> list[SavedInsightRow]:
     """One space's saved insights as the Saved insights page lists them, newest first."""
     saved = insights.list_insights(session, user, saved=True, workspace_id=space)
     questions = insights.questions_for(session, saved)
+    source_names = insights.sources_for(session, saved)
     names = workspaces.others_names(session, user, saved)
     shown = [
         insights.public_insight(
@@ -52,9 +58,16 @@ def _saved_items(session: Session, user: User, space: int | None = None) -> list
             text=safe_markdown(item.text or ""),
             created=short_time(item.created_at),
             saved_by=item.created_by or "",
+            source_name=source_names.get(item.query_id, ""),
+            figure=_chart_figure(session, user, item.query_id) if position < MAX_CHARTED else {},
         )
-        for item in shown
+        for position, item in enumerate(shown)
     ]
+
+
+def _chart_figure(session: Session, user: User, query_id: int) -> dict[str, Any]:
+    chart = ask.chart_for_query(session, user, query_id)
+    return dict(chart["figure"]) if chart else {}
 
 
 def _latest_insight(session: Session, user: User, query_id: int) -> insights.InsightView | None:

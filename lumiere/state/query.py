@@ -13,9 +13,10 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from lumiere import routes
+from lumiere.core.engine import CannotAnswer
 from lumiere.core.errors import LimitReached, NotFound, ServiceError
 from lumiere.models import User
-from lumiere.services import ask, feedback, sources
+from lumiere.services import ask, feedback, history, sources
 from lumiere.services.ask import AnswerView
 from lumiere.services.rate_limits import Group
 from lumiere.state.arguments import INVALID_LINK, bounded_text, form_text, one_of, positive_id
@@ -73,6 +74,7 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
     error_message: str = ""
     error_hint: str = ""
     error_suggestions: list[str] = []
+    refused: bool = False  # the engine could not place the question: shown as information, not an error
     limit_reached: bool = False
     failed_sql: str = ""
 
@@ -100,18 +102,20 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         """on_load: the user's sources, then whatever the URL asks for (?source=&q=, ?query=, ?rerun=)."""
         self.schedule_open = False
         space = self._space()
-        options = await self._call_service(lambda session, user: _source_options(session, user, space))
-        if isinstance(options, Failed):
-            return options.event
-        self.source_options = options
+        listed = await self._call_service(lambda session, user: _source_options(session, user, space))
+        if isinstance(listed, Failed):
+            return listed.event
+        self.source_options, last_asked = listed
         self.sources_loaded = True
         params = self.router.url.query_parameters
         wanted = str(params.get("source", "") or "")
         known = {option.id for option in self.source_options}
         if wanted in known:
             self.selected_source = wanted
-        elif self.last_source in known:
+        elif self.last_source in known:  # the one last used in this browser
             self.selected_source = self.last_source
+        elif last_asked in known:  # else the one last asked about, then the newest
+            self.selected_source = last_asked
         elif self.source_options:
             self.selected_source = self.source_options[0].id
         else:
@@ -122,7 +126,8 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         if _as_id(params.get("rerun")):
             events.append(QueryState.rerun(_as_id(params.get("rerun"))))  # type: ignore[misc]
         elif _as_id(params.get("query")):
-            events.append(QueryState.open_entry(_as_id(params.get("query"))))  # type: ignore[misc]
+            edit = params.get("edit") == "1"  # History's "Edit SQL": the entry opens in the editor
+            events.append(QueryState.open_entry(_as_id(params.get("query")), edit))  # type: ignore[misc]
         elif self.question and self.selected_source:
             events.append(QueryState.ask)
         return events
@@ -146,14 +151,16 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
     def _clear_error(self) -> None:
         self.error_message = self.error_hint = self.failed_sql = ""
         self.error_suggestions = []
-        self.limit_reached = False
+        self.limit_reached = self.refused = False
 
     def _show_error(self, error: ServiceError) -> None:
         self.error_message = error.detail
-        self.error_hint = ERROR_HINTS.get(error.status_code, "")
         self.limit_reached = isinstance(error, LimitReached)
         suggestions = error.extra.get("suggestions") or []
         self.error_suggestions = [str(item) for item in suggestions][:8]
+        self.refused = isinstance(error, CannotAnswer)
+        # the suggestions are shown once, as buttons: no hint pointing at them as well
+        self.error_hint = "" if self.refused and self.error_suggestions else ERROR_HINTS.get(error.status_code, "")
 
     @rx.event(background=True)
     async def load_suggestions(self):
@@ -314,8 +321,18 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         wanted = positive_id(query_id)
         if wanted is None:
             return rx.toast.error(INVALID_LINK)
+        earlier = await self._call_service(lambda session, user: _rerun_target(session, user, wanted))
+        if isinstance(earlier, Failed):
+            async with self:
+                self._finish_with_error(earlier.error, sql="")
+            return earlier.unless_shown_inline()
+        question, has_sql, source_id = earlier
         async with self:
-            self._start_waiting("")
+            self._select_if_known(source_id)
+            self.question = question  # the question box keeps what is re-run
+            if not has_sql:  # a question that failed before any SQL was written: ask it again
+                return QueryState.ask
+            self._start_waiting(question)
         payload = await self._call_service(
             lambda session, user: ask.public_answer(ask.rerun_query(session, user, wanted)), Group.QUESTIONS
         )
@@ -329,8 +346,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         return [QueryState.generate_insight, _replace_url(payload.query_id)]
 
     @rx.event(background=True)
-    async def open_entry(self, query_id: int):
-        """/query?query=<id>: a history entry with its rows read again (nothing new is recorded)."""
+    async def open_entry(self, query_id: int, edit: bool = False):
+        """/query?query=<id>: a history entry with its rows read again (nothing new is recorded);
+        with `edit`, its SQL (a failed one too) opens in the editor."""
         wanted = positive_id(query_id)
         if wanted is None:
             return rx.toast.error(INVALID_LINK)
@@ -363,6 +381,9 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
                     label = STATUS_LABELS.get(entry.status, entry.status)
                     self.error_message = f"{label}: {entry.error or 'no rows'}"
                     self.error_hint = ERROR_HINTS.get(400, "")
+            if edit is True and entry.source_exists and entry.sql:
+                self.sql_draft = entry.sql
+                self.editing_sql = True
         if opened.answer is not None:
             return QueryState.load_latest_insight
         return None
@@ -398,18 +419,28 @@ class QueryState(ResultTableMixin, ChartMixin, InsightMixin, ExplorationMixin, S
         self.answer_query_id = int(payload.query_id)
         self.answer_feedback = ""
         self.correcting = False
-        self._show_result(payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms)
+        self._show_result(
+            payload.columns, payload.rows, payload.row_count, payload.truncated, payload.duration_ms, payload.sql or ""
+        )
         self._show_chart(payload.query_id, payload.chart, [column.name for column in payload.columns])
         self._prepare_insight(payload.query_id)
         self._show_exploration(payload.exploration)
 
 
-def _source_options(session: Session, user: User, space: int | None = None) -> list[SourceOption]:
-    """The Ask page's source picker: the current space's sources."""
-    return [
+def _source_options(session: Session, user: User, space: int | None = None) -> tuple[list[SourceOption], str]:
+    """The Ask page's source picker (the current space's sources), and the id of the one last asked about."""
+    options = [
         SourceOption(id=str(source.id), name=source.name, kind=kind_label(source.kind))
         for source in sources.list_sources(session, user, space)
     ]
+    last = history.last_used_source_id(session, user)
+    return options, str(last) if last is not None else ""
+
+
+def _rerun_target(session: Session, user: User, query_id: int) -> tuple[str, bool, int | None]:
+    """What re-running a history entry starts from: its question, whether it has SQL, its source."""
+    entry = history.get_query(session, user, query_id)
+    return entry.question, bool(entry.sql.strip()), entry.source_id
 
 
 def _corrected_answer(session: Session, user: User, query_id: int, sql: str) -> AnswerView:

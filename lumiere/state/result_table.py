@@ -11,7 +11,9 @@ from typing import Any
 
 import reflex as rx
 
+from lumiere.core.labels import column_labels
 from lumiere.core.resultset import ResultColumn
+from lumiere.core.text import plural
 from lumiere.services.result_units import header_label
 from lumiere.state.arguments import NOT_A_PAGE, clamped, one_of, whole_number
 
@@ -92,7 +94,7 @@ class ResultTableMixin(rx.State, mixin=True):
     @rx.var
     def row_count_label(self) -> str:
         """All the rows the query returns (the table may hold fewer when the result was capped)."""
-        return f"{self.result_row_count:,} row{'' if self.result_row_count == 1 else 's'}"
+        return plural(self.result_row_count, "row")
 
     @rx.var
     def shown_rows_label(self) -> str:
@@ -105,15 +107,23 @@ class ResultTableMixin(rx.State, mixin=True):
         return f"Rows {first:,}-{last:,} of {total:,}"
 
     def _show_result(
-        self, columns: list[ResultColumn], rows: list[list[Any]], row_count: int, truncated: bool, duration_ms: int
+        self,
+        columns: list[ResultColumn],
+        rows: list[list[Any]],
+        row_count: int,
+        truncated: bool,
+        duration_ms: int,
+        sql: str = "",
     ) -> None:
+        """Headers in words ("Average price", from the SQL when given), the SQL name kept under them."""
+        words = column_labels(sql, [column.name for column in columns])
         self.result_columns = [
             ColumnHeader(
                 name=column.name,
                 type=column.type,
                 kind=column.kind,
                 unit=column.unit or "",
-                label=header_label(column.name, column.unit),
+                label=header_label(words[column.name], column.unit),
             )
             for column in columns
         ]

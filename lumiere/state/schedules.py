@@ -16,12 +16,13 @@ import reflex as rx
 from sqlmodel import Session
 
 from lumiere.core.enums import RunStatus, RunTrigger
+from lumiere.core.text import plural
 from lumiere.models import User
 from lumiere.services import schedules, sources
 from lumiere.services.schedules import RunView, ScheduleView, public_run, public_schedule
 from lumiere.state.arguments import INVALID_LINK, MAX_LABEL_CHARS, NOT_A_PAGE, bounded_text, clamped, positive_id
 from lumiere.state.auth import AuthState
-from lumiere.state.display import human_count, local_time
+from lumiere.state.display import local_time
 from lumiere.state.schedule_form import FORMAT_LABELS, ScheduleFormMixin, condition_text, in_sentence
 from lumiere.state.service_calls import Failed
 
@@ -126,7 +127,7 @@ def run_row(view: RunView, timezone: str) -> RunRow:
         trigger="Run now" if view.trigger == RunTrigger.MANUAL else "On schedule",
         started=started or ("Waiting to start" if status in UNFINISHED else ""),
         finished=_finished(started, local_time(view.finished_at, timezone)),
-        rows=human_count(view.row_count) if view.row_count is not None else "",
+        rows=plural(view.row_count, "row") if view.row_count is not None else "",
         error=view.error or "",
     )
 

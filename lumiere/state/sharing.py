@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from lumiere.core.errors import LimitReached
+from lumiere.core.text import plural
 from lumiere.services import sharing
 from lumiere.services.sharing import ShareView
 from lumiere.state.arguments import INVALID_LINK, one_of, positive_id
@@ -34,7 +35,7 @@ class ShareRow:
 
 
 def share_row(view: ShareView) -> ShareRow:
-    views = f"{view.view_count:,} view{'' if view.view_count == 1 else 's'}"
+    views = plural(view.view_count, "view")
     expires = "Never expires" if view.expires_at is None else (
         f"Expired {short_time(view.expires_at)}" if view.expired else f"Expires {short_time(view.expires_at)}"
     )

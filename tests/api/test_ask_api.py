@@ -73,7 +73,7 @@ def test_an_unplaceable_question_is_422_with_suggestions_and_is_recorded(client,
     body = response.json()
     assert body["detail"] and body["suggestions"] and all(isinstance(s, str) for s in body["suggestions"])
     entry = client.get("/api/queries", headers=user["headers"]).json()["items"][0]
-    assert entry["status"] == "error" and entry["error"]
+    assert entry["status"] == "refused" and entry["error"]  # nothing ran: apart from failures
 
 
 def test_edited_sql_runs_through_the_same_guard(client, sample):
@@ -260,3 +260,21 @@ def test_answers_say_the_unit_of_amounts_uploaded_as_dollars(client, make_user):
     rerun = client.post(f"/api/queries/{result['query_id']}/rerun", headers=user["headers"])
     assert rerun.status_code == 200, rerun.text
     assert [c["unit"] for c in rerun.json()["columns"]] == [None, "$", "%", None, None]
+
+
+def test_edited_sql_keeps_the_question_as_the_title_of_the_answer_chart_and_history(client, sample):
+    user, source = sample
+    asked = _ask(client, user, source, "How many rows are there for each continent?").json()
+    table = source["tables"][0]["name"]
+    edited = client.post(
+        "/api/ai/sql",
+        json={"source_id": source["id"], "sql": f"SELECT continent, COUNT(*) AS n FROM {table} GROUP BY 1",
+              "query_id": asked["query_id"]},
+        headers=user["headers"],
+    )
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert body["question"] == "How many rows are there for each continent?"
+    assert body["chart"]["title"] == "How many rows are there for each continent?"
+    entry = client.get("/api/queries", headers=user["headers"]).json()["items"][0]
+    assert entry["question"] == "How many rows are there for each continent?" and entry["id"] == body["query_id"]

@@ -419,3 +419,38 @@ def test_money_and_percent_columns_upload_as_numbers_with_their_units(client, ma
         ["INV-001", "West", 1234.5, 12, -1200.0], ["INV-002", "East", 980.0, 5, -3.0],
         ["INV-003", "West", 12000.0, None, 1200.0], ["INV-004", "North", 75.99, 0, 0.0],
     ]
+
+
+# --- what a newcomer tripped over ----------------------------------------------------------------
+
+
+def test_a_prose_text_file_is_refused_as_not_a_table(client, make_user, data_dir):
+    user = make_user()
+    prose = (
+        b"Dear team, thank you all for the lovely evening last week at the restaurant.\n"
+        b"I will send the photos to everyone once I have sorted them out properly.\n"
+    )
+    response = upload(client, user, prose, filename="note.txt")
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith("This file doesn't look like a table")
+    assert stored_files(data_dir) == [] and source_rows() == []
+
+
+def test_the_list_shows_the_uploaded_file_size(client, make_user):
+    user = make_user()
+    small = b"city,people\nParis,2100000\nLyon,520000\n"
+    source = upload(client, user, small, filename="cities.csv").json()
+    assert source["file_bytes"] == len(small)
+    listed = client.get("/api/data/sources", headers=user["headers"]).json()["items"][0]
+    assert listed["file_bytes"] == len(small) and listed["size_bytes"] > len(small)
+
+
+def test_two_uploads_of_one_name_are_numbered_and_a_rename_onto_a_taken_name_is_a_409(client, make_user):
+    user = make_user()
+    first = upload(client, user, TIPS, name="Tips").json()
+    second = upload(client, user, TIPS, name="tips").json()
+    assert (first["name"], second["name"]) == ("Tips", "tips (2)")
+    response = client.patch(f"/api/data/source/{second['id']}", json={"name": "TIPS"}, headers=user["headers"])
+    assert response.status_code == 409 and "already" in response.json()["detail"], response.text
+    other = make_user()
+    assert upload(client, other, TIPS, name="Tips").json()["name"] == "Tips"  # names are per owner

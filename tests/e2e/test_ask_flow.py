@@ -21,7 +21,7 @@ def _expected_counts() -> set[tuple[str, str]]:
 def _answer_rows(page: Page) -> set[tuple[str, str]]:
     rows = table_rows(page, "Query results")
     header = page.get_by_role("table", name="Query results").locator("thead th").all_inner_texts()
-    continent = next(i for i, text in enumerate(header) if text.startswith("continent"))
+    continent = next(i for i, text in enumerate(header) if text.lower().startswith("continent"))
     count = 1 - continent
     return {(row[continent], row[count]) for row in rows}
 
@@ -32,7 +32,21 @@ def test_sample_ask_chart_export_insight_save(page: Page):
     page.wait_for_url(re.compile(rf".*/query\?source={source_id}$"))
     ask(page, QUESTION)
 
+    # The answer comes first: the chart, then the insight, the rows, and the SQL folded last.
+    order = page.evaluate(
+        "['#chart-viewer', '#insight-text', 'table', '#sql-details']"
+        ".map(s => document.querySelector(s)?.getBoundingClientRect().top ?? -1)"
+    )
+    chart, insight, table, sql = order
+    assert -1 not in order and max(chart, insight) < table < sql, order  # chart and insight side by side, then rows
+    expect(page.get_by_role("region", name="Generated SQL")).to_be_hidden()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answers-ask-order.png"), full_page=True)
+    page.get_by_text("Show the SQL").click()
     expect(page.get_by_role("region", name="Generated SQL")).to_contain_text("GROUP BY")
+    header = page.get_by_role("table", name="Query results").locator("thead th").first
+    expect(header).to_contain_text("Continent")  # in words, the SQL name under it
+    expect(header).to_contain_text("continent · VARCHAR")
     assert _answer_rows(page) == _expected_counts()
     expect(page.get_by_text("5 rows", exact=True)).to_be_visible()
 
@@ -70,6 +84,12 @@ def test_sample_ask_chart_export_insight_save(page: Page):
     page.wait_for_url(re.compile(r".*/insights$"))
     saved = page.get_by_role("listitem").filter(has_text=QUESTION)
     expect(saved).to_contain_text("Africa")
+    expect(saved).to_contain_text("gapminder")  # its source
+    expect(saved.locator(".pielayer .slice")).to_have_count(5, timeout=30_000)  # and its chart
+    expect(saved.get_by_role("button", name=re.compile("^Remove from saved"))).to_be_visible()
+    expect(saved.get_by_role("button", name=re.compile("^Delete"))).to_contain_text("Delete")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answers-saved-insights.png"), full_page=True)
     saved.get_by_role("link", name=QUESTION).click()
     page.wait_for_url(re.compile(r".*/query\?query=\d+$"))
     expect(page.get_by_role("table", name="Query results")).to_be_visible()
@@ -81,8 +101,10 @@ def test_unanswerable_question_offers_suggestions(page: Page):
     box = page.get_by_label("Question")
     box.fill("zzz qqq xyzzy")
     box.press("Enter")
-    alert = page.get_by_role("alert").first
-    expect(alert).to_be_visible(timeout=60_000)
+    refusal = page.locator("#refusal-callout")  # information, not a red error
+    expect(refusal).to_be_visible(timeout=60_000)
+    expect(refusal).to_have_attribute("role", "status")
+    expect(page.get_by_text("What to try:")).to_have_count(0)  # the suggestions are shown once, as buttons
     chips = page.get_by_role("group", name="Answerable instead").get_by_role("button")
     expect(chips.first).to_be_visible()
     chips.first.click()
@@ -108,6 +130,7 @@ def test_history_search_rerun_delete(page: Page):
     entries.first.get_by_role("button", name=re.compile("^Re-run")).click()
     wait_for_answer(page)
     assert _answer_rows(page) == _expected_counts()
+    expect(page.get_by_label("Question")).to_have_value(QUESTION)  # re-run keeps the question in the box
 
     page.goto("/history")
     expect(entries).to_have_count(2)
@@ -141,6 +164,7 @@ def test_edit_sql_runs_through_the_same_guard(page: Page):
     source_id = user_with_sample(page, "Editor User")
     page.goto(f"/query?source={source_id}")
     ask(page, QUESTION)
+    page.get_by_text("Show the SQL").click()
     page.get_by_role("button", name="Copy SQL").click()
     assert "GROUP BY" in page.evaluate("navigator.clipboard.readText()")
 
@@ -150,7 +174,9 @@ def test_edit_sql_runs_through_the_same_guard(page: Page):
     page.get_by_role("button", name="Run SQL").click()
     expect(page.get_by_role("table", name="Query results").locator("tbody tr")).to_have_count(2, timeout=60_000)
     assert table_rows(page, "Query results") == [["Africa", "624"], ["Asia", "396"]]
+    expect(page.get_by_role("heading", name=QUESTION, level=2).first).to_be_visible()  # the question stays the title
 
+    page.get_by_text("Show the SQL").click()
     page.get_by_role("button", name="Edit SQL").click()
     editor.fill("DROP TABLE gapminder")
     page.get_by_role("button", name="Run SQL").click()
@@ -180,5 +206,5 @@ def test_an_amount_uploaded_in_dollars_shows_its_unit_in_the_answer(page: Page, 
     page.goto(f"/query?source={source_id}")
     ask(page, "total bill by day")
     header = page.get_by_role("table", name="Query results").locator("thead th").all_inner_texts()
-    assert any(text.startswith("day") and "$" not in text for text in header)
+    assert any(text.lower().startswith("day") and "$" not in text for text in header)
     assert any("($)" in text for text in header), header

@@ -16,7 +16,7 @@ from tests.e2e.flows import table_rows, user_with_sample
 
 FIRST = "average life expectancy by continent"
 REFINE = "only for 2007"  # a follow-up: on its own it names no measure and no grouping
-RECHART = "as a pie chart"
+RECHART = "as a line chart"  # not a pie: averages are not parts of a whole
 
 
 def _means(frame: pd.DataFrame) -> dict[str, float]:
@@ -26,7 +26,7 @@ def _means(frame: pd.DataFrame) -> dict[str, float]:
 def _shown_means(page: Page) -> dict[str, float]:
     """The open answer's table as continent → number (cells read like '54.806')."""
     header = page.get_by_role("table", name="Answer rows").locator("thead th").all_inner_texts()
-    continent = next(i for i, text in enumerate(header) if text.startswith("continent"))
+    continent = next(i for i, text in enumerate(header) if text.lower().startswith("continent"))
     return {row[continent]: float(row[1 - continent].replace(",", "")) for row in table_rows(page, "Answer rows")}
 
 
@@ -93,10 +93,10 @@ def test_chat_ask_refine_rechart_new_chat_delete(page: Page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-refined.png"), full_page=True)
 
-    # "as a pie chart" changes only the chart: the same rows, the same history entry, no new query
+    # "as a line chart" changes only the chart: the same rows, the same history entry, no new query
     _send(page, RECHART, 3)
-    expect(page.locator(".chat-assistant").last).to_contain_text("pie chart")
-    expect(page.locator("#chart-viewer .pielayer .slice")).to_have_count(5, timeout=30_000)
+    expect(page.locator(".chat-assistant").last).to_contain_text("line chart")
+    expect(page.locator("#chart-viewer .scatterlayer .trace")).to_have_count(1, timeout=30_000)
     _assert_means(page, _means(in_2007))
     assert _query_link(page, 2) == _query_link(page, 1) != _query_link(page, 0)
     page.screenshot(path=str(ARTIFACTS / "chat-follow-up.png"), full_page=True)

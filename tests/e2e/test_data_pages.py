@@ -64,10 +64,18 @@ def test_pick_several_files_each_with_its_own_outcome(page: Page, tmp_path):
     header_only.write_text("a,b\n")
     not_csv = tmp_path / "report.pdf"
     not_csv.write_bytes(b"%PDF-1.4 not a table")
+    prose = tmp_path / "note.txt"
+    prose.write_text(
+        "Dear team, thank you all for the lovely evening last week at the restaurant.\n"
+        "I will send the photos to everyone once I have sorted them out properly.\n"
+    )
 
     register_in_browser(page, "Picker User", new_email("picker"))
     page.goto("/data/upload")
-    page.get_by_label("Choose CSV files").set_input_files([iris, header_only, not_csv])
+    page.get_by_label("Choose CSV files").set_input_files([iris, header_only, not_csv, prose])
+    expect(page.get_by_role("alert").filter(has_text="This file doesn't look like a table")).to_be_visible(
+        timeout=60_000
+    )
 
     # Refused in the browser (type), refused by the server (its own message), and accepted.
     expect(page.get_by_role("alert").filter(has_text="Only .csv, .tsv and .txt files can be uploaded.")).to_be_visible()
@@ -75,6 +83,37 @@ def test_pick_several_files_each_with_its_own_outcome(page: Page, tmp_path):
         timeout=60_000
     )
     _open_new_source(page, "iris.csv", len(plotly.data.iris()), ["sepal_length", "species"])
+    page.goto("/data")
+    expect(page.get_by_role("row").filter(has_text="iris.csv")).to_contain_text("KB")
+    expect(page.get_by_text("524.0 KB")).to_have_count(0)  # the file's own size, not DuckDB's minimum
+
+
+def _duplicate_ids(page: Page) -> list[str]:
+    return page.evaluate(
+        "(() => { const seen = {}; document.querySelectorAll('[id]').forEach(e => seen[e.id] = (seen[e.id] || 0) + 1);"
+        " return Object.keys(seen).filter(k => seen[k] > 1); })()"
+    )
+
+
+def test_empty_forms_say_what_to_fill_and_ids_are_unique(page: Page):
+    page.goto("/register")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Enter your name.")).to_be_visible()
+    expect(page.get_by_text("Enter your email address.")).to_be_visible()
+    expect(page.get_by_text("Enter a password.")).to_be_visible()
+
+    source_id = user_with_sample(page, "Empty Forms")
+    page.goto("/data")
+    page.get_by_role("button", name=re.compile("Connect a database")).first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Test connection").click()
+    expect(dialog.get_by_text("Enter the host.")).to_be_visible()
+    expect(dialog.get_by_text("Enter the database.")).to_be_visible()
+    assert _duplicate_ids(page) == []
+    for path in (f"/data/{source_id}", "/settings", "/history", "/insights"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert _duplicate_ids(page) == [], path
 
 
 def test_delete_a_source_keeps_its_history_readable(page: Page):

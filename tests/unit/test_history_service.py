@@ -17,6 +17,7 @@ from lumiere.services.history import (
     delete_query,
     few_shot_examples,
     get_query,
+    last_used_source_id,
     list_queries,
     public_query,
 )
@@ -117,3 +118,12 @@ def test_public_query_shape(db_session, two_users):
     assert {field.name for field in fields(shown)} == set(QueryOut.model_fields)
     assert (shown.question, shown.sql, shown.status) == ("q", "SELECT 1", QueryStatus.OK)
     assert shown.source_exists is False and shown.created_at.endswith("Z")
+
+
+def test_the_last_used_source_is_the_one_of_the_latest_own_question(db_session, two_users):
+    me, other = two_users
+    assert last_used_source_id(db_session, me) is None
+    _add(db_session, me, "old", "SELECT 1", source_id=7, days_ago=2)
+    _add(db_session, me, "newer", "SELECT 1", source_id=3, days_ago=1)
+    _add(db_session, other, "someone else's, newest", "SELECT 1", source_id=9)
+    assert last_used_source_id(db_session, me) == 3

@@ -148,7 +148,7 @@ def test_a_single_row_gives_its_values() -> None:
     china = GAPMINDER[(GAPMINDER.year == 2007) & (GAPMINDER.country == "China")].iloc[0]
     assert by_kind(facts, "value", "pop")["value"] == china["pop"]
     assert by_kind(facts, "value", "lifeExp")["value"] == pytest.approx(china["lifeExp"])
-    assert by_kind(facts, "value", "pop")["text"] == f"pop for China: {china['pop']:,}."
+    assert by_kind(facts, "value", "pop")["text"] == f"Pop for China: {china['pop']:,}."
 
 
 def test_empty_and_truncated_results_say_so() -> None:
@@ -244,3 +244,33 @@ def test_any_result_gives_json_facts_whose_narrative_is_self_consistent(rows: li
     expected = sum(frame["amount"].tolist())  # overflows to inf for values near 1e308, like the service
     if len(rows) > 1 and len(frame) and math.isfinite(expected) and max(abs(frame["amount"]), default=0) < 1e300:
         assert totals[0]["total"] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+def test_the_narrative_opens_with_the_answer_in_words_not_the_row_count() -> None:
+    result = result_of(
+        "SELECT continent, AVG(lifeExp) AS avg_life FROM gapminder WHERE continent = 'Europe' GROUP BY 1"
+    )
+    text = compose_narrative(compute_facts(result), question="Life expectancy in Europe?")
+    assert "The result has" not in text and "1 row" not in text
+    assert text.splitlines()[2].startswith("Average life expectancy for Europe: 7")
+
+
+def test_dates_in_facts_read_as_people_write_them() -> None:
+    yearly = ResultSet(
+        columns=[ResultColumn("year_start", "TIMESTAMP", "datetime"), ResultColumn("total_sales", "DOUBLE", "number")],
+        rows=[["2019-01-01T00:00:00", 10.0], ["2020-01-01T00:00:00", 12.0], ["2021-01-01T00:00:00", 15.0]],
+        row_count=3,
+        truncated=False,
+        duration_ms=1,
+    )
+    change = by_kind(compute_facts(yearly), "change")
+    assert change["text"].startswith("Between 2019 and 2021, total sales went from 10 to 15")
+    assert "T00:00" not in compose_narrative(compute_facts(yearly), question="")
+    daily = ResultSet(
+        columns=[ResultColumn("day", "DATE", "date"), ResultColumn("orders", "BIGINT", "integer")],
+        rows=[["2019-01-01", 3], ["2019-03-15", 5]],
+        row_count=2,
+        truncated=False,
+        duration_ms=1,
+    )
+    assert by_kind(compute_facts(daily), "change")["text"].startswith("Between 1 Jan 2019 and 15 Mar 2019, orders")

@@ -62,3 +62,13 @@ def test_logout_revokes_the_token_and_keeps_other_sessions(app_db):
     with session_scope() as session:
         assert user_from_token(session, other_browser).email == "leaving@example.com"
     settled(page_state(AuthState, this_browser, "/dashboard").logout())  # a revoked token signs out quietly
+
+
+def test_an_empty_register_form_gets_an_error_under_each_field(app_db):
+    register = page_state(RegisterState, url="/register")
+    assert settled(register.submit({"name": "", "email": "", "password": ""})) is None
+    assert (register.name_error, register.email_error, register.password_error) == (
+        "Enter your name.",
+        "Enter your email address.",
+        "Enter a password.",
+    )

@@ -89,12 +89,13 @@ def test_a_conversation_asks_refines_recharts_and_asks_back(chatter):
     assert "2007" in refined.sql and refined.query_id != first.query_id
     assert state.focused_id == refined.id and _shown(state) == _approx(_means(2007))
 
-    assert "as a pie chart" in refined.suggestions
-    assert _names(state.use_suggestion("as a pie chart")) == ["send"]
+    assert "as a pie chart" not in refined.suggestions  # averages are not parts of a whole
+    assert "as a bar chart" in refined.suggestions
+    assert _names(state.use_suggestion("as a line chart")) == ["send"]
     settled(handler(ChatState.send)(state))
     recharted = state.bubbles[-1]
     assert recharted.query_id == refined.query_id  # no query ran: the same history entry
-    assert state.chart_type == "pie" and _shown(state) == _approx(_means(2007))
+    assert state.chart_type == "line" and _shown(state) == _approx(_means(2007))
 
     _say(state, "what about the airspeed?")
     asked_back = state.bubbles[-1]

@@ -215,3 +215,11 @@ def test_the_data_pages_check_what_the_browser_sends(app_db):
     listing.set_connect_open("yes")
     assert listing.connect_kind == "postgresql" and listing.connect_open is False
     assert _connection_params("not a form", "mysql")["host"] == ""  # type: ignore[arg-type]  # a non-form is refused
+
+
+def test_an_empty_connection_form_says_which_fields_to_fill(app_db):
+    token = issue_token(_user("empty-connect@example.com")).access_token
+    state = page_state(DataState, token)
+    settled(state.set_connect_intent("test"))
+    assert settled(handler(DataState.submit_connection)(state, {"host": " ", "port": "", "password": ""})) is None
+    assert state.connect_missing == ["host", "port", "database", "user"] and not state.connect_busy

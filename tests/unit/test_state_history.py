@@ -39,11 +39,12 @@ def test_filters_search_status_and_source(asked):
     _, token, ids = asked
     state = page_state(HistoryState, token, "/history")
     settled(state.load())
-    assert state.total == 3 and [item.status for item in state.items] == ["error", "ok", "ok"]
+    assert state.total == 3 and [item.status for item in state.items] == ["refused", "ok", "ok"]
     assert {item.id: item.name for item in state.filter_sources} == {
         str(ids["first"]): "gapminder",
-        str(ids["second"]): "gapminder",
+        str(ids["second"]): "gapminder (2)",  # a second source of one name is numbered
     }
+    assert state.total_label == "3 entries" and state.items[1].rows.endswith((" rows", " row"))
 
     settled(state.set_search("CONTINENT"))
     assert [item.id for item in state.items] == [str(ids["good"])]
@@ -51,7 +52,9 @@ def test_filters_search_status_and_source(asked):
     assert [item.id for item in state.items] == [str(ids["good"])]
     settled(state.clear_filters())
     settled(state.set_status_filter("error"))
-    assert [item.status_label for item in state.items] == ["Failed"] and state.items[0].error
+    assert state.items == []  # a question the engine declined is not a failure...
+    settled(state.set_status_filter("refused"))
+    assert [item.status_label for item in state.items] == ["Refused"] and state.items[0].error  # ...but a refusal
     settled(state.set_status_filter("bogus"))
     assert state.status_filter == "all" and state.total == 3
     settled(state.set_source_filter(str(ids["second"])))
@@ -70,7 +73,7 @@ def test_deleted_sources_are_named_and_entries_can_be_deleted(asked):
     state = page_state(HistoryState, token, "/history")
     settled(state.load())
     gone = next(item for item in state.items if item.id == str(ids["other"]))
-    assert gone.source_gone == "gone" and gone.source_name == "gapminder"
+    assert gone.source_gone == "gone" and gone.source_name == "gapminder (2)"
     assert str(ids["second"]) not in {item.id for item in state.filter_sources}
 
     state.ask_delete(str(ids["good"]), "How many rows are there for each continent?")

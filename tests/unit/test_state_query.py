@@ -116,19 +116,20 @@ def test_errors_carry_a_hint_and_clickable_suggestions(app_db):
     state._finish_with_error(CannotAnswer("I could not place 'zzz'.", ["How many rows are there?"]), sql="")
     assert state.error_message == "I could not place 'zzz'."
     assert state.error_suggestions == ["How many rows are there?"]
-    assert "question" in state.error_hint
+    assert state.refused and state.error_hint == ""  # neutral, and the suggestions are shown once (as buttons)
     assert not state.asking and not state.has_answer
 
     state._finish_with_error(Timeout("The query ran longer than 30 s."), sql="SELECT 1")
     assert state.failed_sql == "SELECT 1" and state.error_suggestions == []
-    assert "fewer rows" in state.error_hint
+    assert "fewer rows" in state.error_hint and not state.refused
     assert not state.limit_reached
 
 
 def test_a_plan_limit_shows_its_message_with_the_way_to_more(app_db):
     state = page_state(QueryState)
-    limit = LimitReached("You have used all 1,000 queries of the Free plan this month.", limit=1000, used=1000,
-                         plan="free")
+    limit = LimitReached(
+        "You have used all 1,000 queries of the Free plan this month.", limit=1000, used=1000, plan="free"
+    )
     state._finish_with_error(limit, sql="")
     assert state.error_message.startswith("You have used all")
     assert state.limit_reached and "plan" in state.error_hint
@@ -252,3 +253,13 @@ def test_a_crash_in_a_service_call_reaches_the_page_as_a_plain_message(app_db):
     assert caught.value.status_code == 503 and "secret" not in caught.value.detail
     with pytest.raises(ServiceError, match="sign in again"):
         asyncio.run(in_thread(10**9, lambda session, user: None))
+
+
+def test_table_headers_read_as_words_with_the_sql_name_kept(app_db):
+    state = page_state(QueryState)
+    columns = [ResultColumn("region", "VARCHAR", "text"), ResultColumn("avg_price", "DOUBLE", "number", "$")]
+    state._show_result(columns, [["EU", 2.5]], 1, False, 3, "SELECT region, AVG(price) AS avg_price FROM t GROUP BY 1")
+    assert [(c.name, c.label) for c in state.result_columns] == [
+        ("region", "Region"),
+        ("avg_price", "Average price ($)"),
+    ]

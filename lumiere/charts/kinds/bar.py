@@ -14,12 +14,12 @@ from lumiere.charts.kinds.base import (
     measure_title,
     monotonic,
     new_figure,
-    number_format,
     ordered_axis,
     plot_frame,
     series_of,
     set_axes,
     time_format,
+    value_style,
     x_hover_field,
 )
 from lumiere.charts.limits import MAX_CATEGORIES, MAX_COLOR_GROUPS, MAX_DISCRETE_BARS
@@ -35,11 +35,13 @@ def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
     keep_row_order = not frame.duplicated(subset=keys).any() and monotonic(frame["y"].tolist())
     frame, how = aggregate(frame, keys, spec, notes)
     limit = MAX_DISCRETE_BARS if ordered_axis(x_profile) else MAX_CATEGORIES
-    frame = keep_largest(frame, "x", limit, notes, f"{spec.x} values")
+    frame = keep_largest(frame, "x", limit, notes, f"{x_profile.label.lower()} values")
     if spec.color:
-        frame = keep_largest(frame, "c", MAX_COLOR_GROUPS, notes, f"{spec.color} groups")
+        frame = keep_largest(frame, "c", MAX_COLOR_GROUPS, notes, f"{profiles[spec.color].label.lower()} groups")
     order = category_order(frame, x_profile, keep_row_order=keep_row_order)
-    y_format = number_format(frame["y"].tolist())
+    y_profile = profiles[spec.y_column]
+    y_style = value_style(y_profile, result, frame["y"].tolist())
+    y_title = measure_title(y_profile, how)
     figure = new_figure()
     for name, part in series_of(frame, spec.color):
         by_x = dict(zip(part["x"].tolist(), part["y"].tolist(), strict=True))
@@ -48,9 +50,9 @@ def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
             go.Bar(
                 x=[axis_value(value, x_profile) for value in xs],
                 y=[by_x[value] for value in xs],
-                name=label_text(name) if spec.color else inert(spec.y),
+                name=label_text(name) if spec.color else inert(y_profile.label),
                 hovertemplate=hover_template(
-                    spec.x_column, x_hover_field(x_profile), measure_title(spec, how), "%{y:" + y_format + "}", name
+                    x_profile.label, x_hover_field(x_profile), y_title, y_style.hover("y"), name
                 ),
             )
         )
@@ -60,5 +62,5 @@ def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
     else:
         axis_order = [axis_value(value, x_profile) for value in order]
         figure.update_xaxes(type="category", categoryorder="array", categoryarray=axis_order)
-    set_axes(figure, spec.x_column, measure_title(spec, how), y_format=y_format)
+    set_axes(figure, x_profile.label, y_title, y_style=y_style)
     return figure

@@ -5,6 +5,7 @@ time formats, hover text and axes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
@@ -13,9 +14,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lumiere.charts.escaping import EMPTY_LABEL, inert, label_text
-from lumiere.charts.profile import NUMERIC_KINDS, ColumnProfile, aggregation_for, as_number
+from lumiere.charts.profile import (
+    NUMERIC_KINDS,
+    ColumnProfile,
+    aggregation_for,
+    as_number,
+    display_unit,
+    percent_scale,
+)
 from lumiere.charts.spec import ChartSpec
-from lumiere.core.resultset import ResultSet
+from lumiere.core.resultset import ResultSet, unit_affixes
 
 _WEEKDAYS = [
     ("monday", "mon"),
@@ -156,8 +164,34 @@ def keep_largest(frame: pd.DataFrame, role: str, limit: int, notes: list[str], w
     return frame[frame[role].isin(keep)]
 
 
-def measure_title(spec: ChartSpec, how: str | None) -> str:
-    return f"{how} of {spec.y}" if how else (spec.y or "")
+def measure_title(profile: ColumnProfile, how: str | None) -> str:
+    """The measure in words, saying when the chart added up or averaged repeated rows."""
+    label = profile.label or profile.name
+    word = {"sum": "Total", "mean": "Average"}.get(how or "")
+    if word is None or label.lower().startswith((word.lower() + " ", "number of ")):
+        return label
+    return f"{word} {label[:1].lower() + label[1:] if not label[1:2].isupper() else label}"
+
+
+@dataclass(frozen=True)
+class ValueStyle:
+    """How a measure's numbers read on an axis and in the hover: d3 format, currency or % around it."""
+
+    format: str
+    prefix: str = ""
+    suffix: str = ""
+
+    def hover(self, field: str) -> str:
+        return f"{inert(self.prefix)}%{{{field}:{self.format}}}{inert(self.suffix)}"
+
+
+def value_style(profile: ColumnProfile, result: ResultSet, values: Sequence[Any]) -> ValueStyle:
+    """Thousands separators always; "$" or "€" when the semantic layer or the name says a currency;
+    a 0-1 share or rate as a percentage; 0-100 percentages with "%"."""
+    if percent_scale(profile) == "fraction" and not result.unit_of(profile.name):
+        return ValueStyle(",.1~%")
+    prefix, suffix = unit_affixes(display_unit(profile, result.unit_of(profile.name)))
+    return ValueStyle(number_format(values), prefix, suffix)
 
 
 def _calendar_rank(values: Sequence[Any]) -> dict[Any, int] | None:
@@ -216,11 +250,21 @@ def hover_template(x_name: str, x_field: str, y_name: str, y_field: str, series:
 
 
 def set_axes(
-    figure: go.Figure, x_title: str, y_title: str, *, y_format: str | None = None, x_format: str | None = None
+    figure: go.Figure,
+    x_title: str,
+    y_title: str,
+    *,
+    y_format: str | None = None,
+    x_format: str | None = None,
+    y_style: ValueStyle | None = None,
 ) -> None:
     figure.update_xaxes(title={"text": inert(x_title)}, automargin=True)
     figure.update_yaxes(title={"text": inert(y_title)}, automargin=True)
     if x_format:
         figure.update_xaxes(tickformat=x_format)
-    if y_format:
+    if y_style is not None:
+        figure.update_yaxes(
+            tickformat=y_style.format, tickprefix=inert(y_style.prefix), ticksuffix=inert(y_style.suffix)
+        )
+    elif y_format:
         figure.update_yaxes(tickformat=y_format)

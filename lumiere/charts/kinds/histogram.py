@@ -41,18 +41,23 @@ def draw_histogram(
                 width=(edges[1:] - edges[:-1]).tolist(),
                 customdata=np.column_stack([edges[:-1], edges[1:]]).tolist(),
                 name="rows",
-                hovertemplate=f"{inert(spec.x)}: %{{customdata[0]:{edge_format}}} to %{{customdata[1]:{edge_format}}}"
-                "<br>rows: %{y:,}<extra></extra>",
+                hovertemplate=f"{inert(profile.label)}: %{{customdata[0]:{edge_format}}} "
+                f"to %{{customdata[1]:{edge_format}}}"
+                "<br>Number of rows: %{y:,}<extra></extra>",
             )
         )
         figure.update_layout(bargap=0.02)
-        set_axes(figure, spec.x_column, "rows", y_format=",", x_format=number_format(numbers))
+        set_axes(figure, profile.label, "Number of rows", y_format=",", x_format=number_format(numbers))
     else:
         frame = pd.DataFrame({"x": profile.values, "y": [1] * len(profile.values)}, dtype=object)
         frame["x"] = [EMPTY_LABEL if value is None else value for value in frame["x"]]
         frame = frame.groupby("x", sort=False)["y"].agg("count").reset_index()
         frame = keep_largest(
-            frame, "x", MAX_DISCRETE_BARS if profile.role == "time" else MAX_CATEGORIES, notes, f"{spec.x} values"
+            frame,
+            "x",
+            MAX_DISCRETE_BARS if profile.role == "time" else MAX_CATEGORIES,
+            notes,
+            f"{profile.label.lower()} values",
         )
         order = category_order(frame[frame["x"] != EMPTY_LABEL], profile, keep_row_order=False)
         if len(order) < len(frame):
@@ -63,11 +68,12 @@ def draw_histogram(
                 x=[axis_value(value, profile) if value != EMPTY_LABEL else EMPTY_LABEL for value in order],
                 y=[int(rows_per_value[value]) for value in order],
                 name="rows",
-                hovertemplate=f"{inert(spec.x)}: {x_hover_field(profile)}<br>rows: %{{y:,}}<extra></extra>",
+                hovertemplate=f"{inert(profile.label)}: {x_hover_field(profile)}"
+                "<br>Number of rows: %{y:,}<extra></extra>",
             )
         )
         figure.update_xaxes(type="date" if profile.role == "time" else "category")
-        set_axes(figure, spec.x_column, "rows", y_format=",")
+        set_axes(figure, profile.label, "Number of rows", y_format=",")
     figure.update_layout(showlegend=False)
     return figure
 

@@ -22,7 +22,7 @@ def draw_kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
     figure = new_figure()
     for position, profile in enumerate(shown):
         value = as_number(profile.values[0]) if profile.values else None
-        heading = f"{label_text(label)} · {inert(profile.name)}" if label is not None else inert(profile.name)
+        heading = f"{label_text(label)} · {inert(profile.label)}" if label is not None else inert(profile.label)
         value_format = "d" if profile.year_like else (number_format([value]) if value is not None else ",")
         prefix, suffix = unit_affixes(result.unit_of(profile.name))
         figure.add_trace(

@@ -22,6 +22,7 @@ from lumiere.charts.kinds.base import (
     set_axes,
     sort_key,
     time_format,
+    value_style,
     x_hover_field,
 )
 from lumiere.charts.limits import MAX_COLOR_GROUPS, MAX_LINE_POINTS
@@ -35,9 +36,11 @@ def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resul
     frame = plot_frame(profiles, x=spec.x, y=spec.y, c=spec.color)
     frame, how = aggregate(frame, ["x", "c"] if spec.color else ["x"], spec, notes)
     if spec.color:
-        frame = keep_largest(frame, "c", MAX_COLOR_GROUPS, notes, f"{spec.color} groups")
+        frame = keep_largest(frame, "c", MAX_COLOR_GROUPS, notes, f"{profiles[spec.color].label.lower()} groups")
     stacked = spec.type == "area" and bool(spec.color)
-    y_format = number_format(frame["y"].tolist())
+    y_profile = profiles[spec.y_column]
+    y_style = value_style(y_profile, result, frame["y"].tolist())
+    y_title = measure_title(y_profile, how)
     figure = new_figure()
     for name, group in series_of(frame, spec.color):
         part = group
@@ -54,12 +57,12 @@ def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resul
                 ],
                 y=part["y"].tolist(),
                 mode="lines+markers" if len(part) <= 60 else "lines",
-                name=label_text(name) if spec.color else inert(spec.y),
+                name=label_text(name) if spec.color else inert(y_profile.label),
                 fill=("tonexty" if stacked else "tozeroy") if spec.type == "area" else None,
                 stackgroup="one" if stacked else None,
                 connectgaps=False,
                 hovertemplate=hover_template(
-                    spec.x_column, x_hover_field(x_profile), measure_title(spec, how), "%{y:" + y_format + "}", name
+                    x_profile.label, x_hover_field(x_profile), y_title, y_style.hover("y"), name
                 ),
             )
         )
@@ -71,7 +74,7 @@ def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Resul
         x_format = number_format(x_profile.values)
     else:
         figure.update_xaxes(type="category")
-    set_axes(figure, spec.x_column, measure_title(spec, how), y_format=y_format, x_format=x_format)
+    set_axes(figure, x_profile.label, y_title, y_style=y_style, x_format=x_format)
     return figure
 
 

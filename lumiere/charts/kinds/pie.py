@@ -36,7 +36,7 @@ def draw_pie(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Result
             hole=0.35,
             textinfo="label+percent",
             hovertemplate="%{label}<br>"
-            + inert(spec.y)
+            + inert(profiles[spec.y_column].label)
             + ": %{value:"
             + number_format(values)
             + "}<br>%{percent}<extra></extra>",

@@ -45,14 +45,14 @@ def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Re
             x=[as_number(v) for v in xs] if x_numeric else [axis_value(v, x_profile) for v in xs],
             y=[as_number(y_profile.values[i]) for i in indexes],
             mode="markers",
-            name=label_text(name) if name is not None else inert(spec.y),
+            name=label_text(name) if name is not None else inert(y_profile.label),
             text=[label_text(label_profile.values[i]) for i in indexes] if label_profile else None,
             marker={"size": 7, "opacity": 0.75, **marker},
             hovertemplate=("%{text}<br>" if label_profile else "")
             + hover_template(
-                spec.x_column,
+                x_profile.label,
                 "%{x:" + x_format + "}" if x_format else x_hover_field(x_profile),
-                spec.y_column,
+                y_profile.label,
                 "%{y:" + y_format + "}",
                 name,
             ),
@@ -69,7 +69,7 @@ def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Re
                 color=shades,
                 colorscale="Viridis",
                 showscale=True,
-                colorbar={"title": {"text": inert(spec.color)}, "tickformat": ","},
+                colorbar={"title": {"text": inert(color_profile.label)}, "tickformat": ","},
             )
         )
     elif color_profile is not None:
@@ -78,7 +78,9 @@ def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Re
             groups.setdefault(hashable(color_profile.values[i]), []).append(i)
         ranked = sorted(groups.items(), key=lambda item: -len(item[1]))
         if len(ranked) > MAX_COLOR_GROUPS:
-            notes.append(f"Showing the {MAX_COLOR_GROUPS} largest of {len(ranked):,} {spec.color} groups.")
+            notes.append(
+                f"Showing the {MAX_COLOR_GROUPS} largest of {len(ranked):,} {color_profile.label.lower()} groups."
+            )
         for name, indexes in ranked[:MAX_COLOR_GROUPS]:
             figure.add_trace(trace(indexes, EMPTY_LABEL if name is None else name))
     else:
@@ -86,5 +88,5 @@ def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: Re
     figure.update_layout(showlegend=color_profile is not None and not continuous)
     if x_profile.role == "time":
         figure.update_xaxes(type="date")
-    set_axes(figure, spec.x_column, spec.y_column, y_format=y_format, x_format=x_format)
+    set_axes(figure, x_profile.label, y_profile.label, y_format=y_format, x_format=x_format)
     return figure

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any, BinaryIO
 
 from lumiere.core.resultset import ResultColumn, ResultSet
+from lumiere.core.text import plural
 
 MAX_TABLE_COLUMNS = 12
 MAX_CELL_CHARS = 200
@@ -103,7 +104,7 @@ def _rows_caption(result: ResultSet, shown: int, columns_shown: int) -> str:
     if total == 0:
         words = "The query returned no rows."
     elif shown >= total:
-        words = f"All {total:,} row{'s' if total != 1 else ''}."
+        words = f"All {plural(total, 'row')}."
     else:
         words = f"First {shown:,} of {total:,} rows (the CSV and Excel exports hold every row)."
     if columns_shown < len(result.columns):

@@ -126,6 +126,28 @@ def _pick_layout(
     return best[1], best[2], best[3]
 
 
+PROSE_WORDS = 6  # a cell of this many words or more reads as a sentence, not a value
+
+
+def _refuse_prose(records: list[list[str]], column_count: int) -> None:
+    """A text of sentences (a .txt note, a letter) is not a table: without this it becomes a source of
+    "1 row, 1 column". Refused when the rows do not split into columns and most lines are sentences."""
+    sample = records[:500]
+    consistent = sum(len(row) == column_count for row in sample) / max(1, len(sample))
+    if column_count >= 2 and consistent >= 0.8:
+        return
+    lines = [" ".join(row).strip() for row in sample]
+    lines = [line for line in lines if line]
+    wordy = [line for line in lines if len(line.split()) >= PROSE_WORDS]
+    if lines and len(wordy) * 2 >= len(lines):
+        example = " ".join(wordy[0].split()[:8])
+        raise Invalid(
+            f'This file doesn\'t look like a table: its lines are sentences ("{example}…") rather than '
+            "values separated by commas, semicolons or tabs. Upload a CSV or TSV file with a header row "
+            "and one row per record."
+        )
+
+
 def sniff_layout(text: str, *, complete: bool, extension: str, settings: Settings) -> CsvLayout:
     """Decide delimiter, header row and number format from the first part of the file."""
     text = text.lstrip("\ufeff")
@@ -151,6 +173,7 @@ def sniff_layout(text: str, *, complete: bool, extension: str, settings: Setting
             "Remove columns you do not need and upload it again."
         )
 
+    _refuse_prose(records, column_count)
     first, body = records[0], records[1:]
     decimal_comma = delimiter != "," and _has_decimal_commas(body, column_count)
     header = _looks_like_header(first, body[:1000], column_count, decimal_comma)

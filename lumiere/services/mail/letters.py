@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lumiere.config import get_settings
+from lumiere.core.text import plural
 from lumiere.services.mail.links import stop_url
 
 MB = 1024 * 1024
@@ -88,7 +89,7 @@ def plain_text_of(markdown: str) -> str:
 def _rows(count: int | None) -> str:
     if count is None:
         return ""
-    return f" ({count:,} row{'s' if count != 1 else ''})"
+    return f" ({plural(count, 'row')})"
 
 
 def _file_lines(letter: Letter) -> list[str]:

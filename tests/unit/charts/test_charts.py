@@ -12,7 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lumiere.charts import CHART_TYPES, ChartSpec, build_figure, chart_payload, choose_chart, validate_override
+from lumiere.charts import (
+    CHART_TYPES,
+    ChartSpec,
+    build_figure,
+    chart_payload,
+    choose_chart,
+    fitting_spec,
+    validate_override,
+)
 from lumiere.charts.limits import MAX_CATEGORIES, MAX_HISTOGRAM_BINS, MAX_SCATTER_POINTS
 from lumiere.core.errors import Invalid
 from lumiere.core.json_values import json_strict
@@ -58,8 +66,8 @@ def test_year_and_number_is_a_line_with_years_as_dates() -> None:
     assert trace["y"] == expected
     assert figure["layout"]["yaxis"]["tickformat"] == ","  # thousands separators
     assert figure["layout"]["separators"] == ".,"
-    assert figure["layout"]["xaxis"]["title"]["text"] == "year"
-    assert figure["layout"]["yaxis"]["title"]["text"] == "total_pop"
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Year"  # words, not SQL names
+    assert figure["layout"]["yaxis"]["title"]["text"] == "Total pop"
 
 
 def test_time_with_a_small_category_draws_one_line_per_group() -> None:
@@ -94,7 +102,7 @@ def test_raw_rows_over_time_are_aggregated_with_a_note() -> None:
     assert any("Averaged lifeExp per year" in note and "1,704 rows" in note for note in notes)
     expected = DATASETS["gapminder"].groupby("year")["lifeExp"].mean().tolist()
     assert traces(figure)[0]["y"] == pytest.approx(expected)
-    assert figure["layout"]["yaxis"]["title"]["text"] == "mean of lifeExp"
+    assert figure["layout"]["yaxis"]["title"]["text"] == "Average life expectancy"
 
     summed = validate_override(result, type="line", x="year", y="pop")
     figure, notes = build_figure(summed, result)
@@ -295,7 +303,8 @@ def test_truncated_result_is_said_in_the_notes() -> None:
 def test_override_changes_type_and_columns() -> None:
     result = result_of("SELECT day, time, SUM(total_bill) AS bills, COUNT(*) AS n FROM tips GROUP BY ALL")
     spec = validate_override(result, type="bar", x="day", y="n", color="time")
-    assert spec.to_dict() == {"type": "bar", "x": "day", "y": "n", "color": "time", "title": "n by day"}
+    title = "Number of rows by day and time"
+    assert spec.to_dict() == {"type": "bar", "x": "day", "y": "n", "color": "time", "title": title}
     figure, _ = build_figure(spec, result)
     assert sorted(trace["name"] for trace in traces(figure)) == ["Dinner", "Lunch"]
     assert sum(sum(trace["y"]) for trace in traces(figure)) == 244
@@ -468,3 +477,79 @@ def test_any_result_gets_a_valid_safe_chart(result: ResultSet, chart_type: str) 
     except Invalid:
         return  # this shape cannot be drawn that way; the message said why
     assert_inert(chart_payload(override, result, theme="dark")["figure"])
+
+
+# --------------------------------------------------------------------------------------
+# Readable labels and numbers
+# --------------------------------------------------------------------------------------
+
+
+def test_titles_axes_and_hover_use_words_from_the_select_expressions() -> None:
+    result = result_of("SELECT continent AS region, AVG(gdpPercap) AS avg_price FROM gapminder GROUP BY 1")
+    spec = choose_chart(result)
+    assert (spec.type, spec.x, spec.y) == ("bar", "region", "avg_price")  # the spec keeps the SQL names
+    figure, _ = build_figure(spec, result)
+    assert figure["layout"]["title"]["text"] == "Average price by region"
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Region"
+    assert figure["layout"]["yaxis"]["title"]["text"] == "Average price"
+    assert "Average price: %{y:,.2~f}" in traces(figure)[0]["hovertemplate"]
+
+
+def test_a_count_reads_as_a_number_of_rows_and_the_legend_is_named() -> None:
+    result = result_of("SELECT year, continent, COUNT(*) FROM gapminder GROUP BY ALL ORDER BY year")
+    spec = choose_chart(result)
+    figure, _ = build_figure(spec, result)
+    assert (spec.type, spec.color) == ("line", "continent")
+    assert figure["layout"]["title"]["text"] == "Number of rows by year and continent"
+    assert figure["layout"]["legend"]["title"]["text"] == "Continent"
+
+
+def test_a_share_between_zero_and_one_is_shown_as_a_percentage() -> None:
+    result = result_of("SELECT day, SUM(tip) / SUM(total_bill) AS tip_rate FROM tips GROUP BY 1")
+    figure, _ = build_figure(choose_chart(result), result)
+    assert figure["layout"]["yaxis"]["tickformat"] == ",.1~%"
+
+
+def test_a_currency_named_column_gets_its_symbol_and_a_plain_price_does_not() -> None:
+    priced = result_of("SELECT day, AVG(total_bill) AS avg_bill_usd FROM tips GROUP BY 1")
+    figure, _ = build_figure(choose_chart(priced), priced)
+    assert figure["layout"]["yaxis"]["tickprefix"] == "$"
+    plain = result_of("SELECT day, AVG(total_bill) AS avg_price FROM tips GROUP BY 1")
+    figure, _ = build_figure(choose_chart(plain), plain)
+    assert figure["layout"]["yaxis"]["tickprefix"] == ""
+
+
+# --------------------------------------------------------------------------------------
+# What a newcomer tripped over
+# --------------------------------------------------------------------------------------
+
+
+def test_a_pie_of_averages_is_neither_chosen_nor_accepted() -> None:
+    result = result_of("SELECT sex, AVG(tip) AS avg_tip FROM tips GROUP BY 1")
+    assert choose_chart(result, question="What share of tips by sex?").type == "bar"
+    with pytest.raises(Invalid, match="parts of a whole"):
+        validate_override(result, type="pie")
+    counted = result_of("SELECT sex, COUNT(*) AS n FROM tips GROUP BY 1")
+    assert choose_chart(counted, question="What share of tips by sex?").type == "pie"
+    assert validate_override(counted, type="pie").type == "pie"
+
+
+def test_one_row_is_a_number_even_when_a_bar_was_hinted() -> None:
+    result = result_of(
+        "SELECT continent, AVG(lifeExp) AS avg_life FROM gapminder WHERE continent = 'Europe' GROUP BY 1"
+    )
+    assert fitting_spec({"type": "bar", "x": "continent", "y": "avg_life"}, result) is None
+    spec = choose_chart(result)
+    assert (spec.type, spec.x, spec.y) == ("kpi", "continent", "avg_life")
+    yearly = result_of("SELECT year, AVG(lifeExp) AS avg_life FROM gapminder WHERE year = 2007 GROUP BY 1")
+    assert choose_chart(yearly).type == "kpi"
+
+
+def test_a_hint_without_a_colour_gets_one_line_per_second_category() -> None:
+    result = result_of("SELECT year, continent, AVG(lifeExp) AS avg_life FROM gapminder GROUP BY ALL ORDER BY 1, 2")
+    spec = fitting_spec({"type": "line", "x": "year", "y": "avg_life"}, result)
+    assert spec is not None and spec.color == "continent"
+    figure, notes = build_figure(spec, result)
+    assert len(traces(figure)) == 5 and not any("Averaged" in note for note in notes)
+    chosen_none = fitting_spec({"type": "line", "x": "year", "y": "avg_life", "color": None}, result)
+    assert chosen_none is not None and chosen_none.color is None  # a saved "no colour" stays
