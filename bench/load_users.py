@@ -1,4 +1,4 @@
-"""The simulated people of `bench/load.py` (a locustfile): each signs in, then browses and asks.
+"""The simulated people of `bench/load.py` (a locustfile): each browses, asks and now and then signs in again.
 
 Run by bench/load.py in its own `locust --headless` process (locust patches the standard library
 with gevent when imported, so the orchestrator never imports this module). The accounts, with the
@@ -71,11 +71,14 @@ class Analyst(HttpUser):
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
-        account = _accounts[next(_next_account) % len(_accounts)]
-        self.source_id = int(account["source_id"])
-        self.headers: dict[str, str] = {}
+        self.account = _accounts[next(_next_account) % len(_accounts)]
+        self.source_id = int(self.account["source_id"])
+        self.headers = {"Authorization": f"Bearer {self.account['token']}"}
         self.query_ids: list[int] = []
-        body = {"email": account["email"], "password": account["password"]}
+
+    @task(1)
+    def sign_in(self) -> None:
+        body = {"email": self.account["email"], "password": self.account["password"]}
         with self.client.post("/api/auth/login", json=body, name="sign in", catch_response=True) as response:
             if response.status_code == 200:
                 self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -122,6 +125,6 @@ class Analyst(HttpUser):
         if self.query_ids:
             self._call("POST", "/api/ai/insight", "insight", json={"query_id": random.choice(self.query_ids)})
 
-    @task(17)
+    @task(16)
     def page(self) -> None:
         self._call("GET", random.choice(PAGES), "page load")

@@ -58,9 +58,9 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------------------
     database_url: str = Field(default="", description="App database URL; SQLite file under ./var by default.")
     data_dir: Path = Field(default=PROJECT_ROOT / "var" / "data")
-    # App database connections each process (worker) keeps open, and how many more it may open at a busy
-    # moment; at least the request threads (40) so no request waits for a connection. PostgreSQL's
-    # max_connections must cover (pool + overflow) x workers.
+    # PostgreSQL connections each process (worker) keeps open, and how many more it may open at a busy
+    # moment: at least the request threads (40), and the server's max_connections must cover
+    # (pool + overflow) x workers. SQLite keeps db_pool_size open and opens more without a cap.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=30, ge=0, le=500)
     # Seconds after which a pooled connection is replaced (servers and proxies drop idle ones).

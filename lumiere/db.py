@@ -83,7 +83,10 @@ def _sqlite_engine(url: str) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": settings.db_lock_wait_s},
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        # No cap: a SQLite connection is only a file handle, and a request keeps its session from its
+        # route until its commit runs on a free request thread, so more sessions than threads can be
+        # open at once; a capped pool would time out (a 500) where it should have waited its turn.
+        max_overflow=-1,
     )
     gate = _WriteGate(settings.db_lock_wait_s)
 

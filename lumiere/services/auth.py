@@ -8,9 +8,7 @@ never decoded as JWTs, and revoked by deleting them.
 
 from __future__ import annotations
 
-import os
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -73,22 +71,14 @@ def validate_name(name: object) -> str:
     return name
 
 
-# bcrypt takes a core for a quarter of a second at the default cost; when many people sign in at once,
-# hashing on every request thread would starve everyone else's requests of CPU, so at most half the
-# cores hash at a time and the other sign-ins wait their turn.
-_HASHING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
-
-
 def hash_password(password: str) -> str:
     salt = bcrypt.gensalt(rounds=get_settings().bcrypt_rounds)
-    with _HASHING:
-        return bcrypt.hashpw(password.encode("utf-8"), salt).decode("ascii")
+    return bcrypt.hashpw(password.encode("utf-8"), salt).decode("ascii")
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        with _HASHING:
-            return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
     except ValueError:
         return False
 
