@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=30, ge=0, le=500)
     # Seconds after which a pooled connection is replaced (servers and proxies drop idle ones).
     db_pool_recycle_s: int = Field(default=1800, ge=60)
+    # Threads that run REST requests in each process (anyio's default is 40). Requests wait for a
+    # free one; on 2 cores, 16 threads keep the GIL convoy short and a writer's commit prompt.
+    request_threads: int = Field(default=16, ge=1, le=400)
     # How long a write waits for another one to finish on SQLite before the request gets a 503 "try again".
     db_lock_wait_s: float = Field(default=30.0, gt=0, le=600)
     # Redis shared by several processes: Reflex's state, the job queue, rate limits and caches; unset: embedded.

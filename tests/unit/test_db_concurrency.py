@@ -121,7 +121,7 @@ def test_a_transaction_is_tried_again_when_the_lock_is_given_back(lock_wait) -> 
 def test_writers_in_one_process_queue_instead_of_timing_out(lock_wait) -> None:
     """16 writers handing the lock on at once: SQLite's own wait (sleeps, then a look) can miss its
     turn until it gives up; queued in order, each waits at most the others' transactions."""
-    lock_wait(1.5)
+    lock_wait(10)
     errors: list[BaseException] = []
 
     def writer(index: int) -> None:
@@ -129,7 +129,7 @@ def test_writers_in_one_process_queue_instead_of_timing_out(lock_wait) -> None:
             for round_ in range(3):
                 with session_scope() as session:
                     _add_user(session, f"writer{index}-{round_}@example.com")
-                    threading.Event().wait(0.01)  # work inside the transaction
+                    threading.Event().wait(0.005)  # work inside the transaction
         except BaseException as error:
             errors.append(error)
 
