@@ -47,30 +47,23 @@ class DatabaseBusy(Unavailable):
 class _WriteGate:
     """One SQLite writer at a time in this process, the others waiting in turn on a lock.
 
-    A thread that already holds the gate (a second session opened inside a writing one) passes
-    through, so it cannot wait on itself; SQLite's busy timeout then decides, as before.
+    Held by the connection that wrote, not by a thread: request threads are pooled, so a thread may
+    serve another request while the connection it wrote on still awaits its commit.
     """
 
     def __init__(self, wait_s: float) -> None:
         self._lock = threading.Lock()
-        self._owner: int | None = None
         self._wait_s = wait_s
 
     def enter(self, info: dict[str, Any]) -> None:
-        if "gate" in info:
-            return
-        me = threading.get_ident()
-        if self._owner == me:
-            info["gate"] = False
+        if info.get("gate"):
             return
         if not self._lock.acquire(timeout=self._wait_s):
             raise DatabaseBusy(BUSY_DETAIL)
-        self._owner = me
         info["gate"] = True
 
     def leave(self, info: dict[str, Any]) -> None:
         if info.pop("gate", False):
-            self._owner = None
             self._lock.release()
 
 
