@@ -103,6 +103,7 @@ bench: setup
 	$(BIN)/python bench/nlq_eval.py
 	$(BIN)/python bench/query_overhead.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf .web .states test-artifacts

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------------------
     database_url: str = Field(default="", description="App database URL; SQLite file under ./var by default.")
     data_dir: Path = Field(default=PROJECT_ROOT / "var" / "data")
+    # PostgreSQL connections each process (worker) keeps open, and how many more it may open at a busy
+    # moment: at least the request threads (40), and the server's max_connections must cover
+    # (pool + overflow) x workers. SQLite keeps db_pool_size open and opens more without a cap.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=30, ge=0, le=500)
+    # Seconds after which a pooled connection is replaced (servers and proxies drop idle ones).
+    db_pool_recycle_s: int = Field(default=1800, ge=60)
+    # Threads that run REST requests in each process (anyio's default is 40). Requests wait for a
+    # free one; on 2 cores, 16 threads keep the GIL convoy short and a writer's commit prompt.
+    request_threads: int = Field(default=16, ge=1, le=400)
+    # How long a write waits for another one to finish on SQLite before the request gets a 503 "try again".
+    db_lock_wait_s: float = Field(default=30.0, gt=0, le=600)
     # Redis shared by several processes: Reflex's state, the job queue, rate limits and caches; unset: embedded.
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("LUMIERE_REDIS_URL", "REFLEX_REDIS_URL")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
 import reflex as rx
 from reflex.constants import Dirs
 from reflex.event import EventHandler
@@ -93,6 +94,12 @@ def _apply_migrations() -> None:
     migrate()
 
 
+async def _size_request_threads() -> None:
+    """REST routes run on anyio's threads (40 by default); on a few cores, fewer threads contend less for
+    the GIL, so the request holding the app database's write lock reaches its commit sooner."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().request_threads
+
+
 def _built_pages_dir() -> Path:
     """Where the production build's HTML lives (the folder Reflex's frontend mount serves)."""
     return (get_web_dir() / Dirs.STATIC / rx.config.get_config().frontend_path.strip("/")).resolve()
@@ -110,6 +117,7 @@ if app.sio is None:
     raise RuntimeError("Reflex did not create the websocket server this app needs")
 app.sio.eio.cors_allowed_origins = websocket_origin_check(list(rx.config.get_config().cors_allowed_origins))
 app.register_lifespan_task(_apply_migrations)
+app.register_lifespan_task(_size_request_threads)
 # Once per app process, after the migrations: worker threads and the scheduler clock (see lumiere.jobs).
 app.register_lifespan_task(embedded_worker_lifespan)
 

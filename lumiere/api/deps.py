@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
+from functools import lru_cache
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -18,9 +24,31 @@ from lumiere.services.rate_limits import Group
 bearer_scheme = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
 
 
-def db_session() -> Iterator[Session]:
-    with session_scope() as session:
+@lru_cache(maxsize=1)
+def _commit_limiter() -> anyio.CapacityLimiter:
+    """Threads of their own for ending sessions (made on first use, inside the event loop)."""
+    return anyio.CapacityLimiter(8)
+
+
+async def db_session() -> AsyncIterator[Session]:
+    """The request's session, committed (or rolled back) once the route returns.
+
+    The commit runs on threads of its own, not the request threads the routes share: a route that
+    wrote holds the app database's write lock until this commit, and if the commit had to wait for a
+    request thread while every request thread waited for that lock, all would wait until the lock
+    timed out (what gave "database is locked" 500s under load).
+    """
+    scope = session_scope()
+    session = scope.__enter__()  # only builds the Session: no I/O on the event loop
+    try:
         yield session
+    except BaseException as error:
+        if not await anyio.to_thread.run_sync(
+            scope.__exit__, type(error), error, error.__traceback__, limiter=_commit_limiter()
+        ):
+            raise
+    else:
+        await anyio.to_thread.run_sync(scope.__exit__, None, None, None, limiter=_commit_limiter())
 
 
 # "function" scope: the session commits when the route returns, BEFORE the response is sent, so a
@@ -65,3 +93,33 @@ def client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+def commit_before_responding(router: APIRouter) -> None:
+    """Every sync route that takes the request's `session` commits it on its own thread as it returns.
+
+    FastAPI builds a sync route's response on a request thread and only then ends its dependencies;
+    a route that wrote would hold the app database's write lock while waiting for a free request
+    thread, and when every request thread is waiting for that lock, nobody moves until it times out.
+    Committed here, the lock is given back before the response is built; `db_session` then only
+    closes (or rolls back when the route raised).
+    """
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or "session" not in inspect.signature(route.endpoint).parameters:
+            continue
+        call = route.dependant.call
+        if call is None or inspect.iscoroutinefunction(call) or hasattr(call, "__wrapped__"):
+            continue  # async, or wrapped already (the routers are shared by every app built)
+        route.dependant.call = _committing(call)
+
+
+def _committing(call: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(call)
+    def committing(*args: Any, **values: Any) -> Any:
+        result = call(*args, **values)
+        session = values.get("session")
+        if isinstance(session, Session):
+            session.commit()
+        return result
+
+    return committing

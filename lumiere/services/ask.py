@@ -460,12 +460,13 @@ def _record_success(
         note=" ".join(notes) or None,
         chart_json=spec.to_dict(),
     )
+    chart = charts.chart_payload(spec, result)  # drawn before the write: a write holds the app database's lock
     session.add(query)
     session.flush()
     return Answer(
         query=query,
         result=result,
-        chart=charts.chart_payload(spec, result),
+        chart=chart,
         explanation=generated.explanation,
         notes=notes,
         reading=generated.reading,

@@ -81,11 +81,12 @@ def chart_for_query(
     else:
         spec = _proposed(session, result, query.question, user) or choose_chart(result, question=query.question)
     # Kept for re-runs when the user may change the query (a workspace viewer redraws someone else's without saving).
+    payload = chart_payload(spec, result, theme=theme)  # drawn before the write: a write holds the database's lock
     if query.chart_json != spec.to_dict() and may(session, user, query, Action.CHANGE):
         query.chart_json = spec.to_dict()
         session.add(query)
         session.flush()
-    return chart_payload(spec, result, theme=theme)
+    return payload
 
 
 def _proposed(session: Session, result: ResultSet, question: str, user: User) -> ChartSpec | None:

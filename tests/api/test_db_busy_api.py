@@ -1,0 +1,34 @@
+"""A write that finds the SQLite app database locked past the wait is a 503 that says to try again."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import make_url
+
+from lumiere.config import reset_settings
+from lumiere.db import engine_for
+
+
+def test_a_locked_database_is_a_503_with_a_message_never_a_500(client, make_user, app_db, monkeypatch) -> None:
+    if not app_db.startswith("sqlite"):
+        pytest.skip("SQLite's single writer")
+    user = make_user()
+    monkeypatch.setenv("LUMIERE_DB_LOCK_WAIT_S", "0.3")
+    reset_settings()
+    engine_for.cache_clear()
+    other = sqlite3.connect(str(make_url(app_db).database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process (a CLI, a job worker) is writing
+    try:
+        response = client.post("/api/data/sample", headers=user["headers"])
+        assert response.status_code == 503, response.text
+        assert "try again" in response.json()["detail"]
+    finally:
+        other.rollback()
+        other.close()
+        monkeypatch.delenv("LUMIERE_DB_LOCK_WAIT_S")
+        reset_settings()
+        engine_for(app_db).dispose()
+        engine_for.cache_clear()
+    assert client.post("/api/data/sample", headers=user["headers"]).status_code == 201

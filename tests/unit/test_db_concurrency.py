@@ -1,0 +1,141 @@
+"""Many threads writing the app database at once: they wait their turn, and a lock is never a 500."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import make_url
+
+from lumiere.config import reset_settings
+from lumiere.db import DatabaseBusy, engine_for, in_transaction, saved_id, session_scope
+from lumiere.models import User
+from lumiere.services import sources
+from lumiere.services.ask import ask_question
+from lumiere.services.auth import register_user
+from lumiere.services.history import list_queries
+
+THREADS = 16
+QUESTIONS = (
+    "average life expectancy per continent in 2007",
+    "total population by year",
+    "Which country has the highest gdp per capita in 2007?",
+    "How many countries are in Europe?",
+)
+
+
+def _users_with_sample(count: int) -> list[tuple[int, int]]:
+    with session_scope() as session:
+        users = []
+        for number in range(count):
+            user = register_user(session, email=f"load{number}@example.com", password="password-a1", name="Load")
+            users.append((saved_id(user), saved_id(sources.load_sample_dataset(session, user))))
+        return users
+
+
+def test_threads_recording_questions_at_once_all_succeed(app_db: str) -> None:
+    users = _users_with_sample(4)
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def asker(index: int) -> None:
+        user_id, source_id = users[index % len(users)]
+        start.wait()
+        try:
+            for round_ in range(3):
+                with session_scope() as session:
+                    user = session.get(User, user_id)
+                    assert user is not None
+                    list_queries(session, user)
+                    ask_question(session, user, source_id=source_id, question=QUESTIONS[(index + round_) % 4])
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=asker, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with session_scope() as session:
+        for user_id, _ in users:
+            user = session.get(User, user_id)
+            assert user is not None
+            assert list_queries(session, user)[1] == THREADS // len(users) * 3
+
+
+@pytest.fixture
+def lock_wait(app_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[float], str]]:
+    """Sets how long writers wait on the SQLite app database; returns its file path."""
+    if not app_db.startswith("sqlite"):
+        pytest.skip("SQLite's single writer")
+
+    def set_wait(seconds: float) -> str:
+        monkeypatch.setenv("LUMIERE_DB_LOCK_WAIT_S", str(seconds))
+        reset_settings()
+        engine_for.cache_clear()
+        return str(make_url(app_db).database)
+
+    yield set_wait
+    engine_for(app_db).dispose()
+    engine_for.cache_clear()
+    monkeypatch.delenv("LUMIERE_DB_LOCK_WAIT_S")
+    reset_settings()
+
+
+def _other_process_writing(path: str) -> sqlite3.Connection:
+    """Another program (a CLI, a job worker process) holding the write lock."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def _add_user(session, email: str) -> None:
+    register_user(session, email=email, password="password-a1", name="Writer")
+
+
+def test_a_lock_that_outlasts_the_wait_is_a_503_not_an_operational_error(lock_wait) -> None:
+    other = _other_process_writing(lock_wait(0.3))
+    try:
+        with pytest.raises(DatabaseBusy) as busy, session_scope() as session:
+            _add_user(session, "late@example.com")
+        assert busy.value.status_code == 503 and "try again" in busy.value.detail
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_a_transaction_is_tried_again_when_the_lock_is_given_back(lock_wait) -> None:
+    other = _other_process_writing(lock_wait(0.3))
+    threading.Timer(0.4, other.rollback).start()  # longer than one wait, shorter than the retries
+    try:
+        in_transaction(lambda session: _add_user(session, "patient@example.com"))
+    finally:
+        other.close()
+    with session_scope() as session:
+        assert session.exec(User.__table__.select()).all()  # type: ignore[attr-defined]
+
+
+def test_writers_in_one_process_queue_instead_of_timing_out(lock_wait) -> None:
+    """16 writers handing the lock on at once: SQLite's own wait (sleeps, then a look) can miss its
+    turn until it gives up; queued in order, each waits at most the others' transactions."""
+    lock_wait(10)
+    errors: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        try:
+            for round_ in range(3):
+                with session_scope() as session:
+                    _add_user(session, f"writer{index}-{round_}@example.com")
+                    threading.Event().wait(0.005)  # work inside the transaction
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
