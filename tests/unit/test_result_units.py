@@ -151,7 +151,7 @@ def test_a_user_edited_unit_is_used_and_a_single_number_says_it(db_session, owne
     facts = insights.compute_facts(single.result)
     value = next(fact for fact in facts if fact["kind"] == "value")
     assert value["unit"] == "€" and value["value"] == pytest.approx(expected)
-    assert value["text"] == f"revenue: €{insights.format_number(value['value'])}."
+    assert value["text"] == f"Revenue: €{insights.format_number(value['value'])}."
     # the KPI figure shows it too
     assert single.chart is not None
     indicator = single.chart["figure"]["data"][0]

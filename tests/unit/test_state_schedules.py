@@ -273,7 +273,7 @@ def test_run_now_without_email_records_the_run_as_failed_and_says_why(asker, wor
     settled(handler(SchedulesState.watch_runs)(state))
     [run] = state.runs
     assert run.status == RunStatus.FAILED and run.status_label == "Failed"
-    assert "Email is not configured" in run.error and run.rows == "5"
+    assert "Email is not configured" in run.error and run.rows == "5 rows"
     assert run.started and run.finished and state.items[0].last_status == "failed"
 
     settled(state.toggle_runs(schedule_id))

@@ -43,6 +43,7 @@ def team(app_db) -> Team:
         elsewhere = workspaces.create_workspace(session, people["viewer"], "Viewer's own")
         shared = sources.load_sample_dataset(session, people["admin"], made.id)
         personal = sources.load_sample_dataset(session, people["editor"], None)
+        personal.name = "gapminder (editor's copy)"  # a workspace holds one source of a name
         tokens = {role: issue_token(person).access_token for role, person in people.items()}
         return Team(made.id, elsewhere.id, saved_id(shared), saved_id(personal), tokens)
 

@@ -16,7 +16,7 @@ import pytest
 from sqlglot import exp
 
 from lumiere.config import get_settings, reset_settings
-from lumiere.core.errors import BadRequest, NotFound, QueryRejected, Timeout
+from lumiere.core.errors import BadRequest, Conflict, NotFound, QueryRejected, Timeout
 from lumiere.models import Source
 from lumiere.services import warehouse
 from lumiere.services.sqlguard import SqlRefused
@@ -207,10 +207,10 @@ def test_database_errors_are_400_without_paths(tips, settings_env):
 def test_broken_dataset_file_gives_a_message_without_paths(tips):
     path = dataset_path(tips)
     path.write_bytes(b"this is not a duckdb file" * 100)
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(Conflict) as caught:
         warehouse.execute(tips, "SELECT * FROM tips")
     assert not isinstance(caught.value, QueryRejected)  # the file is at fault, not the question
-    assert "could not be opened" in caught.value.detail
+    assert "damaged" in caught.value.detail and "upload the file again" in caught.value.detail
     assert str(path.parent) not in caught.value.detail and "/" not in caught.value.detail.replace("<path>", "")
 
 
