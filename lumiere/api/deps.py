@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable
-from functools import lru_cache
 from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,10 +24,24 @@ from lumiere.services.rate_limits import Group
 bearer_scheme = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
 
 
-@lru_cache(maxsize=1)
+_COMMIT_LIMITER: RunVar[anyio.CapacityLimiter] = RunVar("lumiere_commit_limiter")
+COMMIT_THREADS = 8
+
+
 def _commit_limiter() -> anyio.CapacityLimiter:
-    """Threads of their own for ending sessions (made on first use, inside the event loop)."""
-    return anyio.CapacityLimiter(8)
+    """Threads of their own for ending sessions, one limiter per event loop.
+
+    The server runs requests on more than one loop (Granian); a limiter shared between loops wakes
+    a waiter from the wrong loop, so under load a session could wait for its commit forever while
+    holding the app database's write lock (every write then stalled). anyio keeps its own default
+    limiter per loop the same way.
+    """
+    try:
+        return _COMMIT_LIMITER.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(COMMIT_THREADS)
+        _COMMIT_LIMITER.set(limiter)
+        return limiter
 
 
 async def db_session() -> AsyncIterator[Session]:
