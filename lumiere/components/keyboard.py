@@ -78,7 +78,9 @@ def _result(row: rx.Var[PaletteRow]) -> rx.Component:
     chosen = row.position == KeyboardState.palette_index
     return rx.box(
         rx.hstack(
-            rx.badge(row.kind, variant="soft", color_scheme="gray", min_width="4.5rem", justify="center"),
+            # High contrast: the chosen row's accent background left the soft gray badge's text under 4.5:1.
+            rx.badge(row.kind, variant="soft", color_scheme="gray", high_contrast=True, min_width="4.5rem",
+                     justify="center"),
             rx.vstack(rx.text(row.label, size="2", weight="medium"), rx.text(row.detail, size="1", color_scheme="gray"),
                       spacing="0", min_width="0"),
             spacing="3",
