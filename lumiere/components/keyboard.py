@@ -78,8 +78,11 @@ def _result(row: rx.Var[PaletteRow]) -> rx.Component:
     chosen = row.position == KeyboardState.palette_index
     return rx.box(
         rx.hstack(
-            rx.badge(row.kind, variant="soft", color_scheme="gray", min_width="4.5rem", justify="center"),
-            rx.vstack(rx.text(row.label, size="2", weight="medium"), rx.text(row.detail, size="1", color_scheme="gray"),
+            # High contrast: on the chosen row's accent background soft gray text is under 4.5:1 (axe).
+            rx.badge(row.kind, variant="soft", color_scheme="gray", high_contrast=True, min_width="4.5rem",
+                     justify="center"),
+            rx.vstack(rx.text(row.label, size="2", weight="medium"),
+                      rx.text(row.detail, size="1", color_scheme="gray", high_contrast=chosen),
                       spacing="0", min_width="0"),
             spacing="3",
             align="center",

@@ -261,7 +261,7 @@ def pins_empty() -> rx.Component:
                 text_align="center",
                 size="2",
             ),
-            rx.link(rx.button(rx.icon("message-circle-question", size=16), "Ask a question"), href=routes.QUERY.path),
+            link_button(rx.icon("message-circle-question", size=16), "Ask a question", href=routes.QUERY.path),
             align="center",
             spacing="3",
             padding="1.5rem",

@@ -396,6 +396,7 @@ def answer_header() -> rx.Component:
                     export_menu(QueryState.answer_query_id, size="2"),
                     schedule_button(QueryState.open_schedule_form(QueryState.answer_query_id)),
                     spacing="2",
+                    wrap="wrap",
                 ),
                 rx.fragment(),
             ),

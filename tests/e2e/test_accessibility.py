@@ -31,7 +31,7 @@ _axe = Axe()
 # Buttons and links that show only an icon and nobody can name: axe's button-name covers buttons,
 # this covers role=button elements and links too, and reports the page's own selector.
 _UNNAMED_CONTROLS = """() => [...document.querySelectorAll('button, a[href], [role=button]')]
-  .filter((el) => el.offsetParent !== null && !el.closest('.modebar'))
+  .filter((el) => el.checkVisibility() && !el.closest('.modebar'))  // not inside a folded <details>
   .filter((el) => !(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
                     || el.innerText.trim() || [...(el.labels || [])].some((label) => label.innerText.trim())))
   .map((el) => el.outerHTML.slice(0, 160))"""

@@ -20,7 +20,9 @@ def test_register_dashboard_reload_logout(page):
     register_in_browser(page, "Grace Hopper", _email("grace"))
     expect(page.get_by_role("heading", name="Welcome, Grace Hopper")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Data")).to_be_visible()
-    expect(page.get_by_text("No data yet")).to_be_visible()  # empty state of a new user
+    # A new user's dashboard opens on the getting-started guide (it replaces the "No data yet" card).
+    expect(page.get_by_role("heading", name="Getting started")).to_be_visible()
+    expect(page.get_by_text("Load the sample or add data")).to_be_visible()
 
     page.reload()
     expect(page.get_by_role("heading", name="Welcome, Grace Hopper")).to_be_visible()

@@ -27,6 +27,14 @@ def _ask_and_wait(page: Page, question: str) -> None:
     expect(page.get_by_role("table", name="Query results")).to_be_visible()
 
 
+def _show_sql(page: Page) -> None:
+    """Unfolds "Show the SQL" (the answer comes first; how it was made, with the reuse note, is folded below)."""
+    details = page.locator("#sql-details")
+    if details.get_attribute("open") is None:
+        page.get_by_text("Show the SQL").click()
+    expect(details).to_have_attribute("open", "")
+
+
 def _population(year: int) -> dict[str, int]:
     frame = plotly.data.gapminder()
     return {str(k): int(v) for k, v in frame[frame.year == year].groupby("continent")["pop"].sum().items()}
@@ -48,6 +56,7 @@ def test_thumbs_up_and_a_correction_are_reused_for_other_values(page: Page):
 
     # ...so the same question with other values reuses its SQL, with those values.
     _ask_and_wait(page, "total population in Europe in 1997")
+    _show_sql(page)
     expect(page.get_by_text("Reused the SQL you confirmed for “total population in Asia in 2007”")).to_be_visible()
     expect(page.get_by_text("Europe in place of Asia")).to_be_visible()
     expect(page.get_by_text("Your SQL", exact=True)).to_be_visible()  # the engine badge: the user taught this SQL
@@ -73,6 +82,7 @@ def test_thumbs_up_and_a_correction_are_reused_for_other_values(page: Page):
     }
 
     _ask_and_wait(page, "population by continent in 1952")
+    _show_sql(page)
     expect(page.get_by_text("Reused the SQL you corrected for “population by continent in 2007”")).to_be_visible()
     assert {row[0]: row[1] for row in table_rows(page, "Query results")} == {
         continent: f"{total:,}" for continent, total in _population(1952).items()

@@ -175,6 +175,8 @@ def test_palette_searches_sources_and_pages_and_enter_opens_the_choice(page: Pag
     expect(options.first).to_contain_text("gapminder")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/data/{source_id}")
+    # Closed before it is opened again: keys typed into the closing dialog's box would search for "gapmins".
+    expect(page.get_by_role("dialog")).to_have_count(0)
 
     page.keyboard.press("Control+k")
     expect(search).to_be_focused()
