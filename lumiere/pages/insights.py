@@ -75,11 +75,13 @@ def saved_insight(item: rx.Var[SavedInsightRow]) -> rx.Component:
                         title="Delete for good (asks first): " + item.question.to(str),
                     ),
                     spacing="2",
+                    wrap="wrap",  # six actions do not fit beside a long question: they go to the next line
                 ),
                 justify="between",
                 align="start",
                 width="100%",
                 spacing="3",
+                wrap="wrap",
             ),
             rx.grid(  # the answer's chart beside the insight, as on the Ask page
                 rx.cond(
