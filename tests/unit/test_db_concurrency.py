@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import make_url
+from sqlmodel import select
 
 from lumiere.config import reset_settings
 from lumiere.db import DatabaseBusy, engine_for, in_transaction, saved_id, session_scope
@@ -139,3 +140,34 @@ def test_writers_in_one_process_queue_instead_of_timing_out(lock_wait) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_a_request_cancelled_after_writing_gives_the_write_lock_back(lock_wait) -> None:
+    """A client that goes away cancels its request's task; the session must still be rolled back,
+    or the transaction keeps the write lock and every later writer waits for nothing."""
+    import anyio
+
+    from lumiere.api.deps import db_session
+
+    lock_wait(0.5)
+
+    async def abandoned_request() -> None:
+        requests_session = db_session()
+        session = await requests_session.__anext__()
+        await anyio.to_thread.run_sync(_add_user, session, "abandoned@example.com")  # holds the write lock
+        with anyio.CancelScope() as cancelled:
+            cancelled.cancel()
+            with pytest.raises(anyio.get_cancelled_exc_class()):
+                await requests_session.athrow(anyio.get_cancelled_exc_class()())
+        # The abandoned request's generator is still referenced here, so nothing but its own cleanup
+        # can have ended the transaction; the next writer waits at most 0.5 s (DatabaseBusy otherwise).
+        await anyio.to_thread.run_sync(_next_writer_finds_the_lock_free)
+        del requests_session
+
+    anyio.run(abandoned_request)
+
+
+def _next_writer_finds_the_lock_free() -> None:
+    with session_scope() as session:
+        _add_user(session, "next@example.com")
+        assert session.exec(select(User).where(User.email == "abandoned@example.com")).first() is None
