@@ -145,14 +145,18 @@ def test_writers_in_one_process_queue_instead_of_timing_out(lock_wait) -> None:
 def test_a_request_cancelled_after_writing_gives_the_write_lock_back(lock_wait) -> None:
     """A client that goes away cancels its request's task; the session must still be rolled back,
     or the transaction keeps the write lock and every later writer waits for nothing."""
+    from collections.abc import AsyncGenerator
+    from typing import cast
+
     import anyio
+    from sqlmodel import Session
 
     from lumiere.api.deps import db_session
 
     lock_wait(0.5)
 
     async def abandoned_request() -> None:
-        requests_session = db_session()
+        requests_session = cast(AsyncGenerator[Session, None], db_session())  # what FastAPI drives
         session = await requests_session.__anext__()
         await anyio.to_thread.run_sync(_add_user, session, "abandoned@example.com")  # holds the write lock
         with anyio.CancelScope() as cancelled:
