@@ -202,7 +202,8 @@ def _shown_counts(page) -> set[tuple[str, str]] | None:
 
 def _continent_counts(page) -> set[tuple[str, str]]:
     header = page.get_by_role("table", name="Query results").locator("thead th").all_inner_texts()
-    continent = next(i for i, text in enumerate(header) if text.startswith("continent"))
+    # A header reads "Continent" (the readable label) over "continent · VARCHAR" (the column).
+    continent = next(i for i, text in enumerate(header) if text.lower().startswith("continent"))
     return {(row[continent], row[1 - continent]) for row in table_rows(page, "Query results")}
 
 
