@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import Depends, Path, Query, status
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath
 from lumiere.api.schemas_admin import (
     AdminPlanChoiceIn,
@@ -35,7 +36,7 @@ def admin_user(user: CurrentUser) -> User:
 
 
 Admin = Annotated[User, Depends(admin_user)]
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = Router(prefix="/api/admin", tags=["admin"])
 
 Days = Annotated[int, Query(description="The last N days (UTC), today included; 1 to 366")]
 PlanName = Annotated[str, Path(max_length=40)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from lumiere.api.deps import AskingUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import ResultOut
 from lumiere.services.ask import AnswerView, ask_question, public_answer, run_sql
 
-router = APIRouter(prefix="/api/ai", tags=["ask"])
+router = Router(prefix="/api/ai", tags=["ask"])
 
 
 class QuestionIn(BaseModel):

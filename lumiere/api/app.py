@@ -30,7 +30,6 @@ from lumiere.api import (
     users,
     workspaces,
 )
-from lumiere.api.deps import commit_before_responding
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
 from lumiere.web.security_headers import SecurityHeaders
@@ -66,7 +65,6 @@ def create_api(headers: SecurityHeaders | None = None) -> FastAPI:
     install_error_handlers(api)
     install_docs(api, DOCS_URL, OPENAPI_URL)
     for router in ROUTERS:
-        commit_before_responding(router)
         api.include_router(router)
     api.add_middleware(_HeadersMiddleware, headers=headers or security_headers())
     return api

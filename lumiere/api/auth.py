@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from lumiere.api.deps import BearerToken, ClientAddress, CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import LoginIn, LoginOut, RegisterIn, UserOut
 from lumiere.services.auth import issue_token, revoke_token, sign_in, sign_up
 from lumiere.services.users import public_user
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = Router(prefix="/api/auth", tags=["auth"])
 
 
 LIMITED: dict[int | str, dict[str, Any]] = {

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import Field
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import ChartOut, InsightOut, StrictModel
 from lumiere.services.charts import chart_for_query
 from lumiere.services.insights import InsightView, create_insight, public_insight
 
-router = APIRouter(prefix="/api/ai", tags=["charts and insights"])
+router = Router(prefix="/api/ai", tags=["charts and insights"])
 
 ColumnName = Field(default=None, max_length=500, description="A column of the query's result")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
+from fastapi import Response
 from pydantic import Field
 
 from lumiere.api.deps import AskingUser, CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import (
     ChatExchangeOut,
     ChatMessageList,
@@ -22,7 +23,7 @@ from lumiere.core.limits import MAX_CHAT_TITLE_CHARS
 from lumiere.services import chat
 from lumiere.services.chat import ChatExchange, ChatMessageView, ChatSessionView
 
-router = APIRouter(prefix="/api/chat", tags=["chat"])
+router = Router(prefix="/api/chat", tags=["chat"])
 
 
 class SendIn(StrictModel):

@@ -12,12 +12,13 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import (
     ConnectionTestOut,
     IdPath,
@@ -36,7 +37,7 @@ from lumiere.core.errors import BadRequest, Timeout, TooLarge, UnsupportedMedia
 from lumiere.services import connections, semantics, sources, workspaces
 from lumiere.services.ingest import StagedUpload, receive_upload
 
-router = APIRouter(prefix="/api/data", tags=["data"])
+router = Router(prefix="/api/data", tags=["data"])
 
 
 MAX_TEXT_FIELD_BYTES = 4096  # the optional `name` field and any other small field

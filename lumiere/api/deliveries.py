@@ -12,10 +12,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath
 from lumiere.api.schemas_schedules import ExportEmailIn, QueuedEmailOut
 from lumiere.core.errors import NotFound
@@ -23,7 +23,7 @@ from lumiere.services.deliveries import QueuedEmail, email_export, email_insight
 from lumiere.services.exports import content_disposition
 from lumiere.services.mail.links import StopRequest, open_download, read_stop, stop_emails
 
-router = APIRouter(prefix="/api", tags=["email"])
+router = Router(prefix="/api", tags=["email"])
 
 QUEUED_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such insight or query of yours"},

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
-from fastapi import APIRouter, Depends, Request
-from fastapi.routing import APIRoute
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -107,33 +104,3 @@ def client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
-
-
-def commit_before_responding(router: APIRouter) -> None:
-    """Every sync route that takes the request's `session` commits it on its own thread as it returns.
-
-    FastAPI builds a sync route's response on a request thread and only then ends its dependencies;
-    a route that wrote would hold the app database's write lock while waiting for a free request
-    thread, and when every request thread is waiting for that lock, nobody moves until it times out.
-    Committed here, the lock is given back before the response is built; `db_session` then only
-    closes (or rolls back when the route raised).
-    """
-    for route in router.routes:
-        if not isinstance(route, APIRoute) or "session" not in inspect.signature(route.endpoint).parameters:
-            continue
-        call = route.dependant.call
-        if call is None or inspect.iscoroutinefunction(call) or hasattr(call, "__wrapped__"):
-            continue  # async, or wrapped already (the routers are shared by every app built)
-        route.dependant.call = _committing(call)
-
-
-def _committing(call: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(call)
-    def committing(*args: Any, **values: Any) -> Any:
-        result = call(*args, **values)
-        session = values.get("session")
-        if isinstance(session, Session):
-            session.commit()
-        return result
-
-    return committing

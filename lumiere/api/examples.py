@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import ExampleList, IdPath
 from lumiere.services import examples
 
-router = APIRouter(prefix="/api/data", tags=["data"])
+router = Router(prefix="/api/data", tags=["data"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "No such source or remembered question (or not yours)"}}
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi import Query as QueryParam
 from fastapi.responses import StreamingResponse
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath
 from lumiere.core.enums import ExportFormat
 from lumiere.services.exports import (
@@ -26,7 +26,7 @@ from lumiere.services.exports import (
 )
 from lumiere.services.exports.downloads import export_chunks, subject_for_link
 
-router = APIRouter(tags=["exports"])
+router = Router(tags=["exports"])
 
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

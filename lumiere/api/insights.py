@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
+from fastapi import Response
 from pydantic import StrictBool
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath, InsightList, InsightOut, StrictModel, WorkspaceParam
 from lumiere.services.insights import (
     MAX_PAGE_SIZE,
@@ -21,7 +22,7 @@ from lumiere.services.insights import (
 )
 from lumiere.services.workspaces import names_of
 
-router = APIRouter(prefix="/api/insights", tags=["charts and insights"])
+router = Router(prefix="/api/insights", tags=["charts and insights"])
 
 
 class InsightPatchIn(StrictModel):

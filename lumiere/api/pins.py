@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, Field, JsonValue
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath, StrictModel, WorkspaceParam
 from lumiere.services import pins
 from lumiere.services.history import get_query
 from lumiere.services.pins import MAX_PINS, PinView
 
-router = APIRouter(prefix="/api/pins", tags=["dashboard"])
+router = Router(prefix="/api/pins", tags=["dashboard"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "A workspace viewer cannot pin, move or remove"},

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
+from fastapi import Response
 
 from lumiere.api.deps import AskingUser, CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import FeedbackIn, IdPath, QueryList, QueryOut, ResultOut, WorkspaceParam
 from lumiere.core.enums import QueryStatus
 from lumiere.services.ask import AnswerView, public_answer, rerun_query
@@ -24,7 +25,7 @@ from lumiere.services.history import (
 )
 from lumiere.services.workspaces import names_of
 
-router = APIRouter(prefix="/api/queries", tags=["history"])
+router = Router(prefix="/api/queries", tags=["history"])
 
 
 @router.get("", response_model=QueryList)

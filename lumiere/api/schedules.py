@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
 from fastapi import Query as QueryParam
+from fastapi import Response
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath, WorkspaceParam
 from lumiere.api.schemas_schedules import RunList, RunOut, ScheduleIn, ScheduleList, ScheduleOut, SchedulePatchIn
 from lumiere.services import schedules
 from lumiere.services.schedules import MAX_PAGE_SIZE, RunView, ScheduleView, public_run, public_schedule
 
-router = APIRouter(prefix="/api/schedules", tags=["schedules"])
+router = Router(prefix="/api/schedules", tags=["schedules"])
 
 Page = Annotated[int, QueryParam(ge=1, le=1_000_000)]
 PageSize = Annotated[int, QueryParam(ge=1, le=MAX_PAGE_SIZE)]

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas_settings import LlmSettingsIn, LlmSettingsOut, LlmTestOut
 from lumiere.services.llm_keys import check_llm_connection, clear_user_llm_key, llm_settings, update_llm_settings
 
-router = APIRouter(prefix="/api/settings", tags=["settings"])
+router = Router(prefix="/api/settings", tags=["settings"])
 
 
 @router.get("/llm", response_model=LlmSettingsOut)

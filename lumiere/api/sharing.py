@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
+from fastapi import Response
 
 from lumiere.api.deps import ClientAddress, CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath
 from lumiere.api.schemas_sharing import ShareCreatedOut, SharedAnswerOut, ShareIn, ShareList
 from lumiere.services import rate_limits, sharing
 from lumiere.services.sharing import CreatedShare, SharedAnswer
 
-router = APIRouter(tags=["sharing"])
+router = Router(tags=["sharing"])
 
 TokenPath = Annotated[str, PathParam(max_length=2000, description="A share link's token")]
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath
 from lumiere.api.schemas_settings import TokenCreatedOut, TokenCreateIn, TokenListOut
 from lumiere.models._base import iso_utc
 from lumiere.services.api_tokens import TokenInfo, create_token, list_tokens, revoke_token_by_id
 
-router = APIRouter(prefix="/api/tokens", tags=["API tokens"])
+router = Router(prefix="/api/tokens", tags=["API tokens"])
 
 
 def token_body(info: TokenInfo) -> dict[str, Any]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter
-
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas_usage import PlanChoiceIn, PlanListOut, UsageOut
 from lumiere.core.usage import PlanView, UsageReport
 from lumiere.models._base import iso_utc
 from lumiere.services.plans import list_plans
 from lumiere.services.usage import change_plan, usage_report
 
-router = APIRouter(prefix="/api", tags=["plans and usage"])
+router = Router(prefix="/api", tags=["plans and usage"])
 
 
 def plan_body(plan: PlanView) -> dict[str, Any]:

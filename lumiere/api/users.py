@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath, UserOut, UserPatchIn, UserPatchOut
 from lumiere.api.schemas_settings import AccountDeleteIn
 from lumiere.services.account import delete_account
 from lumiere.services.users import get_visible_user, public_user, update_user
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = Router(prefix="/api/users", tags=["users"])
 
 
 @router.get("/{user_id}", response_model=UserOut)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, Field
 
 from lumiere.api.deps import CurrentUser, DbSession
+from lumiere.api.routing import Router
 from lumiere.api.schemas import IdPath, StrictModel
 from lumiere.core.enums import WorkspaceRole
 from lumiere.services import workspaces
 from lumiere.services.workspaces import MemberView, WorkspaceView
 
-router = APIRouter(prefix="/api/workspaces", tags=["workspaces"])
+router = Router(prefix="/api/workspaces", tags=["workspaces"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     402: {"description": "The workspace owner's plan has no room for another member"},

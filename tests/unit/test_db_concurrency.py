@@ -175,3 +175,61 @@ def _next_writer_finds_the_lock_free() -> None:
     with session_scope() as session:
         _add_user(session, "next@example.com")
         assert session.exec(select(User).where(User.email == "abandoned@example.com")).first() is None
+
+
+def test_every_sync_route_that_writes_commits_on_its_own_thread() -> None:
+    """Every sync route taking the request's session is declared on `Router`, whose endpoints commit as
+    they return: a write never waits for a free request thread to commit. (The first version patched the
+    routers' dependants, which FastAPI does not use once a router is included: under load the history
+    write then held the lock until every other writer gave up with 503.)"""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from lumiere.api.app import ROUTERS
+    from lumiere.api.routing import Router
+
+    assert all(isinstance(router, Router) for router in ROUTERS)
+    writing = [
+        route
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and "session" in inspect.signature(route.endpoint).parameters
+        and not inspect.iscoroutinefunction(route.endpoint)
+    ]
+    assert len(writing) > 50
+    assert [route.path for route in writing if not hasattr(route.endpoint, "__wrapped__")] == []
+
+
+def test_an_answer_is_committed_before_the_route_returns(app_db: str) -> None:
+    """The history row of an answer is committed on the route's own thread, inside the endpoint's call."""
+    import traceback
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from lumiere.api.app import create_api
+    from lumiere.db import get_engine
+    from lumiere.services.auth import issue_token
+
+    with session_scope() as session:
+        user = register_user(session, email="committer@example.com", password="password-a1", name="C")
+        source_id = saved_id(sources.load_sample_dataset(session, user))
+        token = issue_token(user).access_token
+    committed_in: list[list[str]] = []
+
+    def record(_connection: object) -> None:
+        committed_in.append([frame.name for frame in traceback.extract_stack()])
+
+    event.listen(get_engine(), "commit", record)
+    try:
+        response = TestClient(create_api()).post(
+            "/api/ai/query",
+            json={"source_id": source_id, "question": "average life expectancy per continent"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    finally:
+        event.remove(get_engine(), "commit", record)
+    assert response.status_code == 200, response.text
+    assert any("committing" in names and "query" in names for names in committed_in)
