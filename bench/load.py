@@ -51,6 +51,7 @@ class Level:
     rps: float = 0.0
     by_status: dict[str, int] = field(default_factory=dict)  # failures over the whole run, spawning included
     sign_in_p50_ms: float = 0.0
+    by_kind: dict[str, tuple[int, float, float]] = field(default_factory=dict)  # name -> (requests, p50, p95)
     recovery_ms: float = 0.0
 
     @property
@@ -155,6 +156,8 @@ def run_level(url: str, users: int, duration_s: int, accounts_file: Path, out: P
                 level.requests = int(row["Request Count"])
                 level.p50_ms, level.p95_ms, level.p99_ms = (float(row[key]) for key in ("50%", "95%", "99%"))
                 level.rps = float(row["Requests/s"])
+            elif int(row["Request Count"]):
+                level.by_kind[row["Name"]] = (int(row["Request Count"]), float(row["50%"]), float(row["95%"]))
     counted = json.loads(tally.read_text())
     level.by_status = {status: count for status, count in counted["outcomes"].items() if status != "ok"}
     level.failures = sum(level.by_status.values())
@@ -188,6 +191,12 @@ def report(levels: list[Level]) -> bool:
         others = {status: count for status, count in level.by_status.items() if status != "429"}
         if others:
             print(f"      failures by status: {others}")
+    print("By kind of request, p50 / p95 ms:")
+    kinds = sorted({kind for level in levels for kind in level.by_kind})
+    print(f"{'':>14}" + "".join(f"{f'{level.users} users':>16}" for level in levels))
+    for kind in kinds:
+        cells = [level.by_kind.get(kind) for level in levels]
+        print(f"{kind:>14}" + "".join(f"{f'{c[1]:.0f} / {c[2]:.0f}' if c else '-':>16}" for c in cells))
     single = next((level for level in levels if level.users == 1), None)
     ok = True
     for level in levels:

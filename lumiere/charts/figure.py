@@ -30,8 +30,9 @@ def build_figure(spec: ChartSpec, result: ResultSet, *, theme: str = "light") ->
         builder = draw_table
     figure = builder(spec, profiles, result, notes)
     color = profiles.get(spec.color or "")
-    apply_theme(figure, spec, theme, legend_title=color.label if color else "")
-    figure_json = json_strict(figure.to_plotly_json())
+    figure_json = figure.to_plotly_json()
+    apply_theme(figure_json.setdefault("layout", {}), spec, theme, legend_title=color.label if color else "")
+    figure_json = json_strict(figure_json)
     figure_json["layout"]["template"] = theme_template(theme)
     return figure_json, list(dict.fromkeys(notes))
 

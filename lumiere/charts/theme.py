@@ -4,6 +4,7 @@ read on the page's surface."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.json_values import json_strict
 
 THEMES = ("light", "dark")
+_AXIS = re.compile(r"[xy]axis[0-9]*")
 
 _THEMES = {
     "light": {"template": "plotly_white", "text": "#1f2937", "grid": "#e5e7eb"},
@@ -27,16 +29,35 @@ def _template_json(template_name: str) -> str:
     return json.dumps(json_strict(pio.templates[template_name].to_plotly_json()))
 
 
-def apply_theme(figure: go.Figure, spec: ChartSpec, theme: str, *, legend_title: str = "") -> None:
+def apply_theme(layout: dict[str, Any], spec: ChartSpec, theme: str, *, legend_title: str = "") -> None:
     """Title from the question, thousands separators, and a transparent background so the page's
-    light or dark surface shows through, with text and grid colours that read on it."""
-    figure.update_layout(
-        **base_layout(theme),
-        title={"text": inert(spec.title), "x": 0.02, "xanchor": "left"},
-        legend={"title": {"text": inert(legend_title) if spec.color else ""}},
+    light or dark surface shows through, with text and grid colours that read on it.
+
+    Merged into the figure's JSON layout, not through Plotly's `update_layout`: the same result, but
+    Plotly's property machinery cost about a quarter of every answer's time under load.
+    """
+    _merge(
+        layout,
+        {
+            **base_layout(theme),
+            "title": {"text": inert(spec.title), "x": 0.02, "xanchor": "left"},
+            "legend": {"title": {"text": inert(legend_title) if spec.color else ""}},
+        },
     )
     if spec.type in ("bar", "line", "area", "scatter", "histogram"):
-        style_axes(figure, theme)
+        grid = _THEMES[theme]["grid"]
+        axes = [name for name in layout if _AXIS.fullmatch(name)] or ["xaxis", "yaxis"]
+        for name in axes:
+            _merge(layout, {name: {"gridcolor": grid, "zerolinecolor": grid}})
+
+
+def _merge(into: dict[str, Any], values: dict[str, Any]) -> None:
+    """`values` into `into`, nested dictionaries merged key by key (as Plotly's update does)."""
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def base_layout(theme: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -100,7 +101,25 @@ def _lower_first(text: str) -> str:
 
 
 def column_labels(sql: str, names: Sequence[str], dialect: str | None = None) -> dict[str, str]:
-    """A label for each result column: from the select expression when the SQL can be read, else from the name."""
+    """A label for each result column: from the select expression when the SQL can be read, else from the name.
+
+    Remembered per SQL and columns: an answer labels its columns for the chart, the override check and
+    the table, each of which would parse the SQL again.
+    """
+    if len(sql) > _REMEMBERED_SQL_CHARS:
+        return _column_labels(sql, tuple(names), dialect)
+    return dict(_remembered_labels(sql, tuple(names), dialect))
+
+
+_REMEMBERED_SQL_CHARS = 20_000
+
+
+@lru_cache(maxsize=512)
+def _remembered_labels(sql: str, names: tuple[str, ...], dialect: str | None) -> dict[str, str]:
+    return _column_labels(sql, names, dialect)
+
+
+def _column_labels(sql: str, names: tuple[str, ...], dialect: str | None) -> dict[str, str]:
     labels = {name: words(name) for name in names}
     if not sql.strip():
         return labels

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import cast
 
 import sqlglot
@@ -207,7 +208,39 @@ def guard_sql(
     names); a table may be prefixed with one of `allowed_schemas`. With `qualify_schema`, every
     table in the output is qualified with it, so the database's search path cannot redirect a name.
     `row_cap=None` adds no cap (exports, which stream every row); the query's own LIMIT still holds.
+
+    The verdict depends on nothing but these arguments, so accepted SQL is remembered (a repeated
+    question, a re-run, a pinned chart: three sqlglot parses saved each time); a refusal is not.
     """
+    if not isinstance(sql, str) or len(sql) > _REMEMBERED_SQL_CHARS:
+        return _guard(sql, dialect, tuple(allowed_tables), row_cap, tuple(allowed_schemas), qualify_schema)
+    verdict = _remembered_guard(sql, dialect, tuple(allowed_tables), row_cap, tuple(allowed_schemas), qualify_schema)
+    return replace(verdict, tables=list(verdict.tables))  # the caller may change its copy
+
+
+_REMEMBERED_SQL_CHARS = 20_000
+
+
+@lru_cache(maxsize=1024)
+def _remembered_guard(
+    sql: str,
+    dialect: str,
+    allowed_tables: tuple[str, ...],
+    row_cap: int | None,
+    allowed_schemas: tuple[str, ...],
+    qualify_schema: str | None,
+) -> GuardedSQL:
+    return _guard(sql, dialect, allowed_tables, row_cap, allowed_schemas, qualify_schema)
+
+
+def _guard(
+    sql: str,
+    dialect: str,
+    allowed_tables: Collection[str],
+    row_cap: int | None,
+    allowed_schemas: Collection[str],
+    qualify_schema: str | None,
+) -> GuardedSQL:
     if dialect not in DIALECTS:
         raise ValueError(f"unsupported dialect {dialect!r}")
     if row_cap is not None and row_cap < 1:

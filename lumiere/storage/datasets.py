@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import shutil
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from lumiere.config import get_settings
 from lumiere.models import Source
 
 DATASET_SUFFIX = ".duckdb"
+_KEY_SHAPE = re.compile(r"[0-9]{1,19}/[0-9a-f]{32}" + re.escape(DATASET_SUFFIX))
 # A full disk or quota, as the OS reports it to Python and as DuckDB words it in its own errors.
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 _FULL_MESSAGES = ("No space left on device", "Disk quota exceeded", "File too large")
@@ -36,12 +39,20 @@ def new_storage_key(user_id: int) -> str:
 
 
 def path_for_key(storage_key: str) -> Path:
-    """The absolute path of a storage key, refusing any key that would point outside datasets_dir."""
-    root = get_settings().datasets_dir.resolve()
-    candidate = (root / storage_key).resolve()
-    if not storage_key or candidate.parent.parent != root or candidate.suffix != DATASET_SUFFIX:
+    """The absolute path of a storage key, refusing any key that is not one `new_storage_key` makes.
+
+    The key is checked by its shape (a user id, a folder separator, 32 hex digits, the suffix), so it
+    cannot name anything outside datasets_dir; no path is resolved on the disk for it (that cost
+    several system calls per question, on every question).
+    """
+    if not isinstance(storage_key, str) or not _KEY_SHAPE.fullmatch(storage_key):
         raise ValueError("invalid dataset storage key")
-    return candidate
+    return _resolved(get_settings().datasets_dir) / storage_key
+
+
+@lru_cache(maxsize=8)
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()
 
 
 def dataset_path(source: Source) -> Path:

@@ -258,13 +258,12 @@ def set_axes(
     x_format: str | None = None,
     y_style: ValueStyle | None = None,
 ) -> None:
-    figure.update_xaxes(title={"text": inert(x_title)}, automargin=True)
-    figure.update_yaxes(title={"text": inert(y_title)}, automargin=True)
+    x_axis: dict[str, Any] = {"title": {"text": inert(x_title)}, "automargin": True}
+    y_axis: dict[str, Any] = {"title": {"text": inert(y_title)}, "automargin": True}
     if x_format:
-        figure.update_xaxes(tickformat=x_format)
+        x_axis["tickformat"] = x_format
     if y_style is not None:
-        figure.update_yaxes(
-            tickformat=y_style.format, tickprefix=inert(y_style.prefix), ticksuffix=inert(y_style.suffix)
-        )
+        y_axis.update(tickformat=y_style.format, tickprefix=inert(y_style.prefix), ticksuffix=inert(y_style.suffix))
     elif y_format:
-        figure.update_yaxes(tickformat=y_format)
+        y_axis["tickformat"] = y_format
+    figure.update_layout(xaxis=x_axis, yaxis=y_axis)  # one pass through Plotly's property machinery, not four
