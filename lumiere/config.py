@@ -110,8 +110,11 @@ class Settings(BaseSettings):
     duckdb_threads: int = Field(default=2, ge=1)
     # After a timeout, how long the worker gets to stop the query before it is killed and replaced.
     query_stop_grace_s: float = Field(default=2.0, gt=0)
-    # Worker processes that run queries on uploads (pre-started, reused; each at most one query at a time).
+    # Worker processes that run queries on uploads (reused; each at most one query at a time).
     query_workers: int = Field(default=4, ge=1, le=64)
+    # How many of them start with the pool; the rest start when that many queries run at once (each
+    # idle worker holds ~46 MB, which counts against an upload's memory on a small machine).
+    query_workers_warm: int = Field(default=1, ge=0, le=64)
     # A worker's private memory (RLIMIT_DATA) is the DuckDB limit plus this: Python, DuckDB and the result rows.
     query_worker_overhead_mb: int = Field(default=256, ge=64)
     # CPU seconds (all threads together) one query may use before its worker is killed.

@@ -36,6 +36,8 @@ def _quiet_fast_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     os.environ["LUMIERE_RATE_LIMIT_DEFAULT_PER_MINUTE"] = "100000"
     os.environ["LUMIERE_LOGIN_FAILURE_LIMIT"] = "100000"
     os.environ["LUMIERE_REGISTRATIONS_PER_HOUR"] = "100000"
+    # Every query worker started with its pool, as the worker tests count them (lazy start: its own test).
+    os.environ["LUMIERE_QUERY_WORKERS_WARM"] = "64"
     for name in ("LUMIERE_LLM_API_KEY", "LUMIERE_LLM_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         os.environ.pop(name, None)
     reset_settings()

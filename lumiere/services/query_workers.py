@@ -1,4 +1,5 @@
-"""A pool of pre-started query worker processes, and the client that runs one query on one of them.
+"""A pool of query worker processes (a few started ahead, more when queries run at once), and the
+client that runs one query on one of them.
 
 Each worker (`lumiere.storage.query_worker`) runs under OS memory and CPU limits, so a query that
 escapes DuckDB's own accounting kills a worker, not the app. The app keeps the wall clock: at the
@@ -53,10 +54,12 @@ class PoolShape:
 
     workers: int
     memory_bytes: int
+    warm: int = 0  # started with the pool; the others on demand, up to `workers`
 
     @classmethod
     def of(cls, settings: Settings) -> PoolShape:
-        return cls(settings.query_workers, settings.query_worker_memory_bytes)
+        return cls(settings.query_workers, settings.query_worker_memory_bytes,
+                   min(settings.query_workers_warm, settings.query_workers))
 
 
 class QueryWorker:
@@ -224,12 +227,14 @@ class QueryWorker:
 
 
 class QueryWorkerPool:
-    """Pre-started workers handed out one caller at a time; a dead worker is replaced when returned."""
+    """Workers handed out one caller at a time: `shape.warm` started at once, more on demand up to
+    `shape.workers`, then kept; a dead worker is replaced when returned."""
 
     def __init__(self, shape: PoolShape) -> None:
         self.shape = shape
         self._ids = itertools.count(1)
-        self._idle = [QueryWorker(shape) for _ in range(shape.workers)]
+        self._idle = [QueryWorker(shape) for _ in range(shape.warm)]
+        self._started = len(self._idle)  # idle + busy + being started
         self._busy: set[QueryWorker] = set()
         self._free = threading.Condition()
         self._closed = False
@@ -245,13 +250,7 @@ class QueryWorkerPool:
     @contextmanager
     def lease(self, deadline: float) -> Iterator[QueryWorker | None]:
         """A worker for the caller alone, or None when none came free before `deadline`."""
-        with self._free:
-            while not self._idle and not self._closed:
-                if not self._free.wait(max(0.0, deadline - time.monotonic())) and time.monotonic() >= deadline:
-                    break
-            worker = self._idle.pop() if self._idle and not self._closed else None
-            if worker is not None:
-                self._busy.add(worker)
+        worker = self._take(deadline)
         if worker is None:
             yield None
             return
@@ -259,6 +258,31 @@ class QueryWorkerPool:
             yield worker
         finally:
             self._give_back(worker)
+
+    def _take(self, deadline: float) -> QueryWorker | None:
+        with self._free:
+            while not self._idle and self._started >= self.shape.workers and not self._closed:
+                if not self._free.wait(max(0.0, deadline - time.monotonic())) and time.monotonic() >= deadline:
+                    break
+            if self._closed:
+                return None
+            if self._idle:
+                worker = self._idle.pop()
+                self._busy.add(worker)
+                return worker
+            if self._started >= self.shape.workers:
+                return None
+            self._started += 1  # counted before it starts, so callers at once never start too many
+        try:
+            worker = QueryWorker(self.shape)  # outside the lock: others take and return workers meanwhile
+        except BaseException:
+            with self._free:
+                self._started -= 1
+                self._free.notify()
+            raise
+        with self._free:
+            self._busy.add(worker)
+        return worker
 
     def close(self) -> None:
         with self._free:
