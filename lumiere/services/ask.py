@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -425,7 +426,17 @@ def _display_sql(sql: str, dialect: str) -> str:
     """The SQL as people read it: one statement, pretty-printed (what runs is the guard's rendering).
 
     SQL sqlglot cannot read, or nests too deeply for its recursive parser and printer, is shown as written.
+    Remembered for short SQL: a repeated question shows the same SQL again.
     """
+    return _pretty_sql(sql, dialect) if len(sql) <= 20_000 else _pretty(sql, dialect)
+
+
+@lru_cache(maxsize=1024)
+def _pretty_sql(sql: str, dialect: str) -> str:
+    return _pretty(sql, dialect)
+
+
+def _pretty(sql: str, dialect: str) -> str:
     try:
         return sqlglot.parse_one(sql, read=dialect).sql(dialect=dialect, pretty=True)
     except (SqlglotError, RecursionError):
