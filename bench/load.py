@@ -3,6 +3,7 @@
     python bench/load.py                          # 60 s at each of 1, 50 and 200 users
     python bench/load.py --duration 30 --users 1,50
     python bench/load.py --url http://127.0.0.1:3000 --accounts accounts.json   # an app already running
+    python bench/load.py --database-url postgresql+psycopg2://postgres@127.0.0.1:5432/lumiere_load  # empty, on PG
 
 Starts the app the way `make run` does with its embedded defaults (production build, SQLite app
 database, DuckDB files) in a temporary data folder on a free port, creates the accounts (bcrypt at
@@ -65,7 +66,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_env(folder: Path, extra: dict[str, str]) -> dict[str, str]:
+def app_env(folder: Path, extra: dict[str, str], database_url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     venv_bin = Path(sys.executable).parent
     env["PATH"] = os.pathsep.join([str(venv_bin.parent / "nodebin"), str(venv_bin), env.get("PATH", "")])
@@ -75,7 +76,7 @@ def app_env(folder: Path, extra: dict[str, str]) -> dict[str, str]:
             "REFLEX_CHECK_LATEST_VERSION": "false",
             "REFLEX_USE_NPM": "1",
             "LUMIERE_DATA_DIR": str(folder / "data"),
-            "LUMIERE_DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
+            "LUMIERE_DATABASE_URL": database_url or f"sqlite:///{folder / 'app.db'}",
         }
     )
     env.update(extra)
@@ -226,6 +227,7 @@ def main() -> int:
     parser.add_argument("--url", help="an app already running (then --accounts-file names its accounts)")
     parser.add_argument("--accounts-file", type=Path, help="JSON accounts for --url: email, password, source_id, token")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, locust CSVs)")
+    parser.add_argument("--database-url", help="an empty app database to use instead of SQLite (PostgreSQL)")
     args = parser.parse_args()
     counts = [int(part) for part in args.users.split(",") if part.strip()]
 
@@ -237,7 +239,7 @@ def main() -> int:
             if accounts_file is None:
                 parser.error("--url needs --accounts-file")
         else:
-            env = app_env(folder, {})
+            env = app_env(folder, {}, args.database_url)
             accounts_file = folder / "accounts.json"
             started = time.monotonic()
             accounts_file.write_text(json.dumps(create_accounts(env, args.accounts)))

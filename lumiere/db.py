@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel, create_engine
 
 from lumiere.config import PROJECT_ROOT, get_settings
@@ -120,6 +121,7 @@ def engine_for(url: str) -> Engine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_recycle=settings.db_pool_recycle_s,
+        pool_timeout=settings.db_lock_wait_s,  # every connection busy that long: a 503 "try again"
     )
 
 
@@ -128,8 +130,9 @@ def get_engine() -> Engine:
 
 
 def is_lock_error(error: BaseException) -> bool:
-    """SQLite's "database is locked" / "busy" (another process held the write lock past the busy timeout)."""
-    if isinstance(error, DatabaseBusy):
+    """SQLite's "database is locked" / "busy" (another process held the write lock past the busy timeout),
+    or no pooled connection came free within the wait (PostgreSQL under more load than its pool)."""
+    if isinstance(error, (DatabaseBusy, PoolTimeout)):
         return True
     if not isinstance(error, OperationalError):
         return False

@@ -16,6 +16,7 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlmodel import Session
 
 from lumiere.api.deps import CurrentUser, DbSession
 from lumiere.api.routing import Router
@@ -34,6 +35,7 @@ from lumiere.api.schemas import (
 )
 from lumiere.config import get_settings
 from lumiere.core.errors import BadRequest, Timeout, TooLarge, UnsupportedMedia
+from lumiere.models import Source, User
 from lumiere.services import connections, semantics, sources, workspaces
 from lumiere.services.ingest import StagedUpload, receive_upload
 
@@ -181,7 +183,7 @@ async def upload(
     limit = get_settings().max_upload_bytes
     if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD_BYTES:
         raise TooLarge(f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB.")
-    await asyncio.to_thread(sources.check_room_for_upload, session, user, workspace_id)
+    await asyncio.to_thread(_check_room_and_release, session, user, workspace_id)
     body = MultipartStream(request)
     staged: StagedUpload | None = None
     name: str | None = None
@@ -202,13 +204,28 @@ async def upload(
                     pass
         if staged is None:
             raise BadRequest("No file was sent: put the CSV in the multipart field `file`.")
-        source = await asyncio.to_thread(
-            sources.register_upload, session, user, staged, name=name, workspace_id=workspace_id
-        )
+        source = await asyncio.to_thread(_register_and_commit, session, user, staged, name, workspace_id)
     finally:
         if staged is not None:
             staged.discard()
     return sources.public_source(source)
+
+
+def _check_room_and_release(session: Session, user: User, workspace_id: int | None) -> None:
+    """Refuses before the upload streams when it could not be kept, then gives the pooled connection
+    back: the stream may take minutes, and the session needs none meanwhile."""
+    sources.check_room_for_upload(session, user, workspace_id)
+    session.commit()
+
+
+def _register_and_commit(
+    session: Session, user: User, staged: StagedUpload, name: str | None, workspace_id: int | None
+) -> Source:
+    """The new source, committed on the same thread that wrote it: the write lock is given back at once
+    (async routes are not wrapped by `Router`, so their session would commit later, on another thread)."""
+    source = sources.register_upload(session, user, staged, name=name, workspace_id=workspace_id)
+    session.commit()
+    return source
 
 
 @router.post("/sample", status_code=201, response_model=SourceOut, response_model_exclude_unset=True)

@@ -80,7 +80,7 @@ def current_user(session: DbSession, token: BearerToken) -> User:
     """The signed-in user, counted against their limit for requests other than questions."""
     user = user_from_token(session, token)
     rate_limits.enforce_user(session, user, Group.DEFAULT)
-    return user
+    return _released(session, user)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -91,6 +91,18 @@ def asking_user(session: DbSession, token: BearerToken) -> User:
     requests_per_minute instead."""
     user = user_from_token(session, token)
     rate_limits.enforce_user(session, user, Group.QUESTIONS)
+    return _released(session, user)
+
+
+def _released(session: Session, user: User) -> User:
+    """Ends the dependency's transaction, giving its pooled connection back before the route runs.
+
+    The route runs later, on another request thread; a request waiting for one would otherwise hold
+    a connection, and with more requests than the pool has connections (200 users on PostgreSQL),
+    the routes holding threads waited for connections held by requests waiting for threads: 500s
+    after the pool timeout, and no answer for a while after the load.
+    """
+    session.commit()
     return user
 
 

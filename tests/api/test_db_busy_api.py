@@ -32,3 +32,31 @@ def test_a_locked_database_is_a_503_with_a_message_never_a_500(client, make_user
         engine_for(app_db).dispose()
         engine_for.cache_clear()
     assert client.post("/api/data/sample", headers=user["headers"]).status_code == 201
+
+
+def test_no_free_connection_within_the_wait_is_a_503_never_a_500(client, make_user, app_db, monkeypatch) -> None:
+    """PostgreSQL under more requests than its pool: a request that gets no connection within the wait
+    is told to try again; once a connection is free, the same request succeeds."""
+    if app_db.startswith("sqlite"):
+        pytest.skip("SQLite opens connections without a cap")
+    user = make_user()
+    settings = {"LUMIERE_DB_LOCK_WAIT_S": "0.3", "LUMIERE_DB_POOL_SIZE": "1", "LUMIERE_DB_MAX_OVERFLOW": "0"}
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    reset_settings()
+    engine_for.cache_clear()
+    held = engine_for(app_db).connect()  # the pool's only connection, busy elsewhere
+    try:
+        response = client.get("/api/data/sources", headers=user["headers"])
+        assert response.status_code == 503, response.text
+        assert "try again" in response.json()["detail"]
+    finally:
+        held.close()
+    try:
+        assert client.get("/api/data/sources", headers=user["headers"]).status_code == 200
+    finally:
+        for name in settings:
+            monkeypatch.delenv(name)
+        reset_settings()
+        engine_for(app_db).dispose()
+        engine_for.cache_clear()
