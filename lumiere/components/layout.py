@@ -160,9 +160,11 @@ def top_bar(title: str) -> rx.Component:
     return rx.hstack(
         rx.hstack(
             mobile_nav(),
-            # On a phone the title gives way (ellipsis) to the controls; the page's own h1 says it again.
-            rx.heading(title, size="5", style={"white_space": "nowrap", "overflow": "hidden",
-                                               "text_overflow": "ellipsis", "min_width": "0"}),
+            # On a phone the title gives way (ellipsis) to the controls. Not a heading: the page's own
+            # h1 says it again, and one h1 per page keeps the outline (and role queries) unambiguous.
+            rx.text(title, as_="div", size="5", weight="bold",
+                    style={"white_space": "nowrap", "overflow": "hidden",
+                           "text_overflow": "ellipsis", "min_width": "0"}),
             align="center",
             spacing="3",
             min_width="0",
