@@ -190,3 +190,14 @@ def register_in_browser(page, name: str, email: str, password: str = "correct ho
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/dashboard**")
+
+
+def wait_until_still(page) -> None:
+    """Until no CSS animation or transition runs: a dialog caught mid fade-in has text at part
+    opacity, which axe's colour-contrast rule reports although the settled page is fine. Endless
+    animations (spinners, skeleton pulses) never settle and are left out."""
+    page.wait_for_function(
+        """() => document.getAnimations().every((a) => a.playState !== 'running'
+                 || a.effect?.getComputedTiming().endTime === Infinity)""",
+        timeout=10_000,
+    )

@@ -19,7 +19,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from tests.e2e.conftest import ARTIFACTS, register_in_browser
+from tests.e2e.conftest import ARTIFACTS, register_in_browser, wait_until_still
 from tests.e2e.flows import QUESTION, ask, new_email, user_with_sample
 from tests.e2e.test_admin_flow import _make_admin
 
@@ -128,6 +128,7 @@ def _open(page: Page, url: str, ready: str) -> None:
 
 def _check_page(page: Page, name: str, theme: str, findings: Findings) -> None:
     key = f"{name} {theme}"
+    wait_until_still(page)
     result = _axe.run(page)
     findings.axe[key] = [
         f"{v['id']} ({v['impact']}): {len(v['nodes'])} x {v['nodes'][0]['target']}"

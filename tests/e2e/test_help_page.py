@@ -5,7 +5,7 @@ from __future__ import annotations
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import register_in_browser
+from tests.e2e.conftest import register_in_browser, wait_until_still
 from tests.e2e.flows import new_email
 
 
@@ -34,6 +34,7 @@ def test_help_search_deep_link_and_empty_state_link(page: Page) -> None:
 
 def _violations(page: Page) -> list[str]:
     """axe-core's violations of any impact but "minor", as "rule: target" lines."""
+    wait_until_still(page)
     results = Axe().run(page)
     return [
         f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
