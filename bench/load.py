@@ -4,14 +4,16 @@
     python bench/load.py --duration 30 --users 1,50
     python bench/load.py --url http://127.0.0.1:3000 --accounts accounts.json   # an app already running
     python bench/load.py --database-url postgresql+psycopg2://postgres@127.0.0.1:5432/lumiere_load  # empty, on PG
+    python bench/load.py --workers 2 --redis-url redis://127.0.0.1:6379/7 --database-url ...  # production mode
 
 Starts the app the way `make run` does with its embedded defaults (production build, SQLite app
-database, DuckDB files) in a temporary data folder on a free port, creates the accounts (bcrypt at
-the default cost) with the sample dataset each, then runs bench/load_users.py with locust at each
-user count in turn: sign in, then a mix of questions (repeated and new), source lists, previews,
-history, charts, insights and page loads with 0.5-1.5 s think time. Prints p50/p95/p99, errors,
-throughput per level, the ratio p95(50 users) / p50(1 user) against the target <= 3, 0 errors at
-50 users, no 5xx at 200 users (429s are fine), and whether the app answers at once after each run.
+database, DuckDB files), or with --workers/--redis-url/--database-url the way `WORKERS=N make serve`
+does, in a temporary data folder on a free port, creates the accounts (bcrypt at the default cost)
+with the sample dataset each, then runs bench/load_users.py with locust at each user count in turn:
+sign in, then a mix of questions (repeated and new), source lists, previews, history, charts,
+insights and page loads with 0.5-1.5 s think time. Prints p50/p95/p99, errors, throughput per level,
+the ratio p95(50 users) / p50(1 user) against the target <= 3, 0 errors at 50 users, no 5xx at 200
+users (429s are fine), and whether the app answers at once after each run.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ def app_env(folder: Path, extra: dict[str, str], database_url: str | None = None
     )
     env.update(extra)
     return env
+
+
+def production_settings(workers: int, redis_url: str | None) -> dict[str, str]:
+    """What `WORKERS=N make serve` sets: Granian's worker count and one Redis for Reflex and Lumiere."""
+    settings = {"GRANIAN_WORKERS": str(workers)}
+    if redis_url:
+        settings |= {"REFLEX_REDIS_URL": redis_url, "LUMIERE_REDIS_URL": redis_url}
+    return settings
 
 
 def create_accounts(env: dict[str, str], count: int) -> list[dict[str, object]]:
@@ -228,7 +238,12 @@ def main() -> int:
     parser.add_argument("--accounts-file", type=Path, help="JSON accounts for --url: email, password, source_id, token")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, locust CSVs)")
     parser.add_argument("--database-url", help="an empty app database to use instead of SQLite (PostgreSQL)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="backend processes, as `WORKERS=N make serve` (N > 1 needs --redis-url)")
+    parser.add_argument("--redis-url", help="Redis for Reflex state, limits, cache and jobs (an otherwise unused db)")
     args = parser.parse_args()
+    if args.workers > 1 and not args.redis_url:
+        parser.error("--workers above 1 needs --redis-url: the workers share sessions through Redis")
     counts = [int(part) for part in args.users.split(",") if part.strip()]
 
     folder = Path(tempfile.mkdtemp(prefix="lumiere-load-"))
@@ -239,7 +254,7 @@ def main() -> int:
             if accounts_file is None:
                 parser.error("--url needs --accounts-file")
         else:
-            env = app_env(folder, {}, args.database_url)
+            env = app_env(folder, production_settings(args.workers, args.redis_url), args.database_url)
             accounts_file = folder / "accounts.json"
             started = time.monotonic()
             accounts_file.write_text(json.dumps(create_accounts(env, args.accounts)))

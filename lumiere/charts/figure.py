@@ -3,6 +3,8 @@ with notes on what was aggregated or cut."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Protocol
 
 from lumiere.charts.choice import choose_chart
@@ -13,13 +15,41 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.charts.theme import THEMES, apply_theme, theme_template
 from lumiere.core.errors import Invalid
 from lumiere.core.json_values import json_strict
+from lumiere.core.lru import BoundedLru
 from lumiere.core.resultset import ResultSet
+
+# Figures already drawn, by a digest of everything that shapes one. A repeated question, a dashboard
+# refresh or a chart opened again from history brings the same rows, and Plotly's figure building is
+# the largest CPU cost of an answer (~10 ms, on the one core a process's Python gets). Kept as JSON
+# text so that every caller gets a copy of its own to change.
+_DRAWN: BoundedLru[bytes, tuple[str, tuple[str, ...]]] = BoundedLru(max_entries=512, max_bytes=32 * 1024 * 1024)
 
 
 def build_figure(spec: ChartSpec, result: ResultSet, *, theme: str = "light") -> tuple[dict[str, Any], list[str]]:
     """Plotly JSON (plain lists, numbers and escaped strings only) and notes on what was aggregated or cut."""
     if theme not in THEMES:
         raise Invalid(f"theme must be one of: {', '.join(THEMES)}.", field="theme")
+    key = _drawing_key(spec, result, theme)
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        figure_json, notes = _draw(spec, result, theme)
+        text = json.dumps(figure_json, separators=(",", ":"))
+        _DRAWN.put(key, (text, tuple(notes)), size=len(text))
+        return figure_json, notes
+    text, kept_notes = drawn
+    return json.loads(text), list(kept_notes)
+
+
+def _drawing_key(spec: ChartSpec, result: ResultSet, theme: str) -> bytes:
+    """What a figure depends on: the spec, the theme, the columns (with units), the rows, and the SQL
+    (axis labels are read from it). Not the run's duration or whether the rows came from a cache."""
+    shape = [spec.to_dict(), theme, [column.to_dict() for column in result.columns], result.rows,
+             result.row_count, result.truncated, result.sql]
+    encoded = json.dumps(shape, default=repr, separators=(",", ":")).encode()
+    return hashlib.blake2b(encoded, digest_size=20).digest()
+
+
+def _draw(spec: ChartSpec, result: ResultSet, theme: str) -> tuple[dict[str, Any], list[str]]:
     profiles = {profile.name: profile for profile in profile_columns(result)}
     notes: list[str] = []
     if result.truncated:
