@@ -32,8 +32,10 @@ import duckdb
 
 from lumiere.core.json_values import json_safe
 from lumiere.storage.plan_check import foreign_reads
-from lumiere.storage.sandbox import DATASET_ALIAS, SandboxConfig, sandboxed_connection
+from lumiere.storage.sandbox import DATASET_ALIAS, BlankSandbox, SandboxConfig, open_blank, sandboxed_connection
 from lumiere.storage.worker_protocol import Failure, encode, encode_json_text, read_frame
+
+_SPARE_CPU_S = 5.0  # opening an instance takes ~10 ms of CPU
 
 
 class QueryFailed(Exception):
@@ -51,6 +53,8 @@ class Runner:
         self._request_id: int | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._interrupted = False
+        self._last_config: SandboxConfig | None = None
+        self._spare: BlankSandbox | None = None  # the next request's instance, opened while idle
 
     def interrupt(self, request_id: int) -> None:
         with self._lock:
@@ -71,6 +75,18 @@ class Runner:
             with self._lock:
                 self._request_id, self._connection, self._interrupted = None, None, False
             self._send(answer)
+            self._open_spare()
+
+    def _open_spare(self) -> None:
+        """Open the next request's DuckDB instance now, after the answer went out; a failure here only
+        means the next request opens its own."""
+        if self._spare is not None or self._last_config is None:
+            return
+        _limit_cpu(_SPARE_CPU_S)  # the last request's CPU budget may be almost spent
+        try:
+            self._spare = open_blank(self._last_config)
+        except (duckdb.Error, MemoryError):
+            self._spare = None
 
     def _send(self, frame: bytes) -> None:
         if frame:
@@ -146,8 +162,9 @@ class Runner:
             Path(request["spill_root"]),
             str(request["spill_prefix"]),
         )
+        self._last_config, spare, self._spare = config, self._spare, None
         try:
-            with sandboxed_connection(Path(request["dataset"]), config) as connection:
+            with sandboxed_connection(Path(request["dataset"]), config, spare) as connection:
                 self._attach(connection)
                 try:
                     yield connection
