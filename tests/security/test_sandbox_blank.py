@@ -30,7 +30,9 @@ def _config(root: Path, memory_limit: str = "200MB") -> SandboxConfig:
 
 
 def _setting(connection: duckdb.DuckDBPyConnection, name: str) -> str:
-    return str(connection.execute(f"SELECT current_setting('{name}')").fetchone()[0])
+    row = connection.execute(f"SELECT current_setting('{name}')").fetchone()
+    assert row is not None
+    return str(row[0])
 
 
 def test_a_blank_cannot_spill_and_has_no_dataset(tmp_path: Path) -> None:
