@@ -28,7 +28,16 @@ from lumiere.services import dispatch, schedule_clock
 logger = logging.getLogger(__name__)
 
 REAP_EVERY_S = 60.0
+MIN_REAP_EVERY_S = 1.0
 SHUTDOWN_TIMEOUT_S = 10.0
+
+
+def reap_interval_s() -> float:
+    """How often stuck runs are looked for: every minute, or as often as a run can become stuck when
+    the run timeout plus its margin is shorter, so a stuck run is failed within one such span, not a
+    minute after (a run a minute-long timer just missed would otherwise wait out the whole minute)."""
+    settings = get_settings()
+    return max(MIN_REAP_EVERY_S, min(REAP_EVERY_S, settings.run_timeout_s + settings.run_reap_margin_s))
 
 
 class Clock(threading.Thread):
@@ -48,7 +57,7 @@ class Clock(threading.Thread):
             except Exception:
                 logger.exception("The scheduler tick failed; the next one tries again")
             if time.monotonic() >= next_reap:
-                next_reap = time.monotonic() + REAP_EVERY_S
+                next_reap = time.monotonic() + reap_interval_s()
                 try:
                     schedule_clock.reap()
                 except Exception:

@@ -54,3 +54,15 @@ def test_with_the_embedded_worker_off_runs_wait_for_a_standalone_worker(mail_set
         assert run is not None and run.status == RunStatus.QUEUED
     assert mail_settings.messages() == []
     reset_job_queues()
+
+
+def test_stuck_runs_are_looked_for_as_often_as_a_run_can_become_stuck(monkeypatch) -> None:
+    from lumiere.jobs.runtime import reap_interval_s
+
+    for timeout, margin, expected in (("600", "120", 60.0), ("2", "1", 3.0), ("0.2", "0", 1.0)):
+        monkeypatch.setenv("LUMIERE_RUN_TIMEOUT_S", timeout)
+        monkeypatch.setenv("LUMIERE_RUN_REAP_MARGIN_S", margin)
+        reset_settings()
+        assert reap_interval_s() == expected
+    monkeypatch.undo()
+    reset_settings()
