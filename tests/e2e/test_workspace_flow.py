@@ -12,8 +12,11 @@ from tests.e2e.flows import QUESTION, ask, new_email
 
 
 def _switch_to(page: Page, space: str) -> None:
+    """Choose a space and wait for the page reload the switch triggers: a navigation started before
+    that reload ends is aborted by it (net::ERR_ABORTED, a CI flake)."""
     page.get_by_role("combobox", name="Workspace").click()
-    page.get_by_role("option", name=space).click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("option", name=space).click()
     expect(page.get_by_role("combobox", name="Workspace")).to_have_text(re.compile(space))
 
 
