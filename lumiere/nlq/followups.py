@@ -125,7 +125,7 @@ def read_follow_up(
         return _chart_only(chart, previous)
     continuing = bool(_CONTINUATION.search(text) or _LEADING.match(text))
     if not continuing:
-        fresh = _fresh(text, context, answer_fresh)
+        fresh = _fresh(text, context, answer_fresh, refinable=plan is not None)
         if fresh is not None:
             return fresh
     if schema is None or plan is None:
@@ -150,7 +150,7 @@ def read_follow_up(
             previous,
         )
     if not changes.any():
-        fresh = _fresh(text, context, answer_fresh) if continuing else None
+        fresh = _fresh(text, context, answer_fresh)
         if fresh is not None:
             return fresh
         return _clarify(
@@ -246,11 +246,17 @@ def _clarify(question: str, previous: PreviousTurn) -> FollowUp:
 
 
 def _fresh(
-    text: str, context: QuestionContext, answer_fresh: Callable[[str], tuple[GeneratedSQL, dict[str, Any] | None]]
+    text: str,
+    context: QuestionContext,
+    answer_fresh: Callable[[str], tuple[GeneratedSQL, dict[str, Any] | None]],
+    *,
+    refinable: bool = False,
 ) -> FollowUp | None:
-    """A fresh question: the engine answers it and it names a measure (or the table) itself."""
+    """A fresh question: the engine answers it and it names a measure (or the table) itself. A
+    numeric column by a group with no aggregate said ("tip by sex") refines a previous answer
+    that can be refined (its aggregate and order stay) before it is read as a question of its own."""
     level = max(_names_a_measure(text, table, context) for table in context.tables)
-    if level == 0:
+    if level == 0 or (level == 1 and refinable):
         return None
     try:
         generated, reading = answer_fresh(text)

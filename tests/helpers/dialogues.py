@@ -928,8 +928,8 @@ DIALOGUES += [
     Dialogue(
         "tips",
         (
-            _t("total bill by day", F, lambda f: by(f, "day", "total_bill", "mean")),
-            _t("separately for lunch and dinner", R, lambda f: by(f, ["day", "time"], "total_bill", "mean")),
+            _t("total bill by day", F, lambda f: by(f, "day", "total_bill", "sum")),
+            _t("separately for lunch and dinner", R, lambda f: by(f, ["day", "time"], "total_bill", "sum")),
         ),
     ),
     Dialogue(

@@ -193,6 +193,8 @@ def boolean_filters(state: PlanState) -> None:
         if not flags:
             continue
         before = cursor.at(i - 1)
+        if _groups_by_it(state, i):
+            continue  # "average tip by smoker": a group each, not the smokers only ("tips by smokers" is)
         cue = before is not None and (
             before.low in _RELATIVE_CUES
             or before.kind in ("table", "filler", "value")
@@ -214,6 +216,14 @@ def boolean_filters(state: PlanState) -> None:
         if cursor.is_keyword(count_index, "count"):
             state.count_requested = True
             cursor.mentions[count_index].used = True
+
+
+def _groups_by_it(state: PlanState, i: int) -> bool:
+    """`by smoker` groups by the column; `by smokers` and `paid by smoker` name who did it."""
+    mentions = state.cursor.mentions
+    if i < 1 or mentions[i - 1].low != "by" or mentions[i].low.endswith("s"):
+        return False
+    return not (i > 1 and mentions[i - 2].kind == "filler")
 
 
 def absence_filters(state: PlanState) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr
+from lumiere.nlq.planner.shared import additive_aggregate
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
 
@@ -33,16 +35,60 @@ def groups(state: PlanState) -> None:
             j = cursor.next_index(i, skip=("stop", "filler"))
             target = cursor.at(j)
             verb_before = i > 0 and cursor.mentions[i - 1].kind == "filler"
-            if (
-                target is not None
-                and target.kind == "column"
-                and not target.used
-                and _has_aggregate(state)
-                and not verb_before
-            ):
+            if target is None or target.kind != "column" or target.used or verb_before:
+                continue
+            if _has_aggregate(state):
                 target.used = mention.used = True
                 _group_by(state, target.column)
                 _more_group_columns(state, j)
+            elif (measures := _measures_before(state, i)) and _breaks_down(target.column):
+                _measures_by(state, measures, target)
+                mention.used = True
+                _more_group_columns(state, j)
+
+
+def _measures_before(state: PlanState, i: int) -> list[Mention]:
+    """`tip by day`, `sales and profit by region`: the numeric columns named right before `by`
+    (joined by `and` or commas); none when anything else stands in that list."""
+    cursor = state.cursor
+    found: list[Mention] = []
+    k = cursor.previous_index(i, skip=("stop",))
+    while cursor.is_index(k):
+        mention = cursor.mentions[k]
+        if mention.kind != "column" or mention.used or not _is_measure(mention.column):
+            return []
+        found.insert(0, mention)
+        joiner = cursor.previous_index(k, skip=("stop",))
+        if not (cursor.is_keyword(joiner, "and") or (cursor.is_index(joiner) and cursor.mentions[joiner].low == ",")):
+            return found
+        k = cursor.previous_index(joiner, skip=("stop",))
+    return found
+
+
+def _is_measure(column: ColumnRef) -> bool:
+    return column.numeric_measure and not column.yearish and not column.is_id and column.boolean_values is None
+
+
+def _breaks_down(column: ColumnRef) -> bool:
+    """A column whose values make groups worth comparing: a category, a year, yes/no (not a date
+    or an amount, where every row would be its own group)."""
+    whole_values = column.text or column.info.kind == "integer"
+    return column.yearish or column.boolean_values is not None or (column.category and whole_values)
+
+
+def _measures_by(state: PlanState, measures: list[Mention], target: Mention) -> None:
+    """A measure broken down by a column with no aggregate said: added up where the numbers add
+    up (a population, sales), else averaged (a tip, a life expectancy); the note says which."""
+    target.used = True
+    read = []
+    for measure in measures:
+        measure.used = True
+        agg = additive_aggregate(measure.column)
+        state.plan.add_select(Expr(measure.column, agg))
+        read.append(f"the {'sum' if agg == 'sum' else 'average'} of {measure.column.name}")
+    _group_by(state, target.column)
+    words = " and ".join(m.text for m in measures)
+    state.plan.notes.append(f"I read '{words} by {target.text}' as {' and '.join(read)} per {target.column.name}.")
 
 
 def _more_group_columns(state: PlanState, j: int | None) -> None:

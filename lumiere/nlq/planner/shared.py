@@ -17,8 +17,9 @@ NEGATED = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!=", "!=": "="}
 
 
 def additive_aggregate(column: ColumnRef) -> str:
-    """How a measure is summed up over many rows: added (a population) or averaged (a price)."""
-    return "sum" if column.words[-1].word in _ADDITIVE_WORDS else "avg"
+    """How a measure is summed up over many rows: added (a population, a `total_bill`) or averaged (a price)."""
+    words = [matcher.word for matcher in column.words]
+    return "sum" if words and (words[-1] in _ADDITIVE_WORDS or words[0] in ("total", "sum")) else "avg"
 
 
 def is_comparison_after(state: PlanState, i: int) -> bool:

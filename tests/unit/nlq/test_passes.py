@@ -2,7 +2,8 @@
 through the real ingest.
 
 A line is `{"question", "table", "sql"}` (the exact DuckDB SQL the engine gives, which must also
-run), optionally with `"rows"` (what that SQL returns), or `{"question", "table", "refused"}` (the
+run), optionally with `"rows"` (what that SQL returns) and `"note"` (one of the readings the answer
+explains), or `{"question", "table", "refused"}` (the
 start of the refusal). A misread question is fixed in its family's pass module with one new or
 corrected line in fixtures/<family>.jsonl, named after that module in lumiere/nlq/planner/.
 """
@@ -56,3 +57,5 @@ def test_fixture(case: dict[str, Any], datasets: dict[str, Dataset]) -> None:
     rows = warehouse.execute(dataset.source, generated.sql).rows
     if "rows" in case:
         assert rows == case["rows"]
+    if "note" in case:
+        assert case["note"] in generated.notes
