@@ -1024,6 +1024,8 @@ class TurnResult:
 
 
 def _cell(value: Any) -> Any:
+    if value in ("Yes", "No"):  # the ingest stores a Yes/No column (tips' smoker) as booleans
+        return value == "Yes"
     if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
         return value.isoformat()[:10]
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
