@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lumiere.nlq.lexicon import UNIT_WORDS
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear
 from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
 from lumiere.nlq.planner.state import PlanState
@@ -156,6 +158,24 @@ def _number_subject(
     if inner is not None and inner.kind == "column" and not inner.used:
         inner.used = True
         return Expr(first_numeric_column(inner)), False
+    start = op_index if op_index is not None else i
+    unit = _unit_after(state, i)
+    if unit is not None:
+        # "life expectancy above 80 years": the number belongs to the number column said before, not
+        # to `year` ("players with more than 20 points" keeps `points`: a player is no number). A
+        # unit that names no column stays unplaced, so the question is refused unless the semantic
+        # layer gives the column that unit (80 months is not 80 years).
+        was_used = [mention.used for mention in cursor.mentions]
+        subject = _column_before(state, start, allow_gap=explicit)
+        column = subject[0].column if subject is not None else None
+        if subject is not None and column is not None and column.numeric:
+            if unit.kind == "column":
+                unit.used = True
+                reading = f"I read '{unit.text}' as the unit of {column.name}, not the {unit.column.name} column."
+                state.plan.notes.append(reading)
+            return subject
+        for mention, used in zip(cursor.mentions, was_used, strict=True):
+            mention.used = used
     after_mention = cursor.at(after)
     # "more than one employee": a count of rows per group
     if after_mention is not None and after_mention.kind == "table" and explicit:
@@ -180,7 +200,6 @@ def _number_subject(
             after_mention.used = True
             return Expr(after_mention.column, "count", distinct=True), True
     # "age above 20", "grade 10", "average life expectancy longer than 72"
-    start = op_index if op_index is not None else i
     subject = _column_before(state, start, allow_gap=explicit)
     if subject is not None:
         return subject
@@ -193,6 +212,14 @@ def _number_subject(
         if columns:
             return Expr(prefer_mentioned(state, columns)), False
     return None
+
+
+def _unit_after(state: PlanState, i: int) -> Mention | None:
+    """The unit word right after the number at i (`80 years`, `12 mph`), if any."""
+    following = state.cursor.at(i + 1)
+    if following is None or following.used or following.kind == "kw" or following.low not in UNIT_WORDS:
+        return None
+    return following
 
 
 def _column_before(state: PlanState, start: int, *, allow_gap: bool) -> tuple[Expr, bool] | None:
