@@ -88,6 +88,17 @@ class Difference:
 
 
 @dataclass
+class TopPerGroup:
+    """`the country with the highest life expectancy in each continent`, `the 2 biggest tips for each
+    day`: the `count` best rows of each partition by `ranked_by` (ties kept), instead of one row per group."""
+
+    partition: list[Expr]
+    ranked_by: Expr
+    descending: bool
+    count: int
+
+
+@dataclass
 class Plan:
     select: list[Expr] = field(default_factory=list)
     star: bool = False
@@ -107,6 +118,7 @@ class Plan:
     # how the answer is given: rows | yes_no (one row saying yes or no) | choice (which of two values)
     answer: str = "rows"
     row_comparison: RowComparison | None = None
+    top_per_group: TopPerGroup | None = None
     notes: list[str] = field(default_factory=list)
 
     def add_select(self, expr: Expr) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, cast
 
 from sqlglot import exp
 
-from lumiere.nlq.plan import Cond, Difference, Expr, MonthOfYear, Plan, RowComparison, Side
+from lumiere.nlq.plan import Cond, Difference, Expr, MonthOfYear, Plan, RowComparison, Side, TopPerGroup
 from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
@@ -239,7 +240,51 @@ def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
         return _difference_tree(plan, plan.difference, table, schema)
     if plan.answer == "yes_no":
         return _yes_no_tree(plan, schema, table)
+    if plan.top_per_group is not None:
+        return _top_per_group_tree(plan, plan.top_per_group, schema, table)
     return _rows_tree(plan, schema, table)
+
+
+_RANK = "rank_in_group"
+
+
+def _output_name(expr: Expr) -> str:
+    return alias_for(expr) or (expr.column.name if expr.column is not None else "count")
+
+
+def _top_per_group_tree(plan: Plan, top: TopPerGroup, schema: SchemaIndex, table: exp.Table) -> exp.Select:
+    """The rows (or groups) ranked within each partition by a window, the best `count` of each kept:
+    RANK() so that ties stay, NULLs ranked last, one portable query (DuckDB, PostgreSQL, MySQL 8)."""
+    inner = _rows_tree(replace(plan, order=[], limit=None, top_per_group=None), schema, table)
+    column = top.ranked_by.column
+    ranked = measure_node(column) if column is not None and _by_number(top.ranked_by) else expr_node(top.ranked_by)
+    window = exp.Window(
+        this=exp.Anonymous(this="RANK", expressions=[]),
+        partition_by=[expr_node(g) for g in top.partition],
+        order=exp.Order(expressions=[exp.Ordered(this=ranked, desc=top.descending, nulls_first=False)]),
+    )
+    inner = inner.select(exp.alias_(window, _RANK, quoted=True), append=True)
+    names = [_output_name(e) for e in plan.select]
+    partition_names = [_output_name(g) for g in top.partition]
+    ranked_name = _output_name(top.ranked_by)
+    outer = (
+        exp.select(*[column_node(name) for name in names])
+        .from_(inner.subquery("ranked"))
+        .where(exp.LTE(this=column_node(_RANK), expression=exp.Literal.number(top.count)))
+    )
+    order = [exp.Ordered(this=column_node(name), desc=False) for name in partition_names]
+    order.append(exp.Ordered(this=column_node(_RANK), desc=False))
+    order += [
+        exp.Ordered(this=column_node(name), desc=False)
+        for name in names
+        if name not in partition_names and name != ranked_name
+    ]
+    return outer.order_by(*order)
+
+
+def _by_number(expr: Expr) -> bool:
+    """A plain text column of numbers ranks by the number each cell starts with."""
+    return expr.agg is None and expr.column is not None and expr.column.numeric_text
 
 
 def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
@@ -477,6 +522,11 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
         parts.append(f"sorted by {ordering}")
     if plan.limit is not None:
         parts.append(f"keeping the first {plan.limit}")
+    if plan.top_per_group is not None:
+        top = plan.top_per_group
+        keys = ", ".join(_name(g) for g in top.partition)
+        best = "highest" if top.descending else "lowest"
+        parts.append(f"keeping in each {keys} the {top.count} with the {best} {_name(top.ranked_by)} (ties kept)")
     return ", ".join(parts) + "."
 
 

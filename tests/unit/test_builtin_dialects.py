@@ -200,3 +200,18 @@ def test_differences_choices_and_yes_no_render_in_each_dialect(server):
 
 def test_column_against_column(server):
     assert _ask(server, "How many rows have a tip greater than size?") == [((TIPS.tip > TIPS["size"]).sum(),)]
+
+
+def test_top_rows_within_each_group_render_in_each_dialect(server):
+    """A window ranks within each group (RANK, NULLs last) on every server, not only in DuckDB."""
+    rows = _ask(server, "which sex has the highest average tip for each day")
+    by_pair = TIPS.groupby(["day", "sex"]).tip.mean()
+    expected = {day: by_pair[day].idxmax() for day in TIPS.day.unique()}
+    assert {row[0]: row[1] for row in rows} == expected
+    assert len(rows) == len(expected)
+    rows = _ask(server, "the 2 smallest bills for each day")
+    smallest = {day: sorted(group.total_bill)[:2] for day, group in TIPS.groupby("day")}
+    got: dict[str, list[float]] = {}
+    for day, bill in rows:
+        got.setdefault(day, []).append(float(bill))
+    assert got == {day: pytest.approx(bills) for day, bills in smallest.items()}

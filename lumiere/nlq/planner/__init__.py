@@ -62,6 +62,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     projection.projection,
     soundness.breakdowns_and_joins,
     finishing.finish,
+    superlatives.top_rows_per_group,
     soundness.time_unit_keys,
     soundness.check_share_part,
     soundness.check_one_group,

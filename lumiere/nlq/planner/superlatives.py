@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lumiere.nlq.lexicon import SIZE_ADJECTIVES
 from lumiere.nlq.mention import Mention
-from lumiere.nlq.plan import COUNT_ROWS, Expr
+from lumiere.nlq.plan import COUNT_ROWS, Expr, TopPerGroup
 from lumiere.nlq.planner.shared import (
     additive_aggregate,
     count_expr,
@@ -381,3 +381,60 @@ def _repeating_label_before(state: PlanState, end: int, measure: ColumnRef) -> C
             return column
         return None
     return None
+
+
+def top_rows_per_group(state: PlanState) -> None:
+    """`the country with the highest life expectancy in each continent`: the best row of each group
+    said with `each`/`per`, not every (continent, country) pair; `the 2 biggest tips for each day`:
+    the two largest values of each day, not one maximum per day."""
+    plan = state.plan
+    if not state.per_group_said or not plan.group or not plan.order or plan.answer != "rows":
+        return
+    if plan.share or plan.having or plan.star or plan.difference is not None:
+        return
+    ranked = plan.order[0][0]
+    partition = [g for g in plan.group if g.key() in state.explicit_groups]
+    labels = [g for g in plan.group if g.key() not in state.explicit_groups]
+    if ranked.agg is None or not partition or any(g.bucket for g in partition):
+        return
+    # the superlative's direction: said with the ranking ("the highest average"), else the extreme's own
+    if state.rank_groups_by is not None:
+        descending = state.rank_groups_by[0]
+    elif ranked.agg in ("max", "min"):
+        descending = ranked.agg == "max"
+    else:
+        return
+    if not labels and ranked.agg in ("max", "min") and _rows_named(state):
+        # "which car has the highest horsepower in each origin": each group's car, by its name
+        label = Expr(state.schema.display_column)
+        labels = [label]
+        plan.group.append(label)
+        plan.select.insert(len(partition), label)
+    if labels:
+        if any(g.column is None or (g.column.numeric_measure and not g.column.yearish) for g in labels):
+            return  # an amount as the row's label ("biggest diamond in carats" → carat) is a misreading
+        count = plan.limit or 1
+    elif plan.limit is not None and plan.limit > 1 and ranked.agg in ("max", "min") and ranked.column is not None:
+        count = plan.limit  # the values themselves, row by row
+        ranked = Expr(ranked.column)
+        plan.select = [*partition, ranked]
+        plan.group = []
+    else:
+        return
+    plan.top_per_group = TopPerGroup(partition=partition, ranked_by=ranked, descending=descending, count=count)
+    plan.order, plan.limit = [], None
+    keys = ", ".join(g.column.name for g in partition if g.column is not None)
+    which = "highest" if descending else "lowest"
+    rows = "the row" if count == 1 else f"the {count} rows"
+    plan.notes.append(f"I read it as {rows} with the {which} {_ranked_name(ranked)} in each {keys} (ties kept).")
+
+
+def _rows_named(state: PlanState) -> bool:
+    """The question asks for rows of the table by its own noun (`which car`), and rows have names."""
+    named = any(m.kind == "table" and not m.row_noun for m in state.cursor.mentions)
+    return named and state.schema.display_is_identifier
+
+
+def _ranked_name(expr: Expr) -> str:
+    name = expr.column.name if expr.column is not None else "rows"
+    return f"{expr.agg} {name}" if expr.agg in ("sum", "avg", "count") else name
