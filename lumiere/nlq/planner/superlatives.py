@@ -430,9 +430,20 @@ def top_rows_per_group(state: PlanState) -> None:
 
 
 def _rows_named(state: PlanState) -> bool:
-    """The question asks for rows of the table by its own noun (`which car`), and rows have names."""
-    named = any(m.kind == "table" and not m.row_noun for m in state.cursor.mentions)
-    return named and state.schema.display_is_identifier
+    """The question asks for rows of the table by its own noun (`which car ...`, `the 2 cars with ...`;
+    not `the maximum net worth of singers`), and rows have names."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.kind != "table" or mention.row_noun:
+            continue
+        before = cursor.previous_index(i, skip=("punct",))
+        while cursor.is_index(before) and (
+            cursor.mentions[before].low in ("the", "a", "an") or cursor.mentions[before].kind == "number"
+        ):
+            before = cursor.previous_index(before, skip=("punct",))
+        if before is None or cursor.mentions[before].low in ("which", "what"):
+            return state.schema.display_is_identifier
+    return False
 
 
 def _ranked_name(expr: Expr) -> str:
