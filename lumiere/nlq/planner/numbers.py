@@ -159,7 +159,7 @@ def _number_subject(
         inner.used = True
         return Expr(first_numeric_column(inner)), False
     start = op_index if op_index is not None else i
-    unit = _unit_after(state, i)
+    unit = _unit_after(state, i) if concept is None else None  # "hotter than 90 degrees" names its column
     if unit is not None:
         # "life expectancy above 80 years": the number belongs to the number column said before, not
         # to `year` ("players with more than 20 points" keeps `points`: a player is no number). A

@@ -134,6 +134,14 @@ def check_counts_per_row(state: PlanState) -> None:
         distinct = column.info.distinct_count or 0
         # an amount (hours slept, a price) is counted per value only when asked in so many words
         share = _MANY_AMOUNTS if column.numeric_measure and not column.yearish else _NEARLY_UNIQUE
+        # on a short table only a key with no repeat at all is sure to count 1 for every row
+        every_row_its_own = rows >= 3 and distinct >= rows - (column.info.null_count or 0)
+        if every_row_its_own:
+            raise Unplaced(
+                [column.name],
+                f"Each {column.name} appears once, so counting rows for each gives 1 everywhere and none stands "
+                "out. Name the column that holds the number you want, or say what to count.",
+            )
         if rows >= _MIN_ROWS_FOR_UNIQUENESS and distinct >= share * rows:
             raise Unplaced(
                 [column.name],

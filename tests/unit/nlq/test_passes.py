@@ -23,7 +23,7 @@ from lumiere.services import warehouse
 from tests.unit.test_builtin import ENGINE, Dataset, uploaded
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATASETS = ("tips", "gapminder", "iris", "stocks", "medals_long", "experiment")
+DATASETS = ("tips", "gapminder", "iris", "stocks", "medals_long", "medals_wide", "experiment")
 
 
 def fixture_lines() -> Iterator[Any]:
