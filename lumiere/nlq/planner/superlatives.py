@@ -404,15 +404,15 @@ def top_rows_per_group(state: PlanState) -> None:
         descending = ranked.agg == "max"
     else:
         return
-    if not labels and ranked.agg in ("max", "min") and _rows_named(state):
-        # "which car has the highest horsepower in each origin": each group's car, by its name
-        label = Expr(state.schema.display_column)
-        labels = [label]
-        plan.group.append(label)
-        plan.select.insert(len(partition), label)
+    named = not labels and ranked.agg in ("max", "min") and _rows_named(state)
+    if named:  # "which car has the highest horsepower in each origin": each group's car, by its name
+        labels = [Expr(state.schema.display_column)]
     if labels:
         if any(g.column is None or (g.column.numeric_measure and not g.column.yearish) for g in labels):
             return  # an amount as the row's label ("biggest diamond in carats" → carat) is a misreading
+        if named:
+            plan.group.extend(labels)
+            plan.select[len(partition) : len(partition)] = labels
         count = plan.limit or 1
     elif plan.limit is not None and plan.limit > 1 and ranked.agg in ("max", "min") and ranked.column is not None:
         count = plan.limit  # the values themselves, row by row
