@@ -34,17 +34,6 @@ NUMBER_WORDS = {
     "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000, "single": 1,
     "once": 1, "twice": 2, "dozen": 12,
 }  # fmt: skip
-# Words that name what a number is measured in ("above 80 years", "over 12 mph", "more than 10
-# grams of sugar"): said after a number compared with a column named before it, they only restate
-# its unit, even where a column has the same name (`year`).
-UNIT_WORDS = frozenset(
-    "dollar dollars usd euro euros eur yen bucks cent cents percent pct degree degrees fahrenheit celsius "
-    "mph kph kmh km kilometer kilometers kilometre kilometres mile miles meter meters metre metres cm mm "
-    "foot feet ft inch inches kg kilo kilos kilogram kilograms g gram grams mg milligram milligrams lb lbs "
-    "pound pounds ton tons tonne tonnes ounce ounces oz second seconds sec secs minute minutes min mins "
-    "hour hours hr hrs day days week weeks month months year years yr yrs calorie calories kcal ppb ppm "
-    "liter liters litre litres ml gallon gallons".split()
-)
 ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10,

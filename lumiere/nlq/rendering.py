@@ -325,7 +325,7 @@ def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
             node = _AGG_NODES[expr.agg](this=measure_node(expr.column))  # by the number, not the text shown
         elif expr.agg and alias and expr.key() in shown and alias.lower() not in column_names:
             node = exp.column(exp.to_identifier(alias, quoted=True))  # the measure as it is shown
-        elif expr.agg is None and expr.column is not None and expr.column.numeric_text:
+        elif expr.column is not None and _by_number(expr):
             node = measure_node(expr.column)
         ordered = exp.Ordered(this=node, desc=descending, nulls_first=False)
         select = select.order_by(ordered)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from lumiere.nlq.lexicon import UNIT_WORDS
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear
 from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
 from lumiere.nlq.planner.state import PlanState
+from lumiere.nlq.semantic_words import UNIT_WORDS
 
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
 _NUMBER_LINKS = frozenset("than of the a an is are was were".split())
 _EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".split())
+# What a compared number is measured in ("above 80 years", "over 12 mph"): the semantic layer's
+# unit spellings plus calendar spans, which that list leaves out because "days" or "years" may be
+# the rows themselves ("how many days were hotter").
+_NUMBER_UNITS = UNIT_WORDS | frozenset("day days month months year years yr yrs".split())
 
 
 def number_filters(state: PlanState) -> None:
@@ -217,7 +221,7 @@ def _number_subject(
 def _unit_after(state: PlanState, i: int) -> Mention | None:
     """The unit word right after the number at i (`80 years`, `12 mph`), if any."""
     following = state.cursor.at(i + 1)
-    if following is None or following.used or following.kind == "kw" or following.low not in UNIT_WORDS:
+    if following is None or following.used or following.kind == "kw" or following.low not in _NUMBER_UNITS:
         return None
     return following
 
