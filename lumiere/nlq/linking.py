@@ -40,7 +40,7 @@ from lumiere.nlq.lexicon import (
 )
 from lumiere.nlq.mention import Linked, Mention
 from lumiere.nlq.plan import MonthOfYear
-from lumiere.nlq.row_nouns import names_the_rows
+from lumiere.nlq.row_nouns import is_singular_noun, names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 from lumiere.nlq.semantic_words import link_description_words, link_semantic_names
 
@@ -66,6 +66,8 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _group_by_number_of(tokens, taken)
     _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
+    _absorb_row_noun_modifiers(tokens, taken)
+    _link_value_stems(tokens, taken, schema)
     link_description_words(tokens, taken, schema)  # units, descriptions: only words still unknown
     mentions: list[Mention] = []
     for mention in taken:
@@ -484,6 +486,64 @@ def _absorb_generic_heads(tokens: list[Token], taken: list[Mention | None]) -> N
             previous.end = k + 1
             previous.text = previous.text + " " + tokens[k].text
             taken[k] = previous
+
+
+def _absorb_row_noun_modifiers(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`average diamond price`, `tooth length`: the rows' own noun in the singular right before a
+    column only says whose column it is, as `the price of a diamond` would."""
+    for k in range(len(tokens) - 1):
+        current, following = taken[k], taken[k + 1]
+        if (
+            current is not None
+            and current.kind == "table"
+            and not current.columns
+            and current.end == k + 1
+            and current.start == k
+            and is_singular_noun(tokens[k].low)
+            and following is not None
+            and following.kind == "column"
+            and following.start == k + 1
+        ):
+            following.start = k
+            following.text = f"{tokens[k].text} {following.text}"
+            taken[k] = following
+
+
+_MIN_STEM_CHARS = 4
+
+
+def _link_value_stems(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`herbivores` over a column holding herbi, carni, omni: a word still unknown that starts with
+    one stored code is that code. Only columns whose every value the profile lists are read so, and
+    only a code no other value of its column contains (`professors` is not Prof where AsstProf and
+    AssocProf are professors too)."""
+    for i, token in enumerate(tokens):
+        mention = taken[i]
+        if mention is None or mention.kind != "unknown" or not token.low.isalpha():
+            continue
+        found = [
+            (column, value)
+            for column, values in _complete_code_lists(schema)
+            for value in values
+            if token.low.startswith(value.lower()) and len(token.low) > len(value)
+            and not any(value.lower() in other.lower() for other in values if other != value)
+        ]
+        if len(found) == 1:
+            column, value = found[0]
+            reading = f"I read '{token.text}' as {column.name} = '{value}'."
+            taken[i] = Mention("value", i, i + 1, token.text, values=found, reading=reading)
+
+
+def _complete_code_lists(schema: SchemaIndex) -> list[tuple[ColumnRef, list[str]]]:
+    """Text columns whose profile samples are all their values, with the codes long enough to read."""
+    lists = []
+    for column in schema.columns:
+        samples = [value for value in column.info.samples if isinstance(value, str)]
+        distinct = column.info.distinct_count
+        if not column.text or distinct is None or not samples or distinct > len(samples):
+            continue
+        lists.append((column, [v for v in samples if len(v) >= _MIN_STEM_CHARS and v.isalpha()]))
+    return lists
 
 
 def _absorb_count_units(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:

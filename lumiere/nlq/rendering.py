@@ -43,6 +43,7 @@ _OP_WORDS = {
     "missing": "is missing",
     "distinct": "is not",
 }
+_EXTREME_WORDS = {"max": ("the highest", "the latest"), "min": ("the lowest", "the earliest")}
 
 
 def column_node(name: str) -> exp.Column:
@@ -170,6 +171,12 @@ def cond_node(cond: Cond) -> exp.Expr:
             blank_text = exp.EQ(this=trimmed, expression=exp.Literal.string(""))
             missing = exp.Paren(this=exp.Or(this=missing, expression=blank_text))
         return missing
+    if cond.op == "extreme" and cond.expr.column is not None:
+        # "at the highest dose": the rows whose value is the column's largest in the whole table
+        pick = exp.Max if cond.values[0] == "max" else exp.Min
+        table = exp.Table(this=exp.to_identifier(cond.expr.column.table, quoted=True))
+        best = exp.select(pick(this=target.copy())).from_(table)
+        return exp.EQ(this=target, expression=exp.Subquery(this=best))
     if cond.op == "distinct":
         return exp.NullSafeNEQ(this=target, expression=_literal(cond.values[0]))
     if cond.op in ("like", "notlike"):
@@ -566,6 +573,9 @@ def _cond_words(cond: Cond) -> str:
         subject = f"the month of {_name(cond.expr)}"
     if cond.other is not None:
         return f"{subject} {_OP_WORDS[cond.op]} {_name(cond.other)}"
+    if cond.op == "extreme":
+        temporal = cond.expr.column is not None and (cond.expr.column.temporal or cond.expr.column.yearish)
+        return f"{subject} is {_EXTREME_WORDS[cond.values[0]][temporal]} in the table"
     values = " and ".join(_value_words(v) for v in cond.values)
     return f"{subject} {_OP_WORDS[cond.op]} {values}"
 

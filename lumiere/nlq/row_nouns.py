@@ -67,6 +67,11 @@ def _is_plural_noun(word: str) -> bool:
     return bool(nouns) and word not in nouns and not lemminflect.getAllLemmas(word).get("VERB")
 
 
+def is_singular_noun(word: str) -> bool:
+    """`diamond`, `tooth`: a noun that is its own singular (`cartoons` is not, even with its verb reading)."""
+    return word in lemminflect.getAllLemmas(word).get("NOUN", ())
+
+
 def _is_noun(word: str) -> bool:
     return "NOUN" in lemminflect.getAllLemmas(word)
 

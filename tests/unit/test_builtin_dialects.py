@@ -215,3 +215,9 @@ def test_top_rows_within_each_group_render_in_each_dialect(server):
     for day, bill in rows:
         got.setdefault(day, []).append(float(bill))
     assert got == {day: pytest.approx(bills) for day, bills in smallest.items()}
+
+
+def test_rows_at_a_columns_extreme_render_in_each_dialect(server):
+    """`at the largest size` compares with a subquery over the whole table on every server."""
+    rows = _ask(server, "average tip at the highest size")
+    assert _close(rows[0][0], TIPS[TIPS["size"] == TIPS["size"].max()].tip.mean())

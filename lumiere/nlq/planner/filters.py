@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lumiere.nlq.lexicon import word_forms
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Cond, Expr
 from lumiere.nlq.planner.shared import add_condition, negated_before
@@ -258,6 +259,56 @@ def missing_filters(state: PlanState) -> None:
                 mention.used = target.used = True
                 add_condition(state, Cond(Expr(target.column), "missing", []))
                 break
+
+
+_PLACE_PREPOSITIONS = ("at", "on", "in", "for", "from", "during")
+
+
+def extreme_value_filters(state: PlanState) -> None:
+    """`median length at the highest dose`, `cereals on the top shelf`, `spending in the latest
+    month`: a superlative after a preposition of place picks the rows at the column's extreme value;
+    it is not a second number to show nor an order."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind != "kw" or not _follows(state, i, _PLACE_PREPOSITIONS):
+            continue
+        direction = _extreme_direction(mention)
+        target = cursor.at(i + 1)
+        if direction is None or target is None or target.used:
+            continue
+        expr = _extreme_target(state, target)
+        if expr is None or expr.column is None:
+            continue
+        if mention.has("supcol") and not (expr.column.temporal or expr.column.yearish):
+            continue  # "in the hottest month": the month whose temperature is highest, not the last month
+        mention.used = target.used = True
+        add_condition(state, Cond(expr, "extreme", ["max" if direction == "desc" else "min"]))
+
+
+_CALENDAR_UNITS = {"day": None, "date": None, "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+
+
+def _extreme_target(state: PlanState, target: Mention) -> Expr | None:
+    """The number or date a place superlative picks: a column (`the highest dose`), or a unit of
+    time naming the rows of the one date column (`the latest month`: that month's rows, all of them)."""
+    if target.kind == "column":
+        column = target.column
+        return Expr(column) if column.temporal or (column.numeric and not column.numeric_text) else None
+    units = [unit for unit in _CALENDAR_UNITS if unit in word_forms(target.low)]
+    dates = [column for column in state.schema.columns if column.temporal]
+    if target.kind != "table" or not target.row_noun or len(units) != 1 or len(dates) != 1:
+        return None
+    return Expr(dates[0], bucket=_CALENDAR_UNITS[units[0]])
+
+
+def _extreme_direction(mention: Mention) -> str | None:
+    """`highest`, `top` (not `top 3`: the number makes it a limit), or `latest` of a date."""
+    if mention.has("sup"):
+        return str(mention.payload("sup"))
+    reading = mention.payload("supcol")
+    if isinstance(reading, tuple) and reading[1:] == ("time",):
+        return str(reading[0])
+    return None
 
 
 def _follows(state: PlanState, i: int, words: tuple[str, ...]) -> bool:

@@ -244,9 +244,13 @@ def _share_base_and_part(state: PlanState, where: list[list[Cond]]) -> tuple[lis
     for the part, every condition picks it (`share of Europe`)."""
     base = [group for group in where if _limits_the_whole(state, group)]
     part = [group for group in where if not _limits_the_whole(state, group)]
-    if not part:
-        return [], where
+    if not part:  # "in the latest month" is where to look, never the part itself
+        return [g for g in where if _picks_an_extreme(g)], [g for g in where if not _picks_an_extreme(g)]
     return base, part
+
+
+def _picks_an_extreme(group: list[Cond]) -> bool:
+    return any(cond.op == "extreme" for cond in group)
 
 
 def _limits_the_whole(state: PlanState, group: list[Cond]) -> bool:

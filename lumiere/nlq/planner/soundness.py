@@ -266,6 +266,22 @@ def check_each_and_limit(state: PlanState) -> None:
         )
 
 
+def check_order_beside_aggregate(state: PlanState) -> None:
+    """`average tip on the latest day` over a text `day`: one total has no rows left to sort, so an
+    order by a plain column cannot say which rows to add up."""
+    plan = state.plan
+    if plan.group or plan.star or not any(expr.agg for expr in plan.select):
+        return
+    for expr, _ in plan.order:
+        if expr.agg is None and expr.column is not None:
+            words = [m.text for m in state.cursor.mentions if m.kind == "kw" and (m.has("sup") or m.has("supcol"))]
+            raise Unplaced(
+                words or [expr.column.name],
+                f"I could not tell which rows to add up when they are ordered by {expr.column.name}: name the "
+                f"value instead (for example 'where {expr.column.name} is …').",
+            )
+
+
 def check_row_picked_beside_aggregate(state: PlanState) -> None:
     """`how many carats is the most expensive diamond` picks one row by price: adding carats up
     beside the maximum price answers something else."""

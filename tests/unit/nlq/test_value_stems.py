@@ -1,0 +1,73 @@
+"""A word that starts with a stored code ("herbivores" over herbi, carni, omni, insecti) is that
+code; a code other values contain ("professors" over Prof, AsstProf, AssocProf) stays unread.
+Rows of ggplot2's msleep and carData's Salaries, as R ships them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from lumiere.core.engine import CannotAnswer
+from lumiere.services import warehouse
+from tests.unit.test_builtin import ENGINE, Dataset, uploaded
+
+MSLEEP = pd.DataFrame(
+    [
+        ("Cheetah", "carni", "Carnivora", 12.1),
+        ("Owl monkey", "omni", "Primates", 17.0),
+        ("Mountain beaver", "herbi", "Rodentia", 14.4),
+        ("Greater short-tailed shrew", "omni", "Soricomorpha", 14.9),
+        ("Cow", "herbi", "Artiodactyla", 4.0),
+        ("Three-toed sloth", "herbi", "Pilosa", 14.4),
+        ("Northern fur seal", "carni", "Carnivora", 8.7),
+        ("Dog", "carni", "Carnivora", 10.1),
+        ("Roe deer", "herbi", "Artiodactyla", 3.0),
+        ("Grivet", "omni", "Primates", 10.0),
+        ("Star-nosed mole", "omni", "Soricomorpha", 10.3),
+        ("Long-nosed armadillo", "carni", "Cingulata", 17.4),
+        ("Big brown bat", "insecti", "Chiroptera", 19.7),
+        ("Little brown bat", "insecti", "Chiroptera", 19.9),
+        ("Giant armadillo", "insecti", "Cingulata", 18.1),
+        ("Eastern american mole", "insecti", "Soricomorpha", 8.4),
+    ],
+    columns=["name", "vore", "order", "sleep_total"],
+)
+SALARIES = pd.DataFrame(
+    [
+        ("Prof", "Male", 139750),
+        ("Prof", "Male", 173200),
+        ("AsstProf", "Male", 79750),
+        ("Prof", "Male", 115000),
+        ("AssocProf", "Male", 97000),
+        ("AssocProf", "Male", 119800),
+        ("AsstProf", "Male", 79800),
+        ("AsstProf", "Male", 77700),
+        ("AssocProf", "Female", 74830),
+    ],
+    columns=["rank", "sex", "salary"],
+)
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
+    yield from uploaded(tmp_path_factory, {"msleep": MSLEEP, "salaries": SALARIES})
+
+
+def test_a_word_starting_with_a_code_is_that_code(tables: dict[str, Dataset]) -> None:
+    generated = ENGINE.generate("how many herbivores are there", tables["msleep"].context())
+    assert warehouse.execute(tables["msleep"].source, generated.sql).rows == [[4]]
+    assert "I read 'herbivores' as vore = 'herbi'." in generated.notes
+
+
+def test_two_codes_compared_by_their_words(tables: dict[str, Dataset]) -> None:
+    generated = ENGINE.generate("average sleep total for insectivores vs carnivores", tables["msleep"].context())
+    rows = warehouse.execute(tables["msleep"].source, generated.sql).rows
+    expected = MSLEEP[MSLEEP.vore.isin(["insecti", "carni"])].groupby("vore").sleep_total.mean()
+    assert {vore: round(mean, 6) for vore, mean in rows} == {k: round(v, 6) for k, v in expected.items()}
+
+
+def test_a_code_that_other_values_contain_is_not_guessed(tables: dict[str, Dataset]) -> None:
+    with pytest.raises(CannotAnswer, match="'professors'"):
+        ENGINE.generate("how many professors are there", tables["salaries"].context())
