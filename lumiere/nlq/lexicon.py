@@ -91,6 +91,8 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
                 out.append(_word_token(word[:-3]))
                 word = "not"
             out.append(_word_token(word))
+        elif _joins_number_and_word(text, match, out, offset):
+            continue  # "8-cylinder cars" are 8 cylinder cars
         else:
             out.append(Token(text=match.group("punct"), low=match.group("punct"), kind="punct"))
         for token in out[first:]:
@@ -100,6 +102,18 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
             out[first + 1].start = out[first].start + 4
         _scale_number(out)
     return out
+
+
+def _joins_number_and_word(text: str, match: re.Match[str], out: list[Token], offset: int) -> bool:
+    """A hyphen right between a number and a word: `8-cylinder`, `5-star`."""
+    return (
+        match.group("punct") == "-"
+        and bool(out)
+        and out[-1].kind == "number"
+        and out[-1].end == offset + match.start()
+        and match.end() < len(text)
+        and text[match.end()].isalpha()
+    )
 
 
 _SCALES = {"k": 1e3, "thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "billion": 1e9,

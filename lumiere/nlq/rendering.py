@@ -441,11 +441,13 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
             ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)],
             default=no,
         )
+        # "are there any 3-cylinder cars": yes or no, and how many there are
+        return _wrapped(check, plan, table, exp.alias_(exp.Count(this=exp.Star()), "count", quoted=True))
     return _wrapped(check, plan, table)
 
 
-def _wrapped(check: exp.Expr, plan: Plan, table: exp.Table) -> exp.Select:
-    select = exp.select(exp.alias_(check, "answer", quoted=True)).from_(table)
+def _wrapped(check: exp.Expr, plan: Plan, table: exp.Table, *beside: exp.Expr) -> exp.Select:
+    select = exp.select(exp.alias_(check, "answer", quoted=True), *beside).from_(table)
     where = _and_all(plan.where)
     return select.where(where) if where is not None else select
 
@@ -493,9 +495,12 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     if plan.difference is not None:
         parts.append(_difference_words(plan, plan.difference))
     elif plan.answer == "yes_no":
-        parts.append(
-            f"Answers yes or no: whether {schema.table.name} has such rows" if not plan.having else "Answers yes or no"
-        )
+        if plan.having:
+            parts.append("Answers yes or no")
+        elif plan.order and plan.limit is not None:
+            parts.append(f"Answers yes or no: whether {schema.table.name} has such rows")
+        else:
+            parts.append(f"Answers yes or no, with how many rows match: whether {schema.table.name} has such rows")
     elif plan.share:
         measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
         if plan.group and plan.share_filter:

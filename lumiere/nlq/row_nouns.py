@@ -31,7 +31,8 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     # "how long" is not a noun phrase; it only named rows in tables called like `data`
     question_words = _QUESTION_WORDS if not schema.table_words else ("which", "what")
     # "which cereal ...": answered by naming rows, so only where a column names each row
-    question_word = i == 1 and tokens[0].low in question_words and (
+    first = 2 if i == 2 and tokens[1].kind == "number" else 1  # "which 5 animals ..."
+    question_word = i == first and tokens[0].low in question_words and (
         not schema.table_words or schema.display_is_identifier
     )
     if not schema.table_words:
@@ -48,7 +49,8 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     if not (after_count or question_word or elsewhere):
         return False
     before = taken[i - 1]
-    if tokens[i - 1].kind == "number" or token.low in UNIT_WORDS:
+    counted = tokens[i - 1].kind == "number" and not (question_word and first == 2)
+    if counted or token.low in UNIT_WORDS:
         return False  # "hotter than 90 degrees", "in dollars": a unit
     if before is None or before.kind in ("filler", "unknown"):
         return False  # "endangered animals": a word that says which rows, not placed, must not vanish

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from lumiere.core.engine import ColumnInfo, TableInfo
@@ -50,8 +50,29 @@ def split_identifier(name: str) -> list[str]:
     words: list[str] = []
     for part in re.split(r"[^A-Za-z0-9]+", name):
         if part:
-            words.extend(piece.lower() for piece in _CAMEL.split(part) if piece)
+            for piece in _CAMEL.split(part):
+                if piece:
+                    words.extend(_compound_parts(piece.lower()))
     return words
+
+
+_MIN_COMPOUND_HEAD = 3
+
+
+@lru_cache(maxsize=20000)
+def _compound_parts(piece: str) -> tuple[str, ...]:
+    """`brainwt` -> brain wt, `bodywt` -> body wt: a name written as one word that is no word of
+    its own, read as an English word and a known abbreviation run together. Two words run together
+    (`callsign`) stay one: questions write them so too."""
+    if len(piece) < 5 or not piece.isalpha() or piece in ABBREVIATIONS or is_english_word(piece):
+        return (piece,)
+    for cut in range(len(piece) - 2, _MIN_COMPOUND_HEAD - 1, -1):
+        head, tail = piece[:cut], piece[cut:]
+        if not is_english_word(head) or head in FUNCTION_WORDS:
+            continue
+        if tail in ABBREVIATIONS and not is_english_word(tail):
+            return (head, tail)
+    return (piece,)
 
 
 # The largest value a calendar position can take, by the column's last name word.

@@ -87,6 +87,23 @@ _UNIT_GROUPS: tuple[frozenset[str], ...] = tuple(
 )
 _UNIT_OF = {spelling: group for group in _UNIT_GROUPS for spelling in group}
 UNIT_WORDS = frozenset(_UNIT_OF)  # every spelling of a unit: never a noun for the rows
+# What a unit measures, as the words a column about it is called by, for the one unit whose word
+# holds in any data: degrees. A weight, a length, a speed or a price may be stored in another unit
+# than the question's (pounds or kilograms), so those fit only a column whose name spells the unit.
+_MEASURED_BY: dict[str, frozenset[str]] = {"degree": frozenset({"temperature", "temp"})}
+
+
+def unit_fits_column(unit: str, column_words: set[str]) -> bool:
+    """Whether a number said in `unit` can be compared with the column as stored: the column's name
+    spells that unit (`Weight_in_lbs`, pounds) or is a temperature (`Temp`, degrees), and spells no
+    other unit (`weight_kg` is not in pounds)."""
+    group = _UNIT_OF.get(unit.lower())
+    if group is None:
+        return False
+    if any(_UNIT_OF[word] != group for word in column_words if word in _UNIT_OF and len(word) > 1):
+        return False
+    measured = next((words for spelling, words in _MEASURED_BY.items() if _UNIT_OF.get(spelling) == group), None)
+    return bool(group & column_words) or (measured is not None and bool(measured & column_words))
 _CONNECTIVES = frozenset("a an the".split())
 _PARSED = "description's code list"
 # Adjectives that qualify a name ("common name", "full name") rather than say what a row is.

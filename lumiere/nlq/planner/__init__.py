@@ -73,6 +73,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     soundness.check_counts_per_row,
     soundness.check_sort_on_groups,
     soundness.check_superlative_as_place,
+    numbers.answer_units,
     checks.check_measures,
     checks.check_row_comparison,
     checks.check_unplaced,

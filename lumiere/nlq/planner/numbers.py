@@ -9,7 +9,8 @@ from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear
 from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
 from lumiere.nlq.planner.state import PlanState
-from lumiere.nlq.semantic_words import UNIT_WORDS
+from lumiere.nlq.schema import ColumnRef
+from lumiere.nlq.semantic_words import UNIT_WORDS, unit_fits_column
 
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
 _NUMBER_LINKS = frozenset("than of the a an is are was were".split())
@@ -177,6 +178,8 @@ def _number_subject(
                 unit.used = True
                 reading = f"I read '{unit.text}' as the unit of {column.name}, not the {unit.column.name} column."
                 state.plan.notes.append(reading)
+            else:
+                _take_unit(state, unit, column)
             return subject
         for mention, used in zip(cursor.mentions, was_used, strict=True):
             mention.used = used
@@ -203,19 +206,40 @@ def _number_subject(
         if explicit:
             after_mention.used = True
             return Expr(after_mention.column, "count", distinct=True), True
+    if concept is not None and concept != "time" and (found := _concept_subject(state, i, concept)) is not None:
+        return found  # "days hotter than 90": the temperature, not the day column said before
     # "age above 20", "grade 10", "average life expectancy longer than 72"
     subject = _column_before(state, start, allow_gap=explicit)
     if subject is not None:
         return subject
-    if concept is not None:
-        columns = state.schema.concept_columns(concept)
-        if columns:
-            return Expr(prefer_mentioned(state, columns)), False
+    if concept is not None and (found := _concept_subject(state, i, concept)) is not None:
+        return found
     if looks_like_year(number) and (concept == "time" or _year_preposition(state, i)):
         columns = state.schema.concept_columns("time")
         if columns:
             return Expr(prefer_mentioned(state, columns)), False
     return None
+
+
+def _concept_subject(state: PlanState, i: int, concept: str) -> tuple[Expr, bool] | None:
+    """The column a comparison word means (`hotter than` -> the temperature), with the number's unit."""
+    columns = state.schema.concept_columns(concept)
+    if not columns:
+        return None
+    column = prefer_mentioned(state, columns)
+    following = state.cursor.at(i + 1)
+    if following is not None and following.kind == "unknown" and not following.used:
+        _take_unit(state, following, column)  # "hotter than 90 degrees"
+    return Expr(column), False
+
+
+def _take_unit(state: PlanState, unit: Mention, column: ColumnRef) -> None:
+    """A unit word no column has (`12 mph`) is the compared number's own when the column can hold
+    numbers in it (`Wind`: a speed); otherwise it stays unplaced and the question is refused, since
+    80 months is not 80 years."""
+    if unit.kind == "unknown" and unit_fits_column(unit.low, column.word_set):
+        unit.used = True
+        state.plan.notes.append(f"I read '{unit.text}' as the unit of {column.name}.")
 
 
 def _unit_after(state: PlanState, i: int) -> Mention | None:
@@ -295,3 +319,18 @@ def _year_preposition(state: PlanState, i: int) -> bool:
         or cursor.is_keyword(i - 1, "or", "and")
         or cursor.mentions[i - 1].kind == "punct"
     )
+
+
+def answer_units(state: PlanState) -> None:
+    """`average weight in pounds`, `longest median duration in weeks`: the unit the answer is asked
+    in, harmless when a shown column holds numbers in it; any other unit stays unplaced (nothing
+    here converts kilograms to pounds)."""
+    cursor = state.cursor
+    shown = [expr.column for expr in state.plan.select if expr.column is not None and expr.column.numeric]
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind != "unknown" or i == 0 or cursor.mentions[i - 1].low != "in":
+            continue
+        fitting = [column for column in shown if unit_fits_column(mention.low, column.word_set)]
+        if fitting:
+            mention.used = True
+            state.plan.notes.append(f"I read 'in {mention.text}' as the unit {fitting[0].name} is in.")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from lumiere.core.engine import CannotAnswer
+from lumiere.nlq.schema import split_identifier
 from lumiere.services import warehouse
 from tests.unit.test_builtin import ENGINE, Dataset, uploaded
 
@@ -153,3 +154,24 @@ def test_for_each_year_cuts_a_date_column(tables: dict[str, Dataset]) -> None:
     assert 'GROUP BY YEAR("date")' in sql
     expected = WEATHER.groupby(WEATHER["date"].dt.year)["precipitation"].sum()
     assert {int(y): v for y, v in rows} == pytest.approx(expected.to_dict())
+
+
+def test_a_word_and_an_abbreviation_run_together_are_two_words() -> None:
+    assert split_identifier("brainwt") == ["brain", "wt"]
+    assert split_identifier("callsign") == ["callsign"]  # two words run together stay one
+    assert split_identifier("toothgrowth") == ["toothgrowth"]
+
+
+def test_a_hyphen_after_a_number_joins_it_to_its_noun(tables: dict[str, Dataset]) -> None:
+    sql, rows, _ = _answer(tables["mtcars"], "how many 4-cylinder cars have more than 4 gears")
+    assert '"cyl" = 4' in sql and rows == [[0]]
+    _, rows, _ = _answer(tables["mtcars"], "average weight of 6-cylinder cars")
+    assert rows[0][0] == pytest.approx(MTCARS[MTCARS.cyl == 6].wt.mean())
+
+
+def test_a_comparison_word_names_its_column_and_the_unit_fits_it(tables: dict[str, Dataset]) -> None:
+    sql, rows, notes = _answer(tables["airquality"], "how many days were hotter than 80 degrees")
+    assert '"Temp" > 80' in sql and rows == [[(AIRQUALITY.Temp > 80).sum()]]
+    assert "I read 'degrees' as the unit of Temp." in notes
+    with pytest.raises(CannotAnswer, match="'kilograms'"):
+        _answer(tables["mtcars"], "how many cars weigh more than 3 kilograms")  # the name says nothing of kg
