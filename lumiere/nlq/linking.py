@@ -23,6 +23,7 @@ from lumiere.nlq.lexicon import (
     COUNT_UNITS,
     FILLER_WORDS,
     FUNCTION_WORDS,
+    ORDINAL_WORDS,
     PHRASE_INDEX,
     PHRASES,
     PLACE_WORDS,
@@ -103,6 +104,8 @@ def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[t
                 continue
             text = question[token.start : last.end]
             add(text, (i, j))
+            if token.low in ORDINAL_WORDS:  # "third class" is stored as "3rd class"
+                add(_ordinal_figure(ORDINAL_WORDS[token.low]) + question[token.end : last.end], (i, j), exact=False)
             if last.kind == "word":
                 stem_text = question[token.start : last.start]
                 variants = _value_word_variants(last.low)
@@ -118,10 +121,18 @@ def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[t
     return phrases
 
 
+def _ordinal_figure(number: int) -> str:
+    """1 -> 1st, 2 -> 2nd, 3 -> 3rd, 4 -> 4th (up to tenth, all the ordinal words there are)."""
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number, 'th')}"
+
+
 def _value_word_variants(word: str) -> set[str]:
-    """`republics` for Republic, `African` for Africa: plural and adjective forms of a stored value."""
+    """`republics` for Republic, `adult` for adults, `African` for Africa: the other number and
+    adjective forms of a stored value."""
     lemmas = lemminflect.getAllLemmas(word) or lemminflect.getAllLemmasOOV(word, "NOUN")
     variants = set(lemmas.get("NOUN", ())) - {word}
+    if word in lemmas.get("NOUN", ()):  # "adult men" where the data says adults
+        variants |= set(lemminflect.getInflection(word, tag="NNS"))
     if word.endswith("an") and len(word) > 4:
         variants |= {word[:-1], word[:-2]}
     if word.endswith("y") and len(word) > 4 and word[-2] not in "aeiou":
@@ -673,11 +684,22 @@ def _link_everyday_names(tokens: list[Token], taken: list[Mention | None], schem
             _link_measure_adjective(tokens, taken, schema, i)
 
 
+def _how_adjective(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
+    """`how old was the youngest victim`: the adjective asks for its column's value, unless a plain
+    superlative follows whose column it would have to be (`how long is the longest model`)."""
+    return (
+        i > 0
+        and tokens[i - 1].low == "how"
+        and not any(m is not None and m.kind == "kw" and m.has("sup") for m in taken[i + 1 :])
+    )
+
+
 def _link_measure_adjective(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex, i: int) -> None:
     token = tokens[i]
     previous = taken[i - 1] if i > 0 else None
-    if previous is not None and previous.kind == "kw" and previous.has("sup"):
-        measure = measure_of_adjective(token.low, schema)  # "the most powerful": a column after `most`
+    if (previous is not None and previous.kind == "kw" and previous.has("sup")) or _how_adjective(tokens, taken, i):
+        # "the most powerful", "how old was ...": the adjective's column
+        measure = measure_of_adjective(token.low, schema)
         if measure is not None:
             _take_column(tokens, taken, i, i + 1, measure[1], exact=False)
         return
@@ -806,10 +828,48 @@ def _link_rest(tokens: list[Token], taken: list[Mention | None], schema: SchemaI
             taken[i] = Mention("stop", i, i + 1, token.text)
         elif (column := _concept_column(token, schema)) is not None:
             taken[i] = Mention("column", i, i + 1, token.text, columns=[column], coverage=1.0)
-        elif token.low in FILLER_WORDS or is_verb_only(token.low) or _verb_in_place(tokens, taken, i):
+        elif (flag := _opposite_flag(token, schema)) is not None:
+            # "how many passengers died" over `survived`: the rows where it is false
+            _, falsy = flag.boolean_values or (True, False)
+            reading = f"I read '{token.text}' as {flag.name} = {falsy!r}."
+            mention = Mention("column", i, i + 1, token.text, columns=[flag], coverage=1.0, reading=reading)
+            mention.tags.append(("opposite", True))
+            taken[i] = mention
+        elif token.low in FILLER_WORDS or (
+            not _named_so(tokens, i) and (is_verb_only(token.low) or _verb_in_place(tokens, taken, i))
+        ):
             taken[i] = Mention("filler", i, i + 1, token.text)
         else:
             taken[i] = Mention("unknown", i, i + 1, token.text)
+
+
+# Verbs whose opposite a yes/no column is often named by: "died" is `survived` = no.
+_OPPOSITE_VERBS = {
+    "die": "survive", "perish": "survive", "survive": "die", "lose": "win", "win": "lose", "fail": "pass",
+    "pass": "fail", "reject": "accept", "decline": "accept", "accept": "reject",
+}  # fmt: skip
+
+
+def _opposite_flag(token: Token, schema: SchemaIndex) -> ColumnRef | None:
+    """The one yes/no column named by the opposite of this verb (`died` -> survived), if any."""
+    opposites = {_OPPOSITE_VERBS[lemma] for lemma in verb_lemmas(token.low) if lemma in _OPPOSITE_VERBS}
+    if not opposites:
+        return None
+    found = [
+        column
+        for column in schema.columns
+        if column.boolean_values is not None
+        and any(verb in matcher.exact for matcher in column.words for verb in opposites)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _named_so(tokens: list[Token], i: int) -> bool:
+    """`the most efficient Ford`: a capital inside a sentence written in lower case marks a name,
+    never a verb to skip (a question in Title Case marks nothing)."""
+    words = [token for token in tokens if token.kind == "word"]
+    capitalised = sum(1 for token in words if token.text[:1].isupper())
+    return i > 0 and tokens[i].text[:1].isupper() and capitalised * 2 <= len(words)
 
 
 _TIME_UNITS = {

@@ -35,18 +35,29 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     question_word = i == first and tokens[0].low in question_words and (
         not schema.table_words or schema.display_is_identifier
     )
+    row_nouns = [m for m in taken[:i] if m is not None and m.kind == "table" and m.row_noun]
+    if any(_same_noun(m.low, token.low) for m in row_nouns):
+        return True  # the rows' noun said again: "animals in each order, for orders with 5 animals"
+    # "the lightest car", "the youngest victim": a superlative picks rows (a capital marks a name)
+    after_superlative = (
+        previous is not None
+        and previous.kind == "kw"
+        and (previous.has("sup") or previous.has("supcol"))
+        and not token.text[:1].isupper()
+    )
     if not schema.table_words:
-        return after_count or question_word
-    if not any(len(matcher.word) >= _MIN_NAME_CHARS for matcher in schema.table_words):
+        if after_count or question_word:
+            return True
+        if not after_superlative:
+            return False
+    elif not any(len(matcher.word) >= _MIN_NAME_CHARS for matcher in schema.table_words):
         # a table called like `t_204_65` has no name to read the rows by; measured on
         # WikiTableQuestions, reading nouns as its rows gave more wrong answers than right ones
         return False
     # elsewhere in the question, the first plural noun the data does not know: "the cars with
     # more than 200 horsepower", "top 3 saltiest cereals" (one noun per question names the rows)
-    elsewhere = _is_plural_noun(token.low) and not any(
-        mention is not None and mention.kind == "table" and mention.row_noun for mention in taken[:i]
-    )
-    if not (after_count or question_word or elsewhere):
+    elsewhere = _is_plural_noun(token.low) and not row_nouns
+    if not (after_count or question_word or elsewhere or after_superlative):
         return False
     before = taken[i - 1]
     counted = tokens[i - 1].kind == "number" and not (question_word and first == 2)
@@ -67,6 +78,12 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
 def _is_plural_noun(word: str) -> bool:
     nouns = lemminflect.getAllLemmas(word).get("NOUN", ())
     return bool(nouns) and word not in nouns and not lemminflect.getAllLemmas(word).get("VERB")
+
+
+def _same_noun(first: str, second: str) -> bool:
+    """`animal` and `animals`: one noun in either number."""
+    lemmas = lemminflect.getAllLemmas
+    return first == second or bool(set(lemmas(first).get("NOUN", ())) & set(lemmas(second).get("NOUN", ())))
 
 
 def is_singular_noun(word: str) -> bool:

@@ -9,6 +9,35 @@ from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
 
+_TRAILING_AVERAGE = frozenset(("on average", "on the average", "in average"))
+
+
+def trailing_averages(state: PlanState) -> None:
+    """`how old were the victims on average`: `on average` after the one number column the question
+    names is that column's average."""
+    cursor = state.cursor
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind != "kw" or mention.low not in _TRAILING_AVERAGE:
+            continue
+        named = [m for m in cursor.mentions[:i] if m.kind == "column"]
+        ranked_or_summed = any(
+            m is not mention and m.kind == "kw" and (m.has("agg") or m.has("sup") or m.has("supcol"))
+            for m in cursor.mentions
+        )  # "which dose gives the longest teeth on average" ranks doses: not the average dose
+        if len(named) != 1 or named[0].used or ranked_or_summed or _after_question_word(cursor.mentions, named[0]):
+            return
+        column = first_numeric_column(named[0])
+        if not column.numeric:
+            return
+        mention.used = named[0].used = True
+        state.plan.add_select(Expr(column, "avg"))
+        return
+
+
+def _after_question_word(mentions: list[Mention], mention: Mention) -> bool:
+    index = mentions.index(mention)
+    return index > 0 and mentions[index - 1].low in ("which", "what")
+
 
 def counts_and_aggregates(state: PlanState) -> None:
     """`how many`, `the average and maximum tip`: counts and aggregates of the shown columns."""

@@ -211,7 +211,7 @@ def boolean_filters(state: PlanState) -> None:
             continue
         column = flags[0]
         truthy, falsy = column.boolean_values  # type: ignore[misc]
-        negated = negated_before(state, i)
+        negated = negated_before(state, i) != mention.has("opposite")  # "did not die": survived
         mention.used = True
         add_condition(state, Cond(Expr(column), "=", [falsy if negated else truthy]))
         if cursor.is_keyword(count_index, "count"):

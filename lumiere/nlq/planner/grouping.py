@@ -23,9 +23,12 @@ def groups(state: PlanState) -> None:
             target = cursor.at(j)
             mention.used = True
             state.per_group_said = True
-            if target is not None and target.kind == "column" and not target.used and not target.also_table:
+            named = target is not None and not target.used and (
+                (target.kind == "column" and not target.also_table) or (target.kind == "kw" and bool(target.columns))
+            )  # "in each order": a keyword that is also a column's name is the column after `each`
+            if target is not None and named:
                 target.used = True
-                _group_by(state, target.column)
+                _group_by(state, target.columns[0])
                 _more_group_columns(state, j)
             elif target is not None and target.kind == "table":
                 target.used = True

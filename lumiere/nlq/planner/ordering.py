@@ -61,6 +61,8 @@ def order_phrases(state: PlanState) -> None:
             or not (mention.has("order") or mention.has("dir") or mention.has("alpha"))
         ):
             continue
+        if mention.columns and cursor.is_keyword(cursor.previous_index(i), "group"):
+            continue  # "in each order": the column called `order`, grouped by
         after = cursor.next_index(i, skip=("stop", "punct", "filler", "table"))
         if (
             mention.has("dir")

@@ -71,3 +71,13 @@ def test_two_codes_compared_by_their_words(tables: dict[str, Dataset]) -> None:
 def test_a_code_that_other_values_contain_is_not_guessed(tables: dict[str, Dataset]) -> None:
     with pytest.raises(CannotAnswer, match="'professors'"):
         ENGINE.generate("how many professors are there", tables["salaries"].context())
+
+
+def test_a_column_named_like_a_keyword_is_grouped_by_after_each(tables: dict[str, Dataset]) -> None:
+    """`order` is also the word for sorting; after `each` it is the column. The rows' noun said
+    again (`orders with at least 3 animals`) counts the rows."""
+    question = "number of animals in each order, only for orders with at least 3 animals"
+    generated = ENGINE.generate(question, tables["msleep"].context())
+    rows = warehouse.execute(tables["msleep"].source, generated.sql).rows
+    counts = MSLEEP.groupby("order").size()
+    assert dict(rows) == counts[counts >= 3].to_dict()
