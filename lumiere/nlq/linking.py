@@ -521,39 +521,86 @@ def _absorb_row_noun_modifiers(tokens: list[Token], taken: list[Mention | None])
 
 
 _MIN_STEM_CHARS = 4
+_MAX_CODE_WORDS = 3
 
 
 def _link_value_stems(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
-    """`herbivores` over a column holding herbi, carni, omni: a word still unknown that starts with
-    one stored code is that code. Only columns whose every value the profile lists are read so, and
-    only a code no other value of its column contains (`professors` is not Prof where AsstProf and
-    AssocProf are professors too)."""
-    for i, token in enumerate(tokens):
-        mention = taken[i]
-        if mention is None or mention.kind != "unknown" or not token.low.isalpha():
-            continue
-        found = [
-            (column, value)
-            for column, values in _complete_code_lists(schema)
-            for value in values
-            if token.low.startswith(value.lower()) and len(token.low) > len(value)
-            and not any(value.lower() in other.lower() for other in values if other != value)
-        ]
-        if len(found) == 1:
-            column, value = found[0]
-            reading = f"I read '{token.text}' as {column.name} = '{value}'."
-            taken[i] = Mention("value", i, i + 1, token.text, values=found, reading=reading)
+    """Words still unknown that spell a stored code of a column whose every value the profile
+    lists: `herbivores` over herbi, carni, omni (the code starts the word), `assistant professors`
+    over AsstProf (each part of the code shortens one word), `orange juice` over OJ (the code's
+    capitals are the words' initials). One code only, and for a code that starts a word, one no
+    other value contains (`professors` is not Prof where AsstProf and AssocProf are professors too)."""
+    codes = _complete_code_lists(schema)
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_CODE_WORDS, len(tokens) - i), 0, -1):
+            words = tokens[i : i + size]
+            if not all(_unknown_word(taken[k], tokens[k]) for k in range(i, i + size)):
+                continue
+            found = [(column, code) for column, values in codes for code in values if _spells_code(words, code, values)]
+            if len(found) > 1:  # `associate professors`: AssocProf starts both words, AsstProf only one
+                best = max(_starts_said(words, value) for _, value in found)
+                found = [(column, value) for column, value in found if _starts_said(words, value) == best]
+            if len(found) == 1:
+                column, value = found[0]
+                text = " ".join(token.text for token in words)
+                reading = f"I read '{text}' as {column.name} = '{value}'."
+                mention = Mention("value", i, i + size, text, values=found, reading=reading)
+                for k in range(i, i + size):
+                    taken[k] = mention
+                i += size - 1
+                break
+        i += 1
+
+
+def _unknown_word(mention: Mention | None, token: Token) -> bool:
+    return mention is not None and mention.kind == "unknown" and token.low.isalpha()
+
+
+def _spells_code(words: list[Token], value: str, values: list[str]) -> bool:
+    if len(words) == 1:
+        word, code = words[0].low, value.lower()
+        return (
+            len(value) >= _MIN_STEM_CHARS
+            and value.isalpha()
+            and word.startswith(code)
+            and len(word) > len(code)
+            and not any(code in other.lower() for other in values if other != value)
+        )
+    if value.isupper() and value.isalpha() and len(value) == len(words):  # OJ: orange juice
+        return all(token.low[0] == letter.lower() for token, letter in zip(words, value, strict=True))
+    parts = split_identifier(value)
+    return len(parts) == len(words) and all(
+        _shortens(part, token.low) for part, token in zip(parts, words, strict=True)
+    )
+
+
+def _starts_said(words: list[Token], value: str) -> int:
+    """How many words of the span the code's parts start."""
+    parts = split_identifier(value)
+    return sum(1 for part, token in zip(parts, words, strict=False) if token.low.startswith(part))
+
+
+def _shortens(part: str, word: str) -> bool:
+    """`prof` for professors, `asst` for assistant: the word's start, or its letters in order."""
+    if len(part) < 2 or not part.isalpha() or word[0] != part[0] or len(word) <= len(part):
+        return part == word
+    position = 0
+    for letter in part:
+        position = word.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
 
 
 def _complete_code_lists(schema: SchemaIndex) -> list[tuple[ColumnRef, list[str]]]:
-    """Text columns whose profile samples are all their values, with the codes long enough to read."""
+    """Text columns whose profile samples are all their values, with those values."""
     lists = []
     for column in schema.columns:
         samples = [value for value in column.info.samples if isinstance(value, str)]
         distinct = column.info.distinct_count
-        if not column.text or distinct is None or not samples or distinct > len(samples):
-            continue
-        lists.append((column, [v for v in samples if len(v) >= _MIN_STEM_CHARS and v.isalpha()]))
+        if column.text and distinct is not None and samples and distinct <= len(samples):
+            lists.append((column, samples))
     return lists
 
 

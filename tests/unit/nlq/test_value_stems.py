@@ -1,6 +1,8 @@
-"""A word that starts with a stored code ("herbivores" over herbi, carni, omni, insecti) is that
-code; a code other values contain ("professors" over Prof, AsstProf, AssocProf) stays unread.
-Rows of ggplot2's msleep and carData's Salaries, as R ships them."""
+"""Words that spell a stored code: one that starts with it ("herbivores" over herbi, carni, omni,
+insecti), words each code part shortens ("associate professors" for AssocProf), words whose
+initials are the code ("orange juice" for OJ); a code other values contain ("professors" over
+Prof, AsstProf, AssocProf) stays unread. Rows of ggplot2's msleep and carData's Salaries, and one
+row per supplement and dose of R's ToothGrowth."""
 
 from __future__ import annotations
 
@@ -50,9 +52,15 @@ SALARIES = pd.DataFrame(
 )
 
 
+TOOTHGROWTH = pd.DataFrame(
+    [(4.2, "VC", 0.5), (16.5, "VC", 1.0), (23.6, "VC", 2.0), (15.2, "OJ", 0.5), (19.7, "OJ", 1.0), (25.5, "OJ", 2.0)],
+    columns=["len", "supp", "dose"],
+)
+
+
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
-    yield from uploaded(tmp_path_factory, {"msleep": MSLEEP, "salaries": SALARIES})
+    yield from uploaded(tmp_path_factory, {"msleep": MSLEEP, "salaries": SALARIES, "toothgrowth": TOOTHGROWTH})
 
 
 def test_a_word_starting_with_a_code_is_that_code(tables: dict[str, Dataset]) -> None:
@@ -81,3 +89,18 @@ def test_a_column_named_like_a_keyword_is_grouped_by_after_each(tables: dict[str
     rows = warehouse.execute(tables["msleep"].source, generated.sql).rows
     counts = MSLEEP.groupby("order").size()
     assert dict(rows) == counts[counts >= 3].to_dict()
+
+
+def test_each_part_of_a_code_shortens_one_word(tables: dict[str, Dataset]) -> None:
+    question = "average salary of assistant professors vs associate professors"
+    generated = ENGINE.generate(question, tables["salaries"].context())
+    rows = warehouse.execute(tables["salaries"].source, generated.sql).rows
+    expected = SALARIES[SALARIES["rank"] != "Prof"].groupby("rank").salary.mean()
+    assert dict(rows) == pytest.approx(expected.to_dict())
+
+
+def test_the_initials_of_the_words_are_the_code(tables: dict[str, Dataset]) -> None:
+    generated = ENGINE.generate("average length with orange juice", tables["toothgrowth"].context())
+    rows = warehouse.execute(tables["toothgrowth"].source, generated.sql).rows
+    assert rows[0][0] == pytest.approx(TOOTHGROWTH[TOOTHGROWTH.supp == "OJ"].len.mean())
+    assert "I read 'orange juice' as supp = 'OJ'." in generated.notes
