@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import lemminflect
 
-from lumiere.nlq.lexicon import FILLER_WORDS, FUNCTION_WORDS, PHRASE_INDEX, is_english_word, word_forms
+from lumiere.nlq.lexicon import (
+    FILLER_WORDS,
+    FUNCTION_WORDS,
+    PHRASE_INDEX,
+    is_english_word,
+    letters_in_order,
+    word_forms,
+)
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
 
 # Everyday words for a measure -> what a column about it may be called (tried in turn, each one
@@ -124,13 +131,7 @@ def _abbreviates(matcher: WordMatcher, word: str) -> bool:
         return False
     if not is_english_word(word):
         return False  # two abbreviations never explain each other
-    position = 0
-    for letter in short:
-        position = word.find(letter, position)
-        if position < 0:
-            return False
-        position += 1
-    return True
+    return letters_in_order(short, word)
 
 
 def _initials(words: list[str]) -> str:

@@ -203,6 +203,16 @@ def verb_lemmas(word: str) -> tuple[str, ...]:
     return tuple(lemminflect.getAllLemmas(word.lower()).get("VERB", ()))
 
 
+def letters_in_order(short: str, word: str) -> bool:
+    """`mfr` in manufacturer, `asst` in assistant: every letter of the short form, in order."""
+    position = 0
+    for letter in short:
+        position = word.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
 def edit_distance_at_most_one(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -240,7 +250,7 @@ FUNCTION_WORDS = frozenset(
 ROW_NOUNS = frozenset(
     "record records row rows entry entries item items thing things line lines instance instances "
     "data dataset table tables element elements observation observations case cases event events "
-    "occurrence occurrences entity entities".split()
+    "occurrence occurrences entity entities anyone anybody someone somebody everyone everybody".split()
 )
 
 # Words that add nothing once the rest of the question is placed (framing, politeness, vague verbs).

@@ -117,6 +117,7 @@ class Plan:
     difference: Difference | None = None
     # how the answer is given: rows | yes_no (one row saying yes or no) | choice (which of two values)
     answer: str = "rows"
+    count_beside: bool = False  # "are there any ...": how many rows match, next to yes or no
     row_comparison: RowComparison | None = None
     top_per_group: TopPerGroup | None = None
     notes: list[str] = field(default_factory=list)

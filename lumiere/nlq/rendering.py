@@ -441,8 +441,8 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
             ifs=[exp.If(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)), true=yes)],
             default=no,
         )
-        # "are there any 3-cylinder cars": yes or no, and how many there are
-        return _wrapped(check, plan, table, exp.alias_(exp.Count(this=exp.Star()), "count", quoted=True))
+        if plan.count_beside:  # "are there any 3-cylinder cars": yes or no, and how many there are
+            return _wrapped(check, plan, table, exp.alias_(exp.Count(this=exp.Star()), "count", quoted=True))
     return _wrapped(check, plan, table)
 
 
@@ -499,8 +499,10 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
             parts.append("Answers yes or no")
         elif plan.order and plan.limit is not None:
             parts.append(f"Answers yes or no: whether {schema.table.name} has such rows")
-        else:
+        elif plan.count_beside:
             parts.append(f"Answers yes or no, with how many rows match: whether {schema.table.name} has such rows")
+        else:
+            parts.append(f"Answers yes or no: whether {schema.table.name} has such rows")
     elif plan.share:
         measure = f"total {plan.share_measure.name}" if plan.share_measure else "rows"
         if plan.group and plan.share_filter:

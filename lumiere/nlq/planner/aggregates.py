@@ -115,6 +115,28 @@ def _aggregate_list(state: PlanState, i: int) -> int:
     return j + 1
 
 
+_LINKING_VERBS = frozenset(("is", "was", "are", "were"))
+
+
+def _of_the_row_picked(state: PlanState, target: Mention) -> bool:
+    """`how many carats is the most expensive diamond`: the number of the one row a superlative
+    picks, not a total."""
+    mentions = state.cursor.mentions
+    k = mentions.index(target) + 1
+    if k >= len(mentions) or mentions[k].low not in _LINKING_VERBS:
+        return False
+    k += 1
+    while k < len(mentions) and mentions[k].low in ("the", "a", "an"):
+        k += 1
+    picker = mentions[k] if k < len(mentions) else None
+    return (
+        picker is not None
+        and picker.kind == "kw"
+        and (picker.has("sup") or picker.has("supcol"))
+        and not (picker.has("top") or picker.has("bottom"))  # "the first rider" may be the first listed
+    )
+
+
 def _count(state: PlanState, i: int) -> None:
     cursor = state.cursor
     mention = cursor.mentions[i]
@@ -149,9 +171,11 @@ def _count(state: PlanState, i: int) -> None:
     if target is not None and target.kind == "column" and not target.used and not target.also_table and not distinct:
         column = target.column
         if column.numeric_measure and not column.yearish and column.boolean_values is None:
-            # "how many points", "how many people" (a population): the numbers add up
             target.used = True
-            state.plan.add_select(Expr(column, "sum"))
+            if _of_the_row_picked(state, target):
+                state.plan.add_select(Expr(column))  # "how many carats is the most expensive diamond"
+            else:
+                state.plan.add_select(Expr(column, "sum"))  # "how many points": the numbers add up
             return
     if target is not None and target.kind == "column" and not target.used and not target.also_table:
         columns: list[Mention] = [target]

@@ -32,6 +32,8 @@ def yes_no_question(state: PlanState) -> None:
     ):
         state.plan.answer = "yes_no"
         first.used = True
+        # "are there any cars with 12 cylinders", "does anyone earn more": how many, too
+        state.plan.count_beside = any(token.low.startswith("any") for token in state.tokens[1:4])
 
 
 def differences(state: PlanState) -> None:

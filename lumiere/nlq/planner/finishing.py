@@ -80,6 +80,7 @@ def finish(state: PlanState) -> None:
         plan.select, plan.order, plan.limit, plan.group = [], [], None, []
         return  # the answer is the difference (or the comparison) itself
     plain = [e for e in plan.select if e.agg is None]
+    asked = list(plan.select)  # what the question itself asked for, before any default is shown
     yes_no_over_all_rows = plan.answer == "yes_no" and bool(plan.having) and not plan.group
     if state.count_requested:
         plan.add_select(COUNT_ROWS)
@@ -98,7 +99,8 @@ def finish(state: PlanState) -> None:
                 plan.group.append(t)
                 plan.add_select(t)
         plan.order.insert(0, (expr, descending))
-        plan.add_select(expr)
+        if not (_asks_for_a_label(state) and plan.limit is not None):
+            plan.add_select(expr)
         plan.order.extend((g, descending) for g in plan.group)  # ties broken the same way every time
     elif (has_agg or plan.having or state.group_all) and plain and not plan.group:
         plan.group = list(plain)
@@ -164,14 +166,56 @@ def finish(state: PlanState) -> None:
             measures = [e for e in plan.select if e.column is not None and e.column.numeric_measure]
             if measures:
                 plan.order.append((measures[0], state.pending_descending))
-    # show what the rows were ordered by, next to what was asked
-    if not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select):
+    # show what the rows were ordered by, next to what was asked (unless a label alone was asked)
+    picked_label = plan.limit is not None and bool(plan.select) and (
+        _asks_for_a_label(state) or (bool(asked) and _question_word_first(state) and not _order_named(state))
+    )
+    plain_rows = not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select)
+    if plain_rows and not picked_label:
         for expr, _ in plan.order:
             plan.add_select(expr)
     if plan.group and not plan.share:
         _order_groups(state)
         # the labels first, then the measures: tables and charts read left to right
         plan.select = [e for e in plan.select if e.agg is None] + [e for e in plan.select if e.agg]
+
+
+_LABEL_QUESTION_WORDS = frozenset(("which", "what", "who", "whom", "whose"))
+_LEADING_PREPOSITIONS = frozenset(("on", "in", "at", "for", "during", "from", "by", "of"))
+
+
+def _question_word_first(state: PlanState) -> bool:
+    words = [token.low for token in state.tokens if token.kind == "word"]
+    start = 1 if words and words[0] in _LEADING_PREPOSITIONS else 0
+    return len(words) > start and words[start] in _LABEL_QUESTION_WORDS
+
+
+def _order_named(state: PlanState) -> bool:
+    """Whether the question names a column the rows are ordered by (`the smallest version number`);
+    `the last competition` orders by a year nobody asked for."""
+    named = {column.name for mention in state.cursor.mentions if mention.kind == "column" for column in mention.columns}
+    return any(expr.column is None or expr.column.name in named for expr, _ in state.plan.order)
+
+
+def _asks_for_a_label(state: PlanState) -> bool:
+    """`which nation won the most gold medals?`, `on which date did the most deaths occur?`, `who
+    placed last?`: the answer is the label picked; the number it was picked by stays in the ORDER
+    BY, not in the rows. `what was the coldest temperature` asks for the number itself."""
+    if not _question_word_first(state):
+        return False
+    tokens = [token for token in state.tokens if token.kind == "word"]
+    start = 1 if tokens[0].low in _LEADING_PREPOSITIONS else 0
+    if state.plan.answer != "rows" or state.count_requested:
+        return False
+    if tokens[start].low in ("who", "whom"):
+        return True
+    following = tokens[start + 1] if len(tokens) > start + 1 else None
+    # "which day", "what country": a label named right after the question word
+    return following is not None and any(
+        mention.start <= following.index < mention.end
+        and (mention.kind in ("column", "table") or (mention.kind == "kw" and mention.has("wh")))
+        for mention in state.cursor.mentions
+    )
 
 
 def _yes_no_subject(state: PlanState) -> list[Expr]:
