@@ -3,6 +3,7 @@ than one employee` (a count per group), with the column each number belongs to."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lumiere.nlq.mention import Mention
@@ -58,11 +59,31 @@ def number_filters(state: PlanState) -> None:
         if op_index is not None:
             cursor.mentions[op_index].used = True
         cond = Cond(expr, op or "=", values, year_of=bool(expr.column and expr.column.temporal and not is_having))
+        cond = _year_inside_text(cond)
         if is_having:
             state.plan.having.append(cond)
         else:
             add_condition(state, cond, join_previous=connector == "or")
         previous_subject, previous_end = subject, i
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[0-9]|2[0-2])\d\d(?!\d)")
+
+
+def _year_inside_text(cond: Cond) -> Cond:
+    """`aired in 1997` over a text column of dates written out ("September 7, 1997"): the rows
+    whose text holds that year, since no cell equals "1997"."""
+    column = cond.expr.column
+    year = cond.values[0] if len(cond.values) == 1 else None
+    if column is None or not column.text or column.numeric_text or cond.op != "=" or cond.expr.agg is not None:
+        return cond
+    if not isinstance(year, float | int) or not looks_like_year(year):
+        return cond
+    samples = [str(value) for value in column.info.samples if value is not None]
+    written_out = [value for value in samples if _YEAR_IN_TEXT.search(value) and not value.strip().isdigit()]
+    if not samples or len(written_out) < len(samples):
+        return cond
+    return Cond(cond.expr, "like", [f"%{int(year)}%"])
 
 
 def _connector(state: PlanState, previous_end: int, start: int) -> str | None:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Expr
-from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after, prefer_mentioned
+from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after, looks_like_year, prefer_mentioned
 from lumiere.nlq.planner.state import PlanState
+
+_PLACE_WORDS = frozenset(("in", "on", "at", "during", "since", "from", "of", "for", "by", "after", "before"))
 
 
 def limits(state: PlanState) -> None:
@@ -21,6 +23,12 @@ def limits(state: PlanState) -> None:
         ):
             continue
         before, after = cursor.previous_index(i), cursor.next_index(i)
+        if (
+            before is not None
+            and looks_like_year(mention.number)
+            and any(m.low in _PLACE_WORDS for m in cursor.mentions[before + 1 : i])
+        ):
+            continue  # "released first in 2010": a year, not how many
         if cursor.is_keyword(before, "top", "bottom") and not cursor.mentions[before].used:
             keyword = cursor.mentions[before]
             state.pending_limit = int(mention.number)

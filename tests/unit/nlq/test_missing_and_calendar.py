@@ -26,9 +26,16 @@ def _daily() -> pd.DataFrame:
     return frame
 
 
+def _written_dates() -> pd.DataFrame:
+    """Dates as a report writes them out ("Jan 1, 2018"), which stay text at ingest."""
+    frame = plotly.data.stocks()
+    frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%b %-d, %Y")
+    return frame
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dataset]]:
-    yield from uploaded(tmp_path_factory, {"gaps": _with_gaps(), "daily": _daily()})
+    yield from uploaded(tmp_path_factory, {"gaps": _with_gaps(), "daily": _daily(), "written": _written_dates()})
 
 
 def _answer(dataset: Dataset, question: str) -> tuple[str, list[list]]:
@@ -52,3 +59,10 @@ def test_days_of_a_daily_table_are_its_rows(data: dict[str, Dataset]) -> None:
     assert rows == [[int((frame.GOOG > 1.2).sum())]]
     _, rows = _answer(data["daily"], "how many months are there")
     assert rows == [[frame.Month.nunique()]]
+
+
+def test_a_year_inside_dates_written_out(data: dict[str, Dataset]) -> None:
+    """`in 2019` over text dates: the rows whose text holds the year (no cell equals "2019")."""
+    sql, rows = _answer(data["written"], "how many rows are from 2019?")
+    assert "ILIKE '%2019%'" in sql
+    assert rows == [[int(data["written"].frame.date.str.endswith("2019").sum())]]
