@@ -214,6 +214,19 @@ class ColumnRef:
         return distinct is not None and distinct >= max(1, self.row_count - (self.info.null_count or 0))
 
     @cached_property
+    def numbers_the_rows(self) -> bool:
+        """`Game` holding 1, 2, 3 … n: each row's number, so "how many games" counts rows."""
+        low, high = self.info.min, self.info.max
+        return (
+            self.info.kind == "integer"
+            and self.unique
+            and isinstance(low, int | float)
+            and isinstance(high, int | float)
+            and low in (0, 1)
+            and high - low + 1 == self.row_count
+        )
+
+    @cached_property
     def is_id(self) -> bool:
         return (
             bool(self.words) and self.words[-1].word in ("id", "key", "code", "no", "num") and not self.numeric_measure

@@ -30,6 +30,7 @@ def _written_dates() -> pd.DataFrame:
     """Dates as a report writes them out ("Jan 1, 2018"), which stay text at ingest."""
     frame = plotly.data.stocks()
     frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%b %-d, %Y")
+    frame.insert(0, "Session", range(1, len(frame) + 1))  # each row's number, as a trading log numbers them
     return frame
 
 
@@ -66,3 +67,10 @@ def test_a_year_inside_dates_written_out(data: dict[str, Dataset]) -> None:
     sql, rows = _answer(data["written"], "how many rows are from 2019?")
     assert "ILIKE '%2019%'" in sql
     assert rows == [[int(data["written"].frame.date.str.endswith("2019").sum())]]
+
+
+def test_a_column_that_numbers_the_rows_is_counted_not_added_up(data: dict[str, Dataset]) -> None:
+    frame = data["written"].frame
+    sql, rows = _answer(data["written"], "how many sessions had GOOG above 1.2?")
+    assert "SUM(" not in sql
+    assert rows == [[int((frame.GOOG > 1.2).sum())]]
