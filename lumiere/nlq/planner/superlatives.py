@@ -3,6 +3,7 @@ year`, `which continent has the largest population` (groups ranked by an aggrega
 
 from __future__ import annotations
 
+from lumiere.nlq.column_names import adjective_base, measure_of_adjective
 from lumiere.nlq.lexicon import SIZE_ADJECTIVES
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Expr, TopPerGroup
@@ -187,6 +188,13 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
     names_rows = near is not None and (
         near.kind == "table" or (near.kind == "column" and near.also_table and not near.column.numeric_measure)
     )  # "the biggest tip" in a table of tips is the largest amount, not the largest party
+    measured = _adjective_measure(state, mention) if names_rows else None
+    if measured is not None and near is not None:
+        # "the longest teeth" over `len`: the rows ranked by what the adjective measures
+        near.used = mention.used = True
+        state.plan.order.append((Expr(measured), descending))
+        state.plan.limit = superlative_limit(state)
+        return
     if names_rows and near is not None and mention.low in SIZE_ADJECTIVES and not near.row_noun:
         sizes = state.schema.concept_columns("size") or state.schema.concept_columns("population")
         if sizes:  # "the 5 largest countries": by their area (or population), not by a count
@@ -271,6 +279,13 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         mention.used = True
         state.rank_groups_by = (descending, count_expr(state))
         state.plan.limit = superlative_limit(state)
+
+
+def _adjective_measure(state: PlanState, mention: Mention) -> ColumnRef | None:
+    """The number column a superlative adjective measures (`longest` -> length), if one fits."""
+    base = adjective_base(mention.low.split()[-1])
+    measure = measure_of_adjective(base, state.schema) if base else None
+    return measure[1] if measure is not None else None
 
 
 def _repeating_target(state: PlanState, i: int) -> ColumnRef | None:
@@ -370,13 +385,14 @@ def averaged_superlatives(state: PlanState) -> None:
 def _repeating_label_before(state: PlanState, end: int, measure: ColumnRef) -> ColumnRef | None:
     """The first column named before `end` whose values repeat across rows (`month`, `dose`)."""
     rows = state.schema.table.row_count
-    for mention in state.cursor.mentions[:end]:
+    for k, mention in enumerate(state.cursor.mentions[:end]):
         if mention.kind != "column" or measure in mention.columns:
             continue
         column = mention.column
         distinct = column.info.distinct_count
         repeats = distinct is not None and distinct > 1 and distinct * 2 <= rows
-        if (repeats and not column.numeric_measure) or column.calendar_part:
+        asked = k > 0 and state.cursor.mentions[k - 1].low in ("which", "what")  # "which dose": a label
+        if (repeats and (asked or not column.numeric_measure)) or column.calendar_part:
             mention.used = True
             return column
         return None

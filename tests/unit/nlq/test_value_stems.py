@@ -104,3 +104,11 @@ def test_the_initials_of_the_words_are_the_code(tables: dict[str, Dataset]) -> N
     rows = warehouse.execute(tables["toothgrowth"].source, generated.sql).rows
     assert rows[0][0] == pytest.approx(TOOTHGROWTH[TOOTHGROWTH.supp == "OJ"].len.mean())
     assert "I read 'orange juice' as supp = 'OJ'." in generated.notes
+
+
+def test_a_superlative_adjective_over_the_rows_ranks_by_what_it_measures(tables: dict[str, Dataset]) -> None:
+    """`the longest teeth` ranks by length; `on average` after `which dose` compares the doses."""
+    question = "Which dose gives the longest teeth on average?"
+    generated = ENGINE.generate(question, tables["toothgrowth"].context())
+    rows = warehouse.execute(tables["toothgrowth"].source, generated.sql).rows
+    assert rows == [[TOOTHGROWTH.groupby("dose").len.mean().idxmax()]]
