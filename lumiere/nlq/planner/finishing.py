@@ -207,9 +207,11 @@ def _asks_for_a_label(state: PlanState) -> bool:
     start = 1 if tokens[0].low in _LEADING_PREPOSITIONS else 0
     if state.plan.answer != "rows" or state.count_requested:
         return False
-    if tokens[start].low in ("who", "whom"):
-        return True
     following = tokens[start + 1] if len(tokens) > start + 1 else None
+    if tokens[start].low in ("who", "whom") or (
+        tokens[start].low == "which" and following is not None and following.low in ("is", "was", "are", "were")
+    ):
+        return True  # "which is the largest island": `which` always asks for one of the rows' labels
     # "which day", "what country": a label named right after the question word
     return following is not None and any(
         mention.start <= following.index < mention.end

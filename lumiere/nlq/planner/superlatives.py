@@ -226,6 +226,21 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         and near.kind == "column"
         and not near.used
         and not any(c.numeric or c.temporal for c in near.columns)
+        and mention.low.split()[-1] in SIZE_ADJECTIVES
+        and near.column is state.schema.display_column
+        and (sizes := state.schema.concept_columns("size") or state.schema.concept_columns("population"))
+    ):
+        # "the 5 largest countries": by their size (the largest a country had), not by a count of rows
+        near.used = mention.used = True
+        state.plan.add_select(Expr(near.column))
+        state.rank_groups_by = (descending, Expr(prefer_mentioned(state, sizes), "max"))
+        state.plan.limit = superlative_limit(state)
+        return
+    if (
+        near is not None
+        and near.kind == "column"
+        and not near.used
+        and not any(c.numeric or c.temporal for c in near.columns)
     ):
         # "the most medals" where medal is a label: the most rows; "the continent with the most
         # countries" where countries repeat within a continent: the most distinct countries
