@@ -3,12 +3,13 @@ yes/no columns, empty columns, and the row before or after a named one."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from lumiere.nlq.lexicon import word_forms
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Cond, Expr
-from lumiere.nlq.planner.shared import add_condition, negated_before
+from lumiere.nlq.planner.shared import PLACE_PREPOSITIONS, add_condition, negated_before
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
 
@@ -261,16 +262,13 @@ def missing_filters(state: PlanState) -> None:
                 break
 
 
-_PLACE_PREPOSITIONS = ("at", "on", "in", "for", "from", "during")
-
-
 def extreme_value_filters(state: PlanState) -> None:
     """`median length at the highest dose`, `cereals on the top shelf`, `spending in the latest
     month`: a superlative after a preposition of place picks the rows at the column's extreme value;
     it is not a second number to show nor an order."""
     cursor = state.cursor
     for i, mention in enumerate(cursor.mentions):
-        if mention.used or mention.kind != "kw" or not _follows(state, i, _PLACE_PREPOSITIONS):
+        if mention.used or mention.kind != "kw" or not _follows(state, i, PLACE_PREPOSITIONS):
             continue
         direction = _extreme_direction(mention)
         target = cursor.at(i + 1)
@@ -311,7 +309,7 @@ def _extreme_direction(mention: Mention) -> str | None:
     return None
 
 
-def _follows(state: PlanState, i: int, words: tuple[str, ...]) -> bool:
+def _follows(state: PlanState, i: int, words: Collection[str]) -> bool:
     """Whether one of `words` comes right before mention i, past articles."""
     k = i - 1
     while k >= 0 and state.cursor.mentions[k].low in ("the", "a", "an", "all", "all the"):

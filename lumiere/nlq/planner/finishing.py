@@ -3,6 +3,7 @@ the answer shows, pending limits applied, and a stable order for grouped answers
 
 from __future__ import annotations
 
+from lumiere.nlq.lexicon import Token
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Cond, Expr
 from lumiere.nlq.planner.shared import count_expr
@@ -168,7 +169,7 @@ def finish(state: PlanState) -> None:
                 plan.order.append((measures[0], state.pending_descending))
     # show what the rows were ordered by, next to what was asked (unless a label alone was asked)
     picked_label = plan.limit is not None and bool(plan.select) and (
-        _asks_for_a_label(state) or (bool(asked) and _question_word_first(state) and not _order_named(state))
+        _asks_for_a_label(state) or (bool(asked) and bool(_question_words(state)) and not _order_named(state))
     )
     plain_rows = not plan.group and not plan.distinct and not plan.star and not any(e.agg for e in plan.select)
     if plain_rows and not picked_label:
@@ -184,10 +185,12 @@ _LABEL_QUESTION_WORDS = frozenset(("which", "what", "who", "whom", "whose"))
 _LEADING_PREPOSITIONS = frozenset(("on", "in", "at", "for", "during", "from", "by", "of"))
 
 
-def _question_word_first(state: PlanState) -> bool:
-    words = [token.low for token in state.tokens if token.kind == "word"]
-    start = 1 if words and words[0] in _LEADING_PREPOSITIONS else 0
-    return len(words) > start and words[start] in _LABEL_QUESTION_WORDS
+def _question_words(state: PlanState) -> list[Token]:
+    """The question's words from its question word on (`on which date …` -> which date …), or none
+    when it does not start with one."""
+    words = [token for token in state.tokens if token.kind == "word"]
+    start = 1 if words and words[0].low in _LEADING_PREPOSITIONS else 0
+    return words[start:] if len(words) > start and words[start].low in _LABEL_QUESTION_WORDS else []
 
 
 def _order_named(state: PlanState) -> bool:
@@ -201,15 +204,12 @@ def _asks_for_a_label(state: PlanState) -> bool:
     """`which nation won the most gold medals?`, `on which date did the most deaths occur?`, `who
     placed last?`: the answer is the label picked; the number it was picked by stays in the ORDER
     BY, not in the rows. `what was the coldest temperature` asks for the number itself."""
-    if not _question_word_first(state):
+    words = _question_words(state)
+    if not words or state.plan.answer != "rows" or state.count_requested:
         return False
-    tokens = [token for token in state.tokens if token.kind == "word"]
-    start = 1 if tokens[0].low in _LEADING_PREPOSITIONS else 0
-    if state.plan.answer != "rows" or state.count_requested:
-        return False
-    following = tokens[start + 1] if len(tokens) > start + 1 else None
-    if tokens[start].low in ("who", "whom") or (
-        tokens[start].low == "which" and following is not None and following.low in ("is", "was", "are", "were")
+    following = words[1] if len(words) > 1 else None
+    if words[0].low in ("who", "whom") or (
+        words[0].low == "which" and following is not None and following.low in ("is", "was", "are", "were")
     ):
         return True  # "which is the largest island": `which` always asks for one of the rows' labels
     # "which day", "what country": a label named right after the question word

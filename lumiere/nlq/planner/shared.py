@@ -8,6 +8,9 @@ from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
 
+# "at the highest dose", "on the top shelf": prepositions that put a superlative in place of a value.
+PLACE_PREPOSITIONS = frozenset(("at", "on", "in", "for", "from", "during"))
+
 # Measures that add up over time (a population, sales); others (rates, prices) are averaged.
 _ADDITIVE_WORDS = frozenset(
     "pop population count quantity qty sales revenue amount total volume cases deaths births sum units orders".split()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Cond, Expr, Unplaced
+from lumiere.nlq.planner.shared import PLACE_PREPOSITIONS
 from lumiere.nlq.planner.state import PlanState
 
 # A key with at least this share of distinct values among the rows is nearly one value per row.
@@ -181,9 +182,6 @@ def check_sort_on_groups(state: PlanState) -> None:
             )
 
 
-_PLACE_PREPOSITIONS = frozenset(("on", "at", "in", "from", "during", "for"))
-
-
 def check_superlative_as_place(state: PlanState) -> None:
     """`average calories of the cereals on the top shelf`, `median length at the highest dose`: the
     superlative picks the rows (those at the top value), it is not a second number to show."""
@@ -197,7 +195,7 @@ def check_superlative_as_place(state: PlanState) -> None:
         k = i - 1
         while k >= 0 and mentions[k].low in ("the", "a"):
             k -= 1
-        if k >= 0 and mentions[k].low in _PLACE_PREPOSITIONS:
+        if k >= 0 and mentions[k].low in PLACE_PREPOSITIONS:
             raise Unplaced(
                 [mention.text],
                 f"I could not read '{mentions[k].text} the {mention.text} …' as a condition: name the value "
