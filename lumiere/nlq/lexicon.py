@@ -90,6 +90,10 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
             elif word.lower().endswith("n't"):
                 out.append(_word_token(word[:-3]))
                 word = "not"
+            head, dash, rest = word.partition("-")
+            if dash and _is_superlative(head.lower()):
+                out.append(_word_token(head))  # "the highest-calorie cereal": highest calorie
+                word = rest
             out.append(_word_token(word))
         elif _joins_number_and_word(text, match, out, offset):
             continue  # "8-cylinder cars" are 8 cylinder cars
@@ -97,11 +101,20 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
             out.append(Token(text=match.group("punct"), low=match.group("punct"), kind="punct"))
         for token in out[first:]:
             token.start, token.end = offset + match.start(), offset + match.end()
-        if len(out) - first == 2 and out[first].low == "non" and match.group("word"):
-            out[first].end = out[first].start + 3  # "non-European": the value starts after the dash
-            out[first + 1].start = out[first].start + 4
+        if len(out) - first == 2 and match.group("word") and "-" in match.group("word"):
+            # "non-European", "highest-calorie": the second word starts after the dash
+            out[first].end = out[first].start + len(out[first].text)
+            out[first + 1].start = out[first].end + 1
         _scale_number(out)
     return out
+
+
+def _is_superlative(word: str) -> bool:
+    """`highest`, `most`, `best`: the first half of "highest-calorie", "best-selling"."""
+    if word in ("most", "least", "best", "worst"):
+        return True
+    adjectives = lemminflect.getAllLemmas(word).get("ADJ", ())
+    return word.endswith("est") and bool(adjectives) and word not in adjectives
 
 
 def _joins_number_and_word(text: str, match: re.Match[str], out: list[Token], offset: int) -> bool:
@@ -267,6 +280,7 @@ FILLER_WORDS = frozenset(
     table database column columns field fields world origin combination combinations pair pairs chart listed
     currently current now today still already yet
     list listing also too well
+    aboard board onboard
     """.split()
 )
 
@@ -348,7 +362,8 @@ PHRASES: list[Phrase] = [
     *_phrases("distinct", "different,distinct,unique,various,possible,all the different,all the distinct"),
     *_phrases("neg", "not,no,never,non,without,isn't,aren't,doesn't,don't"),
     *_phrases("arith", "divided by,multiplied by,minus,plus,ratio of,the ratio,as a ratio,per unit of,as a percent of,as a percentage of"),
-    *_phrases("missing", "missing,blank,null,not recorded,unrecorded,not available,absent,left blank,is missing,are missing,was missing,were missing"),
+    *_phrases("missing", "missing,blank,null,not recorded,unrecorded,not available,absent,left blank,is missing,are missing,was missing,were missing,unknown,is unknown,are unknown,not known"),
+    *_phrases("cmp", "leaving out,leave out,left out,skip,skipping,omit,omitting,ignore,ignoring,not counting,dropping,drop", "!="),
     *_phrases("like", "contain,contains,containing,contained,include,includes,including,substring,with the word,has the word,have the word,the word,the letter,the string,the text,the phrase,the substring,string,letter,word,text,phrase,mention,mentions,mentioning", "contains"),
     *_phrases("like", "start with,starts with,starting with,begin with,begins with,beginning with,starts,begins,prefix", "starts"),
     *_phrases("like", "end with,ends with,ending with,ends,suffix", "ends"),

@@ -37,8 +37,8 @@ from lumiere.nlq.mention import Linked, Mention
 from lumiere.nlq.plan import MonthOfYear
 from lumiere.nlq.row_nouns import is_singular_noun, names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
-from lumiere.nlq.semantic_words import link_description_words, link_semantic_names
-from lumiere.nlq.value_linking import link_value_stems, link_values, opposite_flag
+from lumiere.nlq.semantic_words import UNIT_WORDS, link_description_words, link_semantic_names, unit_fits_column
+from lumiere.nlq.value_linking import link_rates, link_value_stems, link_values, opposite_flag
 
 MAX_COLUMN_SPAN = 6
 _INSIDE_SPAN_WORDS = frozenset({"of", "the", "a", "an", "per"})
@@ -48,6 +48,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     tokens = tokenize(question)
     taken: list[Mention | None] = [None] * len(tokens)
     summary_rows = link_values(question, tokens, taken, schema, find_values)
+    link_rates(tokens, taken, schema)
     link_semantic_names(tokens, taken, schema, find_values)  # the semantic layer's synonyms and value meanings
     _correct_typos(tokens, taken, schema)
     _link_spelled_names(tokens, taken, schema)
@@ -62,6 +63,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
     _absorb_row_noun_modifiers(tokens, taken)
+    _absorb_units_of(tokens, taken)
     link_value_stems(tokens, taken, schema)
     link_description_words(tokens, taken, schema)  # units, descriptions: only words still unknown
     mentions: list[Mention] = []
@@ -150,6 +152,18 @@ def _token_hits(token: Token, matchers: list[WordMatcher]) -> set[int]:
     return {k for k, matcher in enumerate(matchers) if matcher.matches(token.forms, token.low)}
 
 
+def _initial_hits(tokens: list[Token], indexes: list[int], matchers: list[WordMatcher]) -> list[set[int]]:
+    """`_token_hits` for each token, where a one-letter word of the name also takes the word that
+    follows the one its previous word matched: `solar radiation` for Solar.R."""
+    found = [_token_hits(tokens[k], matchers) for k in indexes]
+    for n in range(1, len(indexes)):
+        if found[n] or indexes[n] != indexes[n - 1] + 1:
+            continue
+        letter_at = {p + 1 for p in found[n - 1] if p + 1 < len(matchers) and len(matchers[p + 1].word) == 1}
+        found[n] = {p for p in letter_at if tokens[indexes[n]].low.startswith(matchers[p].word)}
+    return found
+
+
 def _literal_hits(tokens: list[Token], indexes: list[int], matchers: list[WordMatcher]) -> int:
     return sum(1 for k in indexes if any(m.quality(tokens[k].forms, tokens[k].low) == 2 for m in matchers))
 
@@ -186,13 +200,13 @@ def _span_candidates(tokens: list[Token], taken: list[Mention | None], schema: S
             break
         content_idx.append(j)
         for column in schema.columns:
-            hits = [[_token_hits(tokens[k], column.words)] for k in content_idx]
+            hits = [[found] for found in _initial_hits(tokens, content_idx, column.words)]
             matched = _assign(hits, len(column.words))
             if matched > 0:
                 literal = _literal_hits(tokens, content_idx, column.words)
                 results.append(_SpanMatch(i, j + 1, [column], matched, matched / len(column.words), literal=literal))
         table_matchers = schema.table_words
-        if all(tokens[k].low in ROW_NOUNS for k in content_idx):
+        if all(tokens[k].low in ROW_NOUNS or schema.names_row_event(tokens[k].low) for k in content_idx):
             results.append(_SpanMatch(i, j + 1, [], len(content_idx), 1.0, is_table=True, row_noun=True))
         elif table_matchers:
             hits = [[_token_hits(tokens[k], table_matchers)] for k in content_idx]
@@ -243,7 +257,9 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
         best_matched = max(c.matched for c in group)
         top = [c for c in group if c.matched == best_matched]
         best_literal = max(c.literal for c in top)
-        top = [c for c in top if c.literal == best_literal or c.is_table]
+        # the table's noun stays beside a column said word for word, unless it is only near the
+        # table's name (`sleep` is sleep_total's own word, and only one letter from `msleep`)
+        top = [c for c in top if c.literal == best_literal or (c.is_table and not _near_miss(tokens, c, schema))]
         best_cov = max(c.coverage for c in top)
         top = [c for c in top if c.coverage >= best_cov - 1e-9]
         tables = [c for c in top if c.is_table]
@@ -273,6 +289,14 @@ def _link_columns(tokens: list[Token], taken: list[Mention | None], schema: Sche
             mention.also_table = any(not t.row_noun for t in tables)
         for k in range(start, end):
             taken[k] = mention
+
+
+def _near_miss(tokens: list[Token], match: _SpanMatch, schema: SchemaIndex) -> bool:
+    """A table match made only by a letter's difference from the table's name."""
+    if match.row_noun:
+        return False
+    words = [tokens[k] for k in range(match.start, match.end)]
+    return not any(m.forms & t.forms or t.low.startswith(m.word) for t in words for m in schema.table_words)
 
 
 def _counts_rows_instead(tokens: list[Token], match: _SpanMatch) -> bool:
@@ -374,7 +398,32 @@ def _absorb_row_noun_modifiers(tokens: list[Token], taken: list[Mention | None])
         ):
             following.start = k
             following.text = f"{tokens[k].text} {following.text}"
+            following.said_with_row_noun = True
             taken[k] = following
+
+
+def _absorb_units_of(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`average hours of sleep`, `grams of fiber`: a unit before `of` and a number column names that
+    column (unless the column's name spells another unit: `hours of weight_kg` is no reading)."""
+    for k in range(len(tokens) - 2):
+        current, column = taken[k], taken[k + 2]
+        if (
+            current is not None
+            and current.kind == "unknown"
+            and tokens[k].low in UNIT_WORDS
+            and tokens[k + 1].low == "of"
+            and (k == 0 or tokens[k - 1].kind != "number")  # "10 grams of sugar" is a comparison
+            and column is not None
+            and column.kind == "column"
+            and column.start == k + 2
+            and column.columns
+            and column.column.numeric_measure
+            and unit_fits_column(tokens[k].low, column.column.word_set, by_name_only=False)
+        ):
+            column.start = k
+            column.text = f"{tokens[k].text} of {column.text}"
+            column.reading = f"I read '{column.text}' as {column.column.name}, in the unit it is stored in."
+            taken[k] = taken[k + 1] = column
 
 
 def _absorb_count_units(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:

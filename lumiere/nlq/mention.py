@@ -23,6 +23,7 @@ class Mention:
     coverage: float = 0.0
     also_table: bool = False  # a column named like the table itself (`Airline` in airlines)
     row_noun: bool = False  # a table mention by a generic word: rows, records, entries
+    said_with_row_noun: bool = False  # a column after the rows' noun: "which animal sleeps ..."
     used: bool = False
     reading: str = ""  # how an everyday word was read ("I read 'horsepower' as hp"), for the explanation
 

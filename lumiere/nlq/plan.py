@@ -44,7 +44,7 @@ ORDER_BY_SHOWN_MEASURE = Expr(None, "shown measure")
 @dataclass
 class Cond:
     expr: Expr
-    op: str  # = != > < >= <= between like notlike empty distinct (null-safe !=)
+    op: str  # = != > < >= <= between like notlike empty missing present extreme distinct (null-safe !=)
     values: list[Any]
     year_of: bool = False  # compare the year of a date column
     other: Expr | None = None  # compared with another column of the same row instead of a value
@@ -111,6 +111,7 @@ class Plan:
     share: bool = False  # percentage of the total per group (or of rows matching the filter)
     share_measure: ColumnRef | None = None
     share_filter: list[list[Cond]] = field(default_factory=list)
+    share_ranked: bool | None = None  # "the highest survival rate": groups by their share (True: high first)
     # "the episode after X": the row next to the first row matching the condition, in file order
     position: tuple[Cond, int] | None = None
     file_order: tuple[bool, int] | None = None  # (from the end, how many): rows as the file lists them

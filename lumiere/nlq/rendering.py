@@ -41,6 +41,7 @@ _OP_WORDS = {
     "notlike": "does not match",
     "empty": "is empty",
     "missing": "is missing",
+    "present": "is known",
     "distinct": "is not",
 }
 _EXTREME_WORDS = {"max": ("the highest", "the latest"), "min": ("the lowest", "the earliest")}
@@ -171,6 +172,13 @@ def cond_node(cond: Cond) -> exp.Expr:
             blank_text = exp.EQ(this=trimmed, expression=exp.Literal.string(""))
             missing = exp.Paren(this=exp.Or(this=missing, expression=blank_text))
         return missing
+    if cond.op == "present" and cond.expr.column is not None:
+        # "leaving out animals whose diet is unknown": the rows that do have a value
+        known: exp.Expr = exp.Not(this=exp.Is(this=target, expression=exp.Null()))
+        if cond.expr.column.text:
+            filled = exp.NEQ(this=exp.Trim(this=column_node(cond.expr.column.name)), expression=exp.Literal.string(""))
+            known = exp.And(this=known, expression=filled)
+        return known
     if cond.op == "extreme" and cond.expr.column is not None:
         # "at the highest dose": the rows whose value is the column's largest in the whole table
         pick = exp.Max if cond.values[0] == "max" else exp.Min
@@ -478,7 +486,12 @@ def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
         where = _and_all(plan.where)
         if where is not None:
             select = select.where(where)
-        return select.group_by(*groups).order_by(exp.Ordered(this=exp.column("percent", quoted=True), desc=True))
+        descending = plan.share_ranked is not False
+        by_percent = exp.Ordered(this=exp.column("percent", quoted=True), desc=descending)
+        select = select.group_by(*groups).order_by(by_percent)
+        if plan.share_ranked is not None:  # "which class had the highest survival rate": ties broken by the label
+            select = select.order_by(*(exp.Ordered(this=g.copy()) for g in groups), append=True)
+        return select.limit(plan.limit) if plan.share_ranked is not None and plan.limit else select
     condition = _and_all(plan.share_filter)
     if condition is None:
         condition = exp.true()

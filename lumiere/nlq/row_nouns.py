@@ -19,13 +19,23 @@ from lumiere.nlq.semantic_words import UNIT_WORDS
 _QUESTION_WORDS = ("which", "what", "how")
 _MIN_SHARED_PREFIX = 4
 _MIN_NAME_CHARS = 3
+_RELATIVE_WORDS = frozenset(("that", "which", "who", "whose", "with", "where", "having"))
 _PARTICLES = frozenset(("out", "up", "off", "down", "over", "about", "away", "back"))
 
 
 def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, schema: SchemaIndex) -> bool:
     token = tokens[i]
-    if token.kind != "word" or token.low in FUNCTION_WORDS or i == 0 or not _is_noun(token.low):
+    if token.kind != "word" or token.low in FUNCTION_WORDS or not _is_noun(token.low):
         return False
+    if i == 0:
+        # "animals that sleep less than 4 hours": a listing opened by the rows' noun
+        following = tokens[1].low if len(tokens) > 1 else ""
+        return (
+            _is_plural_noun(token.low)
+            and following in _RELATIVE_WORDS
+            and bool(schema.table_words)
+            and not _like_a_stored_value(token.low, schema)
+        )
     previous = taken[i - 1]
     after_count = previous is not None and previous.kind == "kw" and previous.has("count")
     # "how long" is not a noun phrase; it only named rows in tables called like `data`
@@ -99,8 +109,9 @@ def _modifies_next_noun(tokens: list[Token], taken: list[Mention | None], i: int
     if i + 1 >= len(tokens):
         return False
     following = tokens[i + 1]
+    after = taken[i + 1]
     return (
-        taken[i + 1] is None
+        (after is None or (after.kind == "table" and not after.row_noun))  # "which Post cereals"
         and following.kind == "word"
         and following.low not in FUNCTION_WORDS
         and _is_noun(following.low)

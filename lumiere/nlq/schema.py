@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+import lemminflect
+
 from lumiere.core.engine import ColumnInfo, TableInfo
 from lumiere.core.lru import BoundedLru
 from lumiere.core.semantics import ColumnMeaning
@@ -71,6 +73,25 @@ def _compound_parts(piece: str) -> tuple[str, ...]:
         if not is_english_word(head) or head in FUNCTION_WORDS:
             continue
         if tail in ABBREVIATIONS and not is_english_word(tail):
+            return (head, tail)
+    return (piece,)
+
+
+_MIN_TABLE_NOUN = 4
+_EVENT_TIME_WORDS = frozenset(("date", "time", "day", "timestamp"))
+
+
+def _table_name_parts(piece: str) -> tuple[str, ...]:
+    """`uscereal` -> us cereal, `mtcars` -> mt cars: a table named by initials run into a noun (the
+    noun is what its rows are called). Only a prefix of two letters, or three that are no word:
+    `msleep`, `airquality` and `toothgrowth` stay one word."""
+    if len(piece) < _MIN_TABLE_NOUN + 2 or not piece.isalpha() or is_english_word(piece):
+        return (piece,)
+    for cut in (2, 3):
+        head, tail = piece[:cut], piece[cut:]
+        if cut == 3 and is_english_word(head):
+            continue
+        if len(tail) >= _MIN_TABLE_NOUN and is_english_word(tail) and lemminflect.getAllLemmas(tail).get("NOUN"):
             return (head, tail)
     return (piece,)
 
@@ -293,7 +314,12 @@ class SchemaIndex:
             if not words:
                 words = split_identifier(info.name) or [info.name.lower()]
             columns.append(ColumnRef(info, table.name, position, table.row_count, [WordMatcher.of(w) for w in words]))
-        table_words = [w for w in split_identifier(table.name) if w not in GENERIC_TABLE_WORDS and not w.isdigit()]
+        table_words = [
+            part
+            for w in split_identifier(table.name)
+            if w not in GENERIC_TABLE_WORDS and not w.isdigit()
+            for part in _table_name_parts(w)
+        ]
         matchers = [WordMatcher.of(w) for w in table_words]
         head = matchers[-1] if matchers else None
         return cls(table, columns, matchers, head, tuple(m for m in meanings if m.table == table.name))
@@ -321,6 +347,27 @@ class SchemaIndex:
             # Without an age, the oldest is the one born (or created) first: reversed by the caller.
             return []
         return found
+
+    @cached_property
+    def row_event_words(self) -> frozenset[str]:
+        """`death` from a `death_date` that every row fills: each row is one death, so "number of
+        deaths by race" counts rows (even where a `type` column also holds a value `Death`)."""
+        found: set[str] = set()
+        for column in self.columns:
+            if not column.temporal or column.info.null_count or len(column.words) != 2:
+                continue
+            event, when = column.words[0].word, column.words[1].word
+            lemmas = lemminflect.getAllLemmas(event)
+            if when in _EVENT_TIME_WORDS and lemmas.get("NOUN") and event not in _EVENT_TIME_WORDS:
+                found.add(event)
+        return frozenset(found)
+
+    def names_row_event(self, word: str) -> bool:
+        """Whether a question word (`deaths`) is the event each row records."""
+        if not self.row_event_words:
+            return False
+        nouns = set(lemminflect.getAllLemmas(word).get("NOUN", ())) | {word}
+        return bool(nouns & self.row_event_words)
 
     @cached_property
     def display_is_identifier(self) -> bool:

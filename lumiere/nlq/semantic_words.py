@@ -93,15 +93,18 @@ UNIT_WORDS = frozenset(_UNIT_OF)  # every spelling of a unit: never a noun for t
 _MEASURED_BY: dict[str, frozenset[str]] = {"degree": frozenset({"temperature", "temp"})}
 
 
-def unit_fits_column(unit: str, column_words: set[str]) -> bool:
+def unit_fits_column(unit: str, column_words: set[str], *, by_name_only: bool = True) -> bool:
     """Whether a number said in `unit` can be compared with the column as stored: the column's name
     spells that unit (`Weight_in_lbs`, pounds) or is a temperature (`Temp`, degrees), and spells no
-    other unit (`weight_kg` is not in pounds)."""
+    other unit (`weight_kg` is not in pounds). With `by_name_only=False` only that last test is made
+    (the caller has other evidence, such as the number lying within the column's values)."""
     group = _UNIT_OF.get(unit.lower())
     if group is None:
         return False
     if any(_UNIT_OF[word] != group for word in column_words if word in _UNIT_OF and len(word) > 1):
         return False
+    if not by_name_only:
+        return True
     measured = next((words for spelling, words in _MEASURED_BY.items() if _UNIT_OF.get(spelling) == group), None)
     return bool(group & column_words) or (measured is not None and bool(measured & column_words))
 _CONNECTIVES = frozenset("a an the".split())

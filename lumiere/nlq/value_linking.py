@@ -154,6 +154,8 @@ def _worth_a_value(token: Token, index: int, schema: SchemaIndex) -> bool:
     """One plain word is a value only if it is not a word of the question's own grammar."""
     if token.kind == "number":
         return any(ch.isalpha() for ch in token.text)  # "1st" may be stored as text
+    if schema.names_row_event(token.low) and not token.text[:1].isupper():
+        return False  # "deaths" where every row has a death_date: the rows, not a value `Death`
     if token.low in FUNCTION_WORDS or token.low in PHRASE_INDEX or token.low in ROW_NOUNS:
         return token.text[:1].isupper() and index > 0 and token.low not in FUNCTION_WORDS
     if token.text[:1].isupper() and index > 0:
@@ -266,3 +268,44 @@ def opposite_flag(token: Token, schema: SchemaIndex) -> ColumnRef | None:
         and any(verb in matcher.exact for matcher in column.words for verb in opposites)
     ]
     return found[0] if len(found) == 1 else None
+
+
+# --------------------------------------------------------------------------- rates
+_RATE_WORDS = frozenset(("rate", "rates"))
+_MIN_RATE_PREFIX = 5
+
+
+def link_rates(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """`survival rate` over a yes/no `survived`, `cancellation rate` over a status `cancelled`: the
+    share of rows where the flag holds (or the value is stored). The word and the flag or value
+    share their first five letters or more; a word that fits more than one is left alone."""
+    for k in range(len(tokens) - 1):
+        word = tokens[k]
+        if tokens[k + 1].low not in _RATE_WORDS or taken[k] is not None or taken[k + 1] is not None:
+            continue
+        if word.kind != "word" or len(word.low) < _MIN_RATE_PREFIX or schema.names_row_event(word.low):
+            continue
+        found = _rate_targets(word.low, schema)
+        if len(found) != 1:
+            continue
+        column, value = found[0]
+        text = f"{word.text} {tokens[k + 1].text}"
+        reading = f"I read '{text}' as the percentage of rows where {column.name} is {value!r}."
+        mention = Mention("kw", k, k + 2, text, tags=[("rate", (column, value))], reading=reading)
+        taken[k] = taken[k + 1] = mention
+
+
+def _rate_targets(word: str, schema: SchemaIndex) -> list[tuple[ColumnRef, Any]]:
+    stem = word[:_MIN_RATE_PREFIX]
+    found: list[tuple[ColumnRef, Any]] = []
+    for column in schema.columns:
+        flag = column.boolean_values
+        if flag is not None and any(matcher.word.startswith(stem) for matcher in column.words):
+            found.append((column, flag[0]))
+        elif column.text and column.category:
+            found.extend(
+                (column, value)
+                for value in column.info.samples
+                if isinstance(value, str) and value.lower().startswith(stem)
+            )
+    return found

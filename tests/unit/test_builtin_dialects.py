@@ -221,3 +221,12 @@ def test_rows_at_a_columns_extreme_render_in_each_dialect(server):
     """`at the largest size` compares with a subquery over the whole table on every server."""
     rows = _ask(server, "average tip at the highest size")
     assert _close(rows[0][0], TIPS[TIPS["size"] == TIPS["size"].max()].tip.mean())
+
+
+def test_groups_ranked_by_a_rate_render_in_each_dialect(server):
+    """`the highest smoker rate` ranks the days by a CASE sum over a count, limited, on every server."""
+    rows = _ask(server, "which day has the highest smoker rate")
+    rates = TIPS.groupby("day").smoker.apply(lambda s: 100.0 * (s == "Yes").mean())
+    assert [row[0] for row in rows] == [rates.idxmax()] and abs(float(rows[0][1]) - rates.max()) < 0.01
+    rows = _ask(server, "average tip leaving out rows whose day is unknown")
+    assert _close(rows[0][0], TIPS.tip.mean())

@@ -50,6 +50,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     filters.position_filter,
     filters.value_filters,
     filters.boolean_filters,
+    filters.rate_filters,
     filters.absence_filters,
     filters.missing_filters,
     filters.extreme_value_filters,

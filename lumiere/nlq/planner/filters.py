@@ -220,6 +220,18 @@ def boolean_filters(state: PlanState) -> None:
             cursor.mentions[count_index].used = True
 
 
+def rate_filters(state: PlanState) -> None:
+    """`survival rate`, `cancellation rate`: the share of rows where the flag (or value) the word
+    names holds; the linker found which (lumiere.nlq.linking._link_rates)."""
+    for mention in state.cursor.mentions:
+        if mention.used or mention.kind != "kw" or not mention.has("rate"):
+            continue
+        column, value = mention.payload("rate")
+        mention.used = True
+        state.plan.share = True
+        add_condition(state, Cond(Expr(column), "=", [value]))
+
+
 def _groups_by_it(state: PlanState, i: int) -> bool:
     """`by smoker` groups by the column; `by smokers` and `paid by smoker` name who did it."""
     mentions = state.cursor.mentions
@@ -251,15 +263,32 @@ def missing_filters(state: PlanState) -> None:
     for i, mention in enumerate(cursor.mentions):
         if mention.used or not cursor.is_keyword(i, "missing"):
             continue
-        for j in (
-            cursor.previous_index(i, skip=("stop", "filler", "punct")),
-            cursor.next_index(i, skip=("stop", "filler", "punct")),
-        ):
+        before = cursor.previous_index(i, skip=("stop", "filler", "punct"))
+        if cursor.is_keyword(before, "neg"):
+            before = cursor.previous_index(before, skip=("stop", "filler", "punct"))  # "X is not missing"
+        for j in (before, cursor.next_index(i, skip=("stop", "filler", "punct"))):
             target = cursor.at(j)
             if target is not None and target.kind == "column" and not target.used:
                 mention.used = target.used = True
-                add_condition(state, Cond(Expr(target.column), "missing", []))
+                excluded = _excluded_before(state, i)
+                add_condition(state, Cond(Expr(target.column), "present" if excluded else "missing", []))
                 break
+
+
+def _excluded_before(state: PlanState, i: int) -> bool:
+    """`leaving out animals whose diet is unknown`, `where the ozone is not missing`: the rows kept
+    are those that have a value. Marks the word that said so as used."""
+    cursor = state.cursor
+    for k in range(i - 1, -1, -1):
+        mention = cursor.mentions[k]
+        if mention.kind == "punct" or (mention.kind == "kw" and mention.has("group")):
+            return False  # another clause
+        if mention.used or mention.kind != "kw":
+            continue
+        if mention.has("neg") or (mention.has("cmp") and mention.payload("cmp") == "!="):
+            mention.used = True
+            return True
+    return False
 
 
 def extreme_value_filters(state: PlanState) -> None:

@@ -3,6 +3,8 @@ the answer shows, pending limits applied, and a stable order for grouped answers
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lumiere.nlq.lexicon import Token
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Cond, Expr
@@ -103,7 +105,7 @@ def finish(state: PlanState) -> None:
         if not (_asks_for_a_label(state) and plan.limit is not None):
             plan.add_select(expr)
         plan.order.extend((g, descending) for g in plan.group)  # ties broken the same way every time
-    elif (has_agg or plan.having or state.group_all) and plain and not plan.group:
+    elif (has_agg or plan.having or state.group_all or plan.share_ranked is not None) and plain and not plan.group:
         plan.group = list(plain)
     if plan.group:
         for e in plain:
@@ -183,6 +185,7 @@ def finish(state: PlanState) -> None:
 
 _LABEL_QUESTION_WORDS = frozenset(("which", "what", "who", "whom", "whose"))
 _LEADING_PREPOSITIONS = frozenset(("on", "in", "at", "for", "during", "from", "by", "of"))
+_IMPERATIVE_LEADS = frozenset(("name", "identify", "tell", "give"))
 
 
 def _question_words(state: PlanState) -> list[Token]:
@@ -190,6 +193,9 @@ def _question_words(state: PlanState) -> list[Token]:
     when it does not start with one."""
     words = [token for token in state.tokens if token.kind == "word"]
     start = 1 if words and words[0].low in _LEADING_PREPOSITIONS else 0
+    if len(words) > 2 and words[0].low in _IMPERATIVE_LEADS and words[1].low == "the":
+        # "name the country with the lowest …" asks which country, as `which country …` would
+        return [replace(words[1], text="which", low="which"), *words[2:]]
     return words[start:] if len(words) > start and words[start].low in _LABEL_QUESTION_WORDS else []
 
 

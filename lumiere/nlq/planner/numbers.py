@@ -19,7 +19,14 @@ _EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".spl
 # What a compared number is measured in ("above 80 years", "over 12 mph"): the semantic layer's
 # unit spellings plus calendar spans, which that list leaves out because "days" or "years" may be
 # the rows themselves ("how many days were hotter").
-_NUMBER_UNITS = UNIT_WORDS | frozenset("day days month months year years yr yrs".split())
+_CALENDAR_UNITS = frozenset("day days week weeks wk wks month months year years yr yrs".split())
+_NUMBER_UNITS = UNIT_WORDS | _CALENDAR_UNITS
+# Weights and money are stored in too many units and scales (`wt` in 1000 lb, spending in billions)
+# for a number within the column's values to tell that the question's unit is the column's.
+_SCALED_UNITS = frozenset(
+    "lb lbs pound pounds kg kgs kilo kilos kilogram kilograms g gram grams gr mg $ dollar dollars usd buck bucks "
+    "€ euro euros eur £ gbp".split()
+)
 
 
 def number_filters(state: PlanState) -> None:
@@ -186,6 +193,20 @@ def _number_subject(
         return Expr(first_numeric_column(inner)), False
     start = op_index if op_index is not None else i
     unit = _unit_after(state, i) if concept is None else None  # "hotter than 90 degrees" names its column
+    measured = cursor.at(cursor.next_index(i + 1)) if unit is not None else None
+    if (
+        unit is not None
+        and measured is not None
+        and measured.kind == "column"
+        and not measured.used
+        and cursor.mentions[i + 2].low == "of"
+        and any(c.numeric_measure for c in measured.columns)
+    ):
+        # "more than 10 grams of sugar": the column named after the unit
+        measured.used = True
+        named = next(c for c in measured.columns if c.numeric_measure)
+        _take_unit(state, unit, named, number, amount_of=True)
+        return Expr(named), False
     if unit is not None:
         # "life expectancy above 80 years": the number belongs to the number column said before, not
         # to `year` ("players with more than 20 points" keeps `points`: a player is no number). A
@@ -200,7 +221,7 @@ def _number_subject(
                 reading = f"I read '{unit.text}' as the unit of {column.name}, not the {unit.column.name} column."
                 state.plan.notes.append(reading)
             else:
-                _take_unit(state, unit, column)
+                _take_unit(state, unit, column, number)
             return subject
         for mention, used in zip(cursor.mentions, was_used, strict=True):
             mention.used = used
@@ -254,11 +275,24 @@ def _concept_subject(state: PlanState, i: int, concept: str) -> tuple[Expr, bool
     return Expr(column), False
 
 
-def _take_unit(state: PlanState, unit: Mention, column: ColumnRef) -> None:
-    """A unit word no column has (`12 mph`) is the compared number's own when the column can hold
-    numbers in it (`Wind`: a speed); otherwise it stays unplaced and the question is refused, since
-    80 months is not 80 years."""
-    if unit.kind == "unknown" and unit_fits_column(unit.low, column.word_set):
+def _take_unit(
+    state: PlanState, unit: Mention, column: ColumnRef, number: float | None = None, *, amount_of: bool = False
+) -> None:
+    """A unit word no column has (`12 mph`) is the compared number's own when the column's name
+    spells that unit, or, for a unit that is no calendar span, when the number lies within the
+    column's values (`sleep less than 4 hours` over sleep_total 1.9..19.9). Weights and money need
+    more: the amount said as an amount of the column (`10 grams of sugar`). Otherwise the unit stays
+    unplaced and the question is refused: 80 months is not 80 years, 10 million is not 10,000,
+    3 kilograms is no `wt` in 1000 lb."""
+    if unit.kind != "unknown":
+        return
+    fits = unit_fits_column(unit.low, column.word_set)
+    plausible = unit.low not in _CALENDAR_UNITS and (amount_of or unit.low not in _SCALED_UNITS)
+    if not fits and number is not None and plausible:
+        low, high = column.info.min, column.info.max
+        in_range = isinstance(low, int | float) and isinstance(high, int | float) and low <= number <= high
+        fits = in_range and unit_fits_column(unit.low, column.word_set, by_name_only=False)
+    if fits:
         unit.used = True
         state.plan.notes.append(f"I read '{unit.text}' as the unit of {column.name}.")
 

@@ -154,6 +154,14 @@ def check_counts_per_row(state: PlanState) -> None:
 def check_share_part(state: PlanState) -> None:
     """A share needs a part: `share of orders returned` with `returned` unread would be 100%."""
     plan = state.plan
+    if plan.share_ranked is not None and not plan.group:
+        # "which had a higher percentage, Telugu or Marathi": no groups to rank by their share
+        words = [m.text for m in state.cursor.mentions if m.kind == "kw" and (m.has("sup") or m.has("supcol"))]
+        raise Unplaced(
+            words or ["highest"],
+            "I could not tell which groups to rank by their percentage. Say it with 'for each', "
+            "for example 'which class has the highest survival rate'.",
+        )
     if plan.share and not plan.group and not plan.share_filter:
         words = [m.text for m in state.cursor.mentions if m.kind == "kw" and m.has("share")]
         raise Unplaced(

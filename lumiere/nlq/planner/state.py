@@ -35,3 +35,5 @@ class PlanState:
     # group keys the question asked for in words ("for each day", "per month"), by Expr.key()
     explicit_groups: set[tuple] = field(default_factory=set)
     per_group_said: bool = False  # "for each", "per", "in every": the answer has one row per group
+    # "the most powerful car from each origin": the extreme picks a row of each group, by its name
+    row_per_group_asked: bool = False

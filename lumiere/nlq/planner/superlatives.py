@@ -3,6 +3,8 @@ year`, `which continent has the largest population` (groups ranked by an aggrega
 
 from __future__ import annotations
 
+import lemminflect
+
 from lumiere.nlq.column_names import adjective_base, measure_of_adjective
 from lumiere.nlq.lexicon import SIZE_ADJECTIVES
 from lumiere.nlq.mention import Mention
@@ -142,7 +144,10 @@ def _asked_value(state: PlanState, i: int) -> None:
         "when",
     ):
         return
-    column = cursor.at(cursor.next_index(i, skip=("stop",)))
+    j = cursor.next_index(i, skip=("stop",))
+    if cursor.is_keyword(j, "count") and _counted_amount(state, j) is not None:
+        j = cursor.next_index(j, skip=("stop",))  # "what is the least number of points earned?"
+    column = cursor.at(j)
     if (
         column is not None
         and column.kind == "column"
@@ -163,7 +168,17 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
             state.plan.order.append((Expr(near.columns[0]), descending))
             state.plan.limit = superlative_limit(state)
             return
-    if near is not None and near.kind == "kw" and near.has("count") and not near.used:
+    if j is not None and near is not None and near.kind == "kw" and (near.has("rate") or _share_of_rows(state, j)):
+        # "the highest survival rate", "the highest percentage of survivors": groups by their share
+        mention.used = True
+        state.plan.share_ranked = descending
+        state.plan.limit = superlative_limit(state)
+        return
+    amount = _counted_amount(state, j) if j is not None and near is not None and near.kind == "kw" else None
+    if near is not None and amount is not None:
+        near.used = True
+        near = amount  # "the highest number of unemployed": a column that holds that number
+    elif near is not None and near.kind == "kw" and near.has("count") and not near.used:
         near.used = True
         k = cursor.next_index(j, skip=("stop", "punct", "filler", "kw"))
         target = cursor.at(k)
@@ -202,7 +217,12 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
             state.plan.order.append((Expr(prefer_mentioned(state, sizes)), descending))
             state.plan.limit = superlative_limit(state)
             return
-    if near is not None and near.kind == "table":
+    measure_after = _measure_named_after(state, j)
+    if near is not None and measure_after is not None:
+        # "the biggest diamond in carats", "the largest country by area": ranked by that number
+        near.used = mention.used = True
+        near = measure_after
+    elif near is not None and near.kind == "table":
         near.used = mention.used = True
         state.rank_groups_by = (descending, COUNT_ROWS)
         state.plan.limit = superlative_limit(state)
@@ -296,6 +316,53 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         state.plan.limit = superlative_limit(state)
 
 
+_NUMBERING_WORDS = frozenset(("no", "number", "num"))
+
+
+def _share_of_rows(state: PlanState, j: int) -> bool:
+    """`the highest percentage of survivors`: a share said with the rows it counts (a bare
+    `the highest percentage` is a column of percentages, or a question this engine cannot place)."""
+    cursor = state.cursor
+    share = cursor.mentions[j]
+    if not share.has("share") or share.columns or share.used:
+        return False
+    k = cursor.next_index(j, skip=("filler", "punct"))
+    if k is None or cursor.mentions[k].low != "of":
+        return False
+    counted = cursor.at(cursor.next_index(k))
+    return counted is not None and (
+        counted.kind in ("table", "value") or (counted.kind == "column" and counted.column.boolean_values is not None)
+    )
+
+
+def _counted_amount(state: PlanState, j: int) -> Mention | None:
+    """The number column right after `number of` (`unemploy` in "the highest number of unemployed"):
+    it already holds the count, so the rows are ranked by it, not by a count of its values."""
+    cursor = state.cursor
+    if cursor.mentions[j].used or not cursor.is_keyword(j, "count"):
+        return None
+    target = cursor.at(cursor.next_index(j, skip=("stop", "punct", "filler")))
+    if target is None or target.kind != "column" or target.used or target.also_table:
+        return None
+    column = target.column
+    numbering = column.rank_like or column.is_id or "#" in column.name or bool(_NUMBERING_WORDS & column.word_set)
+    return target if column.numeric_measure and not column.calendar_part and not numbering else None
+
+
+def _measure_named_after(state: PlanState, j: int | None) -> Mention | None:
+    """The number column right after `in`/`by` that follows the rows' noun at `j`, if any."""
+    cursor = state.cursor
+    if j is None or cursor.mentions[j].kind != "table":
+        return None
+    k = cursor.next_index(j, skip=("filler",))
+    if k is None or cursor.mentions[k].low not in ("in", "by"):
+        return None
+    after = cursor.at(cursor.next_index(k))
+    if after is None or after.kind != "column" or after.used or not any(c.numeric_measure for c in after.columns):
+        return None
+    return after
+
+
 def _adjective_measure(state: PlanState, mention: Mention) -> ColumnRef | None:
     """The number column a superlative adjective measures (`longest` -> length), if one fits."""
     base = adjective_base(mention.low.split()[-1])
@@ -340,7 +407,16 @@ def _column_just_before(state: PlanState, i: int) -> Mention | None:
         return None
     if k == i - 1 or said_with_be or cursor.mentions[k - 1].low in _BE_WORDS:
         return before
+    if k == i - 2 and _said_as_verb(before):
+        return before  # "which animal sleeps the most": the column said as what the row does
     return None
+
+
+def _said_as_verb(mention: Mention) -> bool:
+    """The mention ends in a verb the column is named by: `sleeps`, `weighs`, `earns`."""
+    last = mention.text.split()[-1].lower()
+    verbs = lemminflect.getAllLemmas(last).get("VERB", ())
+    return last.endswith("s") and bool(verbs) and last not in verbs
 
 
 _PER_GROUP_WORDS = frozenset(("for each", "each", "per", "in each", "every", "for every", "of each", "in every"))
@@ -359,8 +435,14 @@ def _per_group_extreme(state: PlanState, i: int, column: ColumnRef, descending: 
     if not said_per_group:
         return False
     following = cursor.mentions[i + 1 : i + 4]
-    if any(m.kind == "table" for m in following):
-        return False  # "the most powerful car": a row per group, which this engine does not write
+    asked_by_noun = any(
+        m.said_with_row_noun and k > 0 and cursor.mentions[k - 1].low in ("which", "what")
+        for k, m in enumerate(cursor.mentions[:i])
+    )  # "which animal sleeps the longest in each diet group"
+    if asked_by_noun or any(m.kind == "table" for m in following):
+        # "the most powerful car from each origin": each group's row, named where rows have names
+        # (top_rows_per_group); "the biggest diamond in carats for each cut": the largest carat
+        state.row_per_group_asked = True
     state.plan.add_select(Expr(column, "max" if descending else "min"))
     return True
 
@@ -435,7 +517,11 @@ def top_rows_per_group(state: PlanState) -> None:
         descending = ranked.agg == "max"
     else:
         return
-    named = not labels and ranked.agg in ("max", "min") and _rows_named(state)
+    named = (
+        not labels
+        and ranked.agg in ("max", "min")
+        and (_rows_named(state) or (state.row_per_group_asked and state.schema.display_is_identifier))
+    )
     if named:  # "which car has the highest horsepower in each origin": each group's car, by its name
         labels = [Expr(state.schema.display_column)]
     if labels:
