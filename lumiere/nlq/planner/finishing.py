@@ -132,6 +132,7 @@ def finish(state: PlanState) -> None:
             not rows_asked
             and state.schema.display_is_identifier
             and (plan.order or plan.where or plan.row_comparison or _mentions_table(state))
+            and not _opens_with_superlative(state)
         ):
             plan.add_select(Expr(state.schema.display_column))
         elif rows_asked or not plan.order:
@@ -282,6 +283,20 @@ def _prefer_group_column(state: PlanState, expr: Expr, descending: bool) -> tupl
         if g.column is not None and g.column.word_set & expr.column.word_set:
             return g, descending
     return expr, descending
+
+
+def _opens_with_superlative(state: PlanState) -> bool:
+    """`highest AAPL`, `lowest price in 2019`: a phrase that opens with its superlative asks for the
+    value, as `the highest tip` does in a table whose rows have no names."""
+    cursor = state.cursor
+    first = cursor.at(1 if cursor.mentions and cursor.mentions[0].low in ("the", "a") else 0)
+    return (
+        first is not None
+        and first.kind == "kw"
+        and (first.has("sup") or first.has("supcol"))
+        and not _mentions_table(state)
+        and len(state.plan.order) == 1
+    )
 
 
 def _mentions_table(state: PlanState) -> bool:
