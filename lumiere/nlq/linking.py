@@ -60,6 +60,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _absorb_count_units(tokens, taken, schema)
     _link_everyday_names(tokens, taken, schema)
     _group_by_number_of(tokens, taken)
+    _absorb_person_nouns(tokens, taken)
     _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
     _absorb_row_noun_modifiers(tokens, taken)
@@ -169,9 +170,15 @@ def _literal_hits(tokens: list[Token], indexes: list[int], matchers: list[WordMa
 
 
 def _compound_hits(first: Token, second: Token, matchers: list[WordMatcher]) -> set[int]:
+    """`post code` for postcode. An abbreviation is not extended across two words: `unemployment
+    duration` is not `unemploy`."""
     joined = first.low + second.low
     forms = word_forms(joined)
-    return {k for k, matcher in enumerate(matchers) if matcher.matches(forms, joined)}
+    return {
+        k
+        for k, matcher in enumerate(matchers)
+        if matcher.matches(forms, joined) and not (matcher.abbreviation and not matcher.forms & forms)
+    }
 
 
 def _assign(content: list[list[set[int]]], size: int) -> int:
@@ -424,6 +431,27 @@ def _absorb_units_of(tokens: list[Token], taken: list[Mention | None]) -> None:
             column.text = f"{tokens[k].text} of {column.text}"
             column.reading = f"I read '{column.text}' as {column.column.name}, in the unit it is stored in."
             taken[k] = taken[k + 1] = column
+
+
+_PERSON_NOUNS = frozenset(("people", "persons", "individuals"))
+
+
+def _absorb_person_nouns(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`the number of unemployed people`: people after a number column that counts them is that
+    column, not a population column of its own."""
+    for k in range(1, len(tokens)):
+        before = taken[k - 1]
+        if (
+            taken[k] is None
+            and tokens[k].low in _PERSON_NOUNS
+            and before is not None
+            and before.kind == "column"
+            and before.end == k
+            and before.column.numeric_measure
+        ):
+            before.end = k + 1
+            before.text = f"{before.text} {tokens[k].text}"
+            taken[k] = before
 
 
 def _absorb_count_units(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:

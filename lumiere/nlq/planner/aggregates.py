@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr
-from lumiere.nlq.planner.shared import first_numeric_column, is_comparison_after
+from lumiere.nlq.planner.shared import ON_AVERAGE, first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
-
-_TRAILING_AVERAGE = frozenset(("on average", "on the average", "in average"))
 
 
 def trailing_averages(state: PlanState) -> None:
@@ -17,7 +15,7 @@ def trailing_averages(state: PlanState) -> None:
     names is that column's average."""
     cursor = state.cursor
     for i, mention in enumerate(cursor.mentions):
-        if mention.used or mention.kind != "kw" or mention.low not in _TRAILING_AVERAGE:
+        if mention.used or mention.kind != "kw" or mention.low not in ON_AVERAGE:
             continue
         named = [m for m in cursor.mentions[:i] if m.kind == "column"]
         ranked_or_summed = any(

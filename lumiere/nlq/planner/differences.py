@@ -7,6 +7,7 @@ from typing import Any
 
 from lumiere.nlq.plan import Cond, Difference, Expr, Side
 from lumiere.nlq.planner.shared import (
+    ON_AVERAGE,
     additive_aggregate,
     comparison_operator,
     count_expr,
@@ -119,7 +120,10 @@ def _difference_measure(state: PlanState, i: int, *, exclude: ColumnRef | None) 
         if cursor.is_keyword(agg_index, "agg") and not cursor.mentions[agg_index].used:
             cursor.mentions[agg_index].used = True
             return Expr(column, cursor.mentions[agg_index].payload("agg"))
-        return Expr(column, additive_aggregate(column))
+        averaged = [m for m in cursor.mentions if not m.used and m.kind == "kw" and m.low in ON_AVERAGE]
+        for said in averaged[:1]:
+            said.used = True  # "on average, how much more do men earn than women"
+        return Expr(column, "avg" if averaged else additive_aggregate(column))
     count = next(
         (k for k, mention in enumerate(cursor.mentions) if not mention.used and cursor.is_keyword(k, "count")), None
     )

@@ -10,6 +10,9 @@ from lumiere.nlq.schema import ColumnRef
 
 # "at the highest dose", "on the top shelf": prepositions that put a superlative in place of a value.
 PLACE_PREPOSITIONS = frozenset(("at", "on", "in", "for", "from", "during"))
+# "how old were the victims on average", "how much more do men earn, on average": an average said
+# apart from its column
+ON_AVERAGE = frozenset(("on average", "on the average", "in average", "typically"))
 
 # Measures that add up over time (a population, sales); others (rates, prices) are averaged.
 _ADDITIVE_WORDS = frozenset(

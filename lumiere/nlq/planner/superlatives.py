@@ -10,6 +10,7 @@ from lumiere.nlq.lexicon import SIZE_ADJECTIVES
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Expr, TopPerGroup
 from lumiere.nlq.planner.shared import (
+    ON_AVERAGE,
     additive_aggregate,
     count_expr,
     first_numeric_column,
@@ -447,15 +448,12 @@ def _per_group_extreme(state: PlanState, i: int, column: ColumnRef, descending: 
     return True
 
 
-_ON_AVERAGE = frozenset(("on average", "on the average", "in average", "typically"))
-
-
 def averaged_superlatives(state: PlanState) -> None:
     """`which month was the windiest on average`: a superlative said `on average` over a label that
     repeats ranks the labels by the measure's average, instead of picking the single windiest row."""
     cursor = state.cursor
     for i, mention in enumerate(cursor.mentions):
-        if mention.used or mention.kind != "kw" or mention.low not in _ON_AVERAGE:
+        if mention.used or mention.kind != "kw" or mention.low not in ON_AVERAGE:
             continue
         if state.rank_groups_by is not None:
             descending, ranked = state.rank_groups_by

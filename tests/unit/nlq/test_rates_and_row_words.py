@@ -1,6 +1,6 @@
 """Rates, the rows' own event, a row per group, units within a column's values, and names made of
 initials or a single letter, end to end: rows of public tables (R's titanic, msleep, UScereal,
-airquality, economics and ggplot2's diamonds; Vega's cars and LA riots) uploaded through the real
+airquality, economics, Salaries and ggplot2's diamonds; Vega's cars and LA riots) uploaded through the real
 ingest; every answer is checked against pandas."""
 
 from __future__ import annotations
@@ -23,6 +23,13 @@ TITANIC = pd.DataFrame(
         "age": ["adults"] * 12,
         "sex": ["man", "women"] * 6,
         "survived": ["yes", "yes", "yes", "no", "yes", "yes", "no", "no", "yes", "no", "no", "no"],
+    }
+)
+SALARIES = pd.DataFrame(
+    {
+        "rank": ["Prof", "Prof", "AsstProf", "Prof", "Prof", "Prof", "AssocProf"],
+        "sex": ["Male", "Male", "Male", "Male", "Female", "Female", "Female"],
+        "salary": [139750, 173200, 79750, 115000, 129000, 137000, 74830],
     }
 )
 LA_RIOTS = pd.DataFrame(
@@ -124,6 +131,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Datas
         "diamonds": DIAMONDS,
         "airquality": AIRQUALITY,
         "economics": ECONOMICS,
+        "salaries": SALARIES,
     }
     yield from uploaded(tmp_path_factory, frames)
 
@@ -248,3 +256,18 @@ def test_a_one_letter_word_of_a_name_takes_the_word_after_its_neighbour(tables: 
 def test_the_number_of_a_column_that_counts_is_the_column(tables: dict[str, Dataset]) -> None:
     _, rows, _ = _answer(tables["economics"], "what date had the highest number of unemployed people?")
     assert [str(rows[0][0])[:10]] == [str(ECONOMICS.loc[ECONOMICS["unemploy"].idxmax(), "date"].date())]
+
+
+def test_an_abbreviated_name_is_not_extended_across_two_words(tables: dict[str, Dataset]) -> None:
+    """`unemploy` is "unemployment" and "unemployed people", never "unemployment duration"."""
+    with pytest.raises(CannotAnswer, match="'duration'"):
+        _answer(tables["economics"], "longest median unemployment duration in weeks")
+    _, rows, _ = _answer(tables["economics"], "average unemployment")
+    assert rows == [[pytest.approx(ECONOMICS["unemploy"].mean())]]
+
+
+def test_on_average_said_apart_from_a_difference_averages_it(tables: dict[str, Dataset]) -> None:
+    sql, rows, _ = _answer(tables["salaries"], "On average, how much more do men earn than women?")
+    assert sql.count("AVG(") == 2
+    by_sex = SALARIES.groupby("sex")["salary"].mean()
+    assert rows == [[pytest.approx(by_sex["Male"] - by_sex["Female"])]]
