@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lumiere.nlq.lexicon import Token
+from lumiere.nlq.lexicon import Token, is_verb_only, verb_lemmas
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Cond, Expr
 from lumiere.nlq.planner.shared import count_expr
@@ -178,6 +178,8 @@ def finish(state: PlanState) -> None:
     if plain_rows and not picked_label:
         for expr, _ in plan.order:
             plan.add_select(expr)
+    if plain_rows:
+        _only_the_label(state)
     if plan.group and not plan.share:
         _order_groups(state)
         # the labels first, then the measures: tables and charts read left to right
@@ -216,15 +218,61 @@ def _asks_for_a_label(state: PlanState) -> bool:
         return False
     following = words[1] if len(words) > 1 else None
     if words[0].low in ("who", "whom") or (
-        words[0].low == "which" and following is not None and following.low in ("is", "was", "are", "were")
+        words[0].low == "which" and following is not None and (following.low == "of" or _is_verb(state, following))
     ):
-        return True  # "which is the largest island": `which` always asks for one of the rows' labels
+        return True  # "which is the largest island", "which had …", "which of the riders …": one of the labels
     # "which day", "what country": a label named right after the question word
     return following is not None and any(
         mention.start <= following.index < mention.end
         and (mention.kind in ("column", "table") or (mention.kind == "kw" and mention.has("wh")))
         for mention in state.cursor.mentions
     )
+
+
+def _only_the_label(state: PlanState) -> None:
+    """`which driver scored the most points?`, `what country is previous in rank to Germany?`: one
+    row picked and its label asked, so the label alone answers; the column the row was picked by
+    (said as `scored` or `in rank`) stays in the ORDER BY. Two things asked (`name and age`) stay."""
+    plan = state.plan
+    one_row = plan.limit == 1 or plan.position is not None
+    if not one_row or len(plan.select) < 2 or not _asks_for_a_label(state):
+        return
+    if any(mention.kind == "kw" and mention.has("and") for mention in state.cursor.mentions):
+        return
+    label = _label_asked(state)
+    if label is not None and any(expr.key() == label.key() for expr in plan.select):
+        plan.select = [label]
+
+
+def _label_asked(state: PlanState) -> Expr | None:
+    """The column named right after the question word (`which driver`), or the rows' name column
+    for the rows' noun (`which player`, `which one`)."""
+    words = _question_words(state)
+    if len(words) < 2:
+        return None
+    following = words[1]
+    if following.low == "of":  # "which of the riders": the rows' noun after `of the`
+        following = next((word for word in words[2:] if word.low not in ("the", "these", "those")), following)
+    elif words[0].low == "which" and _is_verb(state, following):
+        return Expr(state.schema.display_column)  # "which had the largest attendance"
+    for mention in state.cursor.mentions:
+        if mention.start <= following.index < mention.end:
+            if mention.kind == "column" and mention.columns:
+                return Expr(mention.column)
+            if mention.kind == "table":
+                return Expr(state.schema.display_column)
+            return None
+    return None
+
+
+def _is_verb(state: PlanState, word: Token) -> bool:
+    """A word right after `which` that is a verb of the sentence, not a label (`which had …`)."""
+    placed = any(
+        mention.start <= word.index < mention.end and mention.kind in ("column", "table", "value")
+        for mention in state.cursor.mentions
+    )
+    inflected = bool(verb_lemmas(word.low)) and word.low not in verb_lemmas(word.low)  # had, won, scored
+    return not placed and (word.low in ("is", "was", "are", "were") or inflected or is_verb_only(word.low))
 
 
 def _yes_no_subject(state: PlanState) -> list[Expr]:
