@@ -534,7 +534,8 @@ PLACE_WORDS = _place_words()
 
 # Labels of rows that sum up the others (a spreadsheet's last line): left out of every answer
 # unless the question names them.
-SUMMARY_ROW_LABELS = ("total", "totals", "grand total", "total:", "totals:", "overall")
+# with the spellings other languages' tables use for the same line (`Totaal`, `Gesamt`, `Totale`)
+SUMMARY_ROW_LABELS = ("total", "totals", "grand total", "total:", "totals:", "overall", "totaal", "gesamt", "totale")
 
 TRUE_VALUES = ("yes", "y", "true", "t", "1", "1.0")
 FALSE_VALUES = ("no", "n", "false", "f", "0", "0.0")

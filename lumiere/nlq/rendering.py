@@ -159,8 +159,8 @@ def cond_node(cond: Cond) -> exp.Expr:
         return exp.Between(this=target, low=_literal(low), high=_literal(high))
     if cond.op == "empty" and cond.expr.column is not None:
         column = cond.expr.column
-        if column.numeric and not column.numeric_text:
-            blank: exp.Expr = exp.EQ(this=column_node(column.name), expression=exp.Literal.number(0))
+        if column.numeric:  # numbers stored as text ("*7*", "0") are read as numbers too
+            blank: exp.Expr = exp.EQ(this=measure_node(column), expression=exp.Literal.number(0))
         else:
             blank = exp.EQ(this=exp.Trim(this=column_node(column.name)), expression=exp.Literal.string(""))
         return exp.Paren(this=exp.Or(this=exp.Is(this=target, expression=exp.Null()), expression=blank))
