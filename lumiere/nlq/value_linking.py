@@ -133,14 +133,31 @@ def link_values(
         candidates.append(
             ((first.kind != "quoted", -(tokens[j - 1].end - first.start), not exact), (i, j), span_options)
         )
+    named = _column_name_spans(tokens, schema)
     for _, (i, j), span_options in sorted(candidates, key=lambda c: c[0]):
         if any(taken[k] is not None for k in range(i, j)):
             continue
+        if tokens[i].kind != "quoted" and any(a <= i and j <= b and b - a > j - i for a, b in named):
+            continue  # "Package Options" names the column Package_Option, not its value Option
         text = tokens[i].text if tokens[i].kind == "quoted" else question[tokens[i].start : tokens[j - 1].end]
         mention = Mention("value", i, j, text, values=[(column, value) for _, column, value in span_options])
         for k in range(i, j):
             taken[k] = mention
     return summary_rows
+
+
+def _column_name_spans(tokens: list[Token], schema: SchemaIndex) -> list[tuple[int, int]]:
+    """Runs of two or more words that spell a column's whole name in order (`package options`)."""
+    spans = []
+    for column in schema.columns:
+        size = len(column.words)
+        if size < 2:
+            continue
+        for start in range(len(tokens) - size + 1):
+            run = tokens[start : start + size]
+            if all(m.matches(t.forms, t.low) for m, t in zip(column.words, run, strict=True)):
+                spans.append((start, start + size))
+    return spans
 
 
 def _labels_rows(column: ColumnRef, schema: SchemaIndex) -> bool:

@@ -1,7 +1,7 @@
 """Rates, the rows' own event, a row per group, units within a column's values, and names made of
 initials or a single letter, end to end: rows of public tables (R's titanic, msleep, UScereal,
-airquality, economics, Salaries and ggplot2's diamonds; Vega's cars and LA riots) uploaded through the real
-ingest; every answer is checked against pandas."""
+airquality, economics, Salaries and ggplot2's diamonds; Vega's cars and LA riots; Spider's
+tv_channel) uploaded through the real ingest; every answer is checked against pandas."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ TITANIC = pd.DataFrame(
         "age": ["adults"] * 12,
         "sex": ["man", "women"] * 6,
         "survived": ["yes", "yes", "yes", "no", "yes", "yes", "no", "no", "yes", "no", "no", "no"],
+    }
+)
+TV_CHANNEL = pd.DataFrame(
+    {
+        "series_name": ["Sky Radio", "Sky Music", "Music Box Italia", "MTV Hits", "MTV Classic"],
+        "Country": ["Italy", "Italy", "Italy", "Italy", "Italy"],
+        "Package_Option": ["Sky Famiglia", "Sky Famiglia", "Option", "Sky Famiglia", "Sky Famiglia"],
     }
 )
 SALARIES = pd.DataFrame(
@@ -132,6 +139,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Datas
         "airquality": AIRQUALITY,
         "economics": ECONOMICS,
         "salaries": SALARIES,
+        "tv_channel": TV_CHANNEL,
     }
     yield from uploaded(tmp_path_factory, frames)
 
@@ -271,3 +279,11 @@ def test_on_average_said_apart_from_a_difference_averages_it(tables: dict[str, D
     assert sql.count("AVG(") == 2
     by_sex = SALARIES.groupby("sex")["salary"].mean()
     assert rows == [[pytest.approx(by_sex["Male"] - by_sex["Female"])]]
+
+
+def test_words_that_spell_a_columns_whole_name_are_the_column(tables: dict[str, Dataset]) -> None:
+    """Spider's tv_channel: `Package_Option` holds a value `Option`; "package options" is the column."""
+    question = "What are the package options of the channels whose series name is Sky Radio?"
+    sql, rows, _ = _answer(tables["tv_channel"], question)
+    assert '"Package_Option"' in sql and "'Option'" not in sql
+    assert [r[0] for r in rows] == ["Sky Famiglia"]
