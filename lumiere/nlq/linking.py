@@ -780,11 +780,14 @@ def _concept_column(token: Token, schema: SchemaIndex) -> ColumnRef | None:
 _VERB_CUES = frozenset("that who which to do does did not also been be were was is are will can could".split())
 
 
+_MEASURE_NOUNS = frozenset(("rate", "rates", "ratio", "ratios", "margin", "margins", "yield", "yields"))
+
+
 def _verb_in_place(tokens: list[Token], taken: list[Mention | None], i: int) -> bool:
     """A word that can be a verb, used as one (`channels that support HD`): a link, not a filter."""
     word = tokens[i].low
-    if not has_verb_reading(word) or i == 0:
-        return False
+    if not has_verb_reading(word) or i == 0 or word in _MEASURE_NOUNS:
+        return False  # "tip rate": a measure of its own, unknown here, never a verb to skip
     if any(word != lemma and word.endswith(("ing", "ed", "en")) for lemma in verb_lemmas(word)):
         return True
     previous = taken[i - 1]

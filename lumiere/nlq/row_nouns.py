@@ -19,6 +19,7 @@ from lumiere.nlq.semantic_words import UNIT_WORDS
 _QUESTION_WORDS = ("which", "what", "how")
 _MIN_SHARED_PREFIX = 4
 _MIN_NAME_CHARS = 3
+_QUANTITY_SUPERLATIVES = frozenset(("most", "least", "fewest", "more", "less", "fewer"))
 _RELATIVE_WORDS = frozenset(("that", "which", "who", "whose", "with", "where", "having"))
 _PARTICLES = frozenset(("out", "up", "off", "down", "over", "about", "away", "back"))
 
@@ -54,6 +55,8 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
         and previous.kind == "kw"
         and (previous.has("sup") or previous.has("supcol"))
         and not token.text[:1].isupper()
+        # "the most revenue": an amount of something, not the rows ("the most passengers" are)
+        and not (previous.low.split()[-1] in _QUANTITY_SUPERLATIVES and _amount_noun(tokens, i))
     )
     if not schema.table_words:
         if after_count or question_word:
@@ -83,6 +86,12 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     if following in _PARTICLES and lemminflect.getAllLemmas(token.low).get("VERB"):
         return False  # "what stands out": a verb with its particle, not a noun
     return not _like_a_stored_value(token.low, schema)
+
+
+def _amount_noun(tokens: list[Token], i: int) -> bool:
+    """A singular noun that is not followed by what it counts (`the most version of cars` counts)."""
+    following = tokens[i + 1].low if i + 1 < len(tokens) else ""
+    return is_singular_noun(tokens[i].low) and following not in ("of", "(")
 
 
 def _is_plural_noun(word: str) -> bool:
