@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from lumiere.nlq.mention import Mention
-from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear
+from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear, Unplaced
 from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
@@ -62,6 +62,7 @@ def number_filters(state: PlanState) -> None:
         if subject is None:
             continue
         expr, is_having = subject
+        _check_years_against_a_measure(state, expr, values, mention)
         mention.used = True
         if op_index is not None:
             cursor.mentions[op_index].used = True
@@ -72,6 +73,28 @@ def number_filters(state: PlanState) -> None:
         else:
             add_condition(state, cond, join_previous=connector == "or")
         previous_subject, previous_end = subject, i
+
+
+def _check_years_against_a_measure(state: PlanState, expr: Expr, values: list[Any], said: Mention) -> None:
+    """`life expectancy dropped between 2002 and 2007`: years compared with a measure that never
+    comes near them are a time span the question says something else about (a change), not a
+    range of that measure; refused rather than answered with no rows."""
+    column = expr.column
+    if column is None or expr.agg is not None or not column.numeric or column.yearish or column.temporal:
+        return
+    low, high = column.info.min, column.info.max
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return
+    numbers = [v for v in values if isinstance(v, int | float)]
+    if not numbers or not all(looks_like_year(v) and not low <= v <= high for v in numbers):
+        return
+    if not state.schema.concept_columns("time"):
+        return
+    raise Unplaced(
+        [said.text],
+        f"{said.text} looks like a year, but {column.name} holds values from {low:g} to {high:g}. "
+        "Say which column the year is in (for example 'in 2007'), one question at a time.",
+    )
 
 
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(1[0-9]|2[0-2])\d\d(?!\d)")
