@@ -14,6 +14,7 @@ from lumiere.nlq.lexicon import (
     FILLER_WORDS,
     FUNCTION_WORDS,
     PHRASE_INDEX,
+    Token,
     is_english_word,
     letters_in_order,
     word_forms,
@@ -179,12 +180,19 @@ ADJECTIVE_MEASURES: dict[str, tuple[str, str, str]] = {
     "wet": ("desc", "precipitation", ""),
     "dry": ("asc", "precipitation", ""),
     "sweet": ("desc", "sugar", ""),
+    "wide": ("desc", "width", ""),
+    "narrow": ("asc", "width", ""),
+    "deep": ("desc", "depth", ""),
+    "shallow": ("asc", "depth", ""),
 }
 
 
-def measure_of_adjective(adjective: str, schema: SchemaIndex) -> tuple[str, ColumnRef] | None:
+def measure_of_adjective(
+    adjective: str, schema: SchemaIndex, beside: Token | None = None
+) -> tuple[str, ColumnRef] | None:
     """(direction, column) for "the most <adjective>": hottest -> temperature (its max column),
-    windiest -> wind, saltiest -> salt -> sodium; None unless exactly one column fits."""
+    windiest -> wind, saltiest -> salt -> sodium; None unless exactly one column fits. A noun
+    `beside` the adjective picks among several (`the widest sepal` -> sepal_width)."""
     if adjective in ADJECTIVE_MEASURES:
         direction, noun, extreme = ADJECTIVE_MEASURES[adjective]
     else:
@@ -192,4 +200,6 @@ def measure_of_adjective(adjective: str, schema: SchemaIndex) -> tuple[str, Colu
     columns = [c for c in columns_named([noun], schema) if c.numeric]
     if extreme and len(columns) > 1:
         columns = [c for c in columns if extreme in c.word_set] or columns
+    if beside is not None and len(columns) > 1:
+        columns = [c for c in columns if any(m.matches(beside.forms, beside.low) for m in c.words)] or columns
     return (direction, columns[0]) if len(columns) == 1 else None

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lumiere.core.engine import ValueMatch
+from lumiere.nlq.absorbing import (
+    absorb_count_units,
+    absorb_generic_heads,
+    absorb_person_nouns,
+    absorb_row_noun_modifiers,
+    absorb_units_of,
+)
 from lumiere.nlq.column_names import (
     EVERYDAY_NAMES,
     adjective_base,
@@ -18,7 +25,6 @@ from lumiere.nlq.column_names import (
 )
 from lumiere.nlq.lexicon import (
     CONCEPT_NOUNS,
-    COUNT_UNITS,
     FILLER_WORDS,
     FUNCTION_WORDS,
     PHRASE_INDEX,
@@ -35,9 +41,9 @@ from lumiere.nlq.lexicon import (
 )
 from lumiere.nlq.mention import Linked, Mention
 from lumiere.nlq.plan import MonthOfYear
-from lumiere.nlq.row_nouns import is_singular_noun, names_the_rows
+from lumiere.nlq.row_nouns import names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
-from lumiere.nlq.semantic_words import UNIT_WORDS, link_description_words, link_semantic_names, unit_fits_column
+from lumiere.nlq.semantic_words import link_description_words, link_semantic_names
 from lumiere.nlq.value_linking import link_rates, link_value_stems, link_values, opposite_flag
 
 MAX_COLUMN_SPAN = 6
@@ -56,15 +62,15 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_keywords(tokens, taken, schema)
     _link_columns(tokens, taken, schema, full_only=False)
     _distribute_heads(tokens, taken, schema)
-    _absorb_generic_heads(tokens, taken)
-    _absorb_count_units(tokens, taken, schema)
+    absorb_generic_heads(tokens, taken)
+    absorb_count_units(tokens, taken, schema)
     _link_everyday_names(tokens, taken, schema)
     _group_by_number_of(tokens, taken)
-    _absorb_person_nouns(tokens, taken)
+    absorb_person_nouns(tokens, taken)
     _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
-    _absorb_row_noun_modifiers(tokens, taken)
-    _absorb_units_of(tokens, taken)
+    absorb_row_noun_modifiers(tokens, taken)
+    absorb_units_of(tokens, taken)
     link_value_stems(tokens, taken, schema)
     link_description_words(tokens, taken, schema)  # units, descriptions: only words still unknown
     mentions: list[Mention] = []
@@ -366,109 +372,6 @@ def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: 
             k -= 1
 
 
-def _absorb_generic_heads(tokens: list[Token], taken: list[Mention | None]) -> None:
-    """`government form name` is the government form: a trailing `name` adds nothing."""
-    for k in range(1, len(tokens)):
-        current, previous = taken[k], taken[k - 1]
-        if (
-            tokens[k].low in ("name", "names")
-            and current is not None
-            and current.kind == "column"
-            and current.end - current.start == 1
-            and previous is not None
-            and previous.kind == "column"
-            and previous is not current
-            and previous.coverage >= 1.0
-            and previous.column.text
-            and not previous.column.name_like
-        ):
-            previous.end = k + 1
-            previous.text = previous.text + " " + tokens[k].text
-            taken[k] = previous
-
-
-def _absorb_row_noun_modifiers(tokens: list[Token], taken: list[Mention | None]) -> None:
-    """`average diamond price`, `tooth length`: the rows' own noun in the singular right before a
-    column only says whose column it is, as `the price of a diamond` would."""
-    for k in range(len(tokens) - 1):
-        current, following = taken[k], taken[k + 1]
-        if (
-            current is not None
-            and current.kind == "table"
-            and not current.columns
-            and current.end == k + 1
-            and current.start == k
-            and is_singular_noun(tokens[k].low)
-            and following is not None
-            and following.kind == "column"
-            and following.start == k + 1
-        ):
-            following.start = k
-            following.text = f"{tokens[k].text} {following.text}"
-            following.said_with_row_noun = True
-            taken[k] = following
-
-
-def _absorb_units_of(tokens: list[Token], taken: list[Mention | None]) -> None:
-    """`average hours of sleep`, `grams of fiber`: a unit before `of` and a number column names that
-    column (unless the column's name spells another unit: `hours of weight_kg` is no reading)."""
-    for k in range(len(tokens) - 2):
-        current, column = taken[k], taken[k + 2]
-        if (
-            current is not None
-            and current.kind == "unknown"
-            and tokens[k].low in UNIT_WORDS
-            and tokens[k + 1].low == "of"
-            and (k == 0 or tokens[k - 1].kind != "number")  # "10 grams of sugar" is a comparison
-            and column is not None
-            and column.kind == "column"
-            and column.start == k + 2
-            and column.columns
-            and column.column.numeric_measure
-            and unit_fits_column(tokens[k].low, column.column.word_set, by_name_only=False)
-        ):
-            column.start = k
-            column.text = f"{tokens[k].text} of {column.text}"
-            column.reading = f"I read '{column.text}' as {column.column.name}, in the unit it is stored in."
-            taken[k] = taken[k + 1] = column
-
-
-_PERSON_NOUNS = frozenset(("people", "persons", "individuals"))
-
-
-def _absorb_person_nouns(tokens: list[Token], taken: list[Mention | None]) -> None:
-    """`the number of unemployed people`: people after a number column that counts them is that
-    column, not a population column of its own."""
-    for k in range(1, len(tokens)):
-        before = taken[k - 1]
-        if (
-            taken[k] is None
-            and tokens[k].low in _PERSON_NOUNS
-            and before is not None
-            and before.kind == "column"
-            and before.end == k
-            and before.column.numeric_measure
-        ):
-            before.end = k + 1
-            before.text = f"{before.text} {tokens[k].text}"
-            taken[k] = before
-
-
-def _absorb_count_units(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
-    """`bronze medals` is the Bronze column; a unit on its own (`how many medals`) is the Total column."""
-    total = next((c for c in schema.columns if c.numeric and [w.word for w in c.words] == ["total"]), None)
-    for k, token in enumerate(tokens):
-        if taken[k] is not None or token.low not in COUNT_UNITS:
-            continue
-        previous = taken[k - 1] if k > 0 else None
-        if previous is not None and previous.kind == "column" and previous.column.numeric and previous.end == k:
-            previous.end = k + 1
-            previous.text = f"{previous.text} {token.text}"
-            taken[k] = previous
-        elif total is not None:
-            taken[k] = Mention("column", k, k + 1, token.text, columns=[total], coverage=1.0)
-
-
 def _completes(tokens: list[Token], k: int, head: list[int], schema: SchemaIndex) -> ColumnRef | None:
     indexes = [k, *head]
     for column in schema.columns:
@@ -601,17 +504,32 @@ def _link_measure_adjective(tokens: list[Token], taken: list[Mention | None], sc
             _take_column(tokens, taken, i, i + 1, measure[1], exact=False)
         return
     base = adjective_base(token.low)
-    measure = measure_of_adjective(base, schema) if base else None
+    following = tokens[i + 1].low if i + 1 < len(tokens) and taken[i + 1] is None else ""
+    comparative = token.low.endswith("er") and following == "than"
+    # the noun the adjective measures: "sepals wider than", "the widest sepal"
+    k = i - 1 if comparative else i + 1
+    near = taken[k] if 0 <= k < len(tokens) else None
+    open_noun = near is None or (near.kind == "column" and near.start == k and near.end == k + 1)
+    beside = tokens[k] if 0 <= k < len(tokens) and open_noun and tokens[k].kind == "word" else None
+    measure = measure_of_adjective(base, schema, beside) if base else None
     if measure is None:
         return
     direction, column = measure
     reading = f"I read '{token.text}' as {column.name}."
-    if token.low.endswith("er") and i + 1 < len(tokens) and taken[i + 1] is None and tokens[i + 1].low == "than":
+    narrowed = beside is not None and base is not None and measure_of_adjective(base, schema) is None
+    if comparative:
         op = ">" if direction == "desc" else "<"
-        mention = Mention("kw", i, i + 2, f"{token.text} than", tags=[("cmpcol", (op, column.name))], reading=reading)
-        taken[i] = taken[i + 1] = mention
+        start = k if narrowed else i
+        text = " ".join(t.text for t in tokens[start : i + 2])
+        mention = Mention("kw", start, i + 2, text, tags=[("cmpcol", (op, column.name))], reading=reading)
+        for m in range(start, i + 2):
+            taken[m] = mention
     elif token.low.endswith("est"):
-        taken[i] = Mention("kw", i, i + 1, token.text, tags=[("supcol", (direction, column.name))], reading=reading)
+        end = k + 1 if narrowed else i + 1
+        text = " ".join(t.text for t in tokens[i:end])
+        mention = Mention("kw", i, end, text, tags=[("supcol", (direction, column.name))], reading=reading)
+        for m in range(i, end):
+            taken[m] = mention
 
 
 def _group_by_number_of(tokens: list[Token], taken: list[Mention | None]) -> None:
