@@ -3,6 +3,7 @@ a number, a known phrase, a harmless word - or stays unknown."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,7 @@ _INSIDE_SPAN_WORDS = frozenset({"of", "the", "a", "an", "per"})
 def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], list[ValueMatch]]) -> Linked:
     tokens = tokenize(question)
     taken: list[Mention | None] = [None] * len(tokens)
+    _link_verbatim_names(question, tokens, taken, schema)
     summary_rows = link_values(question, tokens, taken, schema, find_values)
     link_rates(tokens, taken, schema)
     link_semantic_names(tokens, taken, schema, find_values)  # the semantic layer's synonyms and value meanings
@@ -436,6 +438,23 @@ def _spells(words: list[str], name_words: list[str]) -> bool:
     if not any(w in FUNCTION_WORDS or w in PHRASE_INDEX or w == "per" for w in name_words):
         return False  # plain names are linked by _link_columns, which weighs them against the rest
     return all(w == n or WordMatcher.of(n).matches(word_forms(w), w) for w, n in zip(words, name_words, strict=True))
+
+
+def _link_verbatim_names(question: str, tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
+    """A column name typed as it is stored (`experiment_1`, `Solar.R`, `yrs.since.phd`) is that
+    column, though the words split at its underscores, dots and digits."""
+    low = question.lower()
+    for column in sorted(schema.columns, key=lambda c: -len(c.name)):
+        name = column.name.lower()
+        if name.isalpha() or len(name) < 3:
+            continue  # plain words are linked word by word
+        for found in re.finditer(re.escape(name), low):
+            start, end = found.span()
+            if (start > 0 and low[start - 1].isalnum()) or (end < len(low) and low[end].isalnum()):
+                continue
+            inside = [k for k, token in enumerate(tokens) if token.start >= start and token.end <= end]
+            if inside and all(taken[k] is None for k in inside):
+                _take_column(tokens, taken, inside[0], inside[-1] + 1, column, exact=True)
 
 
 def _take_column(
