@@ -15,6 +15,7 @@ import pytest
 from lumiere.core.engine import CannotAnswer
 from lumiere.nlq.schema import SchemaIndex
 from lumiere.services import warehouse
+from tests.unit.nlq.test_column_names import CARS  # the same rows of Vega's cars
 from tests.unit.test_builtin import ENGINE, Dataset, uploaded
 
 TITANIC = pd.DataFrame(
@@ -94,13 +95,6 @@ CEREAL = pd.DataFrame(
         "calories": [212.1, 212.1, 88.0, 100.0, 100.0, 440.0, 160.0],
         "fibre": [30.3, 27.3, 2.0, 1.0, 3.0, 12.0, 6.7],
         "sugars": [18.2, 15.2, 1.0, 2.0, 3.0, 12.0, 16.0],
-    }
-)
-CARS = pd.DataFrame(
-    {
-        "Name": ["chevrolet chevelle malibu", "buick skylark 320", "datsun pl510", "volkswagen 1131", "peugeot 504"],
-        "Horsepower": [130, 165, 88, 46, 87],
-        "Origin": ["USA", "USA", "Japan", "Europe", "Europe"],
     }
 )
 DIAMONDS = pd.DataFrame(
