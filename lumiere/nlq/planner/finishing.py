@@ -70,8 +70,8 @@ def _categories_once(state: PlanState) -> None:
         return
     (shown,) = plan.select
     column = shown.column
-    if shown.agg is None and column is not None and column.text and column.category:
-        plan.distinct = True
+    if shown.agg is None and column is not None and ((column.text and column.category) or column.yearish):
+        plan.distinct = True  # "in which years were cars this heavy produced": each year once
 
 
 def finish(state: PlanState) -> None:

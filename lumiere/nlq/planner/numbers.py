@@ -34,6 +34,7 @@ def number_filters(state: PlanState) -> None:
     `and`/`or` share that column."""
     cursor = state.cursor
     previous_subject: tuple[Expr, bool] | None = None
+    previous_op: str | None = None
     previous_end = -1
     for i, mention in enumerate(cursor.mentions):
         if mention.kind != "number" or mention.used:
@@ -57,8 +58,15 @@ def number_filters(state: PlanState) -> None:
                 after = cursor.next_index(second, skip=("stop",))
         connector = _connector(state, previous_end, op_index if op_index is not None else i)
         subject = _number_subject(state, i, op_index, concept, after, values[0], explicit, inner_subject)
-        if subject is None and previous_subject is not None and connector is not None and op in (None, "="):
-            subject = previous_subject
+        # "no less than 3000 and no more than 4000", "above 20 and below 25": the second bound of a
+        # range is on the same column
+        said_with_and = op_index is not None and cursor.mentions[op_index].low.startswith("and ")
+        if said_with_and and op in ("<=", ">=") and op_index is not None and op_index < i:
+            op = op[0]  # "and below 25" before its number is "below 25"; "25 and below" keeps 25
+        connector = "and" if said_with_and and previous_subject is not None else connector
+        closes_range = connector == "and" and _opposite_bounds(previous_op, op)
+        if subject is None and previous_subject is not None and (op in (None, "=") or closes_range):
+            subject = previous_subject if connector is not None else None
         if subject is None:
             continue
         expr, is_having = subject
@@ -72,7 +80,13 @@ def number_filters(state: PlanState) -> None:
             state.plan.having.append(cond)
         else:
             add_condition(state, cond, join_previous=connector == "or")
-        previous_subject, previous_end = subject, i
+        previous_subject, previous_end, previous_op = subject, i, op
+
+
+def _opposite_bounds(first: str | None, second: str | None) -> bool:
+    """`above 3 and below 4`: a lower and an upper bound, in either order."""
+    lower, upper = (">", ">="), ("<", "<=")
+    return (first in lower and second in upper) or (first in upper and second in lower)
 
 
 def _check_years_against_a_measure(state: PlanState, expr: Expr, values: list[Any], said: Mention) -> None:
