@@ -216,6 +216,12 @@ def verb_lemmas(word: str) -> tuple[str, ...]:
     return tuple(lemminflect.getAllLemmas(word.lower()).get("VERB", ()))
 
 
+def is_inflected_verb(word: str) -> bool:
+    """A verb in another form than its base (`had`, `scored`, `sleeps`): said as what a row did."""
+    verbs = verb_lemmas(word)
+    return bool(verbs) and word.lower() not in verbs
+
+
 def letters_in_order(short: str, word: str) -> bool:
     """`mfr` in manufacturer, `asst` in assistant: every letter of the short form, in order."""
     position = 0

@@ -222,7 +222,7 @@ def boolean_filters(state: PlanState) -> None:
 
 def rate_filters(state: PlanState) -> None:
     """`survival rate`, `cancellation rate`: the share of rows where the flag (or value) the word
-    names holds; the linker found which (lumiere.nlq.linking._link_rates)."""
+    names holds; the linker found which (lumiere.nlq.value_linking.link_rates)."""
     for mention in state.cursor.mentions:
         if mention.used or mention.kind != "kw" or not mention.has("rate"):
             continue

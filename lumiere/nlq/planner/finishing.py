@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lumiere.nlq.lexicon import Token, is_verb_only, verb_lemmas
+from lumiere.nlq.lexicon import Token, is_inflected_verb, is_verb_only
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, ORDER_BY_SHOWN, ORDER_BY_SHOWN_MEASURE, Cond, Expr
 from lumiere.nlq.planner.shared import count_expr
@@ -271,8 +271,9 @@ def _is_verb(state: PlanState, word: Token) -> bool:
         mention.start <= word.index < mention.end and mention.kind in ("column", "table", "value")
         for mention in state.cursor.mentions
     )
-    inflected = bool(verb_lemmas(word.low)) and word.low not in verb_lemmas(word.low)  # had, won, scored
-    return not placed and (word.low in ("is", "was", "are", "were") or inflected or is_verb_only(word.low))
+    return not placed and (
+        word.low in ("is", "was", "are", "were") or is_inflected_verb(word.low) or is_verb_only(word.low)
+    )
 
 
 def _yes_no_subject(state: PlanState) -> list[Expr]:

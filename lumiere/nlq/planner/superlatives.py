@@ -3,10 +3,8 @@ year`, `which continent has the largest population` (groups ranked by an aggrega
 
 from __future__ import annotations
 
-import lemminflect
-
 from lumiere.nlq.column_names import adjective_base, measure_of_adjective
-from lumiere.nlq.lexicon import SIZE_ADJECTIVES
+from lumiere.nlq.lexicon import SIZE_ADJECTIVES, is_inflected_verb
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Expr, TopPerGroup
 from lumiere.nlq.planner.shared import (
@@ -416,8 +414,7 @@ def _column_just_before(state: PlanState, i: int) -> Mention | None:
 def _said_as_verb(mention: Mention) -> bool:
     """The mention ends in a verb the column is named by: `sleeps`, `weighs`, `earns`."""
     last = mention.text.split()[-1].lower()
-    verbs = lemminflect.getAllLemmas(last).get("VERB", ())
-    return last.endswith("s") and bool(verbs) and last not in verbs
+    return last.endswith("s") and is_inflected_verb(last)
 
 
 _PER_GROUP_WORDS = frozenset(("for each", "each", "per", "in each", "every", "for every", "of each", "in every"))
