@@ -51,7 +51,7 @@ migrate: setup
 	$(BIN)/python -m lumiere.cli migrate
 
 run: setup system-packages migrate
-	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
+	$(BIN)/python -m lumiere.launch run --env prod --single-port --frontend-port $(PORT)
 
 # Production: WORKERS processes on one port; Reflex keeps every session's state in Redis, so any worker serves
 # any browser. REFLEX_REDIS_URL is taken from LUMIERE_REDIS_URL when only that is set.
@@ -61,7 +61,7 @@ serve: setup system-packages migrate
 	  echo "make serve with WORKERS=$(WORKERS) needs LUMIERE_REDIS_URL (or REFLEX_REDIS_URL): Reflex keeps sessions there" >&2; \
 	  exit 1; fi; \
 	REFLEX_REDIS_URL=$$redis_url GRANIAN_WORKERS=$(WORKERS) \
-	  $(BIN)/reflex run --env prod --single-port --frontend-port $(PORT)
+	  $(BIN)/python -m lumiere.launch run --env prod --single-port --frontend-port $(PORT)
 
 dev: setup migrate
 	$(BIN)/reflex run --env dev

@@ -121,7 +121,7 @@ def create_accounts(env: dict[str, str], count: int) -> list[dict[str, object]]:
 def start_app(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
+            [sys.executable, "-m", "lumiere.launch", "run", "--env", "prod", "--single-port",
              "--frontend-port", str(port), "--loglevel", "warning"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

@@ -11,6 +11,7 @@ a later write would have to upgrade (the upgrade SQLite refuses without waiting)
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import random
 import threading
@@ -211,4 +212,21 @@ def migrate(url: str | None = None) -> None:
                     connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
                     connection.commit()
         else:
-            command.upgrade(alembic_config(url), "head")
+            with _sqlite_file_lock(engine):
+                command.upgrade(alembic_config(url), "head")
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """SQLite's counterpart of the advisory lock: backend processes started together (`make serve`,
+    Granian's workers) would otherwise all create the first tables at once, and all but one fail."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

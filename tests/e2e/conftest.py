@@ -105,7 +105,7 @@ def live_server(live_env: dict[str, str]) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
+            [sys.executable, "-m", "lumiere.launch", "run", "--env", "prod", "--single-port",
              "--frontend-port", str(port), "--loglevel", "info"],
             cwd=PROJECT_ROOT,
             env=live_env,

@@ -173,8 +173,8 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, FailoverProxy, list[Backend]]
     backends: list[Backend] = []
     proxy = FailoverProxy(proxy_port, [first_port, second_port])
     try:
-        reflex = str(Path(sys.executable).parent / "reflex")
-        backends.append(Backend([reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(first_port),
+        launch = [sys.executable, "-m", "lumiere.launch"]
+        backends.append(Backend([*launch, "run", "--env", "prod", "--single-port", "--frontend-port", str(first_port),
                                  "--loglevel", "info"], env, ARTIFACTS / "failover-first.log"))
         backends[0].wait_serving(f"http://127.0.0.1:{first_port}", BUILD_TIMEOUT_S)
         second_env = {**env, "REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true"}

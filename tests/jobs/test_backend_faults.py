@@ -2,6 +2,8 @@
 
 - A backend killed (SIGKILL) in the middle of an upload: no source row, no dataset file, the staged part
   removed by the next worker's reaper, and the same file uploads fine on the next backend.
+- A backend worker process that dies is started again by its server (`lumiere.launch`, what `make run` and
+  `make serve` start), and serves the same signed-in user.
 - Redis stops while configured: requests keep being served, a run asked for meanwhile waits in the process
   that asked, the job worker survives the outage with logged errors, and once Redis is back both the held-back
   run and a new one are sent (a private redis-server, stopped and restarted).
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from sqlmodel import select
 
@@ -45,13 +48,17 @@ BOUNDARY = "lumiereCrashTest"
 
 
 class Backend:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, launched: bool = False) -> None:
+        """Reflex's backend run directly, or (`launched`) through `python -m lumiere.launch` as `make run` does."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._out = log.open("wb")
+        command = ([sys.executable, "-m", "lumiere.launch", "run", "--env", "prod", "--backend-only",
+                    "--backend-port", str(self.port)] if launched
+                   else [sys.executable, "-c", _BACKEND_ONLY, str(self.port)])
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _BACKEND_ONLY, str(self.port)], cwd=PROJECT_ROOT,
+            command, cwd=PROJECT_ROOT,
             env={**env, "REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true", "GRANIAN_WORKERS": "1",
                  "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false"},
             stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True,
@@ -161,6 +168,46 @@ def test_a_backend_killed_during_an_upload_leaves_no_half_dataset(app_db, data_d
         first.stop()
         if second is not None:
             second.stop()
+
+
+def test_a_backend_process_that_dies_is_started_again(app_db, data_dir, tmp_path) -> None:
+    """SIGKILL to the one worker process (what the out-of-memory killer does): Granian starts a new one,
+    the same bearer token is served by it, and the server itself never stopped."""
+    env = {**os.environ, "LUMIERE_DATABASE_URL": app_db, "LUMIERE_DATA_DIR": str(data_dir)}
+    backend = Backend(env, tmp_path / "launched.log", launched=True)
+    try:
+        headers = _sign_in(backend.url)
+        assert httpx.get(f"{backend.url}/api/data/sources", headers=headers, timeout=30).status_code == 200
+        server = psutil.Process(backend.process.pid)
+        (worker,) = _server_workers(server)
+        worker.kill()
+        deadline = time.monotonic() + 90
+        while not (replaced := [w for w in _server_workers(server) if w.pid != worker.pid]):
+            assert backend.process.poll() is None, backend.log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, backend.log.read_text(errors="replace")[-3000:]
+            time.sleep(0.5)
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                listed = httpx.get(f"{backend.url}/api/data/sources", headers=headers, timeout=10)
+                if listed.status_code == 200:
+                    break
+            assert time.monotonic() < deadline, backend.log.read_text(errors="replace")[-3000:]
+            time.sleep(0.5)
+        assert listed.json()["total"] == 0
+        assert replaced[0].is_running() and backend.process.poll() is None
+        assert "Unexpected exit from worker-1" in backend.log.read_text(errors="replace")
+    finally:
+        backend.stop()
+
+
+def _server_workers(server: psutil.Process) -> list[psutil.Process]:
+    """Granian's worker processes: the children of the launcher that serve (not multiprocessing's helpers)."""
+    workers = []
+    for child in server.children():
+        with contextlib.suppress(psutil.Error):  # the killed one is a zombie until Granian reaps it
+            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
+                workers.append(child)
+    return workers
 
 
 def test_the_app_serves_through_a_redis_outage_and_jobs_resume(app_db, data_dir, tmp_path, client, monkeypatch):

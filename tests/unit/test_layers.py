@@ -24,7 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"api", "state", "jobs"}),
     frozenset({"components"}),
     frozenset({"pages"}),
-    frozenset({"lumiere", "cli"}),
+    frozenset({"lumiere", "cli", "launch"}),
 )
 LAYER_OF = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

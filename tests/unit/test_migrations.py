@@ -60,3 +60,19 @@ def test_user_sql_recorded_as_builtin_becomes_engine_user(database_url):
                 text("DELETE FROM queries WHERE user_id IN (SELECT id FROM users WHERE email = 'migrated@example.com')")
             )
             connection.execute(text("DELETE FROM users WHERE email = 'migrated@example.com'"))
+
+
+def test_processes_started_together_migrate_a_new_sqlite_file_once(tmp_path):
+    """Backend workers start at the same moment and each migrates: on a new SQLite file they take
+    turns (a file lock, as PostgreSQL's advisory lock), instead of all creating the first tables."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    script = "import sys; from lumiere.db import migrate; migrate(sys.argv[1])"
+    workers = [subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE) for _ in range(4)]
+    outcomes = [worker.communicate(timeout=120) for worker in workers]
+    failures = [err.decode()[-2000:] for worker, (_, err) in zip(workers, outcomes, strict=True) if worker.returncode]
+    assert failures == []
+    with engine_for(url).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM plans")).scalar() == 2
