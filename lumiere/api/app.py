@@ -32,6 +32,7 @@ from lumiere.api import (
 )
 from lumiere.api.docs import docs_html, install_docs
 from lumiere.api.errors import install_error_handlers
+from lumiere.web.body_idle import with_body_idle_timeout
 from lumiere.web.security_headers import SecurityHeaders
 
 ROUTERS = [
@@ -85,7 +86,7 @@ def api_in_front_of(api: FastAPI, headers: SecurityHeaders) -> Callable[[ASGIApp
     and everything else (pages, websocket, Reflex endpoints) to Reflex, with the security headers."""
 
     def transform(reflex_asgi: ASGIApp) -> ASGIApp:
-        pages = headers.wrap(reflex_asgi)
+        pages = headers.wrap(with_body_idle_timeout(reflex_asgi))
 
         async def dispatch(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if scope["type"] == "lifespan":

@@ -4,6 +4,8 @@
   removed by the next worker's reaper, and the same file uploads fine on the next backend.
 - A backend worker process that dies is started again by its server (`lumiere.launch`, what `make run` and
   `make serve` start), and serves the same signed-in user.
+- A page upload (Reflex's `/_upload`) whose client stops sending is answered 408 after the upload idle
+  timeout, instead of holding the connection for as long as the socket stays open.
 - Redis stops while configured: requests keep being served, a run asked for meanwhile waits in the process
   that asked, the job worker survives the outage with logged errors, and once Redis is back both the held-back
   run and a new one are sent (a private redis-server, stopped and restarted).
@@ -196,6 +198,35 @@ def test_a_backend_process_that_dies_is_started_again(app_db, data_dir, tmp_path
         assert listed.json()["total"] == 0
         assert replaced[0].is_running() and backend.process.poll() is None
         assert "Unexpected exit from worker-1" in backend.log.read_text(errors="replace")
+    finally:
+        backend.stop()
+
+
+def test_a_page_upload_that_stalls_is_dropped_with_a_408(app_db, data_dir, tmp_path) -> None:
+    from lumiere.state.data_upload import UploadState
+
+    env = {**os.environ, "LUMIERE_DATABASE_URL": app_db, "LUMIERE_DATA_DIR": str(data_dir),
+           "LUMIERE_UPLOAD_IDLE_TIMEOUT_S": "2"}
+    backend = Backend(env, tmp_path / "stalled.log")
+    try:
+        first_part = (
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"__reflex_event_args\"\r\n\r\n"
+            f'{{"announced": []}}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="stalled.csv"\r\nContent-Type: text/csv\r\n\r\nid,amount\n' + "1,2.5\n" * 5000
+        ).encode()
+        head = (f"POST /_upload HTTP/1.1\r\nHost: 127.0.0.1\r\nreflex-client-token: stalled-tab\r\n"
+                f"reflex-event-handler: {UploadState.get_full_name()}.receive_upload\r\n"
+                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 10000000\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", backend.port), timeout=30) as connection:
+            connection.sendall(head.encode() + first_part)  # then nothing more, as a stalled client does
+            started = time.monotonic()
+            answer = connection.recv(65536)
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"The upload stalled: no data arrived for 2 s" in answer
+        assert 1.5 <= waited < 20, waited
+        assert httpx.get(f"{backend.url}/ping", timeout=10).status_code == 200
+        assert "no body data for 2 s" in backend.log.read_text(errors="replace")
     finally:
         backend.stop()
 
