@@ -362,6 +362,8 @@ PHRASES: list[Phrase] = [
     *_phrases("order", "order by,ordered by,sort by,sorted by,sorted,ordered,in order of,rank by,ranked by,arrange by,arranged by,sort,order,by order of"),
     *_phrases("dir", "from young to old,from oldest to newest,from earliest to latest,from old to new,ascending,in ascending order,increasing,in increasing order,from low to high,from lowest to highest,from smallest to largest,from small to large,from least to most,lowest first,smallest first,fewest first,highest last,largest last,most last", "asc"),
     *_phrases("dir", "from old to young,from newest to oldest,from latest to earliest,from new to old,from recent to old,descending,in descending order,decreasing,in decreasing order,from high to low,from highest to lowest,from largest to smallest,from large to small,from most to least,highest first,largest first,most first,lowest last,smallest last,fewest last,reverse,reversed,in reverse order", "desc"),
+    *_phrases("chrono", "chronological order,in chronological order,chronologically,chronological,in time order,in order of time", "asc"),
+    *_phrases("chrono", "reverse chronological order,in reverse chronological order,reverse chronological,reverse chronologically", "desc"),
     *_phrases("alpha", "alphabetical,alphabetically,lexicographical,lexicographic,lexicographically,alphabetic,a to z", "asc"),
     *_phrases("alpha", "reverse alphabetical,reversed alphabetical,reverse lexicographical,reversed lexicographical,z to a", "desc"),
     *_phrases("group", "for each,for every,per,each,every,by each,of each,in each,broken down by,grouped by,group by,split by,for all the different,for the different,for different,across all the different,for all"),

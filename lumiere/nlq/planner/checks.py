@@ -95,6 +95,7 @@ def check_unplaced(state: PlanState) -> None:
                     "diff",
                     "missing",
                     "arith",
+                    "chrono",
                 )
             )
             and not (mention.has("between") and mention.low == "from")

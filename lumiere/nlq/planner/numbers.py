@@ -70,6 +70,8 @@ def number_filters(state: PlanState) -> None:
         if subject is None:
             continue
         expr, is_having = subject
+        if _word_number_against_text(mention, expr, op):
+            continue  # "an album that wasn't a single": `single` is no count of albums
         _check_years_against_a_measure(state, expr, values, mention)
         mention.used = True
         if op_index is not None:
@@ -81,6 +83,20 @@ def number_filters(state: PlanState) -> None:
         else:
             add_condition(state, cond, join_previous=connector == "or")
         previous_subject, previous_end, previous_op = subject, i, op
+
+
+def _word_number_against_text(said: Mention, expr: Expr, op: str | None) -> bool:
+    """A number said as a word (`single`, `one`) made equal to a text column: the word means
+    something else there, so it stays unread rather than filtering the text on the digit."""
+    column = expr.column
+    return (
+        said.low.isalpha()
+        and op in (None, "=", "!=")
+        and expr.agg is None
+        and column is not None
+        and column.text
+        and not column.numeric_text
+    )
 
 
 def _opposite_bounds(first: str | None, second: str | None) -> bool:

@@ -101,6 +101,19 @@ def order_phrases(state: PlanState) -> None:
 _SIZE_WORDS = frozenset("high highest low lowest most least large largest small smallest big biggest".split())
 
 
+def chronological_order(state: PlanState) -> None:
+    """`in chronological order`, `reverse chronologically`: sorted by the table's time (a date, or a
+    year column); with no time in the table the words stay unread and the question is refused."""
+    for mention in state.cursor.mentions:
+        if mention.used or mention.kind != "kw" or not mention.has("chrono"):
+            continue
+        # a day or month said in words ("Thur") would sort by its spelling, not by time
+        columns = [c for c in state.schema.concept_columns("time") if c.temporal or c.numeric]
+        if columns:
+            mention.used = True
+            state.plan.order.append((Expr(prefer_mentioned(state, columns)), mention.payload("chrono") == "desc"))
+
+
 def _sorts_by_size(state: PlanState, i: int) -> bool:
     """`sorted from highest to lowest` sorts by an amount (the measure shown), not by a name."""
     cursor = state.cursor
@@ -121,7 +134,7 @@ def sort_only_superlatives(state: PlanState) -> None:
             or not (mention.has("top") or mention.has("bottom"))
         ):
             continue
-        before = cursor.previous_index(i, skip=("stop", "column"))
+        before = cursor.previous_index(i, skip=("stop", "column", "table"))
         if (
             cursor.is_keyword(before, "sup", "supcol")
             and not cursor.mentions[before].used

@@ -238,6 +238,20 @@ def time_unit_keys(state: PlanState) -> None:
         plan.order = [(cut if e.key() == key.key() else e, d) for e, d in plan.order]
 
 
+def order_time_groups_by_their_key(state: PlanState) -> None:
+    """`average daily high by year, oldest first`: groups cut from a date column, sorted by that date,
+    are sorted by their own key (each year's dates sort the way the years do)."""
+    plan = state.plan
+    cuts = {g.column.name: g for g in plan.group if g.column is not None and g.column.temporal and g.bucket}
+    order: dict[tuple, tuple[Expr, bool]] = {}
+    for said, descending in plan.order:
+        expr = said
+        if said.agg is None and said.bucket is None and said.column is not None and said.column.name in cuts:
+            expr = cuts[said.column.name]
+        order.setdefault(expr.key(), (expr, descending))  # the first said wins over the groups' own order
+    plan.order = list(order.values())
+
+
 def check_one_group(state: PlanState) -> None:
     """Groups ranked or counted over a column the question fixed to one value (`the orange juice
     group` → supp = 'OJ', then rows per supp) rank a single group: a misreading. A yes/no answer

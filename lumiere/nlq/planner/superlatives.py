@@ -99,12 +99,17 @@ def _superlative_concept(state: PlanState, i: int) -> None:
             # "the shortest life expectancy": the adjective only says which end
             column = measures[0]
             following.used = True
+            if concept == "age" and (column.temporal or column.yearish):
+                descending = not descending  # "the oldest date" is the earliest
     if column is None:
         candidates = state.schema.concept_columns(concept)
         if not candidates and concept == "age":
+            # Without an age, the oldest is the one born first, else the earliest ("the oldest car").
             born = [c for c in state.schema.columns if "birth" in c.word_set and (c.temporal or c.numeric)]
-            if born:
-                candidates, descending = born, not descending
+            ageless = not any(c.has_concept("age") for c in state.schema.columns)  # not one held as text
+            dated = born or (state.schema.concept_columns("time") if ageless else [])
+            if dated:
+                candidates, descending = dated, not descending
         if not candidates:
             if mention.has("top") or mention.has("bottom"):
                 # "the last representative listed": the last row in the file's order
