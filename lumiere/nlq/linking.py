@@ -16,6 +16,7 @@ from lumiere.nlq.absorbing import (
     absorb_row_noun_modifiers,
     absorb_units_of,
 )
+from lumiere.nlq.arithmetic import link_arithmetic
 from lumiere.nlq.column_names import (
     EVERYDAY_NAMES,
     adjective_base,
@@ -67,6 +68,8 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     absorb_generic_heads(tokens, taken)
     absorb_count_units(tokens, taken, schema)
     _link_everyday_names(tokens, taken, schema)
+    _distribute_heads(tokens, taken, schema, everyday=True)
+    derived = link_arithmetic(tokens, taken)
     _group_by_number_of(tokens, taken)
     absorb_person_nouns(tokens, taken)
     _link_date_parts(tokens, taken, schema)
@@ -79,7 +82,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     for mention in taken:
         if mention is not None and (not mentions or mentions[-1] is not mention):
             mentions.append(mention)
-    return Linked(tokens, mentions, schema, summary_rows)
+    return Linked(tokens, mentions, schema, summary_rows, derived)
 
 
 # --------------------------------------------------------------------------- typos
@@ -348,8 +351,11 @@ def _exactness(column: ColumnRef, tokens: list[Token], start: int, end: int) -> 
 _LIST_JOINERS = frozenset({"and", "or", ",", "the", "&"})
 
 
-def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex) -> None:
-    """`first, middle, and last name`: the shared head noun completes each listed word."""
+def _distribute_heads(
+    tokens: list[Token], taken: list[Mention | None], schema: SchemaIndex, *, everyday: bool = False
+) -> None:
+    """`first, middle, and last name`: the shared head noun completes each listed word; with
+    `everyday`, by the everyday names too (`the high and the low temperature`: temp_max, temp_min)."""
     for mention in [
         m for k, m in enumerate(taken) if m is not None and m.kind == "column" and (k == 0 or taken[k - 1] is not m)
     ]:
@@ -367,7 +373,13 @@ def _distribute_heads(tokens: list[Token], taken: list[Mention | None], schema: 
                 occupant is not None and (occupant.kind not in ("kw", "column") or occupant.end - occupant.start != 1)
             ):
                 break
-            column = _completes(tokens, k, head, schema)
+            if everyday:
+                word = tokens[k].low
+                listed = occupant is None and is_candidate_word(word) and word not in FUNCTION_WORDS
+                named = columns_named([tokens[x].low for x in (k, *head)], schema) if listed else []
+                column = named[0] if len(named) == 1 and named[0] not in mention.columns else None
+            else:
+                column = _completes(tokens, k, head, schema)
             if column is None:
                 break
             taken[k] = Mention("column", k, k + 1, tokens[k].text, columns=[column], coverage=1.0)
@@ -446,8 +458,8 @@ def _link_verbatim_names(question: str, tokens: list[Token], taken: list[Mention
     low = question.lower()
     for column in sorted(schema.columns, key=lambda c: -len(c.name)):
         name = column.name.lower()
-        if name.isalpha() or len(name) < 3:
-            continue  # plain words are linked word by word
+        if len(name) < 3 or (name.isalpha() and len(column.words) < 2):
+            continue  # plain words are linked word by word (`brainwt`, read as two words, is not one)
         for found in re.finditer(re.escape(name), low):
             start, end = found.span()
             if (start > 0 and low[start - 1].isalnum()) or (end < len(low) and low[end].isalnum()):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lumiere.nlq.lexicon import Token
+from lumiere.nlq.plan import Derived
 from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 
@@ -48,3 +49,4 @@ class Linked:
     mentions: list[Mention]
     schema: SchemaIndex
     summary_rows: list[tuple[ColumnRef, Any]] = field(default_factory=list)  # ("Nation", "Total")
+    derived: list[Derived] = field(default_factory=list)  # "A minus B": numbers worked out per row

@@ -98,6 +98,18 @@ class TopPerGroup:
     count: int
 
 
+@dataclass(frozen=True)
+class Derived:
+    """`temp_max minus temp_min`, `brain weight divided by body weight`: a number worked out on each
+    row from two columns, offered to the rest of the plan as one more column (`column`) that the
+    rendered query adds to the table it reads."""
+
+    column: ColumnRef
+    op: str  # - | + | * | / | % (the left as a percentage of the right)
+    left: ColumnRef
+    right: ColumnRef
+
+
 @dataclass
 class Plan:
     select: list[Expr] = field(default_factory=list)
@@ -122,6 +134,7 @@ class Plan:
     row_comparison: RowComparison | None = None
     top_per_group: TopPerGroup | None = None
     notes: list[str] = field(default_factory=list)
+    derived: list[Derived] = field(default_factory=list)
 
     def add_select(self, expr: Expr) -> None:
         if all(existing.key() != expr.key() for existing in self.select):

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlglot import exp
 
-from lumiere.nlq.plan import Cond, Difference, Expr, MonthOfYear, Plan, RowComparison, Side, TopPerGroup
+from lumiere.nlq.plan import Cond, Derived, Difference, Expr, MonthOfYear, Plan, RowComparison, Side, TopPerGroup
 from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
@@ -248,7 +248,7 @@ def build_tree(plan: Plan, schema: SchemaIndex, dialect: str = "duckdb") -> exp.
 
 
 def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
-    table = exp.Table(this=exp.to_identifier(schema.table.name, quoted=True))
+    table = _source(plan, schema)
     if plan.share:
         return _share_tree(plan, table)
     if plan.difference is not None:
@@ -260,6 +260,25 @@ def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
     return _rows_tree(plan, schema, table)
 
 
+def _source(plan: Plan, schema: SchemaIndex) -> exp.Expr:
+    """The table, with the numbers the question works out on each row added under its own name."""
+    table = exp.Table(this=exp.to_identifier(schema.table.name, quoted=True))
+    if not plan.derived:
+        return table
+    worked_out = [exp.alias_(_derived_node(d), d.column.name, quoted=True) for d in plan.derived]
+    return exp.select(exp.Star(), *worked_out).from_(table).subquery(exp.to_identifier(schema.table.name, quoted=True))
+
+
+def _derived_node(derived: Derived) -> exp.Expr:
+    left, right = measure_node(derived.left), measure_node(derived.right)
+    if derived.op in ("/", "%"):  # never integer division, and no error on a zero
+        ratio = exp.Div(this=exp.Cast(this=left, to=exp.DataType.build("DOUBLE")),
+                        expression=exp.Nullif(this=right, expression=exp.Literal.number(0)))
+        return exp.Mul(this=ratio, expression=exp.Literal.number(100)) if derived.op == "%" else ratio
+    operation = {"-": exp.Sub, "+": exp.Add, "*": exp.Mul}[derived.op]
+    return operation(this=left, expression=right)
+
+
 _RANK = "rank_in_group"
 
 
@@ -267,7 +286,7 @@ def _output_name(expr: Expr) -> str:
     return alias_for(expr) or (expr.column.name if expr.column is not None else "count")
 
 
-def _top_per_group_tree(plan: Plan, top: TopPerGroup, schema: SchemaIndex, table: exp.Table) -> exp.Select:
+def _top_per_group_tree(plan: Plan, top: TopPerGroup, schema: SchemaIndex, table: exp.Expr) -> exp.Select:
     """The rows (or groups) ranked within each partition by a window, the best `count` of each kept:
     RANK() so that ties stay, NULLs ranked last, one portable query (DuckDB, PostgreSQL, MySQL 8)."""
     inner = _rows_tree(replace(plan, order=[], limit=None, top_per_group=None), schema, table)
@@ -302,7 +321,7 @@ def _by_number(expr: Expr) -> bool:
     return expr.agg is None and expr.column is not None and expr.column.numeric_text
 
 
-def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
+def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Expr) -> exp.Select:
     projections: list[exp.Expr] = []
     if plan.star:
         projections.append(exp.Star())
@@ -355,7 +374,7 @@ def _rows_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
 _COMPARISON_NODES = {"=": exp.EQ, ">": exp.GT, "<": exp.LT}
 
 
-def _row_comparison_condition(comparison: RowComparison, plan: Plan, table: exp.Table) -> exp.Expr:
+def _row_comparison_condition(comparison: RowComparison, plan: Plan, table: exp.Expr) -> exp.Expr:
     """The rows whose measure compares with that of the named row, the named row left out."""
     anchor, measure = comparison.anchor, comparison.measure
     assert measure.column is not None and anchor.expr.column is not None
@@ -388,7 +407,7 @@ def _side_node(side: Side) -> exp.Expr:
     return _AGG_NODES[measure.agg or "avg"](this=picked)
 
 
-def _difference_tree(plan: Plan, difference: Difference, table: exp.Table, schema: SchemaIndex) -> exp.Select:
+def _difference_tree(plan: Plan, difference: Difference, table: exp.Expr, schema: SchemaIndex) -> exp.Select:
     first, second = _side_node(difference.first), _side_node(difference.second)
     if difference.mode == "less":
         first, second = second, first
@@ -419,7 +438,7 @@ def _difference_tree(plan: Plan, difference: Difference, table: exp.Table, schem
     return select.where(where) if where is not None else select
 
 
-def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Select:
+def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Expr) -> exp.Select:
     """Yes or no: whether any row matches, whether a total passes its test, or whether the named
     row is among the ones a superlative keeps."""
     yes, no = exp.Literal.string("yes"), exp.Literal.string("no")
@@ -454,7 +473,7 @@ def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Table) -> exp.Selec
     return _wrapped(check, plan, table)
 
 
-def _wrapped(check: exp.Expr, plan: Plan, table: exp.Table, *beside: exp.Expr) -> exp.Select:
+def _wrapped(check: exp.Expr, plan: Plan, table: exp.Expr, *beside: exp.Expr) -> exp.Select:
     select = exp.select(exp.alias_(check, "answer", quoted=True), *beside).from_(table)
     where = _and_all(plan.where)
     return select.where(where) if where is not None else select
@@ -466,7 +485,7 @@ def _kept(plan: Plan, condition: exp.Expr) -> exp.Expr:
     return exp.Sum(this=exp.If(this=condition, true=kept, false=exp.Literal.number(0)))
 
 
-def _share_tree(plan: Plan, table: exp.Table) -> exp.Select:
+def _share_tree(plan: Plan, table: exp.Expr) -> exp.Select:
     """Percent of all rows (or of a measure's total) per group, or of the rows a filter keeps."""
     measure = exp.Sum(this=measure_node(plan.share_measure)) if plan.share_measure else exp.Count(this=exp.Star())
     if plan.group:

@@ -101,12 +101,14 @@ def unit_fits_column(unit: str, column_words: set[str], *, by_name_only: bool = 
     group = _UNIT_OF.get(unit.lower())
     if group is None:
         return False
-    if any(_UNIT_OF[word] != group for word in column_words if word in _UNIT_OF and len(word) > 1):
-        return False
+    measured = next((words for spelling, words in _MEASURED_BY.items() if _UNIT_OF.get(spelling) == group), None)
+    measured_here = measured is not None and bool(measured & column_words)
+    others = [word for word in column_words if word in _UNIT_OF and len(word) > 1 and _UNIT_OF[word] != group]
+    if any(word != "min" or not measured_here for word in others):
+        return False  # but `temp_min` is a minimum temperature, not minutes
     if not by_name_only:
         return True
-    measured = next((words for spelling, words in _MEASURED_BY.items() if _UNIT_OF.get(spelling) == group), None)
-    return bool(group & column_words) or (measured is not None and bool(measured & column_words))
+    return bool(group & column_words) or measured_here
 _CONNECTIVES = frozenset("a an the".split())
 _PARSED = "description's code list"
 # Adjectives that qualify a name ("common name", "full name") rather than say what a row is.

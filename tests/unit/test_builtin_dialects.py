@@ -230,3 +230,16 @@ def test_groups_ranked_by_a_rate_render_in_each_dialect(server):
     assert [row[0] for row in rows] == [rates.idxmax()] and abs(float(rows[0][1]) - rates.max()) < 0.01
     rows = _ask(server, "average tip leaving out rows whose day is unknown")
     assert _close(rows[0][0], TIPS.tip.mean())
+
+
+def test_numbers_worked_out_per_row_render_in_each_dialect(server):
+    """`tip divided by total_bill`, `total_bill minus tip`: the table read with the worked-out column
+    added (a derived table), division in floating point on every server (PostgreSQL would otherwise
+    divide an integer by an integer as integers) and NULL, not an error, for a zero."""
+    rows = _ask(server, "average tip divided by total_bill for each day")
+    ratios = (TIPS.tip / TIPS.total_bill).groupby(TIPS.day).mean()
+    assert {row[0]: round(float(row[1]), 6) for row in rows} == {day: round(v, 6) for day, v in ratios.items()}
+    rows = _ask(server, "how many rows have total_bill minus tip above 30")
+    assert rows[0][0] == int(((TIPS.total_bill - TIPS.tip) > 30).sum())
+    rows = _ask(server, "average size divided by tip")
+    assert _close(rows[0][0], (TIPS["size"] / TIPS.tip).mean())

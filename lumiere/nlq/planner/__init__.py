@@ -89,6 +89,7 @@ def plan_question(linked: Linked) -> Plan:
     state = PlanState(
         cursor=Cursor(linked.mentions), schema=linked.schema, tokens=linked.tokens, summary_rows=linked.summary_rows
     )
+    state.plan.derived = list(linked.derived)
     for run_pass in PASSES:
         run_pass(state)
     state.plan.notes[:0] = [m.reading for m in linked.mentions if m.reading]

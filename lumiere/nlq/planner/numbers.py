@@ -243,7 +243,10 @@ def _number_subject(
     inner = cursor.at(inner_subject)
     if inner is not None and inner.kind == "column" and not inner.used:
         inner.used = True
-        return Expr(first_numeric_column(inner)), False
+        compared = first_numeric_column(inner)
+        if (following := _unit_after(state, i)) is not None:
+            _take_unit(state, following, compared, number)  # "temp_max above 30 degrees"
+        return Expr(compared), False
     start = op_index if op_index is not None else i
     unit = _unit_after(state, i) if concept is None else None  # "hotter than 90 degrees" names its column
     measured = cursor.at(cursor.next_index(i + 1)) if unit is not None else None

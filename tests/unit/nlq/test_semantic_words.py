@@ -227,3 +227,13 @@ def test_a_unit_said_after_in_is_the_unit_of_the_named_column(tables: dict[str, 
     _, rows, notes = _answer(tables["tips"], "average total bill in dollars by day", semantics)
     assert dict(rows) == pytest.approx(TIPS.groupby("day")["total_bill"].mean().to_dict())
     assert "I read 'dollars' as the unit of total_bill." in notes
+
+
+def test_min_beside_what_a_unit_measures_is_a_minimum_not_minutes() -> None:
+    """`temp_min` in degrees is a minimum temperature; `duration_min` stays in minutes, not degrees."""
+    from lumiere.nlq.semantic_words import unit_fits_column
+
+    assert unit_fits_column("degrees", {"temp", "min"})
+    assert unit_fits_column("degrees", {"temp", "max"})
+    assert not unit_fits_column("degrees", {"duration", "min"})
+    assert not unit_fits_column("hours", {"sleep", "min"})
