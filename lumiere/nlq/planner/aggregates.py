@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from lumiere.nlq.mention import Mention
-from lumiere.nlq.plan import Expr
+from lumiere.nlq.plan import Expr, Unplaced
 from lumiere.nlq.planner.shared import ON_AVERAGE, first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
@@ -213,6 +213,7 @@ def shares(state: PlanState) -> None:
             continue
         if mention.columns and _share_is_column(state, i):
             continue
+        _check_share_of_a_measure(state, i)
         mention.used = True
         state.plan.share = True
         following = cursor.at(cursor.next_index(i, skip=("stop", "punct", "filler")))
@@ -226,6 +227,24 @@ def shares(state: PlanState) -> None:
             state.plan.share_measure = following.column
         elif following is not None and following.kind == "table":
             following.used = True
+
+
+def _check_share_of_a_measure(state: PlanState, i: int) -> None:
+    """`the highest average tip percentage`: the percentage qualifies a measure already averaged or
+    ranked (a ratio of it to something unsaid), not a share of the rows; refused with the wording
+    that works, rather than answered with each day's share of the rows."""
+    cursor = state.cursor
+    measure = cursor.at(cursor.previous_index(i))
+    if measure is None or measure.kind != "column" or not measure.used or not measure.column.numeric:
+        return
+    before = cursor.at(cursor.previous_index(cursor.previous_index(i) or 0))
+    if before is not None and before.kind == "kw" and (before.has("agg") or before.has("sup")):
+        said = cursor.mentions[i].text
+        raise Unplaced(
+            [f"{measure.text} {said}"],
+            f"I could not tell what '{measure.text} {said}' is a {said} of. Say it with both columns, for "
+            f"example '{measure.column.name} as a percentage of <another column>'.",
+        )
 
 
 def _share_is_column(state: PlanState, i: int) -> bool:

@@ -41,7 +41,16 @@ def check_measures(state: PlanState) -> None:
     measures = [*plan.select, *(expr for expr, _ in plan.order), *(cond.expr for cond in plan.having)]
     if plan.difference is not None:
         measures += [plan.difference.first.measure, plan.difference.second.measure]
+    # "total gdp" adds up; "how many threads per inch" reads the one row's figure
+    said_total = any(m.kind == "kw" and m.used and m.payload("agg") == "sum" for m in state.cursor.mentions)
     for expr in measures:
+        if said_total and expr.agg == "sum" and expr.column is not None and _per_unit_figure(expr.column.word_set):
+            name = expr.column.name
+            raise Unplaced(
+                [name],
+                f"'{name}' is a rate or an average already (per person, per cent, per unit): adding it up "
+                f"over rows gives no total. Ask for its average, or for the column it is worked out from.",
+            )
         if expr.agg in _NUMBER_AGGREGATES and expr.column is not None and not expr.column.numeric:
             name = expr.column.name
             raise Unplaced(
@@ -66,6 +75,17 @@ def check_measures(state: PlanState) -> None:
                 f"'{column.name}' holds text, so it cannot be compared with a number. "
                 f"Name a numeric or date column to compare.",
             )
+
+
+_PER_UNIT_WORDS = frozenset(
+    "per percap percapita capita pct percent percentage rate ratio avg average mean median".split()
+)
+
+
+def _per_unit_figure(words: set[str]) -> bool:
+    """A column whose name says it is already per something (`gdpPercap`, `points_per_game`,
+    `unemployment_rate`, `avg_price`): a sum of it over rows means nothing."""
+    return bool(words & _PER_UNIT_WORDS)
 
 
 def check_unplaced(state: PlanState) -> None:
