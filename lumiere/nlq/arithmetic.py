@@ -21,7 +21,7 @@ _BETWEEN_OPERANDS = {"minus": "-", "plus": "+", "divided by": "/", "multiplied b
 _FILLER_OPERATORS = frozenset({"times"})
 _BETWEEN_OPERANDS["times"] = "*"
 # Phrases followed by both operands: `the ratio of A to B`, `the difference between A and B`.
-_BEFORE_OPERANDS = {"ratio of": ("/", "to"), "difference between": ("-", "and"), "gap between": ("-", "and"),
+_BEFORE_OPERANDS = {"ratio of": ("/", "to"), "the ratio of": ("/", "to"), "difference between": ("-", "and"), "gap between": ("-", "and"),
                     "margin between": ("-", "and")}
 _ARTICLES = frozenset({"the", "a", "an"})
 _SYMBOLS = {"-": "-", "+": "+", "*": "*", "/": "/", "%": "as % of"}

@@ -369,7 +369,7 @@ PHRASES: list[Phrase] = [
     *_phrases("group", "for each,for every,per,each,every,by each,of each,in each,broken down by,grouped by,group by,split by,for all the different,for the different,for different,across all the different,for all"),
     *_phrases("distinct", "different,distinct,unique,various,possible,all the different,all the distinct"),
     *_phrases("neg", "not,no,never,non,without,isn't,aren't,doesn't,don't"),
-    *_phrases("arith", "divided by,multiplied by,minus,plus,ratio of,the ratio,as a ratio,per unit of,as a percent of,as a percentage of"),
+    *_phrases("arith", "divided by,multiplied by,minus,plus,ratio of,the ratio of,the ratio,as a ratio,per unit of,as a percent of,as a percentage of"),
     *_phrases("missing", "missing,blank,null,not recorded,unrecorded,not available,absent,left blank,is missing,are missing,was missing,were missing,unknown,is unknown,are unknown,not known"),
     *_phrases("cmp", "leaving out,leave out,left out,skip,skipping,omit,omitting,ignore,ignoring,not counting,dropping,drop", "!="),
     *_phrases("like", "contain,contains,containing,contained,include,includes,including,substring,with the word,has the word,have the word,the word,the letter,the string,the text,the phrase,the substring,string,letter,word,text,phrase,mention,mentions,mentioning", "contains"),
