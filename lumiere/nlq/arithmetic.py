@@ -1,6 +1,7 @@
 """Numbers worked out on each row from two columns: `temp_max minus temp_min`, `brain weight divided
 by body weight`, `the ratio of sodium to calories`, `the gap between the high and the low temperature`
-(when something is done with it: compared, averaged, ranked).
+(when something is done with it: compared, averaged, ranked), and `the tip was more than 20% of the
+total bill` (the tip as a percentage of the bill, compared with 20).
 
 The two column mentions and the word between them become one column mention whose column is
 derived; the rendered query reads the table with that column added, so every pass treats it like a
@@ -15,15 +16,20 @@ from lumiere.nlq.plan import Derived
 from lumiere.nlq.schema import ColumnRef
 
 # The operator each arithmetic phrase stands for, with its operands around it (`A minus B`).
-_BETWEEN_OPERANDS = {"minus": "-", "plus": "+", "divided by": "/", "multiplied by": "*",
+_BETWEEN_OPERANDS = {"minus": "-", "plus": "+", "divided by": "/", "multiplied by": "*", "times": "*",
                      "as a percent of": "%", "as a percentage of": "%"}
 # `times` is otherwise a word to skip ("gdpPercap times pop" was read as gdpPercap, then by pop).
 _FILLER_OPERATORS = frozenset({"times"})
-_BETWEEN_OPERANDS["times"] = "*"
 # Phrases followed by both operands: `the ratio of A to B`, `the difference between A and B`.
-_BEFORE_OPERANDS = {"ratio of": ("/", "to"), "the ratio of": ("/", "to"), "difference between": ("-", "and"), "gap between": ("-", "and"),
-                    "margin between": ("-", "and")}
+_BEFORE_OPERANDS = {
+    "ratio of": ("/", "to"),
+    "the ratio of": ("/", "to"),
+    "difference between": ("-", "and"),
+    "gap between": ("-", "and"),
+    "margin between": ("-", "and"),
+}
 _ARTICLES = frozenset({"the", "a", "an"})
+_LINKING_VERBS = frozenset({"is", "was", "are", "were", "be", "been", "being", "stays", "stayed", "remains"})
 _SYMBOLS = {"-": "-", "+": "+", "*": "*", "/": "/", "%": "as % of"}
 
 
@@ -49,6 +55,39 @@ def link_arithmetic(tokens: list[Token], taken: list[Mention | None]) -> list[De
         for k in range(start, end):
             taken[k] = combined
         derived.append(Derived(column, op, left_column, right_column))
+    return derived
+
+
+def link_percent_of(tokens: list[Token], taken: list[Mention | None]) -> list[Derived]:
+    """`the tip was more than 20% of the total bill`: the column compared is the tip as a percentage
+    of the total bill (compared with 20), not the total bill compared with 20."""
+    derived: list[Derived] = []
+    for at, token in enumerate(tokens):
+        if token.kind != "number" or not token.text.endswith("%") or taken[at] is not None:
+            continue
+        if at + 1 >= len(tokens) or tokens[at + 1].low != "of" or taken[at + 1] is not None:
+            continue
+        right = _next_to(at + 2, 1, tokens, taken)
+        comparison = taken[at - 1] if at > 0 else None
+        if right is None or comparison is None or comparison.kind != "kw" or not comparison.has("cmp"):
+            continue
+        k = comparison.start - 1
+        while k >= 0 and taken[k] is None and tokens[k].low in _LINKING_VERBS:
+            k -= 1
+        left = taken[k] if k >= 0 else None
+        if left is None:
+            continue
+        left_column, right_column = _number_column(left), _number_column(right)
+        if left_column is None or right_column is None or left_column is right_column:
+            continue
+        column = _derived_column("%", left_column, right_column)
+        as_percent = Mention("column", left.start, left.end, left.text, columns=[column], coverage=1.0)
+        said_of = Mention("stop", at + 1, right.end, " ".join(t.text for t in tokens[at + 1 : right.end]))
+        for x in range(left.start, left.end):
+            taken[x] = as_percent
+        for x in range(at + 1, right.end):
+            taken[x] = said_of
+        derived.append(Derived(column, "%", left_column, right_column))
     return derived
 
 

@@ -16,7 +16,7 @@ from lumiere.nlq.absorbing import (
     absorb_row_noun_modifiers,
     absorb_units_of,
 )
-from lumiere.nlq.arithmetic import link_arithmetic
+from lumiere.nlq.arithmetic import link_arithmetic, link_percent_of
 from lumiere.nlq.column_names import (
     EVERYDAY_NAMES,
     adjective_base,
@@ -69,7 +69,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     absorb_count_units(tokens, taken, schema)
     _link_everyday_names(tokens, taken, schema)
     _distribute_heads(tokens, taken, schema, everyday=True)
-    derived = link_arithmetic(tokens, taken)
+    derived = link_arithmetic(tokens, taken) + link_percent_of(tokens, taken)
     _group_by_number_of(tokens, taken)
     absorb_person_nouns(tokens, taken)
     _link_date_parts(tokens, taken, schema)
