@@ -301,7 +301,7 @@ def _number_subject(
         if numeric:
             after_mention.used = True
             return Expr(numeric[0]), False
-        if explicit:
+        if explicit and _can_count_past(after_mention.column):
             after_mention.used = True
             return Expr(after_mention.column, "count", distinct=True), True
     if concept is not None and concept != "time" and (found := _concept_subject(state, i, concept)) is not None:
@@ -317,6 +317,12 @@ def _number_subject(
         if columns:
             return Expr(prefer_mentioned(state, columns)), False
     return None
+
+
+def _can_count_past(column: ColumnRef) -> bool:
+    """`continents with more than 3 countries` counts a column's distinct values per group; a yes/no
+    column (`passengers over 60 survived`) has two values, so that reading is a misreading."""
+    return column.boolean_values is None
 
 
 def _concept_subject(state: PlanState, i: int, concept: str) -> tuple[Expr, bool] | None:
