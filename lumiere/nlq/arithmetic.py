@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lumiere.core.engine import ColumnInfo
 from lumiere.nlq.lexicon import Token
-from lumiere.nlq.mention import Mention
+from lumiere.nlq.mention import Mention, distinct_mentions
 from lumiere.nlq.plan import Derived
 from lumiere.nlq.schema import ColumnRef
 
@@ -38,7 +38,7 @@ def link_arithmetic(tokens: list[Token], taken: list[Mention | None]) -> list[De
     derived: list[Derived] = []
     bare = [Mention("filler", k, k + 1, token.text) for k, token in enumerate(tokens)
             if taken[k] is None and token.low in _FILLER_OPERATORS]
-    for mention in sorted([*_mentions(taken), *bare], key=lambda m: m.start):
+    for mention in sorted([*distinct_mentions(taken), *bare], key=lambda m: m.start):
         if mention.used or not (mention.kind == "kw" or mention.low in _FILLER_OPERATORS):
             continue
         operands = _operands(mention, tokens, taken)
@@ -146,11 +146,3 @@ def _derived_column(op: str, left: ColumnRef, right: ColumnRef) -> ColumnRef:
     # A sum or a difference is in its columns' unit (`more than 15 degrees`); a ratio in none.
     words = [*left.words, *right.words] if op in ("-", "+") else []
     return ColumnRef(info=info, table=left.table, position=left.position, row_count=left.row_count, words=words)
-
-
-def _mentions(taken: list[Mention | None]) -> list[Mention]:
-    unique: list[Mention] = []
-    for mention in taken:
-        if mention is not None and (not unique or unique[-1] is not mention):
-            unique.append(mention)
-    return unique

@@ -41,7 +41,7 @@ from lumiere.nlq.lexicon import (
     verb_lemmas,
     word_forms,
 )
-from lumiere.nlq.mention import Linked, Mention
+from lumiere.nlq.mention import Linked, Mention, distinct_mentions
 from lumiere.nlq.plan import MonthOfYear
 from lumiere.nlq.row_nouns import names_the_rows
 from lumiere.nlq.schema import ColumnRef, SchemaIndex, WordMatcher, split_identifier
@@ -78,11 +78,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     absorb_units_of(tokens, taken)
     link_value_stems(tokens, taken, schema)
     link_description_words(tokens, taken, schema)  # units, descriptions: only words still unknown
-    mentions: list[Mention] = []
-    for mention in taken:
-        if mention is not None and (not mentions or mentions[-1] is not mention):
-            mentions.append(mention)
-    return Linked(tokens, mentions, schema, summary_rows, derived)
+    return Linked(tokens, distinct_mentions(taken), schema, summary_rows, derived)
 
 
 # --------------------------------------------------------------------------- typos

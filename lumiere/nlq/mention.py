@@ -50,3 +50,12 @@ class Linked:
     schema: SchemaIndex
     summary_rows: list[tuple[ColumnRef, Any]] = field(default_factory=list)  # ("Nation", "Total")
     derived: list[Derived] = field(default_factory=list)  # "A minus B": numbers worked out per row
+
+
+def distinct_mentions(taken: list[Mention | None]) -> list[Mention]:
+    """The mentions of a question in order, each once (a mention spans one entry per token)."""
+    unique: list[Mention] = []
+    for mention in taken:
+        if mention is not None and (not unique or unique[-1] is not mention):
+            unique.append(mention)
+    return unique

@@ -234,10 +234,11 @@ def _check_share_of_a_measure(state: PlanState, i: int) -> None:
     ranked (a ratio of it to something unsaid), not a share of the rows; refused with the wording
     that works, rather than answered with each day's share of the rows."""
     cursor = state.cursor
-    measure = cursor.at(cursor.previous_index(i))
-    if measure is None or measure.kind != "column" or not measure.used or not measure.column.numeric:
+    at = cursor.previous_index(i)
+    measure = cursor.at(at)
+    if at is None or measure is None or measure.kind != "column" or not measure.used or not measure.column.numeric:
         return
-    before = cursor.at(cursor.previous_index(cursor.previous_index(i) or 0))
+    before = cursor.at(cursor.previous_index(at))
     if before is not None and before.kind == "kw" and (before.has("agg") or before.has("sup")):
         said = cursor.mentions[i].text
         raise Unplaced(
