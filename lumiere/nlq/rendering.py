@@ -136,6 +136,9 @@ def _literal(value: Any) -> exp.Expr:
     return exp.Literal.string(str(value))
 
 
+_WHOLE_TABLE = "lumiere_whole_table"
+
+
 def cond_node(cond: Cond) -> exp.Expr:
     if cond.other is not None and cond.expr.column is not None and cond.other.column is not None:
         left, right = cond.expr.column, cond.other.column
@@ -183,6 +186,7 @@ def cond_node(cond: Cond) -> exp.Expr:
         # "at the highest dose": the rows whose value is the column's largest in the whole table
         pick = exp.Max if cond.values[0] == "max" else exp.Min
         table = exp.Table(this=exp.to_identifier(cond.expr.column.table, quoted=True))
+        table.meta[_WHOLE_TABLE] = True  # `_build` reads it with the numbers worked out per row, if any
         best = exp.select(pick(this=target.copy())).from_(table)
         return exp.EQ(this=target, expression=exp.Subquery(this=best))
     if cond.op == "distinct":
@@ -248,7 +252,14 @@ def build_tree(plan: Plan, schema: SchemaIndex, dialect: str = "duckdb") -> exp.
 
 
 def _build(plan: Plan, schema: SchemaIndex) -> exp.Select:
-    table = _source(plan, schema)
+    tree = _build_from(plan, schema, _source(plan, schema))
+    if plan.derived:  # "at the highest total_bill minus tip": the whole table has that number too
+        for whole in [t for t in tree.find_all(exp.Table) if t.meta.get(_WHOLE_TABLE)]:
+            whole.replace(_source(plan, schema))
+    return tree
+
+
+def _build_from(plan: Plan, schema: SchemaIndex, table: exp.Expr) -> exp.Select:
     if plan.share:
         return _share_tree(plan, table)
     if plan.difference is not None:
