@@ -19,8 +19,8 @@ from lumiere.core.lru import BoundedLru
 from lumiere.core.resultset import ResultSet
 
 # Figures already drawn, by a digest of everything that shapes one. A repeated question, a dashboard
-# refresh or a chart opened again from history brings the same rows, and Plotly's figure building is
-# the largest CPU cost of an answer (~10 ms, on the one core a process's Python gets). Kept as JSON
+# refresh or a chart opened again from history brings the same rows, and drawing reads them through
+# pandas again (1-5 ms on the one core a process's Python gets, more for long results). Kept as JSON
 # text so that every caller gets a copy of its own to change.
 _DRAWN: BoundedLru[bytes, tuple[str, tuple[str, ...]]] = BoundedLru(max_entries=512, max_bytes=32 * 1024 * 1024)
 

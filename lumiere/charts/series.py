@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import inert
 from lumiere.charts.kinds.base import new_figure
 from lumiere.charts.theme import THEMES, base_layout, style_axes, theme_template
@@ -98,7 +99,7 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
 
 
-def _finished(figure: go.Figure, title: str, theme: str, *, legend: bool) -> dict[str, Any]:
+def _finished(figure: FigureDraft, title: str, theme: str, *, legend: bool) -> dict[str, Any]:
     if theme not in THEMES:
         raise Invalid(f"theme must be one of: {', '.join(THEMES)}.", field="theme")
     figure.update_layout(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import inert, label_text
 from lumiere.charts.kinds.base import (
     aggregate,
@@ -28,7 +29,7 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
 
-def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
+def draw_bar(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> FigureDraft:
     x_profile = profiles[spec.x_column]
     frame = plot_frame(profiles, x=spec.x, y=spec.y, c=spec.color)
     keys = ["x", "c"] if spec.color else ["x"]

@@ -11,8 +11,8 @@ from itertools import pairwise
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft, PlotlyTrace
 from lumiere.charts.escaping import EMPTY_LABEL, inert, label_text
 from lumiere.charts.profile import (
     NUMERIC_KINDS,
@@ -55,13 +55,16 @@ _CALENDARS = [
     {name: position for position, names in enumerate(_MONTHS) for name in names},
 ]
 
-Builder = Callable[[ChartSpec, dict[str, ColumnProfile], ResultSet, list[str]], go.Figure]
+Builder = Callable[[ChartSpec, dict[str, ColumnProfile], ResultSet, list[str]], FigureDraft]
 
 
-def new_figure(*traces: Any) -> go.Figure:
-    """A figure on the empty template: the theme's template is attached as JSON at the end, which is
-    far cheaper than letting Plotly validate and copy it for every figure."""
-    return go.Figure(data=list(traces), layout={"template": "none"})
+def new_figure(*traces: PlotlyTrace) -> FigureDraft:
+    """A figure with no template: the theme's template is attached as JSON at the end, which is far
+    cheaper than letting Plotly validate and copy it for every figure."""
+    figure = FigureDraft()
+    for trace in traces:
+        figure.add_trace(trace)
+    return figure
 
 
 def ordered_axis(profile: ColumnProfile) -> bool:
@@ -250,7 +253,7 @@ def hover_template(x_name: str, x_field: str, y_name: str, y_field: str, series:
 
 
 def set_axes(
-    figure: go.Figure,
+    figure: FigureDraft,
     x_title: str,
     y_title: str,
     *,
@@ -266,4 +269,4 @@ def set_axes(
         y_axis.update(tickformat=y_style.format, tickprefix=inert(y_style.prefix), ticksuffix=inert(y_style.suffix))
     elif y_format:
         y_axis["tickformat"] = y_format
-    figure.update_layout(xaxis=x_axis, yaxis=y_axis)  # one pass through Plotly's property machinery, not four
+    figure.update_layout(xaxis=x_axis, yaxis=y_axis)

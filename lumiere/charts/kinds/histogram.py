@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import EMPTY_LABEL, inert
 from lumiere.charts.kinds.base import (
     axis_value,
@@ -26,7 +27,7 @@ from lumiere.core.resultset import ResultSet
 
 def draw_histogram(
     spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]
-) -> go.Figure:
+) -> FigureDraft:
     profile = profiles[spec.x_column]
     numbers = [n for n in (as_number(v) for v in profile.values) if n is not None]
     figure = new_figure()

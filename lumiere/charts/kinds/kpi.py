@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import inert, label_text
 from lumiere.charts.kinds.base import new_figure, number_format
 from lumiere.charts.limits import MAX_KPI_VALUES
@@ -12,7 +13,7 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet, unit_affixes
 
 
-def draw_kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
+def draw_kpi(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> FigureDraft:
     first = profiles[spec.y_column]
     others = [p for p in profiles.values() if p is not first and p.role == "measure"]
     shown = [first, *others[: MAX_KPI_VALUES - 1]]

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import inert, label_text
 from lumiere.charts.kinds.base import (
     aggregate,
@@ -31,7 +32,7 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
 
-def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
+def draw_line(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> FigureDraft:
     x_profile = profiles[spec.x_column]
     frame = plot_frame(profiles, x=spec.x, y=spec.y, c=spec.color)
     frame, how = aggregate(frame, ["x", "c"] if spec.color else ["x"], spec, notes)

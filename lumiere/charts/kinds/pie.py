@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import inert, label_text
 from lumiere.charts.kinds.base import aggregate, new_figure, number_format, plot_frame
 from lumiere.charts.limits import MAX_PIE_SLICES
@@ -13,7 +14,7 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
 
-def draw_pie(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
+def draw_pie(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> FigureDraft:
     frame, _how = aggregate(plot_frame(profiles, x=spec.x, y=spec.y), ["x"], spec, notes)
     slices = sorted(
         (

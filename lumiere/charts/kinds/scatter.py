@@ -7,6 +7,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import EMPTY_LABEL, inert, label_text
 from lumiere.charts.kinds.base import (
     axis_value,
@@ -23,7 +24,9 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
 
-def draw_scatter(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
+def draw_scatter(
+    spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]
+) -> FigureDraft:
     x_profile, y_profile = profiles[spec.x_column], profiles[spec.y_column]
     color_profile = profiles[spec.color] if spec.color else None
     label_profile = next((p for p in profiles.values() if p.role == "label" and p.unique), None)

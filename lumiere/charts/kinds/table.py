@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from lumiere.charts.draft import FigureDraft
 from lumiere.charts.escaping import inert
 from lumiere.charts.kinds.base import new_figure, number_format
 from lumiere.charts.limits import MAX_TABLE_ROWS
@@ -12,7 +13,7 @@ from lumiere.charts.spec import ChartSpec
 from lumiere.core.resultset import ResultSet
 
 
-def draw_table(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> go.Figure:
+def draw_table(spec: ChartSpec, profiles: dict[str, ColumnProfile], result: ResultSet, notes: list[str]) -> FigureDraft:
     if len(result.rows) > MAX_TABLE_ROWS:
         notes.append(f"The table figure shows the first {MAX_TABLE_ROWS:,} of {len(result.rows):,} rows.")
     cells: list[list[float | None] | list[str]] = []
