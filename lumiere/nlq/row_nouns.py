@@ -26,7 +26,7 @@ _PARTICLES = frozenset(("out", "up", "off", "down", "over", "about", "away", "ba
 
 def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, schema: SchemaIndex) -> bool:
     token = tokens[i]
-    if token.kind != "word" or token.low in FUNCTION_WORDS or not _is_noun(token.low):
+    if token.kind != "word" or token.low in FUNCTION_WORDS or not is_noun(token.low):
         return False
     if i == 0:
         # "animals that sleep less than 4 hours": a listing opened by the rows' noun
@@ -110,7 +110,7 @@ def is_singular_noun(word: str) -> bool:
     return word in lemminflect.getAllLemmas(word).get("NOUN", ())
 
 
-def _is_noun(word: str) -> bool:
+def is_noun(word: str) -> bool:
     return "NOUN" in lemminflect.getAllLemmas(word)
 
 
@@ -123,7 +123,7 @@ def _modifies_next_noun(tokens: list[Token], taken: list[Mention | None], i: int
         (after is None or (after.kind == "table" and not after.row_noun))  # "which Post cereals"
         and following.kind == "word"
         and following.low not in FUNCTION_WORDS
-        and _is_noun(following.low)
+        and is_noun(following.low)
         and not lemminflect.getAllLemmas(following.low).get("VERB")
     )
 

@@ -420,6 +420,16 @@ def test_count_units_name_their_column(data, tmp_path_factory):
     assert rows[0][0] == by_nation.Silver.idxmax()
 
 
+def test_how_many_counts_the_rows_a_column_only_describes(tmp_path_factory):
+    """`parties` over `party members`: the column's last word is what it adds up (members), so
+    "how many parties" counts rows; "how many party members" still adds the column up."""
+    table = plotly.data.tips().rename(columns={"size": "party members"})
+    parties = upload(table, "tips", tmp_path_factory.mktemp("parties"))
+    assert scalar(parties, "how many parties tipped more than 5") == (table.tip > 5).sum()
+    assert scalar(parties, "how many parties were smokers") == (table.smoker == "Yes").sum()
+    assert scalar(parties, "how many party members were there in total") == table["party members"].sum()
+
+
 def test_numbers_said_with_a_scale(data):
     frame = data["gapminder"].frame
     in_2007 = frame[frame.year == 2007]

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import re
+
+from lumiere.nlq.lexicon import word_forms
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr, Unplaced
 from lumiere.nlq.planner.shared import ON_AVERAGE, first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
-from lumiere.nlq.schema import ColumnRef
+from lumiere.nlq.row_nouns import is_noun
+from lumiere.nlq.schema import ColumnRef, split_identifier
 
 
 def trailing_averages(state: PlanState) -> None:
@@ -171,6 +175,9 @@ def _count(state: PlanState, i: int) -> None:
         column = target.column
         if column.numeric_measure and not column.yearish and column.boolean_values is None:
             target.used = True
+            if not state.plan.group and _only_its_modifier_said(target, column):
+                state.count_requested = True  # "how many hospitals have …" over `Hospital beds`
+                return
             if _of_the_row_picked(state, target):
                 state.plan.add_select(Expr(column))  # "how many carats is the most expensive diamond"
             else:
@@ -252,6 +259,17 @@ def _share_is_column(state: PlanState, i: int) -> bool:
     cursor = state.cursor
     before = cursor.at(cursor.previous_index(i))
     return before is not None and (before.kind == "kw" and (before.has("agg") or before.has("sup")))
+
+
+def _only_its_modifier_said(target: Mention, column: ColumnRef) -> bool:
+    """`how many hospitals have …` over `Hospital beds`: the noun counted is the rows, not the beds
+    the column adds up; a name's last word is what it measures, and only a word before it was said."""
+    named = split_identifier(re.sub(r"\(.*?\)|\[.*?\]", " ", column.name))  # `Deaths (age <15)` measures deaths
+    if len(named) < 2 or target.coverage >= 1.0:
+        return False
+    said = target.low.split()
+    head = named[-1]
+    return head not in {form for word in said for form in word_forms(word)} and all(map(is_noun, said))
 
 
 _CALENDAR_GRAIN = ("hour", "day", "weekday", "week", "month", "quarter")
