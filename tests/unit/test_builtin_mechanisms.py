@@ -430,6 +430,22 @@ def test_how_many_counts_the_rows_a_column_only_describes(tmp_path_factory):
     assert scalar(parties, "how many party members were there in total") == table["party members"].sum()
 
 
+def test_how_many_of_a_value_were_verbed_counts_rows(tmp_path_factory):
+    """`how many WR were picked in round 3` over a draft with a Pick column: the rows with that value
+    are counted; `picked` says what happened to them, it does not add the pick numbers up."""
+    countries = _gapminder_2007().sort_values("gdpPercap", ascending=False).reset_index(drop=True)
+    draft = pd.DataFrame({
+        "Round": countries.index // 20 + 1,
+        "Pick": countries.index + 5,
+        "Player": countries.country,
+        "Position": countries.continent,
+    })
+    picks = upload(draft, "draft", tmp_path_factory.mktemp("draft"))
+    generated, rows = ask(picks, "how many Europe were picked in round 2?")
+    assert "SUM" not in generated.sql
+    assert rows == [[((draft.Round == 2) & (draft.Position == "Europe")).sum()]]
+
+
 def test_numbers_said_with_a_scale(data):
     frame = data["gapminder"].frame
     in_2007 = frame[frame.year == 2007]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import lemminflect
+
 from lumiere.nlq.lexicon import word_forms
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr, Unplaced
@@ -139,6 +141,9 @@ def _of_the_row_picked(state: PlanState, target: Mention) -> bool:
     )
 
 
+_AUXILIARIES = frozenset("is are was were has have had did do does got".split())
+
+
 def _count(state: PlanState, i: int) -> None:
     cursor = state.cursor
     mention = cursor.mentions[i]
@@ -146,8 +151,18 @@ def _count(state: PlanState, i: int) -> None:
     if cursor.is_keyword(j, "agg") and cursor.mentions[j].payload("agg") == "sum" and not cursor.mentions[j].used:
         cursor.mentions[j].used = True  # "how many total robots": `total` restates the count
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))
+    counts_a_value = False
     while cursor.is_index(j) and cursor.mentions[j].kind == "value" and cursor.mentions[j].used:
+        counts_a_value = True
         j = cursor.next_index(j, skip=("stop", "punct", "filler"))  # "how many Asian countries": the noun is counted
+    if counts_a_value and cursor.is_index(j) and cursor.mentions[j - 1].low in _AUXILIARIES:
+        # "how many WR were picked": the rows with that value, not the Pick column added up
+        predicate = cursor.mentions[j]
+        if predicate.kind == "column" and _only_a_verb(predicate.low):
+            predicate.used = True
+        state.count_requested = True
+        mention.used = True
+        return
     if cursor.is_index(j) and j > 0 and cursor.mentions[j - 1].low in ("by", "per"):
         state.count_requested = True  # "number of deaths by race": rows counted, grouped by race
         return
@@ -270,6 +285,12 @@ def _only_its_modifier_said(target: Mention, column: ColumnRef) -> bool:
     said = target.low.split()
     head = named[-1]
     return head not in {form for word in said for form in word_forms(word)} and all(map(is_noun, said))
+
+
+def _only_a_verb(text: str) -> bool:
+    """`picked`, `drafted`: a word that is a verb and never a noun."""
+    lemmas = lemminflect.getAllLemmas(text)
+    return " " not in text and "VERB" in lemmas and "NOUN" not in lemmas
 
 
 _CALENDAR_GRAIN = ("hour", "day", "weekday", "week", "month", "quarter")
