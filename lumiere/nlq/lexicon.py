@@ -541,9 +541,12 @@ def _place_words() -> dict[str, tuple[str, ...]]:
 PLACE_WORDS = _place_words()
 
 # Labels of rows that sum up the others (a spreadsheet's last line): left out of every answer
-# unless the question names them.
-# with the spellings other languages' tables use for the same line (`Totaal`, `Gesamt`, `Totale`)
-SUMMARY_ROW_LABELS = ("total", "totals", "grand total", "total:", "totals:", "overall", "totaal", "gesamt", "totale")
+# unless the question names them. With the spellings other languages' tables use for the same line
+# (`Totaal`, `Gesamt`, `Totale`), and the lines under an election's candidates (`Turnout`, `Majority`).
+SUMMARY_ROW_LABELS = (
+    "total", "totals", "grand total", "total:", "totals:", "overall", "totaal", "gesamt", "totale",
+    "turnout", "majority", "registered electors", "rejected ballots", "valid votes", "total votes",
+)
 
 TRUE_VALUES = ("yes", "y", "true", "t", "1", "1.0")
 FALSE_VALUES = ("no", "n", "false", "f", "0", "0.0")

@@ -357,6 +357,20 @@ def test_a_total_row_is_left_out(data, europe):
     assert any("Total" in note for note in generated.notes)
 
 
+def test_the_lines_under_an_election_result_are_left_out(tmp_path_factory):
+    """A constituency's result as election tables print it: a line per candidate, then the turnout
+    (every vote cast) and the winner's majority, in the same columns."""
+    election = plotly.data.election()
+    votes = election[["Coderre", "Bergeron", "Joly"]].sum()
+    frame = pd.DataFrame({"Candidate": votes.index, "Votes": votes.to_numpy()})
+    lines = pd.DataFrame({"Candidate": ["Majority", "Turnout"],
+                          "Votes": [votes.max() - votes.drop(votes.idxmax()).max(), votes.sum()]})
+    result = upload(pd.concat([frame, lines], ignore_index=True), "result", tmp_path_factory.mktemp("result"))
+    _, rows = ask(result, "which candidate has the most votes?")
+    assert rows[0][0] == votes.idxmax()
+    assert scalar(result, "how many votes were cast in total?") == votes.sum()
+
+
 def test_a_total_row_the_question_names_is_kept(data, europe):
     _, rows = ask(europe, "What is the population of Total?")
     assert rows == [[europe.frame["pop"].iloc[-1]]]
