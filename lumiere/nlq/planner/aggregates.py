@@ -15,26 +15,39 @@ from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.row_nouns import is_noun
 from lumiere.nlq.schema import ColumnRef, split_identifier
 
+# "how much did men tip in total": a total said apart from its column
+_IN_TOTAL = frozenset(("in total", "altogether"))
+
 
 def trailing_averages(state: PlanState) -> None:
-    """`how old were the victims on average`: `on average` after the one number column the question
-    names is that column's average."""
+    """`how old were the victims on average`, `how much did men tip in total`: `on average` or `in
+    total` after the one number column the question names (or `in total` opening the question)
+    is that column's average or total."""
     cursor = state.cursor
     for i, mention in enumerate(cursor.mentions):
-        if mention.used or mention.kind != "kw" or mention.low not in ON_AVERAGE:
+        if mention.used or mention.kind != "kw" or mention.low not in ON_AVERAGE | _IN_TOTAL:
             continue
         named = [m for m in cursor.mentions[:i] if m.kind == "column"]
+        if i == 0 and mention.low in _IN_TOTAL:  # "in total, how much did men tip"
+            named = [m for m in cursor.mentions if m.kind == "column"]
         ranked_or_summed = any(
-            m is not mention and m.kind == "kw" and (m.has("agg") or m.has("sup") or m.has("supcol"))
+            m is not mention and m.kind == "kw" and (m.has("agg") or m.has("sup") or m.has("supcol") or m.has("count"))
             for m in cursor.mentions
-        )  # "which dose gives the longest teeth on average" ranks doses: not the average dose
+        )  # "which dose gives the longest teeth on average" ranks doses: not the average dose; "how many
+        # stages are there in total" counts them
+        if not named and not ranked_or_summed and mention.low in _IN_TOTAL:
+            # "how much did women pay in total": a total of a number the question does not name
+            measures = [c.name for c in state.schema.columns if c.numeric_measure]
+            example = f", for example 'the total {measures[0]}'" if measures else ""
+            raise Unplaced([mention.text], f"I could not tell which number to add up {mention.text}. "
+                                           f"Name its column{example}.")
         if len(named) != 1 or named[0].used or ranked_or_summed or _after_question_word(cursor.mentions, named[0]):
             return
         column = first_numeric_column(named[0])
         if not column.numeric:
             return
         mention.used = named[0].used = True
-        state.plan.add_select(Expr(column, "avg"))
+        state.plan.add_select(Expr(column, "sum" if mention.low in _IN_TOTAL else "avg"))
         return
 
 
