@@ -19,7 +19,7 @@ from lumiere.nlq.schema import ColumnRef, split_identifier
 _IN_TOTAL = frozenset(("in total", "altogether"))
 
 
-def trailing_averages(state: PlanState) -> None:
+def trailing_aggregates(state: PlanState) -> None:
     """`how old were the victims on average`, `how much did men tip in total`: `on average` or `in
     total` after the one number column the question names (or `in total` opening the question)
     is that column's average or total."""
