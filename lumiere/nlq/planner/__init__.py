@@ -57,6 +57,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     filters.extreme_value_filters,
     superlatives.superlatives,
     superlatives.averaged_superlatives,
+    aggregates.world_totals,
     aggregates.trailing_aggregates,
     aggregates.counts_and_aggregates,
     aggregates.shares,

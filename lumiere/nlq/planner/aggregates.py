@@ -10,13 +10,41 @@ import lemminflect
 from lumiere.nlq.lexicon import word_forms
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr, Unplaced
-from lumiere.nlq.planner.shared import ON_AVERAGE, first_numeric_column, is_comparison_after
+from lumiere.nlq.planner.shared import ON_AVERAGE, additive_aggregate, first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.row_nouns import is_noun
 from lumiere.nlq.schema import ColumnRef, split_identifier
 
 # "how much did men tip in total": a total said apart from its column
 _IN_TOTAL = frozenset(("in total", "altogether"))
+
+
+_WHOLE_WORLD = frozenset(("world", "global", "worldwide"))
+
+
+def world_totals(state: PlanState) -> None:
+    """`the world population in 2007`: the whole of a measure that adds up (a population, sales) is
+    its total over the rows. A rate or an average (`world life expectancy`) is no plain average of
+    the rows (each row would weigh the same), so it is refused with the reading that works."""
+    cursor = state.cursor
+    if any(m.kind == "kw" and m.has("share") for m in cursor.mentions):
+        return  # "what share of the world population lived in Asia": the whole a share is taken of
+    for i, mention in enumerate(cursor.mentions):
+        if mention.used or mention.kind not in ("filler", "unknown") or mention.low not in _WHOLE_WORLD:
+            continue
+        j = cursor.next_index(i, skip=("stop",))
+        target = cursor.at(j)
+        if target is None or target.kind != "column" or target.used or not target.column.numeric_measure:
+            continue
+        column = target.column
+        if additive_aggregate(column) != "sum":
+            raise Unplaced(
+                [f"{mention.text} {target.text}"],
+                f"The {mention.text} {target.text} is not the plain average of the rows, where each row weighs "
+                f"the same. Ask for the 'average {column.name}' if that is what you need.",
+            )
+        mention.used = target.used = True
+        state.plan.add_select(Expr(column, "sum"))
 
 
 def trailing_aggregates(state: PlanState) -> None:
