@@ -21,6 +21,7 @@ _MIN_SHARED_PREFIX = 4
 _MIN_NAME_CHARS = 3
 _QUANTITY_SUPERLATIVES = frozenset(("most", "least", "fewest", "more", "less", "fewer"))
 _RELATIVE_WORDS = frozenset(("that", "which", "who", "whose", "with", "where", "having"))
+_DETERMINERS = frozenset(("the", "these", "those", "all"))
 _PARTICLES = frozenset(("out", "up", "off", "down", "over", "about", "away", "back"))
 
 
@@ -32,7 +33,7 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
         # "animals that sleep less than 4 hours": a listing opened by the rows' noun
         following = tokens[1].low if len(tokens) > 1 else ""
         return (
-            _is_plural_noun(token.low)
+            _is_plural_noun(token.low, noun_position=True)  # "flowers with …" opens with a noun
             and following in _RELATIVE_WORDS
             and bool(schema.table_words)
             and not _like_a_stored_value(token.low, schema)
@@ -69,7 +70,8 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
         return False
     # elsewhere in the question, the first plural noun the data does not know: "the cars with
     # more than 200 horsepower", "top 3 saltiest cereals" (one noun per question names the rows)
-    elsewhere = _is_plural_noun(token.low) and not row_nouns
+    after_determiner = tokens[i - 1].low in _DETERMINERS
+    elsewhere = _is_plural_noun(token.low, noun_position=after_determiner) and not row_nouns
     if not (after_count or question_word or elsewhere or after_superlative):
         return False
     before = taken[i - 1]
@@ -94,9 +96,10 @@ def _amount_noun(tokens: list[Token], i: int) -> bool:
     return is_singular_noun(tokens[i].low) and following not in ("of", "(")
 
 
-def _is_plural_noun(word: str) -> bool:
+def _is_plural_noun(word: str, *, noun_position: bool = False) -> bool:
+    """`cars`; `flowers` (also a verb) only where a verb cannot stand: after `the`, opening a list."""
     nouns = lemminflect.getAllLemmas(word).get("NOUN", ())
-    return bool(nouns) and word not in nouns and not lemminflect.getAllLemmas(word).get("VERB")
+    return bool(nouns) and word not in nouns and (noun_position or not lemminflect.getAllLemmas(word).get("VERB"))
 
 
 def _same_noun(first: str, second: str) -> bool:
