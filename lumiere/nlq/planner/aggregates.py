@@ -7,7 +7,7 @@ import re
 
 import lemminflect
 
-from lumiere.nlq.lexicon import word_forms
+from lumiere.nlq.lexicon import COUNT_UNITS, word_forms
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr, Unplaced
 from lumiere.nlq.planner.shared import ON_AVERAGE, additive_aggregate, first_numeric_column, is_comparison_after
@@ -239,6 +239,12 @@ def _count(state: PlanState, i: int) -> None:
             else:
                 state.plan.add_select(Expr(column, "sum"))  # "how many points": the numbers add up
             return
+    tally = _tally_column(state) if target is not None and target.kind == "column" and not distinct else None
+    if target is not None and tally is not None and target.column.text and target.low.split()[-1] in COUNT_UNITS:
+        # "how many medals did China win" over rows of (nation, medal, count): the counts add up
+        target.used = True
+        state.plan.add_select(Expr(tally, "sum"))
+        return
     if target is not None and target.kind == "column" and not target.used and not target.also_table:
         columns: list[Mention] = [target]
         k = j
@@ -315,6 +321,17 @@ def _share_is_column(state: PlanState, i: int) -> bool:
     cursor = state.cursor
     before = cursor.at(cursor.previous_index(i))
     return before is not None and (before.kind == "kw" and (before.has("agg") or before.has("sup")))
+
+
+_TALLY_NAMES = frozenset(("count", "counts", "n", "frequency", "freq", "quantity", "qty", "tally"))
+
+
+def _tally_column(state: PlanState) -> ColumnRef | None:
+    """The one number column that holds how many each row stands for (`count`, `n`, `frequency`):
+    a table of (nation, medal, count) rows, as a pivot table exports it."""
+    found = [c for c in state.schema.columns
+             if c.numeric and not c.is_id and [w.word for w in c.words] in ([name] for name in _TALLY_NAMES)]
+    return found[0] if len(found) == 1 else None
 
 
 def _only_its_modifier_said(target: Mention, column: ColumnRef) -> bool:
