@@ -9,7 +9,7 @@ import lemminflect
 
 from lumiere.nlq.lexicon import COUNT_UNITS, word_forms
 from lumiere.nlq.mention import Mention
-from lumiere.nlq.plan import Expr, Unplaced
+from lumiere.nlq.plan import Cond, Expr, Unplaced
 from lumiere.nlq.planner.shared import ON_AVERAGE, additive_aggregate, first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.row_nouns import is_noun
@@ -267,6 +267,7 @@ def _count(state: PlanState, i: int) -> None:
         for column_mention in columns:
             column_mention.used = True
             state.plan.add_select(Expr(column_mention.column, "count", distinct=True))
+        _tallied_predicate(state, k)
         return
     if target is not None and target.kind in ("table", "column") and not target.used:
         target.used = True
@@ -332,6 +333,29 @@ def _tally_column(state: PlanState) -> ColumnRef | None:
     found = [c for c in state.schema.columns
              if c.numeric and not c.is_id and [w.word for w in c.words] in ([name] for name in _TALLY_NAMES)]
     return found[0] if len(found) == 1 else None
+
+
+def _tallied_predicate(state: PlanState, j: int | None) -> None:
+    """`how many nations won medals` over (nation, medal, count) rows: `won medals` says which
+    nations are counted (those with a count above 0), it is no breakdown by the kind of medal."""
+    cursor = state.cursor
+    k = cursor.next_index(j, skip=("stop",))
+    verb = cursor.at(k)
+    said = cursor.at(cursor.next_index(k, skip=("stop",))) if k is not None else None
+    tally = _tally_column(state)
+    if (
+        tally is None
+        or verb is None
+        or verb.kind not in ("filler", "unknown")
+        or said is None
+        or said.kind != "column"
+        or said.used
+        or not said.column.text
+        or said.low.split()[-1] not in COUNT_UNITS
+    ):
+        return
+    verb.used = said.used = True
+    state.plan.where.append([Cond(Expr(tally), ">", [0])])
 
 
 def _only_its_modifier_said(target: Mention, column: ColumnRef) -> bool:
