@@ -33,7 +33,7 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
         # "animals that sleep less than 4 hours": a listing opened by the rows' noun
         following = tokens[1].low if len(tokens) > 1 else ""
         return (
-            _is_plural_noun(token.low, noun_position=True)  # "flowers with …" opens with a noun
+            is_plural_noun(token.low, noun_position=True)  # "flowers with …" opens with a noun
             and following in _RELATIVE_WORDS
             and bool(schema.table_words)
             and not _like_a_stored_value(token.low, schema)
@@ -71,7 +71,7 @@ def names_the_rows(tokens: list[Token], taken: list[Mention | None], i: int, sch
     # elsewhere in the question, the first plural noun the data does not know: "the cars with
     # more than 200 horsepower", "top 3 saltiest cereals" (one noun per question names the rows)
     after_determiner = tokens[i - 1].low in _DETERMINERS
-    elsewhere = _is_plural_noun(token.low, noun_position=after_determiner) and not row_nouns
+    elsewhere = is_plural_noun(token.low, noun_position=after_determiner) and not row_nouns
     if not (after_count or question_word or elsewhere or after_superlative):
         return False
     before = taken[i - 1]
@@ -96,7 +96,7 @@ def _amount_noun(tokens: list[Token], i: int) -> bool:
     return is_singular_noun(tokens[i].low) and following not in ("of", "(")
 
 
-def _is_plural_noun(word: str, *, noun_position: bool = False) -> bool:
+def is_plural_noun(word: str, *, noun_position: bool = False) -> bool:
     """`cars`; `flowers` (also a verb) only where a verb cannot stand: after `the`, opening a list."""
     nouns = lemminflect.getAllLemmas(word).get("NOUN", ())
     return bool(nouns) and word not in nouns and (noun_position or not lemminflect.getAllLemmas(word).get("VERB"))

@@ -8,6 +8,7 @@ from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Expr
 from lumiere.nlq.planner.shared import additive_aggregate
 from lumiere.nlq.planner.state import PlanState
+from lumiere.nlq.row_nouns import is_plural_noun
 from lumiere.nlq.schema import ColumnRef
 
 _OWNER_CUES = frozenset("of for in from by all each every per among".split())
@@ -101,6 +102,17 @@ def projection(state: PlanState) -> None:
             and not state.group_all
         ):
             continue  # "how many professionals treated dogs": dogs only say how they relate
+        if (
+            first_aggregate is not None
+            and i > first_aggregate
+            and before >= 0
+            and cursor.mentions[before].low in ("of", "among", "across")
+            and _names_rows(mention)
+            and any(e.agg for e in state.plan.select)
+            and not state.plan.group
+            and not state.group_all
+        ):
+            continue  # "the average life expectancy of Asian countries": the rows averaged, not a group each
         if mention.coverage < 1.0 and any(
             c.expr.column is mention.column and c.op != "distinct" for group in state.plan.where for c in group
         ):
@@ -119,6 +131,12 @@ def projection(state: PlanState) -> None:
             mention.used = True
             if state.plan.select and not any(e.agg for e in state.plan.select):
                 state.plan.distinct = True
+
+
+def _names_rows(mention: Mention) -> bool:
+    """`countries` over a country column: a plural that names what the rows are about."""
+    words = mention.low.split()
+    return mention.column.text and len(words) == 1 and is_plural_noun(words[0], noun_position=True)
 
 
 def _projected_columns(mention: Mention) -> list[ColumnRef]:
