@@ -59,6 +59,7 @@ def split_identifier(name: str) -> list[str]:
 
 
 _MIN_COMPOUND_HEAD = 3
+_COORDINATE_WORDS = frozenset(("lat", "latitude", "lon", "lng", "longitude"))
 
 
 @lru_cache(maxsize=20000)
@@ -259,7 +260,12 @@ class ColumnRef:
         if not self.numeric:
             return False
         last = self.words[-1].word if self.words else ""
-        return last not in ("id", "key", "code") and not self.calendar_part
+        return last not in ("id", "key", "code") and not self.calendar_part and not self.coordinate
+
+    @cached_property
+    def coordinate(self) -> bool:
+        """`centroid_lat`, `longitude`: a place on the map, never added up or averaged as an amount."""
+        return self.numeric and bool(self.words) and self.words[-1].word in _COORDINATE_WORDS
 
     @cached_property
     def calendar_part(self) -> bool:

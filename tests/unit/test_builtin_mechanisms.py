@@ -460,6 +460,16 @@ def test_how_many_of_a_value_were_verbed_counts_rows(tmp_path_factory):
     assert rows == [[((draft.Round == 2) & (draft.Position == "Europe")).sum()]]
 
 
+def test_a_coordinate_is_never_added_up(tmp_path_factory):
+    """`how many locations` over a table with a centroid latitude counts the places (rows): a
+    latitude is where a row is, not an amount."""
+    table = plotly.data.carshare()
+    places = upload(table, "carshare", tmp_path_factory.mktemp("carshare"))
+    generated, rows = ask(places, "how many locations have more than 500 car hours")
+    assert "centroid_lat" not in generated.sql
+    assert rows == [[(table.car_hours > 500).sum()]]
+
+
 def test_numbers_said_with_a_scale(data):
     frame = data["gapminder"].frame
     in_2007 = frame[frame.year == 2007]

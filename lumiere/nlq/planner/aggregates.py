@@ -220,10 +220,10 @@ def _count(state: PlanState, i: int) -> None:
         and not target.used
         and not distinct
         and not state.plan.group
-        and (_rows_are(state, target.column) or target.column.numbers_the_rows)
+        and (_rows_are(state, target.column) or target.column.numbers_the_rows or target.column.coordinate)
     ):
-        # "on how many days was ozone missing", "how many games" over a game number 1..n: each row
-        # is one, so the rows are counted
+        # "on how many days was ozone missing", "how many games" over a game number 1..n, "how many
+        # locations" over a latitude: each row is one, so the rows are counted
         target.used = True
         state.count_requested = True
         return
