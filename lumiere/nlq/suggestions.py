@@ -42,9 +42,13 @@ def _candidates(table: TableInfo) -> list[str]:
         time = times[0]
         unit = "month" if time.temporal else _words(time.info)
         out.append(f"What is the average {_words(measures[0].info)} by {unit}?")
+    calendar = [c for c in schema.columns if c.calendar_part]
+    if measures and calendar and not categories:  # `peak_hour`, `Month`: positions in the calendar to break down by
+        out.append(f"What is the average {_words(measures[0].info)} for each {_words(calendar[0].info)}?")
     if len(measures) >= 2:
         out.append(f"Show {_words(measures[0].info)} vs {_words(measures[1].info)}")
-        out.append(f"What are the minimum and maximum {_words(measures[1].info)}?")
+    if measures:
+        out.append(f"What are the minimum and maximum {_words(measures[min(1, len(measures) - 1)].info)}?")
     if len(categories) >= 2:
         out.append(f"What are the different {_words(categories[1].info)} values?")
     if categories:
