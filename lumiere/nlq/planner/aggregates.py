@@ -17,8 +17,7 @@ from lumiere.nlq.schema import ColumnRef, split_identifier
 
 # "how much did men tip in total": a total said apart from its column
 _IN_TOTAL = frozenset(("in total", "altogether"))
-
-
+# "the world population": the whole of a measure, over every row
 _WHOLE_WORLD = frozenset(("world", "global", "worldwide"))
 
 
@@ -331,7 +330,7 @@ def _tally_column(state: PlanState) -> ColumnRef | None:
     """The one number column that holds how many each row stands for (`count`, `n`, `frequency`):
     a table of (nation, medal, count) rows, as a pivot table exports it."""
     found = [c for c in state.schema.columns
-             if c.numeric and not c.is_id and [w.word for w in c.words] in ([name] for name in _TALLY_NAMES)]
+             if c.numeric and not c.is_id and len(c.words) == 1 and c.words[0].word in _TALLY_NAMES]
     return found[0] if len(found) == 1 else None
 
 
