@@ -10,7 +10,7 @@ stored column (filter, aggregate, sort, show)."""
 from __future__ import annotations
 
 from lumiere.core.engine import ColumnInfo
-from lumiere.nlq.lexicon import Token
+from lumiere.nlq.lexicon import Token, said_as_percent
 from lumiere.nlq.mention import Mention, distinct_mentions
 from lumiere.nlq.plan import Derived
 from lumiere.nlq.schema import ColumnRef
@@ -63,7 +63,7 @@ def link_percent_of(tokens: list[Token], taken: list[Mention | None]) -> list[De
     of the total bill (compared with 20), not the total bill compared with 20."""
     derived: list[Derived] = []
     for at, token in enumerate(tokens):
-        if token.kind != "number" or not token.text.endswith("%") or taken[at] is not None:
+        if token.kind != "number" or not said_as_percent(token.text) or taken[at] is not None:
             continue
         if at + 1 >= len(tokens) or tokens[at + 1].low != "of" or taken[at + 1] is not None:
             continue

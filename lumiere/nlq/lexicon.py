@@ -106,6 +106,7 @@ def _plain_tokens(text: str, offset: int) -> list[Token]:
             out[first].end = out[first].start + len(out[first].text)
             out[first + 1].start = out[first].end + 1
         _scale_number(out)
+        _percent_number(out)
     return out
 
 
@@ -145,6 +146,33 @@ def _scale_number(tokens: list[Token]) -> None:
     number.text, number.low, number.end = f"{number.text} {scale.text}", f"{number.low} {scale.low}", scale.end
     number.number = value
     number.forms = frozenset({number.low, str(int(value))}) if value.is_integer() else frozenset({number.low})
+
+
+_PERCENT_WORDS = ("percent", "pct", "cent")  # "cent" only after "per"
+PERCENT_SUFFIXES = ("%", " percent", " pct", " per cent")
+
+
+def said_as_percent(text: str) -> bool:
+    """`20%`, `20 percent`, `20 per cent`: a number said as a percentage."""
+    return text.lower().endswith(PERCENT_SUFFIXES)
+
+
+def _percent_number(tokens: list[Token]) -> None:
+    """`70 percent` is one number said as a percentage, like `70%`: the word is the number's
+    unit, not a question about a share of the rows."""
+    if len(tokens) < 2 or tokens[-1].low not in _PERCENT_WORDS:
+        return
+    per = tokens[-1].low == "cent"
+    if per and (len(tokens) < 3 or tokens[-2].low != "per"):
+        return
+    number = tokens[-3] if per else tokens[-2]
+    if number.kind != "number" or said_as_percent(number.text):
+        return
+    said = tokens[-2:] if per else tokens[-1:]
+    del tokens[-len(said):]
+    words = " ".join(token.text for token in said)
+    number.text, number.low, number.end = f"{number.text} {words}", f"{number.low} {words.lower()}", said[-1].end
+    number.forms = number.forms | {number.low}
 
 
 def _word_token(word: str) -> Token:

@@ -512,3 +512,43 @@ def test_a_category_asked_for_is_listed_once(data):
     frame = data["iris"].frame
     _, rows = ask(data["iris"], "species with petal length above 5")
     assert sorted(row[0] for row in rows) == sorted(frame[frame.petal_length > 5].species.unique())
+
+
+def test_a_percentage_is_compared_with_percentages_as_stored(tmp_path_factory):
+    """`over 20%` compares with a column of percentages as stored (20), with one of fractions as
+    0.2, and `20 percent` is the same number said in words, not a share of the rows. A column of
+    other amounts (`tip`, in dollars) is no percentage: refused, not compared with 20."""
+    table = plotly.data.tips()
+    table["tip_pct"] = (table.tip / table.total_bill * 100).round(2)
+    table["tip_share"] = (table.tip / table.total_bill).round(4)
+    tipping = upload(table, "tipping", tmp_path_factory.mktemp("tipping"))
+    assert scalar(tipping, "how many bills had a tip pct above 20%") == (table.tip_pct > 20).sum()
+    assert scalar(tipping, "how many bills had a tip pct above 20 percent") == (table.tip_pct > 20).sum()
+    generated, rows = ask(tipping, "how many bills had a tip share over 20 per cent")
+    assert "0.2" in generated.sql
+    assert rows == [[(table.tip_share > 0.2).sum()]]
+    with pytest.raises(CannotAnswer, match="percentage"):
+        ENGINE.generate("how many customers tipped over 20%", tipping.context())
+
+
+def test_the_most_of_an_amount_ranks_groups_by_its_total(data):
+    """`which day had the most tips`: how much was tipped on each day in all, not the average tip;
+    a measure also said by a verb (`tipped the most tips`) is not a second group key."""
+    frame = data["tips"].frame
+    for question in ("which day had the most tips", "which day tipped the most tips"):
+        generated, rows = ask(data["tips"], question)
+        assert "GROUP BY \"day\" ORDER" in generated.sql
+        assert rows == [[frame.groupby("day").tip.sum().idxmax()]]
+    _, rows = ask(data["tips"], "which day had the highest tip on average")
+    assert rows[0][0] == frame.groupby("day").tip.mean().idxmax()
+
+
+def test_how_many_of_an_amount_with_cents_counts_the_rows(data):
+    """`how many bills had a tip above 3` over `total_bill` (16.99, 10.34 …): amounts with cents are
+    no number of things, so the bills are the rows counted; a count asked of someone still adds up."""
+    frame = data["tips"].frame
+    generated, rows = ask(data["tips"], "how many bills had a tip above 3")
+    assert "SUM" not in generated.sql
+    assert rows == [[(frame.tip > 3).sum()]]
+    paid_by_women = frame[frame.sex == "Female"].total_bill.sum()
+    assert close(scalar(data["tips"], "how many total bill did women pay"), paid_by_women)

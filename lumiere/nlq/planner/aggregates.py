@@ -14,8 +14,12 @@ from lumiere.nlq.planner.shared import ON_AVERAGE, additive_aggregate, first_num
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.row_nouns import is_noun
 from lumiere.nlq.schema import ColumnRef, split_identifier
+from lumiere.nlq.semantic_words import UNIT_WORDS
 
 # "how much did men tip in total": a total said apart from its column
+# "how many points did she score": a count asked of someone, not rows counted
+_ASKED_OF = frozenset("did do does will would can could".split())
+_SCALE_WORDS = frozenset("thousand thousands million millions mn billion billions bn 000 000s".split())
 _IN_TOTAL = frozenset(("in total", "altogether"))
 # "the world population": the whole of a measure, over every row
 _WHOLE_WORLD = frozenset(("world", "global", "worldwide"))
@@ -230,7 +234,10 @@ def _count(state: PlanState, i: int) -> None:
         column = target.column
         if column.numeric_measure and not column.yearish and column.boolean_values is None:
             target.used = True
-            if not state.plan.group and _only_its_modifier_said(target, column):
+            following = cursor.at(None if j is None else j + 1)
+            if not state.plan.group and (
+                _only_its_modifier_said(target, column) or _things_counted_not_amounts(target, following, column)
+            ):
                 state.count_requested = True  # "how many hospitals have …" over `Hospital beds`
                 return
             if _of_the_row_picked(state, target):
@@ -366,6 +373,19 @@ def _only_its_modifier_said(target: Mention, column: ColumnRef) -> bool:
     said = target.low.split()
     head = named[-1]
     return head not in {form for word in said for form in word_forms(word)} and all(map(is_noun, said))
+
+
+def _things_counted_not_amounts(target: Mention, following: Mention | None, column: ColumnRef) -> bool:
+    """`how many bills had a tip above 3` over `total_bill` (16.99, 10.34 …): amounts with cents
+    are no number of things, so the bills counted are the rows. A unit (`how many hours`) is an
+    amount, and so is a count asked of someone (`how many points did she score`, chess's 5.5)."""
+    said = target.low.split()
+    if not said or said[-1] in UNIT_WORDS or (following is not None and following.low in _ASKED_OF):
+        return False
+    if any(word in _SCALE_WORDS for word in split_identifier(column.name)):
+        return False  # `Viewers (in millions)`: 12.5 is a number of viewers, in millions
+    samples = [value for value in column.info.samples if isinstance(value, float)]
+    return any(not value.is_integer() for value in samples)
 
 
 def _only_a_verb(text: str) -> bool:

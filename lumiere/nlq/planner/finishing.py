@@ -96,6 +96,12 @@ def finish(state: PlanState) -> None:
         plan.select = [count_expr(state) if e.key() == COUNT_ROWS.key() else e for e in plan.select]
     if state.rank_groups_by is not None:
         descending, expr = state.rank_groups_by
+        ranked_as_is = [e for e in plain if expr.agg is not None and e.column is not None and e.column is expr.column]
+        if ranked_as_is and len(ranked_as_is) < len(plain):
+            # "which constructor scored the most points": the points are what the groups are ranked
+            # by, added up per constructor, not a second key each value of which is its own group
+            plan.select = [e for e in plan.select if e not in ranked_as_is]
+            plain = [e for e in plain if e not in ranked_as_is]
         if not plan.group:
             targets = plain or _yes_no_subject(state) or [Expr(state.schema.display_column)]
             for t in targets:

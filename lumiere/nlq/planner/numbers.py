@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lumiere.nlq.lexicon import said_as_percent
 from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import COUNT_ROWS, Cond, Expr, MonthOfYear, Unplaced
 from lumiere.nlq.planner.shared import NEGATED, add_condition, first_numeric_column, looks_like_year, prefer_mentioned
@@ -14,6 +15,10 @@ from lumiere.nlq.schema import ColumnRef
 from lumiere.nlq.semantic_words import UNIT_WORDS, unit_fits_column
 
 _YEAR_PREPOSITIONS = frozenset("in during of for on at from".split())
+# Names of columns that hold percentages, shares or rates, whatever their values.
+_PERCENT_NAMES = frozenset("percent percentage pct share rate ratio proportion fraction".split())
+# Aggregates that stay within the column's values, so the values' range still tells their unit.
+_VALUE_AGGREGATES = (None, "avg", "min", "max", "median")
 _NUMBER_LINKS = frozenset("than of the a an is are was were".split())
 _EQUALITY_LINKS = frozenset("of is are was were be equal equals to the a an".split())
 # What a compared number is measured in ("above 80 years", "over 12 mph"): the semantic layer's
@@ -73,6 +78,7 @@ def number_filters(state: PlanState) -> None:
         if _word_number_against_text(mention, expr, op):
             continue  # "an album that wasn't a single": `single` is no count of albums
         _check_years_against_a_measure(state, expr, values, mention)
+        values = _percent_as_stored(state, expr, values, mention)
         mention.used = True
         if op_index is not None:
             cursor.mentions[op_index].used = True
@@ -124,6 +130,34 @@ def _check_years_against_a_measure(state: PlanState, expr: Expr, values: list[An
         [said.text],
         f"{said.text} looks like a year, but {column.name} holds values from {low:g} to {high:g}. "
         "Say which column the year is in (for example 'in 2007'), one question at a time.",
+    )
+
+
+def _percent_as_stored(state: PlanState, expr: Expr, values: list[Any], said: Mention) -> list[Any]:
+    """`turnout above 70%`: a percentage compared with a column of percentages as stored (70) or of
+    fractions (`vote_share` holding 0.1..0.45 is compared with 0.7). A column named as a percentage,
+    share or rate holds them; so does one whose values the number falls within, as for any unit.
+    Any other column holds amounts the percentage is not one of (`tip` in dollars: "tipped over
+    20%" is a share of the bill), so the question is refused rather than compared with 20."""
+    column = expr.column
+    if not said_as_percent(said.text) or column is None or not column.numeric or expr.agg not in _VALUE_AGGREGATES:
+        return values
+    low, high = column.info.min, column.info.max
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return values  # a worked-out column (`tip as % of total_bill`) or an empty one: nothing to go by
+    numbers = [v for v in values if isinstance(v, int | float)]
+    fractions = low >= -1 and high <= 1 and any(abs(v) > 1 for v in numbers)
+    if fractions and all(low <= v / 100 <= high or column.word_set & _PERCENT_NAMES for v in numbers):
+        state.plan.notes.append(f"I read '{said.text}' as {numbers[0] / 100:g}, since {column.name} holds fractions.")
+        return [v / 100 if isinstance(v, int | float) else v for v in values]
+    if column.word_set & _PERCENT_NAMES or all(low <= v <= high for v in numbers):
+        return values
+    whole = next((c.name for c in state.schema.columns if c.numeric_measure and c is not column), "another column")
+    raise Unplaced(
+        [said.text],
+        f"{said.text} is a percentage, but {column.name} holds amounts from {low:g} to {high:g}, not percentages. "
+        f"Compare {column.name} with an amount as stored, or say what it is a percentage of "
+        f"(for example '{column.name} more than {said.text} of {whole}').",
     )
 
 

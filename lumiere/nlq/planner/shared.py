@@ -18,8 +18,14 @@ ON_AVERAGE = frozenset(("on average", "on the average", "in average", "typically
 _ADDITIVE_WORDS = frozenset(
     "pop population count quantity qty sales revenue amount total volume cases deaths births sum units orders".split()
 )
+_RATE_WORDS = frozenset("per rate ratio mpg mph kph average avg mean median percent percentage pct share".split())
 _COUNT_COLUMN_NAMES = frozenset("count counts quantity qty n".split())
 NEGATED = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!=", "!=": "="}
+
+
+def rate_like(column: ColumnRef) -> bool:
+    """A rate, ratio or average per row (`mpg`, `goals per game`, `win_pct`): never added up."""
+    return any(matcher.word in _RATE_WORDS for matcher in column.words)
 
 
 def additive_aggregate(column: ColumnRef) -> str:

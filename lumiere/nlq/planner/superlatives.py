@@ -14,6 +14,7 @@ from lumiere.nlq.planner.shared import (
     first_numeric_column,
     is_comparison_after,
     prefer_mentioned,
+    rate_like,
     superlative_limit,
 )
 from lumiere.nlq.planner.state import PlanState
@@ -293,8 +294,11 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
             return
         group_target = _repeating_target(state, i)
         if group_target is not None and column.numeric_measure and group_target is not column:
-            # "which continent has the largest population": continents repeat, so compare totals
-            agg = additive_aggregate(column)
+            # "which continent has the largest population": continents repeat, so compare totals;
+            # "which day had the most tips": an amount said with `most` is how much there was in all
+            # (a rate, `the most mpg`, stays averaged)
+            said_as_quantity = mention.low.split()[-1] in _QUANTITY_SUPERLATIVES and not rate_like(column)
+            agg = "sum" if said_as_quantity else additive_aggregate(column)
             state.rank_groups_by = (descending, Expr(column, agg))
             state.plan.limit = superlative_limit(state)
             return
@@ -320,6 +324,7 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         state.plan.limit = superlative_limit(state)
 
 
+_QUANTITY_SUPERLATIVES = frozenset(("most", "least", "fewest"))
 _NUMBERING_WORDS = frozenset(("no", "number", "num"))
 
 
