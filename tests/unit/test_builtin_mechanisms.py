@@ -552,3 +552,19 @@ def test_how_many_of_an_amount_with_cents_counts_the_rows(data):
     assert rows == [[(frame.tip > 3).sum()]]
     paid_by_women = frame[frame.sex == "Female"].total_bill.sum()
     assert close(scalar(data["tips"], "how many total bill did women pay"), paid_by_women)
+
+
+def test_calendar_groups_and_peaks(data, tmp_path_factory):
+    """`which month had the highest average MSFT` over weekly dates ranks months, not dates; `when
+    did NFLX peak` is the date of its highest value (the verb was skipped and every value listed);
+    `which peak hour has the most car hours` adds the hours up per hour of the day."""
+    stocks = data["stocks"].frame.assign(date=lambda f: pd.to_datetime(f.date))
+    _, rows = ask(data["stocks"], "which month had the highest average MSFT")
+    best_month = stocks.groupby(stocks.date.dt.to_period("M")).MSFT.mean().idxmax()
+    assert str(rows[0][0]).startswith(str(best_month))
+    _, rows = ask(data["stocks"], "when did NFLX peak")
+    assert str(rows[0][0]).startswith(str(stocks.loc[stocks.NFLX.idxmax(), "date"].date()))
+    table = plotly.data.carshare()
+    places = upload(table, "carshare", tmp_path_factory.mktemp("carshare_hours"))
+    _, rows = ask(places, "which peak hour has the most car hours")
+    assert rows == [[table.groupby("peak_hour").car_hours.sum().idxmax()]]

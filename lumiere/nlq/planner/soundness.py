@@ -228,7 +228,11 @@ def time_unit_keys(state: PlanState) -> None:
             for m in state.cursor.mentions
             if m.low.split()
             and m.low.split()[-1] in _TIME_UNITS
-            and ((m.kind == "column" and column in m.columns) or (m.kind == "kw" and m.has("wh")))
+            and (
+                (m.kind == "column" and column in m.columns)
+                or (m.kind == "kw" and m.has("wh"))
+                or (m.kind == "table" and m.row_noun)  # "which month had …" over weekly dates
+            )
         }
         if len(units) != 1:
             continue

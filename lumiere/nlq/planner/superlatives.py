@@ -390,7 +390,8 @@ def _repeating_target(state: PlanState, i: int) -> ColumnRef | None:
                 column.info.distinct_count is not None
                 and column.info.distinct_count * 2 <= state.schema.table.row_count
             )
-            if column.text and repeats and not column.name_like:
+            labels = column.text or column.calendar_part or column.yearish  # `peak_hour` 0..23, years
+            if labels and repeats and not column.name_like:
                 return column
             return None
     return None
