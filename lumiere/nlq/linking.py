@@ -454,15 +454,27 @@ def _link_verbatim_names(question: str, tokens: list[Token], taken: list[Mention
     low = question.lower()
     for column in sorted(schema.columns, key=lambda c: -len(c.name)):
         name = column.name.lower()
-        if len(name) < 3 or (name.isalpha() and len(column.words) < 2):
-            continue  # plain words are linked word by word (`brainwt`, read as two words, is not one)
+        plain = len(name) < 3 or (name.isalpha() and len(column.words) < 2)
         for found in re.finditer(re.escape(name), low):
             start, end = found.span()
             if (start > 0 and low[start - 1].isalnum()) or (end < len(low) and low[end].isalnum()):
                 continue
             inside = [k for k, token in enumerate(tokens) if token.start >= start and token.end <= end]
-            if inside and all(taken[k] is None for k in inside):
+            if not inside or any(taken[k] is not None for k in inside):
+                continue
+            if not plain:
                 _take_column(tokens, taken, inside[0], inside[-1] + 1, column, exact=True)
+            elif _said_as_a_column(tokens, inside[0], inside[-1] + 1):
+                # "the Joly column": a column, though Joly is also a winner's name; plain words are
+                # otherwise linked word by word (`brainwt`, read as two words, is not one)
+                _take_column(tokens, taken, inside[0], inside[-1] + 1, column, exact=True)
+
+
+def _said_as_a_column(tokens: list[Token], start: int, end: int) -> bool:
+    """`the Joly column`, `column Joly`: the word `column` right beside the name."""
+    before = tokens[start - 1].low if start > 0 else ""
+    after = tokens[end].low if end < len(tokens) else ""
+    return after in ("column", "columns") or before in ("column", "columns")
 
 
 def _take_column(

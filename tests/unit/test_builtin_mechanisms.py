@@ -568,3 +568,19 @@ def test_calendar_groups_and_peaks(data, tmp_path_factory):
     places = upload(table, "carshare", tmp_path_factory.mktemp("carshare_hours"))
     _, rows = ask(places, "which peak hour has the most car hours")
     assert rows == [[table.groupby("peak_hour").car_hours.sum().idxmax()]]
+
+
+def test_a_value_that_also_names_a_number_column(data, tmp_path_factory):
+    """In plotly's election, `Joly` is a column of votes and a value of `winner`. `how many votes did
+    Joly get` read as a value added up the totals of the districts Joly won: refused now, naming
+    both readings; `the Joly column` is the column; `districts won by Joly` stays the value; and a
+    `sum of` that found nothing to add up is refused, not dropped."""
+    table = plotly.data.election()
+    election = upload(table, "election", tmp_path_factory.mktemp("election"))
+    with pytest.raises(CannotAnswer, match="both a column of numbers"):
+        ENGINE.generate("how many votes did Joly get", election.context())
+    assert scalar(election, "sum of the Joly column") == table.Joly.sum()
+    _, rows = ask(election, "districts won by Joly")
+    assert sorted(row[0] for row in rows) == sorted(table[table.winner == "Joly"].district)
+    with pytest.raises(CannotAnswer, match="sum of"):
+        ENGINE.generate("sum of Saturday", data["tips"].context())

@@ -78,6 +78,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     soundness.check_counts_per_row,
     soundness.check_sort_on_groups,
     soundness.check_superlative_as_place,
+    soundness.check_value_named_like_a_measure,
     numbers.answer_units,
     checks.check_measures,
     checks.check_row_comparison,

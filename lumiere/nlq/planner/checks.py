@@ -3,6 +3,7 @@ with a number, a named row that is several rows, words no pass could place."""
 
 from __future__ import annotations
 
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Unplaced
 from lumiere.nlq.planner.state import PlanState
 
@@ -10,6 +11,7 @@ _NUMBER_AGGREGATES = frozenset("avg sum median stddev".split())  # meaningless o
 _ORDER_OPS = frozenset((">", "<", ">=", "<=", "between"))
 # Aggregate words that always ask for a computation; "total" or "overall" often only restate one.
 _STRONG_AGGREGATES = frozenset(("avg", "median", "stddev"))
+_STRONG_SUMS = frozenset(("sum", "sum of"))
 
 
 def check_row_comparison(state: PlanState) -> None:
@@ -88,6 +90,13 @@ def _per_unit_figure(words: set[str]) -> bool:
     return bool(words & _PER_UNIT_WORDS)
 
 
+def _strong_aggregate(mention: Mention) -> bool:
+    """An aggregate that must be applied to be answered: an average, or `sum` (`total`, `overall`,
+    `in total` also restate a count or name a column: `how many stages in total`)."""
+    agg = mention.payload("agg")
+    return agg in _STRONG_AGGREGATES or (agg == "sum" and mention.low in _STRONG_SUMS)
+
+
 def check_unplaced(state: PlanState) -> None:
     """Refuses when a word that carries meaning was used by no pass."""
     cursor = state.cursor
@@ -124,7 +133,7 @@ def check_unplaced(state: PlanState) -> None:
             if mention.has("supcol") and (mention.has("top") or mention.has("bottom")):
                 continue
             leftovers.append(mention.text)
-        elif mention.kind == "kw" and mention.payload("agg") in _STRONG_AGGREGATES and not mention.has("group"):
+        elif mention.kind == "kw" and _strong_aggregate(mention) and not mention.has("group"):
             leftovers.append(mention.text)  # "average tooth length for each supplement" never averaged
     if leftovers:
         raise Unplaced(leftovers)

@@ -329,3 +329,39 @@ def check_row_picked_beside_aggregate(state: PlanState) -> None:
 
 def _key_name(key: Expr) -> str:
     return key.column.name if key.column is not None else "group"
+
+
+_MEASURE_AGGREGATES = (None, "sum", "avg", "min", "max", "median")
+
+
+def check_value_named_like_a_measure(state: PlanState) -> None:
+    """`how many votes did Joly get` over an election with a `Joly` column of votes and a `winner`
+    column holding 'Joly': read as a value, the answer adds up the totals of the districts Joly won,
+    which is not what was asked. When a value also names a number column exactly, a plan that shows
+    another number is refused and both readings are named, unless the value's column was said."""
+    plan = state.plan
+    shown = [*plan.select, *(expr for expr, _ in plan.order)]
+    measures = {
+        e.column.name
+        for e in shown
+        if e.column is not None and e.column.numeric_measure and e.agg in _MEASURE_AGGREGATES
+    }
+    if not measures:
+        return
+    said = {c.name for m in state.cursor.mentions if m.kind == "column" for c in m.columns[:1]}
+    for mention in state.cursor.mentions:
+        if mention.kind != "value" or not mention.used:
+            continue
+        for column, value in mention.values:
+            named = next(
+                (c for c in state.schema.columns if c.numeric_measure and c.name.lower() == str(value).lower()), None
+            )
+            if named is None or named.name in measures or column.name in said:
+                continue
+            raise Unplaced(
+                [mention.text],
+                f"'{mention.text}' is both a column of numbers ({named.name}) and a value of {column.name}. "
+                f"Say 'the {named.name} column' for its numbers, or '{column.name} {value}' for the rows "
+                f"where {column.name} is {value}.",
+            )
+
