@@ -83,8 +83,19 @@ class RowComparison:
 class Difference:
     first: Side
     second: Side
-    mode: str  # abs | more | less: |a - b|, a - b, b - a
+    # abs | more | less: |a - b|, a - b, b - a; change | drop: later minus earlier, earlier minus
+    # later (a is the later side); growth: the change as a percentage of the earlier side
+    mode: str
     per_row: bool = False  # "difference between sepal length and sepal width": row by row
+    as_percent: bool = False  # "by what percent did it grow": the change over the earlier side
+
+    @property
+    def over_time(self) -> bool:
+        return self.mode in ("change", "drop")
+
+    @property
+    def column_name(self) -> str:
+        return "percent_change" if self.as_percent else "difference"
 
 
 @dataclass

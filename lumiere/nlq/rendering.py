@@ -420,7 +420,8 @@ def _side_node(side: Side) -> exp.Expr:
 
 def _difference_tree(plan: Plan, difference: Difference, table: exp.Expr, schema: SchemaIndex) -> exp.Select:
     first, second = _side_node(difference.first), _side_node(difference.second)
-    if difference.mode == "less":
+    earlier = second.copy()  # over time, the second side is the earlier one
+    if difference.mode in ("less", "drop"):
         first, second = second, first
     if plan.answer == "choice":
         labels = (difference.first.label, difference.second.label)  # with "less" the sides swapped above
@@ -441,7 +442,10 @@ def _difference_tree(plan: Plan, difference: Difference, table: exp.Expr, schema
         gap: exp.Expr = exp.Sub(this=first, expression=second)
         if difference.mode == "abs":
             gap = exp.Abs(this=gap)
-        projections = [exp.alias_(gap, "difference", quoted=True)]
+        if difference.as_percent:
+            base = exp.Nullif(this=earlier, expression=exp.Literal.number(0))
+            gap = exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=exp.Paren(this=gap)), expression=base)
+        projections = [exp.alias_(gap, difference.column_name, quoted=True)]
         if difference.per_row and schema.display_is_identifier:
             projections.insert(0, column_node(schema.display_column.name))
     select = exp.select(*projections).from_(table)
@@ -595,9 +599,16 @@ def _difference_words(plan: Plan, difference: Difference) -> str:
     first, second = side(difference.first), side(difference.second)
     if plan.answer == "choice":
         return f"Answers which is larger{' (smaller)' if difference.mode == 'less' else ''}: {first}, or {second}"
+    if plan.answer == "yes_no" and difference.over_time:
+        verb = "fell" if difference.mode == "drop" else "rose"
+        return f"Answers yes or no: whether {_name(difference.first.measure)} {verb} from {second} to {first}"
     if plan.answer == "yes_no":
         word = "smaller" if difference.mode == "less" else "larger"
         return f"Answers yes or no: whether {first} is {word} than {second}"
+    if difference.over_time:
+        verb = "fell" if difference.mode == "drop" else "changed"
+        amount = "by what percentage of the earlier value" if difference.as_percent else "how much"
+        return f"Shows {amount} {_name(difference.first.measure)} {verb}: from {second} to {first}"
     if difference.mode == "less":
         first, second = second, first
     kind = "the difference" if difference.mode == "abs" else "how much more"
@@ -643,7 +654,7 @@ def chart_hint(plan: Plan) -> dict[str, Any] | None:
     if plan.star or plan.answer != "rows":
         return None
     if plan.difference is not None:
-        return None if plan.difference.per_row else {"type": "kpi", "x": None, "y": "difference"}
+        return None if plan.difference.per_row else {"type": "kpi", "x": None, "y": plan.difference.column_name}
     names = [alias_for(e) or (e.column.name if e.column else "count") for e in plan.select]
     measures = [
         n

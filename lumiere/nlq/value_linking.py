@@ -54,6 +54,8 @@ def _value_phrases(question: str, tokens: list[Token]) -> dict[str, list[tuple[t
                 continue
             text = question[token.start : last.end]
             add(text, (i, j))
+            if last.kind == "word" and question[last.start : last.end].lower().endswith(("'s", "’s")):
+                add(question[token.start : last.start] + last.text, (i, j))  # "China's population": China
             if token.low in ORDINAL_WORDS:  # "third class" is stored as "3rd class"
                 add(_ordinal_figure(ORDINAL_WORDS[token.low]) + question[token.end : last.end], (i, j), exact=False)
             if last.kind == "word":

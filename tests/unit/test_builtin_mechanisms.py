@@ -584,3 +584,24 @@ def test_a_value_that_also_names_a_number_column(data, tmp_path_factory):
     assert sorted(row[0] for row in rows) == sorted(table[table.winner == "Joly"].district)
     with pytest.raises(CannotAnswer, match="sum of"):
         ENGINE.generate("sum of Saturday", data["tips"].context())
+
+
+def test_a_change_between_two_years(data):
+    """`how much did China's population grow between 1952 and 2007`: the later year's figure minus
+    the earlier's (the earlier minus the later for `drop`), or that as a percentage of the earlier;
+    with `by year` the change is the series; without two years the verb is refused, not dropped."""
+    frame = data["gapminder"].frame.set_index(["country", "year"])
+    china, zimbabwe = frame.loc["China"], frame.loc["Zimbabwe"]
+    gapminder = data["gapminder"]
+    grown = china.loc[2007, "pop"] - china.loc[1952, "pop"]
+    assert scalar(gapminder, "how much did China's population grow between 1952 and 2007") == grown
+    assert close(scalar(gapminder, "by what percent did China's population grow from 1952 to 2007"),
+                 100 * grown / china.loc[1952, "pop"])
+    dropped = zimbabwe.loc[1992, "lifeExp"] - zimbabwe.loc[2002, "lifeExp"]
+    assert close(scalar(gapminder, "how much did life expectancy in Zimbabwe drop between 1992 and 2002"), dropped)
+    _, rows = ask(gapminder, "did the life expectancy of Zimbabwe fall between 1992 and 2002")
+    assert rows == [["yes"]]
+    generated, rows = ask(gapminder, "how did life expectancy change by year")
+    assert "GROUP BY" in generated.sql and len(rows) == 12
+    with pytest.raises(CannotAnswer, match="change"):
+        ENGINE.generate("how much did GOOG change from the first week to the last week", data["stocks"].context())

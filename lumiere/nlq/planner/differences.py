@@ -45,12 +45,19 @@ def differences(state: PlanState) -> None:
         if mention.used or mention.kind != "kw" or not mention.has("diff"):
             continue
         mode = mention.payload("diff")
-        difference = (
-            _difference_of_rows(state, i, mode) or _difference_of_extremes(state, i) or _difference_of_columns(state, i)
-        )
+        if mode in ("change", "drop"):
+            difference = _change_over_time(state, i, mode)
+        else:
+            difference = (
+                _difference_of_rows(state, i, mode)
+                or _difference_of_extremes(state, i)
+                or _difference_of_columns(state, i)
+            )
         if difference is None:
             if mention.columns:
                 mention.kind = "column"  # a column named `difference`
+            elif mode in ("change", "drop") and _said_as_a_trend(state):
+                mention.kind = "filler"  # "how did unemployment change by year": the series answers
             continue
         mention.used = True
         state.plan.difference = difference
@@ -76,6 +83,48 @@ def _difference_of_rows(state: PlanState, i: int, mode: str) -> Difference | Non
     conditions = [Cond(Expr(column), "=", [first_value], year_of=column.temporal)]
     other = [Cond(Expr(column), "=", [second_value], year_of=column.temporal)]
     return Difference(Side(measure, conditions, first_value), Side(measure, other, second_value), mode)
+
+
+def _asks_per_label(state: PlanState) -> bool:
+    """`countries whose life expectancy dropped …`, `… for each country`: a change for each label,
+    which one difference over the filtered rows does not answer."""
+    return any(
+        not m.used and (m.kind == "table" or (m.kind == "column" and not m.column.numeric) or m.has("group"))
+        for m in state.cursor.mentions
+    )
+
+
+def _said_as_a_trend(state: PlanState) -> bool:
+    """`by year`, `over time`, `each month`: the change is shown as a series over time."""
+    return any(m.kind == "kw" and (m.has("bucket") or m.has("trend")) for m in state.cursor.mentions)
+
+
+def _change_over_time(state: PlanState, i: int, mode: str) -> Difference | None:
+    """`how much did China's population grow between 1952 and 2007`, `by what percent did spending
+    rise from 2000 to 2005`: the measure in the later year minus in the earlier one (the other way
+    round for a drop: `how much did it fall`), or that change as a percentage of the earlier year.
+    Without two years it is no answer here, and the verb is left for the refusal to name."""
+    cursor = state.cursor
+    sides = _two_years(state)
+    if sides is None or _asks_per_label(state):
+        return None
+    first_index, second_index, column, first_year, second_year = sides
+    measure = _difference_measure(state, i, exclude=column)
+    if measure is None:
+        return None
+    cursor.mentions[first_index].used = cursor.mentions[second_index].used = True
+    for k in range(max(0, first_index - 1), second_index):
+        if cursor.is_keyword(k, "between", "and") and not cursor.mentions[k].used:
+            cursor.mentions[k].used = True  # "between 1952 and 2007", "from 1952 to 2007"
+    percent = next((m for m in cursor.mentions if m.kind == "kw" and m.has("share") and not m.used), None)
+    if percent is not None:
+        percent.used = True
+    later, earlier = max(first_year, second_year), min(first_year, second_year)
+    at_later = [Cond(Expr(column), "=", [later], year_of=column.temporal)]
+    at_earlier = [Cond(Expr(column), "=", [earlier], year_of=column.temporal)]
+    return Difference(
+        Side(measure, at_later, later), Side(measure, at_earlier, earlier), mode, as_percent=percent is not None
+    )
 
 
 def _two_values(state: PlanState) -> tuple[int, int, ColumnRef, Any, Any] | None:
