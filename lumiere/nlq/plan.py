@@ -88,6 +88,11 @@ class Difference:
     mode: str
     per_row: bool = False  # "difference between sepal length and sepal width": row by row
     as_percent: bool = False  # "by what percent did it grow": the change over the earlier side
+    # "which continent grew the most", "countries whose life expectancy dropped": one change per
+    # value of `label`, ranked (desc | asc, `Plan.limit` kept), or only the labels where it happened
+    label: ColumnRef | None = None
+    ranked: str | None = None
+    only_where_it_happened: bool = False
 
     @property
     def over_time(self) -> bool:

@@ -445,12 +445,33 @@ def _difference_tree(plan: Plan, difference: Difference, table: exp.Expr, schema
         if difference.as_percent:
             base = exp.Nullif(this=earlier, expression=exp.Literal.number(0))
             gap = exp.Div(this=exp.Mul(this=exp.Literal.number(100.0), expression=exp.Paren(this=gap)), expression=base)
+        if difference.label is not None:
+            return _change_per_label(plan, difference, gap, table)
         projections = [exp.alias_(gap, difference.column_name, quoted=True)]
         if difference.per_row and schema.display_is_identifier:
             projections.insert(0, column_node(schema.display_column.name))
     select = exp.select(*projections).from_(table)
     where = _and_all(plan.where)
     return select.where(where) if where is not None else select
+
+
+def _change_per_label(plan: Plan, difference: Difference, gap: exp.Expr, table: exp.Expr) -> exp.Select:
+    """One change per label: ranked and cut to the limit, or only the labels where it happened
+    (above zero); a label missing either year has no change and is left out."""
+    assert difference.label is not None
+    key = column_node(difference.label.name)
+    name = difference.column_name
+    select = exp.select(key, exp.alias_(gap, name, quoted=True)).from_(table).group_by(key.copy())
+    where = _and_all(plan.where)
+    if where is not None:
+        select = select.where(where)
+    test: exp.Expr = exp.Not(this=exp.Is(this=gap.copy(), expression=exp.Null()))
+    if difference.only_where_it_happened:
+        test = exp.GT(this=gap.copy(), expression=exp.Literal.number(0))
+    select = select.having(test)
+    descending = difference.ranked != "asc"
+    select = select.order_by(exp.Ordered(this=exp.column(name, quoted=True), desc=descending), key.copy())
+    return select.limit(plan.limit) if difference.ranked is not None and plan.limit is not None else select
 
 
 def _yes_no_tree(plan: Plan, schema: SchemaIndex, table: exp.Expr) -> exp.Select:
@@ -608,7 +629,13 @@ def _difference_words(plan: Plan, difference: Difference) -> str:
     if difference.over_time:
         verb = "fell" if difference.mode == "drop" else "changed"
         amount = "by what percentage of the earlier value" if difference.as_percent else "how much"
-        return f"Shows {amount} {_name(difference.first.measure)} {verb}: from {second} to {first}"
+        per = f" for each {difference.label.name}" if difference.label is not None else ""
+        words = f"Shows {amount} {_name(difference.first.measure)} {verb}{per}: from {second} to {first}"
+        if difference.ranked is not None:
+            words += f", {'largest' if difference.ranked == 'desc' else 'smallest'} first"
+        elif difference.only_where_it_happened:
+            words += f", keeping those where it {'fell' if difference.mode == 'drop' else 'rose'}"
+        return words
     if difference.mode == "less":
         first, second = second, first
     kind = "the difference" if difference.mode == "abs" else "how much more"
@@ -654,6 +681,8 @@ def chart_hint(plan: Plan) -> dict[str, Any] | None:
     if plan.star or plan.answer != "rows":
         return None
     if plan.difference is not None:
+        if plan.difference.label is not None:
+            return {"type": "bar", "x": plan.difference.label.name, "y": plan.difference.column_name}
         return None if plan.difference.per_row else {"type": "kpi", "x": None, "y": plan.difference.column_name}
     names = [alias_for(e) or (e.column.name if e.column else "count") for e in plan.select]
     measures = [

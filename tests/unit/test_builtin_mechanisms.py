@@ -601,6 +601,12 @@ def test_a_change_between_two_years(data):
     assert close(scalar(gapminder, "how much did life expectancy in Zimbabwe drop between 1992 and 2002"), dropped)
     _, rows = ask(gapminder, "did the life expectancy of Zimbabwe fall between 1992 and 2002")
     assert rows == [["yes"]]
+    by_year = data["gapminder"].frame.pivot(index="country", columns="year", values="lifeExp")
+    fell = by_year[2002] - by_year[2007]
+    _, rows = ask(gapminder, "countries whose life expectancy dropped between 2002 and 2007")
+    assert {row[0] for row in rows} == set(fell[fell > 0].index)
+    _, rows = ask(gapminder, "which country's life expectancy grew the most between 1952 and 2007")
+    assert rows[0][0] == (by_year[2007] - by_year[1952]).idxmax()
     generated, rows = ask(gapminder, "how did life expectancy change by year")
     assert "GROUP BY" in generated.sql and len(rows) == 12
     with pytest.raises(CannotAnswer, match="change"):

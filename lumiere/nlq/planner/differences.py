@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lumiere.nlq.mention import Mention
 from lumiere.nlq.plan import Cond, Difference, Expr, Side
 from lumiere.nlq.planner.shared import (
     ON_AVERAGE,
@@ -14,6 +15,7 @@ from lumiere.nlq.planner.shared import (
     first_numeric_column,
     looks_like_year,
     prefer_mentioned,
+    superlative_limit,
 )
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.schema import ColumnRef
@@ -106,12 +108,16 @@ def _change_over_time(state: PlanState, i: int, mode: str) -> Difference | None:
     Without two years it is no answer here, and the verb is left for the refusal to name."""
     cursor = state.cursor
     sides = _two_years(state)
-    if sides is None or _asks_per_label(state):
+    if sides is None:
         return None
     first_index, second_index, column, first_year, second_year = sides
+    label = _change_label(state, i)
+    if label is None and _asks_per_label(state):
+        return None
     measure = _difference_measure(state, i, exclude=column)
     if measure is None:
         return None
+    ranked = _change_ranked(state, i) if label is not None else None
     cursor.mentions[first_index].used = cursor.mentions[second_index].used = True
     for k in range(max(0, first_index - 1), second_index):
         if cursor.is_keyword(k, "between", "and") and not cursor.mentions[k].used:
@@ -122,9 +128,44 @@ def _change_over_time(state: PlanState, i: int, mode: str) -> Difference | None:
     later, earlier = max(first_year, second_year), min(first_year, second_year)
     at_later = [Cond(Expr(column), "=", [later], year_of=column.temporal)]
     at_earlier = [Cond(Expr(column), "=", [earlier], year_of=column.temporal)]
-    return Difference(
+    difference = Difference(
         Side(measure, at_later, later), Side(measure, at_earlier, earlier), mode, as_percent=percent is not None
     )
+    if label is not None:
+        label.used = True
+        difference.label = label.column
+        difference.ranked = ranked
+        difference.only_where_it_happened = ranked is None and not _said_with_each(state, label)
+        if ranked is not None:
+            state.plan.limit = superlative_limit(state)
+    return difference
+
+
+def _change_label(state: PlanState, i: int) -> Mention | None:
+    """The label a change is asked for: before its verb (`which continent grew …`, `countries whose
+    life expectancy dropped …`) or after `each` (`… for each continent`): a text column that repeats."""
+    mentions = state.cursor.mentions
+    candidates = [m for m in mentions[:i] if m.kind == "column" and not m.used and m.column.text][:1]
+    candidates += [m for m in mentions if m.kind == "column" and not m.used and _said_with_each(state, m)]
+    for mention in candidates:
+        return mention if not mention.column.unique else None
+    return None
+
+
+def _said_with_each(state: PlanState, label: Mention) -> bool:
+    """`each country`, `per continent`: every label is listed with its change."""
+    k = state.cursor.mentions.index(label)
+    return k > 0 and state.cursor.mentions[k - 1].kind == "kw" and state.cursor.mentions[k - 1].has("group")
+
+
+def _change_ranked(state: PlanState, i: int) -> str | None:
+    """`grew the most`, `fell the least`: the superlative right after the verb ranks the labels."""
+    cursor = state.cursor
+    k = cursor.next_index(i, skip=("stop",))
+    if not cursor.is_keyword(k, "sup") or cursor.mentions[k].used:
+        return None
+    cursor.mentions[k].used = True
+    return str(cursor.mentions[k].payload("sup"))
 
 
 def _two_values(state: PlanState) -> tuple[int, int, ColumnRef, Any, Any] | None:

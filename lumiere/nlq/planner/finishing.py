@@ -80,7 +80,9 @@ def finish(state: PlanState) -> None:
     _leave_out_summary_rows(state)
     plan = state.plan
     if plan.difference is not None:
-        plan.select, plan.order, plan.limit, plan.group = [], [], None, []
+        plan.select, plan.order, plan.group = [], [], []
+        if plan.difference.ranked is None:
+            plan.limit = None  # a ranked change per label (`which continent grew the most`) keeps its limit
         return  # the answer is the difference (or the comparison) itself
     plain = [e for e in plan.select if e.agg is None]
     asked = list(plan.select)  # what the question itself asked for, before any default is shown
