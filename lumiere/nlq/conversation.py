@@ -30,7 +30,9 @@ _OP_WORDS = {"=": "is", "!=": "is not", ">": "over", "<": "under", ">=": "at lea
 
 def refinable(plan: Plan) -> bool:
     """A plan a follow-up can change piece by piece (see the module docstring)."""
-    if plan.share or plan.difference or plan.row_comparison or plan.position or plan.file_order or plan.top_per_group:
+    if plan.share or plan.difference or plan.correlation or plan.row_comparison or plan.position:
+        return False
+    if plan.file_order or plan.top_per_group:
         return False
     if plan.answer != "rows" or plan.having:
         return False

@@ -360,6 +360,7 @@ PHRASES: list[Phrase] = [
     *_phrases("between", "between,from,ranging from,in the range"),
     *_phrases("diff", "difference,difference between,difference in,the difference of,gap between,gap in,margin between,margin of,how far apart", "abs"),
     *_phrases("diff", "how many more,how much more,how much higher,how much larger,how much bigger,how much greater,how much longer,how much taller,how much older,how much later", "more"),
+    *_phrases("corr", "correlation,correlation between,correlation of,correlation coefficient,correlated,correlate,relationship between,relation between", None),
     *_phrases("diff", "grow,grew,grown,growth,change,changed,increase,increased,rise,rose,risen,go up,went up,gone up", "change"),
     *_phrases("diff", "fall,fell,fallen,drop,dropped,decline,declined,decrease,decreased,go down,went down,shrink,shrank", "drop"),
     *_phrases("diff", "how many fewer,how many less,how much less,how much lower,how much smaller,how much shorter,how much younger,how much earlier", "less"),

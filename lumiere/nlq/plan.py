@@ -104,6 +104,15 @@ class Difference:
 
 
 @dataclass
+class Correlation:
+    """`the correlation between sepal length and petal length`: Pearson's r of two number columns,
+    over the rows kept (and per group when the question asks for one)."""
+
+    first: ColumnRef
+    second: ColumnRef
+
+
+@dataclass
 class TopPerGroup:
     """`the country with the highest life expectancy in each continent`, `the 2 biggest tips for each
     day`: the `count` best rows of each partition by `ranked_by` (ties kept), instead of one row per group."""
@@ -144,6 +153,7 @@ class Plan:
     position: tuple[Cond, int] | None = None
     file_order: tuple[bool, int] | None = None  # (from the end, how many): rows as the file lists them
     difference: Difference | None = None
+    correlation: Correlation | None = None
     # how the answer is given: rows | yes_no (one row saying yes or no) | choice (which of two values)
     answer: str = "rows"
     count_beside: bool = False  # "are there any ...": how many rows match, next to yes or no

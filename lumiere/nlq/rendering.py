@@ -8,7 +8,18 @@ from typing import Any, cast
 
 from sqlglot import exp
 
-from lumiere.nlq.plan import Cond, Derived, Difference, Expr, MonthOfYear, Plan, RowComparison, Side, TopPerGroup
+from lumiere.nlq.plan import (
+    Cond,
+    Correlation,
+    Derived,
+    Difference,
+    Expr,
+    MonthOfYear,
+    Plan,
+    RowComparison,
+    Side,
+    TopPerGroup,
+)
 from lumiere.nlq.schema import ColumnRef, SchemaIndex
 
 _AGG_NODES = {
@@ -264,6 +275,8 @@ def _build_from(plan: Plan, schema: SchemaIndex, table: exp.Expr) -> exp.Select:
         return _share_tree(plan, table)
     if plan.difference is not None:
         return _difference_tree(plan, plan.difference, table, schema)
+    if plan.correlation is not None:
+        return _correlation_tree(plan, plan.correlation, table)
     if plan.answer == "yes_no":
         return _yes_no_tree(plan, schema, table)
     if plan.top_per_group is not None:
@@ -455,6 +468,20 @@ def _difference_tree(plan: Plan, difference: Difference, table: exp.Expr, schema
     return select.where(where) if where is not None else select
 
 
+def _correlation_tree(plan: Plan, correlation: Correlation, table: exp.Expr) -> exp.Select:
+    """Pearson's r of two columns, per group when the question asks for groups."""
+    r = exp.Corr(this=measure_node(correlation.first), expression=measure_node(correlation.second))
+    keys = [exp.alias_(expr_node(g), alias_for(g), quoted=True) if alias_for(g) else expr_node(g) for g in plan.group]
+    select = exp.select(*keys, exp.alias_(r, "correlation", quoted=True)).from_(table)
+    where = _and_all(plan.where)
+    if where is not None:
+        select = select.where(where)
+    if plan.group:
+        groups = [expr_node(g) for g in plan.group]
+        select = select.group_by(*groups).order_by(*(group.copy() for group in groups))
+    return select
+
+
 def _change_per_label(plan: Plan, difference: Difference, gap: exp.Expr, table: exp.Expr) -> exp.Select:
     """One change per label: ranked and cut to the limit, or only the labels where it happened
     (above zero); a label missing either year has no change and is left out."""
@@ -562,6 +589,9 @@ def describe(plan: Plan, schema: SchemaIndex) -> str:
     parts: list[str] = []
     if plan.difference is not None:
         parts.append(_difference_words(plan, plan.difference))
+    if plan.correlation is not None:
+        pair = f"{plan.correlation.first.name} and {plan.correlation.second.name}"
+        parts.append(f"Shows the correlation (Pearson's r, from -1 to 1) between {pair}")
     elif plan.answer == "yes_no":
         if plan.having:
             parts.append("Answers yes or no")
@@ -680,6 +710,10 @@ def chart_hint(plan: Plan) -> dict[str, Any] | None:
     """A first guess at the chart: a line over time, bars per group, a scatter for two measures."""
     if plan.star or plan.answer != "rows":
         return None
+    if plan.correlation is not None:
+        if plan.group and plan.group[0].column is not None:
+            return {"type": "bar", "x": alias_for(plan.group[0]) or plan.group[0].column.name, "y": "correlation"}
+        return {"type": "kpi", "x": None, "y": "correlation"}
     if plan.difference is not None:
         if plan.difference.label is not None:
             return {"type": "bar", "x": plan.difference.label.name, "y": plan.difference.column_name}

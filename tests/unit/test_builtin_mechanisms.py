@@ -611,3 +611,18 @@ def test_a_change_between_two_years(data):
     assert "GROUP BY" in generated.sql and len(rows) == 12
     with pytest.raises(CannotAnswer, match="change"):
         ENGINE.generate("how much did GOOG change from the first week to the last week", data["stocks"].context())
+
+
+def test_a_correlation_between_two_measures(data):
+    """`correlation between tip and total bill`: Pearson's r, per group when asked (`by day and
+    time`), over the rows a filter keeps; with no second number column the word is refused."""
+    frame = data["tips"].frame
+    assert close(scalar(data["tips"], "correlation between tip and total bill"), frame.tip.corr(frame.total_bill))
+    smokers = frame[frame.smoker == "Yes"]
+    assert close(scalar(data["tips"], "how correlated are tip and total bill for smokers"),
+                 smokers.tip.corr(smokers.total_bill))
+    _, rows = ask(data["tips"], "correlation between tip and total bill for each sex")
+    expected = frame.groupby("sex")[["tip", "total_bill"]].corr().xs("tip", level=1).total_bill
+    assert {row[0]: row[1] for row in rows} == pytest.approx(expected.to_dict())
+    with pytest.raises(CannotAnswer, match="correlation"):
+        ENGINE.generate("correlation between tip and day", data["tips"].context())

@@ -59,6 +59,7 @@ PASSES: tuple[Callable[[PlanState], None], ...] = (
     superlatives.averaged_superlatives,
     aggregates.world_totals,
     aggregates.trailing_aggregates,
+    aggregates.correlations,
     aggregates.counts_and_aggregates,
     aggregates.shares,
     grouping.groups,

@@ -9,7 +9,7 @@ import lemminflect
 
 from lumiere.nlq.lexicon import COUNT_UNITS, word_forms
 from lumiere.nlq.mention import Mention
-from lumiere.nlq.plan import Cond, Expr, Unplaced
+from lumiere.nlq.plan import Cond, Correlation, Expr, Unplaced
 from lumiere.nlq.planner.shared import ON_AVERAGE, additive_aggregate, first_numeric_column, is_comparison_after
 from lumiere.nlq.planner.state import PlanState
 from lumiere.nlq.row_nouns import is_noun
@@ -279,6 +279,25 @@ def _count(state: PlanState, i: int) -> None:
         target.used = True
         state.rows_counted = state.rows_counted or target.row_noun
     state.count_requested = True
+
+
+def correlations(state: PlanState) -> None:
+    """`the correlation between sepal length and petal length`, `how correlated are tip and total
+    bill`: Pearson's r of the two number columns said; with fewer or more than two the word is
+    left for the refusal to name."""
+    cursor = state.cursor
+    said = next((m for m in cursor.mentions if m.kind == "kw" and m.has("corr") and not m.used), None)
+    if said is None:
+        return
+    columns = [m for m in cursor.mentions if m.kind == "column" and not m.used and m.column.numeric_measure]
+    if len(columns) != 2 or columns[0].column is columns[1].column:
+        return
+    first, second = columns
+    said.used = first.used = second.used = True
+    for k in range(cursor.mentions.index(first), cursor.mentions.index(second)):
+        if cursor.is_keyword(k, "and", "between", "vs") and not cursor.mentions[k].used:
+            cursor.mentions[k].used = True  # "between A and B", "A vs B"
+    state.plan.correlation = Correlation(first.column, second.column)
 
 
 def shares(state: PlanState) -> None:

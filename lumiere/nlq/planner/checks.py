@@ -125,6 +125,7 @@ def check_unplaced(state: PlanState) -> None:
                     "missing",
                     "arith",
                     "chrono",
+                    "corr",
                 )
             )
             and not (mention.has("between") and mention.low == "from")

@@ -79,6 +79,12 @@ def finish(state: PlanState) -> None:
     cursor = state.cursor
     _leave_out_summary_rows(state)
     plan = state.plan
+    if plan.correlation is not None:
+        for beside in plan.select:  # "by day and time": every column shown beside r is a group
+            if beside.agg is None and all(g.key() != beside.key() for g in plan.group):
+                plan.group.append(beside)
+        plan.select, plan.order, plan.limit = list(plan.group), [], None
+        return  # the answer is r itself, per group when grouped
     if plan.difference is not None:
         plan.select, plan.order, plan.group = [], [], []
         if plan.difference.ranked is None:

@@ -112,7 +112,8 @@ def _more_group_columns(state: PlanState, j: int | None) -> None:
 
 
 def _has_aggregate(state: PlanState) -> bool:
-    return state.count_requested or any(e.agg for e in state.plan.select) or state.plan.share
+    plan = state.plan
+    return state.count_requested or any(e.agg for e in plan.select) or plan.share or plan.correlation is not None
 
 
 def _group_by(state: PlanState, column: ColumnRef) -> None:
