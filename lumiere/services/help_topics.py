@@ -60,7 +60,9 @@ TOPICS: tuple[HelpTopic, ...] = (
             "(in Europe, for smokers, excluding Asia) and comparisons (more than 100, at least 5, between 1990 "
             "and 2000, before 2007); the top or bottom N (top 5 countries by population); sorting (descending, "
             "from lowest to highest); time buckets (by year, monthly, per quarter, by week, daily); shares "
-            "(percentage of); most and least common values; differences (how much more); numbers worked out "
+            "(percentage of); most and least common values; differences (how much more); changes between two "
+            "years (how much did the population grow between 1952 and 2007, by what percent, which continent "
+            "grew the most); correlations (correlation between tip and total bill); numbers worked out "
             "on each row from two columns (price divided by carat, high minus low temperature, the gap between "
             "two columns above 15); chronological order (oldest year first, in reverse chronological order)."),
             ("Name the column or a value as it appears in the data: 'average tip by day' works better than "
