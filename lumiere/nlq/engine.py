@@ -77,6 +77,12 @@ class BuiltinEngine:
             raise CannotAnswer(
                 "MySQL has no median; ask for the average instead.", suggest_questions(context.tables)
             )
+        if context.dialect == "mysql" and plan.correlation is not None:
+            raise CannotAnswer(
+                "MySQL has no correlation function; ask for a scatter of the two columns instead "
+                f"(for example '{plan.correlation.first.name} and {plan.correlation.second.name} of each row').",
+                suggest_questions(context.tables),
+            )
         tree = build_tree(plan, schema, context.dialect)
         return GeneratedSQL(
             sql=tree.sql(dialect=context.dialect),

@@ -84,7 +84,7 @@ class Difference:
     first: Side
     second: Side
     # abs | more | less: |a - b|, a - b, b - a; change | drop: later minus earlier, earlier minus
-    # later (a is the later side); growth: the change as a percentage of the earlier side
+    # later (over time, `first` is the later side)
     mode: str
     per_row: bool = False  # "difference between sepal length and sepal width": row by row
     as_percent: bool = False  # "by what percent did it grow": the change over the earlier side

@@ -183,6 +183,17 @@ def test_median_where_the_server_has_one(server):
     assert _close(_ask(server, "What is the median tip?")[0][0], TIPS.tip.median())
 
 
+def test_correlation_where_the_server_has_one(server):
+    question = "correlation between tip and total bill for each sex"
+    if server.dialect == "mysql":
+        with pytest.raises(CannotAnswer, match="no correlation"):
+            BuiltinEngine().generate(question, _context(server))
+        return
+    expected = TIPS.groupby("sex")[["tip", "total_bill"]].corr().xs("tip", level=1).total_bill
+    got = {row[0]: float(row[1]) for row in _ask(server, question)}
+    assert got == pytest.approx(expected.to_dict())
+
+
 def test_differences_choices_and_yes_no_render_in_each_dialect(server):
     by_day = TIPS.groupby("day")
     saturday_more = int((TIPS.day == "Sat").sum() - (TIPS.day == "Fri").sum())

@@ -16,10 +16,11 @@ from lumiere.nlq.row_nouns import is_noun
 from lumiere.nlq.schema import ColumnRef, split_identifier
 from lumiere.nlq.semantic_words import UNIT_WORDS
 
-# "how much did men tip in total": a total said apart from its column
 # "how many points did she score": a count asked of someone, not rows counted
 _ASKED_OF = frozenset("did do does will would can could".split())
+# `Viewers (in millions)`: a column of counts stored at a scale
 _SCALE_WORDS = frozenset("thousand thousands million millions mn billion billions bn 000 000s".split())
+# "how much did men tip in total": a total said apart from its column
 _IN_TOTAL = frozenset(("in total", "altogether"))
 # "the world population": the whole of a measure, over every row
 _WHOLE_WORLD = frozenset(("world", "global", "worldwide"))
