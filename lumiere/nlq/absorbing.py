@@ -78,6 +78,33 @@ def absorb_units_of(tokens: list[Token], taken: list[Mention | None]) -> None:
             taken[k] = taken[k + 1] = column
 
 
+# "time of day", "day of the week", "month of the year": the span after `of` only says which part
+# of the calendar the first word is, it names no column of its own.
+_CALENDAR_SPANS = frozenset(("day", "week", "month", "year"))
+
+
+def absorb_calendar_spans(tokens: list[Token], taken: list[Mention | None]) -> None:
+    """`which time of day has …` over tips' `time` and `day` columns: the time column (Lunch,
+    Dinner), not the time and the day together."""
+    for k in range(len(tokens) - 2):
+        current = taken[k]
+        if current is None or current.kind != "column" or current.end != k + 1 or not current.column.text:
+            continue
+        j = k + 3 if k + 3 < len(tokens) and tokens[k + 2].low == "the" else k + 2
+        between = [taken[x] for x in range(k + 1, j)]
+        if tokens[k + 1].low != "of" or any(m is not None and m.kind != "stop" for m in between):
+            continue
+        span = taken[j] if j < len(tokens) else None
+        if span is None or span.kind != "column" or (span.start, span.end) != (j, j + 1):
+            continue
+        if tokens[j].low not in _CALENDAR_SPANS or span.column is current.column:
+            continue
+        current.end = j + 1
+        current.text = " ".join(token.text for token in tokens[k : j + 1])
+        for x in range(k + 1, j + 1):
+            taken[x] = current
+
+
 _PERSON_NOUNS = frozenset(("people", "persons", "individuals"))
 
 

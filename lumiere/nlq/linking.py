@@ -10,6 +10,7 @@ from typing import Any
 
 from lumiere.core.engine import ValueMatch
 from lumiere.nlq.absorbing import (
+    absorb_calendar_spans,
     absorb_count_units,
     absorb_generic_heads,
     absorb_person_nouns,
@@ -75,6 +76,7 @@ def link(question: str, schema: SchemaIndex, find_values: Callable[[list[str]], 
     _link_date_parts(tokens, taken, schema)
     _link_rest(tokens, taken, schema)
     absorb_row_noun_modifiers(tokens, taken)
+    absorb_calendar_spans(tokens, taken)
     absorb_units_of(tokens, taken)
     link_value_stems(tokens, taken, schema)
     link_description_words(tokens, taken, schema)  # units, descriptions: only words still unknown

@@ -626,3 +626,14 @@ def test_a_correlation_between_two_measures(data):
     assert {row[0]: row[1] for row in rows} == pytest.approx(expected.to_dict())
     with pytest.raises(CannotAnswer, match="correlation"):
         ENGINE.generate("correlation between tip and day", data["tips"].context())
+
+
+def test_a_calendar_span_after_of_names_no_column(data):
+    """`which time of day has the most customers` over tips' `time` and `day`: the time of day
+    (Lunch, Dinner), not every time-and-day pair."""
+    frame = data["tips"].frame
+    generated, rows = ask(data["tips"], "which time of the day has the most customers")
+    assert '"day"' not in generated.sql
+    assert rows == [[frame.time.value_counts().idxmax()]]
+    _, rows = ask(data["tips"], "average tip by time of day")
+    assert dict(map(tuple, rows)) == pytest.approx(frame.groupby("time").tip.mean().to_dict())
