@@ -147,9 +147,7 @@ def _change_label(state: PlanState, i: int) -> Mention | None:
     mentions = state.cursor.mentions
     candidates = [m for m in mentions[:i] if m.kind == "column" and not m.used and m.column.text][:1]
     candidates += [m for m in mentions if m.kind == "column" and not m.used and _said_with_each(state, m)]
-    for mention in candidates:
-        return mention if not mention.column.unique else None
-    return None
+    return candidates[0] if candidates and not candidates[0].column.unique else None
 
 
 def _said_with_each(state: PlanState, label: Mention) -> bool:

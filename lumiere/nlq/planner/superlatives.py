@@ -297,7 +297,7 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
             # "which continent has the largest population": continents repeat, so compare totals;
             # "which day had the most tips": an amount said with `most` is how much there was in all
             # (a rate, `the most mpg`, stays averaged)
-            said_as_quantity = mention.low.split()[-1] in _QUANTITY_SUPERLATIVES and not rate_like(column)
+            said_as_quantity = mention.low.split()[-1] in _HOW_MUCH_SUPERLATIVES and not rate_like(column)
             agg = "sum" if said_as_quantity else additive_aggregate(column)
             state.rank_groups_by = (descending, Expr(column, agg))
             state.plan.limit = superlative_limit(state)
@@ -324,7 +324,8 @@ def _superlative(state: PlanState, i: int, descending: bool) -> None:
         state.plan.limit = superlative_limit(state)
 
 
-_QUANTITY_SUPERLATIVES = frozenset(("most", "least", "fewest"))
+# `the most tips`: superlatives of an amount (row_nouns also reads the comparatives more/less/fewer)
+_HOW_MUCH_SUPERLATIVES = frozenset(("most", "least", "fewest"))
 _NUMBERING_WORDS = frozenset(("no", "number", "num"))
 
 
